@@ -1,0 +1,737 @@
+#include "config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "util.h"
+#include "when.h"
+#include "xalloc.h"
+#include "yamlx.h"
+
+/* A table-driven reader: each section lists its keys, their kind, and where
+ * the value goes (an offset into the struct being filled). */
+enum ftype { F_STR, F_PATH, F_URL, F_LIST, F_BOOL, F_SECRET, F_INT, F_NUM,
+             F_DURATION, F_SECTION, F_IGNORE };
+
+struct field {
+  const char *key;
+  enum ftype type;
+  size_t off;
+  const struct field *sub; /* F_SECTION: its keys */
+};
+
+#define CF(k, t, m) {k, t, offsetof(struct config, m), NULL}
+#define HF(k, t, m) {k, t, offsetof(struct channel, m), NULL}
+
+static const struct field site_fields[] = {
+    CF("events", F_PATH, events_dir),
+    CF("locations", F_PATH, locations),
+    CF("timezone", F_STR, timezone),
+    CF("url", F_URL, site_url),
+    CF("permalink", F_STR, permalink),
+    CF("name", F_STR, site_name),
+    {NULL, 0, 0, NULL}};
+
+static const struct field top_fields[] = {
+    {"site", F_SECTION, 0, site_fields},
+    CF("journal", F_PATH, journal),
+    CF("templates", F_PATH, templates),
+    {"schedule", F_IGNORE, 0, NULL},
+    {"channels", F_IGNORE, 0, NULL},
+    {NULL, 0, 0, NULL}};
+
+static const char *const schedule_keys[] = {"announce_lead", "reminders",
+                                            "min_gap"};
+
+static const struct field jwt_fields[] = {
+    HF("client_key", F_STR, auth.client_key),
+    HF("member_id", F_STR, auth.member_id),
+    HF("key_id", F_STR, auth.key_id),
+    HF("private_key", F_SECRET, auth.private_key),
+    {NULL, 0, 0, NULL}};
+static const struct field refresh_fields[] = {
+    HF("client_id", F_STR, auth.client_id),
+    HF("client_secret", F_SECRET, auth.client_secret),
+    HF("refresh_token", F_SECRET, auth.refresh_token),
+    {NULL, 0, 0, NULL}};
+static const struct field auth_fields[] = {
+    HF("access_token", F_SECRET, auth.access_token),
+    {"jwt", F_SECTION, 0, jwt_fields},
+    {"refresh", F_SECTION, 0, refresh_fields},
+    {NULL, 0, 0, NULL}};
+
+#define COMMON_FIELDS                                                          \
+  {"name", F_IGNORE, 0, NULL}, {"type", F_IGNORE, 0, NULL},                    \
+      {"lang", F_IGNORE, 0, NULL}, {"notices", F_IGNORE, 0, NULL},             \
+      HF("timeout", F_INT, timeout), HF("retries", F_INT, retries)
+
+static const struct field matrix_fields[] = {
+    COMMON_FIELDS,
+    HF("homeserver", F_URL, homeserver),
+    HF("room", F_STR, room),
+    HF("access_token", F_SECRET, access_token),
+    {NULL, 0, 0, NULL}};
+static const struct field github_fields[] = {
+    COMMON_FIELDS,
+    HF("repo", F_STR, repo),
+    HF("token", F_SECRET, token),
+    HF("mode", F_STR, mode),
+    HF("labels", F_LIST, labels),
+    HF("api_url", F_URL, api_url),
+    HF("gap", F_NUM, gap),
+    {NULL, 0, 0, NULL}};
+static const struct field mail_fields[] = {
+    COMMON_FIELDS,
+    HF("url", F_URL, url),
+    HF("username", F_STR, username),
+    HF("password", F_SECRET, password),
+    HF("from", F_STR, from),
+    HF("to", F_LIST, to),
+    HF("bcc", F_LIST, bcc),
+    HF("calendar", F_BOOL, calendar),
+    HF("ca_file", F_PATH, ca_file),
+    HF("provider", F_STR, provider),
+    HF("api_key", F_SECRET, api_key),
+    HF("api_url", F_URL, api_url),
+    HF("domain", F_STR, domain),
+    {NULL, 0, 0, NULL}};
+static const struct field meetup_fields[] = {
+    COMMON_FIELDS,
+    HF("group", F_STR, group),
+    HF("api_url", F_URL, api_url),
+    HF("token_url", F_URL, token_url),
+    {"auth", F_SECTION, 0, auth_fields},
+    {NULL, 0, 0, NULL}};
+static const struct field webhook_fields[] = {
+    COMMON_FIELDS,
+    HF("url", F_URL, url),
+    HF("secret", F_SECRET, secret),
+    HF("signing_key", F_SECRET, signing_key),
+    {NULL, 0, 0, NULL}};
+
+static const struct {
+  const char *name;
+  enum chan_type type;
+  const struct field *fields;
+  const char *required[3];
+} chan_types[] = {
+    {"matrix", CHAN_MATRIX, matrix_fields, {"homeserver", "room", "access_token"}},
+    {"github", CHAN_GITHUB, github_fields, {"repo", "token", NULL}},
+    {"mail", CHAN_MAIL, mail_fields, {"from", "to", NULL}},
+    {"meetup", CHAN_MEETUP, meetup_fields, {"group", "auth", NULL}},
+    {"webhook", CHAN_WEBHOOK, webhook_fields, {"url", NULL, NULL}},
+};
+#define NTYPES (sizeof(chan_types) / sizeof(*chan_types))
+
+const char *chan_type_name(enum chan_type t)
+{
+  for (size_t i = 0; i < NTYPES; i++)
+    if (chan_types[i].type == t)
+      return chan_types[i].name;
+  return "?";
+}
+
+struct ctx {
+  const char *file;
+  const char *dir;
+  struct diags *d;
+};
+
+#define bad(c, line, ...) diag_add((c)->d, DIAG_ERROR, (c)->file, line, __VA_ARGS__)
+
+static char *resolve_path(const char *dir, const char *p)
+{
+  if (p[0] == '/' || !dir || !dir[0] || strcmp(dir, ".") == 0)
+    return xstrdup(p);
+  struct buf b = BUF_INIT;
+  buf_addf(&b, "%s/%s", dir, p);
+  return buf_detach(&b);
+}
+
+static void strlist_release(struct strlist *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    free(l->v[i]);
+  free(l->v);
+  l->v = NULL;
+  l->n = 0;
+}
+
+static int read_secret(struct ctx *c, const char *key, const struct ynode *v,
+                       struct secret_ref *out)
+{
+  if (v->kind != Y_MAP || v->n != 1)
+    return bad(c, v->line,
+               "'%s' is a secret: write {env: NAME} or {file: PATH}%s, never "
+               "the secret itself", key,
+               v->kind == Y_STR ? "" : "");
+  const char *how = v->keys[0].str;
+  const struct ynode *val = &v->items[0];
+  if (val->kind != Y_STR || !val->str[0])
+    return bad(c, val->line, "'%s.%s' must be a name or a path", key, how);
+  if (strcmp(how, "env") == 0) {
+    out->kind = SECRET_ENV;
+    out->name = xstrdup(val->str);
+  } else if (strcmp(how, "file") == 0) {
+    out->kind = SECRET_FILE;
+    out->name = resolve_path(c->dir, val->str);
+  } else {
+    return bad(c, v->keys[0].line,
+               "'%s' is a secret: {env: NAME} or {file: PATH}, not '%s'", key,
+               how);
+  }
+  return 0;
+}
+
+static void report_unknown(struct ctx *c, const struct ynode *k,
+                           const char *const *known, size_t n,
+                           const char *where)
+{
+  const char *near = closest_word(k->str, known, n);
+  if (near)
+    diag_add(c->d, DIAG_ERROR, c->file, k->line,
+             "unknown key '%s' in %s (did you mean '%s'?)", k->str, where,
+             near);
+  else
+    diag_add(c->d, DIAG_ERROR, c->file, k->line, "unknown key '%s' in %s",
+             k->str, where);
+}
+
+static int read_fields(struct ctx *c, const struct ynode *map,
+                       const struct field *fields, void *base,
+                       const char *where)
+{
+  int rc = 0;
+  if (map->kind != Y_MAP)
+    return bad(c, map->line, "%s must be a map, not %s", where,
+               ykind_name(map->kind));
+  const char *names[32];
+  size_t nnames = 0;
+  for (const struct field *f = fields; f->key && nnames < 32; f++)
+    names[nnames++] = f->key;
+  for (size_t i = 0; i < map->n; i++) {
+    const struct ynode *k = &map->keys[i], *v = &map->items[i];
+    const struct field *f = fields;
+    while (f->key && strcmp(f->key, k->str) != 0)
+      f++;
+    if (!f->key) {
+      report_unknown(c, k, names, nnames, where);
+      rc = -1;
+      continue;
+    }
+    char *slot = (char *)base + f->off;
+    if (f->type == F_IGNORE)
+      continue;
+    if (f->type == F_SECTION) {
+      struct buf w = BUF_INIT;
+      buf_addf(&w, "'%s'", k->str);
+      if (read_fields(c, v, f->sub, base, w.data) < 0)
+        rc = -1;
+      buf_release(&w);
+      continue;
+    }
+    if (f->type == F_SECRET) {
+      if (read_secret(c, k->str, v, (struct secret_ref *)slot) < 0)
+        rc = -1;
+      continue;
+    }
+    if (f->type == F_LIST) {
+      struct strlist *l = (struct strlist *)slot;
+      strlist_release(l);
+      if (v->kind == Y_STR && !ynode_is_null(v)) {
+        l->v = xcalloc(1, sizeof(char *));
+        l->v[l->n++] = xstrdup(v->str);
+        continue;
+      }
+      if (v->kind != Y_SEQ) {
+        rc = bad(c, v->line, "'%s' must be a list of strings%s", k->str, "");
+        continue;
+      }
+      l->v = xcalloc(v->n, sizeof(char *));
+      for (size_t j = 0; j < v->n; j++) {
+        if (v->items[j].kind != Y_STR) {
+          rc = bad(c, v->items[j].line, "'%s' must be a list of strings%s",
+                   k->str, "");
+          continue;
+        }
+        l->v[l->n++] = xstrdup(v->items[j].str);
+      }
+      continue;
+    }
+    if (v->kind != Y_STR) {
+      rc = bad(c, v->line, "'%s' must be a single value, not %s", k->str,
+               ykind_name(v->kind));
+      continue;
+    }
+    const char *s = v->str;
+    char *end;
+    switch (f->type) {
+    case F_BOOL:
+      if (!ynode_bool(v, (bool *)slot))
+        rc = bad(c, v->line, "'%s' must be true or false, not '%s'", k->str,
+                 s);
+      break;
+    case F_INT: {
+      long n = strtol(s, &end, 10);
+      if (!*s || *end || n < 0 || n > 86400)
+        rc = bad(c, v->line, "'%s' must be a whole number, not '%s'", k->str,
+                 s);
+      else
+        *(long *)slot = n;
+      break;
+    }
+    case F_NUM: {
+      double n = strtod(s, &end);
+      if (!*s || *end || n < 0 || n > 3600)
+        rc = bad(c, v->line, "'%s' must be a number of seconds, not '%s'",
+                 k->str, s);
+      else
+        *(double *)slot = n;
+      break;
+    }
+    case F_URL:
+      if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0 &&
+          strncmp(s, "smtp://", 7) != 0 && strncmp(s, "smtps://", 8) != 0) {
+        rc = bad(c, v->line, "'%s' must be a URL, not '%s'", k->str, s);
+        break;
+      }
+      free(*(char **)slot);
+      *(char **)slot = xstrdup(s);
+      break;
+    case F_PATH:
+      free(*(char **)slot);
+      *(char **)slot = resolve_path(c->dir, s);
+      break;
+    default:
+      free(*(char **)slot);
+      *(char **)slot = xstrdup(s);
+    }
+  }
+  return rc;
+}
+
+static int read_schedule(struct ctx *c, const struct ynode *s,
+                         struct config *cfg)
+{
+  int rc = 0;
+  struct err e;
+  if (s->kind != Y_MAP)
+    return bad(c, s->line, "'schedule' must be a map, not %s%s",
+               ykind_name(s->kind), "");
+  for (size_t i = 0; i < s->n; i++) {
+    const struct ynode *k = &s->keys[i], *v = &s->items[i];
+    if (strcmp(k->str, "announce_lead") == 0 ||
+        strcmp(k->str, "min_gap") == 0) {
+      long *slot = k->str[0] == 'a' ? &cfg->announce_lead : &cfg->min_gap;
+      if (v->kind != Y_STR || when_parse_duration(v->str, slot, &e) < 0)
+        rc = bad(c, v->line, "'%s': %s", k->str,
+                 v->kind == Y_STR ? e.msg : "expected a duration such as 21d");
+    } else if (strcmp(k->str, "reminders") == 0) {
+      if (v->kind != Y_SEQ) {
+        rc = bad(c, v->line, "'%s' must be a list of durations such as "
+                 "[7d, 1d, 2h]%s", k->str, "");
+        continue;
+      }
+      free(cfg->reminders);
+      cfg->reminders = xcalloc(v->n, sizeof(long));
+      cfg->nreminders = 0;
+      for (size_t j = 0; j < v->n; j++) {
+        long secs;
+        if (v->items[j].kind != Y_STR ||
+            when_parse_duration(v->items[j].str, &secs, &e) < 0 ||
+            secs <= 0) {
+          rc = bad(c, v->items[j].line, "'reminders': %s%s",
+                   v->items[j].kind == Y_STR ? e.msg : "expected a duration",
+                   "");
+          continue;
+        }
+        for (size_t m = 0; m < cfg->nreminders; m++)
+          if (cfg->reminders[m] == secs)
+            rc = bad(c, v->items[j].line, "'reminders': '%s' is listed "
+                     "twice%s", v->items[j].str, "");
+        cfg->reminders[cfg->nreminders++] = secs;
+      }
+      /* sort descending: the earliest reminder first */
+      for (size_t a = 1; a < cfg->nreminders; a++)
+        for (size_t b = a; b > 0 && cfg->reminders[b - 1] < cfg->reminders[b];
+             b--) {
+          long t = cfg->reminders[b];
+          cfg->reminders[b] = cfg->reminders[b - 1];
+          cfg->reminders[b - 1] = t;
+        }
+    } else {
+      report_unknown(c, k, schedule_keys, 3, "'schedule'");
+      rc = -1;
+    }
+  }
+  return rc;
+}
+
+static int read_lang(struct ctx *c, const struct ynode *v, struct channel *ch)
+{
+  const struct ynode *one = v;
+  size_t n = 1;
+  if (v->kind == Y_SEQ) {
+    n = v->n;
+    one = v->items;
+  }
+  if (v->kind == Y_MAP || n == 0 || n > 2)
+    return bad(c, v->line, "'lang' must be de, en, or [de, en]%s%s", "", "");
+  ch->langs = 0;
+  for (size_t i = 0; i < n; i++) {
+    const struct ynode *l = &one[i];
+    int bit = 0;
+    if (l->kind == Y_STR && strcmp(l->str, "de") == 0)
+      bit = LANG_DE;
+    else if (l->kind == Y_STR && strcmp(l->str, "en") == 0)
+      bit = LANG_EN;
+    if (!bit || (ch->langs & bit))
+      return bad(c, l->line, "'lang' must be de, en, or [de, en], not '%s'%s",
+                 l->kind == Y_STR ? l->str : "?", "");
+    if (i == 0 && bit == LANG_EN && n == 2)
+      ch->lang_first_en = true;
+    ch->langs |= bit;
+  }
+  return 0;
+}
+
+static int read_notices(struct ctx *c, const struct ynode *v,
+                        struct config *cfg, struct channel *ch)
+{
+  struct notice_filter *f = &ch->notices;
+  f->announce = f->update = f->cancel = f->all_reminders = false;
+  if (v->kind != Y_SEQ)
+    return bad(c, v->line, "'notices' must be a list such as [announce, "
+               "reminder, update, cancel]%s%s", "", "");
+  int rc = 0;
+  for (size_t i = 0; i < v->n; i++) {
+    const struct ynode *n = &v->items[i];
+    const char *s = n->kind == Y_STR ? n->str : "";
+    if (strcmp(s, "announce") == 0) {
+      f->announce = true;
+    } else if (strcmp(s, "update") == 0) {
+      f->update = true;
+    } else if (strcmp(s, "cancel") == 0) {
+      f->cancel = true;
+    } else if (strcmp(s, "reminder") == 0) {
+      f->all_reminders = true;
+    } else if (strncmp(s, "reminder-", 9) == 0) {
+      long secs;
+      struct err e;
+      bool known = false;
+      if (when_parse_duration(s + 9, &secs, &e) == 0)
+        for (size_t k = 0; k < cfg->nreminders; k++)
+          known |= cfg->reminders[k] == secs;
+      if (!known) {
+        rc = bad(c, n->line, "'%s' is not one of the reminders in "
+                 "'schedule.reminders'%s", s, "");
+        continue;
+      }
+      f->reminders = xrealloc(f->reminders,
+                              (f->nreminders + 1) * sizeof(char *));
+      struct buf b = BUF_INIT;
+      buf_adds(&b, "reminder-");
+      when_format_duration(secs, &b);
+      f->reminders[f->nreminders++] = buf_detach(&b);
+    } else {
+      static const char *const kinds[] = {"announce", "reminder", "update",
+                                          "cancel"};
+      const char *near = closest_word(s, kinds, 4);
+      rc = bad(c, n->line, "unknown notice '%s'%s", s,
+               near ? (strcmp(near, "reminder") == 0 ? " (did you mean "
+                                                       "'reminder'?)"
+                       : strcmp(near, "announce") == 0 ? " (did you mean "
+                                                         "'announce'?)"
+                       : strcmp(near, "update") == 0 ? " (did you mean "
+                                                       "'update'?)"
+                                                     : " (did you mean "
+                                                       "'cancel'?)")
+                    : " (expected announce, reminder, reminder-OFFSET, "
+                      "update or cancel)");
+    }
+  }
+  return rc;
+}
+
+static bool has_key(const struct ynode *m, const char *key)
+{
+  return ymap_get(m, key) != NULL;
+}
+
+static int read_channel(struct ctx *c, const struct ynode *m,
+                        struct config *cfg, struct channel *ch)
+{
+  ch->line = m->line;
+  ch->retries = -1;
+  ch->langs = LANG_DE;
+  ch->notices.announce = ch->notices.update = ch->notices.cancel = true;
+  ch->notices.all_reminders = true;
+  if (m->kind != Y_MAP)
+    return bad(c, m->line, "a channel must be a map with name and type, not "
+               "%s%s", ykind_name(m->kind), "");
+  const struct ynode *name = ymap_get(m, "name");
+  const struct ynode *type = ymap_get(m, "type");
+  if (!name || name->kind != Y_STR || !name->str[0])
+    return bad(c, m->line, "a channel needs a 'name'%s%s", "", "");
+  ch->name = xstrdup(name->str);
+  if (!type || type->kind != Y_STR)
+    return bad(c, m->line, "channel '%s' needs a 'type' (matrix, github, "
+               "mail, meetup or webhook)%s", ch->name, "");
+  size_t t = 0;
+  while (t < NTYPES && strcmp(chan_types[t].name, type->str) != 0)
+    t++;
+  if (t == NTYPES) {
+    const char *names[NTYPES];
+    for (size_t i = 0; i < NTYPES; i++)
+      names[i] = chan_types[i].name;
+    const char *near = closest_word(type->str, names, NTYPES);
+    return diag_add(c->d, DIAG_ERROR, c->file, type->line,
+                    "unknown channel type '%s'%s%s%s (expected matrix, "
+                    "github, mail, meetup or webhook)", type->str,
+                    near ? " (did you mean '" : "", near ? near : "",
+                    near ? "'?)" : "");
+  }
+  ch->type = chan_types[t].type;
+  struct buf where = BUF_INIT;
+  buf_addf(&where, "channel '%s' (type %s)", ch->name, chan_types[t].name);
+  int rc = read_fields(c, m, chan_types[t].fields, ch, where.data);
+  buf_release(&where);
+  const struct ynode *v = ymap_get(m, "lang");
+  if (v && read_lang(c, v, ch) < 0)
+    rc = -1;
+  v = ymap_get(m, "notices");
+  if (v && read_notices(c, v, cfg, ch) < 0)
+    rc = -1;
+  for (size_t i = 0; i < 3 && chan_types[t].required[i]; i++)
+    if (!has_key(m, chan_types[t].required[i]) &&
+        !(ch->type == CHAN_MAIL && strcmp(chan_types[t].required[i], "to") &&
+          0))
+      rc = bad(c, m->line, "channel '%s' needs '%s'", ch->name,
+               chan_types[t].required[i]);
+  if (ch->type == CHAN_GITHUB) {
+    const char *slash = ch->repo ? strchr(ch->repo, '/') : NULL;
+    if (ch->repo && (!slash || slash == ch->repo || !slash[1] ||
+                     strchr(slash + 1, '/')))
+      rc = bad(c, ymap_get(m, "repo")->line,
+               "'repo' must be 'owner/name', not '%s'%s", ch->repo, "");
+    if (ch->mode && strcmp(ch->mode, "issue") != 0 &&
+        strcmp(ch->mode, "comment") != 0)
+      rc = bad(c, ymap_get(m, "mode")->line,
+               "'mode' must be issue or comment, not '%s'%s", ch->mode, "");
+    if (!ch->mode)
+      ch->mode = xstrdup("issue");
+    if (!ch->api_url)
+      ch->api_url = xstrdup("https://api.github.com");
+  }
+  if (ch->type == CHAN_MATRIX && ch->room && ch->room[0] != '#' &&
+      ch->room[0] != '!')
+    rc = bad(c, ymap_get(m, "room")->line,
+             "'room' must be an alias (#room:server) or an id (!id:server), "
+             "not '%s'%s", ch->room, "");
+  if (ch->type == CHAN_MAIL) {
+    if (ch->url && ch->provider)
+      rc = bad(c, m->line, "channel '%s': give either 'url' (SMTP) or "
+               "'provider', not both%s", ch->name, "");
+    if (!ch->url && !ch->provider)
+      rc = bad(c, m->line, "channel '%s' needs 'url' (smtps://host:465 or "
+               "smtp://host:587) or 'provider'%s", ch->name, "");
+    if (ch->url && strncmp(ch->url, "smtp", 4) != 0)
+      rc = bad(c, ymap_get(m, "url")->line,
+               "'url' must start with smtps:// or smtp://, not '%s'%s",
+               ch->url, "");
+    if (ch->provider && strcmp(ch->provider, "postmark") != 0 &&
+        strcmp(ch->provider, "mailgun") != 0 &&
+        strcmp(ch->provider, "sendgrid") != 0)
+      rc = bad(c, ymap_get(m, "provider")->line,
+               "'provider' must be postmark, mailgun or sendgrid, not "
+               "'%s'%s", ch->provider, "");
+  }
+  if (ch->type == CHAN_MEETUP) {
+    int kinds = (ch->auth.access_token.kind != SECRET_NONE) +
+                (ch->auth.private_key.kind != SECRET_NONE ||
+                 ch->auth.client_key != NULL) +
+                (ch->auth.refresh_token.kind != SECRET_NONE ||
+                 ch->auth.client_id != NULL);
+    if (has_key(m, "auth") && kinds != 1)
+      rc = bad(c, ymap_get(m, "auth")->line,
+               "'auth' takes exactly one of access_token, jwt or refresh%s%s",
+               "", "");
+    ch->auth.kind = ch->auth.access_token.kind ? MEETUP_AUTH_TOKEN
+                    : ch->auth.client_key      ? MEETUP_AUTH_JWT
+                    : ch->auth.client_id       ? MEETUP_AUTH_REFRESH
+                                               : MEETUP_AUTH_NONE;
+    if (!ch->api_url)
+      ch->api_url = xstrdup("https://api.meetup.com/gql-ext");
+    if (!ch->token_url)
+      ch->token_url = xstrdup("https://secure.meetup.com/oauth2/access");
+  }
+  if (ch->type == CHAN_WEBHOOK && !ch->secret.kind && !ch->signing_key.kind)
+    rc = bad(c, m->line, "channel '%s' needs 'secret' (whsec_…) or "
+             "'signing_key' (whsk_…)%s", ch->name, "");
+  return rc;
+}
+
+char *config_find(const char *explicit_path, struct err *e)
+{
+  if (explicit_path)
+    return xstrdup(explicit_path);
+  if (access("crier.yaml", F_OK) == 0)
+    return xstrdup("crier.yaml");
+  if (access("/etc/crier/crier.yaml", F_OK) == 0)
+    return xstrdup("/etc/crier/crier.yaml");
+  err_set(e, EX_CONFIG, "no configuration: ./crier.yaml and "
+          "/etc/crier/crier.yaml do not exist (use -c FILE)");
+  return NULL;
+}
+
+int config_load(struct config *cfg, const char *path, struct diags *d)
+{
+  static const long default_reminders[] = {7 * 86400, 86400, 2 * 3600};
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->path = xstrdup(path);
+  const char *slash = strrchr(path, '/');
+  cfg->dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path)))
+                   : xstrdup(".");
+  cfg->announce_lead = 21 * 86400;
+  cfg->min_gap = 6 * 3600;
+  cfg->nreminders = 3;
+  cfg->reminders = xmalloc(sizeof(default_reminders));
+  memcpy(cfg->reminders, default_reminders, sizeof(default_reminders));
+
+  struct ctx c = {.file = path, .dir = cfg->dir, .d = d};
+  struct buf text = BUF_INIT;
+  struct ynode *root = NULL;
+  struct err e;
+  size_t errors = d->errors;
+  int line;
+  const char *why;
+  if (file_read(path, FILE_MAX, &text, &e) < 0) {
+    diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+    goto out;
+  }
+  if (utf8_check(text.data, text.len, &line, &why) < 0) {
+    diag_add(d, DIAG_ERROR, path, line, "%s", why);
+    goto out;
+  }
+  root = yamlx_parse(text.data, text.len, path, 0, d);
+  if (!root)
+    goto out;
+  if (read_fields(&c, root, top_fields, cfg, "the configuration") < 0)
+    goto out;
+  const struct ynode *s = ymap_get(root, "schedule");
+  if (s)
+    read_schedule(&c, s, cfg);
+  s = ymap_get(root, "channels");
+  if (s && s->kind != Y_SEQ && !ynode_is_null(s)) {
+    bad(&c, s->line, "'channels' must be a list of channels, not %s%s",
+        ykind_name(s->kind), "");
+  } else if (s && s->kind == Y_SEQ) {
+    cfg->channels = xcalloc(s->n, sizeof(*cfg->channels));
+    for (size_t i = 0; i < s->n; i++) {
+      struct channel *ch = &cfg->channels[cfg->nchannels++];
+      read_channel(&c, &s->items[i], cfg, ch);
+      for (size_t j = 0; ch->name && j + 1 < cfg->nchannels; j++)
+        if (cfg->channels[j].name && strcmp(cfg->channels[j].name, ch->name) == 0)
+          bad(&c, s->items[i].line, "channel name '%s' is used twice%s",
+              ch->name, "");
+    }
+  }
+  if (!cfg->events_dir)
+    cfg->events_dir = resolve_path(cfg->dir, "_posts");
+  if (!cfg->locations) {
+    struct buf p = BUF_INIT;
+    buf_addf(&p, "%s/_data/locations.yml", cfg->dir);
+    if (access(p.data, F_OK) == 0)
+      cfg->locations = buf_detach(&p);
+    buf_release(&p);
+  }
+  if (!cfg->timezone)
+    cfg->timezone = xstrdup("Europe/Berlin");
+  if (!cfg->permalink)
+    cfg->permalink = xstrdup("/:year/:month/:day/:title.html");
+  if (!cfg->journal)
+    cfg->journal = resolve_path(cfg->dir, "crier.db");
+  if (when_set_zone(cfg->timezone, &e) < 0) {
+    const struct ynode *site = ymap_get(root, "site");
+    const struct ynode *tz = ymap_get(site, "timezone");
+    diag_add(d, DIAG_ERROR, path, tz ? tz->line : 0, "%s", e.msg);
+  }
+out:
+  ynode_free(root);
+  buf_release(&text);
+  return d->errors > errors ? -1 : 0;
+}
+
+static void secret_release(struct secret_ref *s)
+{
+  free(s->name);
+  s->name = NULL;
+  s->kind = SECRET_NONE;
+}
+
+void config_release(struct config *cfg)
+{
+  for (size_t i = 0; i < cfg->nchannels; i++) {
+    struct channel *ch = &cfg->channels[i];
+    char **strs[] = {&ch->name, &ch->homeserver, &ch->room, &ch->repo,
+                     &ch->mode, &ch->api_url, &ch->url, &ch->username,
+                     &ch->from, &ch->ca_file, &ch->provider, &ch->domain,
+                     &ch->group, &ch->token_url, &ch->auth.client_key,
+                     &ch->auth.member_id, &ch->auth.key_id,
+                     &ch->auth.client_id};
+    for (size_t k = 0; k < sizeof(strs) / sizeof(*strs); k++)
+      xfree(strs[k]);
+    struct secret_ref *secs[] = {&ch->access_token, &ch->token, &ch->password,
+                                 &ch->api_key, &ch->auth.access_token,
+                                 &ch->auth.private_key,
+                                 &ch->auth.client_secret,
+                                 &ch->auth.refresh_token, &ch->secret,
+                                 &ch->signing_key};
+    for (size_t k = 0; k < sizeof(secs) / sizeof(*secs); k++)
+      secret_release(secs[k]);
+    strlist_release(&ch->labels);
+    strlist_release(&ch->to);
+    strlist_release(&ch->bcc);
+    for (size_t k = 0; k < ch->notices.nreminders; k++)
+      free(ch->notices.reminders[k]);
+    free(ch->notices.reminders);
+  }
+  free(cfg->channels);
+  char **strs[] = {&cfg->path, &cfg->dir, &cfg->events_dir, &cfg->locations,
+                   &cfg->timezone, &cfg->site_url, &cfg->permalink,
+                   &cfg->site_name, &cfg->journal, &cfg->templates};
+  for (size_t k = 0; k < sizeof(strs) / sizeof(*strs); k++)
+    xfree(strs[k]);
+  free(cfg->reminders);
+  memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct channel *config_channel(const struct config *c, const char *name)
+{
+  for (size_t i = 0; i < c->nchannels; i++)
+    if (c->channels[i].name && strcmp(c->channels[i].name, name) == 0)
+      return &c->channels[i];
+  return NULL;
+}
+
+bool channel_takes(const struct channel *ch, const char *notice)
+{
+  const struct notice_filter *f = &ch->notices;
+  if (strcmp(notice, "announce") == 0)
+    return f->announce;
+  if (strcmp(notice, "update") == 0)
+    return f->update;
+  if (strcmp(notice, "cancel") == 0)
+    return f->cancel;
+  if (strncmp(notice, "reminder", 8) == 0) {
+    if (f->all_reminders)
+      return true;
+    for (size_t i = 0; i < f->nreminders; i++)
+      if (strcmp(f->reminders[i], notice) == 0)
+        return true;
+  }
+  return false;
+}

@@ -1,0 +1,104 @@
+#ifndef CRIER_CONFIG_H
+#define CRIER_CONFIG_H
+/*
+ * crier.yaml. config_load reads and validates the whole file: unknown keys,
+ * wrong types and bad values are errors naming the line (and the closest
+ * known key). Relative paths are resolved against the config file's
+ * directory. A struct config owns all of its strings.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "err.h"
+
+/* A reference to a secret: never the secret itself. */
+struct secret_ref {
+  enum { SECRET_NONE, SECRET_ENV, SECRET_FILE } kind;
+  char *name; /* variable name or file path */
+};
+
+enum chan_type { CHAN_MATRIX, CHAN_GITHUB, CHAN_MAIL, CHAN_MEETUP,
+                 CHAN_WEBHOOK };
+
+enum lang_mask { LANG_DE = 1, LANG_EN = 2 };
+
+/* Which notices a channel takes. */
+struct notice_filter {
+  bool announce, update, cancel;
+  bool all_reminders;   /* "reminder" */
+  char **reminders;     /* "reminder-7d", … (offsets as written) */
+  size_t nreminders;
+};
+
+struct strlist {
+  char **v;
+  size_t n;
+};
+
+struct channel {
+  char *name;
+  enum chan_type type;
+  int line;
+  int langs;       /* LANG_DE | LANG_EN */
+  bool lang_first_en; /* lang: [en, de] */
+  struct notice_filter notices;
+  long timeout;    /* seconds, 0 = default */
+  long retries;    /* -1 = default */
+  /* matrix */
+  char *homeserver, *room;
+  struct secret_ref access_token;
+  /* github */
+  char *repo, *mode, *api_url;
+  struct strlist labels;
+  struct secret_ref token;
+  double gap;      /* seconds between writes to one repository */
+  /* mail */
+  char *url, *username, *from, *ca_file, *provider, *domain;
+  struct secret_ref password, api_key;
+  struct strlist to, bcc;
+  bool calendar;
+  /* meetup */
+  char *group, *token_url;
+  struct {
+    struct secret_ref access_token;
+    char *client_key, *member_id, *key_id, *client_id;
+    struct secret_ref private_key, client_secret, refresh_token;
+    enum { MEETUP_AUTH_NONE, MEETUP_AUTH_TOKEN, MEETUP_AUTH_JWT,
+           MEETUP_AUTH_REFRESH } kind;
+  } auth;
+  /* webhook */
+  struct secret_ref secret, signing_key;
+};
+
+struct config {
+  char *path; /* the config file */
+  char *dir;  /* its directory */
+  /* site */
+  char *events_dir, *locations, *timezone, *site_url, *permalink, *site_name;
+  char *journal, *templates;
+  long announce_lead;  /* seconds */
+  long *reminders;     /* seconds, sorted descending */
+  size_t nreminders;
+  long min_gap;        /* seconds */
+  struct channel *channels;
+  size_t nchannels;
+};
+
+/* Finds the config: explicit (may be NULL), else ./crier.yaml, else
+ * /etc/crier/crier.yaml. Returns a malloc'd path or NULL (EX_CONFIG). */
+char *config_find(const char *explicit_path, struct err *e);
+
+/* Loads and validates path. Problems go to d; returns -1 if any is an
+ * error. */
+int config_load(struct config *c, const char *path, struct diags *d);
+void config_release(struct config *c);
+
+const char *chan_type_name(enum chan_type t);
+/* Channel by name, or NULL. */
+const struct channel *config_channel(const struct config *c,
+                                     const char *name);
+/* Whether channel ch takes notice kind ("announce", "reminder-7d", …). */
+bool channel_takes(const struct channel *ch, const char *notice);
+
+#endif

@@ -1,0 +1,115 @@
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "xalloc.h"
+
+void diags_init(struct diags *d)
+{
+  memset(d, 0, sizeof(*d));
+}
+
+void diags_release(struct diags *d)
+{
+  for (size_t i = 0; i < d->n; i++) {
+    free(d->v[i].file);
+    free(d->v[i].msg);
+  }
+  free(d->v);
+  diags_init(d);
+}
+
+int diag_add(struct diags *d, enum diag_sev sev, const char *file, int line,
+             const char *fmt, ...)
+{
+  struct buf b = BUF_INIT;
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vaddf(&b, fmt, ap);
+  va_end(ap);
+  d->v = xgrow(d->v, &d->cap, d->n + 1, sizeof(*d->v));
+  struct diag *g = &d->v[d->n++];
+  g->sev = sev;
+  g->file = file ? xstrdup(file) : NULL;
+  g->line = line;
+  g->msg = buf_detach(&b);
+  if (sev == DIAG_ERROR)
+    d->errors++;
+  else
+    d->warnings++;
+  return sev == DIAG_ERROR ? -1 : 0;
+}
+
+void diags_move(struct diags *dst, struct diags *src)
+{
+  for (size_t i = 0; i < src->n; i++) {
+    dst->v = xgrow(dst->v, &dst->cap, dst->n + 1, sizeof(*dst->v));
+    dst->v[dst->n++] = src->v[i];
+  }
+  dst->errors += src->errors;
+  dst->warnings += src->warnings;
+  free(src->v);
+  diags_init(src);
+}
+
+static void annotation_escape(struct buf *b, const char *s, bool property)
+{
+  for (; *s; s++) {
+    switch (*s) {
+    case '%': buf_adds(b, "%25"); break;
+    case '\r': buf_adds(b, "%0D"); break;
+    case '\n': buf_adds(b, "%0A"); break;
+    case ':': property ? buf_adds(b, "%3A") : buf_addc(b, ':'); break;
+    case ',': property ? buf_adds(b, "%2C") : buf_addc(b, ','); break;
+    default: buf_addc(b, *s);
+    }
+  }
+}
+
+void diags_print(const struct diags *d)
+{
+  const char *gha = getenv("GITHUB_ACTIONS");
+  bool annotate = gha && strcmp(gha, "true") == 0;
+  for (size_t i = 0; i < d->n; i++) {
+    const struct diag *g = &d->v[i];
+    const char *sev = g->sev == DIAG_ERROR ? "error" : "warning";
+    if (g->file && g->line)
+      fprintf(stderr, "%s:%d: %s: %s\n", g->file, g->line, sev, g->msg);
+    else if (g->file)
+      fprintf(stderr, "%s: %s: %s\n", g->file, sev, g->msg);
+    else
+      fprintf(stderr, "crier: %s: %s\n", sev, g->msg);
+    if (annotate) {
+      struct buf b = BUF_INIT;
+      buf_addf(&b, "::%s", sev);
+      if (g->file) {
+        buf_adds(&b, " file=");
+        annotation_escape(&b, g->file, true);
+        if (g->line)
+          buf_addf(&b, ",line=%d", g->line);
+      }
+      buf_adds(&b, "::");
+      annotation_escape(&b, g->msg, false);
+      fprintf(stdout, "%s\n", b.data);
+      buf_release(&b);
+    }
+  }
+}
+
+json_t *diags_json(const struct diags *d)
+{
+  json_t *a = json_array();
+  for (size_t i = 0; i < d->n; i++) {
+    const struct diag *g = &d->v[i];
+    json_array_append_new(
+        a, json_pack("{s:s?, s:i, s:s, s:s}", "file", g->file, "line",
+                     g->line, "severity",
+                     g->sev == DIAG_ERROR ? "error" : "warning", "message",
+                     g->msg));
+  }
+  return a;
+}

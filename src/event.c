@@ -1,0 +1,499 @@
+#include "event.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "util.h"
+#include "when.h"
+#include "xalloc.h"
+#include "yamlx.h"
+
+/* ---- locations ---- */
+
+static const char *const location_keys[] = {
+    "short", "name", "street", "city", "web", "osm", "directions"};
+
+static char *opt_str(const struct ynode *map, const char *key)
+{
+  const struct ynode *v = ymap_get(map, key);
+  if (!v || v->kind != Y_STR || ynode_is_null(v))
+    return NULL;
+  return xstrdup(v->str);
+}
+
+static int want_str(const struct ynode *map, const char *key,
+                    const char *file, struct diags *d)
+{
+  const struct ynode *v = ymap_get(map, key);
+  if (v && v->kind != Y_STR)
+    return diag_add(d, DIAG_ERROR, file, v->line,
+                    "'%s' must be a string, not %s", key, ykind_name(v->kind));
+  return 0;
+}
+
+static void unknown_keys(const struct ynode *map, const char *const *known,
+                         size_t nknown, const char *what, enum diag_sev sev,
+                         const char *file, struct diags *d)
+{
+  for (size_t i = 0; i < map->n; i++) {
+    const char *k = map->keys[i].str;
+    bool ok = false;
+    for (size_t j = 0; j < nknown && !ok; j++)
+      ok = strcmp(k, known[j]) == 0;
+    if (ok)
+      continue;
+    const char *near = closest_word(k, known, nknown);
+    if (near)
+      diag_add(d, sev, file, map->keys[i].line,
+               "unknown %s key '%s' (did you mean '%s'?)", what, k, near);
+    else
+      diag_add(d, sev, file, map->keys[i].line, "unknown %s key '%s'", what,
+               k);
+  }
+}
+
+int locations_load(struct locations *l, const char *path, struct diags *d)
+{
+  memset(l, 0, sizeof(*l));
+  if (!path)
+    return 0;
+  l->path = xstrdup(path);
+  struct buf text = BUF_INIT;
+  struct err e;
+  struct ynode *root = NULL;
+  int rc = -1, line;
+  const char *why;
+  size_t errors = d->errors;
+  if (file_read(path, FILE_MAX, &text, &e) < 0) {
+    diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+    goto out;
+  }
+  if (utf8_check(text.data, text.len, &line, &why) < 0) {
+    diag_add(d, DIAG_ERROR, path, line, "%s", why);
+    goto out;
+  }
+  root = yamlx_parse(text.data, text.len, path, 0, d);
+  if (!root)
+    goto out;
+  if (root->kind != Y_MAP) {
+    diag_add(d, DIAG_ERROR, path, root->line,
+             "the locations file must be a map from a key to its fields, "
+             "not %s", ykind_name(root->kind));
+    goto out;
+  }
+  l->v = xcalloc(root->n, sizeof(*l->v));
+  for (size_t i = 0; i < root->n; i++) {
+    const struct ynode *m = &root->items[i];
+    if (m->kind != Y_MAP) {
+      diag_add(d, DIAG_ERROR, path, m->line, "location '%s' must be a map, "
+               "not %s", root->keys[i].str, ykind_name(m->kind));
+      continue;
+    }
+    for (size_t k = 0; k < sizeof(location_keys) / sizeof(*location_keys); k++)
+      want_str(m, location_keys[k], path, d);
+    unknown_keys(m, location_keys, sizeof(location_keys) / sizeof(*location_keys),
+                 "location", DIAG_WARNING, path, d);
+    struct location *loc = &l->v[l->n++];
+    loc->key = xstrdup(root->keys[i].str);
+    loc->line = root->keys[i].line;
+    loc->short_name = opt_str(m, "short");
+    loc->name = opt_str(m, "name");
+    loc->street = opt_str(m, "street");
+    loc->city = opt_str(m, "city");
+    loc->web = opt_str(m, "web");
+    loc->osm = opt_str(m, "osm");
+    loc->directions = opt_str(m, "directions");
+    if (!loc->name)
+      diag_add(d, DIAG_ERROR, path, loc->line, "location '%s' has no 'name'",
+               loc->key);
+  }
+  rc = d->errors > errors ? -1 : 0;
+out:
+  ynode_free(root);
+  buf_release(&text);
+  return rc;
+}
+
+void locations_release(struct locations *l)
+{
+  for (size_t i = 0; i < l->n; i++) {
+    struct location *loc = &l->v[i];
+    free(loc->key);
+    free(loc->short_name);
+    free(loc->name);
+    free(loc->street);
+    free(loc->city);
+    free(loc->web);
+    free(loc->osm);
+    free(loc->directions);
+  }
+  free(l->v);
+  free(l->path);
+  memset(l, 0, sizeof(*l));
+}
+
+const struct location *locations_find(const struct locations *l,
+                                      const char *key)
+{
+  for (size_t i = 0; l && i < l->n; i++)
+    if (strcmp(l->v[i].key, key) == 0)
+      return &l->v[i];
+  return NULL;
+}
+
+/* ---- events ---- */
+
+static const char *const event_keys[] = {
+    "title", "date", "categories", "links", "location", "talks",
+    "cancelled", "layout", "tags", "published"};
+static const char *const talk_keys[] = {"title", "speaker", "abstract",
+                                        "slides", "video"};
+static const char *const speaker_keys[] = {"name", "github", "twitter"};
+
+#define NKEYS(a) (sizeof(a) / sizeof(*(a)))
+
+void event_free(struct event *ev)
+{
+  if (!ev)
+    return;
+  free(ev->id);
+  free(ev->path);
+  free(ev->title);
+  free(ev->date_text);
+  free(ev->location_key);
+  for (size_t i = 0; i < ev->ntalks; i++) {
+    struct talk *t = &ev->talks[i];
+    free(t->title);
+    free(t->abstract);
+    free(t->slides);
+    free(t->video);
+    free(t->speaker);
+    free(t->github);
+    free(t->twitter);
+  }
+  free(ev->talks);
+  for (size_t i = 0; i < ev->nlinks; i++) {
+    free(ev->links[i].label);
+    free(ev->links[i].url);
+  }
+  free(ev->links);
+  free(ev->categories);
+  free(ev->body);
+  free(ev);
+}
+
+const char *event_link(const struct event *ev, const char *label)
+{
+  for (size_t i = 0; i < ev->nlinks; i++)
+    if (strcasecmp(ev->links[i].label, label) == 0)
+      return ev->links[i].url;
+  return NULL;
+}
+
+/* Finds the front matter: text must start with a "---" line; the block ends
+ * at the next "---" (or "...") line. Sets the YAML span and body start. */
+static int split_front_matter(const char *text, size_t len, size_t *ys,
+                              size_t *ye, size_t *body, int *body_line)
+{
+  size_t i = 0;
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+    i = 3; /* a byte order mark */
+  if (len - i < 3 || memcmp(text + i, "---", 3) != 0)
+    return -1;
+  i += 3;
+  while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r'))
+    i++;
+  if (i < len && text[i] != '\n')
+    return -1;
+  i++;
+  *ys = i;
+  int line = 2;
+  while (i < len) {
+    size_t eol = i;
+    while (eol < len && text[eol] != '\n')
+      eol++;
+    size_t n = eol - i;
+    while (n && (text[i + n - 1] == '\r' || text[i + n - 1] == ' '))
+      n--;
+    if (n == 3 && (memcmp(text + i, "---", 3) == 0 ||
+                   memcmp(text + i, "...", 3) == 0)) {
+      *ye = i;
+      *body = eol < len ? eol + 1 : eol;
+      *body_line = line + 1;
+      return 0;
+    }
+    i = eol + 1;
+    line++;
+  }
+  return -2;
+}
+
+static char *node_text(const struct ynode *n)
+{
+  return (n && n->kind == Y_STR && !ynode_is_null(n)) ? xstrdup(n->str) : NULL;
+}
+
+static int load_talks(struct event *ev, const struct ynode *t,
+                      struct diags *d)
+{
+  const char *file = ev->path;
+  bool b;
+  ev->line_talks = t->line;
+  if (ynode_bool(t, &b)) {
+    if (b)
+      return diag_add(d, DIAG_ERROR, file, t->line,
+                      "'talks: true' means nothing: use a list of talks, [] "
+                      "or false (an open space)");
+    ev->talks_state = TALKS_OPEN;
+    return 0;
+  }
+  if (ynode_is_null(t)) {
+    ev->talks_state = TALKS_WANTED;
+    return 0;
+  }
+  if (t->kind != Y_SEQ)
+    return diag_add(d, DIAG_ERROR, file, t->line,
+                    "'talks' must be a list of talks, [] or false, not %s",
+                    ykind_name(t->kind));
+  ev->talks_state = t->n ? TALKS_LIST : TALKS_NONE;
+  ev->talks = xcalloc(t->n, sizeof(*ev->talks));
+  int rc = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    const struct ynode *m = &t->items[i];
+    if (m->kind != Y_MAP) {
+      rc = diag_add(d, DIAG_ERROR, file, m->line,
+                    "a talk must be a map with a title, not %s",
+                    ykind_name(m->kind));
+      continue;
+    }
+    unknown_keys(m, talk_keys, NKEYS(talk_keys), "talk", DIAG_WARNING, file,
+                 d);
+    for (size_t k = 0; k < NKEYS(talk_keys); k++)
+      if (k != 1 && want_str(m, talk_keys[k], file, d) < 0)
+        rc = -1;
+    struct talk *tk = &ev->talks[ev->ntalks++];
+    tk->title = opt_str(m, "title");
+    tk->abstract = opt_str(m, "abstract");
+    tk->slides = opt_str(m, "slides");
+    tk->video = opt_str(m, "video");
+    if (!tk->title)
+      rc = diag_add(d, DIAG_ERROR, file, m->line, "a talk without a 'title'");
+    const struct ynode *sp = ymap_get(m, "speaker");
+    if (sp && sp->kind == Y_STR) {
+      tk->speaker = node_text(sp);
+    } else if (sp && sp->kind == Y_MAP) {
+      unknown_keys(sp, speaker_keys, NKEYS(speaker_keys), "speaker",
+                   DIAG_WARNING, file, d);
+      for (size_t k = 0; k < NKEYS(speaker_keys); k++)
+        if (want_str(sp, speaker_keys[k], file, d) < 0)
+          rc = -1;
+      tk->speaker = opt_str(sp, "name");
+      tk->github = opt_str(sp, "github");
+      tk->twitter = opt_str(sp, "twitter");
+      if (!tk->speaker)
+        tk->speaker = xstrdup(tk->github ? tk->github
+                                         : tk->twitter ? tk->twitter : "");
+      if (!tk->speaker[0])
+        xfree(&tk->speaker);
+    } else if (sp) {
+      rc = diag_add(d, DIAG_ERROR, file, sp->line,
+                    "'speaker' must be a name or a map, not a list");
+    }
+  }
+  return rc;
+}
+
+static int load_links(struct event *ev, const struct ynode *l,
+                      struct diags *d)
+{
+  ev->line_links = l->line;
+  if (ynode_is_null(l))
+    return 0;
+  if (l->kind != Y_MAP)
+    return diag_add(d, DIAG_ERROR, ev->path, l->line,
+                    "'links' must be a map from a label to a URL, not %s",
+                    ykind_name(l->kind));
+  ev->links = xcalloc(l->n, sizeof(*ev->links));
+  int rc = 0;
+  for (size_t i = 0; i < l->n; i++) {
+    const struct ynode *v = &l->items[i];
+    if (v->kind != Y_STR || !v->str[0]) {
+      rc = diag_add(d, DIAG_ERROR, ev->path, v->line,
+                    "link '%s' must be a URL", l->keys[i].str);
+      continue;
+    }
+    if (strncmp(v->str, "https://", 8) != 0 &&
+        strncmp(v->str, "http://", 7) != 0)
+      diag_add(d, DIAG_WARNING, ev->path, v->line,
+               "link '%s' is not an http(s) URL: '%s'", l->keys[i].str,
+               v->str);
+    ev->links[ev->nlinks].label = xstrdup(l->keys[i].str);
+    ev->links[ev->nlinks].url = xstrdup(v->str);
+    ev->nlinks++;
+  }
+  return rc;
+}
+
+static void event_hash(struct event *ev)
+{
+  struct buf b = BUF_INIT;
+  struct buf when = BUF_INIT;
+  when_rfc3339_utc(ev->start, &when);
+  buf_addf(&b, "title=%s\nstart=%s\nlocation=%s\n", ev->title, when.data,
+           ev->location_key ? ev->location_key : "");
+  if (ev->loc)
+    buf_addf(&b, "place=%s|%s|%s\n", ev->loc->name ? ev->loc->name : "",
+             ev->loc->street ? ev->loc->street : "",
+             ev->loc->city ? ev->loc->city : "");
+  unsigned char h[crypto_hash_sha256_BYTES];
+  if (sodium_init() < 0)
+    abort();
+  crypto_hash_sha256(h, (const unsigned char *)b.data, b.len);
+  sodium_bin2hex(ev->hash, sizeof(ev->hash), h, sizeof(h));
+  buf_release(&b);
+  buf_release(&when);
+}
+
+static char *id_from_path(const char *path)
+{
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  size_t n = strlen(base);
+  if (n > 3 && strcmp(base + n - 3, ".md") == 0)
+    n -= 3;
+  else if (n > 9 && strcmp(base + n - 9, ".markdown") == 0)
+    n -= 9;
+  return xstrndup(base, n);
+}
+
+struct event *event_load(const char *path, const struct locations *locs,
+                         struct diags *d)
+{
+  struct event *ev = xcalloc(1, sizeof(*ev));
+  struct buf text = BUF_INIT, warn = BUF_INIT;
+  struct ynode *fm = NULL;
+  struct err e;
+  size_t errors = d->errors;
+  size_t ys, ye, body;
+  int line;
+  const char *why;
+  ev->path = xstrdup(path);
+  ev->id = id_from_path(path);
+  if (file_read(path, FILE_MAX, &text, &e) < 0) {
+    diag_add(d, DIAG_ERROR, path, 0, "%s",
+             strncmp(e.msg, path, strlen(path)) == 0 ? e.msg + strlen(path) + 2
+                                                      : e.msg);
+    goto out;
+  }
+  if (utf8_check(text.data, text.len, &line, &why) < 0) {
+    diag_add(d, DIAG_ERROR, path, line, "%s", why);
+    goto out;
+  }
+  int fmrc = split_front_matter(text.data, text.len, &ys, &ye, &body,
+                                &ev->line_body);
+  if (fmrc == -1) {
+    diag_add(d, DIAG_ERROR, path, 1,
+             "no YAML front matter (the file must start with a '---' line)");
+    goto out;
+  }
+  if (fmrc == -2) {
+    diag_add(d, DIAG_ERROR, path, 1,
+             "the front matter is not closed by a '---' line");
+    goto out;
+  }
+  fm = yamlx_parse(text.data + ys, ye - ys, path, 1, d);
+  if (!fm)
+    goto out;
+  if (fm->kind != Y_MAP) {
+    diag_add(d, DIAG_ERROR, path, 2, "the front matter must be a map of "
+             "fields, not %s", ykind_name(fm->kind));
+    goto out;
+  }
+  unknown_keys(fm, event_keys, NKEYS(event_keys), "front-matter",
+               DIAG_WARNING, path, d);
+  ev->body = xstrndup(text.data + body, text.len - body);
+
+  const struct ynode *n = ymap_get(fm, "title");
+  if (!n || ynode_is_null(n)) {
+    diag_add(d, DIAG_ERROR, path, n ? n->line : 2, "no 'title'");
+  } else if (n->kind != Y_STR) {
+    diag_add(d, DIAG_ERROR, path, n->line, "'title' must be a string, not %s",
+             ykind_name(n->kind));
+  } else {
+    ev->title = xstrdup(n->str);
+    ev->line_title = n->line;
+  }
+
+  n = ymap_get(fm, "date");
+  if (!n || ynode_is_null(n)) {
+    diag_add(d, DIAG_ERROR, path, n ? n->line : 2, "no 'date'");
+  } else if (n->kind != Y_STR) {
+    diag_add(d, DIAG_ERROR, path, n->line, "'date' must be a string, not %s",
+             ykind_name(n->kind));
+  } else {
+    ev->line_date = n->line;
+    ev->date_text = xstrdup(n->str);
+    if (when_parse_event_date(n->str, &ev->start, &warn, &e) < 0)
+      diag_add(d, DIAG_ERROR, path, n->line, "%s", e.msg);
+    else if (warn.len)
+      diag_add(d, DIAG_WARNING, path, n->line, "%s", warn.data);
+  }
+
+  n = ymap_get(fm, "location");
+  if (n && !ynode_is_null(n)) {
+    ev->line_location = n->line;
+    if (n->kind != Y_STR) {
+      diag_add(d, DIAG_ERROR, path, n->line,
+               "'location' must be a key of the locations file, not %s",
+               ykind_name(n->kind));
+    } else {
+      ev->location_key = xstrdup(n->str);
+      if (locs) {
+        ev->loc = locations_find(locs, n->str);
+        if (!ev->loc) {
+          const char **keys = xcalloc(locs->n, sizeof(*keys));
+          for (size_t i = 0; i < locs->n; i++)
+            keys[i] = locs->v[i].key;
+          const char *near = closest_word(n->str, keys, locs->n);
+          diag_add(d, DIAG_ERROR, path, n->line,
+                   "location '%s' is not in %s%s%s%s", n->str,
+                   locs->path ? locs->path : "the locations file",
+                   near ? " (did you mean '" : "", near ? near : "",
+                   near ? "'?)" : "");
+          free(keys);
+        }
+      }
+    }
+  }
+
+  n = ymap_get(fm, "talks");
+  if (n)
+    load_talks(ev, n, d);
+  else
+    ev->talks_state = TALKS_WANTED;
+  n = ymap_get(fm, "links");
+  if (n)
+    load_links(ev, n, d);
+  n = ymap_get(fm, "categories");
+  if (n && n->kind == Y_STR)
+    ev->categories = node_text(n);
+  n = ymap_get(fm, "cancelled");
+  if (n && !ynode_bool(n, &ev->cancelled))
+    diag_add(d, DIAG_ERROR, path, n->line,
+             "'cancelled' must be true or false, not '%s'",
+             n->kind == Y_STR ? n->str : ykind_name(n->kind));
+out:
+  ynode_free(fm);
+  buf_release(&text);
+  buf_release(&warn);
+  if (d->errors > errors) {
+    event_free(ev);
+    return NULL;
+  }
+  event_hash(ev);
+  return ev;
+}

@@ -1,0 +1,85 @@
+#ifndef CRIER_EVENT_H
+#define CRIER_EVENT_H
+/*
+ * Events (one Markdown file with YAML front matter each) and the locations
+ * they point to. An event owns all of its strings; a location is borrowed
+ * from the struct locations it was resolved against, which must outlive it.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "diag.h"
+
+struct location {
+  char *key;
+  int line;
+  char *short_name, *name, *street, *city, *web, *osm, *directions;
+};
+
+struct locations {
+  char *path;
+  struct location *v;
+  size_t n;
+};
+
+/* Loads a locations file (a map from key to fields). Returns -1 after adding
+ * errors to d. An absent path (NULL) gives an empty set. */
+int locations_load(struct locations *l, const char *path, struct diags *d);
+void locations_release(struct locations *l);
+const struct location *locations_find(const struct locations *l,
+                                      const char *key);
+
+enum talks_state {
+  TALKS_WANTED, /* no talks: key: talks are still wanted */
+  TALKS_NONE,   /* talks: [] */
+  TALKS_OPEN,   /* talks: false, an open space */
+  TALKS_LIST,   /* a list of talks */
+};
+
+struct talk {
+  char *title, *abstract, *slides, *video;
+  char *speaker, *github, *twitter;
+};
+
+struct link {
+  char *label, *url;
+};
+
+struct event {
+  char *id;   /* file name without .md */
+  char *path; /* as given to event_load */
+  char *title;
+  char *date_text; /* the date: value as written */
+  time_t start;
+  char *location_key; /* NULL when absent */
+  const struct location *loc; /* NULL when absent or unknown */
+  enum talks_state talks_state;
+  struct talk *talks;
+  size_t ntalks;
+  struct link *links;
+  size_t nlinks;
+  char *categories;
+  char *body;    /* Markdown after the front matter */
+  bool cancelled;
+  char hash[65]; /* hex SHA-256 of what matters to attendees */
+  /* line numbers of the front matter fields (0 when absent) */
+  int line_title, line_date, line_location, line_links, line_talks;
+  int line_body;
+};
+
+/* Loads the event file at path. Problems are added to d, with file and
+ * line; returns NULL when any of them is an error. locs may be NULL (then
+ * locations are not resolved). */
+struct event *event_load(const char *path, const struct locations *locs,
+                         struct diags *d);
+void event_free(struct event *ev);
+
+/* The URL of a link whose label is label (case-insensitive), or NULL. */
+const char *event_link(const struct event *ev, const char *label);
+
+/* Well-known link labels. */
+#define LINK_MEETUP "Meetup.com"
+#define LINK_PLANNING "Planning discussion on Github"
+
+#endif

@@ -1,0 +1,177 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int file_read(const char *path, size_t max, struct buf *out, struct err *e)
+{
+  int rc = -1;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return err_set(e, EX_NOINPUT, "%s: cannot open: %s", path,
+                   strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    err_set(e, EX_NOINPUT, "%s: cannot stat: %s", path, strerror(errno));
+    goto out;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    err_set(e, EX_DATAERR, "%s: not a regular file", path);
+    goto out;
+  }
+  if ((size_t)st.st_size > max) {
+    err_set(e, EX_DATAERR, "%s: file is %lld bytes, larger than the limit "
+            "of %zu bytes", path, (long long)st.st_size, max);
+    goto out;
+  }
+  buf_reset(out);
+  for (;;) {
+    buf_grow(out, 65536);
+    ssize_t n = read(fd, out->data + out->len, 65536);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      err_set(e, EX_IOERR, "%s: cannot read: %s", path, strerror(errno));
+      goto out;
+    }
+    if (n == 0)
+      break;
+    out->len += (size_t)n;
+    out->data[out->len] = '\0';
+    if (out->len > max) {
+      err_set(e, EX_DATAERR, "%s: file is larger than the limit of %zu bytes",
+              path, max);
+      goto out;
+    }
+  }
+  rc = 0;
+out:
+  close(fd);
+  return rc;
+}
+
+int utf8_check(const char *str, size_t n, int *line, const char **why)
+{
+  const unsigned char *s = (const unsigned char *)str;
+  int ln = 1;
+  for (size_t i = 0; i < n;) {
+    unsigned c = s[i];
+    if (c == '\n') {
+      ln++;
+      i++;
+      continue;
+    }
+    if (c == 0) {
+      *line = ln;
+      *why = "NUL byte (binary file?)";
+      return -1;
+    }
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t len;
+    unsigned cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      goto bad;
+    }
+    if (i + len > n)
+      goto bad;
+    for (size_t k = 1; k < len; k++) {
+      if ((s[i + k] & 0xC0) != 0x80)
+        goto bad;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      goto bad;
+    i += len;
+  }
+  return 0;
+bad:
+  *line = ln;
+  *why = "invalid UTF-8";
+  return -1;
+}
+
+size_t utf8_len(const char *s)
+{
+  size_t n = 0;
+  for (; *s; s++)
+    if (((unsigned char)*s & 0xC0) != 0x80)
+      n++;
+  return n;
+}
+
+size_t utf8_prefix(const char *s, size_t n)
+{
+  size_t i = 0, cps = 0;
+  while (s[i]) {
+    if (((unsigned char)s[i] & 0xC0) != 0x80) {
+      if (cps == n)
+        break;
+      cps++;
+    }
+    i++;
+  }
+  return i;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64)
+    return 99;
+  size_t row[65];
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      size_t best = diag + cost;
+      if (row[j] + 1 < best)
+        best = row[j] + 1;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+const char *closest_word(const char *word, const char *const *cands,
+                         size_t n)
+{
+  const char *best = NULL;
+  size_t bestd = 4;
+  for (size_t i = 0; i < n; i++) {
+    size_t d = edit_distance(word, cands[i]);
+    if (d < bestd) {
+      bestd = d;
+      best = cands[i];
+    }
+  }
+  if (!best && strlen(word) >= 3) {
+    for (size_t i = 0; i < n; i++)
+      if (strncmp(cands[i], word, strlen(word)) == 0)
+        return cands[i];
+  }
+  return best;
+}

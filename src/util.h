@@ -1,0 +1,40 @@
+#ifndef CRIER_UTIL_H
+#define CRIER_UTIL_H
+/*
+ * Small helpers shared by the loaders: reading a file with a size limit,
+ * UTF-8 validation, and spelling suggestions.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define FILE_MAX ((size_t)1 << 20) /* 1 MiB: event, config, template files */
+
+/* Reads the whole file at path into out (replacing its content). Fails with
+ * EX_NOINPUT if it cannot be read, EX_DATAERR if it is larger than max bytes
+ * or is not a regular file. */
+int file_read(const char *path, size_t max, struct buf *out, struct err *e);
+
+/* Returns 0 if s[0..n) is valid UTF-8 without NUL bytes; otherwise -1 and
+ * the 1-based line of the first bad byte in *line, and a reason. */
+int utf8_check(const char *s, size_t n, int *line, const char **why);
+
+/* Number of code points in a valid UTF-8 string. */
+size_t utf8_len(const char *s);
+/* Byte length of the longest prefix of s with at most n code points. */
+size_t utf8_prefix(const char *s, size_t n);
+
+/* The candidate closest to word (edit distance at most 3, or a prefix);
+ * NULL when none is close. Borrowed from the candidates array. */
+const char *closest_word(const char *word, const char *const *cands,
+                         size_t n);
+
+/* True when s is non-NULL and non-empty. */
+static inline bool nonempty(const char *s)
+{
+  return s && *s;
+}
+
+#endif

@@ -1,0 +1,58 @@
+#ifndef CRIER_WHEN_H
+#define CRIER_WHEN_H
+/*
+ * Instants and wall-clock times. The site's time zone comes from the
+ * system's tz database (via TZ and the C library); nothing here knows any
+ * daylight-saving rule. when_set_zone must be called before the other
+ * functions that talk about local time.
+ */
+#include <stdbool.h>
+#include <time.h>
+
+#include "buf.h"
+#include "err.h"
+
+/* Makes name (e.g. "Europe/Berlin") the zone for local time. Fails with
+ * EX_CONFIG if the tz database has no such zone. */
+int when_set_zone(const char *name, struct err *e);
+/* The zone set last ("UTC" before any). Borrowed. */
+const char *when_zone(void);
+
+/* Converts a wall-clock time in the site zone to an instant. Returns the
+ * number of instants that show this wall-clock time: 0 (in a gap), 1, or 2
+ * (in an overlap; *t is then the first). */
+int when_from_local(int year, int mon, int day, int hour, int min, int sec,
+                    time_t *t);
+
+/* Local time of t in the site zone; tm_gmtoff and tm_zone are set. */
+void when_local(time_t t, struct tm *tm);
+
+/* Parses an event's date: "YYYY-MM-DD HH:MM[:SS] [ZONE]" where ZONE is MEZ,
+ * MESZ, MEST, CET, CEST, UTC, Z, or +HH:MM / +HHMM. The time is wall-clock
+ * time in the site zone. A zone name that contradicts the zone on that date
+ * is a warning appended to warn; a contradicting numeric offset, an
+ * impossible date, or a time in a daylight-saving gap is an error
+ * (EX_DATAERR). An ambiguous time takes the first instant, with a warning. */
+int when_parse_event_date(const char *s, time_t *t, struct buf *warn,
+                          struct err *e);
+
+/* Parses "now" for --now / CRIER_NOW: RFC 3339 ("2024-09-11T19:15:00+02:00",
+ * "...Z"), also with a space instead of T, without seconds, or without an
+ * offset (then site-local). */
+int when_parse_now(const char *s, time_t *t, struct err *e);
+
+/* Parses a duration "21d", "2h", "30m", "90s" (or a combination such as
+ * "1d12h") into seconds. */
+int when_parse_duration(const char *s, long *secs, struct err *e);
+/* Formats a duration as the shortest of "Nd", "Nh", "Nm", "Ns". */
+void when_format_duration(long secs, struct buf *out);
+
+/* RFC 3339 with the site zone's offset: "2024-09-11T19:15:00+02:00". */
+void when_rfc3339(time_t t, struct buf *out);
+/* RFC 3339 in UTC: "2024-09-11T17:15:00Z". */
+void when_rfc3339_utc(time_t t, struct buf *out);
+
+/* The current time: CRIER_NOW if set (parsed), else the clock. */
+int when_now(time_t *t, struct err *e);
+
+#endif

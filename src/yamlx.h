@@ -1,0 +1,47 @@
+#ifndef CRIER_YAMLX_H
+#define CRIER_YAMLX_H
+/*
+ * YAML documents as a tree of strings, maps and lists, each node carrying
+ * its line number. Scalars stay strings (no implicit typing): the reader of
+ * a field decides what it means. Anchors, aliases, more than one document,
+ * non-scalar keys, duplicate keys, and nesting deeper than YAMLX_MAX_DEPTH
+ * are refused. A tree owns all of its nodes and strings.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+#define YAMLX_MAX_DEPTH 32
+
+enum ykind { Y_STR, Y_MAP, Y_SEQ };
+
+struct ynode {
+  enum ykind kind;
+  int line;    /* 1-based line in the file */
+  bool plain;  /* a scalar written without quotes or block style */
+  char *str;   /* Y_STR: the value, NUL-terminated */
+  size_t n;    /* Y_MAP, Y_SEQ: number of entries */
+  struct ynode *keys;  /* Y_MAP: the keys (Y_STR nodes) */
+  struct ynode *items; /* Y_MAP: the values; Y_SEQ: the elements */
+};
+
+/* Parses text (len bytes) as one YAML document. line_offset is added to
+ * every line (for front matter inside a larger file). An empty document is
+ * an empty map. Returns a tree (free with ynode_free) or NULL after adding
+ * an error that names file and line to d. */
+struct ynode *yamlx_parse(const char *text, size_t len, const char *file,
+                          int line_offset, struct diags *d);
+
+void ynode_free(struct ynode *n);
+
+/* The value under key in a map, or NULL (borrowed). */
+const struct ynode *ymap_get(const struct ynode *map, const char *key);
+/* A plain scalar that is empty, "~" or "null". */
+bool ynode_is_null(const struct ynode *n);
+/* A plain scalar "true"/"false" (any case): sets *b and returns true. */
+bool ynode_bool(const struct ynode *n, bool *b);
+/* Name of a kind for messages ("a string", "a map", "a list"). */
+const char *ykind_name(enum ykind k);
+
+#endif

@@ -1,0 +1,40 @@
+/* A tiny test harness: OK(cond, ...), STR_EQ(got, want), and a summary
+ * line "N passed, N failed" that ctest and CI read. */
+#ifndef CRIER_HARNESS_H
+#define CRIER_HARNESS_H
+#include <stdio.h>
+#include <string.h>
+
+static int t_passed, t_failed;
+
+#define OK(cond, ...)                                                          \
+  do {                                                                         \
+    if (cond) {                                                                \
+      t_passed++;                                                              \
+    } else {                                                                   \
+      t_failed++;                                                              \
+      fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__);                    \
+      fprintf(stderr, __VA_ARGS__);                                            \
+      fputc('\n', stderr);                                                     \
+    }                                                                          \
+  } while (0)
+
+#define STR_EQ(got, want)                                                      \
+  do {                                                                         \
+    const char *g_ = (got), *w_ = (want);                                      \
+    OK(g_ && w_ && strcmp(g_, w_) == 0, "%s\n  got:  \"%s\"\n  want: \"%s\"",  \
+       #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)");                          \
+  } while (0)
+
+#define INT_EQ(got, want)                                                      \
+  do {                                                                         \
+    long long g_ = (long long)(got), w_ = (long long)(want);                   \
+    OK(g_ == w_, "%s: got %lld, want %lld", #got, g_, w_);                     \
+  } while (0)
+
+static inline int t_summary(void)
+{
+  printf("%d passed, %d failed\n", t_passed, t_failed);
+  return t_failed ? 1 : 0;
+}
+#endif
