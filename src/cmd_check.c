@@ -1,0 +1,100 @@
+/* crier check: validate config, event files and templates. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "render.h"
+#include "when.h"
+#include "xalloc.h"
+
+static const char usage[] =
+    "usage: crier check [PATH...] [-c FILE] [--json]\n"
+    "\n"
+    "Validates the config, every event file of the site (or only the event\n"
+    "files given) and every template, and lints the events: the date in the\n"
+    "file name against 'date:', a month named in the title, the same Meetup\n"
+    "or planning link in two files, unknown locations and keys.\n"
+    "Prints 'file:line: error|warning: message' and a summary line.\n"
+    "Exit status: 0 without errors, 65 with errors, 78 for a broken config.\n";
+
+/* The next event to start after now, else the last one. */
+static const struct event *sample_event(const struct site *s, time_t now)
+{
+  const struct event *best = NULL;
+  for (size_t i = 0; i < s->n; i++) {
+    const struct event *ev = s->events[i];
+    if (ev->start > now && (!best || best->start <= now ||
+                            ev->start < best->start))
+      best = ev;
+    else if (!best || (best->start <= now && ev->start > best->start))
+      best = ev;
+  }
+  return best;
+}
+
+int cmd_check(struct app *a, int argc, char **argv)
+{
+  const char **pos;
+  int npos;
+  int rc = cli_parse(a, argc, argv, NULL, usage, &pos, &npos);
+  if (rc)
+    return rc < 0 ? EX_USAGE : 0;
+  rc = cli_load_config(a);
+  if (rc) {
+    free(pos);
+    return rc;
+  }
+  size_t nevents = 0;
+  const struct event *sample = NULL;
+  if (npos == 0) {
+    if (cli_load_site(a, true) == 0) {
+      site_lint(&a->site, &a->diags);
+      nevents = a->site.nfiles;
+      sample = sample_event(&a->site, a->now);
+    }
+  } else {
+    /* only the files given, against the site's locations */
+    struct site *s = &a->site;
+    memset(s, 0, sizeof(*s));
+    s->cfg = &a->cfg;
+    a->have_site = true;
+    locations_load(&s->locs, a->cfg.locations, &a->diags);
+    s->events = xcalloc((size_t)npos, sizeof(*s->events));
+    for (int i = 0; i < npos; i++) {
+      struct event *ev = event_load(pos[i], &s->locs, &a->diags);
+      if (ev)
+        s->events[s->n++] = ev;
+      nevents++;
+    }
+    site_lint(s, &a->diags);
+    sample = sample_event(s, a->now);
+  }
+  struct renderer *r = renderer_new(&a->cfg);
+  render_check(r, sample, a->now, &a->diags);
+  renderer_free(r);
+  if (a->json) {
+    cli_json_out(json_pack("{s:I, s:I, s:I, s:o}", "events",
+                           (json_int_t)nevents, "errors",
+                           (json_int_t)a->diags.errors, "warnings",
+                           (json_int_t)a->diags.warnings, "diagnostics",
+                           diags_json(&a->diags)));
+  }
+  if (!a->json || !a->quiet) {
+    struct diags shown;
+    diags_init(&shown);
+    for (size_t i = 0; i < a->diags.n; i++)
+      if (!a->quiet || a->diags.v[i].sev == DIAG_ERROR) {
+        struct diag *g = &a->diags.v[i];
+        diag_add(&shown, g->sev, g->file, g->line, "%s", g->msg);
+      }
+    diags_print(&shown);
+    diags_release(&shown);
+  }
+  if (!a->quiet)
+    fprintf(stderr, "crier: checked %zu event file%s: %zu error%s, %zu "
+            "warning%s\n", nevents, nevents == 1 ? "" : "s", a->diags.errors,
+            a->diags.errors == 1 ? "" : "s", a->diags.warnings,
+            a->diags.warnings == 1 ? "" : "s");
+  free(pos);
+  return a->diags.errors ? EX_DATAERR : 0;
+}

@@ -1,0 +1,142 @@
+/* crier list: upcoming events and when their notices are due. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "i18n.h"
+#include "plan.h"
+#include "when.h"
+
+static const char usage[] =
+    "usage: crier list [--all] [--now TIME] [--json] [-c FILE]\n"
+    "\n"
+    "Lists upcoming events (every event with --all): date, title, place,\n"
+    "and for each channel the next notice and when it is due.\n";
+
+static void lang_name(const struct channel *ch, char out[8])
+{
+  if (ch->langs == (LANG_DE | LANG_EN))
+    snprintf(out, 8, ch->lang_first_en ? "en+de" : "de+en");
+  else
+    snprintf(out, 8, ch->langs == LANG_EN ? "en" : "de");
+}
+
+/* The next notice of ev on ch at now: the one due now, else the next. */
+static const struct notice_time *next_notice(const struct notice_time *v,
+                                             size_t n, time_t now,
+                                             time_t start)
+{
+  const struct notice_time *due = plan_pick(v, n, now, start);
+  if (due)
+    return due;
+  for (size_t i = 0; i < n; i++)
+    if (v[i].from > now && v[i].from < start)
+      return &v[i];
+  return NULL;
+}
+
+static void when_text(time_t t, struct buf *b)
+{
+  struct tm tm;
+  when_local(t, &tm);
+  buf_addf(b, "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_zone);
+}
+
+int cmd_list(struct app *a, int argc, char **argv)
+{
+  bool all = false;
+  const struct opt opts[] = {{"--all", 'a', false, NULL, &all, NULL},
+                             {NULL, 0, false, NULL, NULL, NULL}};
+  const char **pos;
+  int npos;
+  int rc = cli_parse(a, argc, argv, opts, usage, &pos, &npos);
+  if (rc)
+    return rc < 0 ? EX_USAGE : 0;
+  free(pos);
+  if (npos) {
+    fprintf(stderr, "crier list: unexpected argument\n%s", usage);
+    return EX_USAGE;
+  }
+  rc = cli_load_site(a, true);
+  diags_print(&a->diags);
+  if (rc)
+    return rc;
+  json_t *out = json_array();
+  struct buf line = BUF_INIT;
+  size_t shown = 0;
+  for (size_t i = 0; i < a->site.n; i++) {
+    const struct event *ev = a->site.events[i];
+    if (!all && ev->start <= a->now)
+      continue;
+    shown++;
+    struct buf start = BUF_INIT;
+    when_rfc3339(ev->start, &start);
+    const char *place = ev->loc ? (ev->loc->short_name ? ev->loc->short_name
+                                                       : ev->loc->name)
+                                : ev->location_key;
+    json_t *notices = json_array();
+    buf_reset(&line);
+    when_text(ev->start, &line);
+    buf_addf(&line, "  %s", ev->title);
+    if (place)
+      buf_addf(&line, "  @ %s", place);
+    if (ev->cancelled)
+      buf_adds(&line, "  [cancelled]");
+    if (!a->json)
+      printf("%s\n    %s\n", line.data, ev->id);
+    for (size_t c = 0; c < a->cfg.nchannels; c++) {
+      const struct channel *ch = &a->cfg.channels[c];
+      struct notice_time v[PLAN_MAX_NOTICES];
+      size_t n = plan_notices(&a->cfg, ev, ch, v, PLAN_MAX_NOTICES);
+      const struct notice_time *nt = next_notice(v, n, a->now, ev->start);
+      char lang[8];
+      lang_name(ch, lang);
+      if (!nt) {
+        if (!a->json)
+          printf("    %-16s nothing more to send\n", ch->name);
+        continue;
+      }
+      struct buf due = BUF_INIT, rel = BUF_INIT;
+      when_rfc3339(nt->from, &due);
+      json_array_append_new(notices,
+                            json_pack("{s:s, s:s, s:s, s:s}", "channel",
+                                      ch->name, "notice", nt->name, "lang",
+                                      lang, "due", due.data));
+      if (!a->json) {
+        buf_reset(&due);
+        when_text(nt->from, &due);
+        if (nt->from <= a->now)
+          buf_adds(&rel, "due now");
+        else {
+          buf_adds(&rel, "due ");
+          i18n_relative(LANG_ID_EN, a->now, nt->from, &rel);
+        }
+        printf("    %-16s %-5s %-13s %s (%s)\n", ch->name, lang, nt->name,
+               due.data, rel.data);
+      }
+      buf_release(&due);
+      buf_release(&rel);
+    }
+    json_array_append_new(
+        out, json_pack("{s:s, s:s, s:s, s:s?, s:b, s:o}", "event", ev->id,
+                       "title", ev->title, "start", start.data, "location",
+                       ev->location_key, "cancelled", ev->cancelled,
+                       "notices", notices));
+    buf_release(&start);
+  }
+  buf_release(&line);
+  if (a->json)
+    cli_json_out(out);
+  else
+    json_decref(out);
+  if (!a->json && !a->quiet) {
+    if (!a->cfg.nchannels)
+      fprintf(stderr, "crier: no channels configured in %s\n",
+              a->config_path);
+    fprintf(stderr, "crier: %zu %sevent%s of %zu\n", shown,
+            all ? "" : "upcoming ", shown == 1 ? "" : "s", a->site.n);
+  }
+  return a->diags.errors ? EX_DATAERR : 0;
+}

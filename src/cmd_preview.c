@@ -1,0 +1,145 @@
+/* crier preview: print the message a notice would send. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "plan.h"
+#include "render.h"
+#include "when.h"
+
+static const char usage[] =
+    "usage: crier preview EVENT [--notice KIND] [--lang de|en] [--channel NAME]\n"
+    "                     [--html] [--json] [--old FILE] [--now TIME]\n"
+    "\n"
+    "Renders a notice of EVENT (an id such as 2024-09-11-more-than-a-filter,\n"
+    "a unique part of one, or a path) and prints the subject, a blank line\n"
+    "and the Markdown body (--html: the HTML body; --json: all three).\n"
+    "\n"
+    "  --notice KIND   announce (default), reminder-7d (any configured\n"
+    "                  offset), update or cancel\n"
+    "  --lang L        de or en (default: the channel's languages, else\n"
+    "                  German then English)\n"
+    "  --channel NAME  use that channel's templates and languages\n"
+    "  --old FILE      for --notice update: the event file as it was\n"
+    "                  announced, to show what changed\n"
+    "  --now TIME      the moment of sending (default: when the notice is\n"
+    "                  due, or now if that has passed)\n";
+
+/* Seconds before the start that a notice goes out, or -1 if unknown. */
+static long notice_offset(const struct config *cfg, const char *notice)
+{
+  if (strcmp(notice, "announce") == 0)
+    return cfg->announce_lead;
+  if (strncmp(notice, "reminder-", 9) == 0) {
+    long secs;
+    struct err e;
+    if (when_parse_duration(notice + 9, &secs, &e) == 0)
+      return secs;
+  }
+  return -1;
+}
+
+static bool valid_notice(const struct config *cfg, const char *n)
+{
+  if (strcmp(n, "announce") == 0 || strcmp(n, "update") == 0 ||
+      strcmp(n, "cancel") == 0)
+    return true;
+  long secs = notice_offset(cfg, n);
+  for (size_t i = 0; secs > 0 && i < cfg->nreminders; i++)
+    if (cfg->reminders[i] == secs)
+      return true;
+  return false;
+}
+
+int cmd_preview(struct app *a, int argc, char **argv)
+{
+  const char *notice = "announce", *lang = NULL, *channel = NULL,
+             *old_path = NULL;
+  bool html = false;
+  const struct opt opts[] = {
+      {"--notice", 'n', true, &notice, NULL, NULL},
+      {"--lang", 'l', true, &lang, NULL, NULL},
+      {"--channel", 0, true, &channel, NULL, NULL},
+      {"--html", 0, false, NULL, &html, NULL},
+      {"--old", 0, true, &old_path, NULL, NULL},
+      {NULL, 0, false, NULL, NULL, NULL}};
+  const char **pos;
+  int npos;
+  int rc = cli_parse(a, argc, argv, opts, usage, &pos, &npos);
+  if (rc)
+    return rc < 0 ? EX_USAGE : 0;
+  const char *what = npos == 1 ? pos[0] : NULL;
+  free(pos);
+  if (!what) {
+    fprintf(stderr, "crier preview: give one EVENT\n%s", usage);
+    return EX_USAGE;
+  }
+  int langs = 0;
+  if (lang && strcmp(lang, "de") == 0)
+    langs = LANG_DE;
+  else if (lang && strcmp(lang, "en") == 0)
+    langs = LANG_EN;
+  else if (lang) {
+    cli_error("--lang must be de or en, not '%s'", lang);
+    return EX_USAGE;
+  }
+  rc = cli_load_site(a, false);
+  if (rc) {
+    diags_print(&a->diags);
+    return rc;
+  }
+  if (!valid_notice(&a->cfg, notice)) {
+    cli_error("unknown notice '%s' (expected announce, update, cancel or "
+              "reminder-OFFSET with an offset from schedule.reminders)",
+              notice);
+    return EX_USAGE;
+  }
+  const struct channel *ch = NULL;
+  if (channel && !(ch = config_channel(&a->cfg, channel))) {
+    cli_error("no channel '%s' in %s", channel, a->config_path);
+    return EX_USAGE;
+  }
+  struct err e;
+  struct diags d;
+  diags_init(&d);
+  const struct event *ev = site_find(&a->site, what, &d, &e);
+  const struct event *old = NULL;
+  if (ev && old_path) {
+    old = event_load(old_path, &a->site.locs, &d);
+    if (!old)
+      err_set(&e, EX_DATAERR, "--old '%s' does not load", old_path);
+  }
+  diags_print(&d);
+  if (!ev || (old_path && !old)) {
+    cli_error("%s", e.msg);
+    diags_release(&d);
+    return e.code;
+  }
+  diags_release(&d);
+  time_t now = a->now;
+  long off = notice_offset(&a->cfg, notice);
+  if (!a->now_pinned && off >= 0 && ev->start - off > now)
+    now = ev->start - off;
+  struct render_req q = {
+      .ev = ev, .old = old, .notice = notice, .ch = ch,
+      .langs = langs ? langs : ch ? ch->langs : LANG_DE | LANG_EN,
+      .en_first = !langs && ch && ch->lang_first_en, .now = now};
+  struct renderer *r = renderer_new(&a->cfg);
+  struct message m;
+  rc = render_message(r, &q, &m, &e);
+  renderer_free(r);
+  if (old)
+    event_free((struct event *)old);
+  if (rc < 0) {
+    cli_error("%s", e.msg);
+    return e.code ? e.code : EX_DATAERR;
+  }
+  if (a->json)
+    cli_json_out(json_pack("{s:s, s:s, s:s}", "subject", m.subject,
+                           "markdown", m.markdown, "html", m.html));
+  else
+    printf("%s\n\n%s", m.subject, html ? m.html : m.markdown);
+  message_release(&m);
+  return 0;
+}

@@ -1,0 +1,69 @@
+#ifndef CRIER_RENDER_H
+#define CRIER_RENDER_H
+/*
+ * Messages from templates: event + notice + channel + language → subject,
+ * Markdown body and HTML. Templates are looked up in the user's directory
+ * (config 'templates') first, then in the built-in one:
+ *   <lang>/<channel-type>/<kind>.md.mustache, <lang>/<kind>.md.mustache
+ *   <lang>/<channel-type>/<kind>.subject.mustache, <lang>/<kind>.subject...
+ * and partials in <lang>/<channel-type>/partials/, <lang>/partials/.
+ * A renderer caches template sources; it borrows the config.
+ */
+#include <stdbool.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "diag.h"
+#include "err.h"
+#include "event.h"
+#include "i18n.h"
+
+#define MEETUP_TITLE_MAX 80
+
+struct renderer;
+
+struct message {
+  char *subject;  /* one line, plain text */
+  char *markdown; /* body */
+  char *html;     /* body through cmark, safe mode */
+};
+
+struct render_req {
+  const struct event *ev;
+  const struct event *old; /* update: the event as announced; may be NULL */
+  const char *notice;      /* "announce", "reminder-7d", "update", "cancel" */
+  const struct channel *ch; /* NULL: the generic templates */
+  int langs;               /* LANG_DE | LANG_EN (config.h) */
+  bool en_first;
+  time_t now;
+};
+
+/* The built-in template directory (installed, or the source tree's);
+ * borrowed static string, NULL if none is found. */
+const char *render_builtin_dir(void);
+
+struct renderer *renderer_new(const struct config *cfg);
+void renderer_free(struct renderer *r);
+
+/* Renders q into m (caller releases m with message_release). Fails with
+ * EX_DATAERR for a missing or broken template, naming the file. */
+int render_message(struct renderer *r, const struct render_req *q,
+                   struct message *m, struct err *e);
+void message_release(struct message *m);
+
+/* The context a template sees, for one language (new reference). */
+json_t *render_context(const struct config *cfg, const struct render_req *q,
+                       enum lang l);
+
+/* Checks every template file in the user's and the built-in directories:
+ * each parses, and each notice renders for ev (if not NULL) in both
+ * languages and every channel type. Problems go to d. */
+void render_check(struct renderer *r, const struct event *ev, time_t now,
+                  struct diags *d);
+
+/* The notice's template kind: "reminder" for "reminder-7d" etc. */
+const char *notice_kind(const char *notice);
+
+#endif

@@ -1,0 +1,267 @@
+#include "site.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "util.h"
+#include "when.h"
+#include "xalloc.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_event_file(const char *name)
+{
+  size_t n = strlen(name);
+  if (name[0] == '.')
+    return false;
+  return (n > 3 && strcmp(name + n - 3, ".md") == 0) ||
+         (n > 9 && strcmp(name + n - 9, ".markdown") == 0);
+}
+
+int site_load(struct site *s, const struct config *cfg, struct diags *d,
+              bool progress)
+{
+  memset(s, 0, sizeof(*s));
+  s->cfg = cfg;
+  if (locations_load(&s->locs, cfg->locations, d) < 0 && !s->locs.n)
+    return -1;
+  DIR *dir = opendir(cfg->events_dir);
+  if (!dir)
+    return diag_add(d, DIAG_ERROR, cfg->events_dir, 0,
+                    "cannot read the events directory: %s", strerror(errno));
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *de;
+  while ((de = readdir(dir))) {
+    if (!is_event_file(de->d_name))
+      continue;
+    if (n == SITE_MAX_EVENTS) {
+      diag_add(d, DIAG_ERROR, cfg->events_dir, 0,
+               "more than %d event files; the rest are ignored",
+               SITE_MAX_EVENTS);
+      break;
+    }
+    names = xgrow(names, &cap, n + 1, sizeof(*names));
+    names[n++] = xstrdup(de->d_name);
+  }
+  closedir(dir);
+  qsort(names, n, sizeof(*names), cmp_str);
+  s->events = xcalloc(n, sizeof(*s->events));
+  s->nfiles = n;
+  struct buf path = BUF_INIT;
+  bool tty = progress && isatty(2);
+  for (size_t i = 0; i < n; i++) {
+    buf_reset(&path);
+    buf_addf(&path, "%s/%s", cfg->events_dir, names[i]);
+    struct event *ev = event_load(path.data, &s->locs, d);
+    if (ev)
+      s->events[s->n++] = ev;
+    free(names[i]);
+    if (tty && n >= 2000 && (i % 1000 == 999 || i + 1 == n))
+      fprintf(stderr, "\rcrier: loading events %zu/%zu", i + 1, n);
+  }
+  if (tty && n >= 2000)
+    fputc('\n', stderr);
+  buf_release(&path);
+  free(names);
+  return 0;
+}
+
+void site_release(struct site *s)
+{
+  for (size_t i = 0; i < s->n; i++)
+    event_free(s->events[i]);
+  free(s->events);
+  locations_release(&s->locs);
+  memset(s, 0, sizeof(*s));
+}
+
+static bool same_file(const char *a, const char *b)
+{
+  char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+  bool same = ra && rb && strcmp(ra, rb) == 0;
+  free(ra);
+  free(rb);
+  return same;
+}
+
+const struct event *site_find(struct site *s, const char *what,
+                              struct diags *d, struct err *e)
+{
+  if (access(what, F_OK) == 0) {
+    for (size_t i = 0; i < s->n; i++)
+      if (same_file(s->events[i]->path, what))
+        return s->events[i];
+    size_t errors = d->errors;
+    struct event *ev = event_load(what, &s->locs, d);
+    if (!ev) {
+      err_set(e, d->errors > errors ? EX_DATAERR : EX_NOINPUT,
+              "'%s' does not load", what);
+      return NULL;
+    }
+    s->events = xrealloc(s->events, (s->n + 1) * sizeof(*s->events));
+    s->events[s->n++] = ev;
+    return ev;
+  }
+  if (strchr(what, '/')) {
+    err_set(e, EX_NOINPUT, "%s: no such file", what);
+    return NULL;
+  }
+  size_t wl = strlen(what);
+  if (wl > 3 && strcmp(what + wl - 3, ".md") == 0)
+    wl -= 3;
+  /* the id, else the id without its date, else a unique prefix */
+  const struct event *found = NULL;
+  int matches = 0;
+  for (int pass = 0; pass < 3 && !matches; pass++) {
+    for (size_t i = 0; i < s->n; i++) {
+      const char *id = s->events[i]->id;
+      size_t il = strlen(id);
+      bool m = pass == 0   ? il == wl && strncmp(id, what, wl) == 0
+               : pass == 1 ? il == wl + 11 && strncmp(id + 11, what, wl) == 0
+                           : il > wl && strncmp(id, what, wl) == 0;
+      if (m) {
+        found = s->events[i];
+        matches++;
+      }
+    }
+  }
+  if (matches == 1)
+    return found;
+  if (matches > 1)
+    err_set(e, EX_USAGE, "'%s' matches %d events; give the full id", what,
+            matches);
+  else
+    err_set(e, EX_NOINPUT, "no event '%s' in %s (see 'crier list --all')",
+            what, s->cfg->events_dir);
+  return NULL;
+}
+
+/* ---- lint ---- */
+
+static bool word_at(const char *title, const char *w)
+{
+  size_t wl = strlen(w);
+  for (const char *p = strstr(title, w); p; p = strstr(p + 1, w)) {
+    bool left = p == title || !isalpha((unsigned char)p[-1]);
+    bool right = !isalpha((unsigned char)p[wl]) && (unsigned char)p[wl] < 0x80;
+    if (left && right)
+      return true;
+  }
+  return false;
+}
+
+void site_lint(const struct site *s, struct diags *d)
+{
+  for (size_t i = 0; i < s->n; i++) {
+    const struct event *ev = s->events[i];
+    struct tm tm;
+    when_local(ev->start, &tm);
+    int y, m, dd;
+    char c;
+    if (sscanf(ev->id, "%4d-%2d-%2d%c", &y, &m, &dd, &c) == 4 && c == '-') {
+      if (y != tm.tm_year + 1900 || m != tm.tm_mon + 1 || dd != tm.tm_mday)
+        diag_add(d, DIAG_WARNING, ev->path, ev->line_date,
+                 "the file name says %04d-%02d-%02d but 'date:' says "
+                 "%04d-%02d-%02d", y, m, dd, tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday);
+    } else {
+      diag_add(d, DIAG_WARNING, ev->path, 0,
+               "the file name does not start with the date (YYYY-MM-DD-)");
+    }
+    for (int l = 0; l < 2 && ev->title; l++) {
+      for (int mon = 0; mon < 12; mon++) {
+        const char *name = i18n_month((enum lang)l, mon);
+        /* "May"/"Mai" are also ordinary words; only whole words count */
+        if (mon != tm.tm_mon && word_at(ev->title, name) &&
+            !(mon == 4 && l == 1 && strstr(ev->title, "May ") == ev->title))
+          diag_add(d, DIAG_WARNING, ev->path, ev->line_title,
+                   "the title names %s but the event is in %s", name,
+                   i18n_month((enum lang)l, tm.tm_mon));
+      }
+    }
+    for (size_t j = 0; j < i; j++) {
+      const struct event *o = s->events[j];
+      static const char *const labels[] = {LINK_MEETUP, LINK_PLANNING};
+      for (size_t k = 0; k < 2; k++) {
+        const char *a = event_link(ev, labels[k]);
+        const char *b = event_link(o, labels[k]);
+        if (a && b && strcmp(a, b) == 0)
+          diag_add(d, DIAG_WARNING, ev->path, ev->line_links,
+                   "the same '%s' link as %s: %s", labels[k], o->path, a);
+      }
+    }
+  }
+}
+
+void site_event_url(const struct config *cfg, const struct event *ev,
+                    struct buf *out)
+{
+  struct tm tm;
+  when_local(ev->start, &tm);
+  const char *slug = ev->id;
+  int y, m, dd;
+  char c;
+  if (sscanf(ev->id, "%4d-%2d-%2d%c", &y, &m, &dd, &c) == 4 && c == '-')
+    slug = ev->id + 11;
+  const char *url = cfg->site_url ? cfg->site_url : "";
+  size_t ul = strlen(url);
+  while (ul && url[ul - 1] == '/')
+    ul--;
+  buf_add(out, url, ul);
+  for (const char *p = cfg->permalink; *p;) {
+    if (*p != ':') {
+      buf_addc(out, *p++);
+      continue;
+    }
+    const char *q = p + 1;
+    while (isalpha((unsigned char)*q) || *q == '_')
+      q++;
+    size_t n = (size_t)(q - p - 1);
+#define IS(w) (n == strlen(w) && strncmp(p + 1, w, n) == 0)
+    if (IS("year"))
+      buf_addf(out, "%04d", tm.tm_year + 1900);
+    else if (IS("short_year"))
+      buf_addf(out, "%02d", tm.tm_year % 100);
+    else if (IS("month"))
+      buf_addf(out, "%02d", tm.tm_mon + 1);
+    else if (IS("i_month"))
+      buf_addf(out, "%d", tm.tm_mon + 1);
+    else if (IS("day"))
+      buf_addf(out, "%02d", tm.tm_mday);
+    else if (IS("i_day"))
+      buf_addf(out, "%d", tm.tm_mday);
+    else if (IS("title") || IS("slug"))
+      buf_adds(out, slug);
+    else if (IS("categories")) {
+      const char *cat = ev->categories ? ev->categories : "";
+      size_t before = out->len;
+      for (const char *s = cat; *s;) {
+        while (*s == ' ')
+          s++;
+        size_t w = strcspn(s, " ");
+        if (w) {
+          if (out->len > before)
+            buf_addc(out, '/');
+          buf_add(out, s, w);
+        }
+        s += w;
+      }
+      if (out->len == before && out->len && out->data[out->len - 1] == '/' &&
+          q[0] == '/')
+        q++;
+    } else
+      buf_add(out, p, n + 1);
+#undef IS
+    p = q;
+  }
+}

@@ -1,0 +1,47 @@
+#ifndef CRIER_SITE_H
+#define CRIER_SITE_H
+/*
+ * A site: the configuration, its locations and every event file in its
+ * events directory, sorted by file name. The site owns its locations and
+ * events; the config is borrowed and must outlive it.
+ */
+#include <stddef.h>
+
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "event.h"
+
+#define SITE_MAX_EVENTS 100000
+
+struct site {
+  const struct config *cfg;
+  struct locations locs;
+  struct event **events; /* the files that loaded */
+  size_t n;
+  size_t nfiles;         /* event files found, including broken ones */
+};
+
+/* Loads the locations and every *.md / *.markdown file of the events
+ * directory. Files that fail to load are reported in d and left out;
+ * returns -1 only when the directory or the locations file cannot be read.
+ * progress: print a progress line on stderr for large sites. */
+int site_load(struct site *s, const struct config *cfg, struct diags *d,
+              bool progress);
+void site_release(struct site *s);
+
+/* An event by id, file name or path; loads a path outside the events
+ * directory too. NULL with an error (EX_DATAERR / EX_NOINPUT) otherwise. */
+const struct event *site_find(struct site *s, const char *what,
+                              struct diags *d, struct err *e);
+
+/* Lint rules across files: file-name date vs date:, a month named in the
+ * title vs the event's month, the same Meetup or planning link in two
+ * files. Adds warnings to d. */
+void site_lint(const struct site *s, struct diags *d);
+
+/* The event's page: site url + permalink pattern. */
+void site_event_url(const struct config *cfg, const struct event *ev,
+                    struct buf *out);
+
+#endif
