@@ -725,14 +725,24 @@ void tpl_escape_none(struct buf *out, const char *s, size_t n)
   buf_add(out, s, n);
 }
 
+static bool is_alnum_byte(char c)
+{
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+         (c >= 'A' && c <= 'Z') || (unsigned char)c >= 0x80;
+}
+
 void tpl_escape_markdown(struct buf *out, const char *s, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
     bool bol = i == 0 || s[i - 1] == '\n';
-    if (strchr("\\`*_[]<>&|~", c) && c)
-      buf_addc(out, '\\');
+    bool escape = strchr("\\`*[]<>&|~", c) && c;
+    if (c == '_') /* inside a word, _ never starts emphasis */
+      escape = i == 0 || i + 1 == n || !is_alnum_byte(s[i - 1]) ||
+               !is_alnum_byte(s[i + 1]);
     else if (bol && (c == '#' || c == '+' || c == '-' || c == '='))
+      escape = true;
+    if (escape)
       buf_addc(out, '\\');
     buf_addc(out, c);
   }
