@@ -119,7 +119,8 @@ const struct event *site_find(struct site *s, const char *what,
   size_t wl = strlen(what);
   if (wl > 3 && strcmp(what + wl - 3, ".md") == 0)
     wl -= 3;
-  /* the id, else the id without its date, else a unique prefix */
+  /* the id, else the id without its date, else a unique prefix of
+   * either */
   const struct event *found = NULL;
   int matches = 0;
   for (int pass = 0; pass < 3 && !matches; pass++) {
@@ -128,7 +129,9 @@ const struct event *site_find(struct site *s, const char *what,
       size_t il = strlen(id);
       bool m = pass == 0   ? il == wl && strncmp(id, what, wl) == 0
                : pass == 1 ? il == wl + 11 && strncmp(id + 11, what, wl) == 0
-                           : il > wl && strncmp(id, what, wl) == 0;
+                           : (il > wl && strncmp(id, what, wl) == 0) ||
+                                 (il > wl + 11 &&
+                                  strncmp(id + 11, what, wl) == 0);
       if (m) {
         found = s->events[i];
         matches++;
