@@ -23,8 +23,8 @@ static const char usage[] =
     "  --channel NAME  use that channel's templates and languages\n"
     "  --old FILE      for --notice update: the event file as it was\n"
     "                  announced, to show what changed\n"
-    "  --now TIME      the moment of sending (default: when the notice is\n"
-    "                  due, or now if that has passed)\n";
+    "  --now TIME      the moment of sending (default: now if the notice is\n"
+    "                  due now, else the moment it is due)\n";
 
 /* Seconds before the start that a notice goes out, or -1 if unknown. */
 static long notice_offset(const struct config *cfg, const char *notice)
@@ -119,8 +119,9 @@ int cmd_preview(struct app *a, int argc, char **argv)
   diags_release(&d);
   time_t now = a->now;
   long off = notice_offset(&a->cfg, notice);
-  if (!a->now_pinned && off >= 0 && ev->start - off > now)
-    now = ev->start - off;
+  if (!a->now_pinned && off >= 0 &&
+      (now < ev->start - off || now >= ev->start))
+    now = ev->start - off; /* as it will read (or read) when it is due */
   struct render_req q = {
       .ev = ev, .old = old, .notice = notice, .ch = ch,
       .langs = langs ? langs : ch ? ch->langs : LANG_DE | LANG_EN,

@@ -121,10 +121,10 @@ void i18n_relative(enum lang l, time_t now, time_t start, struct buf *out)
 const char *i18n_field(enum lang l, const char *field)
 {
   static const char *const names[][3] = {
-      {"title", "Titel", "title"},
-      {"date", "Datum", "date"},
-      {"time", "Uhrzeit", "time"},
-      {"location", "Ort", "place"},
+      {"title", "Titel", "Title"},
+      {"date", "Datum", "Date"},
+      {"time", "Uhrzeit", "Time"},
+      {"location", "Ort", "Place"},
   };
   for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
     if (strcmp(names[i][0], field) == 0)
