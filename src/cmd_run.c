@@ -111,5 +111,6 @@ int cmd_run(struct app *a, int argc, char **argv)
             planned == 1 ? "" : "s", failed);
     buf_release(&now);
   }
-  return failed ? EX_DATAERR : 0;
+  /* a broken event file is reported and the others still go out */
+  return failed || a->diags.errors ? EX_DATAERR : 0;
 }

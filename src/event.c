@@ -333,6 +333,7 @@ static int load_links(struct event *ev, const struct ynode *l,
                v->str);
     ev->links[ev->nlinks].label = xstrdup(l->keys[i].str);
     ev->links[ev->nlinks].url = xstrdup(v->str);
+    ev->links[ev->nlinks].line = l->keys[i].line;
     ev->nlinks++;
   }
   return rc;

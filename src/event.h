@@ -44,6 +44,7 @@ struct talk {
 
 struct link {
   char *label, *url;
+  int line;
 };
 
 struct event {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "i18n.h"
@@ -196,11 +197,12 @@ void site_lint(const struct site *s, struct diags *d)
       const struct event *o = s->events[j];
       static const char *const labels[] = {LINK_MEETUP, LINK_PLANNING};
       for (size_t k = 0; k < 2; k++) {
-        const char *a = event_link(ev, labels[k]);
         const char *b = event_link(o, labels[k]);
-        if (a && b && strcmp(a, b) == 0)
-          diag_add(d, DIAG_WARNING, ev->path, ev->line_links,
-                   "the same '%s' link as %s: %s", labels[k], o->path, a);
+        for (size_t li = 0; b && li < ev->nlinks; li++)
+          if (strcasecmp(ev->links[li].label, labels[k]) == 0 &&
+              strcmp(ev->links[li].url, b) == 0)
+            diag_add(d, DIAG_WARNING, ev->path, ev->links[li].line,
+                     "the same '%s' link as %s: %s", labels[k], o->path, b);
       }
     }
   }

@@ -1,0 +1,195 @@
+#!/bin/bash
+# Command-line behaviour: exit codes, and error messages that name the file
+# and line, for bad input of every kind. Each case runs crier in a fresh
+# temporary site and checks the exit status and a pattern in its output.
+CRIER=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+ROOT=$2
+export LC_ALL=C TZ=UTC
+unset CRIER_NOW GITHUB_ACTIONS
+pass=0 fail=0
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# expect STATUS PATTERN CMD...: CMD exits STATUS and its stdout+stderr
+# match the extended regular expression PATTERN.
+expect() {
+  local want=$1 pat=$2
+  shift 2
+  local out
+  out=$("$@" 2>&1)
+  local st=$?
+  if [ "$st" = "$want" ] && grep -Eq -- "$pat" <<<"$out"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: $*"
+    echo "  want status $want and /$pat/, got status $st:"
+    head -c 1500 <<<"$out" | sed 's/^/  | /'
+  fi
+}
+
+site() { # a fresh minimal site in $T/s with one good event
+  rm -rf "$T/s"
+  mkdir -p "$T/s/_posts" "$T/s/_data"
+  cat >"$T/s/crier.yaml" <<'Y'
+site:
+  timezone: Europe/Berlin
+  url: https://example.net
+channels:
+  - name: chat
+    type: matrix
+    homeserver: https://m.example.net
+    room: "#r:example.net"
+    access_token: {env: T_TOKEN}
+Y
+  printf 'here:\n  name: "Here"\n  street: "Street 1"\n  city: "Town"\n' \
+    >"$T/s/_data/locations.yml"
+  printf -- '---\ntitle: "Good"\ndate: 2030-05-06 19:00\nlocation: here\n---\nBody\n' \
+    >"$T/s/_posts/2030-05-06-good.md"
+}
+post() { printf '%b' "$2" >"$T/s/_posts/$1"; }
+C="$CRIER -c $T/s/crier.yaml"
+
+# --- help and usage ---
+expect 0 'usage: crier' $CRIER --help
+expect 0 'commands:' $CRIER help
+expect 0 '^crier [0-9]+\.[0-9]+' $CRIER --version
+for cmd in check list preview run; do
+  expect 0 "usage: crier $cmd" $CRIER $cmd --help
+done
+expect 64 "unknown command 'frobnicate'" $CRIER frobnicate
+expect 64 'usage: crier' $CRIER
+expect 64 "unknown option '--bogus'" $CRIER list --bogus
+expect 64 "needs a value" $CRIER preview x --notice
+expect 78 'no configuration' env -C "$T" $CRIER check
+
+# --- a good site ---
+site
+expect 0 'checked 1 event file: 0 errors, 0 warnings' $C check
+expect 0 '"errors": 0' $C check --json
+expect 0 'Good' $C list --now 2030-05-01T00:00:00Z
+expect 0 'due now' $C list --now 2030-05-01T00:00:00Z
+expect 0 '^Good – ' $C preview good --lang de
+expect 0 '<p>' $C preview good --html
+expect 64 "unknown notice 'reminder-3d'" $C preview good --notice reminder-3d
+expect 64 "no channel 'nope'" $C preview good --channel nope
+expect 64 "--lang must be de or en" $C preview good --lang fr
+expect 66 "no event 'missing'" $C preview missing
+expect 64 'bad time' $C list --now yesterday
+expect 64 'CRIER_NOW: bad time' env CRIER_NOW=soon $C list
+expect 0 'result=dry-run' $C run --dry-run --now 2030-05-01T00:00:00Z
+expect 0 '0 notices due' $C run --dry-run --now 2030-01-01T00:00:00Z
+expect 0 '0 notices due' $C run --dry-run --now 2030-05-06T19:00:00+02:00
+expect 69 'cannot send yet' $C run
+
+# --- bad event files: file:line, exit 65, other events still load ---
+site
+post 2030-06-01-bad-yaml.md '---\ntitle: "x\ndate: 2030-06-01 19:00\n---\n'
+expect 65 '2030-06-01-bad-yaml.md:[0-9]+: error: invalid YAML' $C check
+expect 65 'checked 2 event files: 1 error' $C check
+expect 65 'Good' $C list --now 2030-05-01T00:00:00Z
+expect 65 'event=2030-05-06-good notice=announce channel=chat lang=de result=dry-run' $C run --dry-run --now 2030-05-01T00:00:00Z
+site
+post 2030-06-01-key.md '---\ntitle: "x"\ndate: 2030-06-01 19:00\nlocaton: here\n---\n'
+expect 0 "2030-06-01-key.md:4: warning: unknown front-matter key 'locaton' \(did you mean 'location'\?\)" $C check
+site
+post 2030-02-30-date.md '---\ntitle: "x"\ndate: 2030-02-30 19:00\n---\n'
+expect 65 "2030-02-30-date.md:3: error: date '2030-02-30 19:00' does not exist" $C check
+site
+post 2030-03-31-gap.md '---\ntitle: "x"\ndate: 2030-03-31 02:30\n---\n'
+expect 65 '2030-03-31-gap.md:3: error: 2030-03-31 02:30 does not exist in Europe/Berlin' $C check
+site
+post 2030-07-01-off.md '---\ntitle: "x"\ndate: 2030-07-01 19:00 +01:00\n---\n'
+expect 65 '2030-07-01-off.md:3: error: .*offset \+01:00 contradicts Europe/Berlin, which is \+02:00' $C check
+site
+post 2030-07-01-abbr.md '---\ntitle: "x"\ndate: 2030-07-01 19:00 MEZ\n---\n'
+expect 0 "2030-07-01-abbr.md:3: warning: zone 'MEZ' contradicts" $C check
+site
+post 2030-06-01-utf8.md '---\ntitle: "K\xf6ln"\ndate: 2030-06-01 19:00\n---\n'
+expect 65 '2030-06-01-utf8.md:2: error: invalid UTF-8' $C check
+site
+post 2030-06-01-bin.md '---\ntitle: x\n\x00\x01\x02'
+expect 65 '2030-06-01-bin.md:3: error: NUL byte' $C check
+site
+head -c 2000000 /dev/zero | tr '\0' 'a' >"$T/s/_posts/2030-06-01-huge.md"
+expect 65 '2030-06-01-huge.md: error: file is 2000000 bytes, larger than the limit of 1048576' $C check
+site
+post 2030-06-01-alias.md '---\ntitle: &t "x"\ndate: 2030-06-01 19:00\n---\n'
+expect 65 '2030-06-01-alias.md:2: error: YAML anchors are not supported' $C check
+site
+post 2030-06-01-nofm.md 'just text\n'
+expect 65 "2030-06-01-nofm.md:1: error: no YAML front matter" $C check
+site
+post 2030-06-01-open.md '---\ntitle: x\n'
+expect 65 "2030-06-01-open.md:1: error: the front matter is not closed" $C check
+site
+post 2030-06-01-loc.md '---\ntitle: "x"\ndate: 2030-06-01 19:00\nlocation: hre\n---\n'
+expect 65 "2030-06-01-loc.md:4: error: location 'hre' is not in .*locations.yml \(did you mean 'here'\?\)" $C check
+site
+post 2030-06-01-talks.md '---\ntitle: "x"\ndate: 2030-06-01 19:00\ntalks: maybe\n---\n'
+expect 65 "2030-06-01-talks.md:4: error: 'talks' must be a list of talks, \[\] or false" $C check
+site
+post 2030-06-01-dup.md '---\ntitle: "x"\ntitle: "y"\ndate: 2030-06-01 19:00\n---\n'
+expect 65 "2030-06-01-dup.md:3: error: duplicate key 'title' \(first on line 2\)" $C check
+site
+post 2030-06-01-deep.md "---\ntitle: x\nlinks: $(printf '[%.0s' $(seq 200))\n---\n"
+expect 65 '2030-06-01-deep.md:3: error: nesting deeper than the limit' $C check
+site
+post 2030-06-02-month.md '---\ntitle: "Rust in May"\ndate: 2030-06-02 19:00\n---\n'
+expect 0 '2030-06-02-month.md:2: warning: the title names May but the event is in June' $C check
+site
+post 2030-06-03-name.md '---\ntitle: "x"\ndate: 2030-06-04 19:00\n---\n'
+expect 0 "2030-06-03-name.md:3: warning: the file name says 2030-06-03 but 'date:' says 2030-06-04" $C check
+site
+post 2030-06-01-a.md '---\ntitle: "a"\ndate: 2030-06-01 19:00\nlinks:\n  "Meetup.com": "https://m.example/1"\n---\n'
+post 2030-06-08-b.md '---\ntitle: "b"\ndate: 2030-06-08 19:00\nlinks:\n  "Meetup.com": "https://m.example/1"\n---\n'
+expect 0 "2030-06-08-b.md:5: warning: the same 'Meetup.com' link as" $C check
+expect 0 '"severity": "warning"' $C check --json
+# GitHub Actions annotations
+site
+post 2030-02-30-date.md '---\ntitle: "x"\ndate: 2030-02-30 19:00\n---\n'
+expect 65 '::error file=.*2030-02-30-date.md,line=3::date' env GITHUB_ACTIONS=true $C check
+
+# --- bad configs: exit 78 with file:line and the closest key ---
+site
+printf 'site:\n  timezone: Europe/Berlin\n  permalnk: x\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:3: error: unknown key 'permalnk' in 'site' \(did you mean 'permalink'\?\)" $C check
+printf 'sites:\n  timezone: Europe/Berlin\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:1: error: unknown key 'sites' in the configuration \(did you mean 'site'\?\)" $C list
+printf 'site:\n  timezone: Europe/Cologne\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:2: error: unknown time zone 'Europe/Cologne'" $C list
+printf 'channels:\n  - name: m\n    type: matrix\n    homeserver: https://x\n    room: "#r:x"\n    access_token: syt_secret_in_file\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:6: error: 'access_token' is a secret: write \{env: NAME\} or \{file: PATH\}" $C check
+printf 'channels:\n  - name: m\n    type: matrx\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:3: error: unknown channel type 'matrx' \(did you mean 'matrix'\?\)" $C check
+printf 'channels:\n  - name: g\n    type: github\n    repo: nope\n    token: {env: X}\n    lang: fr\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:4: error: 'repo' must be 'owner/name'" $C check
+expect 78 "crier.yaml:6: error: 'lang' must be de, en, or \[de, en\], not 'fr'" $C check
+printf 'schedule:\n  reminders: [7d, soon]\n  announce_lead: 3x\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:2: error: 'reminders': bad duration 'soon'" $C check
+expect 78 "crier.yaml:3: error: 'announce_lead': bad duration '3x'" $C check
+printf 'channels:\n  - name: w\n    type: webhook\n    url: https://x\n    secret: {env: S}\n    notices: [anounce]\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:6: error: unknown notice 'anounce' \(did you mean 'announce'\?\)" $C check
+printf 'site: [\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:2: error: invalid YAML" $C check
+expect 78 "cannot open" $CRIER -c "$T/nonexistent.yaml" check
+
+# --- broken templates: file:line, exit 65 ---
+site
+mkdir -p "$T/s/templates/de" "$T/s/templates/en"
+printf 'templates: templates\n' >>"$T/s/crier.yaml"
+printf '{{#event.talks}}\nno end\n' >"$T/s/templates/de/announce.md.mustache"
+expect 65 "templates/de/announce.md.mustache:1: '(event.talks)' is never closed" $C check
+expect 65 "is never closed" $C preview good --lang de
+printf '{{> loop}}\n' >"$T/s/templates/de/announce.md.mustache"
+mkdir -p "$T/s/templates/de/partials"
+printf 'again {{> loop}}\n' >"$T/s/templates/de/partials/loop.mustache"
+expect 65 "partials nested deeper than 40 \(does 'loop' include itself\?\)" $C preview good --lang de
+printf '{{> missing}}\n' >"$T/s/templates/de/announce.md.mustache"
+expect 65 "partial 'missing' not found" $C check
+printf 'Hallo {{event.title}}\n' >"$T/s/templates/de/announce.md.mustache"
+expect 0 '^Hallo Good' $C preview good --lang de
+expect 0 'Hello everyone' $C preview good --lang en
+
+echo "cli: $pass passed, $fail failed"
+[ $fail = 0 ]
