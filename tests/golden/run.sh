@@ -6,7 +6,7 @@
 # exists) and the exit status equals 'status' (default 0). A case with a
 # 'needs-shared' file is skipped when the shared folder is absent.
 # UPDATE=1 rewrites the expected files from the current output.
-CRIER=$1
+CRIER=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=${3:-$HERE/../../../shared}
 [ -d "$SHARED" ] && SHARED=$(cd "$SHARED" && pwd)
