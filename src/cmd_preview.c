@@ -119,9 +119,9 @@ int cmd_preview(struct app *a, int argc, char **argv)
   diags_release(&d);
   time_t now = a->now;
   long off = notice_offset(&a->cfg, notice);
-  if (!a->now_pinned && off >= 0 &&
-      (now < ev->start - off || now >= ev->start))
-    now = ev->start - off; /* as it will read (or read) when it is due */
+  time_t due = off >= 0 ? when_before(ev->start, off) : now;
+  if (!a->now_pinned && off >= 0 && (now < due || now >= ev->start))
+    now = due; /* as it will read (or read) when it is due */
   struct render_req q = {
       .ev = ev, .old = old, .notice = notice, .ch = ch,
       .langs = langs ? langs : ch ? ch->langs : LANG_DE | LANG_EN,

@@ -15,7 +15,7 @@ size_t plan_notices(const struct config *cfg, const struct event *ev,
     return 0;
   if (channel_takes(ch, "announce")) {
     snprintf(out[n].name, sizeof(out[n].name), "announce");
-    out[n++].from = ev->start - cfg->announce_lead;
+    out[n++].from = when_before(ev->start, cfg->announce_lead);
   }
   for (size_t i = 0; i < cfg->nreminders && n < max; i++) {
     struct buf name = BUF_INIT;
@@ -23,7 +23,7 @@ size_t plan_notices(const struct config *cfg, const struct event *ev,
     when_format_duration(cfg->reminders[i], &name);
     if (channel_takes(ch, name.data)) {
       snprintf(out[n].name, sizeof(out[n].name), "%s", name.data);
-      out[n++].from = ev->start - cfg->reminders[i];
+      out[n++].from = when_before(ev->start, cfg->reminders[i]);
     }
     buf_release(&name);
   }

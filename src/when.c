@@ -332,6 +332,28 @@ void when_format_duration(long secs, struct buf *out)
     buf_addf(out, "%lds", secs);
 }
 
+time_t when_before(time_t t, long offset)
+{
+  if (offset <= 0 || offset % 86400 != 0)
+    return t - offset;
+  struct tm tm;
+  localtime_r(&t, &tm);
+  /* the date offset/86400 days earlier, by whole-day arithmetic in UTC */
+  struct tm day = {.tm_year = tm.tm_year, .tm_mon = tm.tm_mon,
+                   .tm_mday = tm.tm_mday - (int)(offset / 86400),
+                   .tm_hour = 12};
+  time_t noon = timegm(&day);
+  struct tm d;
+  gmtime_r(&noon, &d);
+  time_t r;
+  int n = when_from_local(d.tm_year + 1900, d.tm_mon + 1, d.tm_mday,
+                          tm.tm_hour, tm.tm_min, tm.tm_sec, &r);
+  if (n == 0) /* in a gap: the wall-clock time read with the offset before */
+    n = when_from_local(d.tm_year + 1900, d.tm_mon + 1, d.tm_mday,
+                        tm.tm_hour + 1, tm.tm_min, tm.tm_sec, &r);
+  return n ? r : t - offset;
+}
+
 void when_rfc3339(time_t t, struct buf *out)
 {
   struct tm tm;

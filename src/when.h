@@ -47,6 +47,13 @@ int when_parse_duration(const char *s, long *secs, struct err *e);
 /* Formats a duration as the shortest of "Nd", "Nh", "Nm", "Ns". */
 void when_format_duration(long secs, struct buf *out);
 
+/* The instant offset seconds before t. A whole number of days counts
+ * calendar days in the site zone (the same wall-clock time, so a "1d"
+ * reminder of a 19:00 event is at 19:00 even across a daylight-saving
+ * change; a time that falls into a gap moves forward by the gap); other
+ * offsets are exact. */
+time_t when_before(time_t t, long offset);
+
 /* RFC 3339 with the site zone's offset: "2024-09-11T19:15:00+02:00". */
 void when_rfc3339(time_t t, struct buf *out);
 /* RFC 3339 in UTC: "2024-09-11T17:15:00Z". */
