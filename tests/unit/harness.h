@@ -32,6 +32,25 @@ static int t_passed, t_failed;
     OK(g_ == w_, "%s: got %lld, want %lld", #got, g_, w_);                     \
   } while (0)
 
+/* Removes a flat temporary directory and the files in it. */
+#include <dirent.h>
+#include <unistd.h>
+static inline void t_rmdir(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  char path[4096];
+  while (d && (de = readdir(d))) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+    unlink(path);
+  }
+  if (d)
+    closedir(d);
+  rmdir(dir);
+}
+
 static inline int t_summary(void)
 {
   printf("%d passed, %d failed\n", t_passed, t_failed);

@@ -1,0 +1,227 @@
+/* Event files: the four states of talks, links, locations, errors with
+ * lines; and every shared fixture loads without an error. */
+#include "harness.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "when.h"
+
+static char dir[] = "/tmp/crier-test-event-XXXXXX";
+
+static const char *put(const char *name, const char *text)
+{
+  static char path[512];
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+static struct event *load(const char *name, const char *text,
+                          const struct locations *l, struct diags *d)
+{
+  diags_release(d);
+  return event_load(put(name, text), l, d);
+}
+
+static void test_states(const struct locations *l)
+{
+  struct diags d;
+  diags_init(&d);
+  struct event *ev = load("2030-01-01-a.md",
+                          "---\ntitle: A\ndate: 2030-01-01 19:00\n"
+                          "talks:\n- title: T\n  speaker:\n    name: N\n---\n",
+                          l, &d);
+  OK(ev && ev->talks_state == TALKS_LIST && ev->ntalks == 1, "a list");
+  STR_EQ(ev->talks[0].speaker, "N");
+  event_free(ev);
+  ev = load("2030-01-01-b.md",
+            "---\ntitle: B\ndate: 2030-01-01 19:00\ntalks: []\n---\n", l, &d);
+  OK(ev && ev->talks_state == TALKS_NONE, "[]");
+  event_free(ev);
+  ev = load("2030-01-01-c.md",
+            "---\ntitle: C\ndate: 2030-01-01 19:00\ntalks: false\n---\n", l,
+            &d);
+  OK(ev && ev->talks_state == TALKS_OPEN, "false");
+  event_free(ev);
+  ev = load("2030-01-01-d.md", "---\ntitle: D\ndate: 2030-01-01 19:00\n---",
+            l, &d);
+  OK(ev && ev->talks_state == TALKS_WANTED, "absent");
+  STR_EQ(ev->body, "");
+  event_free(ev);
+  /* a speaker given only by a GitHub name, or as a plain string */
+  ev = load("2030-01-01-e.md",
+            "---\ntitle: E\ndate: 2030-01-01 19:00\ntalks:\n- title: T\n"
+            "  speaker:\n    github: nick\n- title: U\n  speaker: \"A and B\"\n"
+            "---\n",
+            l, &d);
+  OK(ev && ev->ntalks == 2, "two talks");
+  STR_EQ(ev->talks[0].speaker, "nick");
+  STR_EQ(ev->talks[1].speaker, "A and B");
+  event_free(ev);
+  diags_release(&d);
+}
+
+static void test_fields(const struct locations *l)
+{
+  struct diags d;
+  diags_init(&d);
+  struct event *ev = load(
+      "2030-02-03-fields.md",
+      "---\ntitle: \"Köln – Glühwein\"\ndate: 2030-02-03 19:30:00 MEZ\n"
+      "categories: meetup cologne\nlocation: here\nlinks:\n"
+      "  \"Meetup.com\": \"https://m.example/1\"\n"
+      "  \"Slides v1.2\": \"https://s.example/x\"\ncancelled: true\n---\n"
+      "Body line\n",
+      l, &d);
+  OK(ev != NULL, "loads: %s", d.n ? d.v[0].msg : "");
+  STR_EQ(ev->id, "2030-02-03-fields");
+  STR_EQ(ev->title, "Köln – Glühwein");
+  struct buf b = BUF_INIT;
+  when_rfc3339(ev->start, &b);
+  STR_EQ(b.data, "2030-02-03T19:30:00+01:00");
+  buf_release(&b);
+  OK(ev->loc && strcmp(ev->loc->name, "Here") == 0, "location resolved");
+  STR_EQ(event_link(ev, "meetup.com"), "https://m.example/1");
+  STR_EQ(event_link(ev, "Slides v1.2"), "https://s.example/x");
+  INT_EQ(ev->links[1].line, 8);
+  OK(ev->cancelled, "cancelled");
+  STR_EQ(ev->body, "Body line\n");
+  INT_EQ(ev->line_body, 11);
+  INT_EQ(d.errors + d.warnings, 0);
+  char hash1[65];
+  memcpy(hash1, ev->hash, sizeof(hash1));
+  event_free(ev);
+  /* the hash changes with the time, not with the body */
+  ev = load("2030-02-03-fields.md",
+            "---\ntitle: \"Köln – Glühwein\"\ndate: 2030-02-03 19:30:00 MEZ\n"
+            "location: here\n---\nOther body\n", l, &d);
+  OK(strcmp(ev->hash, hash1) == 0, "body does not change the hash");
+  event_free(ev);
+  ev = load("2030-02-03-fields.md",
+            "---\ntitle: \"Köln – Glühwein\"\ndate: 2030-02-03 20:00 MEZ\n"
+            "location: here\n---\n", l, &d);
+  OK(strcmp(ev->hash, hash1) != 0, "time changes the hash");
+  event_free(ev);
+  diags_release(&d);
+}
+
+static void test_errors(const struct locations *l)
+{
+  static const struct {
+    const char *text, *msg;
+    int line;
+  } bad[] = {
+      {"---\ndate: 2030-01-01 19:00\n---\n", "no 'title'", 2},
+      {"---\ntitle: x\n---\n", "no 'date'", 2},
+      {"---\ntitle: [x]\ndate: 2030-01-01 19:00\n---\n", "'title' must be", 2},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\nlocation: nowhere\n---\n",
+       "location 'nowhere' is not in", 4},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\ntalks: true\n---\n",
+       "'talks: true' means nothing", 4},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\ntalks:\n- speaker: {name: a}\n"
+       "---\n", "a talk without a 'title'", 5},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\nlinks: [a]\n---\n",
+       "'links' must be a map", 4},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\ncancelled: maybe\n---\n",
+       "'cancelled' must be true or false", 4},
+      {"no front matter\n", "no YAML front matter", 1},
+      {"---\ntitle: x\n", "not closed", 1},
+      {"---\n- a\n---\n", "must be a map of fields", 2},
+  };
+  struct diags d;
+  diags_init(&d);
+  for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+    struct event *ev = load("2030-01-01-bad.md", bad[i].text, l, &d);
+    OK(!ev, "refused: %s", bad[i].text);
+    bool found = false;
+    for (size_t k = 0; k < d.n; k++)
+      found |= d.v[k].sev == DIAG_ERROR && strstr(d.v[k].msg, bad[i].msg) &&
+               d.v[k].line == bad[i].line;
+    OK(found, "want line %d '%s', got %d '%s'", bad[i].line, bad[i].msg,
+       d.n ? d.v[0].line : 0, d.n ? d.v[0].msg : "");
+    event_free(ev);
+  }
+  diags_release(&d);
+}
+
+static void test_shared(const struct locations *unused)
+{
+  (void)unused;
+  const char *shared = getenv("CRIER_SHARED");
+  char posts[1024], locs[1024];
+  snprintf(posts, sizeof(posts), "%s/fixtures/rust-cologne/_posts",
+           shared ? shared : "../shared");
+  snprintf(locs, sizeof(locs), "%s/fixtures/rust-cologne/_data/locations.yml",
+           shared ? shared : "../shared");
+  DIR *dd = opendir(posts);
+  if (!dd) {
+    printf("SKIP: %s is absent: shared fixtures not loaded\n", posts);
+    return;
+  }
+  struct locations l;
+  struct diags d;
+  diags_init(&d);
+  OK(locations_load(&l, locs, &d) == 0 && l.n == 6, "shared locations");
+  int files = 0, loaded = 0, states[4] = {0};
+  struct dirent *de;
+  while ((de = readdir(dd))) {
+    if (de->d_name[0] == '.')
+      continue;
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/%s", posts, de->d_name);
+    files++;
+    struct event *ev = event_load(path, &l, &d);
+    if (ev) {
+      loaded++;
+      states[ev->talks_state]++;
+      OK(ev->loc != NULL, "%s: location resolved", de->d_name);
+    }
+    event_free(ev);
+  }
+  closedir(dd);
+  INT_EQ(files, 61);
+  INT_EQ(loaded, files);
+  INT_EQ(d.errors, 0);
+  for (size_t k = 0; k < d.n; k++)
+    if (d.v[k].sev == DIAG_ERROR)
+      fprintf(stderr, "%s:%d: %s\n", d.v[k].file, d.v[k].line, d.v[k].msg);
+  OK(states[TALKS_LIST] && states[TALKS_OPEN] && states[TALKS_WANTED],
+     "the fixtures use lists, false and absent talks");
+  locations_release(&l);
+  diags_release(&d);
+}
+
+int main(void)
+{
+  struct err e;
+  if (when_set_zone("Europe/Berlin", &e) < 0 || !mkdtemp(dir)) {
+    printf("SKIP: no tz database or no /tmp\n");
+    return 77;
+  }
+  struct locations l;
+  struct diags d;
+  diags_init(&d);
+  const char *lp = put("locations.yml", "here:\n  name: \"Here\"\n"
+                                        "  street: \"S 1\"\n  city: \"Köln\"\n");
+  OK(locations_load(&l, lp, &d) == 0 && l.n == 1, "locations");
+  /* a list instead of a map, and a location without a name */
+  struct locations l2;
+  OK(locations_load(&l2, put("l2.yml", "- a\n- b\n"), &d) < 0, "list refused");
+  locations_release(&l2);
+  OK(locations_load(&l2, put("l3.yml", "x:\n  street: s\n"), &d) < 0,
+     "nameless location refused");
+  locations_release(&l2);
+  diags_release(&d);
+  test_states(&l);
+  test_fields(&l);
+  test_errors(&l);
+  test_shared(&l);
+  locations_release(&l);
+  t_rmdir(dir);
+  return t_summary();
+}
