@@ -72,6 +72,7 @@ int cmd_check(struct app *a, int argc, char **argv)
   struct renderer *r = renderer_new(&a->cfg);
   render_check(r, sample, a->now, &a->diags);
   renderer_free(r);
+  diags_sort(&a->diags);
   if (a->json) {
     cli_json_out(json_pack("{s:I, s:I, s:I, s:o}", "events",
                            (json_int_t)nevents, "errors",

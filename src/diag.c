@@ -56,6 +56,35 @@ void diags_move(struct diags *dst, struct diags *src)
   diags_init(src);
 }
 
+struct tagged {
+  struct diag g;
+  size_t i;
+};
+
+static int cmp_tagged(const void *pa, const void *pb)
+{
+  const struct tagged *a = pa, *b = pb;
+  int c = strcmp(a->g.file ? a->g.file : "", b->g.file ? b->g.file : "");
+  if (c)
+    return c;
+  if (a->g.line != b->g.line)
+    return a->g.line < b->g.line ? -1 : 1;
+  return a->i < b->i ? -1 : a->i > b->i;
+}
+
+void diags_sort(struct diags *d)
+{
+  /* qsort is not stable; sort an index-carrying copy so that entries of
+   * one line keep their order */
+  struct tagged *t = xcalloc(d->n, sizeof(*t));
+  for (size_t i = 0; i < d->n; i++)
+    t[i] = (struct tagged){d->v[i], i};
+  qsort(t, d->n, sizeof(*t), cmp_tagged);
+  for (size_t i = 0; i < d->n; i++)
+    d->v[i] = t[i].g;
+  free(t);
+}
+
 static void annotation_escape(struct buf *b, const char *s, bool property)
 {
   for (; *s; s++) {

@@ -33,6 +33,8 @@ int diag_add(struct diags *d, enum diag_sev sev, const char *file, int line,
              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Moves every entry of src to the end of dst. */
 void diags_move(struct diags *dst, struct diags *src);
+/* Sorts by file, then line (stable: the order within a line is kept). */
+void diags_sort(struct diags *d);
 /* Writes "file:line: error: msg" lines to stderr, plus workflow annotations
  * when GITHUB_ACTIONS=true. */
 void diags_print(const struct diags *d);

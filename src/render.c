@@ -495,8 +495,8 @@ static void tidy_markdown(struct buf *b)
 }
 
 static int render_one(struct renderer *r, const struct render_req *q,
-                      enum lang l, const char *suffix, tpl_escape_fn esc,
-                      struct buf *out, struct err *e)
+                      enum lang l, json_t *ctx, const char *suffix,
+                      tpl_escape_fn esc, struct buf *out, struct err *e)
 {
   const char *lc = lang_code(l);
   const char *type = q->ch ? chan_type_name(q->ch->type) : NULL;
@@ -509,7 +509,6 @@ static int render_one(struct renderer *r, const struct render_req *q,
   bool failed = false;
   int rc = -1;
   struct tpl *t = NULL;
-  json_t *ctx = NULL;
   const struct cached *c = find_template(r, rel, 2, &tried, e, &failed);
   if (failed)
     goto out;
@@ -521,7 +520,6 @@ static int render_one(struct renderer *r, const struct render_req *q,
   t = tpl_parse(c->src, c->len, c->path, e);
   if (!t)
     goto out;
-  ctx = render_context(r->cfg, q, l);
   r->lang = lc;
   r->type = type;
   rc = tpl_render(t, ctx, load_partial, r, esc, out, e);
@@ -531,7 +529,6 @@ static int render_one(struct renderer *r, const struct render_req *q,
     err_set(e, e->code, "%s: %s", c->path, msg);
   }
 out:
-  json_decref(ctx);
   tpl_free(t);
   buf_release(&a);
   buf_release(&b);
@@ -555,16 +552,21 @@ int render_message(struct renderer *r, const struct render_req *q,
   if (!q->en_first && (langs & LANG_EN))
     order[n++] = LANG_ID_EN;
   int rc = -1;
+  json_t *ctx = NULL;
   for (int i = 0; i < n; i++) {
     buf_reset(&one);
-    if (render_one(r, q, order[i], "subject", tpl_escape_none, &one, e) < 0)
+    json_decref(ctx);
+    ctx = render_context(r->cfg, q, order[i]);
+    if (render_one(r, q, order[i], ctx, "subject", tpl_escape_none, &one,
+                   e) < 0)
       goto out;
     one_line(&one);
     if (i)
       buf_adds(&subj, " / ");
     buf_add(&subj, one.data, one.len);
     buf_reset(&one);
-    if (render_one(r, q, order[i], "md", tpl_escape_markdown, &one, e) < 0)
+    if (render_one(r, q, order[i], ctx, "md", tpl_escape_markdown, &one,
+                   e) < 0)
       goto out;
     tidy_markdown(&one);
     if (i)
@@ -584,6 +586,7 @@ int render_message(struct renderer *r, const struct render_req *q,
   m->html = buf_detach(&html);
   rc = 0;
 out:
+  json_decref(ctx);
   buf_release(&subj);
   buf_release(&body);
   buf_release(&one);
@@ -638,6 +641,20 @@ static void check_dir_templates(struct renderer *r, const char *dir,
   buf_release(&p);
 }
 
+/* Whether any template directory has templates for channel type. */
+static bool has_type_dir(const struct renderer *r, const char *type)
+{
+  static const char *const langs[] = {"de", "en"};
+  for (size_t i = 0; i < r->ndirs; i++)
+    for (size_t l = 0; l < 2; l++) {
+      char p[PATH_MAX];
+      snprintf(p, sizeof(p), "%s/%s/%s", r->dirs[i], langs[l], type);
+      if (is_dir(p))
+        return true;
+    }
+  return false;
+}
+
 void render_check(struct renderer *r, const struct event *ev, time_t now,
                   struct diags *d)
 {
@@ -654,6 +671,8 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
                                         "cancel"};
   for (size_t k = 0; k < 4; k++) {
     for (int t = -1; t <= CHAN_WEBHOOK; t++) {
+      if (t >= 0 && !has_type_dir(r, chan_type_name((enum chan_type)t)))
+        continue; /* it uses the generic templates, checked as t = -1 */
       struct channel ch = {.name = (char *)"check", .type = (enum chan_type)t};
       struct render_req q = {.ev = ev, .old = ev, .notice = notices[k],
                              .ch = t < 0 ? NULL : &ch,

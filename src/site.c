@@ -164,6 +164,56 @@ static bool word_at(const char *title, const char *w)
   return false;
 }
 
+struct link_ref {
+  int label; /* 0: Meetup, 1: planning */
+  const char *url;
+  size_t event;
+  int line;
+};
+
+static int cmp_link_ref(const void *pa, const void *pb)
+{
+  const struct link_ref *a = pa, *b = pb;
+  if (a->label != b->label)
+    return a->label - b->label;
+  int c = strcmp(a->url, b->url);
+  if (c)
+    return c;
+  return a->event < b->event ? -1 : a->event > b->event;
+}
+
+/* The same Meetup or planning link in two files: sorted, so that a large
+ * site costs n log n, not n². */
+static void lint_links(const struct site *s, struct diags *d)
+{
+  static const char *const labels[] = {LINK_MEETUP, LINK_PLANNING};
+  struct link_ref *v = NULL;
+  size_t n = 0, cap = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    const struct event *ev = s->events[i];
+    for (size_t k = 0; k < ev->nlinks; k++)
+      for (int l = 0; l < 2; l++)
+        if (strcasecmp(ev->links[k].label, labels[l]) == 0) {
+          v = xgrow(v, &cap, n + 1, sizeof(*v));
+          v[n++] = (struct link_ref){l, ev->links[k].url, i,
+                                     ev->links[k].line};
+        }
+  }
+  qsort(v, n, sizeof(*v), cmp_link_ref);
+  for (size_t i = 1; i < n; i++) {
+    size_t first = i - 1;
+    while (i < n && v[i].label == v[first].label &&
+           strcmp(v[i].url, v[first].url) == 0) {
+      if (v[i].event != v[first].event)
+        diag_add(d, DIAG_WARNING, s->events[v[i].event]->path, v[i].line,
+                 "the same '%s' link as %s: %s", labels[v[i].label],
+                 s->events[v[first].event]->path, v[i].url);
+      i++;
+    }
+  }
+  free(v);
+}
+
 void site_lint(const struct site *s, struct diags *d)
 {
   for (size_t i = 0; i < s->n; i++) {
@@ -193,19 +243,8 @@ void site_lint(const struct site *s, struct diags *d)
                    i18n_month((enum lang)l, tm.tm_mon));
       }
     }
-    for (size_t j = 0; j < i; j++) {
-      const struct event *o = s->events[j];
-      static const char *const labels[] = {LINK_MEETUP, LINK_PLANNING};
-      for (size_t k = 0; k < 2; k++) {
-        const char *b = event_link(o, labels[k]);
-        for (size_t li = 0; b && li < ev->nlinks; li++)
-          if (strcasecmp(ev->links[li].label, labels[k]) == 0 &&
-              strcmp(ev->links[li].url, b) == 0)
-            diag_add(d, DIAG_WARNING, ev->path, ev->links[li].line,
-                     "the same '%s' link as %s: %s", labels[k], o->path, b);
-      }
-    }
   }
+  lint_links(s, d);
 }
 
 void site_event_url(const struct config *cfg, const struct event *ev,

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs what crier needs to build and test on Debian 12 (as root).
+# Packages already installed are not fetched again.
+set -eu
+PKGS="build-essential cmake pkg-config git ca-certificates tzdata time
+libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
+libsqlite3-dev libssl-dev"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "crier: these packages are missing:$missing" >&2
+  echo "crier: run this script as root, or: sudo apt-get install$missing" >&2
+  exit 1
+fi
+echo "crier: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,18 @@
+#!/bin/sh
+# The whole test suite: installs dependencies, builds with -Werror, runs
+# every test, then builds again with AddressSanitizer and
+# UndefinedBehaviorSanitizer and runs every test a second time.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+echo "== build (-Werror) and test"
+cmake -S . -B build/ci -DCRIER_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/ci -j"$jobs"
+(cd build/ci && ctest --output-on-failure -j"$jobs")
+echo "== build with ASan+UBSan and test again"
+cmake -S . -B build/asan -DCRIER_WERROR=ON -DCRIER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build/asan -j"$jobs"
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure -j"$jobs")
