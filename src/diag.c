@@ -79,7 +79,8 @@ void diags_sort(struct diags *d)
   struct tagged *t = xcalloc(d->n, sizeof(*t));
   for (size_t i = 0; i < d->n; i++)
     t[i] = (struct tagged){d->v[i], i};
-  qsort(t, d->n, sizeof(*t), cmp_tagged);
+  if (d->n)
+    qsort(t, d->n, sizeof(*t), cmp_tagged);
   for (size_t i = 0; i < d->n; i++)
     d->v[i] = t[i].g;
   free(t);

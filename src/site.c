@@ -55,7 +55,8 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
     names[n++] = xstrdup(de->d_name);
   }
   closedir(dir);
-  qsort(names, n, sizeof(*names), cmp_str);
+  if (n)
+    qsort(names, n, sizeof(*names), cmp_str);
   s->events = xcalloc(n, sizeof(*s->events));
   s->nfiles = n;
   struct buf path = BUF_INIT;
@@ -199,7 +200,8 @@ static void lint_links(const struct site *s, struct diags *d)
                                      ev->links[k].line};
         }
   }
-  qsort(v, n, sizeof(*v), cmp_link_ref);
+  if (n)
+    qsort(v, n, sizeof(*v), cmp_link_ref);
   for (size_t i = 1; i < n; i++) {
     size_t first = i - 1;
     while (i < n && v[i].label == v[first].label &&
