@@ -5,6 +5,9 @@ set -eu
 PKGS="build-essential cmake pkg-config git ca-certificates tzdata time
 libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
 libsqlite3-dev libssl-dev"
+# Node.js and npm install the reference implementations the conformance
+# tests use; Debian's are enough where the machine has none of its own.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -5,6 +5,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
+echo "== reference implementations (npm ci)"
+(cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error)
 jobs=$(nproc 2>/dev/null || echo 2)
 echo "== build (-Werror) and test"
 cmake -S . -B build/ci -DCRIER_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
