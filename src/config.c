@@ -165,9 +165,8 @@ static int read_secret(struct ctx *c, const char *key, const struct ynode *v,
 {
   if (v->kind != Y_MAP || v->n != 1)
     return bad(c, v->line,
-               "'%s' is a secret: write {env: NAME} or {file: PATH}%s, never "
-               "the secret itself", key,
-               v->kind == Y_STR ? "" : "");
+               "'%s' is a secret: write {env: NAME} or {file: PATH}, never "
+               "the secret itself", key);
   const char *how = v->keys[0].str;
   const struct ynode *val = &v->items[0];
   if (val->kind != Y_STR || !val->str[0])
@@ -247,14 +246,14 @@ static int read_fields(struct ctx *c, const struct ynode *map,
         continue;
       }
       if (v->kind != Y_SEQ) {
-        rc = bad(c, v->line, "'%s' must be a list of strings%s", k->str, "");
+        rc = bad(c, v->line, "'%s' must be a list of strings", k->str);
         continue;
       }
       l->v = xcalloc(v->n, sizeof(char *));
       for (size_t j = 0; j < v->n; j++) {
         if (v->items[j].kind != Y_STR) {
-          rc = bad(c, v->items[j].line, "'%s' must be a list of strings%s",
-                   k->str, "");
+          rc = bad(c, v->items[j].line, "'%s' must be a list of strings",
+                   k->str);
           continue;
         }
         l->v[l->n++] = xstrdup(v->items[j].str);
@@ -319,8 +318,8 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
   int rc = 0;
   struct err e;
   if (s->kind != Y_MAP)
-    return bad(c, s->line, "'schedule' must be a map, not %s%s",
-               ykind_name(s->kind), "");
+    return bad(c, s->line, "'schedule' must be a map, not %s",
+               ykind_name(s->kind));
   for (size_t i = 0; i < s->n; i++) {
     const struct ynode *k = &s->keys[i], *v = &s->items[i];
     if (strcmp(k->str, "announce_lead") == 0 ||
@@ -332,7 +331,7 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
     } else if (strcmp(k->str, "reminders") == 0) {
       if (v->kind != Y_SEQ) {
         rc = bad(c, v->line, "'%s' must be a list of durations such as "
-                 "[7d, 1d, 2h]%s", k->str, "");
+                 "[7d, 1d, 2h]", k->str);
         continue;
       }
       free(cfg->reminders);
@@ -343,15 +342,14 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
         if (v->items[j].kind != Y_STR ||
             when_parse_duration(v->items[j].str, &secs, &e) < 0 ||
             secs <= 0) {
-          rc = bad(c, v->items[j].line, "'reminders': %s%s",
-                   v->items[j].kind == Y_STR ? e.msg : "expected a duration",
-                   "");
+          rc = bad(c, v->items[j].line, "'reminders': %s",
+                   v->items[j].kind == Y_STR ? e.msg : "expected a duration");
           continue;
         }
         for (size_t m = 0; m < cfg->nreminders; m++)
           if (cfg->reminders[m] == secs)
             rc = bad(c, v->items[j].line, "'reminders': '%s' is listed "
-                     "twice%s", v->items[j].str, "");
+                     "twice", v->items[j].str);
         cfg->reminders[cfg->nreminders++] = secs;
       }
       /* sort descending: the earliest reminder first */
@@ -379,7 +377,7 @@ static int read_lang(struct ctx *c, const struct ynode *v, struct channel *ch)
     one = v->items;
   }
   if (v->kind == Y_MAP || n == 0 || n > 2)
-    return bad(c, v->line, "'lang' must be de, en, or [de, en]%s%s", "", "");
+    return bad(c, v->line, "'lang' must be de, en, or [de, en]");
   ch->langs = 0;
   for (size_t i = 0; i < n; i++) {
     const struct ynode *l = &one[i];
@@ -389,8 +387,8 @@ static int read_lang(struct ctx *c, const struct ynode *v, struct channel *ch)
     else if (l->kind == Y_STR && strcmp(l->str, "en") == 0)
       bit = LANG_EN;
     if (!bit || (ch->langs & bit))
-      return bad(c, l->line, "'lang' must be de, en, or [de, en], not '%s'%s",
-                 l->kind == Y_STR ? l->str : "?", "");
+      return bad(c, l->line, "'lang' must be de, en, or [de, en], not '%s'",
+                 l->kind == Y_STR ? l->str : "?");
     if (i == 0 && bit == LANG_EN && n == 2)
       ch->lang_first_en = true;
     ch->langs |= bit;
@@ -405,7 +403,7 @@ static int read_notices(struct ctx *c, const struct ynode *v,
   f->announce = f->update = f->cancel = f->all_reminders = false;
   if (v->kind != Y_SEQ)
     return bad(c, v->line, "'notices' must be a list such as [announce, "
-               "reminder, update, cancel]%s%s", "", "");
+               "reminder, update, cancel]");
   int rc = 0;
   for (size_t i = 0; i < v->n; i++) {
     const struct ynode *n = &v->items[i];
@@ -427,7 +425,7 @@ static int read_notices(struct ctx *c, const struct ynode *v,
           known |= cfg->reminders[k] == secs;
       if (!known) {
         rc = bad(c, n->line, "'%s' is not one of the reminders in "
-                 "'schedule.reminders'%s", s, "");
+                 "'schedule.reminders'", s);
         continue;
       }
       f->reminders = xrealloc(f->reminders,
@@ -440,17 +438,12 @@ static int read_notices(struct ctx *c, const struct ynode *v,
       static const char *const kinds[] = {"announce", "reminder", "update",
                                           "cancel"};
       const char *near = closest_word(s, kinds, 4);
-      rc = bad(c, n->line, "unknown notice '%s'%s", s,
-               near ? (strcmp(near, "reminder") == 0 ? " (did you mean "
-                                                       "'reminder'?)"
-                       : strcmp(near, "announce") == 0 ? " (did you mean "
-                                                         "'announce'?)"
-                       : strcmp(near, "update") == 0 ? " (did you mean "
-                                                       "'update'?)"
-                                                     : " (did you mean "
-                                                       "'cancel'?)")
-                    : " (expected announce, reminder, reminder-OFFSET, "
-                      "update or cancel)");
+      if (near)
+        rc = bad(c, n->line, "unknown notice '%s' (did you mean '%s'?)", s,
+                 near);
+      else
+        rc = bad(c, n->line, "unknown notice '%s' (expected announce, "
+                 "reminder, reminder-OFFSET, update or cancel)", s);
     }
   }
   return rc;
@@ -471,15 +464,15 @@ static int read_channel(struct ctx *c, const struct ynode *m,
   ch->notices.all_reminders = true;
   if (m->kind != Y_MAP)
     return bad(c, m->line, "a channel must be a map with name and type, not "
-               "%s%s", ykind_name(m->kind), "");
+               "%s", ykind_name(m->kind));
   const struct ynode *name = ymap_get(m, "name");
   const struct ynode *type = ymap_get(m, "type");
   if (!name || name->kind != Y_STR || !name->str[0])
-    return bad(c, m->line, "a channel needs a 'name'%s%s", "", "");
+    return bad(c, m->line, "a channel needs a 'name'");
   ch->name = xstrdup(name->str);
   if (!type || type->kind != Y_STR)
     return bad(c, m->line, "channel '%s' needs a 'type' (matrix, github, "
-               "mail, meetup or webhook)%s", ch->name, "");
+               "mail, meetup or webhook)", ch->name);
   size_t t = 0;
   while (t < NTYPES && strcmp(chan_types[t].name, type->str) != 0)
     t++;
@@ -506,9 +499,7 @@ static int read_channel(struct ctx *c, const struct ynode *m,
   if (v && read_notices(c, v, cfg, ch) < 0)
     rc = -1;
   for (size_t i = 0; i < 3 && chan_types[t].required[i]; i++)
-    if (!has_key(m, chan_types[t].required[i]) &&
-        !(ch->type == CHAN_MAIL && strcmp(chan_types[t].required[i], "to") &&
-          0))
+    if (!has_key(m, chan_types[t].required[i]))
       rc = bad(c, m->line, "channel '%s' needs '%s'", ch->name,
                chan_types[t].required[i]);
   if (ch->type == CHAN_GITHUB) {
@@ -516,11 +507,11 @@ static int read_channel(struct ctx *c, const struct ynode *m,
     if (ch->repo && (!slash || slash == ch->repo || !slash[1] ||
                      strchr(slash + 1, '/')))
       rc = bad(c, ymap_get(m, "repo")->line,
-               "'repo' must be 'owner/name', not '%s'%s", ch->repo, "");
+               "'repo' must be 'owner/name', not '%s'", ch->repo);
     if (ch->mode && strcmp(ch->mode, "issue") != 0 &&
         strcmp(ch->mode, "comment") != 0)
       rc = bad(c, ymap_get(m, "mode")->line,
-               "'mode' must be issue or comment, not '%s'%s", ch->mode, "");
+               "'mode' must be issue or comment, not '%s'", ch->mode);
     if (!ch->mode)
       ch->mode = xstrdup("issue");
     if (!ch->api_url)
@@ -530,24 +521,24 @@ static int read_channel(struct ctx *c, const struct ynode *m,
       ch->room[0] != '!')
     rc = bad(c, ymap_get(m, "room")->line,
              "'room' must be an alias (#room:server) or an id (!id:server), "
-             "not '%s'%s", ch->room, "");
+             "not '%s'", ch->room);
   if (ch->type == CHAN_MAIL) {
     if (ch->url && ch->provider)
       rc = bad(c, m->line, "channel '%s': give either 'url' (SMTP) or "
-               "'provider', not both%s", ch->name, "");
+               "'provider', not both", ch->name);
     if (!ch->url && !ch->provider)
       rc = bad(c, m->line, "channel '%s' needs 'url' (smtps://host:465 or "
-               "smtp://host:587) or 'provider'%s", ch->name, "");
+               "smtp://host:587) or 'provider'", ch->name);
     if (ch->url && strncmp(ch->url, "smtp", 4) != 0)
       rc = bad(c, ymap_get(m, "url")->line,
-               "'url' must start with smtps:// or smtp://, not '%s'%s",
-               ch->url, "");
+               "'url' must start with smtps:// or smtp://, not '%s'",
+               ch->url);
     if (ch->provider && strcmp(ch->provider, "postmark") != 0 &&
         strcmp(ch->provider, "mailgun") != 0 &&
         strcmp(ch->provider, "sendgrid") != 0)
       rc = bad(c, ymap_get(m, "provider")->line,
                "'provider' must be postmark, mailgun or sendgrid, not "
-               "'%s'%s", ch->provider, "");
+               "'%s'", ch->provider);
   }
   if (ch->type == CHAN_MEETUP) {
     int kinds = (ch->auth.access_token.kind != SECRET_NONE) +
@@ -557,8 +548,7 @@ static int read_channel(struct ctx *c, const struct ynode *m,
                  ch->auth.client_id != NULL);
     if (has_key(m, "auth") && kinds != 1)
       rc = bad(c, ymap_get(m, "auth")->line,
-               "'auth' takes exactly one of access_token, jwt or refresh%s%s",
-               "", "");
+               "'auth' takes exactly one of access_token, jwt or refresh");
     ch->auth.kind = ch->auth.access_token.kind ? MEETUP_AUTH_TOKEN
                     : ch->auth.client_key      ? MEETUP_AUTH_JWT
                     : ch->auth.client_id       ? MEETUP_AUTH_REFRESH
@@ -570,7 +560,7 @@ static int read_channel(struct ctx *c, const struct ynode *m,
   }
   if (ch->type == CHAN_WEBHOOK && !ch->secret.kind && !ch->signing_key.kind)
     rc = bad(c, m->line, "channel '%s' needs 'secret' (whsec_…) or "
-             "'signing_key' (whsk_…)%s", ch->name, "");
+             "'signing_key' (whsk_…)", ch->name);
   return rc;
 }
 
