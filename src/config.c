@@ -616,8 +616,8 @@ int config_load(struct config *cfg, const char *path, struct diags *d)
     read_schedule(&c, s, cfg);
   s = ymap_get(root, "channels");
   if (s && s->kind != Y_SEQ && !ynode_is_null(s)) {
-    bad(&c, s->line, "'channels' must be a list of channels, not %s%s",
-        ykind_name(s->kind), "");
+    bad(&c, s->line, "'channels' must be a list of channels, not %s",
+        ykind_name(s->kind));
   } else if (s && s->kind == Y_SEQ) {
     cfg->channels = xcalloc(s->n, sizeof(*cfg->channels));
     for (size_t i = 0; i < s->n; i++) {
@@ -625,8 +625,8 @@ int config_load(struct config *cfg, const char *path, struct diags *d)
       read_channel(&c, &s->items[i], cfg, ch);
       for (size_t j = 0; ch->name && j + 1 < cfg->nchannels; j++)
         if (cfg->channels[j].name && strcmp(cfg->channels[j].name, ch->name) == 0)
-          bad(&c, s->items[i].line, "channel name '%s' is used twice%s",
-              ch->name, "");
+          bad(&c, s->items[i].line, "channel name '%s' is used twice",
+              ch->name);
     }
   }
   if (!cfg->events_dir)
