@@ -164,6 +164,33 @@ fail:
   return -1;
 }
 
+bool cli_args(struct app *a, int argc, char **argv, const struct opt *opts,
+              const char *usage, int min, int max, const char ***pos,
+              int *npos, int *rc)
+{
+  int r = cli_parse(a, argc, argv, opts, usage, pos, npos);
+  if (r) {
+    *rc = r < 0 ? EX_USAGE : 0;
+    return false;
+  }
+  if (*npos < min || *npos > max) {
+    fprintf(stderr, "crier %s: %s\n%s", argv[0],
+            *npos < min ? "missing argument" : "unexpected argument", usage);
+    free(*pos);
+    *pos = NULL;
+    *rc = EX_USAGE;
+    return false;
+  }
+  return true;
+}
+
+const char *channel_lang_name(const struct channel *ch)
+{
+  if (ch->langs == (LANG_DE | LANG_EN))
+    return ch->lang_first_en ? "en+de" : "de+en";
+  return ch->langs == LANG_EN ? "en" : "de";
+}
+
 int cli_load_config(struct app *a)
 {
   struct err e;

@@ -44,6 +44,16 @@ struct opt {
 int cli_parse(struct app *a, int argc, char **argv, const struct opt *opts,
               const char *usage, const char ***pos, int *npos);
 
+/* cli_parse for a command that takes between min and max positional
+ * arguments. Returns true to go on; false when the command is done (help
+ * printed, or a usage error), with its exit status in *rc. */
+bool cli_args(struct app *a, int argc, char **argv, const struct opt *opts,
+              const char *usage, int min, int max, const char ***pos,
+              int *npos, int *rc);
+
+/* "de", "en", "de+en" or "en+de": the languages of a channel. */
+const char *channel_lang_name(const struct channel *ch);
+
 /* Loads the config (-c or the default places) and sets the time zone and
  * "now". Prints the problems; returns an exit status (0 on success). */
 int cli_load_config(struct app *a);

@@ -35,10 +35,9 @@ static const struct event *sample_event(const struct site *s, time_t now)
 int cmd_check(struct app *a, int argc, char **argv)
 {
   const char **pos;
-  int npos;
-  int rc = cli_parse(a, argc, argv, NULL, usage, &pos, &npos);
-  if (rc)
-    return rc < 0 ? EX_USAGE : 0;
+  int npos, rc;
+  if (!cli_args(a, argc, argv, NULL, usage, 0, 1 << 20, &pos, &npos, &rc))
+    return rc;
   rc = cli_load_config(a);
   if (rc) {
     free(pos);

@@ -14,14 +14,6 @@ static const char usage[] =
     "Lists upcoming events (every event with --all): date, title, place,\n"
     "and for each channel the next notice and when it is due.\n";
 
-static void lang_name(const struct channel *ch, char out[8])
-{
-  if (ch->langs == (LANG_DE | LANG_EN))
-    snprintf(out, 8, ch->lang_first_en ? "en+de" : "de+en");
-  else
-    snprintf(out, 8, ch->langs == LANG_EN ? "en" : "de");
-}
-
 /* The next notice of ev on ch at now: the one due now, else the next. */
 static const struct notice_time *next_notice(const struct notice_time *v,
                                              size_t n, time_t now,
@@ -50,15 +42,10 @@ int cmd_list(struct app *a, int argc, char **argv)
   const struct opt opts[] = {{"--all", 'a', false, NULL, &all, NULL},
                              {NULL, 0, false, NULL, NULL, NULL}};
   const char **pos;
-  int npos;
-  int rc = cli_parse(a, argc, argv, opts, usage, &pos, &npos);
-  if (rc)
-    return rc < 0 ? EX_USAGE : 0;
+  int npos, rc;
+  if (!cli_args(a, argc, argv, opts, usage, 0, 0, &pos, &npos, &rc))
+    return rc;
   free(pos);
-  if (npos) {
-    fprintf(stderr, "crier list: unexpected argument\n%s", usage);
-    return EX_USAGE;
-  }
   rc = cli_load_site(a, true);
   diags_print(&a->diags);
   if (rc)
@@ -91,8 +78,7 @@ int cmd_list(struct app *a, int argc, char **argv)
       struct notice_time v[PLAN_MAX_NOTICES];
       size_t n = plan_notices(&a->cfg, ev, ch, v, PLAN_MAX_NOTICES);
       const struct notice_time *nt = next_notice(v, n, a->now, ev->start);
-      char lang[8];
-      lang_name(ch, lang);
+      const char *lang = channel_lang_name(ch);
       if (!nt) {
         if (!a->json)
           printf("    %-16s nothing more to send\n", ch->name);

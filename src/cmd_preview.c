@@ -65,16 +65,11 @@ int cmd_preview(struct app *a, int argc, char **argv)
       {"--old", 0, true, &old_path, NULL, NULL},
       {NULL, 0, false, NULL, NULL, NULL}};
   const char **pos;
-  int npos;
-  int rc = cli_parse(a, argc, argv, opts, usage, &pos, &npos);
-  if (rc)
-    return rc < 0 ? EX_USAGE : 0;
-  const char *what = npos == 1 ? pos[0] : NULL;
+  int npos, rc;
+  if (!cli_args(a, argc, argv, opts, usage, 1, 1, &pos, &npos, &rc))
+    return rc;
+  const char *what = pos[0];
   free(pos);
-  if (!what) {
-    fprintf(stderr, "crier preview: give one EVENT\n%s", usage);
-    return EX_USAGE;
-  }
   int langs = 0;
   if (lang && strcmp(lang, "de") == 0)
     langs = LANG_DE;

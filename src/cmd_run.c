@@ -25,15 +25,10 @@ int cmd_run(struct app *a, int argc, char **argv)
   const struct opt opts[] = {{"--dry-run", 'n', false, NULL, &dry, NULL},
                              {NULL, 0, false, NULL, NULL, NULL}};
   const char **pos;
-  int npos;
-  int rc = cli_parse(a, argc, argv, opts, usage, &pos, &npos);
-  if (rc)
-    return rc < 0 ? EX_USAGE : 0;
+  int npos, rc;
+  if (!cli_args(a, argc, argv, opts, usage, 0, 0, &pos, &npos, &rc))
+    return rc;
   free(pos);
-  if (npos) {
-    fprintf(stderr, "crier run: unexpected argument\n%s", usage);
-    return EX_USAGE;
-  }
   if (!dry) {
     cli_error("this build of crier cannot send yet: use 'crier run "
               "--dry-run' to see what would be sent");
@@ -63,11 +58,7 @@ int cmd_run(struct app *a, int argc, char **argv)
                              .en_first = ch->lang_first_en, .now = a->now};
       struct message m;
       struct err e;
-      char lang[8];
-      snprintf(lang, sizeof(lang), "%s",
-               ch->langs == (LANG_DE | LANG_EN)
-                   ? (ch->lang_first_en ? "en+de" : "de+en")
-                   : ch->langs == LANG_EN ? "en" : "de");
+      const char *lang = channel_lang_name(ch);
       if (render_message(r, &q, &m, &e) < 0) {
         failed++;
         fprintf(stderr, "event=%s notice=%s channel=%s lang=%s "

@@ -592,21 +592,9 @@ int config_load(struct config *cfg, const char *path, struct diags *d)
   memcpy(cfg->reminders, default_reminders, sizeof(default_reminders));
 
   struct ctx c = {.file = path, .dir = cfg->dir, .d = d};
-  struct buf text = BUF_INIT;
-  struct ynode *root = NULL;
   struct err e;
   size_t errors = d->errors;
-  int line;
-  const char *why;
-  if (file_read(path, FILE_MAX, &text, &e) < 0) {
-    diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
-    goto out;
-  }
-  if (utf8_check(text.data, text.len, &line, &why) < 0) {
-    diag_add(d, DIAG_ERROR, path, line, "%s", why);
-    goto out;
-  }
-  root = yamlx_parse(text.data, text.len, path, 0, d);
+  struct ynode *root = yamlx_load_file(path, d);
   if (!root)
     goto out;
   if (read_fields(&c, root, top_fields, cfg, "the configuration") < 0)
@@ -651,7 +639,6 @@ int config_load(struct config *cfg, const char *path, struct diags *d)
   }
 out:
   ynode_free(root);
-  buf_release(&text);
   return d->errors > errors ? -1 : 0;
 }
 

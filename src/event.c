@@ -62,21 +62,9 @@ int locations_load(struct locations *l, const char *path, struct diags *d)
   if (!path)
     return 0;
   l->path = xstrdup(path);
-  struct buf text = BUF_INIT;
-  struct err e;
-  struct ynode *root = NULL;
-  int rc = -1, line;
-  const char *why;
+  int rc = -1;
   size_t errors = d->errors;
-  if (file_read(path, FILE_MAX, &text, &e) < 0) {
-    diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
-    goto out;
-  }
-  if (utf8_check(text.data, text.len, &line, &why) < 0) {
-    diag_add(d, DIAG_ERROR, path, line, "%s", why);
-    goto out;
-  }
-  root = yamlx_parse(text.data, text.len, path, 0, d);
+  struct ynode *root = yamlx_load_file(path, d);
   if (!root)
     goto out;
   if (root->kind != Y_MAP) {
@@ -114,7 +102,6 @@ int locations_load(struct locations *l, const char *path, struct diags *d)
   rc = d->errors > errors ? -1 : 0;
 out:
   ynode_free(root);
-  buf_release(&text);
   return rc;
 }
 

@@ -6,6 +6,7 @@
 
 #include <yaml.h>
 
+#include "util.h"
 #include "xalloc.h"
 
 struct pstate {
@@ -209,6 +210,23 @@ out:
     ynode_free(root);
     return NULL;
   }
+  return root;
+}
+
+struct ynode *yamlx_load_file(const char *path, struct diags *d)
+{
+  struct buf text = BUF_INIT;
+  struct ynode *root = NULL;
+  struct err e;
+  int line;
+  const char *why;
+  if (file_read(path, FILE_MAX, &text, &e) < 0)
+    diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+  else if (utf8_check(text.data, text.len, &line, &why) < 0)
+    diag_add(d, DIAG_ERROR, path, line, "%s", why);
+  else
+    root = yamlx_parse(text.data, text.len, path, 0, d);
+  buf_release(&text);
   return root;
 }
 

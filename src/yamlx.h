@@ -33,6 +33,10 @@ struct ynode {
 struct ynode *yamlx_parse(const char *text, size_t len, const char *file,
                           int line_offset, struct diags *d);
 
+/* Reads the file at path (at most FILE_MAX bytes, valid UTF-8) and parses
+ * it as above. NULL after adding an error to d. */
+struct ynode *yamlx_load_file(const char *path, struct diags *d);
+
 void ynode_free(struct ynode *n);
 
 /* The value under key in a map, or NULL (borrowed). */
