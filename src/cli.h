@@ -76,5 +76,8 @@ int cmd_check(struct app *a, int argc, char **argv);
 int cmd_list(struct app *a, int argc, char **argv);
 int cmd_preview(struct app *a, int argc, char **argv);
 int cmd_run(struct app *a, int argc, char **argv);
+int cmd_announce(struct app *a, int argc, char **argv);
+int cmd_status(struct app *a, int argc, char **argv);
+int cmd_webhook(struct app *a, int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "secret.h"
 
 static const char usage[] =
     "usage: crier [-c FILE] [--now TIME] [--json] [-q] [-v] COMMAND [ARGS]\n"
@@ -15,6 +16,9 @@ static const char usage[] =
     "  list [--all]         upcoming events and the notices due for them\n"
     "  preview EVENT        print the message a notice would send\n"
     "  run --dry-run        print every notice that is due now\n"
+    "  announce EVENT       send an event's announcement now\n"
+    "  status [EVENT]       what the journal says was sent, and where\n"
+    "  webhook keygen|sign|verify   webhook signature helpers\n"
     "\n"
     "global options:\n"
     "  -c, --config FILE    the config (default ./crier.yaml, then\n"
@@ -37,6 +41,9 @@ static const struct {
     {"list", cmd_list},
     {"preview", cmd_preview},
     {"run", cmd_run},
+    {"announce", cmd_announce},
+    {"status", cmd_status},
+    {"webhook", cmd_webhook},
 };
 
 int main(int argc, char **argv)
@@ -91,6 +98,7 @@ int main(int argc, char **argv)
     if (strcmp(commands[k].name, cmd) == 0) {
       int rc = commands[k].fn(&a, argc - i, argv + i);
       app_release(&a);
+      secret_forget_all();
       fflush(stdout);
       if (ferror(stdout)) {
         fprintf(stderr, "crier: error: cannot write to standard output\n");

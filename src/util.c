@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -174,4 +175,13 @@ const char *closest_word(const char *word, const char *const *cands,
         return cands[i];
   }
   return best;
+}
+
+const char *str_find_ci(const char *hay, const char *needle)
+{
+  size_t n = strlen(needle);
+  for (; *hay; hay++)
+    if (strncasecmp(hay, needle, n) == 0)
+      return hay;
+  return n ? NULL : hay;
 }

@@ -31,6 +31,9 @@ size_t utf8_prefix(const char *s, size_t n);
 const char *closest_word(const char *word, const char *const *cands,
                          size_t n);
 
+/* Case-insensitive (ASCII) strstr. */
+const char *str_find_ci(const char *hay, const char *needle);
+
 /* True when s is non-NULL and non-empty. */
 static inline bool nonempty(const char *s)
 {

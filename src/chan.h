@@ -1,0 +1,94 @@
+#ifndef CRIER_CHAN_H
+#define CRIER_CHAN_H
+/*
+ * Channel adapters. A delivery is one (event, notice, channel, language)
+ * with its idempotency key and rendered message; a channel adapter turns
+ * it into a sequence of requests (a step function for the HTTP engine).
+ * Adding a channel means one chan_*.c and one entry in chan_ops_for.
+ * Channel contexts hold what deliveries to one channel share (secrets,
+ * tokens); secrets are wiped when the context is released.
+ */
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "config.h"
+#include "event.h"
+#include "http.h"
+#include "journal.h"
+#include "render.h"
+
+struct chan_ctx {
+  const struct channel *ch;
+  const struct config *cfg;
+  struct journal *journal; /* NULL in dry runs */
+  struct buf token;        /* matrix/github/meetup access token; webhook secret */
+  struct buf token2;       /* webhook signing key; mail password */
+  char *serial;            /* the serial key of this channel's writes */
+  bool ready;              /* secrets resolved */
+  char *meetup_token;      /* an access token fetched this run (secret) */
+  struct err error;        /* why the context could not be prepared */
+};
+
+struct delivery {
+  char key[65];
+  const struct event *ev;
+  const char *notice;
+  char lang[8];
+  int langs;
+  bool en_first;
+  struct message msg;
+  struct chan_ctx *ctx;
+  time_t now;              /* the moment of sending, for texts */
+  json_t *state;           /* channel state kept in the journal */
+  struct http_task task;
+  /* the result */
+  char url[512];
+  char remote_id[256];
+  /* working fields of the step functions */
+  int phase;
+  int page;
+  struct buf scratch;
+  char *aux;               /* a step's string: room id, next page URL */
+  long number;             /* GitHub issue number */
+};
+
+struct chan_ops {
+  enum chan_type type;
+  /* Resolves the channel's secrets into ctx (once per channel). */
+  int (*prepare)(struct chan_ctx *ctx, struct err *e);
+  http_step_fn step;
+  /* The request that carries the message (for --dry-run). */
+  void (*dry)(struct delivery *d, struct http_req *req);
+  /* Notices the channel cannot carry (Meetup has no messages): NULL if it
+   * can carry this one, else the reason. */
+  const char *(*cannot)(const struct delivery *d);
+};
+
+const struct chan_ops *chan_ops_for(enum chan_type t);
+
+extern const struct chan_ops chan_webhook_ops;
+extern const struct chan_ops chan_matrix_ops;
+extern const struct chan_ops chan_github_ops;
+extern const struct chan_ops chan_mail_ops;
+extern const struct chan_ops chan_meetup_ops;
+
+/* Shared helpers for adapters. */
+/* The delivery behind a task. */
+static inline struct delivery *task_delivery(struct http_task *t)
+{
+  return t->ud;
+}
+/* Sets the task's error from a response and a lead text; returns RETRY
+ * for temporary failures, else FAIL. */
+enum step chan_fail(struct http_task *t, const struct http_resp *r,
+                    const char *what);
+/* Saves d->state to the journal now (no-op in dry runs). */
+void chan_save_state(struct delivery *d);
+/* Parses a JSON response body; NULL if it is not JSON. */
+json_t *chan_json(const struct http_resp *r);
+/* Adds the User-Agent header. */
+void chan_user_agent(struct http_req *req);
+
+#endif

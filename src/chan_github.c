@@ -1,0 +1,347 @@
+/* GitHub issues. Mode "issue": one issue per event (titled with the
+ * announcement's subject), later notices as comments on it. Mode
+ * "comment": comments on the issue linked as "Planning discussion on
+ * Github". Every post carries a hidden marker with its delivery key; before
+ * writing, the list endpoints (by label, all states, paged with Link) are
+ * searched for it, so a retry or a run without the journal never posts
+ * twice. Writes to one repository go one after another. */
+#include "chan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "secret.h"
+#include "util.h"
+#include "xalloc.h"
+
+enum { LIST_ISSUES, CREATE_ISSUE, LIST_COMMENTS, CREATE_COMMENT };
+
+static int prepare(struct chan_ctx *c, struct err *e)
+{
+  if (!http_url_allowed(c->ch->api_url))
+    return err_set(e, EX_CONFIG, "channel '%s': api_url must be https:// "
+                   "(http only to a loopback address)", c->ch->name);
+  return secret_get(&c->ch->token, "github token", &c->token, e);
+}
+
+static void api(struct delivery *d, struct http_req *req, const char *url)
+{
+  if (url) {
+    buf_adds(&req->url, url);
+  } else {
+    const char *a = d->ctx->ch->api_url;
+    size_t n = strlen(a);
+    while (n && a[n - 1] == '/')
+      n--;
+    buf_add(&req->url, a, n);
+    buf_addf(&req->url, "/repos/%s", d->ctx->ch->repo);
+  }
+  http_req_header(req, "Accept: application/vnd.github+json");
+  http_req_header(req, "Authorization: Bearer %s", d->ctx->token.data);
+  http_req_header(req, "X-GitHub-Api-Version: 2022-11-28");
+  chan_user_agent(req);
+}
+
+static void key_marker(const struct delivery *d, struct buf *b)
+{
+  buf_addf(b, "<!-- crier:key=%s -->", d->key);
+}
+
+static void event_marker(const struct delivery *d, struct buf *b)
+{
+  buf_addf(b, "<!-- crier:event=%s channel=%s -->", d->ev->id,
+           d->ctx->ch->name);
+}
+
+static void list_issues(struct delivery *d, struct http_req *req)
+{
+  api(d, req, NULL);
+  buf_adds(&req->url, "/issues?state=all&per_page=100");
+  const struct strlist *l = &d->ctx->ch->labels;
+  if (l->n) {
+    buf_adds(&req->url, "&labels=");
+    for (size_t i = 0; i < l->n; i++) {
+      if (i)
+        buf_adds(&req->url, ",");
+      http_escape(&req->url, l->v[i]);
+    }
+  }
+  req->method = HTTP_GET;
+}
+
+static void create_issue(struct delivery *d, struct http_req *req)
+{
+  api(d, req, NULL);
+  buf_adds(&req->url, "/issues");
+  req->method = HTTP_POST;
+  req->serial = d->ctx->serial;
+  req->gap = d->ctx->ch->gap > 0 ? d->ctx->ch->gap : 1.0;
+  if (getenv("CRIER_GITHUB_GAP"))
+    req->gap = strtod(getenv("CRIER_GITHUB_GAP"), NULL);
+  http_req_header(req, "Content-Type: application/json");
+  struct buf body = BUF_INIT;
+  buf_adds(&body, d->msg.markdown);
+  buf_adds(&body, "\n");
+  event_marker(d, &body);
+  buf_adds(&body, "\n");
+  key_marker(d, &body);
+  buf_adds(&body, "\n");
+  json_t *labels = json_array();
+  for (size_t i = 0; i < d->ctx->ch->labels.n; i++)
+    json_array_append_new(labels, json_string(d->ctx->ch->labels.v[i]));
+  json_t *doc = json_pack("{s:s, s:s, s:o}", "title", d->msg.subject, "body",
+                          body.data, "labels", labels);
+  char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  buf_adds(&req->body, s);
+  free(s);
+  json_decref(doc);
+  buf_release(&body);
+}
+
+static void list_comments(struct delivery *d, struct http_req *req)
+{
+  api(d, req, NULL);
+  buf_addf(&req->url, "/issues/%ld/comments?per_page=100", d->number);
+  req->method = HTTP_GET;
+}
+
+static void create_comment(struct delivery *d, struct http_req *req)
+{
+  api(d, req, NULL);
+  buf_addf(&req->url, "/issues/%ld/comments", d->number);
+  req->method = HTTP_POST;
+  req->serial = d->ctx->serial;
+  req->gap = d->ctx->ch->gap > 0 ? d->ctx->ch->gap : 1.0;
+  if (getenv("CRIER_GITHUB_GAP"))
+    req->gap = strtod(getenv("CRIER_GITHUB_GAP"), NULL);
+  http_req_header(req, "Content-Type: application/json");
+  struct buf body = BUF_INIT;
+  buf_addf(&body, "### %s\n\n%s\n", d->msg.subject, d->msg.markdown);
+  key_marker(d, &body);
+  buf_adds(&body, "\n");
+  json_t *doc = json_pack("{s:s}", "body", body.data);
+  char *s = json_dumps(doc, JSON_COMPACT);
+  buf_adds(&req->body, s);
+  free(s);
+  json_decref(doc);
+  buf_release(&body);
+}
+
+/* The rel="next" URL of a Link header, if it points at the same API. */
+static char *next_page(const struct delivery *d, const struct http_resp *r)
+{
+  char *link = http_header(r, "link");
+  char *next = NULL;
+  for (char *p = link; p && *p;) {
+    char *lt = strchr(p, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    if (!gt)
+      break;
+    char *end = strchr(gt, ',');
+    size_t seglen = end ? (size_t)(end - gt) : strlen(gt);
+    bool is_next = false;
+    for (size_t i = 0; i + 10 <= seglen; i++)
+      if (strncmp(gt + i, "rel=\"next\"", 10) == 0)
+        is_next = true;
+    if (is_next) {
+      next = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+      break;
+    }
+    p = end ? end + 1 : NULL;
+  }
+  free(link);
+  if (next && strncmp(next, d->ctx->ch->api_url,
+                      strlen(d->ctx->ch->api_url)) != 0) {
+    free(next); /* never send the token to another host */
+    next = NULL;
+  }
+  return next;
+}
+
+static bool has(const char *body, const char *needle)
+{
+  return body && strstr(body, needle);
+}
+
+static enum step explain(struct http_task *t, const struct http_resp *r,
+                         const char *what)
+{
+  if (r->code == CURLE_OK && !http_temporary(r)) {
+    bool integration = r->body.len &&
+                       strstr(r->body.data, "Resource not accessible by "
+                                            "integration");
+    const char *hint =
+        r->status == 401 ? " (bad credentials: check the token)"
+        : integration    ? " (the token may not write issues: the workflow "
+                           "needs 'permissions: issues: write', and pull "
+                           "requests from forks only get a read-only token)"
+        : r->status == 404 ? " (no such repository or issue, or the token "
+                             "cannot see it)"
+        : r->status == 410 ? " (issues are disabled in this repository)"
+                           : "";
+    struct buf b = BUF_INIT;
+    buf_addf(&b, "%s%s", what, hint);
+    char *rem = http_header(r, "x-ratelimit-remaining");
+    bool limited = r->status == 403 && rem && strcmp(rem, "0") == 0;
+    free(rem);
+    enum step s = chan_fail(t, r, b.data);
+    buf_release(&b);
+    if (limited || (r->status == 403 && r->retry_after >= 0))
+      return STEP_RETRY; /* rate limited: wait as told */
+    return s;
+  }
+  return chan_fail(t, r, what);
+}
+
+/* The issue number from the event's planning link, when it is an issue of
+ * this repository. */
+static long planning_issue(const struct delivery *d)
+{
+  const char *u = event_link(d->ev, LINK_PLANNING);
+  if (!u)
+    return 0;
+  struct buf want = BUF_INIT;
+  buf_addf(&want, "github.com/%s/issues/", d->ctx->ch->repo);
+  const char *p = str_find_ci(u, want.data);
+  long n = 0;
+  if (p)
+    n = strtol(p + want.len, NULL, 10);
+  buf_release(&want);
+  return n;
+}
+
+static enum step start(struct delivery *d, struct http_task *t,
+                       struct http_req *req)
+{
+  free(d->aux);
+  d->aux = NULL;
+  d->number = 0;
+  if (strcmp(d->ctx->ch->mode, "comment") == 0) {
+    d->number = planning_issue(d);
+    if (!d->number) {
+      snprintf(t->error, sizeof(t->error), "mode comment needs a '%s' link "
+               "to an issue of %s in the event file", LINK_PLANNING,
+               d->ctx->ch->repo);
+      return STEP_FAIL;
+    }
+    d->phase = LIST_COMMENTS;
+    list_comments(d, req);
+    return STEP_SEND;
+  }
+  d->phase = LIST_ISSUES;
+  list_issues(d, req);
+  return STEP_SEND;
+}
+
+static enum step step(struct http_task *t, const struct http_resp *prev,
+                      struct http_req *req)
+{
+  struct delivery *d = task_delivery(t);
+  if (!prev)
+    return start(d, t, req);
+  bool ok = prev->code == CURLE_OK && prev->status >= 200 &&
+            prev->status < 300;
+  struct buf km = BUF_INIT, em = BUF_INIT;
+  key_marker(d, &km);
+  event_marker(d, &em);
+  json_t *j = chan_json(prev);
+  enum step r = STEP_FAIL;
+  switch (d->phase) {
+  case LIST_ISSUES:
+  case LIST_COMMENTS: {
+    if (!ok) {
+      r = explain(t, prev, d->phase == LIST_ISSUES ? "listing issues"
+                                                   : "listing comments");
+      break;
+    }
+    if (!json_is_array(j)) {
+      snprintf(t->error, sizeof(t->error), "listing: the answer is not a "
+               "list");
+      break;
+    }
+    size_t i;
+    json_t *it;
+    bool done = false;
+    json_array_foreach(j, i, it) {
+      if (json_object_get(it, "pull_request"))
+        continue;
+      const char *body = json_string_value(json_object_get(it, "body"));
+      if (has(body, km.data)) {
+        const char *u = json_string_value(json_object_get(it, "html_url"));
+        snprintf(d->url, sizeof(d->url), "%s", u ? u : "");
+        json_t *id = json_object_get(it, d->phase == LIST_ISSUES ? "number"
+                                                                 : "id");
+        snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
+                 (long long)json_integer_value(id));
+        done = true;
+        break;
+      }
+      if (d->phase == LIST_ISSUES && has(body, em.data) && !d->number)
+        d->number = (long)json_integer_value(json_object_get(it, "number"));
+    }
+    if (done) {
+      r = STEP_DONE; /* posted before: nothing to do */
+      break;
+    }
+    char *next = next_page(d, prev);
+    if (next) {
+      api(d, req, next);
+      req->method = HTTP_GET;
+      free(next);
+      r = STEP_SEND;
+      break;
+    }
+    if (d->phase == LIST_ISSUES && d->number &&
+        strcmp(d->notice, "announce") != 0) {
+      d->phase = LIST_COMMENTS;
+      list_comments(d, req);
+    } else if (d->phase == LIST_ISSUES) {
+      d->phase = CREATE_ISSUE;
+      create_issue(d, req);
+    } else {
+      d->phase = CREATE_COMMENT;
+      create_comment(d, req);
+    }
+    r = STEP_SEND;
+    break;
+  }
+  case CREATE_ISSUE:
+  case CREATE_COMMENT:
+    if (!ok || !json_is_object(j)) {
+      r = explain(t, prev, d->phase == CREATE_ISSUE ? "creating the issue"
+                                                    : "commenting");
+      break;
+    }
+    {
+      const char *u = json_string_value(json_object_get(j, "html_url"));
+      snprintf(d->url, sizeof(d->url), "%s", u ? u : "");
+      json_t *id = json_object_get(j, d->phase == CREATE_ISSUE ? "number"
+                                                               : "id");
+      snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
+               (long long)json_integer_value(id));
+    }
+    r = STEP_DONE;
+    break;
+  }
+  json_decref(j);
+  buf_release(&km);
+  buf_release(&em);
+  return r;
+}
+
+static void dry(struct delivery *d, struct http_req *req)
+{
+  if (strcmp(d->ctx->ch->mode, "comment") == 0) {
+    d->number = planning_issue(d);
+    create_comment(d, req);
+  } else if (strcmp(d->notice, "announce") == 0) {
+    create_issue(d, req);
+  } else {
+    d->number = 0; /* found when sending: the event's issue */
+    create_comment(d, req);
+  }
+}
+
+const struct chan_ops chan_github_ops = {
+    .type = CHAN_GITHUB, .prepare = prepare, .step = step, .dry = dry};

@@ -1,0 +1,481 @@
+/* Meetup.com through its GraphQL API. The access token comes from the
+ * config, or from the JWT bearer flow (RS256), or from a refresh token
+ * that rotates: the new one is stored in the journal before the access
+ * token is used. An event file that links its Meetup event has that event
+ * edited; otherwise the announcement creates a DRAFT, publishes it and
+ * announces it. Each of those steps is recorded in the journal at once,
+ * and announceEvent (which e-mails the members) is never repeated: if a
+ * run dies while it is under way, the delivery ends 'uncertain'. Every
+ * request of one channel goes one after another, sharing one token. */
+#include "chan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "deliver.h"
+#include "jwt.h"
+#include "secret.h"
+#include "when.h"
+#include "xalloc.h"
+
+enum { TOKEN, CREATE, PUBLISH, ANNOUNCE, EDIT, DELETE };
+
+static int prepare(struct chan_ctx *c, struct err *e)
+{
+  const struct channel *ch = c->ch;
+  if (!http_url_allowed(ch->api_url) || !http_url_allowed(ch->token_url))
+    return err_set(e, EX_CONFIG, "channel '%s': api_url and token_url must "
+                   "be https:// (http only to a loopback address)", ch->name);
+  switch (ch->auth.kind) {
+  case MEETUP_AUTH_TOKEN:
+    return secret_get(&ch->auth.access_token, "meetup access_token",
+                      &c->token, e);
+  case MEETUP_AUTH_JWT:
+    if (!ch->auth.member_id || !ch->auth.key_id)
+      return err_set(e, EX_CONFIG, "channel '%s': jwt needs client_key, "
+                     "member_id, key_id and private_key", ch->name);
+    return secret_get(&ch->auth.private_key, "meetup private_key", &c->token,
+                      e);
+  case MEETUP_AUTH_REFRESH:
+    if (ch->auth.client_secret.kind &&
+        secret_get(&ch->auth.client_secret, "meetup client_secret",
+                   &c->token2, e) < 0)
+      return -1;
+    return 0; /* the refresh token is read when it is needed */
+  default:
+    return err_set(e, EX_CONFIG, "channel '%s' has no 'auth'", ch->name);
+  }
+}
+
+static const char *cannot(const struct delivery *d)
+{
+  if (strncmp(d->notice, "reminder", 8) == 0)
+    return "Meetup.com has no way to post a message to an event";
+  return NULL;
+}
+
+/* The id of the Meetup event the file links, if any. */
+static char *linked_id(const struct event *ev)
+{
+  const char *u = event_link(ev, LINK_MEETUP);
+  const char *p = u ? strstr(u, "/events/") : NULL;
+  if (!p)
+    return NULL;
+  p += 8;
+  size_t n = strcspn(p, "/?#");
+  return n ? xstrndup(p, n) : NULL;
+}
+
+static char *refresh_key(const struct delivery *d)
+{
+  struct buf k = BUF_INIT;
+  buf_addf(&k, "meetup:%s:refresh_token", d->ctx->ch->name);
+  return buf_detach(&k);
+}
+
+static void form_value(struct buf *b, const char *name, const char *v)
+{
+  if (b->len)
+    buf_addc(b, '&');
+  buf_addf(b, "%s=", name);
+  http_escape(b, v);
+}
+
+static int token_request(struct delivery *d, struct http_req *req,
+                         struct http_task *t)
+{
+  const struct channel *ch = d->ctx->ch;
+  req->method = HTTP_POST;
+  buf_adds(&req->url, ch->token_url);
+  http_req_header(req, "Content-Type: application/x-www-form-urlencoded");
+  http_req_header(req, "Accept: application/json");
+  chan_user_agent(req);
+  if (ch->auth.kind == MEETUP_AUTH_JWT) {
+    struct buf jwt = BUF_INIT;
+    struct err e;
+    if (jwt_sign_rs256(d->ctx->token.data, ch->auth.key_id,
+                       ch->auth.member_id, ch->auth.client_key,
+                       "api.meetup.com", time(NULL), 120, &jwt, &e) < 0) {
+      snprintf(t->error, sizeof(t->error), "%s", e.msg);
+      return -1;
+    }
+    secret_register(jwt.data, jwt.len);
+    form_value(&req->body, "grant_type",
+               "urn:ietf:params:oauth:grant-type:jwt-bearer");
+    form_value(&req->body, "assertion", jwt.data);
+    secret_wipe(&jwt);
+    return 0;
+  }
+  /* refresh: the newest token is in the journal, the first in the config */
+  char *k = refresh_key(d);
+  char *stored = d->ctx->journal ? journal_kv_get(d->ctx->journal, k) : NULL;
+  free(k);
+  struct buf rt = BUF_INIT;
+  struct err e;
+  if (stored) {
+    buf_adds(&rt, stored);
+    sodium_memzero(stored, strlen(stored));
+    free(stored);
+    secret_register(rt.data, rt.len);
+  } else if (secret_get(&ch->auth.refresh_token, "meetup refresh_token", &rt,
+                        &e) < 0) {
+    snprintf(t->error, sizeof(t->error), "%s", e.msg);
+    return -1;
+  }
+  form_value(&req->body, "grant_type", "refresh_token");
+  form_value(&req->body, "refresh_token", rt.data);
+  if (ch->auth.client_id)
+    form_value(&req->body, "client_id", ch->auth.client_id);
+  if (d->ctx->token2.len)
+    form_value(&req->body, "client_secret", d->ctx->token2.data);
+  secret_wipe(&rt);
+  return 0;
+}
+
+static const char *const documents[] = {
+    [CREATE] = "mutation crierCreateEvent($input: CreateEventInput!) { "
+               "createEvent(input: $input) { event { id eventUrl } errors { "
+               "code field message } } }",
+    [PUBLISH] = "mutation crierPublishEvent($input: PublishEventDraftInput!) "
+                "{ publishEventDraft(input: $input) { event { id eventUrl } "
+                "errors { code field message } } }",
+    [ANNOUNCE] = "mutation crierAnnounceEvent($input: AnnounceEventInput!) { "
+                 "announceEvent(input: $input) { event { id eventUrl } "
+                 "errors { code field message } } }",
+    [EDIT] = "mutation crierEditEvent($input: EditEventInput!) { "
+             "editEvent(input: $input) { event { id eventUrl } errors { "
+             "code field message } } }",
+    [DELETE] = "mutation crierDeleteEvent($input: DeleteEventInput!) { "
+               "deleteEvent(input: $input) { success errors { code field "
+               "message } } }",
+};
+static const char *const operations[] = {
+    [CREATE] = "crierCreateEvent", [PUBLISH] = "crierPublishEvent",
+    [ANNOUNCE] = "crierAnnounceEvent", [EDIT] = "crierEditEvent",
+    [DELETE] = "crierDeleteEvent"};
+static const char *const fields[] = {
+    [CREATE] = "createEvent", [PUBLISH] = "publishEventDraft",
+    [ANNOUNCE] = "announceEvent", [EDIT] = "editEvent",
+    [DELETE] = "deleteEvent"};
+
+/* Local wall-clock time of the start, as public clients send it. */
+static void start_time(const struct event *ev, struct buf *out)
+{
+  struct tm tm;
+  when_local(ev->start, &tm);
+  buf_addf(out, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void gql(struct delivery *d, struct http_req *req, int op,
+                const char *event_id)
+{
+  req->method = HTTP_POST;
+  buf_adds(&req->url, d->ctx->ch->api_url);
+  req->serial = d->ctx->serial;
+  http_req_header(req, "Content-Type: application/json");
+  http_req_header(req, "Accept: application/json");
+  http_req_header(req, "Authorization: Bearer %s",
+                  d->ctx->meetup_token ? d->ctx->meetup_token
+                                       : d->ctx->token.data);
+  chan_user_agent(req);
+  json_t *input = json_object();
+  struct buf start = BUF_INIT;
+  start_time(d->ev, &start);
+  switch (op) {
+  case CREATE:
+    json_object_set_new(input, "groupUrlname",
+                        json_string(d->ctx->ch->group));
+    json_object_set_new(input, "title", json_string(d->msg.subject));
+    json_object_set_new(input, "description", json_string(d->msg.html));
+    json_object_set_new(input, "startDateTime", json_string(start.data));
+    json_object_set_new(input, "duration", json_string("PT3H"));
+    json_object_set_new(input, "publishStatus", json_string("DRAFT"));
+    break;
+  case EDIT:
+    json_object_set_new(input, "eventId", json_string(event_id));
+    json_object_set_new(input, "title", json_string(d->msg.subject));
+    json_object_set_new(input, "description", json_string(d->msg.html));
+    json_object_set_new(input, "startDateTime", json_string(start.data));
+    break;
+  case DELETE:
+    json_object_set_new(input, "eventId", json_string(event_id));
+    json_object_set_new(input, "removeFromCalendar", json_false());
+    break;
+  default:
+    json_object_set_new(input, "eventId", json_string(event_id));
+  }
+  buf_release(&start);
+  json_t *doc = json_pack("{s:s, s:{s:o}, s:s}", "query", documents[op],
+                          "variables", "input", input, "operationName",
+                          operations[op]);
+  char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  buf_adds(&req->body, s);
+  free(s);
+  json_decref(doc);
+  d->phase = op;
+}
+
+static const char *state_str(const struct delivery *d, const char *k)
+{
+  return json_string_value(json_object_get(d->state, k));
+}
+
+static void set_state(struct delivery *d, const char *k, const char *v)
+{
+  json_object_set_new(d->state, k, json_string(v));
+  chan_save_state(d);
+}
+
+/* The Meetup event this delivery is about: linked in the file, or created
+ * by this channel's announcement (its journal state). */
+static char *known_event(const struct delivery *d)
+{
+  char *id = linked_id(d->ev);
+  if (id)
+    return id;
+  if (state_str(d, "event_id"))
+    return xstrdup(state_str(d, "event_id"));
+  if (!d->ctx->journal)
+    return NULL;
+  char key[65];
+  delivery_key(d->ev->id, "announce", d->ctx->ch->name, d->lang, NULL, key);
+  struct jrow r;
+  char *found = NULL;
+  if (journal_get(d->ctx->journal, key, &r)) {
+    json_t *st = r.state ? json_loads(r.state, 0, NULL) : NULL;
+    const char *v = json_string_value(json_object_get(st, "event_id"));
+    if (v)
+      found = xstrdup(v);
+    json_decref(st);
+    jrow_release(&r);
+  }
+  return found;
+}
+
+/* What to do next, from the recorded state. */
+static enum step next_mutation(struct delivery *d, struct http_task *t,
+                               struct http_req *req)
+{
+  char *id = NULL;
+  enum step r = STEP_SEND;
+  if (strcmp(d->notice, "announce") == 0) {
+    id = linked_id(d->ev);
+    if (id) {
+      if (state_str(d, "edited"))
+        r = STEP_DONE;
+      else
+        gql(d, req, EDIT, id);
+    } else if (!state_str(d, "event_id")) {
+      gql(d, req, CREATE, NULL);
+    } else if (!state_str(d, "published")) {
+      gql(d, req, PUBLISH, state_str(d, "event_id"));
+    } else if (!state_str(d, "announce")) {
+      set_state(d, "announce", "sending"); /* before the request: never
+                                              twice */
+      gql(d, req, ANNOUNCE, state_str(d, "event_id"));
+    } else if (strcmp(state_str(d, "announce"), "done") == 0) {
+      r = STEP_DONE;
+    } else {
+      snprintf(t->error, sizeof(t->error), "announceEvent for Meetup event "
+               "%s was under way when an earlier run stopped; check the "
+               "event on Meetup.com", state_str(d, "event_id"));
+      r = STEP_UNCERTAIN;
+    }
+  } else {
+    id = known_event(d);
+    if (!id) {
+      snprintf(t->error, sizeof(t->error), "no Meetup event is known for %s "
+               "(link it as \"%s\" in the event file)", d->ev->id,
+               LINK_MEETUP);
+      r = STEP_FAIL;
+    } else if (state_str(d, "done")) {
+      r = STEP_DONE;
+    } else {
+      gql(d, req, strcmp(d->notice, "cancel") == 0 ? DELETE : EDIT, id);
+    }
+  }
+  if (r == STEP_DONE) {
+    const char *u = state_str(d, "url");
+    snprintf(d->url, sizeof(d->url), "%s",
+             u ? u : event_link(d->ev, LINK_MEETUP) ? event_link(d->ev,
+                                                                 LINK_MEETUP)
+                                                    : "");
+    snprintf(d->remote_id, sizeof(d->remote_id), "%s",
+             state_str(d, "event_id") ? state_str(d, "event_id")
+                                      : id ? id : "");
+  }
+  free(id);
+  return r;
+}
+
+static void join_errors(json_t *errs, struct buf *out)
+{
+  size_t i;
+  json_t *e;
+  json_array_foreach(errs, i, e) {
+    if (i)
+      buf_adds(out, "; ");
+    const char *code = json_string_value(json_object_get(e, "code"));
+    const char *field = json_string_value(json_object_get(e, "field"));
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    buf_addf(out, "%s%s%s%s%s", code ? code : "", code ? ": " : "",
+             msg ? msg : "?", field ? " (field " : "", field ? field : "");
+    if (field)
+      buf_addc(out, ')');
+  }
+}
+
+static enum step on_token(struct delivery *d, struct http_task *t,
+                          const struct http_resp *prev, struct http_req *req)
+{
+  json_t *j = chan_json(prev);
+  enum step r = STEP_FAIL;
+  const char *at = json_string_value(json_object_get(j, "access_token"));
+  if (prev->code != CURLE_OK || prev->status != 200 || !at) {
+    r = chan_fail(t, prev, "getting a Meetup access token");
+    json_decref(j);
+    return r;
+  }
+  const char *rt = json_string_value(json_object_get(j, "refresh_token"));
+  if (rt && d->ctx->ch->auth.kind == MEETUP_AUTH_REFRESH) {
+    secret_register(rt, strlen(rt));
+    char *k = refresh_key(d);
+    struct err e;
+    if (d->ctx->journal &&
+        journal_kv_set(d->ctx->journal, k, rt, &e) < 0) {
+      snprintf(t->error, sizeof(t->error), "cannot store the new refresh "
+               "token: %.400s", e.msg);
+      free(k);
+      json_decref(j);
+      return STEP_FAIL; /* the token is not used unless it is stored */
+    }
+    free(k);
+  }
+  secret_register(at, strlen(at));
+  d->ctx->meetup_token = xstrdup(at);
+  json_decref(j);
+  return next_mutation(d, t, req);
+}
+
+static enum step step(struct http_task *t, const struct http_resp *prev,
+                      struct http_req *req)
+{
+  struct delivery *d = task_delivery(t);
+  if (!prev) {
+    if (d->ctx->ch->auth.kind != MEETUP_AUTH_TOKEN && !d->ctx->meetup_token) {
+      d->phase = TOKEN;
+      if (token_request(d, req, t) < 0)
+        return STEP_FAIL;
+      req->serial = d->ctx->serial;
+      return STEP_SEND;
+    }
+    return next_mutation(d, t, req);
+  }
+  if (d->phase == TOKEN)
+    return on_token(d, t, prev, req);
+  int op = d->phase;
+  if (prev->code != CURLE_OK || prev->status != 200) {
+    if (op == ANNOUNCE) {
+      /* did it arrive? only a clear refusal says no */
+      if (prev->code == CURLE_OK && prev->status >= 400 && prev->status < 500 &&
+          prev->status != 408 && prev->status != 429)
+      {
+        json_object_del(d->state, "announce");
+        chan_save_state(d);
+      }
+      else if (prev->code != CURLE_OK || prev->status >= 500) {
+        chan_fail(t, prev, "announceEvent");
+        return STEP_UNCERTAIN;
+      }
+    }
+    return chan_fail(t, prev, fields[op]);
+  }
+  json_t *j = chan_json(prev);
+  struct buf why = BUF_INIT;
+  json_t *data = json_object_get(json_object_get(j, "data"), fields[op]);
+  json_t *top = json_object_get(j, "errors");
+  json_t *perr = json_object_get(data, "errors");
+  enum step r = STEP_FAIL;
+  if (!j) {
+    buf_adds(&why, "the answer is not JSON");
+  } else if (json_array_size(top)) {
+    join_errors(top, &why);
+  } else if (json_array_size(perr)) {
+    join_errors(perr, &why);
+  } else if (!data || json_is_null(data)) {
+    buf_addf(&why, "%s returned nothing", fields[op]);
+  } else {
+    json_t *ev = json_object_get(data, "event");
+    const char *id = json_string_value(json_object_get(ev, "id"));
+    const char *url = json_string_value(json_object_get(ev, "eventUrl"));
+    switch (op) {
+    case CREATE:
+      if (!id) {
+        buf_adds(&why, "createEvent returned no event id");
+        break;
+      }
+      set_state(d, "event_id", id);
+      if (url)
+        set_state(d, "url", url);
+      r = next_mutation(d, t, req);
+      break;
+    case PUBLISH:
+      set_state(d, "published", "yes");
+      r = next_mutation(d, t, req);
+      break;
+    case ANNOUNCE:
+      set_state(d, "announce", "done");
+      r = next_mutation(d, t, req);
+      break;
+    case EDIT:
+      if (url && !state_str(d, "url"))
+        json_object_set_new(d->state, "url", json_string(url));
+      set_state(d, strcmp(d->notice, "announce") == 0 ? "edited" : "done",
+                "yes");
+      r = next_mutation(d, t, req);
+      break;
+    case DELETE:
+      if (!json_is_true(json_object_get(data, "success"))) {
+        buf_adds(&why, "deleteEvent did not succeed");
+        break;
+      }
+      set_state(d, "done", "yes");
+      r = next_mutation(d, t, req);
+      break;
+    }
+  }
+  if (why.len) {
+    if (op == ANNOUNCE) {
+      json_object_del(d->state, "announce"); /* refused: safe to retry */
+      chan_save_state(d);
+    }
+    snprintf(t->error, sizeof(t->error), "%s: %s", fields[op], why.data);
+    r = STEP_FAIL;
+  }
+  buf_release(&why);
+  json_decref(j);
+  return r;
+}
+
+static void dry(struct delivery *d, struct http_req *req)
+{
+  char *id = linked_id(d->ev);
+  if (strcmp(d->notice, "cancel") == 0)
+    gql(d, req, DELETE, id ? id : "(the event's Meetup id)");
+  else if (id || strcmp(d->notice, "announce") != 0)
+    gql(d, req, EDIT, id ? id : "(the event's Meetup id)");
+  else
+    gql(d, req, CREATE, NULL);
+  free(id);
+}
+
+const struct chan_ops chan_meetup_ops = {.type = CHAN_MEETUP,
+                                         .prepare = prepare,
+                                         .step = step,
+                                         .dry = dry,
+                                         .cannot = cannot};

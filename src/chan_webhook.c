@@ -1,0 +1,141 @@
+/* Signed webhooks (Standard Webhooks 1.0): one POST of a JSON document
+ * with webhook-id (the delivery key, the same on every retry),
+ * webhook-timestamp (this attempt) and webhook-signature (v1 and/or v1a
+ * over exactly the bytes sent). No redirects; 410 means the endpoint is
+ * gone. */
+#include "chan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "secret.h"
+#include "sig.h"
+#include "site.h"
+#include "when.h"
+
+static int prepare(struct chan_ctx *c, struct err *e)
+{
+  const struct channel *ch = c->ch;
+  if (!http_url_allowed(ch->url))
+    return err_set(e, EX_CONFIG, "channel '%s': '%s' must be https:// (http "
+                   "only to a loopback address)", ch->name, ch->url);
+  if (ch->secret.kind &&
+      secret_get(&ch->secret, "webhook secret", &c->token, e) < 0)
+    return -1;
+  if (ch->signing_key.kind &&
+      secret_get(&ch->signing_key, "webhook signing key", &c->token2, e) < 0)
+    return -1;
+  if (c->token.len && strncmp(c->token.data, "whsec_", 6) != 0)
+    return err_set(e, EX_CONFIG, "channel '%s': 'secret' must be a whsec_… "
+                   "secret (crier webhook keygen makes one)", ch->name);
+  if (c->token2.len && strncmp(c->token2.data, "whsk_", 5) != 0)
+    return err_set(e, EX_CONFIG, "channel '%s': 'signing_key' must be a "
+                   "whsk_… key (crier webhook keygen --ed25519)", ch->name);
+  return 0;
+}
+
+static json_t *location_json(const struct event *ev)
+{
+  if (!ev->loc)
+    return json_null();
+  return json_pack("{s:s, s:s?, s:s?, s:s?}", "key", ev->loc->key, "name",
+                   ev->loc->name, "street", ev->loc->street, "city",
+                   ev->loc->city);
+}
+
+static json_t *talks_json(const struct event *ev)
+{
+  if (ev->talks_state == TALKS_OPEN)
+    return json_false();
+  if (ev->talks_state == TALKS_WANTED)
+    return json_null();
+  json_t *a = json_array();
+  for (size_t i = 0; i < ev->ntalks; i++)
+    json_array_append_new(a, json_pack("{s:s?, s:s?}", "title",
+                                       ev->talks[i].title, "speaker",
+                                       ev->talks[i].speaker));
+  return a;
+}
+
+/* The document, once per delivery: the same bytes on every attempt. */
+static void body(struct delivery *d)
+{
+  if (d->scratch.len)
+    return;
+  struct buf start = BUF_INIT, url = BUF_INIT;
+  when_rfc3339(d->ev->start, &start);
+  site_event_url(d->ctx->cfg, d->ev, &url);
+  json_t *doc = json_pack(
+      "{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s?, s:o, s:o}, "
+      "s:{s:s, s:s, s:s}}",
+      "type", "crier.notice", "notice", d->notice, "lang", d->lang, "event",
+      "id", d->ev->id, "title", d->ev->title, "start", start.data, "url",
+      d->ctx->cfg->site_url ? url.data : NULL, "location",
+      location_json(d->ev), "talks", talks_json(d->ev), "message", "subject",
+      d->msg.subject, "markdown", d->msg.markdown, "html", d->msg.html);
+  char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  buf_adds(&d->scratch, s);
+  free(s);
+  json_decref(doc);
+  buf_release(&start);
+  buf_release(&url);
+}
+
+static void build(struct delivery *d, struct http_req *req, long long ts)
+{
+  const struct chan_ctx *c = d->ctx;
+  body(d);
+  req->method = HTTP_POST;
+  buf_adds(&req->url, c->ch->url);
+  buf_add(&req->body, d->scratch.data, d->scratch.len);
+  chan_user_agent(req);
+  http_req_header(req, "Content-Type: application/json");
+  http_req_header(req, "webhook-id: %s", d->key);
+  http_req_header(req, "webhook-timestamp: %lld", ts);
+  struct buf sigs = BUF_INIT;
+  struct err e;
+  if (c->token.len &&
+      sig_sign(c->token.data, d->key, ts, req->body.data, req->body.len,
+               &sigs, &e) == 0 && c->token2.len)
+    buf_addc(&sigs, ' ');
+  if (c->token2.len)
+    sig_sign(c->token2.data, d->key, ts, req->body.data, req->body.len,
+             &sigs, &e);
+  http_req_header(req, "webhook-signature: %s", sigs.data);
+  buf_release(&sigs);
+}
+
+static enum step step(struct http_task *t, const struct http_resp *prev,
+                      struct http_req *req)
+{
+  struct delivery *d = task_delivery(t);
+  if (!prev) {
+    build(d, req, (long long)time(NULL));
+    return STEP_SEND;
+  }
+  if (prev->code == CURLE_OK && prev->status >= 200 && prev->status < 300) {
+    snprintf(d->remote_id, sizeof(d->remote_id), "%s", d->key);
+    return STEP_DONE;
+  }
+  if (prev->code == CURLE_OK && prev->status == 410) {
+    snprintf(t->error, sizeof(t->error), "the endpoint answered 410 Gone: "
+             "remove or disable channel '%s'", d->ctx->ch->name);
+    return STEP_FAIL;
+  }
+  if (prev->code == CURLE_OK && prev->status >= 300 && prev->status < 400) {
+    snprintf(t->error, sizeof(t->error), "the endpoint answered %ld (a "
+             "redirect, not followed: fix the url)", prev->status);
+    return STEP_FAIL;
+  }
+  return chan_fail(t, prev, "webhook");
+}
+
+static void dry(struct delivery *d, struct http_req *req)
+{
+  build(d, req, (long long)time(NULL));
+}
+
+const struct chan_ops chan_webhook_ops = {
+    .type = CHAN_WEBHOOK, .prepare = prepare, .step = step, .dry = dry};

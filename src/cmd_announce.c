@@ -1,0 +1,112 @@
+/* crier announce: send an event's announcement now. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "deliver.h"
+#include "render.h"
+
+static const char usage[] =
+    "usage: crier announce EVENT [--channel NAME]... [--dry-run] [--force]\n"
+    "                      [--json] [-v|--trace] [-c FILE]\n"
+    "\n"
+    "Sends the announcement of EVENT (an id, a unique part of one, or a\n"
+    "path) to every channel that takes announcements, or to the channels\n"
+    "named. Deliveries the journal records as sent are skipped.\n"
+    "\n"
+    "  --channel NAME  only this channel (repeatable)\n"
+    "  --dry-run       print every request that would be made (secrets\n"
+    "                  redacted) and send nothing\n"
+    "  --force         send again, under a new key\n"
+    "  -v              a line per request; --trace: headers and bodies too\n"
+    "\n"
+    "Exit status: 0 all sent or skipped, 1 a delivery failed, 75 every\n"
+    "failure was temporary (try again later), 78 configuration error.\n";
+
+int cmd_announce(struct app *a, int argc, char **argv)
+{
+  bool dry = false, force = false, trace = false;
+  const char **channels = NULL;
+  const struct opt opts[] = {
+      {"--channel", 0, true, NULL, NULL, &channels},
+      {"--dry-run", 'n', false, NULL, &dry, NULL},
+      {"--force", 'f', false, NULL, &force, NULL},
+      {"--trace", 0, false, NULL, &trace, NULL},
+      {NULL, 0, false, NULL, NULL, NULL}};
+  const char **pos;
+  int npos, rc;
+  if (!cli_args(a, argc, argv, opts, usage, 1, 1, &pos, &npos, &rc)) {
+    free(channels);
+    return rc;
+  }
+  const char *what = pos[0];
+  free(pos);
+  rc = cli_load_site(a, false);
+  if (rc) {
+    diags_print(&a->diags);
+    free(channels);
+    return rc;
+  }
+  struct err e;
+  struct diags d;
+  diags_init(&d);
+  const struct event *ev = site_find(&a->site, what, &d, &e);
+  diags_print(&d);
+  diags_release(&d);
+  if (!ev) {
+    cli_error("%s", e.msg);
+    free(channels);
+    return e.code;
+  }
+  struct deliver_item *items =
+      calloc(a->cfg.nchannels ? a->cfg.nchannels : 1, sizeof(*items));
+  size_t n = 0;
+  for (size_t i = 0; channels && channels[i]; i++)
+    if (!config_channel(&a->cfg, channels[i])) {
+      cli_error("no channel '%s' in %s", channels[i], a->config_path);
+      free(channels);
+      free(items);
+      return EX_USAGE;
+    }
+  for (size_t i = 0; i < a->cfg.nchannels; i++) {
+    const struct channel *ch = &a->cfg.channels[i];
+    bool named = !channels;
+    for (size_t k = 0; channels && channels[k]; k++)
+      named |= strcmp(channels[k], ch->name) == 0;
+    if (!named)
+      continue;
+    if (!channel_takes(ch, "announce")) {
+      if (channels)
+        cli_warn(a, "channel '%s' does not take announcements (its "
+                 "'notices')", ch->name);
+      continue;
+    }
+    items[n++] = (struct deliver_item){ev, ch, "announce"};
+  }
+  free(channels);
+  if (!n) {
+    cli_error("no channel takes the announcement of %s", ev->id);
+    free(items);
+    return EX_CONFIG;
+  }
+  if (ev->start <= a->now)
+    cli_warn(a, "%s has already started", ev->id);
+  struct renderer *r = renderer_new(&a->cfg);
+  json_t *results = json_array();
+  struct deliver_opts o = {.dry_run = dry, .force = force, .quiet = a->quiet,
+                           .verbose = trace ? 2 : a->verbose, .now = a->now};
+  struct deliver_summary sum;
+  rc = deliver_run(&a->cfg, r, items, n, &o, results, &sum);
+  renderer_free(r);
+  free(items);
+  if (a->json)
+    cli_json_out(results);
+  else
+    json_decref(results);
+  if (!a->quiet)
+    fprintf(stderr, "crier: %d sent, %d skipped, %d failed, %d uncertain%s\n",
+            sum.sent, dry ? 0 : sum.skipped, sum.failed, sum.uncertain,
+            dry ? " (dry run: nothing was sent)" : "");
+  return rc;
+}

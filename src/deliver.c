@@ -1,0 +1,317 @@
+#include "deliver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "chan.h"
+#include "journal.h"
+#include "secret.h"
+#include "xalloc.h"
+
+void delivery_key(const char *event, const char *notice, const char *channel,
+                  const char *lang, const char *extra, char out[65])
+{
+  crypto_hash_sha256_state st;
+  if (sodium_init() < 0)
+    abort();
+  crypto_hash_sha256_init(&st);
+  const char *parts[] = {event, notice, channel, lang, extra};
+  for (size_t i = 0; i < 5; i++) {
+    if (!parts[i])
+      continue;
+    crypto_hash_sha256_update(&st, (const unsigned char *)parts[i],
+                              strlen(parts[i]) + 1);
+  }
+  unsigned char h[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, h);
+  sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+static const char *lang_name(const struct channel *ch)
+{
+  if (ch->langs == (LANG_DE | LANG_EN))
+    return ch->lang_first_en ? "en+de" : "de+en";
+  return ch->langs == LANG_EN ? "en" : "de";
+}
+
+struct slot {
+  struct delivery d;
+  const struct chan_ops *ops;
+  const char *result; /* set when decided without the engine */
+  char error[512];
+  bool queued;
+};
+
+static void report(const struct slot *s, const struct deliver_opts *o,
+                   json_t *results)
+{
+  const struct delivery *d = &s->d;
+  if (!o->quiet || strcmp(s->result, "failed") == 0 ||
+      strcmp(s->result, "uncertain") == 0) {
+    fprintf(stderr, "event=%s notice=%s channel=%s lang=%s result=%s",
+            d->ev->id, d->notice, d->ctx->ch->name, d->lang, s->result);
+    if (d->url[0])
+      fprintf(stderr, " url=%s", d->url);
+    if (s->error[0])
+      fprintf(stderr, " error=\"%s\"", s->error);
+    fputc('\n', stderr);
+  }
+  if (results)
+    json_array_append_new(
+        results,
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "event",
+                  d->ev->id, "notice", d->notice, "channel", d->ctx->ch->name,
+                  "lang", d->lang, "result", s->result, "url",
+                  d->url[0] ? d->url : NULL, "error",
+                  s->error[0] ? s->error : NULL));
+}
+
+static void print_request(const struct delivery *d, const struct http_req *q)
+{
+  static const char *const names[] = {"GET", "POST", "PUT", "PATCH", "SMTP"};
+  struct buf b = BUF_INIT;
+  buf_addf(&b, "=== %s · %s · %s (%s, %s)\n", d->ev->id, d->notice,
+           d->ctx->ch->name, chan_type_name(d->ctx->ch->type), d->lang);
+  buf_addf(&b, "%s %s\n", names[q->method], q->url.data);
+  if (q->method == HTTP_SMTP) {
+    buf_addf(&b, "MAIL FROM:<%s>\n", q->mail_from ? q->mail_from : "");
+    for (struct curl_slist *l = q->rcpt; l; l = l->next)
+      buf_addf(&b, "RCPT TO:<%s>\n", l->data);
+  }
+  for (struct curl_slist *l = q->headers; l; l = l->next)
+    buf_addf(&b, "%s\n", l->data);
+  buf_addc(&b, '\n');
+  buf_add(&b, q->body.data, q->body.len);
+  if (!q->body.len || q->body.data[q->body.len - 1] != '\n')
+    buf_addc(&b, '\n');
+  secret_redact(&b);
+  fputs(b.data, stdout);
+  buf_release(&b);
+}
+
+static struct chan_ctx *ctx_for(struct chan_ctx *ctxs, size_t *n,
+                                const struct channel *ch,
+                                const struct config *cfg, struct journal *j)
+{
+  for (size_t i = 0; i < *n; i++)
+    if (ctxs[i].ch == ch)
+      return &ctxs[i];
+  struct chan_ctx *c = &ctxs[(*n)++];
+  memset(c, 0, sizeof(*c));
+  c->ch = ch;
+  c->cfg = cfg;
+  c->journal = j;
+  struct buf s = BUF_INIT;
+  buf_addf(&s, "%s:%s", chan_type_name(ch->type), ch->name);
+  c->serial = buf_detach(&s);
+  const struct chan_ops *ops = chan_ops_for(ch->type);
+  c->ready = ops->prepare(c, &c->error) == 0;
+  return c;
+}
+
+static void ctx_release(struct chan_ctx *c)
+{
+  secret_wipe(&c->token);
+  secret_wipe(&c->token2);
+  if (c->meetup_token) {
+    sodium_memzero(c->meetup_token, strlen(c->meetup_token));
+    free(c->meetup_token);
+  }
+  free(c->serial);
+}
+
+int deliver_run(const struct config *cfg, struct renderer *r,
+                const struct deliver_item *items, size_t n,
+                const struct deliver_opts *o, json_t *results,
+                struct deliver_summary *sum)
+{
+  struct deliver_summary local = {0};
+  if (!sum)
+    sum = &local;
+  memset(sum, 0, sizeof(*sum));
+  struct err e;
+  struct journal *j = NULL;
+  if (!o->dry_run && n) {
+    j = journal_open(cfg->journal, 5000, &e);
+    if (!j) {
+      fprintf(stderr, "crier: error: %s\n", e.msg);
+      return e.code;
+    }
+  }
+  struct slot *slots = xcalloc(n ? n : 1, sizeof(*slots));
+  struct chan_ctx *ctxs = xcalloc(cfg->nchannels ? cfg->nchannels : 1,
+                                  sizeof(*ctxs));
+  size_t nctx = 0;
+  struct http_opts ho = {.verbose = o->verbose};
+  const char *base = getenv("CRIER_RETRY_BASE_MS");
+  if (base && *base)
+    ho.retry_base = strtod(base, NULL) / 1000.0;
+  struct http_engine *h = http_new(&ho);
+
+  for (size_t i = 0; i < n; i++) {
+    struct slot *s = &slots[i];
+    struct delivery *d = &s->d;
+    const struct channel *ch = items[i].ch;
+    s->ops = chan_ops_for(ch->type);
+    d->ev = items[i].ev;
+    d->notice = items[i].notice;
+    d->langs = ch->langs;
+    d->en_first = ch->lang_first_en;
+    d->now = o->now;
+    snprintf(d->lang, sizeof(d->lang), "%s", lang_name(ch));
+    d->ctx = ctx_for(ctxs, &nctx, ch, cfg, j);
+    char nonce[32] = "";
+    if (o->force)
+      snprintf(nonce, sizeof(nonce), "force:%lld", (long long)time(NULL));
+    delivery_key(d->ev->id, d->notice, ch->name, d->lang,
+                 strcmp(d->notice, "update") == 0 ? d->ev->hash
+                 : o->force                        ? nonce
+                                                   : NULL,
+                 d->key);
+    struct jrow row;
+    bool have = j && journal_get(j, d->key, &row);
+    if (have && row.status == DS_SENT) {
+      s->result = "skipped";
+      snprintf(d->url, sizeof(d->url), "%s", row.url ? row.url : "");
+      snprintf(s->error, sizeof(s->error), "already sent %s",
+               row.updated ? row.updated : "");
+      jrow_release(&row);
+      continue;
+    }
+    if (have && row.status == DS_UNCERTAIN) {
+      s->result = "uncertain";
+      snprintf(s->error, sizeof(s->error), "an earlier attempt may have "
+               "arrived (%s); check, then use --force to send again",
+               row.error ? row.error : "outcome unknown");
+      jrow_release(&row);
+      continue;
+    }
+    struct render_req q = {.ev = d->ev, .notice = d->notice, .ch = ch,
+                           .langs = d->langs, .en_first = d->en_first,
+                           .now = o->now};
+    if (render_message(r, &q, &d->msg, &e) < 0) {
+      s->result = "failed";
+      snprintf(s->error, sizeof(s->error), "%s", e.msg);
+      if (have)
+        jrow_release(&row);
+      continue;
+    }
+    const char *why = s->ops->cannot ? s->ops->cannot(d) : NULL;
+    if (why) {
+      s->result = "skipped";
+      snprintf(s->error, sizeof(s->error), "%s", why);
+      if (have)
+        jrow_release(&row);
+      continue;
+    }
+    if (!d->ctx->ready && !o->dry_run) {
+      s->result = "failed";
+      snprintf(s->error, sizeof(s->error), "%s", d->ctx->error.msg);
+      if (have)
+        jrow_release(&row);
+      continue;
+    }
+    if (have && row.state)
+      d->state = json_loads(row.state, 0, NULL);
+    if (!d->state)
+      d->state = json_object();
+    if (have)
+      jrow_release(&row);
+    if (o->dry_run) {
+      struct http_req req = {0};
+      s->ops->dry(d, &req);
+      print_request(d, &req);
+      buf_release(&req.url);
+      buf_release(&req.body);
+      curl_slist_free_all(req.headers);
+      curl_slist_free_all(req.rcpt);
+      free(req.mail_from);
+      s->result = "dry-run";
+      if (!d->ctx->ready)
+        snprintf(s->error, sizeof(s->error), "when sent: %.480s",
+                 d->ctx->error.msg);
+      continue;
+    }
+    struct jrow claim = {.event = (char *)d->ev->id, .notice = (char *)d->notice,
+                         .channel = (char *)ch->name, .lang = d->lang};
+    memcpy(claim.key, d->key, sizeof(claim.key));
+    enum dstatus before;
+    if (journal_claim(j, &claim, &before, &e) < 0) {
+      s->result = "failed";
+      snprintf(s->error, sizeof(s->error), "%s", e.msg);
+      continue;
+    }
+    d->task.step = s->ops->step;
+    d->task.ud = d;
+    d->task.timeout = ch->timeout;
+    d->task.retries = (int)ch->retries;
+    http_add(h, &d->task);
+    s->queued = true;
+  }
+  http_run(h);
+
+  int rc = 0;
+  for (size_t i = 0; i < n; i++) {
+    struct slot *s = &slots[i];
+    struct delivery *d = &s->d;
+    if (s->queued) {
+      enum dstatus st;
+      switch (d->task.outcome) {
+      case STEP_DONE:
+        s->result = "sent";
+        st = DS_SENT;
+        break;
+      case STEP_UNCERTAIN:
+        s->result = "uncertain";
+        st = DS_UNCERTAIN;
+        break;
+      default:
+        s->result = "failed";
+        st = DS_FAILED;
+      }
+      if (d->task.outcome != STEP_DONE) {
+        char *clean = secret_redacted(d->task.error);
+        snprintf(s->error, sizeof(s->error), "%.440s%s", clean,
+                 d->task.outcome == STEP_RETRY ? " (temporary; the next run "
+                                                 "tries again)"
+                                               : "");
+        free(clean);
+      }
+      if (journal_finish(j, d->key, st, d->remote_id[0] ? d->remote_id : NULL,
+                         d->url[0] ? d->url : NULL,
+                         s->error[0] ? s->error : NULL, &e) < 0)
+        fprintf(stderr, "crier: error: %s\n", e.msg);
+      if (d->task.outcome == STEP_RETRY)
+        sum->temporary++;
+    }
+    if (strcmp(s->result, "sent") == 0)
+      sum->sent++;
+    else if (strcmp(s->result, "skipped") == 0 ||
+             strcmp(s->result, "dry-run") == 0)
+      sum->skipped++;
+    else if (strcmp(s->result, "uncertain") == 0)
+      sum->uncertain++;
+    else
+      sum->failed++;
+    report(s, o, results);
+    message_release(&d->msg);
+    json_decref(d->state);
+    buf_release(&d->scratch);
+    free(d->aux);
+  }
+  int hard = sum->failed - sum->temporary + sum->uncertain;
+  if (hard > 0)
+    rc = 1;
+  else if (sum->temporary > 0)
+    rc = EX_TEMPFAIL;
+  http_free(h);
+  for (size_t i = 0; i < nctx; i++)
+    ctx_release(&ctxs[i]);
+  free(ctxs);
+  free(slots);
+  journal_close(j);
+  return rc;
+}

@@ -1,0 +1,51 @@
+#ifndef CRIER_DELIVER_H
+#define CRIER_DELIVER_H
+/*
+ * Drives deliveries: computes each one's idempotency key, skips what the
+ * journal says was sent, renders, claims the row, runs every channel's
+ * requests concurrently on the HTTP engine, and records the outcome.
+ * Prints one result line per delivery on stderr (and collects --json
+ * records).
+ */
+#include <stdbool.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "event.h"
+#include "render.h"
+
+struct deliver_item {
+  const struct event *ev;
+  const struct channel *ch;
+  const char *notice; /* "announce", "reminder-7d", … (borrowed) */
+};
+
+struct deliver_opts {
+  bool dry_run;   /* print the requests; no journal, nothing sent */
+  bool force;     /* send again under a new key */
+  bool quiet;
+  int verbose;    /* 1: a line per request; 2: headers and bodies */
+  time_t now;     /* for the texts */
+};
+
+struct deliver_summary {
+  int sent, skipped, failed, temporary, uncertain;
+};
+
+/* The key: hex SHA-256 of event, notice, channel and language (and the
+ * content hash for updates, and a nonce when forced). */
+void delivery_key(const char *event, const char *notice, const char *channel,
+                  const char *lang, const char *extra, char out[65]);
+
+/* Delivers items. results (may be NULL) gets one JSON record per item.
+ * Returns the exit status: 0 when everything was sent or skipped, 75 when
+ * every failure was temporary, 1 otherwise; EX_TEMPFAIL/EX_CANTCREAT when
+ * the journal cannot be used. */
+int deliver_run(const struct config *cfg, struct renderer *r,
+                const struct deliver_item *items, size_t n,
+                const struct deliver_opts *o, json_t *results,
+                struct deliver_summary *sum);
+
+#endif

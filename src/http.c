@@ -1,0 +1,541 @@
+#include "http.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "secret.h"
+#include "xalloc.h"
+
+struct serial {
+  char *key;
+  bool busy;
+  double next_ok;
+};
+
+struct http_engine {
+  struct http_opts o;
+  CURLM *multi;
+  struct http_task **tasks;
+  size_t n, cap;
+  struct serial *serials;
+  size_t nserials, capserials;
+};
+
+static double mono(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct http_engine *http_new(const struct http_opts *o)
+{
+  static bool inited;
+  if (!inited) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    inited = true;
+  }
+  struct http_engine *h = xcalloc(1, sizeof(*h));
+  h->o = *o;
+  if (h->o.retry_base <= 0)
+    h->o.retry_base = 1;
+  if (h->o.max_wait <= 0)
+    h->o.max_wait = 120;
+  h->multi = curl_multi_init();
+  if (!h->multi)
+    abort();
+  curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 6L);
+  return h;
+}
+
+static void req_release(struct http_req *r)
+{
+  buf_release(&r->url);
+  buf_release(&r->body);
+  curl_slist_free_all(r->headers);
+  curl_slist_free_all(r->rcpt);
+  free(r->mail_from);
+  memset(r, 0, sizeof(*r));
+}
+
+static void resp_release(struct http_resp *r)
+{
+  buf_release(&r->body);
+  buf_release(&r->headers);
+  memset(r, 0, sizeof(*r));
+  r->retry_after = -1;
+}
+
+void http_free(struct http_engine *h)
+{
+  if (!h)
+    return;
+  for (size_t i = 0; i < h->n; i++) {
+    struct http_task *t = h->tasks[i];
+    if (t->easy) {
+      curl_multi_remove_handle(h->multi, t->easy);
+      curl_easy_cleanup(t->easy);
+    }
+    req_release(&t->req);
+    resp_release(&t->resp);
+  }
+  for (size_t i = 0; i < h->nserials; i++)
+    free(h->serials[i].key);
+  free(h->serials);
+  free(h->tasks);
+  curl_multi_cleanup(h->multi);
+  free(h);
+}
+
+void http_add(struct http_engine *h, struct http_task *t)
+{
+  t->attempt = 0;
+  t->not_before = 0;
+  t->running = t->finished = false;
+  t->engine = h;
+  t->outcome = STEP_RETRY;
+  t->error[0] = '\0';
+  memset(&t->req, 0, sizeof(t->req));
+  resp_release(&t->resp);
+  h->tasks = xgrow(h->tasks, &h->cap, h->n + 1, sizeof(*h->tasks));
+  h->tasks[h->n++] = t;
+}
+
+void http_req_header(struct http_req *r, const char *fmt, ...)
+{
+  struct buf b = BUF_INIT;
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vaddf(&b, fmt, ap);
+  va_end(ap);
+  struct curl_slist *l = curl_slist_append(r->headers, b.data);
+  if (!l)
+    abort();
+  r->headers = l;
+  if (strncasecmp(b.data, "Authorization:", 14) == 0)
+    sodium_memzero(b.data, b.len);
+  buf_release(&b);
+}
+
+bool http_temporary(const struct http_resp *r)
+{
+  if (r->code != CURLE_OK)
+    return r->code != CURLE_URL_MALFORMAT &&
+           r->code != CURLE_UNSUPPORTED_PROTOCOL &&
+           r->code != CURLE_PEER_FAILED_VERIFICATION &&
+           r->code != CURLE_SSL_CACERT_BADFILE && !r->too_large &&
+           r->code != CURLE_LOGIN_DENIED;
+  return r->status == 429 || r->status == 408 || r->status >= 500;
+}
+
+void http_describe(const struct http_resp *r, struct buf *out)
+{
+  struct buf b = BUF_INIT;
+  if (r->too_large)
+    buf_addf(&b, "the response is larger than %zu bytes", HTTP_MAX_RESPONSE);
+  else if (r->code != CURLE_OK)
+    buf_addf(&b, "%s", r->error[0] ? r->error : curl_easy_strerror(r->code));
+  else
+    buf_addf(&b, "HTTP %ld", r->status);
+  if (r->code == CURLE_OK && r->body.len) {
+    size_t n = r->body.len < 200 ? r->body.len : 200;
+    buf_adds(&b, ": ");
+    for (size_t i = 0; i < n; i++) {
+      unsigned char c = (unsigned char)r->body.data[i];
+      buf_addc(&b, c == '\n' || c == '\r' || c == '\t' ? ' '
+                   : c < 0x20                         ? '?'
+                                                      : (char)c);
+    }
+    if (r->body.len > n)
+      buf_adds(&b, "…");
+  }
+  secret_redact(&b);
+  buf_add(out, b.data, b.len);
+  buf_release(&b);
+}
+
+char *http_header(const struct http_resp *r, const char *name)
+{
+  size_t nl = strlen(name);
+  const char *p = r->headers.data;
+  while (*p) {
+    const char *eol = strchr(p, '\n');
+    size_t len = eol ? (size_t)(eol - p) : strlen(p);
+    if (len > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+      const char *v = p + nl + 1;
+      while (*v == ' ' || *v == '\t')
+        v++;
+      size_t vl = (size_t)(p + len - v);
+      while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+        vl--;
+      return xstrndup(v, vl);
+    }
+    p += len + (eol ? 1 : 0);
+  }
+  return NULL;
+}
+
+void http_escape(struct buf *out, const char *s)
+{
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+      buf_addc(out, (char)c);
+    else
+      buf_addf(out, "%%%02X", c);
+  }
+}
+
+bool http_url_loopback(const char *url)
+{
+  const char *p = strstr(url, "://");
+  if (!p)
+    return false;
+  p += 3;
+  const char *at = strchr(p, '@');
+  const char *slash = strchr(p, '/');
+  if (at && (!slash || at < slash))
+    p = at + 1;
+  static const char *const hosts[] = {"127.", "localhost:", "localhost/",
+                                      "[::1]"};
+  for (size_t i = 0; i < sizeof(hosts) / sizeof(*hosts); i++)
+    if (strncmp(p, hosts[i], strlen(hosts[i])) == 0)
+      return true;
+  return strcmp(p, "localhost") == 0;
+}
+
+bool http_url_allowed(const char *url)
+{
+  if (strncmp(url, "https://", 8) == 0 || strncmp(url, "smtps://", 8) == 0 ||
+      strncmp(url, "smtp://", 7) == 0)
+    return true;
+  return strncmp(url, "http://", 7) == 0 && http_url_loopback(url);
+}
+
+/* ---- transfers ---- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+  struct http_task *t = ud;
+  size_t len = size * n;
+  if (t->resp.body.len + len > HTTP_MAX_RESPONSE) {
+    t->resp.too_large = true;
+    return 0;
+  }
+  buf_add(&t->resp.body, p, len);
+  return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+  struct http_task *t = ud;
+  size_t len = size * n;
+  if (t->resp.headers.len + len <= 256 * 1024)
+    buf_add(&t->resp.headers, p, len);
+  return len;
+}
+
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+  struct http_task *t = ud;
+  t->resp.data_started = true;
+  size_t left = t->req.body.len - t->read_pos;
+  size_t len = size * n < left ? size * n : left;
+  memcpy(p, t->req.body.data + t->read_pos, len);
+  t->read_pos += len;
+  return len;
+}
+
+static const char *method_name(enum http_method m)
+{
+  switch (m) {
+  case HTTP_GET: return "GET";
+  case HTTP_POST: return "POST";
+  case HTTP_PUT: return "PUT";
+  case HTTP_PATCH: return "PATCH";
+  case HTTP_SMTP: return "SMTP";
+  }
+  return "?";
+}
+
+static void start(struct http_engine *h, struct http_task *t)
+{
+  CURL *c = t->easy ? t->easy : curl_easy_init();
+  if (!c)
+    abort();
+  curl_easy_reset(c);
+  t->easy = c;
+  resp_release(&t->resp);
+  t->read_pos = 0;
+  struct http_req *r = &t->req;
+  curl_easy_setopt(c, CURLOPT_URL, r->url.data);
+  curl_easy_setopt(c, CURLOPT_PRIVATE, t);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->resp.error);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                   t->connect_timeout > 0 ? t->connect_timeout : 10L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, t->timeout > 0 ? t->timeout : 60L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (r->ca_file)
+    curl_easy_setopt(c, CURLOPT_CAINFO, r->ca_file);
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+                   (curl_off_t)HTTP_MAX_RESPONSE);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
+  if (r->method == HTTP_SMTP) {
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    bool plain = strncmp(r->url.data, "smtp://", 7) == 0;
+    curl_easy_setopt(c, CURLOPT_USE_SSL,
+                     plain && http_url_loopback(r->url.data) && !r->ca_file
+                         ? (long)CURLUSESSL_NONE
+                         : (long)CURLUSESSL_ALL);
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, r->mail_from);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, r->rcpt);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, t);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->body.len);
+    if (r->username)
+      curl_easy_setopt(c, CURLOPT_USERNAME, r->username);
+    if (r->password)
+      curl_easy_setopt(c, CURLOPT_PASSWORD, r->password);
+  } else {
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->headers);
+    if (r->method == HTTP_GET) {
+      curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    } else {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body.data);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                       (curl_off_t)r->body.len);
+      if (r->method != HTTP_POST)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method_name(r->method));
+    }
+  }
+  if (h->o.verbose >= 2) {
+    struct buf tr = BUF_INIT;
+    buf_addf(&tr, "> %s %s\n", method_name(r->method), r->url.data);
+    for (struct curl_slist *l = r->headers; l; l = l->next)
+      buf_addf(&tr, "> %s\n", l->data);
+    if (r->body.len)
+      buf_addf(&tr, "> (%zu bytes)\n%.*s\n", r->body.len,
+               (int)(r->body.len < 8192 ? r->body.len : 8192), r->body.data);
+    secret_redact(&tr);
+    fprintf(stderr, "%s", tr.data);
+    buf_release(&tr);
+  }
+  t->running = true;
+  curl_multi_add_handle(h->multi, c);
+}
+
+static struct serial *serial_of(struct http_engine *h, const char *key)
+{
+  if (!key)
+    return NULL;
+  for (size_t i = 0; i < h->nserials; i++)
+    if (strcmp(h->serials[i].key, key) == 0)
+      return &h->serials[i];
+  h->serials = xgrow(h->serials, &h->capserials, h->nserials + 1,
+                     sizeof(*h->serials));
+  struct serial *s = &h->serials[h->nserials++];
+  s->key = xstrdup(key);
+  s->busy = false;
+  s->next_ok = 0;
+  return s;
+}
+
+/* Seconds to wait before retrying after resp, from the server's word. */
+static long server_wait(const struct http_resp *r)
+{
+  long w = r->retry_after;
+  char *rem = http_header(r, "x-ratelimit-remaining");
+  char *reset = http_header(r, "x-ratelimit-reset");
+  if (rem && reset && strcmp(rem, "0") == 0) {
+    long at = strtol(reset, NULL, 10);
+    long d = at - (long)time(NULL);
+    if (d >= 0 && d > w)
+      w = d + 1;
+  }
+  free(rem);
+  free(reset);
+  if (w < 0 && r->body.len && r->body.data[0] == '{') {
+    json_t *j = json_loadb(r->body.data, r->body.len, 0, NULL);
+    json_t *ms = json_object_get(j, "retry_after_ms");
+    if (json_is_integer(ms) && json_integer_value(ms) >= 0)
+      w = (long)((json_integer_value(ms) + 999) / 1000);
+    json_decref(j);
+  }
+  return w;
+}
+
+static void finish(struct http_task *t, enum step outcome)
+{
+  t->outcome = outcome;
+  t->finished = true;
+}
+
+/* Calls the task's step function and acts on what it says. */
+static void advance(struct http_engine *h, struct http_task *t,
+                    const struct http_resp *prev)
+{
+  double now = mono();
+  req_release(&t->req);
+  enum step s = t->step(t, prev, &t->req);
+  if (s == STEP_SEND) {
+    struct serial *sr = serial_of(h, t->req.serial);
+    if (sr && (sr->busy || sr->next_ok > now)) {
+      t->not_before = sr->busy ? now + 0.01 : sr->next_ok;
+      return; /* queued: sent by the main loop when the key is free */
+    }
+    if (sr)
+      sr->busy = true;
+    start(h, t);
+    return;
+  }
+  if (s != STEP_RETRY) {
+    finish(t, s);
+    return;
+  }
+  /* temporary: restart from the first step after a wait */
+  t->attempt++;
+  int retries = t->retries >= 0 ? t->retries : 3;
+  long asked = prev ? server_wait(prev) : -1;
+  double wait = asked >= 0
+                    ? (double)asked
+                    : h->o.retry_base * (double)(1L << (t->attempt - 1 < 10
+                                                            ? t->attempt - 1
+                                                            : 10)) +
+                          h->o.retry_base * randombytes_uniform(1000) / 1000.0;
+  if (t->attempt > retries || wait > h->o.max_wait) {
+    if (!t->error[0])
+      snprintf(t->error, sizeof(t->error), "gave up");
+    if (wait > h->o.max_wait && t->attempt <= retries) {
+      size_t l = strlen(t->error);
+      snprintf(t->error + l, sizeof(t->error) - l,
+               " (the server asks to wait %.0f s; retry later)", wait);
+    }
+    finish(t, STEP_RETRY);
+    return;
+  }
+  if (h->o.verbose)
+    fprintf(stderr, "crier: retrying in %.1f s (attempt %d of %d): %s\n",
+            wait, t->attempt + 1, retries + 1, t->error);
+  t->not_before = now + wait;
+  resp_release(&t->resp);
+  t->running = false;
+  t->req.method = (enum http_method)-1; /* restart marker */
+}
+
+static void done_transfer(struct http_engine *h, CURLMsg *msg)
+{
+  struct http_task *t = NULL;
+  curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+  curl_multi_remove_handle(h->multi, msg->easy_handle);
+  t->running = false;
+  t->resp.code = msg->data.result;
+  if (t->resp.too_large)
+    t->resp.code = CURLE_WRITE_ERROR;
+  long code = 0;
+  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+  t->resp.status = code;
+  curl_off_t ra = -1;
+  if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+      ra > 0)
+    t->resp.retry_after = (long)ra;
+  double secs = 0;
+  curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &secs);
+  t->resp.seconds = secs;
+  struct serial *sr = serial_of(h, t->req.serial);
+  if (sr) {
+    sr->busy = false;
+    sr->next_ok = mono() + t->req.gap;
+  }
+  if (h->o.verbose) {
+    char *url = secret_redacted(t->req.url.data);
+    if (t->resp.code == CURLE_OK)
+      fprintf(stderr, "crier: %s %s → %ld (%.3f s)\n",
+              method_name(t->req.method), url, code, secs);
+    else
+      fprintf(stderr, "crier: %s %s → %s (%.3f s)\n",
+              method_name(t->req.method), url,
+              t->resp.error[0] ? t->resp.error
+                               : curl_easy_strerror(t->resp.code), secs);
+    free(url);
+    if (h->o.verbose >= 2) {
+      struct buf tr = BUF_INIT;
+      buf_addf(&tr, "%s", t->resp.headers.data);
+      buf_addf(&tr, "%.*s\n", (int)(t->resp.body.len < 8192 ? t->resp.body.len
+                                                            : 8192),
+               t->resp.body.data);
+      secret_redact(&tr);
+      fprintf(stderr, "%s", tr.data);
+      buf_release(&tr);
+    }
+  }
+  advance(h, t, &t->resp);
+}
+
+void http_run(struct http_engine *h)
+{
+  for (;;) {
+    double now = mono();
+    size_t open = 0;
+    double next_wake = now + 1;
+    for (size_t i = 0; i < h->n; i++) {
+      struct http_task *t = h->tasks[i];
+      if (t->finished)
+        continue;
+      open++;
+      if (t->running)
+        continue;
+      if (t->not_before > now) {
+        if (t->not_before < next_wake)
+          next_wake = t->not_before;
+        continue;
+      }
+      bool fresh = t->req.method == (enum http_method)-1 ||
+                   !t->req.url.cap;
+      if (fresh) {
+        t->req.method = HTTP_GET;
+        advance(h, t, NULL); /* the first step, or a restart */
+      } else {
+        /* a request queued behind its serial key */
+        struct serial *sr = serial_of(h, t->req.serial);
+        if (sr && (sr->busy || sr->next_ok > now)) {
+          double w = sr->busy ? now + 0.01 : sr->next_ok;
+          if (w < next_wake)
+            next_wake = w;
+          continue;
+        }
+        if (sr)
+          sr->busy = true;
+        start(h, t);
+      }
+    }
+    if (!open)
+      break;
+    int running = 0;
+    curl_multi_perform(h->multi, &running);
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(h->multi, &left)))
+      if (msg->msg == CURLMSG_DONE)
+        done_transfer(h, msg);
+    double wait = next_wake - mono();
+    int ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000) + 1;
+    curl_multi_poll(h->multi, NULL, 0, ms, NULL);
+  }
+}

@@ -1,0 +1,113 @@
+#ifndef CRIER_HTTP_H
+#define CRIER_HTTP_H
+/*
+ * The delivery engine: every task's requests run concurrently on one curl
+ * multi handle. A task is a step function: given the previous response
+ * (NULL at the start) it fills the next request, or says it is done or
+ * failed, or asks to be retried. Retries (connection errors, 429, 5xx)
+ * wait with exponential back-off and jitter, honouring Retry-After
+ * (seconds or HTTP date), a body's retry_after_ms and x-ratelimit-reset,
+ * and restart the task from its first step, so that every channel re-checks
+ * what the server already has. Requests that share a serial key (writes to
+ * one GitHub repository) go one after another with a gap.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+
+#define HTTP_MAX_RESPONSE ((size_t)4 << 20)
+
+enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_SMTP };
+
+struct http_req {
+  enum http_method method;
+  struct buf url;
+  struct curl_slist *headers;
+  struct buf body;        /* the request body; SMTP: the whole message */
+  char *mail_from;        /* SMTP envelope */
+  struct curl_slist *rcpt;
+  const char *ca_file;    /* borrowed */
+  const char *username;   /* SMTP AUTH, borrowed */
+  const char *password;   /* SMTP AUTH, borrowed (a secret) */
+  const char *serial;     /* borrowed; requests with equal keys queue */
+  double gap;             /* seconds between two requests of one key */
+};
+
+struct http_resp {
+  long status;            /* HTTP status, or the last SMTP reply code */
+  struct buf body;
+  struct buf headers;     /* raw header lines */
+  CURLcode code;
+  char error[CURL_ERROR_SIZE];
+  double seconds;
+  long retry_after;       /* seconds the server asked us to wait, or -1 */
+  bool data_started;      /* SMTP: the message itself began to go out */
+  bool too_large;
+};
+
+enum step { STEP_SEND, STEP_DONE, STEP_FAIL, STEP_RETRY, STEP_UNCERTAIN };
+
+struct http_task;
+/* Fills req (already reset) for the next request, or returns DONE/FAIL/
+ * RETRY/UNCERTAIN after setting the task's result fields. */
+typedef enum step (*http_step_fn)(struct http_task *t,
+                                  const struct http_resp *prev,
+                                  struct http_req *req);
+
+struct http_task {
+  http_step_fn step;
+  void *ud;
+  long timeout;           /* seconds for one request (0: 60) */
+  long connect_timeout;   /* seconds (0: 10) */
+  int retries;            /* restarts after temporary failures (-1: 3) */
+  /* the result, set by the step function (or by the engine when it gives
+   * up): */
+  enum step outcome;      /* DONE, FAIL, UNCERTAIN, or RETRY = temporary */
+  char error[512];
+  /* engine state */
+  int attempt;
+  double not_before;      /* monotonic seconds */
+  bool running, finished;
+  struct http_req req;
+  struct http_resp resp;
+  CURL *easy;
+  size_t read_pos;
+  void *engine;
+};
+
+struct http_opts {
+  int verbose;            /* 1: a line per request; 2: headers and bodies */
+  double retry_base;      /* seconds of the first back-off (default 1) */
+  double max_wait;        /* most one task waits in total (default 120) */
+};
+
+struct http_engine;
+
+struct http_engine *http_new(const struct http_opts *o);
+void http_free(struct http_engine *h);
+void http_add(struct http_engine *h, struct http_task *t);
+/* Runs every task to its end. */
+void http_run(struct http_engine *h);
+
+/* Helpers for step functions. */
+void http_req_header(struct http_req *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A transport error, 429 or 5xx: worth retrying. */
+bool http_temporary(const struct http_resp *r);
+/* A one-line description of a failed response: status or curl error and
+ * a short excerpt of the body (redacted). */
+void http_describe(const struct http_resp *r, struct buf *out);
+/* The value of header name in the response (first match), or NULL;
+ * caller frees. */
+char *http_header(const struct http_resp *r, const char *name);
+/* Percent-encodes s for a URL path segment. */
+void http_escape(struct buf *out, const char *s);
+/* Whether url may be used: https, or http to a loopback address. */
+bool http_url_allowed(const char *url);
+bool http_url_loopback(const char *url);
+
+#endif

@@ -1,0 +1,311 @@
+#include "mail.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static bool plain_ascii(const char *s)
+{
+  for (; *s; s++)
+    if ((unsigned char)*s >= 0x80 || *s == '\r' || *s == '\n')
+      return false;
+  return true;
+}
+
+static size_t utf8_seq(unsigned char c)
+{
+  return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
+/* Q-encoding of one character sequence into tmp; its encoded length. */
+static size_t q_char(const unsigned char *p, size_t n, char *tmp)
+{
+  size_t len = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = p[i];
+    if (c == ' ')
+      tmp[len++] = '_';
+    else if (isalnum(c) || c == '!' || c == '*' || c == '+' || c == '-' ||
+             c == '/')
+      tmp[len++] = (char)c;
+    else
+      len += (size_t)snprintf(tmp + len, 4, "=%02X", c);
+  }
+  return len;
+}
+
+void mail_header(struct buf *out, const char *name, const char *value)
+{
+  buf_addf(out, "%s: ", name);
+  if (plain_ascii(value)) {
+    buf_adds(out, value);
+    buf_adds(out, "\r\n");
+    return;
+  }
+  static const char open[] = "=?UTF-8?Q?", close[] = "?=";
+  size_t word = 0; /* length of the current encoded word */
+  const unsigned char *p = (const unsigned char *)value;
+  bool first = true;
+  while (*p) {
+    size_t n = utf8_seq(*p);
+    for (size_t k = 1; k < n; k++)
+      if (!p[k])
+        n = k;
+    char tmp[16];
+    size_t len = q_char(p, n, tmp);
+    if (first || word + len + 2 > 75) {
+      if (!first)
+        buf_adds(out, "?=\r\n ");
+      buf_adds(out, open);
+      word = sizeof(open) - 1;
+      first = false;
+    }
+    buf_add(out, tmp, len);
+    word += len;
+    p += n;
+  }
+  buf_adds(out, close);
+  buf_adds(out, "\r\n");
+}
+
+char *mail_address(const char *s)
+{
+  const char *lt = strrchr(s, '<');
+  const char *gt = lt ? strchr(lt, '>') : NULL;
+  char *a = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : xstrdup(s);
+  /* trim */
+  char *p = a;
+  while (*p == ' ')
+    p++;
+  memmove(a, p, strlen(p) + 1);
+  size_t n = strlen(a);
+  while (n && a[n - 1] == ' ')
+    a[--n] = '\0';
+  const char *at = strchr(a, '@');
+  if (!at || at == a || !at[1] || strpbrk(a, " \r\n<>,")) {
+    free(a);
+    return NULL;
+  }
+  return a;
+}
+
+/* "Name <addr>": the name as a phrase (encoded when not ASCII). */
+static void address_header(struct buf *out, const char *name,
+                           const char *const *v, size_t n)
+{
+  struct buf line = BUF_INIT;
+  for (size_t i = 0; i < n; i++) {
+    const char *s = v[i];
+    const char *lt = strrchr(s, '<');
+    if (i)
+      buf_adds(&line, ",\r\n ");
+    if (!lt) {
+      buf_adds(&line, s);
+      continue;
+    }
+    size_t nl = (size_t)(lt - s);
+    while (nl && s[nl - 1] == ' ')
+      nl--;
+    char *disp = xstrndup(s, nl);
+    size_t dl = strlen(disp);
+    if (dl >= 2 && disp[0] == '"' && disp[dl - 1] == '"') {
+      memmove(disp, disp + 1, dl - 2);
+      disp[dl - 2] = '\0';
+    }
+    char *addr = mail_address(s);
+    if (!disp[0]) {
+      buf_addf(&line, "<%s>", addr ? addr : "");
+    } else if (plain_ascii(disp)) {
+      buf_adds(&line, "\"");
+      for (const char *c = disp; *c; c++) {
+        if (*c == '"' || *c == '\\')
+          buf_addc(&line, '\\');
+        buf_addc(&line, *c);
+      }
+      buf_addf(&line, "\" <%s>", addr ? addr : "");
+    } else {
+      struct buf enc = BUF_INIT;
+      mail_header(&enc, "X", disp);
+      /* drop "X: " and the final CRLF */
+      buf_add(&line, enc.data + 3, enc.len - 5);
+      buf_addf(&line, " <%s>", addr ? addr : "");
+      buf_release(&enc);
+    }
+    free(disp);
+    free(addr);
+  }
+  buf_addf(out, "%s: %s\r\n", name, line.data);
+  buf_release(&line);
+}
+
+void mail_qp(struct buf *out, const char *s)
+{
+  size_t col = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    unsigned char c = *p;
+    if (c == '\r')
+      continue;
+    if (c == '\n') {
+      buf_adds(out, "\r\n");
+      col = 0;
+      continue;
+    }
+    char tmp[4];
+    size_t len;
+    bool at_eol = p[1] == '\n' || p[1] == '\r' || p[1] == '\0';
+    if ((c >= 33 && c <= 126 && c != '=') ||
+        ((c == ' ' || c == '\t') && !at_eol)) {
+      tmp[0] = (char)c;
+      len = 1;
+    } else {
+      len = (size_t)snprintf(tmp, sizeof(tmp), "=%02X", c);
+    }
+    /* a dot at the start of a line is encoded, for SMTP servers that
+     * mishandle it */
+    if (col == 0 && c == '.') {
+      len = (size_t)snprintf(tmp, sizeof(tmp), "=2E");
+    }
+    if (col + len > 75) {
+      buf_adds(out, "=\r\n");
+      col = 0;
+    }
+    buf_add(out, tmp, len);
+    col += len;
+  }
+}
+
+static void date_header(struct buf *out, time_t t)
+{
+  static const char *const days[] = {"Sun", "Mon", "Tue", "Wed",
+                                     "Thu", "Fri", "Sat"};
+  static const char *const mons[] = {"Jan", "Feb", "Mar", "Apr",
+                                     "May", "Jun", "Jul", "Aug",
+                                     "Sep", "Oct", "Nov", "Dec"};
+  struct tm tm;
+  localtime_r(&t, &tm);
+  long off = tm.tm_gmtoff / 60;
+  char sign = off < 0 ? '-' : '+';
+  if (off < 0)
+    off = -off;
+  buf_addf(out, "Date: %s, %d %s %d %02d:%02d:%02d %c%02ld%02ld\r\n",
+           days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon], tm.tm_year + 1900,
+           tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60, off % 60);
+}
+
+void mail_build(const struct mail *m, struct buf *out)
+{
+  char boundary[64], outer[64];
+  snprintf(boundary, sizeof(boundary), "=_crier_alt_%.16s", m->message_id);
+  snprintf(outer, sizeof(outer), "=_crier_mix_%.16s", m->message_id);
+  date_header(out, m->date);
+  address_header(out, "From", &m->from, 1);
+  address_header(out, "To", m->to, m->nto);
+  mail_header(out, "Subject", m->subject);
+  buf_addf(out, "Message-ID: <%s>\r\n", m->message_id);
+  buf_adds(out, "Auto-Submitted: auto-generated\r\n");
+  if (m->language)
+    buf_addf(out, "Content-Language: %s\r\n", m->language);
+  buf_adds(out, "MIME-Version: 1.0\r\n");
+  if (m->ics) {
+    buf_addf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n",
+             outer);
+    buf_addf(out, "--%s\r\n", outer);
+  }
+  buf_addf(out, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
+           boundary);
+  buf_addf(out, "--%s\r\n", boundary);
+  buf_adds(out, "Content-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+  mail_qp(out, m->text);
+  buf_addf(out, "\r\n--%s\r\n", boundary);
+  buf_adds(out, "Content-Type: text/html; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+  struct buf html = BUF_INIT;
+  buf_adds(&html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                  "</head><body>\n");
+  buf_adds(&html, m->html);
+  buf_adds(&html, "</body></html>\n");
+  mail_qp(out, html.data);
+  buf_release(&html);
+  buf_addf(out, "\r\n--%s--\r\n", boundary);
+  if (m->ics) {
+    buf_addf(out, "\r\n--%s\r\n", outer);
+    buf_adds(out, "Content-Type: text/calendar; method=PUBLISH; "
+                  "charset=utf-8\r\n"
+                  "Content-Disposition: attachment; filename=\"event.ics\"\r\n"
+                  "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    mail_qp(out, m->ics);
+    buf_addf(out, "\r\n--%s--\r\n", outer);
+  }
+}
+
+/* ---- iCalendar ---- */
+
+static void ical_line(struct buf *out, const char *name, const char *value,
+                      bool escape)
+{
+  struct buf l = BUF_INIT;
+  buf_addf(&l, "%s:", name);
+  for (const char *p = value; *p; p++) {
+    if (escape && (*p == '\\' || *p == ';' || *p == ',')) {
+      buf_addc(&l, '\\');
+      buf_addc(&l, *p);
+    } else if (escape && *p == '\n') {
+      buf_adds(&l, "\\n");
+    } else if (*p != '\r') {
+      buf_addc(&l, *p);
+    }
+  }
+  /* fold at 75 octets without splitting a UTF-8 sequence */
+  size_t col = 0;
+  for (size_t i = 0; i < l.len;) {
+    size_t n = utf8_seq((unsigned char)l.data[i]);
+    if (i + n > l.len)
+      n = l.len - i;
+    if (col + n > 75) {
+      buf_adds(out, "\r\n ");
+      col = 1;
+    }
+    buf_add(out, l.data + i, n);
+    col += n;
+    i += n;
+  }
+  buf_adds(out, "\r\n");
+  buf_release(&l);
+}
+
+static void ical_time(struct buf *out, const char *name, time_t t)
+{
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char v[80];
+  snprintf(v, sizeof(v), "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  ical_line(out, name, v, false);
+}
+
+void ical_build(const struct ical_event *ev, struct buf *out)
+{
+  buf_adds(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+  buf_addf(out, "PRODID:-//crier//crier %s//EN\r\n", CRIER_VERSION);
+  buf_adds(out, "METHOD:PUBLISH\r\nCALSCALE:GREGORIAN\r\nBEGIN:VEVENT\r\n");
+  ical_line(out, "UID", ev->uid, false);
+  ical_time(out, "DTSTAMP", ev->stamp);
+  ical_time(out, "DTSTART", ev->start);
+  ical_time(out, "DTEND", ev->end);
+  char seq[16];
+  snprintf(seq, sizeof(seq), "%d", ev->sequence);
+  ical_line(out, "SEQUENCE", seq, false);
+  ical_line(out, "SUMMARY", ev->summary, true);
+  if (ev->location)
+    ical_line(out, "LOCATION", ev->location, true);
+  if (ev->description)
+    ical_line(out, "DESCRIPTION", ev->description, true);
+  if (ev->url)
+    ical_line(out, "URL", ev->url, false);
+  ical_line(out, "STATUS", ev->cancelled ? "CANCELLED" : "CONFIRMED", false);
+  buf_adds(out, "END:VEVENT\r\nEND:VCALENDAR\r\n");
+}
