@@ -534,7 +534,24 @@ void http_run(struct http_engine *h)
     while ((msg = curl_multi_info_read(h->multi, &left)))
       if (msg->msg == CURLMSG_DONE)
         done_transfer(h, msg);
-    double wait = next_wake - mono();
+    /* wait for the network only when no task can move without it */
+    bool idle = true, left_open = false;
+    double t_now = mono();
+    for (size_t i = 0; i < h->n; i++) {
+      struct http_task *t = h->tasks[i];
+      if (t->finished)
+        continue;
+      left_open = true;
+      if (!t->running && t->not_before <= t_now)
+        idle = false;
+      if (!t->running && t->not_before < next_wake)
+        next_wake = t->not_before;
+    }
+    if (!left_open)
+      break;
+    if (!idle)
+      continue;
+    double wait = next_wake - t_now;
     int ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000) + 1;
     curl_multi_poll(h->multi, NULL, 0, ms, NULL);
   }
