@@ -105,7 +105,10 @@ static struct chan_ctx *ctx_for(struct chan_ctx *ctxs, size_t *n,
   c->cfg = cfg;
   c->journal = j;
   struct buf s = BUF_INIT;
-  buf_addf(&s, "%s:%s", chan_type_name(ch->type), ch->name);
+  if (ch->type == CHAN_GITHUB) /* writes to one repository queue */
+    buf_addf(&s, "github:%s/repos/%s", ch->api_url, ch->repo);
+  else
+    buf_addf(&s, "%s:%s", chan_type_name(ch->type), ch->name);
   c->serial = buf_detach(&s);
   const struct chan_ops *ops = chan_ops_for(ch->type);
   c->ready = ops->prepare(c, &c->error) == 0;
