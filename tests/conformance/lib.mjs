@@ -52,7 +52,7 @@ export function run(args, env = {}, opts = {}) {
 
 // Listens on an ephemeral loopback port; resolves the port.
 export function listen(server) {
-  return new Promise((res) => server.listen(0, '127.0.0.1', () => res(server.address().port)));
+  return new Promise((res) => server.listen(0, '127.0.0.1', () => res((server.server ?? server).address().port)));
 }
 
 export function readBody(req) {
