@@ -64,6 +64,8 @@ static void req_release(struct http_req *r)
   curl_slist_free_all(r->rcpt);
   free(r->mail_from);
   memset(r, 0, sizeof(*r));
+  buf_init(&r->url);
+  buf_init(&r->body);
 }
 
 static void resp_release(struct http_resp *r)
@@ -71,6 +73,8 @@ static void resp_release(struct http_resp *r)
   buf_release(&r->body);
   buf_release(&r->headers);
   memset(r, 0, sizeof(*r));
+  buf_init(&r->body);
+  buf_init(&r->headers);
   r->retry_after = -1;
 }
 
@@ -104,6 +108,8 @@ void http_add(struct http_engine *h, struct http_task *t)
   t->outcome = STEP_RETRY;
   t->error[0] = '\0';
   memset(&t->req, 0, sizeof(t->req));
+  req_release(&t->req);
+  memset(&t->resp, 0, sizeof(t->resp));
   resp_release(&t->resp);
   h->tasks = xgrow(h->tasks, &h->cap, h->n + 1, sizeof(*h->tasks));
   h->tasks[h->n++] = t;

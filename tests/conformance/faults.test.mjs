@@ -1,0 +1,93 @@
+// Servers that misbehave on purpose: every channel ends each fault in a
+// defined journal state with the right exit code, and nothing is sent
+// twice. Temporary faults (5xx, 429, no answer, a reset, a refused port)
+// end 'failed' with exit 75, to be retried by the next run; answers that
+// make no sense end 'failed' with exit 1.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { makeSite, run, listen, readBody } from './lib.mjs';
+
+function faulty(mode) {
+  const st = { hits: 0, times: [] };
+  const server = http.createServer(async (req, res) => {
+    await readBody(req);
+    st.hits++;
+    st.times.push(Date.now());
+    switch (mode) {
+      case '500': case '502': case '503':
+        res.writeHead(Number(mode), { 'content-type': 'application/json' }).end('{"message":"boom"}'); break;
+      case '429':
+        res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"errcode":"M_LIMIT_EXCEEDED"}'); break;
+      case 'silent': break; // never answers
+      case 'reset':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"partial": ');
+        setTimeout(() => req.socket.destroy(), 20);
+        break;
+      case 'badjson':
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{this is not json'); break;
+    }
+  });
+  return { server, st };
+}
+
+const channels = {
+  webhook: (port) => `  - name: c\n    type: webhook\n    url: http://127.0.0.1:${port}/in\n    secret: {env: S}\n`,
+  matrix: (port) => `  - name: c\n    type: matrix\n    homeserver: http://127.0.0.1:${port}\n    room: "!r:x"\n    access_token: {env: S}\n`,
+  github: (port) => `  - name: c\n    type: github\n    repo: o/r\n    token: {env: S}\n    api_url: http://127.0.0.1:${port}\n`,
+  meetup: (port) => `  - name: c\n    type: meetup\n    group: g\n    api_url: http://127.0.0.1:${port}/gql\n    auth:\n      access_token: {env: S}\n`,
+};
+const env = { S: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+
+async function status(site) {
+  const r = await run(['-c', site.config, 'status', '--json']);
+  return JSON.parse(r.stdout);
+}
+
+for (const [type, chan] of Object.entries(channels)) {
+  for (const mode of ['500', '502', '503', '429', 'silent', 'reset', 'refused', 'badjson']) {
+    test(`${type}: ${mode}`, async () => {
+      let port, server, st = { hits: 0, times: [] };
+      if (mode === 'refused') {
+        const probe = net.createServer();
+        port = await listen(probe);
+        probe.close(); // nothing listens there now
+      } else {
+        ({ server, st } = faulty(mode));
+        port = await listen(server);
+      }
+      const site = makeSite(chan(port) + '    retries: 1\n    timeout: 1\n');
+      try {
+        const t0 = Date.now();
+        const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], env);
+        const [row] = await status(site);
+        const out = JSON.parse(r.stdout)[0];
+        if (mode === 'badjson' && type === 'webhook') {
+          assert.equal(r.code, 0, 'a webhook receiver may answer anything with 2xx');
+          assert.equal(row.status, 'sent');
+          return;
+        }
+        if (mode === 'badjson') {
+          assert.equal(r.code, 1, r.stderr);
+          assert.equal(row.status, 'failed');
+          assert.equal(st.hits, 1, 'not retried');
+          return;
+        }
+        assert.equal(r.code, 75, `temporary: ${r.stderr}`);
+        assert.equal(row.status, 'failed');
+        assert.equal(out.result, 'failed');
+        assert.match(out.error, /temporary; the next run tries again/);
+        if (mode !== 'refused') assert.equal(st.hits, 2, 'one retry, as configured');
+        if (mode === '429') assert.ok(st.times[1] - st.times[0] >= 950, 'Retry-After honoured');
+        if (mode === 'silent') assert.ok(Date.now() - t0 < 10000, 'the timeout ends it');
+        assert.ok(!r.stderr.includes(env.S) && !r.stdout.includes(env.S), 'no secret in the output');
+      } finally {
+        server?.closeAllConnections?.();
+        server?.close();
+        site.cleanup();
+      }
+    });
+  }
+}
