@@ -1,6 +1,7 @@
 /* measure RUNS CMD [ARGS...]: runs CMD RUNS times (stdout and stderr to
  * /dev/null) and prints "median_ms median_peak_rss_kib" from the clock
- * and wait4's rusage. A helper for bench/run.sh. */
+ * and wait4's rusage. A run that fails ends the measurement (exit 1). A
+ * helper for bench/run.sh and bench/deliver.sh. */
 #define _DEFAULT_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,8 +44,11 @@ int main(int argc, char **argv)
     if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
       return 1;
     clock_gettime(CLOCK_MONOTONIC, &b);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      fprintf(stderr, "measure: %s exited with %d; not measured\n", argv[2],
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
       return 1;
+    }
     ms[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 +
             (double)(b.tv_nsec - a.tv_nsec) / 1e6;
     kib[i] = (double)ru.ru_maxrss;

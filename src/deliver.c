@@ -153,6 +153,14 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   if (base && *base)
     ho.retry_base = strtod(base, NULL) / 1000.0;
   struct http_engine *h = http_new(&ho);
+  if (j && journal_begin(j, &e) < 0) {
+    fprintf(stderr, "crier: error: %s\n", e.msg);
+    journal_close(j);
+    http_free(h);
+    free(slots);
+    free(ctxs);
+    return e.code;
+  }
 
   for (size_t i = 0; i < n; i++) {
     struct slot *s = &slots[i];
@@ -166,9 +174,11 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     d->now = o->now;
     snprintf(d->lang, sizeof(d->lang), "%s", lang_name(ch));
     d->ctx = ctx_for(ctxs, &nctx, ch, cfg, j);
-    char nonce[32] = "";
-    if (o->force)
-      snprintf(nonce, sizeof(nonce), "force:%lld", (long long)time(NULL));
+    char nonce[40] = "";
+    if (o->force) /* a new key each time, even within one second */
+      snprintf(nonce, sizeof(nonce), "force:%lld:%08x%08x",
+               (long long)time(NULL), randombytes_random(),
+               randombytes_random());
     delivery_key(d->ev->id, d->notice, ch->name, d->lang,
                  strcmp(d->notice, "update") == 0 ? d->ev->hash
                  : o->force                        ? nonce
@@ -254,9 +264,21 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     http_add(h, &d->task);
     s->queued = true;
   }
+  /* every claim reaches the disk before the first request goes out */
+  if (j && journal_commit(j, &e) < 0) {
+    fprintf(stderr, "crier: error: %s\n", e.msg);
+    for (size_t i = 0; i < n; i++)
+      if (slots[i].queued) {
+        slots[i].queued = false;
+        slots[i].result = "failed";
+        snprintf(slots[i].error, sizeof(slots[i].error), "%.480s", e.msg);
+      }
+  }
   http_run(h);
 
   int rc = 0;
+  if (j && journal_begin(j, &e) < 0)
+    fprintf(stderr, "crier: error: %s\n", e.msg);
   for (size_t i = 0; i < n; i++) {
     struct slot *s = &slots[i];
     struct delivery *d = &s->d;
@@ -305,6 +327,8 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     buf_release(&d->scratch);
     free(d->aux);
   }
+  if (j && journal_commit(j, &e) < 0)
+    fprintf(stderr, "crier: error: %s\n", e.msg);
   int hard = sum->failed - sum->temporary + sum->uncertain;
   if (hard > 0)
     rc = 1;

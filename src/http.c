@@ -52,7 +52,7 @@ struct http_engine *http_new(const struct http_opts *o)
   h->multi = curl_multi_init();
   if (!h->multi)
     abort();
-  curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 6L);
+  curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
   return h;
 }
 

@@ -19,6 +19,7 @@
 
 struct journal {
   sqlite3 *db;
+  bool in_tx;
   int lock_fd;
   char *path;
 };
@@ -200,6 +201,8 @@ static void now_text(char out[32])
   buf_release(&b);
 }
 
+static int exec(struct journal *j, const char *sql, struct err *e);
+
 static int exec(struct journal *j, const char *sql, struct err *e)
 {
   if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -207,12 +210,27 @@ static int exec(struct journal *j, const char *sql, struct err *e)
   return 0;
 }
 
+int journal_begin(struct journal *j, struct err *e)
+{
+  if (exec(j, "BEGIN IMMEDIATE", e) < 0)
+    return -1;
+  j->in_tx = true;
+  return 0;
+}
+
+int journal_commit(struct journal *j, struct err *e)
+{
+  j->in_tx = false;
+  return exec(j, "COMMIT", e);
+}
+
 int journal_claim(struct journal *j, const struct jrow *r,
                   enum dstatus *before, struct err *e)
 {
   char now[32];
   now_text(now);
-  if (exec(j, "BEGIN IMMEDIATE", e) < 0)
+  bool own = !j->in_tx;
+  if (own && exec(j, "BEGIN IMMEDIATE", e) < 0)
     return -1;
   struct jrow old;
   *before = DS_NONE;
@@ -245,6 +263,8 @@ int journal_claim(struct journal *j, const struct jrow *r,
   rc = 0;
 out:
   sqlite3_finalize(st);
+  if (!own)
+    return rc;
   if (rc == 0)
     rc = exec(j, "COMMIT", e);
   else

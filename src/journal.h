@@ -48,6 +48,11 @@ void jrow_release(struct jrow *r);
  * row). */
 int journal_claim(struct journal *j, const struct jrow *r,
                   enum dstatus *before, struct err *e);
+/* Groups the claims or outcomes of many deliveries in one transaction (one
+ * write to disk). */
+int journal_begin(struct journal *j, struct err *e);
+int journal_commit(struct journal *j, struct err *e);
+
 /* Records the outcome of key. remote_id, url, error may be NULL (kept). */
 int journal_finish(struct journal *j, const char *key, enum dstatus s,
                    const char *remote_id, const char *url, const char *error,

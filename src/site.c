@@ -99,7 +99,11 @@ static bool same_file(const char *a, const char *b)
 const struct event *site_find(struct site *s, const char *what,
                               struct diags *d, struct err *e)
 {
-  if (access(what, F_OK) == 0) {
+  size_t wlen = strlen(what);
+  bool pathlike = strchr(what, '/') ||
+                  (wlen > 3 && strcmp(what + wlen - 3, ".md") == 0 &&
+                   access(what, F_OK) == 0);
+  if (pathlike && access(what, F_OK) == 0) {
     for (size_t i = 0; i < s->n; i++)
       if (same_file(s->events[i]->path, what))
         return s->events[i];
