@@ -65,7 +65,19 @@ site "$tmp/three" "  - {name: m, type: matrix, homeserver: '$H', room: '!r:x', a
 "
 set -- $(measure "$crier" -q -c "$tmp/three/crier.yaml" announce bench --force)
 row "crier announce, matrix+webhook+mail" "$1" "$2"
+site "$tmp/http" "  - {name: m, type: matrix, homeserver: '$H', room: '!r:x', access_token: {env: T}}
+  - {name: w, type: webhook, url: '$H/hook', secret: {env: W}}
+"
+set -- $(measure "$crier" -q -c "$tmp/http/crier.yaml" announce bench --force)
+row "crier announce, matrix+webhook" "$1" "$2"
+head -1 "$tmp/curl.sh" >"$tmp/curl2.sh"
+sed -n 3p "$tmp/curl.sh" >>"$tmp/curl2.sh"
+set -- $(measure sh "$tmp/curl2.sh")
+row "curl CLI, matrix+webhook" "$1" "$2"
 if command -v apprise >/dev/null 2>&1; then
+  set -- $(measure apprise -t title -b body \
+    "matrix://bench:pw@127.0.0.1:$HTTP_PORT/!r:x" "json://127.0.0.1:$HTTP_PORT/hook")
+  row "apprise, matrix+webhook" "$1" "$2"
   set -- $(measure apprise -t title -b body \
     "matrix://bench:pw@127.0.0.1:$HTTP_PORT/!r:x" "json://127.0.0.1:$HTTP_PORT/hook" \
     "mailto://a:b@example.org:$SMTP_PORT?smtp=127.0.0.1&from=a@example.org&to=b@example.org")

@@ -2,7 +2,7 @@
 # Installs what crier needs to build and test on Debian 12 (as root).
 # Packages already installed are not fetched again.
 set -eu
-PKGS="build-essential cmake pkg-config git ca-certificates tzdata time
+PKGS="build-essential cmake pkg-config git ca-certificates tzdata time openssl
 libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
 libsqlite3-dev libssl-dev"
 # Node.js and npm install the reference implementations the conformance

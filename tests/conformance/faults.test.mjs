@@ -91,3 +91,28 @@ for (const [type, chan] of Object.entries(channels)) {
     });
   }
 }
+
+// SMTP: a refused port and a server that never greets are temporary (the
+// message never started to go out); a drop after DATA is in mail.test.mjs.
+for (const mode of ['refused', 'silent', '421']) {
+  test(`mail: ${mode}`, async () => {
+    const server = net.createServer((sock) => {
+      if (mode === '421') sock.end('421 4.3.2 try again later\r\n');
+      // silent: accept and say nothing
+    });
+    const port = await listen(server);
+    if (mode === 'refused') server.close();
+    const site = makeSite(`  - name: c\n    type: mail\n    url: smtp://127.0.0.1:${port}\n    from: a@example.org\n` +
+      '    to: [b@example.org]\n    retries: 1\n    timeout: 1\n');
+    try {
+      const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], env);
+      const [row] = await status(site);
+      assert.equal(r.code, 75, r.stderr);
+      assert.equal(row.status, 'failed');
+      assert.match(JSON.parse(r.stdout)[0].error, /temporary/);
+    } finally {
+      if (mode !== 'refused') server.close();
+      site.cleanup();
+    }
+  });
+}
