@@ -222,6 +222,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     }
     if (!d->ctx->ready && !o->dry_run) {
       s->result = "failed";
+      sum->config++;
       snprintf(s->error, sizeof(s->error), "%s", d->ctx->error.msg);
       if (have)
         jrow_release(&row);
@@ -329,9 +330,11 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   }
   if (j && journal_commit(j, &e) < 0)
     fprintf(stderr, "crier: error: %s\n", e.msg);
-  int hard = sum->failed - sum->temporary + sum->uncertain;
+  int hard = sum->failed - sum->temporary - sum->config + sum->uncertain;
   if (hard > 0)
     rc = 1;
+  else if (sum->config > 0)
+    rc = EX_CONFIG;
   else if (sum->temporary > 0)
     rc = EX_TEMPFAIL;
   http_free(h);

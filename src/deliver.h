@@ -32,6 +32,7 @@ struct deliver_opts {
 
 struct deliver_summary {
   int sent, skipped, failed, temporary, uncertain;
+  int config; /* failed because a channel's configuration is broken */
 };
 
 /* The key: hex SHA-256 of event, notice, channel and language (and the
@@ -41,7 +42,8 @@ void delivery_key(const char *event, const char *notice, const char *channel,
 
 /* Delivers items. results (may be NULL) gets one JSON record per item.
  * Returns the exit status: 0 when everything was sent or skipped, 75 when
- * every failure was temporary, 1 otherwise; EX_TEMPFAIL/EX_CANTCREAT when
+ * every failure was temporary, 78 when every failure came from a broken
+ * channel configuration (a missing secret), 1 otherwise; EX_TEMPFAIL/EX_CANTCREAT when
  * the journal cannot be used. */
 int deliver_run(const struct config *cfg, struct renderer *r,
                 const struct deliver_item *items, size_t n,

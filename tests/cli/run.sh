@@ -54,7 +54,7 @@ C="$CRIER -c $T/s/crier.yaml"
 expect 0 'usage: crier' $CRIER --help
 expect 0 'commands:' $CRIER help
 expect 0 '^crier [0-9]+\.[0-9]+' $CRIER --version
-for cmd in check list preview run; do
+for cmd in check list preview run announce status webhook; do
   expect 0 "usage: crier $cmd" $CRIER $cmd --help
 done
 expect 64 "unknown command 'frobnicate'" $CRIER frobnicate
@@ -81,6 +81,18 @@ expect 0 'result=dry-run' $C run --dry-run --now 2030-05-01T00:00:00Z
 expect 0 '0 notices due' $C run --dry-run --now 2030-01-01T00:00:00Z
 expect 0 '0 notices due' $C run --dry-run --now 2030-05-06T19:00:00+02:00
 expect 69 'cannot send yet' $C run
+expect 64 'missing argument' $C announce
+expect 0 'nothing sent yet' $C status
+expect 64 'give --secret-env or --secret-file' $CRIER webhook sign --id x --timestamp 1
+expect 64 "unknown action 'frob'" $CRIER webhook frob
+expect 78 'the environment variable NOPE_X is not set' $CRIER webhook sign --secret-env NOPE_X --id x --timestamp 1 /dev/null
+expect 64 'unix seconds' env K=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw $CRIER webhook sign --secret-env K --id x --timestamp soon /dev/null
+expect 0 '^whsk_.*whpk_' sh -c "$CRIER webhook keygen --ed25519 | tr '\\n' ' '"
+expect 0 'result=dry-run' $C announce good --dry-run
+expect 0 'PUT https://m.example.net/_matrix/client/v3/rooms/%23r%3Aexample.net/send/m.room.message/' $C announce good --dry-run
+expect 0 'Authorization: \*\*\*' env T_TOKEN=syt_visible_secret $C announce good --dry-run
+expect 78 'T_TOKEN is not set' $C announce good
+expect 64 "no channel 'nope'" $C announce good --channel nope
 
 # --- bad event files: file:line, exit 65, other events still load ---
 site
