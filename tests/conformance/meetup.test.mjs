@@ -97,7 +97,7 @@ test('JWT flow: draft, publish, announce — each once; linked events are edited
   try {
     chmodSync(keyFile, 0o644);
     let r = await run(['-c', site.config, 'announce', 'gluehwein']);
-    assert.equal(r.code, 1, 'a key file others can read is refused');
+    assert.equal(r.code, 78, 'a key file others can read is refused');
     assert.match(r.stderr, /can be read by others/);
     chmodSync(keyFile, 0o600);
     r = await run(['-c', site.config, 'announce', 'gluehwein', '--json']);
