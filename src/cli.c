@@ -249,3 +249,37 @@ void app_release(struct app *a)
   free(a->config_path);
   diags_release(&a->diags);
 }
+
+void cli_step_summary(const struct app *a, json_t *results)
+{
+  (void)a;
+  const char *path = getenv("GITHUB_STEP_SUMMARY");
+  if (!path || !*path || !json_array_size(results))
+    return;
+  FILE *f = fopen(path, "a");
+  if (!f)
+    return;
+  fputs("| event | notice | channel | lang | result | where / why |\n"
+        "| --- | --- | --- | --- | --- | --- |\n", f);
+  size_t i;
+  json_t *r;
+  json_array_foreach(results, i, r) {
+    const char *url = json_string_value(json_object_get(r, "url"));
+    const char *err = json_string_value(json_object_get(r, "error"));
+    struct buf why = BUF_INIT;
+    for (const char *p = url ? url : err ? err : ""; *p; p++)
+      if (*p == '|')
+        buf_adds(&why, "\\|");
+      else if (*p != '\n')
+        buf_addc(&why, *p);
+    fprintf(f, "| %s | %s | %s | %s | %s | %s |\n",
+            json_string_value(json_object_get(r, "event")),
+            json_string_value(json_object_get(r, "notice")),
+            json_string_value(json_object_get(r, "channel")),
+            json_string_value(json_object_get(r, "lang")),
+            json_string_value(json_object_get(r, "result")), why.data);
+    buf_release(&why);
+  }
+  fputc('\n', f);
+  fclose(f);
+}

@@ -72,7 +72,16 @@ void cli_info(const struct app *a, const char *fmt, ...)
 /* Writes a JSON value to stdout with a newline. Steals v. */
 void cli_json_out(json_t *v);
 
+/* Appends a table of delivery results to $GITHUB_STEP_SUMMARY when it is
+ * set (GitHub Actions). */
+void cli_step_summary(const struct app *a, json_t *results);
+
+/* Plans and sends the due notices (run, changed); see cmd_run.c. */
+int run_schedule(struct app *a, bool dry, const char *const *only,
+                 bool mode_changed, const char *const *gone);
+
 int cmd_check(struct app *a, int argc, char **argv);
+int cmd_changed(struct app *a, int argc, char **argv);
 int cmd_list(struct app *a, int argc, char **argv);
 int cmd_preview(struct app *a, int argc, char **argv);
 int cmd_run(struct app *a, int argc, char **argv);

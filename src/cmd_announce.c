@@ -82,7 +82,7 @@ int cmd_announce(struct app *a, int argc, char **argv)
                  "'notices')", ch->name);
       continue;
     }
-    items[n++] = (struct deliver_item){ev, ch, "announce"};
+    items[n++] = (struct deliver_item){.ev = ev, .ch = ch, .notice = "announce"};
   }
   free(channels);
   if (!n) {
@@ -100,6 +100,7 @@ int cmd_announce(struct app *a, int argc, char **argv)
   rc = deliver_run(&a->cfg, r, items, n, &o, results, &sum);
   renderer_free(r);
   free(items);
+  cli_step_summary(a, results);
   if (a->json)
     cli_json_out(results);
   else

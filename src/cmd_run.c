@@ -2,22 +2,142 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
-#include "plan.h"
+#include "deliver.h"
 #include "render.h"
+#include "schedule.h"
 #include "when.h"
 
 static const char usage[] =
-    "usage: crier run --dry-run [--now TIME] [--json] [-c FILE]\n"
+    "usage: crier run [--dry-run] [--now TIME] [--json] [-v] [-c FILE]\n"
     "\n"
-    "Plans every notice that is due now for every upcoming event and\n"
-    "channel (the announcement from schedule.announce_lead before the\n"
-    "start, each reminder from its offset before the start, never after\n"
-    "the start; when several are due, the announcement wins, else the\n"
-    "latest reminder) and prints each rendered message.\n"
+    "Sends every notice that is due now, once: for each upcoming event and\n"
+    "channel the announcement (from schedule.announce_lead before the\n"
+    "start), each reminder (from its offset before the start), an update\n"
+    "when an announced event's date, time, place or title changed, and a\n"
+    "cancellation when an announced event is cancelled or its file is gone.\n"
+    "Never after the start. When several are due (the machine was off, the\n"
+    "file came late), only the latest goes out and the others are recorded\n"
+    "as skipped; no reminder within schedule.min_gap of the previous one.\n"
     "\n"
-    "  --dry-run   print what would be sent; send nothing\n";
+    "  --dry-run   print what would be sent; send nothing, write nothing\n"
+    "\n"
+    "Exit status: 0 all sent, 1 a delivery failed, 65 an event file is\n"
+    "broken (the others still went out), 75 every failure was temporary,\n"
+    "78 configuration error.\n";
+
+/* Plans, then sends (or prints). Shared by run and changed. */
+int run_schedule(struct app *a, bool dry, const char *const *only,
+                 bool mode_changed, const char *const *gone)
+{
+  struct err e;
+  struct journal *j = NULL;
+  if (!dry || access(a->cfg.journal, F_OK) == 0) {
+    j = journal_open(a->cfg.journal, 5000, &e);
+    if (!j) {
+      cli_error("%s", e.msg);
+      return e.code;
+    }
+  }
+  struct schedule s;
+  if (schedule_plan(&s, &a->cfg, &a->site, j, a->now, only, mode_changed,
+                    gone, &e) < 0) {
+    cli_error("%s", e.msg);
+    schedule_release(&s);
+    journal_close(j);
+    return e.code;
+  }
+  struct renderer *r = renderer_new(&a->cfg);
+  json_t *results = json_array();
+  struct deliver_summary sum = {0};
+  int rc = 0;
+  if (dry) {
+    for (size_t i = 0; i < s.n; i++) {
+      const struct deliver_item *it = &s.items[i];
+      const struct channel *ch = it->ch;
+      const char *lang = channel_lang_name(ch);
+      if (it->skip_reason) {
+        sum.skipped++;
+        if (!a->quiet)
+          fprintf(stderr, "event=%s notice=%s channel=%s lang=%s "
+                  "result=skipped reason=\"%s\"\n", it->ev->id, it->notice,
+                  ch->name, lang, it->skip_reason);
+        json_array_append_new(
+            results, json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s}", "event",
+                               it->ev->id, "notice", it->notice, "channel",
+                               ch->name, "lang", lang, "result", "skipped",
+                               "url", "error", it->skip_reason));
+        continue;
+      }
+      struct render_req q = {.ev = it->ev, .old = it->old,
+                             .notice = it->notice, .ch = ch,
+                             .langs = ch->langs,
+                             .en_first = ch->lang_first_en, .now = a->now};
+      struct message m;
+      if (render_message(r, &q, &m, &e) < 0) {
+        sum.failed++;
+        fprintf(stderr, "event=%s notice=%s channel=%s lang=%s "
+                "result=failed error=\"%s\"\n", it->ev->id, it->notice,
+                ch->name, lang, e.msg);
+        json_array_append_new(
+            results, json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s}", "event",
+                               it->ev->id, "notice", it->notice, "channel",
+                               ch->name, "lang", lang, "result", "failed",
+                               "url", "error", e.msg));
+        continue;
+      }
+      sum.sent++;
+      if (!a->json) {
+        printf("=== %s · %s · %s (%s, %s)\n", it->ev->id, it->notice,
+               ch->name, chan_type_name(ch->type), lang);
+        printf("Subject: %s\n\n%s\n", m.subject, m.markdown);
+      }
+      if (!a->quiet)
+        fprintf(stderr, "event=%s notice=%s channel=%s lang=%s "
+                "result=dry-run\n", it->ev->id, it->notice, ch->name, lang);
+      json_array_append_new(
+          results,
+          json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:n, s:{s:s, s:s, s:s}}",
+                    "event", it->ev->id, "notice", it->notice, "channel",
+                    ch->name, "lang", lang, "result", "dry-run", "url",
+                    "error", "message", "subject", m.subject, "markdown",
+                    m.markdown, "html", m.html));
+      message_release(&m);
+    }
+    rc = sum.failed ? EX_DATAERR : 0;
+  } else {
+    struct deliver_opts o = {.quiet = a->quiet, .verbose = a->verbose,
+                             .now = a->now, .journal = j};
+    rc = deliver_run(&a->cfg, r, s.items, s.n, &o, results, &sum);
+  }
+  renderer_free(r);
+  cli_step_summary(a, results);
+  if (a->json)
+    cli_json_out(results);
+  else
+    json_decref(results);
+  if (!a->quiet) {
+    struct buf now = BUF_INIT;
+    when_rfc3339(a->now, &now);
+    if (dry)
+      fprintf(stderr, "crier: dry run at %s: %d notice%s due, %d skipped, "
+              "%d failed to render; nothing was sent\n", now.data, sum.sent,
+              sum.sent == 1 ? "" : "s", sum.skipped, sum.failed);
+    else
+      fprintf(stderr, "crier: %s: %d sent, %d skipped, %d failed, %d "
+              "uncertain\n", now.data, sum.sent, sum.skipped, sum.failed,
+              sum.uncertain);
+    buf_release(&now);
+  }
+  schedule_release(&s);
+  journal_close(j);
+  /* a broken event file is reported and the others still go out */
+  if (rc == 0 && a->diags.errors)
+    rc = EX_DATAERR;
+  return rc;
+}
 
 int cmd_run(struct app *a, int argc, char **argv)
 {
@@ -29,79 +149,9 @@ int cmd_run(struct app *a, int argc, char **argv)
   if (!cli_args(a, argc, argv, opts, usage, 0, 0, &pos, &npos, &rc))
     return rc;
   free(pos);
-  if (!dry) {
-    cli_error("this build of crier cannot send yet: use 'crier run "
-              "--dry-run' to see what would be sent");
-    return EX_UNAVAILABLE;
-  }
   rc = cli_load_site(a, true);
   diags_print(&a->diags);
   if (rc)
     return rc;
-  struct renderer *r = renderer_new(&a->cfg);
-  json_t *results = json_array();
-  size_t planned = 0, failed = 0;
-  for (size_t i = 0; i < a->site.n; i++) {
-    const struct event *ev = a->site.events[i];
-    if (ev->start <= a->now)
-      continue;
-    for (size_t c = 0; c < a->cfg.nchannels; c++) {
-      const struct channel *ch = &a->cfg.channels[c];
-      struct notice_time v[PLAN_MAX_NOTICES];
-      size_t n = plan_notices(&a->cfg, ev, ch, v, PLAN_MAX_NOTICES);
-      const struct notice_time *nt = plan_pick(v, n, a->now, ev->start);
-      if (!nt)
-        continue;
-      planned++;
-      struct render_req q = {.ev = ev, .notice = nt->name, .ch = ch,
-                             .langs = ch->langs,
-                             .en_first = ch->lang_first_en, .now = a->now};
-      struct message m;
-      struct err e;
-      const char *lang = channel_lang_name(ch);
-      if (render_message(r, &q, &m, &e) < 0) {
-        failed++;
-        fprintf(stderr, "event=%s notice=%s channel=%s lang=%s "
-                "result=failed error=\"%s\"\n", ev->id, nt->name, ch->name,
-                lang, e.msg);
-        json_array_append_new(
-            results, json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s}", "event",
-                               ev->id, "notice", nt->name, "channel",
-                               ch->name, "lang", lang, "result", "failed",
-                               "url", "error", e.msg));
-        continue;
-      }
-      if (!a->json) {
-        printf("=== %s · %s · %s (%s, %s)\n", ev->id, nt->name, ch->name,
-               chan_type_name(ch->type), lang);
-        printf("Subject: %s\n\n%s\n", m.subject, m.markdown);
-      }
-      if (!a->quiet)
-        fprintf(stderr, "event=%s notice=%s channel=%s lang=%s "
-                "result=dry-run\n", ev->id, nt->name, ch->name, lang);
-      json_array_append_new(
-          results,
-          json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:n, s:{s:s, s:s, s:s}}",
-                    "event", ev->id, "notice", nt->name, "channel", ch->name,
-                    "lang", lang, "result", "dry-run", "url", "error",
-                    "message", "subject", m.subject, "markdown", m.markdown,
-                    "html", m.html));
-      message_release(&m);
-    }
-  }
-  renderer_free(r);
-  if (a->json)
-    cli_json_out(results);
-  else
-    json_decref(results);
-  if (!a->quiet) {
-    struct buf now = BUF_INIT;
-    when_rfc3339(a->now, &now);
-    fprintf(stderr, "crier: dry run at %s: %zu notice%s due, %zu failed to "
-            "render; nothing was sent\n", now.data, planned,
-            planned == 1 ? "" : "s", failed);
-    buf_release(&now);
-  }
-  /* a broken event file is reported and the others still go out */
-  return failed || a->diags.errors ? EX_DATAERR : 0;
+  return run_schedule(a, dry, NULL, false, NULL);
 }

@@ -115,6 +115,22 @@ static struct chan_ctx *ctx_for(struct chan_ctx *ctxs, size_t *n,
   return c;
 }
 
+/* After an announcement or update: what the channel's members now know.
+ * After a cancellation: that it was cancelled. */
+static void remember(struct journal *j, const struct delivery *d)
+{
+  bool cancel = strcmp(d->notice, "cancel") == 0;
+  if (!cancel && strcmp(d->notice, "announce") != 0 &&
+      strcmp(d->notice, "update") != 0)
+    return;
+  struct err e;
+  char *snap = event_snapshot(d->ev);
+  if (journal_set_announced(j, d->ev->id, d->ctx->ch->name, d->ev->hash,
+                            snap, cancel, &e) < 0)
+    fprintf(stderr, "crier: error: %s\n", e.msg);
+  free(snap);
+}
+
 static void ctx_release(struct chan_ctx *c)
 {
   secret_wipe(&c->token);
@@ -136,8 +152,8 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     sum = &local;
   memset(sum, 0, sizeof(*sum));
   struct err e;
-  struct journal *j = NULL;
-  if (!o->dry_run && n) {
+  struct journal *j = o->journal;
+  if (!j && !o->dry_run && n) {
     j = journal_open(cfg->journal, 5000, &e);
     if (!j) {
       fprintf(stderr, "crier: error: %s\n", e.msg);
@@ -155,7 +171,8 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   struct http_engine *h = http_new(&ho);
   if (j && journal_begin(j, &e) < 0) {
     fprintf(stderr, "crier: error: %s\n", e.msg);
-    journal_close(j);
+    if (!o->journal)
+      journal_close(j);
     http_free(h);
     free(slots);
     free(ctxs);
@@ -184,6 +201,17 @@ int deliver_run(const struct config *cfg, struct renderer *r,
                  : o->force                        ? nonce
                                                    : NULL,
                  d->key);
+    if (items[i].skip_reason) {
+      s->result = "skipped";
+      snprintf(s->error, sizeof(s->error), "%s", items[i].skip_reason);
+      struct jrow sk = {.event = (char *)d->ev->id,
+                        .notice = (char *)d->notice,
+                        .channel = (char *)ch->name, .lang = d->lang};
+      memcpy(sk.key, d->key, sizeof(sk.key));
+      if (j && journal_skip(j, &sk, items[i].skip_reason, &e) < 0)
+        fprintf(stderr, "crier: error: %s\n", e.msg);
+      continue;
+    }
     struct jrow row;
     bool have = j && journal_get(j, d->key, &row);
     if (have && row.status == DS_SENT) {
@@ -202,7 +230,8 @@ int deliver_run(const struct config *cfg, struct renderer *r,
       jrow_release(&row);
       continue;
     }
-    struct render_req q = {.ev = d->ev, .notice = d->notice, .ch = ch,
+    struct render_req q = {.ev = d->ev, .old = items[i].old,
+                           .notice = d->notice, .ch = ch,
                            .langs = d->langs, .en_first = d->en_first,
                            .now = o->now};
     if (render_message(r, &q, &d->msg, &e) < 0) {
@@ -306,6 +335,8 @@ int deliver_run(const struct config *cfg, struct renderer *r,
                                                : "");
         free(clean);
       }
+      if (st == DS_SENT)
+        remember(j, d);
       if (journal_finish(j, d->key, st, d->remote_id[0] ? d->remote_id : NULL,
                          d->url[0] ? d->url : NULL,
                          s->error[0] ? s->error : NULL, &e) < 0)
@@ -342,6 +373,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     ctx_release(&ctxs[i]);
   free(ctxs);
   free(slots);
-  journal_close(j);
+  if (!o->journal)
+    journal_close(j);
   return rc;
 }

@@ -14,12 +14,15 @@
 
 #include "config.h"
 #include "event.h"
+#include "journal.h"
 #include "render.h"
 
 struct deliver_item {
   const struct event *ev;
   const struct channel *ch;
   const char *notice; /* "announce", "reminder-7d", … (borrowed) */
+  const struct event *old;  /* update: the event as announced */
+  const char *skip_reason;  /* not sent: recorded as skipped with this */
 };
 
 struct deliver_opts {
@@ -28,6 +31,7 @@ struct deliver_opts {
   bool quiet;
   int verbose;    /* 1: a line per request; 2: headers and bodies */
   time_t now;     /* for the texts */
+  struct journal *journal; /* an open journal to use (else opened here) */
 };
 
 struct deliver_summary {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "buf.h"
@@ -170,6 +171,13 @@ void event_free(struct event *ev)
   free(ev->links);
   free(ev->categories);
   free(ev->body);
+  if (ev->own_loc) {
+    free(ev->own_loc->key);
+    free(ev->own_loc->name);
+    free(ev->own_loc->street);
+    free(ev->own_loc->city);
+    free(ev->own_loc);
+  }
   free(ev);
 }
 
@@ -482,6 +490,59 @@ out:
     event_free(ev);
     return NULL;
   }
+  event_hash(ev);
+  return ev;
+}
+
+char *event_snapshot(const struct event *ev)
+{
+  json_t *j = json_pack(
+      "{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "id", ev->id,
+      "title", ev->title ? ev->title : "", "start", (json_int_t)ev->start,
+      "location", ev->location_key, "place", ev->loc ? ev->loc->name : NULL,
+      "street", ev->loc ? ev->loc->street : NULL, "city",
+      ev->loc ? ev->loc->city : NULL, "path", ev->path, "categories",
+      ev->categories);
+  char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(j);
+  return s;
+}
+
+static char *jstr(json_t *o, const char *k)
+{
+  const char *v = json_string_value(json_object_get(o, k));
+  return v ? xstrdup(v) : NULL;
+}
+
+struct event *event_from_snapshot(const char *text)
+{
+  json_t *j = json_loads(text, 0, NULL);
+  if (!json_is_object(j) || !json_is_string(json_object_get(j, "id")) ||
+      !json_is_integer(json_object_get(j, "start"))) {
+    json_decref(j);
+    return NULL;
+  }
+  struct event *ev = xcalloc(1, sizeof(*ev));
+  ev->id = jstr(j, "id");
+  ev->path = jstr(j, "path");
+  if (!ev->path)
+    ev->path = xstrdup(ev->id);
+  ev->title = jstr(j, "title");
+  ev->start = (time_t)json_integer_value(json_object_get(j, "start"));
+  ev->location_key = jstr(j, "location");
+  ev->categories = jstr(j, "categories");
+  ev->body = xstrdup("");
+  ev->talks_state = TALKS_NONE;
+  if (json_is_string(json_object_get(j, "place"))) {
+    ev->own_loc = xcalloc(1, sizeof(*ev->own_loc));
+    ev->own_loc->key = ev->location_key ? xstrdup(ev->location_key)
+                                        : xstrdup("");
+    ev->own_loc->name = jstr(j, "place");
+    ev->own_loc->street = jstr(j, "street");
+    ev->own_loc->city = jstr(j, "city");
+    ev->loc = ev->own_loc;
+  }
+  json_decref(j);
   event_hash(ev);
   return ev;
 }

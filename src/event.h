@@ -64,6 +64,7 @@ struct event {
   char *body;    /* Markdown after the front matter */
   bool cancelled;
   char hash[65]; /* hex SHA-256 of what matters to attendees */
+  struct location *own_loc; /* from a snapshot: owned, loc points here */
   /* line numbers of the front matter fields (0 when absent) */
   int line_title, line_date, line_location, line_links, line_talks;
   int line_body;
@@ -75,6 +76,13 @@ struct event {
 struct event *event_load(const char *path, const struct locations *locs,
                          struct diags *d);
 void event_free(struct event *ev);
+
+/* A JSON snapshot of what matters to attendees (id, title, start, place),
+ * kept in the journal when an event is announced. Caller frees. */
+char *event_snapshot(const struct event *ev);
+/* An event rebuilt from a snapshot (for updates and cancellations of
+ * changed or deleted files); NULL if the snapshot is unusable. */
+struct event *event_from_snapshot(const char *json);
 
 /* The URL of a link whose label is label (case-insensitive), or NULL. */
 const char *event_link(const struct event *ev, const char *label);

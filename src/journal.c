@@ -49,7 +49,11 @@ static const char schema[] =
     " attempts INTEGER NOT NULL DEFAULT 0, remote_id TEXT, url TEXT,"
     " error TEXT, state TEXT, created TEXT NOT NULL, updated TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS delivery_event ON delivery(event);"
-    "CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS announced (event TEXT NOT NULL,"
+    " channel TEXT NOT NULL, hash TEXT NOT NULL, snapshot TEXT NOT NULL,"
+    " cancelled INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL,"
+    " PRIMARY KEY (event, channel));";
 
 static int db_err(struct journal *j, struct err *e, const char *what)
 {
@@ -389,4 +393,128 @@ int journal_kv_set(struct journal *j, const char *k, const char *v,
 out:
   sqlite3_finalize(st);
   return rc;
+}
+
+int journal_set_announced(struct journal *j, const char *event,
+                          const char *channel, const char *hash,
+                          const char *snapshot, bool cancelled,
+                          struct err *e)
+{
+  char now[32];
+  now_text(now);
+  sqlite3_stmt *st = NULL;
+  int rc = -1;
+  if (sqlite3_prepare_v2(
+          j->db,
+          "INSERT INTO announced (event, channel, hash, snapshot, cancelled, "
+          "updated) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event, channel) DO "
+          "UPDATE SET hash=excluded.hash, snapshot=excluded.snapshot, "
+          "cancelled=excluded.cancelled, updated=excluded.updated",
+          -1, &st, NULL) != SQLITE_OK) {
+    db_err(j, e, "announced");
+    goto out;
+  }
+  sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, snapshot, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 5, cancelled);
+  sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) != SQLITE_DONE) {
+    db_err(j, e, "announced");
+    goto out;
+  }
+  rc = 0;
+out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int journal_each_announced(struct journal *j, const char *event,
+                           void (*fn)(void *ud, const struct jannounced *a),
+                           void *ud, struct err *e)
+{
+  sqlite3_stmt *st = NULL;
+  const char *sql =
+      event ? "SELECT event, channel, hash, snapshot, cancelled FROM "
+              "announced WHERE event=? ORDER BY event, channel"
+            : "SELECT event, channel, hash, snapshot, cancelled FROM "
+              "announced ORDER BY event, channel";
+  if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+    return db_err(j, e, "announced");
+  if (event)
+    sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    struct jannounced a = {col(st, 0), col(st, 1), col(st, 2), col(st, 3),
+                           sqlite3_column_int(st, 4) != 0};
+    fn(ud, &a);
+    free(a.event);
+    free(a.channel);
+    free(a.hash);
+    free(a.snapshot);
+  }
+  sqlite3_finalize(st);
+  if (s != SQLITE_DONE)
+    return db_err(j, e, "announced");
+  return 0;
+}
+
+int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
+                 struct err *e)
+{
+  char now[32];
+  now_text(now);
+  sqlite3_stmt *st = NULL;
+  int rc = -1;
+  const char *sql =
+      "INSERT INTO delivery (key, event, notice, channel, lang, status, "
+      "attempts, error, created, updated) VALUES (?, ?, ?, ?, ?, 'skipped', "
+      "0, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status='skipped', "
+      "error=excluded.error, updated=excluded.updated";
+  if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    db_err(j, e, "skip");
+    goto out;
+  }
+  sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, r->event, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, r->notice, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, r->channel, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, r->lang, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) != SQLITE_DONE) {
+    db_err(j, e, "skip");
+    goto out;
+  }
+  rc = 0;
+out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int journal_each_of(struct journal *j, const char *event, const char *channel,
+                    void (*fn)(void *ud, const struct jrow *r), void *ud,
+                    struct err *e)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db,
+                         "SELECT " COLS " FROM delivery WHERE event=? AND "
+                         "channel=? ORDER BY updated",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_err(j, e, "list");
+  sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    struct jrow r;
+    read_row(st, &r);
+    fn(ud, &r);
+    jrow_release(&r);
+  }
+  sqlite3_finalize(st);
+  if (s != SQLITE_DONE)
+    return db_err(j, e, "list");
+  return 0;
 }

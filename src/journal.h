@@ -66,6 +66,32 @@ int journal_each(struct journal *j, const char *event,
                  void (*fn)(void *ud, const struct jrow *r), void *ud,
                  struct err *e);
 
+/* What an event looked like when a channel last announced it (or sent an
+ * update): its content hash and a JSON snapshot (title, start, place), so
+ * that changes and cancellations can be told later, even when the file is
+ * gone. */
+struct jannounced {
+  char *event, *channel, *hash, *snapshot;
+  bool cancelled;
+};
+int journal_set_announced(struct journal *j, const char *event,
+                          const char *channel, const char *hash,
+                          const char *snapshot, bool cancelled,
+                          struct err *e);
+/* Calls fn for every announced (event, channel); event NULL: all. */
+int journal_each_announced(struct journal *j, const char *event,
+                           void (*fn)(void *ud, const struct jannounced *a),
+                           void *ud, struct err *e);
+
+/* Records a notice that is not sent, with the reason (status 'skipped'). */
+int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
+                 struct err *e);
+
+/* The rows of one event and channel (for planning). */
+int journal_each_of(struct journal *j, const char *event, const char *channel,
+                    void (*fn)(void *ud, const struct jrow *r), void *ud,
+                    struct err *e);
+
 /* A small key-value store for values that must survive between runs (the
  * rotating Meetup refresh token). NULL when absent; caller frees. */
 char *journal_kv_get(struct journal *j, const char *k);

@@ -15,7 +15,8 @@ static const char usage[] =
     "  check [PATH...]      validate the config, event files and templates\n"
     "  list [--all]         upcoming events and the notices due for them\n"
     "  preview EVENT        print the message a notice would send\n"
-    "  run --dry-run        print every notice that is due now\n"
+    "  run [--dry-run]      send every notice that is due now (cron)\n"
+    "  changed              announce added/changed event files (CI)\n"
     "  announce EVENT       send an event's announcement now\n"
     "  status [EVENT]       what the journal says was sent, and where\n"
     "  webhook keygen|sign|verify   webhook signature helpers\n"
@@ -42,6 +43,7 @@ static const struct {
     {"preview", cmd_preview},
     {"run", cmd_run},
     {"announce", cmd_announce},
+    {"changed", cmd_changed},
     {"status", cmd_status},
     {"webhook", cmd_webhook},
 };

@@ -80,9 +80,13 @@ expect 64 'CRIER_NOW: bad time' env CRIER_NOW=soon $C list
 expect 0 'result=dry-run' $C run --dry-run --now 2030-05-01T00:00:00Z
 expect 0 '0 notices due' $C run --dry-run --now 2030-01-01T00:00:00Z
 expect 0 '0 notices due' $C run --dry-run --now 2030-05-06T19:00:00+02:00
-expect 69 'cannot send yet' $C run
-expect 64 'missing argument' $C announce
 expect 0 'nothing sent yet' $C status
+expect 0 ': 0 sent, 0 skipped, 0 failed' $C run --now 2030-01-01T00:00:00Z
+expect 0 '0 deliveries' $C status
+expect 64 'missing argument' $C announce
+expect 64 'give --base and --head, or files' $C changed
+expect 64 'give --base and --head, or files' $C changed --base HEAD
+expect 0 'result=dry-run' $C changed good --dry-run --now 2030-01-01T00:00:00Z
 expect 64 'give --secret-env or --secret-file' $CRIER webhook sign --id x --timestamp 1
 expect 64 "unknown action 'frob'" $CRIER webhook frob
 expect 78 'the environment variable NOPE_X is not set' $CRIER webhook sign --secret-env NOPE_X --id x --timestamp 1 /dev/null

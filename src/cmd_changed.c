@@ -1,0 +1,175 @@
+/* crier changed: the GitHub Actions entry point. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "proc.h"
+#include "xalloc.h"
+
+static const char usage[] =
+    "usage: crier changed [--base REV --head REV | FILE...] [--dry-run]\n"
+    "                     [--json] [-v] [-c FILE]\n"
+    "\n"
+    "For a push or merge to the site: announces the events whose files were\n"
+    "added between two git revisions (or the files given) right away, sends\n"
+    "an update for announced events whose date, time, place or title\n"
+    "changed, and a cancellation for announced future events whose files\n"
+    "were removed. An event file edited before it was announced is just\n"
+    "announced. Uses git on the site's checkout; safe to run twice on the\n"
+    "same range.\n"
+    "\n"
+    "  --base REV, --head REV   the range (e.g. github.event.before/after)\n"
+    "  --dry-run                print what would be sent; send nothing\n";
+
+static char *id_of(const char *path)
+{
+  const char *b = strrchr(path, '/');
+  b = b ? b + 1 : path;
+  size_t n = strlen(b);
+  if (n > 3 && strcmp(b + n - 3, ".md") == 0)
+    n -= 3;
+  else if (n > 9 && strcmp(b + n - 9, ".markdown") == 0)
+    n -= 9;
+  return xstrndup(b, n);
+}
+
+static bool is_event_path(const char *p)
+{
+  size_t n = strlen(p);
+  return (n > 3 && strcmp(p + n - 3, ".md") == 0) ||
+         (n > 9 && strcmp(p + n - 9, ".markdown") == 0);
+}
+
+struct lists {
+  char **only, **gone;
+  size_t nonly, ngone, caponly, capgone;
+};
+
+static void push(char ***v, size_t *n, size_t *cap, char *s)
+{
+  *v = xgrow(*v, cap, *n + 2, sizeof(**v));
+  (*v)[(*n)++] = s;
+  (*v)[*n] = NULL;
+}
+
+static int from_git(struct app *a, const char *base, const char *head,
+                    struct lists *l, struct err *e)
+{
+  const char *dir = a->cfg.events_dir;
+  const char *top_argv[] = {"git", "-C", dir, "rev-parse", "--show-toplevel",
+                            NULL};
+  struct buf top = BUF_INIT, diff = BUF_INIT;
+  int rc = -1;
+  if (proc_capture(top_argv, 4096, &top, e) < 0)
+    goto out;
+  buf_rtrim(&top);
+  char real[PATH_MAX];
+  if (!realpath(dir, real)) {
+    err_set(e, EX_NOINPUT, "%s: cannot resolve the events directory", dir);
+    goto out;
+  }
+  const char *rel = real + strlen(top.data);
+  while (*rel == '/')
+    rel++;
+  struct buf spec = BUF_INIT;
+  buf_addf(&spec, "%s..%s", base, head);
+  const char *argv[] = {"git", "-C", top.data, "diff", "--name-status", "-z",
+                        "--no-renames", spec.data, "--", *rel ? rel : ".",
+                        NULL};
+  int r = proc_capture(argv, (size_t)64 << 20, &diff, e);
+  buf_release(&spec);
+  if (r < 0)
+    goto out;
+  /* status NUL path NUL … */
+  for (size_t i = 0; i < diff.len;) {
+    const char *status = diff.data + i;
+    i += strlen(status) + 1;
+    if (i >= diff.len)
+      break;
+    const char *path = diff.data + i;
+    i += strlen(path) + 1;
+    if (!is_event_path(path))
+      continue;
+    if (status[0] == 'D')
+      push(&l->gone, &l->ngone, &l->capgone, id_of(path));
+    else
+      push(&l->only, &l->nonly, &l->caponly, id_of(path));
+    if (a->verbose)
+      fprintf(stderr, "crier: %s %s\n", status, path);
+  }
+  rc = 0;
+out:
+  buf_release(&top);
+  buf_release(&diff);
+  return rc;
+}
+
+int cmd_changed(struct app *a, int argc, char **argv)
+{
+  bool dry = false;
+  const char *base = NULL, *head = NULL;
+  const struct opt opts[] = {{"--dry-run", 'n', false, NULL, &dry, NULL},
+                             {"--base", 0, true, &base, NULL, NULL},
+                             {"--head", 0, true, &head, NULL, NULL},
+                             {NULL, 0, false, NULL, NULL, NULL}};
+  const char **pos;
+  int npos, rc;
+  if (!cli_args(a, argc, argv, opts, usage, 0, 1 << 20, &pos, &npos, &rc))
+    return rc;
+  if (!!base != !!head || (base && npos)) {
+    free(pos);
+    fprintf(stderr, "crier changed: give --base and --head, or files\n%s",
+            usage);
+    return EX_USAGE;
+  }
+  if (!base && !npos) {
+    free(pos);
+    fprintf(stderr, "crier changed: nothing to look at: give --base and "
+            "--head, or files\n%s", usage);
+    return EX_USAGE;
+  }
+  rc = cli_load_site(a, true);
+  diags_print(&a->diags);
+  if (rc) {
+    free(pos);
+    return rc;
+  }
+  struct lists l = {0};
+  struct err e;
+  if (base && from_git(a, base, head, &l, &e) < 0) {
+    cli_error("%s", e.msg);
+    free(pos);
+    return e.code;
+  }
+  for (int i = 0; i < npos; i++) {
+    struct diags d;
+    diags_init(&d);
+    const struct event *ev = site_find(&a->site, pos[i], &d, &e);
+    diags_print(&d);
+    diags_release(&d);
+    if (ev)
+      push(&l.only, &l.nonly, &l.caponly, xstrdup(ev->id));
+    else
+      cli_warn(a, "%s", e.msg);
+  }
+  free(pos);
+  if (!l.nonly && !l.ngone) {
+    cli_info(a, "no event files changed");
+    return a->diags.errors ? EX_DATAERR : 0;
+  }
+  /* an empty list means "none", not "all" */
+  char *none[] = {NULL};
+  rc = run_schedule(a, dry, l.only ? (const char *const *)l.only
+                                   : (const char *const *)none,
+                    true, l.gone ? (const char *const *)l.gone
+                                 : (const char *const *)none);
+  for (size_t i = 0; i < l.nonly; i++)
+    free(l.only[i]);
+  for (size_t i = 0; i < l.ngone; i++)
+    free(l.gone[i]);
+  free(l.only);
+  free(l.gone);
+  return rc;
+}
