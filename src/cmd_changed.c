@@ -73,8 +73,11 @@ static int from_git(struct app *a, const char *base, const char *head,
   const char *rel = real + strlen(top.data);
   while (*rel == '/')
     rel++;
+  /* a push that creates a branch has no "before": compare with nothing */
+  bool zero = strspn(base, "0") == strlen(base);
   struct buf spec = BUF_INIT;
-  buf_addf(&spec, "%s..%s", base, head);
+  buf_addf(&spec, "%s..%s",
+           zero ? "4b825dc642cb6eb9a060e54bf8d69288fbee4904" : base, head);
   const char *argv[] = {"git", "-C", top.data, "diff", "--name-status", "-z",
                         "--no-renames", spec.data, "--", *rel ? rel : ".",
                         NULL};

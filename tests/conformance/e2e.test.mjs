@@ -90,6 +90,9 @@ test('changed and run over a series of commits and times', async () => {
     assert.equal(r.code, 0, r.stderr);
     r = await crier('changed', '--base', c0, '--head', c1, '--now', '2030-11-01T12:05:00+01:00');
     assert.equal(r.code, 0, 'safe to run twice');
+    r = await crier('list', '--now', '2030-11-01T12:06:00+01:00');
+    assert.match(r.stdout, /hook +de\+en sent: announce/);
+    assert.match(r.stdout, /hook +de\+en reminder-7d +2030-11-27 19:30 CET/);
     // 2. cron, before anything is due, and when the 7d reminder is
     for (const now of ['2030-11-20T12:00:00+01:00', '2030-11-27T19:30:00+01:00', '2030-11-27T20:00:00+01:00']) {
       r = await crier('run', '--now', now);
