@@ -204,7 +204,10 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     break;
   case DELETE:
     json_object_set_new(input, "eventId", json_string(event_id));
-    json_object_set_new(input, "removeFromCalendar", json_false());
+    json_object_set_new(input, "removeFromCalendar",
+                        json_boolean(d->ctx->ch->on_cancel &&
+                                     strcmp(d->ctx->ch->on_cancel,
+                                            "delete") == 0));
     break;
   default:
     json_object_set_new(input, "eventId", json_string(event_id));

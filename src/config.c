@@ -103,6 +103,7 @@ static const struct field meetup_fields[] = {
     HF("group", F_STR, group),
     HF("api_url", F_URL, api_url),
     HF("token_url", F_URL, token_url),
+    HF("on_cancel", F_STR, on_cancel),
     {"auth", F_SECTION, 0, auth_fields},
     {NULL, 0, 0, NULL}};
 static const struct field webhook_fields[] = {
@@ -553,6 +554,11 @@ static int read_channel(struct ctx *c, const struct ynode *m,
                     : ch->auth.client_key      ? MEETUP_AUTH_JWT
                     : ch->auth.client_id       ? MEETUP_AUTH_REFRESH
                                                : MEETUP_AUTH_NONE;
+    if (ch->on_cancel && strcmp(ch->on_cancel, "cancel") != 0 &&
+        strcmp(ch->on_cancel, "delete") != 0)
+      rc = bad(c, ymap_get(m, "on_cancel")->line,
+               "'on_cancel' must be cancel or delete, not '%s'",
+               ch->on_cancel);
     if (!ch->api_url)
       ch->api_url = xstrdup("https://api.meetup.com/gql-ext");
     if (!ch->token_url)
@@ -656,7 +662,8 @@ void config_release(struct config *cfg)
     char **strs[] = {&ch->name, &ch->homeserver, &ch->room, &ch->repo,
                      &ch->mode, &ch->api_url, &ch->url, &ch->username,
                      &ch->from, &ch->ca_file, &ch->provider, &ch->domain,
-                     &ch->group, &ch->token_url, &ch->auth.client_key,
+                     &ch->group, &ch->token_url, &ch->on_cancel,
+                     &ch->auth.client_key,
                      &ch->auth.member_id, &ch->auth.key_id,
                      &ch->auth.client_id};
     for (size_t k = 0; k < sizeof(strs) / sizeof(*strs); k++)

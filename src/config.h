@@ -60,6 +60,7 @@ struct channel {
   bool calendar;
   /* meetup */
   char *group, *token_url;
+  char *on_cancel;  /* "cancel" (keep it on the calendar) or "delete" */
   struct {
     struct secret_ref access_token;
     char *client_key, *member_id, *key_id, *client_id;
