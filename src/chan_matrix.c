@@ -69,6 +69,18 @@ static void path_req(struct delivery *d, struct http_req *req,
   buf_release(&p);
 }
 
+/* Asks to join the room (once per attempt). */
+static enum step join_room(struct delivery *d, struct http_req *req)
+{
+  d->page++;
+  d->phase = JOIN;
+  path_req(d, req, "/join/", d->aux, "");
+  req->method = HTTP_POST;
+  http_req_header(req, "Content-Type: application/json");
+  buf_adds(&req->body, "{}");
+  return STEP_SEND;
+}
+
 static const char *errcode(json_t *j)
 {
   const char *c = json_string_value(json_object_get(j, "errcode"));
@@ -124,13 +136,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       break;
     }
     if (prev->code == CURLE_OK && prev->status == 403 && d->page == 0) {
-      d->page++;
-      d->phase = JOIN;
-      path_req(d, req, "/join/", d->aux, "");
-      req->method = HTTP_POST;
-      http_req_header(req, "Content-Type: application/json");
-      buf_adds(&req->body, "{}");
-      r = STEP_SEND;
+      r = join_room(d, req);
       break;
     }
     if (!(prev->code == CURLE_OK && prev->status == 404)) {
@@ -163,13 +169,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     }
     if (prev->code == CURLE_OK && prev->status == 403 &&
         strcmp(errcode(j), "M_FORBIDDEN") == 0 && d->page == 0) {
-      d->page++;
-      d->phase = JOIN;
-      path_req(d, req, "/join/", d->aux, "");
-      req->method = HTTP_POST;
-      http_req_header(req, "Content-Type: application/json");
-      buf_adds(&req->body, "{}");
-      r = STEP_SEND;
+      r = join_room(d, req);
       break;
     }
     if (ok) {

@@ -23,18 +23,6 @@ static const char usage[] =
     "  --base REV, --head REV   the range (e.g. github.event.before/after)\n"
     "  --dry-run                print what would be sent; send nothing\n";
 
-static char *id_of(const char *path)
-{
-  const char *b = strrchr(path, '/');
-  b = b ? b + 1 : path;
-  size_t n = strlen(b);
-  if (n > 3 && strcmp(b + n - 3, ".md") == 0)
-    n -= 3;
-  else if (n > 9 && strcmp(b + n - 9, ".markdown") == 0)
-    n -= 9;
-  return xstrndup(b, n);
-}
-
 static bool is_event_path(const char *p)
 {
   size_t n = strlen(p);
@@ -96,9 +84,9 @@ static int from_git(struct app *a, const char *base, const char *head,
     if (!is_event_path(path))
       continue;
     if (status[0] == 'D')
-      push(&l->gone, &l->ngone, &l->capgone, id_of(path));
+      push(&l->gone, &l->ngone, &l->capgone, event_id_from_path(path));
     else
-      push(&l->only, &l->nonly, &l->caponly, id_of(path));
+      push(&l->only, &l->nonly, &l->caponly, event_id_from_path(path));
     if (a->verbose)
       fprintf(stderr, "crier: %s %s\n", status, path);
   }

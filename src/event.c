@@ -354,7 +354,7 @@ static void event_hash(struct event *ev)
   buf_release(&when);
 }
 
-static char *id_from_path(const char *path)
+char *event_id_from_path(const char *path)
 {
   const char *base = strrchr(path, '/');
   base = base ? base + 1 : path;
@@ -378,7 +378,7 @@ struct event *event_load(const char *path, const struct locations *locs,
   int line;
   const char *why;
   ev->path = xstrdup(path);
-  ev->id = id_from_path(path);
+  ev->id = event_id_from_path(path);
   if (file_read(path, FILE_MAX, &text, &e) < 0) {
     diag_add(d, DIAG_ERROR, path, 0, "%s",
              strncmp(e.msg, path, strlen(path)) == 0 ? e.msg + strlen(path) + 2

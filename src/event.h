@@ -77,6 +77,10 @@ struct event *event_load(const char *path, const struct locations *locs,
                          struct diags *d);
 void event_free(struct event *ev);
 
+/* The id of an event file: its name without the directory and .md (or
+ * .markdown). Caller frees. */
+char *event_id_from_path(const char *path);
+
 /* A JSON snapshot of what matters to attendees (id, title, start, place),
  * kept in the journal when an event is announced. Caller frees. */
 char *event_snapshot(const struct event *ev);

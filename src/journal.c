@@ -214,6 +214,28 @@ static int exec(struct journal *j, const char *sql, struct err *e)
   return 0;
 }
 
+/* Runs one statement with text parameters (NULL binds NULL). */
+static int run_sql(struct journal *j, const char *what, const char *sql,
+                   const char *const *vals, int n, struct err *e)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = -1;
+  if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    db_err(j, e, what);
+    goto out;
+  }
+  for (int i = 0; i < n; i++)
+    sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_STATIC);
+  if (sqlite3_step(st) != SQLITE_DONE) {
+    db_err(j, e, what);
+    goto out;
+  }
+  rc = 0;
+out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int journal_begin(struct journal *j, struct err *e)
 {
   if (exec(j, "BEGIN IMMEDIATE", e) < 0)
@@ -242,31 +264,14 @@ int journal_claim(struct journal *j, const struct jrow *r,
     *before = old.status;
     jrow_release(&old);
   }
-  sqlite3_stmt *st = NULL;
-  int rc = -1;
   const char *sql =
       "INSERT INTO delivery (key, event, notice, channel, lang, status, "
       "attempts, created, updated) VALUES (?, ?, ?, ?, ?, 'sending', 1, ?, ?) "
       "ON CONFLICT(key) DO UPDATE SET status='sending', "
       "attempts=attempts+1, updated=excluded.updated";
-  if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
-    db_err(j, e, "claim");
-    goto out;
-  }
-  sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, r->event, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, r->notice, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, r->channel, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 5, r->lang, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE) {
-    db_err(j, e, "claim");
-    goto out;
-  }
-  rc = 0;
-out:
-  sqlite3_finalize(st);
+  const char *vals[] = {r->key, r->event, r->notice, r->channel, r->lang,
+                        now, now};
+  int rc = run_sql(j, "claim", sql, vals, 7, e);
   if (!own)
     return rc;
   if (rc == 0)
@@ -283,28 +288,11 @@ int journal_finish(struct journal *j, const char *key, enum dstatus s,
   char now[32];
   now_text(now);
   char *clean = error ? secret_redacted(error) : NULL;
-  sqlite3_stmt *st = NULL;
-  int rc = -1;
   const char *sql =
       "UPDATE delivery SET status=?, remote_id=coalesce(?, remote_id), "
       "url=coalesce(?, url), error=?, updated=? WHERE key=?";
-  if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
-    db_err(j, e, "finish");
-    goto out;
-  }
-  sqlite3_bind_text(st, 1, dstatus_name(s), -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, remote_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, url, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, clean, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 6, key, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE) {
-    db_err(j, e, "finish");
-    goto out;
-  }
-  rc = 0;
-out:
-  sqlite3_finalize(st);
+  const char *vals[] = {dstatus_name(s), remote_id, url, clean, now, key};
+  int rc = run_sql(j, "finish", sql, vals, 6, e);
   free(clean);
   return rc;
 }
@@ -312,23 +300,9 @@ out:
 int journal_set_state(struct journal *j, const char *key, const char *state,
                       struct err *e)
 {
-  sqlite3_stmt *st = NULL;
-  int rc = -1;
-  if (sqlite3_prepare_v2(j->db, "UPDATE delivery SET state=? WHERE key=?",
-                         -1, &st, NULL) != SQLITE_OK) {
-    db_err(j, e, "state");
-    goto out;
-  }
-  sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE) {
-    db_err(j, e, "state");
-    goto out;
-  }
-  rc = 0;
-out:
-  sqlite3_finalize(st);
-  return rc;
+  const char *vals[] = {state, key};
+  return run_sql(j, "state", "UPDATE delivery SET state=? WHERE key=?", vals,
+                 2, e);
 }
 
 int journal_each(struct journal *j, const char *event,
@@ -374,25 +348,11 @@ char *journal_kv_get(struct journal *j, const char *k)
 int journal_kv_set(struct journal *j, const char *k, const char *v,
                    struct err *e)
 {
-  sqlite3_stmt *st = NULL;
-  int rc = -1;
-  if (sqlite3_prepare_v2(j->db,
-                         "INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT(k) "
-                         "DO UPDATE SET v=excluded.v", -1, &st, NULL) !=
-      SQLITE_OK) {
-    db_err(j, e, "kv");
-    goto out;
-  }
-  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE) {
-    db_err(j, e, "kv");
-    goto out;
-  }
-  rc = 0;
-out:
-  sqlite3_finalize(st);
-  return rc;
+  const char *vals[] = {k, v};
+  return run_sql(j, "kv",
+                 "INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT(k) DO "
+                 "UPDATE SET v=excluded.v",
+                 vals, 2, e);
 }
 
 int journal_set_announced(struct journal *j, const char *event,
@@ -402,32 +362,15 @@ int journal_set_announced(struct journal *j, const char *event,
 {
   char now[32];
   now_text(now);
-  sqlite3_stmt *st = NULL;
-  int rc = -1;
-  if (sqlite3_prepare_v2(
-          j->db,
-          "INSERT INTO announced (event, channel, hash, snapshot, cancelled, "
-          "updated) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event, channel) DO "
-          "UPDATE SET hash=excluded.hash, snapshot=excluded.snapshot, "
-          "cancelled=excluded.cancelled, updated=excluded.updated",
-          -1, &st, NULL) != SQLITE_OK) {
-    db_err(j, e, "announced");
-    goto out;
-  }
-  sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, snapshot, -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 5, cancelled);
-  sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE) {
-    db_err(j, e, "announced");
-    goto out;
-  }
-  rc = 0;
-out:
-  sqlite3_finalize(st);
-  return rc;
+  const char *vals[] = {event, channel, hash, snapshot, cancelled ? "1" : "0",
+                        now};
+  return run_sql(j, "announced",
+                 "INSERT INTO announced (event, channel, hash, snapshot, "
+                 "cancelled, updated) VALUES (?, ?, ?, ?, ?, ?) ON "
+                 "CONFLICT(event, channel) DO UPDATE SET hash=excluded.hash, "
+                 "snapshot=excluded.snapshot, cancelled=excluded.cancelled, "
+                 "updated=excluded.updated",
+                 vals, 6, e);
 }
 
 int journal_each_announced(struct journal *j, const char *event,
@@ -465,33 +408,14 @@ int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
 {
   char now[32];
   now_text(now);
-  sqlite3_stmt *st = NULL;
-  int rc = -1;
   const char *sql =
       "INSERT INTO delivery (key, event, notice, channel, lang, status, "
       "attempts, error, created, updated) VALUES (?, ?, ?, ?, ?, 'skipped', "
       "0, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status='skipped', "
       "error=excluded.error, updated=excluded.updated";
-  if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
-    db_err(j, e, "skip");
-    goto out;
-  }
-  sqlite3_bind_text(st, 1, r->key, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, r->event, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, r->notice, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, r->channel, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 5, r->lang, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE) {
-    db_err(j, e, "skip");
-    goto out;
-  }
-  rc = 0;
-out:
-  sqlite3_finalize(st);
-  return rc;
+  const char *vals[] = {r->key, r->event, r->notice, r->channel, r->lang,
+                        reason, now, now};
+  return run_sql(j, "skip", sql, vals, 8, e);
 }
 
 int journal_each_of(struct journal *j, const char *event, const char *channel,
