@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "mail.h"
+#include "mailapi.h"
 #include "secret.h"
 #include "site.h"
 #include "xalloc.h"
@@ -18,10 +19,6 @@
 static int prepare(struct chan_ctx *c, struct err *e)
 {
   const struct channel *ch = c->ch;
-  if (ch->provider)
-    return err_set(e, EX_CONFIG, "channel '%s': mail providers (%s) are not "
-                   "supported by this version; use an SMTP url", ch->name,
-                   ch->provider);
   char *from = mail_address(ch->from);
   if (!from)
     return err_set(e, EX_CONFIG, "channel '%s': 'from' has no address: '%s'",
@@ -34,6 +31,8 @@ static int prepare(struct chan_ctx *c, struct err *e)
                      "address", ch->name, ch->to.v[i]);
     free(a);
   }
+  if (ch->provider)
+    return mailapi_prepare(c, e);
   if (ch->password.kind &&
       secret_get(&ch->password, "mail password", &c->token2, e) < 0)
     return -1;
@@ -51,15 +50,17 @@ static void message_id(const struct delivery *d, struct buf *out)
 static void build(struct delivery *d, struct http_req *req)
 {
   const struct channel *ch = d->ctx->ch;
-  req->method = HTTP_SMTP;
-  buf_adds(&req->url, ch->url);
-  req->mail_from = mail_address(ch->from);
-  for (size_t i = 0; i < ch->to.n; i++) {
+  if (!ch->provider) {
+    req->method = HTTP_SMTP;
+    buf_adds(&req->url, ch->url);
+    req->mail_from = mail_address(ch->from);
+  }
+  for (size_t i = 0; !ch->provider && i < ch->to.n; i++) {
     char *a = mail_address(ch->to.v[i]);
     req->rcpt = curl_slist_append(req->rcpt, a);
     free(a);
   }
-  for (size_t i = 0; i < ch->bcc.n; i++) {
+  for (size_t i = 0; !ch->provider && i < ch->bcc.n; i++) {
     char *a = mail_address(ch->bcc.v[i]);
     if (a)
       req->rcpt = curl_slist_append(req->rcpt, a);
@@ -102,6 +103,14 @@ static void build(struct delivery *d, struct http_req *req)
                       : strcmp(d->lang, "en") == 0 ? "en"
                       : strcmp(d->lang, "en+de") == 0 ? "en, de"
                                                       : "de, en";
+  if (ch->provider) {
+    mailapi_build(d, req, mid.data, ics.len ? ics.data : NULL);
+    buf_release(&mid);
+    buf_release(&ics);
+    buf_release(&url);
+    buf_release(&loc);
+    return;
+  }
   struct mail m = {.from = ch->from, .to = (const char *const *)ch->to.v,
                    .nto = ch->to.n, .subject = d->msg.subject,
                    .text = d->msg.markdown, .html = d->msg.html,
@@ -123,6 +132,8 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     build(d, req);
     return STEP_SEND;
   }
+  if (d->ctx->ch->provider)
+    return mailapi_result(t, d, prev);
   if (prev->code == CURLE_OK)
     return STEP_DONE;
   struct buf b = BUF_INIT;

@@ -92,6 +92,25 @@ char *mail_address(const char *s)
   return a;
 }
 
+char *mail_display_name(const char *s)
+{
+  const char *lt = strrchr(s, '<');
+  if (!lt)
+    return NULL;
+  size_t n = (size_t)(lt - s);
+  while (n && s[n - 1] == ' ')
+    n--;
+  while (n && *s == ' ') {
+    s++;
+    n--;
+  }
+  if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+    s++;
+    n -= 2;
+  }
+  return n ? xstrndup(s, n) : NULL;
+}
+
 /* "Name <addr>": the name as a phrase (encoded when not ASCII). */
 static void address_header(struct buf *out, const char *name,
                            const char *const *v, size_t n)

@@ -31,6 +31,10 @@ void mail_build(const struct mail *m, struct buf *out);
  * NULL when there is no plausible address. */
 char *mail_address(const char *s);
 
+/* The display name of "Name <addr>" without quotes, or NULL; caller
+ * frees. */
+char *mail_display_name(const char *s);
+
 /* An unstructured header value as RFC 2047 encoded-words when it is not
  * plain ASCII, folded; name is the header name (for the first line's
  * length). */

@@ -1,0 +1,294 @@
+/* Mail through HTTP mail APIs: Postmark, Mailgun and SendGrid, as each
+ * documents its send endpoint. The message is the same as over SMTP
+ * (subject, text part, HTML part, optional iCalendar attachment); the
+ * providers take UTF-8 JSON or form fields, so nothing is RFC 2047-encoded
+ * here. The provider's message id goes to the journal. A request that may
+ * have reached the provider (a timeout or a reset after sending) leaves
+ * the delivery 'uncertain': these APIs do not deduplicate. */
+#include "chan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "mail.h"
+#include "mailapi.h"
+#include "secret.h"
+#include "site.h"
+#include "xalloc.h"
+
+enum provider { POSTMARK, MAILGUN, SENDGRID };
+
+static enum provider which(const struct channel *ch)
+{
+  return strcmp(ch->provider, "postmark") == 0 ? POSTMARK
+         : strcmp(ch->provider, "mailgun") == 0 ? MAILGUN
+                                                : SENDGRID;
+}
+
+int mailapi_prepare(struct chan_ctx *c, struct err *e)
+{
+  const struct channel *ch = c->ch;
+  if (which(ch) == MAILGUN && !ch->domain)
+    return err_set(e, EX_CONFIG, "channel '%s': mailgun needs 'domain'",
+                   ch->name);
+  if (ch->api_url && !http_url_allowed(ch->api_url))
+    return err_set(e, EX_CONFIG, "channel '%s': api_url must be https:// "
+                   "(http only to a loopback address)", ch->name);
+  return secret_get(&ch->api_key, "mail api_key", &c->token, e);
+}
+
+static const char *base_url(const struct channel *ch)
+{
+  if (ch->api_url)
+    return ch->api_url;
+  switch (which(ch)) {
+  case POSTMARK: return "https://api.postmarkapp.com";
+  case MAILGUN: return "https://api.mailgun.net";
+  default: return "https://api.sendgrid.com";
+  }
+}
+
+static void url(struct http_req *req, const struct channel *ch,
+                const char *path)
+{
+  const char *b = base_url(ch);
+  size_t n = strlen(b);
+  while (n && b[n - 1] == '/')
+    n--;
+  buf_add(&req->url, b, n);
+  buf_adds(&req->url, path);
+}
+
+static char *b64(const char *s, size_t n)
+{
+  size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+  char *out = xmalloc(cap);
+  sodium_bin2base64(out, cap, (const unsigned char *)s, n,
+                    sodium_base64_VARIANT_ORIGINAL);
+  return out;
+}
+
+/* "a@x, b@y" as the providers want lists in one field. */
+static void joined(const struct strlist *l, struct buf *out)
+{
+  for (size_t i = 0; i < l->n; i++)
+    buf_addf(out, "%s%s", i ? ", " : "", l->v[i]);
+}
+
+static json_t *sg_address(const char *s)
+{
+  char *addr = mail_address(s), *name = mail_display_name(s);
+  json_t *o = json_pack("{s:s}", "email", addr ? addr : s);
+  if (name)
+    json_object_set_new(o, "name", json_string(name));
+  free(addr);
+  free(name);
+  return o;
+}
+
+static void json_body(struct http_req *req, json_t *doc)
+{
+  char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  buf_adds(&req->body, s);
+  free(s);
+  json_decref(doc);
+}
+
+static void form_field(struct buf *b, const char *boundary, const char *name,
+                       const char *value)
+{
+  buf_addf(b, "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s"
+           "\r\n", boundary, name, value);
+}
+
+void mailapi_build(struct delivery *d, struct http_req *req,
+                   const char *message_id, const char *ics)
+{
+  const struct channel *ch = d->ctx->ch;
+  const char *key = d->ctx->token.len ? d->ctx->token.data : "";
+  const char *lang = strcmp(d->lang, "de") == 0   ? "de"
+                     : strcmp(d->lang, "en") == 0 ? "en"
+                                                  : "de, en";
+  req->method = HTTP_POST;
+  chan_user_agent(req);
+  if (which(ch) == POSTMARK) {
+    url(req, ch, "/email");
+    http_req_header(req, "Accept: application/json");
+    http_req_header(req, "Content-Type: application/json");
+    http_req_header(req, "X-Postmark-Server-Token: %s", key);
+    struct buf to = BUF_INIT, bcc = BUF_INIT;
+    joined(&ch->to, &to);
+    joined(&ch->bcc, &bcc);
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s}}",
+        "From", ch->from, "To", to.data, "Subject", d->msg.subject,
+        "TextBody", d->msg.markdown, "HtmlBody", d->msg.html,
+        "MessageStream", "outbound", "Headers", "Name", "Auto-Submitted",
+        "Value", "auto-generated", "Name", "Content-Language", "Value", lang,
+        "Metadata", "crier_key", d->key);
+    if (bcc.len)
+      json_object_set_new(doc, "Bcc", json_string(bcc.data));
+    if (ics) {
+      char *c = b64(ics, strlen(ics));
+      json_object_set_new(doc, "Attachments",
+                          json_pack("[{s:s, s:s, s:s}]", "Name", "event.ics",
+                                    "Content", c, "ContentType",
+                                    "text/calendar"));
+      free(c);
+    }
+    json_body(req, doc);
+    buf_release(&to);
+    buf_release(&bcc);
+  } else if (which(ch) == MAILGUN) {
+    struct buf path = BUF_INIT;
+    buf_adds(&path, "/v3/");
+    http_escape(&path, ch->domain);
+    buf_adds(&path, "/messages");
+    url(req, ch, path.data);
+    buf_release(&path);
+    struct buf auth = BUF_INIT;
+    buf_addf(&auth, "api:%s", key);
+    char *basic = b64(auth.data, auth.len);
+    http_req_header(req, "Authorization: Basic %s", basic);
+    sodium_memzero(basic, strlen(basic));
+    sodium_memzero(auth.data, auth.len);
+    free(basic);
+    buf_release(&auth);
+    char boundary[48];
+    snprintf(boundary, sizeof(boundary), "crier-%.32s", d->key);
+    http_req_header(req, "Content-Type: multipart/form-data; boundary=%s",
+                    boundary);
+    struct buf *b = &req->body;
+    form_field(b, boundary, "from", ch->from);
+    for (size_t i = 0; i < ch->to.n; i++)
+      form_field(b, boundary, "to", ch->to.v[i]);
+    for (size_t i = 0; i < ch->bcc.n; i++)
+      form_field(b, boundary, "bcc", ch->bcc.v[i]);
+    form_field(b, boundary, "subject", d->msg.subject);
+    form_field(b, boundary, "text", d->msg.markdown);
+    form_field(b, boundary, "html", d->msg.html);
+    struct buf mid = BUF_INIT;
+    buf_addf(&mid, "<%s>", message_id);
+    form_field(b, boundary, "h:Message-Id", mid.data);
+    buf_release(&mid);
+    form_field(b, boundary, "h:Auto-Submitted", "auto-generated");
+    form_field(b, boundary, "h:Content-Language", lang);
+    if (ics)
+      buf_addf(b, "--%s\r\nContent-Disposition: form-data; name=\"attachment"
+               "\"; filename=\"event.ics\"\r\nContent-Type: text/calendar\r\n"
+               "\r\n%s\r\n", boundary, ics);
+    buf_addf(b, "--%s--\r\n", boundary);
+  } else {
+    url(req, ch, "/v3/mail/send");
+    http_req_header(req, "Authorization: Bearer %s", key);
+    http_req_header(req, "Content-Type: application/json");
+    json_t *to = json_array(), *bcc = json_array();
+    for (size_t i = 0; i < ch->to.n; i++)
+      json_array_append_new(to, sg_address(ch->to.v[i]));
+    for (size_t i = 0; i < ch->bcc.n; i++)
+      json_array_append_new(bcc, sg_address(ch->bcc.v[i]));
+    json_t *pers = json_pack("{s:o}", "to", to);
+    if (json_array_size(bcc))
+      json_object_set_new(pers, "bcc", bcc);
+    else
+      json_decref(bcc);
+    json_t *doc = json_pack(
+        "{s:[o], s:o, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:s}, "
+        "s:{s:s}}",
+        "personalizations", pers, "from", sg_address(ch->from), "subject",
+        d->msg.subject, "content", "type", "text/plain", "value",
+        d->msg.markdown, "type", "text/html", "value", d->msg.html,
+        "headers", "Auto-Submitted", "auto-generated", "Content-Language",
+        lang, "custom_args", "crier_key", d->key);
+    if (ics) {
+      char *c = b64(ics, strlen(ics));
+      json_object_set_new(doc, "attachments",
+                          json_pack("[{s:s, s:s, s:s, s:s}]", "content", c,
+                                    "type", "text/calendar", "filename",
+                                    "event.ics", "disposition",
+                                    "attachment"));
+      free(c);
+    }
+    json_body(req, doc);
+  }
+}
+
+/* The provider's words on a failure. */
+static void provider_error(const struct channel *ch,
+                           const struct http_resp *r, struct buf *out)
+{
+  json_t *j = chan_json(r);
+  buf_addf(out, "%s: ", ch->provider);
+  if (which(ch) == POSTMARK && json_is_object(j)) {
+    buf_addf(out, "HTTP %ld, ErrorCode %lld: %s", r->status,
+             (long long)json_integer_value(json_object_get(j, "ErrorCode")),
+             json_string_value(json_object_get(j, "Message"))
+                 ? json_string_value(json_object_get(j, "Message"))
+                 : "?");
+  } else if (which(ch) == SENDGRID && json_is_array(json_object_get(j,
+                                                                 "errors"))) {
+    buf_addf(out, "HTTP %ld: ", r->status);
+    size_t i;
+    json_t *er;
+    json_array_foreach(json_object_get(j, "errors"), i, er) {
+      const char *m = json_string_value(json_object_get(er, "message"));
+      const char *f = json_string_value(json_object_get(er, "field"));
+      buf_addf(out, "%s%s%s%s%s", i ? "; " : "", m ? m : "?",
+               f ? " (field " : "", f ? f : "", f ? ")" : "");
+    }
+  } else if (json_is_string(json_object_get(j, "message"))) {
+    buf_addf(out, "HTTP %ld: %s", r->status,
+             json_string_value(json_object_get(j, "message")));
+  } else {
+    http_describe(r, out);
+  }
+  json_decref(j);
+}
+
+enum step mailapi_result(struct http_task *t, struct delivery *d,
+                         const struct http_resp *prev)
+{
+  const struct channel *ch = d->ctx->ch;
+  if (prev->code == CURLE_OK && prev->status >= 200 && prev->status < 300) {
+    json_t *j = chan_json(prev);
+    const char *id = which(ch) == POSTMARK
+                         ? json_string_value(json_object_get(j, "MessageID"))
+                     : which(ch) == MAILGUN
+                         ? json_string_value(json_object_get(j, "id"))
+                         : NULL;
+    char *hdr = which(ch) == SENDGRID ? http_header(prev, "x-message-id")
+                                      : NULL;
+    if (id || hdr)
+      snprintf(d->remote_id, sizeof(d->remote_id), "%s", id ? id : hdr);
+    free(hdr);
+    json_decref(j);
+    return STEP_DONE;
+  }
+  struct buf b = BUF_INIT;
+  enum step s;
+  if (prev->code != CURLE_OK && prev->code != CURLE_COULDNT_CONNECT &&
+      prev->code != CURLE_COULDNT_RESOLVE_HOST &&
+      prev->code != CURLE_COULDNT_RESOLVE_PROXY &&
+      prev->code != CURLE_SSL_CONNECT_ERROR &&
+      prev->code != CURLE_PEER_FAILED_VERIFICATION) {
+    buf_addf(&b, "%s: ", ch->provider);
+    http_describe(prev, &b);
+    buf_adds(&b, " — the request may have reached the provider");
+    s = STEP_UNCERTAIN;
+  } else {
+    if (prev->code == CURLE_OK)
+      provider_error(ch, prev, &b);
+    else {
+      buf_addf(&b, "%s: ", ch->provider);
+      http_describe(prev, &b);
+    }
+    s = http_temporary(prev) ? STEP_RETRY : STEP_FAIL;
+  }
+  snprintf(t->error, sizeof(t->error), "%s", b.data);
+  buf_release(&b);
+  return s;
+}

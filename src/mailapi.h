@@ -1,0 +1,13 @@
+#ifndef CRIER_MAILAPI_H
+#define CRIER_MAILAPI_H
+/* HTTP mail providers for the mail channel (see chan_mailapi.c). */
+#include "chan.h"
+
+int mailapi_prepare(struct chan_ctx *c, struct err *e);
+/* Fills req with the provider's send request. ics may be NULL. */
+void mailapi_build(struct delivery *d, struct http_req *req,
+                   const char *message_id, const char *ics);
+enum step mailapi_result(struct http_task *t, struct delivery *d,
+                         const struct http_resp *prev);
+
+#endif
