@@ -76,9 +76,22 @@ void cli_json_out(json_t *v);
  * set (GitHub Actions). */
 void cli_step_summary(const struct app *a, json_t *results);
 
-/* Plans and sends the due notices (run, changed); see cmd_run.c. */
+/* Plans and sends the due notices (run, changed, serve); see cmd_run.c.
+ * collect: if not NULL, the result records are appended there instead of
+ * being printed with --json. */
 int run_schedule(struct app *a, bool dry, const char *const *only,
-                 bool mode_changed, const char *const *gone);
+                 bool mode_changed, const char *const *gone, json_t *collect);
+
+/* Sends ev's announcement to its channels (all, or those named). */
+int announce_event(struct app *a, const struct event *ev,
+                   const char *const *channels, bool dry, bool force,
+                   int verbose, json_t *results);
+
+/* The changed-files logic for a git range (changed, serve). */
+int changed_range(struct app *a, const char *base, const char *head,
+                  bool dry, json_t *collect);
+
+int cmd_serve(struct app *a, int argc, char **argv);
 
 int cmd_check(struct app *a, int argc, char **argv);
 int cmd_changed(struct app *a, int argc, char **argv);

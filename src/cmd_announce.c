@@ -24,6 +24,56 @@ static const char usage[] =
     "Exit status: 0 all sent or skipped, 1 a delivery failed, 75 every\n"
     "failure was temporary (try again later), 78 configuration error.\n";
 
+int announce_event(struct app *a, const struct event *ev,
+                   const char *const *channels, bool dry, bool force,
+                   int verbose, json_t *results)
+{
+  struct deliver_item *items =
+      calloc(a->cfg.nchannels ? a->cfg.nchannels : 1, sizeof(*items));
+  size_t n = 0;
+  for (size_t i = 0; channels && channels[i]; i++)
+    if (!config_channel(&a->cfg, channels[i])) {
+      cli_error("no channel '%s' in %s", channels[i], a->config_path);
+      free(items);
+      return EX_USAGE;
+    }
+  for (size_t i = 0; i < a->cfg.nchannels; i++) {
+    const struct channel *ch = &a->cfg.channels[i];
+    bool named = !channels;
+    for (size_t k = 0; channels && channels[k]; k++)
+      named |= strcmp(channels[k], ch->name) == 0;
+    if (!named)
+      continue;
+    if (!channel_takes(ch, "announce")) {
+      if (channels)
+        cli_warn(a, "channel '%s' does not take announcements (its "
+                 "'notices')", ch->name);
+      continue;
+    }
+    items[n++] = (struct deliver_item){.ev = ev, .ch = ch,
+                                       .notice = "announce"};
+  }
+  if (!n) {
+    cli_error("no channel takes the announcement of %s", ev->id);
+    free(items);
+    return EX_CONFIG;
+  }
+  if (ev->start <= a->now)
+    cli_warn(a, "%s has already started", ev->id);
+  struct renderer *r = renderer_new(&a->cfg);
+  struct deliver_opts o = {.dry_run = dry, .force = force, .quiet = a->quiet,
+                           .verbose = verbose, .now = a->now};
+  struct deliver_summary sum;
+  int rc = deliver_run(&a->cfg, r, items, n, &o, results, &sum);
+  renderer_free(r);
+  free(items);
+  if (!a->quiet)
+    fprintf(stderr, "crier: %d sent, %d skipped, %d failed, %d uncertain%s\n",
+            sum.sent, dry ? 0 : sum.skipped, sum.failed, sum.uncertain,
+            dry ? " (dry run: nothing was sent)" : "");
+  return rc;
+}
+
 int cmd_announce(struct app *a, int argc, char **argv)
 {
   bool dry = false, force = false, trace = false;
@@ -59,55 +109,14 @@ int cmd_announce(struct app *a, int argc, char **argv)
     free(channels);
     return e.code;
   }
-  struct deliver_item *items =
-      calloc(a->cfg.nchannels ? a->cfg.nchannels : 1, sizeof(*items));
-  size_t n = 0;
-  for (size_t i = 0; channels && channels[i]; i++)
-    if (!config_channel(&a->cfg, channels[i])) {
-      cli_error("no channel '%s' in %s", channels[i], a->config_path);
-      free(channels);
-      free(items);
-      return EX_USAGE;
-    }
-  for (size_t i = 0; i < a->cfg.nchannels; i++) {
-    const struct channel *ch = &a->cfg.channels[i];
-    bool named = !channels;
-    for (size_t k = 0; channels && channels[k]; k++)
-      named |= strcmp(channels[k], ch->name) == 0;
-    if (!named)
-      continue;
-    if (!channel_takes(ch, "announce")) {
-      if (channels)
-        cli_warn(a, "channel '%s' does not take announcements (its "
-                 "'notices')", ch->name);
-      continue;
-    }
-    items[n++] = (struct deliver_item){.ev = ev, .ch = ch, .notice = "announce"};
-  }
-  free(channels);
-  if (!n) {
-    cli_error("no channel takes the announcement of %s", ev->id);
-    free(items);
-    return EX_CONFIG;
-  }
-  if (ev->start <= a->now)
-    cli_warn(a, "%s has already started", ev->id);
-  struct renderer *r = renderer_new(&a->cfg);
   json_t *results = json_array();
-  struct deliver_opts o = {.dry_run = dry, .force = force, .quiet = a->quiet,
-                           .verbose = trace ? 2 : a->verbose, .now = a->now};
-  struct deliver_summary sum;
-  rc = deliver_run(&a->cfg, r, items, n, &o, results, &sum);
-  renderer_free(r);
-  free(items);
+  rc = announce_event(a, ev, (const char *const *)channels, dry, force,
+                      trace ? 2 : a->verbose, results);
+  free(channels);
   cli_step_summary(a, results);
   if (a->json)
     cli_json_out(results);
   else
     json_decref(results);
-  if (!a->quiet)
-    fprintf(stderr, "crier: %d sent, %d skipped, %d failed, %d uncertain%s\n",
-            sum.sent, dry ? 0 : sum.skipped, sum.failed, sum.uncertain,
-            dry ? " (dry run: nothing was sent)" : "");
   return rc;
 }

@@ -97,6 +97,26 @@ out:
   return rc;
 }
 
+/* Announces, updates and cancels what the lists name; frees them. */
+static int send_lists(struct app *a, struct lists *l, bool dry,
+                      json_t *collect)
+{
+  /* an empty list means "none", not "all" */
+  char *none[] = {NULL};
+  int rc = run_schedule(a, dry, l->only ? (const char *const *)l->only
+                                        : (const char *const *)none,
+                        true, l->gone ? (const char *const *)l->gone
+                                      : (const char *const *)none,
+                        collect);
+  for (size_t i = 0; i < l->nonly; i++)
+    free(l->only[i]);
+  for (size_t i = 0; i < l->ngone; i++)
+    free(l->gone[i]);
+  free(l->only);
+  free(l->gone);
+  return rc;
+}
+
 int cmd_changed(struct app *a, int argc, char **argv)
 {
   bool dry = false;
@@ -150,17 +170,21 @@ int cmd_changed(struct app *a, int argc, char **argv)
     cli_info(a, "no event files changed");
     return a->diags.errors ? EX_DATAERR : 0;
   }
-  /* an empty list means "none", not "all" */
-  char *none[] = {NULL};
-  rc = run_schedule(a, dry, l.only ? (const char *const *)l.only
-                                   : (const char *const *)none,
-                    true, l.gone ? (const char *const *)l.gone
-                                 : (const char *const *)none);
-  for (size_t i = 0; i < l.nonly; i++)
-    free(l.only[i]);
-  for (size_t i = 0; i < l.ngone; i++)
-    free(l.gone[i]);
-  free(l.only);
-  free(l.gone);
-  return rc;
+  return send_lists(a, &l, dry, NULL);
+}
+
+int changed_range(struct app *a, const char *base, const char *head,
+                  bool dry, json_t *collect)
+{
+  struct lists l = {0};
+  struct err e;
+  if (from_git(a, base, head, &l, &e) < 0) {
+    cli_error("%s", e.msg);
+    return e.code;
+  }
+  if (!l.nonly && !l.ngone) {
+    cli_info(a, "no event files changed");
+    return 0;
+  }
+  return send_lists(a, &l, dry, collect);
 }

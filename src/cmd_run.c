@@ -30,7 +30,7 @@ static const char usage[] =
 
 /* Plans, then sends (or prints). Shared by run and changed. */
 int run_schedule(struct app *a, bool dry, const char *const *only,
-                 bool mode_changed, const char *const *gone)
+                 bool mode_changed, const char *const *gone, json_t *collect)
 {
   struct err e;
   struct journal *j = NULL;
@@ -114,7 +114,9 @@ int run_schedule(struct app *a, bool dry, const char *const *only,
   }
   renderer_free(r);
   cli_step_summary(a, results);
-  if (a->json)
+  if (collect)
+    json_array_extend(collect, results);
+  if (a->json && !collect)
     cli_json_out(results);
   else
     json_decref(results);
@@ -153,5 +155,5 @@ int cmd_run(struct app *a, int argc, char **argv)
   diags_print(&a->diags);
   if (rc)
     return rc;
-  return run_schedule(a, dry, NULL, false, NULL);
+  return run_schedule(a, dry, NULL, false, NULL, NULL);
 }

@@ -35,12 +35,20 @@ static const struct field site_fields[] = {
     CF("name", F_STR, site_name),
     {NULL, 0, 0, NULL}};
 
+static const struct field serve_fields[] = {
+    CF("listen", F_STR, serve_listen),
+    CF("branch", F_STR, serve_branch),
+    CF("github_secret", F_SECRET, serve_github_secret),
+    CF("announce_secret", F_SECRET, serve_announce_secret),
+    {NULL, 0, 0, NULL}};
+
 static const struct field top_fields[] = {
     {"site", F_SECTION, 0, site_fields},
     CF("journal", F_PATH, journal),
     CF("templates", F_PATH, templates),
     {"schedule", F_IGNORE, 0, NULL},
     {"channels", F_IGNORE, 0, NULL},
+    {"serve", F_SECTION, 0, serve_fields},
     {NULL, 0, 0, NULL}};
 
 static const char *const schedule_keys[] = {"announce_lead", "reminders",
@@ -686,9 +694,12 @@ void config_release(struct config *cfg)
   free(cfg->channels);
   char **strs[] = {&cfg->path, &cfg->dir, &cfg->events_dir, &cfg->locations,
                    &cfg->timezone, &cfg->site_url, &cfg->permalink,
-                   &cfg->site_name, &cfg->journal, &cfg->templates};
+                   &cfg->site_name, &cfg->journal, &cfg->templates,
+                   &cfg->serve_listen, &cfg->serve_branch};
   for (size_t k = 0; k < sizeof(strs) / sizeof(*strs); k++)
     xfree(strs[k]);
+  secret_release(&cfg->serve_github_secret);
+  secret_release(&cfg->serve_announce_secret);
   free(cfg->reminders);
   memset(cfg, 0, sizeof(*cfg));
 }

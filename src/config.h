@@ -84,6 +84,9 @@ struct config {
   long min_gap;        /* seconds */
   struct channel *channels;
   size_t nchannels;
+  /* serve */
+  char *serve_listen, *serve_branch;
+  struct secret_ref serve_github_secret, serve_announce_secret;
 };
 
 /* Finds the config: explicit (may be NULL), else ./crier.yaml, else

@@ -17,6 +17,7 @@ static const char usage[] =
     "  preview EVENT        print the message a notice would send\n"
     "  run [--dry-run]      send every notice that is due now (cron)\n"
     "  changed              announce added/changed event files (CI)\n"
+    "  serve                receive signed webhooks that trigger them\n"
     "  announce EVENT       send an event's announcement now\n"
     "  status [EVENT]       what the journal says was sent, and where\n"
     "  webhook keygen|sign|verify   webhook signature helpers\n"
@@ -44,6 +45,7 @@ static const struct {
     {"run", cmd_run},
     {"announce", cmd_announce},
     {"changed", cmd_changed},
+    {"serve", cmd_serve},
     {"status", cmd_status},
     {"webhook", cmd_webhook},
 };

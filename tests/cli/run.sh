@@ -54,7 +54,7 @@ C="$CRIER -c $T/s/crier.yaml"
 expect 0 'usage: crier' $CRIER --help
 expect 0 'commands:' $CRIER help
 expect 0 '^crier [0-9]+\.[0-9]+' $CRIER --version
-for cmd in check list preview run announce status webhook; do
+for cmd in check list preview run announce status webhook changed serve; do
   expect 0 "usage: crier $cmd" $CRIER $cmd --help
 done
 expect 64 "unknown command 'frobnicate'" $CRIER frobnicate
@@ -84,6 +84,7 @@ expect 0 'nothing sent yet' $C status
 expect 0 ': 0 sent, 0 skipped, 0 failed' $C run --now 2030-01-01T00:00:00Z
 expect 0 '0 deliveries' $C status
 expect 64 'missing argument' $C announce
+expect 78 'serve needs serve.github_secret or serve.announce_secret' $C serve
 expect 64 'give --base and --head, or files' $C changed
 expect 64 'give --base and --head, or files' $C changed --base HEAD
 expect 0 'result=dry-run' $C changed good --dry-run --now 2030-01-01T00:00:00Z

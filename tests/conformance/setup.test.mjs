@@ -32,6 +32,9 @@ test('the systemd units and the crontab', () => {
   const svc = read('cron/crier.service');
   for (const k of ['Type=oneshot', 'DynamicUser=yes', 'StateDirectory=crier', 'LoadCredential=', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'SuccessExitStatus=75'])
     assert.ok(svc.includes(k), k);
+  const serve = read('cron/crier-serve.service');
+  for (const k of ['ExecStart=/usr/local/bin/crier -c /etc/crier/crier.yaml serve', 'DynamicUser=yes', 'StateDirectory=crier', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'Restart=on-failure'])
+    assert.ok(serve.includes(k), k);
   const timer = read('cron/crier.timer');
   assert.match(timer, /^Persistent=true$/m);
   assert.match(timer, /^OnCalendar=\*:0\/15$/m);
