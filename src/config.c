@@ -591,7 +591,34 @@ char *config_find(const char *explicit_path, struct err *e)
   return NULL;
 }
 
+static int config_from(struct config *cfg, const char *path,
+                       struct ynode *root, size_t errors, struct diags *d);
+
 int config_load(struct config *cfg, const char *path, struct diags *d)
+{
+  size_t errors = d->errors;
+  return config_from(cfg, path, yamlx_load_file(path, d), errors, d);
+}
+
+int config_parse(struct config *cfg, const char *path, const char *text,
+                 size_t len, struct diags *d)
+{
+  size_t errors = d->errors;
+  struct ynode *root = NULL;
+  int line;
+  const char *why;
+  if (len > FILE_MAX)
+    diag_add(d, DIAG_ERROR, path, 0, "larger than %zu bytes", FILE_MAX);
+  else if (utf8_check(text, len, &line, &why) < 0)
+    diag_add(d, DIAG_ERROR, path, line, "%s", why);
+  else
+    root = yamlx_parse(text, len, path, 0, d);
+  return config_from(cfg, path, root, errors, d);
+}
+
+/* Fills cfg from a parsed tree (NULL: it did not parse); frees root. */
+static int config_from(struct config *cfg, const char *path,
+                       struct ynode *root, size_t errors, struct diags *d)
 {
   static const long default_reminders[] = {7 * 86400, 86400, 2 * 3600};
   memset(cfg, 0, sizeof(*cfg));
@@ -607,8 +634,6 @@ int config_load(struct config *cfg, const char *path, struct diags *d)
 
   struct ctx c = {.file = path, .dir = cfg->dir, .d = d};
   struct err e;
-  size_t errors = d->errors;
-  struct ynode *root = yamlx_load_file(path, d);
   if (!root)
     goto out;
   if (read_fields(&c, root, top_fields, cfg, "the configuration") < 0)

@@ -96,6 +96,10 @@ char *config_find(const char *explicit_path, struct err *e);
 /* Loads and validates path. Problems go to d; returns -1 if any is an
  * error. */
 int config_load(struct config *c, const char *path, struct diags *d);
+/* The same for text in memory; path names the file in messages and is the
+ * base of relative paths. */
+int config_parse(struct config *c, const char *path, const char *text,
+                 size_t len, struct diags *d);
 void config_release(struct config *c);
 
 const char *chan_type_name(enum chan_type t);

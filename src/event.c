@@ -369,8 +369,26 @@ char *event_id_from_path(const char *path)
 struct event *event_load(const char *path, const struct locations *locs,
                          struct diags *d)
 {
+  struct buf text = BUF_INIT;
+  struct err e;
+  if (file_read(path, FILE_MAX, &text, &e) < 0) {
+    diag_add(d, DIAG_ERROR, path, 0, "%s",
+             strncmp(e.msg, path, strlen(path)) == 0 ? e.msg + strlen(path) + 2
+                                                      : e.msg);
+    buf_release(&text);
+    return NULL;
+  }
+  struct event *ev = event_parse(path, text.data, text.len, locs, d);
+  buf_release(&text);
+  return ev;
+}
+
+struct event *event_parse(const char *path, const char *data, size_t len,
+                          const struct locations *locs, struct diags *d)
+{
   struct event *ev = xcalloc(1, sizeof(*ev));
-  struct buf text = BUF_INIT, warn = BUF_INIT;
+  struct buf warn = BUF_INIT;
+  struct { const char *data; size_t len; } text = {data, len};
   struct ynode *fm = NULL;
   struct err e;
   size_t errors = d->errors;
@@ -379,10 +397,9 @@ struct event *event_load(const char *path, const struct locations *locs,
   const char *why;
   ev->path = xstrdup(path);
   ev->id = event_id_from_path(path);
-  if (file_read(path, FILE_MAX, &text, &e) < 0) {
-    diag_add(d, DIAG_ERROR, path, 0, "%s",
-             strncmp(e.msg, path, strlen(path)) == 0 ? e.msg + strlen(path) + 2
-                                                      : e.msg);
+  if (len > FILE_MAX) {
+    diag_add(d, DIAG_ERROR, path, 0, "larger than the limit of %zu bytes",
+             FILE_MAX);
     goto out;
   }
   if (utf8_check(text.data, text.len, &line, &why) < 0) {
@@ -484,7 +501,6 @@ struct event *event_load(const char *path, const struct locations *locs,
              n->kind == Y_STR ? n->str : ykind_name(n->kind));
 out:
   ynode_free(fm);
-  buf_release(&text);
   buf_release(&warn);
   if (d->errors > errors) {
     event_free(ev);

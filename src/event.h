@@ -75,6 +75,9 @@ struct event {
  * locations are not resolved). */
 struct event *event_load(const char *path, const struct locations *locs,
                          struct diags *d);
+/* The same for an event file's text already in memory (len bytes). */
+struct event *event_parse(const char *path, const char *text, size_t len,
+                          const struct locations *locs, struct diags *d);
 void event_free(struct event *ev);
 
 /* The id of an event file: its name without the directory and .md (or

@@ -40,7 +40,9 @@ static size_t q_char(const unsigned char *p, size_t n, char *tmp)
 void mail_header(struct buf *out, const char *name, const char *value)
 {
   buf_addf(out, "%s: ", name);
-  if (plain_ascii(value)) {
+  /* text that looks like an encoded-word is encoded, so that no reader
+   * decodes what was meant literally */
+  if (plain_ascii(value) && !strstr(value, "=?")) {
     buf_adds(out, value);
     buf_adds(out, "\r\n");
     return;

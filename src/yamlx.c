@@ -100,6 +100,7 @@ static int parse_collection(struct pstate *p, struct ynode *out, bool map,
     struct ynode val = {0};
     if (parse_node(p, &ev, &val, depth) < 0) {
       node_release(&key);
+      node_release(&val); /* what it had read before the error */
       return -1;
     }
     out->items = xgrow(out->items, &cap, out->n + 1, sizeof(*out->items));

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Builds the libFuzzer targets with clang and runs each for SECONDS
+# (default 30) on a seed corpus made from the project's own fixtures and,
+# where present, ../shared's. A crash stops the run: the input is saved in
+# fuzz/crashes/ and the script exits 1 (turn it into a regression test).
+# Prints each target's executions and speed.
+set -eu
+cd "$(dirname "$0")/.."
+secs=${1:-30}
+build=${FUZZ_BUILD:-build/fuzz}
+CC=clang cmake -S . -B "$build" -DCRIER_FUZZ=ON -DBUILD_TESTING=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+corpus=${FUZZ_CORPUS:-$build/corpus}
+mkdir -p "$corpus" fuzz/crashes
+seed() { # TARGET FILES...
+  t=$1
+  shift
+  mkdir -p "$corpus/$t"
+  for f in "$@"; do
+    [ -f "$f" ] && cp "$f" "$corpus/$t/$(echo "$f" | tr '/' '_')"
+  done
+  true
+}
+events=$(ls tests/golden/site/_posts/*.md examples/site/_posts/*.md ../shared/fixtures/rust-cologne/_posts/*.md 2>/dev/null || true)
+seed fuzz_yaml $events config/crier.example.yaml tests/golden/site/crier.yaml tests/golden/site/_data/locations.yml
+seed fuzz_event $events
+seed fuzz_config config/crier.example.yaml tests/golden/site/crier.yaml examples/site/crier.yaml
+seed fuzz_tpl $(find templates -name '*.mustache')
+seed fuzz_md $events
+mkdir -p "$corpus/fuzz_date" "$corpus/fuzz_sig" "$corpus/fuzz_mail" "$corpus/fuzz_http"
+for d in "2024-09-11 19:15:00 MESZ" "2024-10-27 02:30 +01:00" "2024-03-31 02:30" "2030-12-04T19:30:00+01:00" "1d12h"; do
+  printf '%s' "$d" >"$corpus/fuzz_date/$(printf '%s' "$d" | md5sum | cut -c1-8)"
+done
+printf 'msg_1\nv1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\n{"test": 2432232314}\nwhpk_AAAA' >"$corpus/fuzz_sig/a"
+printf 'Glühwein & Lifetimes – Köln "Zitat" 🎄 <a@b>' >"$corpus/fuzz_mail/a"
+printf 'retry-after: 1\r\nlink: <http://127.0.0.1:1/x?page=2>; rel="next"\r\n\r\n{"room_id":"!r:x","event_id":"$e","number":1,"html_url":"u","data":{"createEvent":{"event":{"id":"1"}}},"errors":[{"message":"m"}]}' >"$corpus/fuzz_http/a"
+printf '[{"body":"<!-- crier:key=aaaa -->","number":3}]' >"$corpus/fuzz_http/b"
+status=0
+for t in "$build"/fuzz/fuzz_*; do
+  name=$(basename "$t")
+  mkdir -p "$corpus/$name"
+  log=$(mktemp)
+  if ! "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -artifact_prefix="fuzz/crashes/$name-" "$corpus/$name" >"$log" 2>&1; then
+    echo "$name: CRASH (see fuzz/crashes/)"
+    grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -5
+    status=1
+  else
+    tail -n 20 "$log" | grep -E '^Done|^#[0-9]+.*DONE' | tail -1 |
+      sed "s/^/$name: /"
+  fi
+  rm -f "$log"
+done
+exit $status
