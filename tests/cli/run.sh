@@ -167,6 +167,44 @@ site
 post 2030-02-30-date.md '---\ntitle: "x"\ndate: 2030-02-30 19:00\n---\n'
 expect 65 '::error file=.*2030-02-30-date.md,line=3::date' env GITHUB_ACTIONS=true $C check
 
+# --- hostile input: a clear error in bounded time, nothing sent ---
+site
+truncate -s 100M "$T/s/_posts/2030-06-01-100mb.md"
+expect 65 '2030-06-01-100mb.md: error: file is 104857600 bytes, larger than the limit' timeout 10 $C check
+rm "$T/s/_posts/2030-06-01-100mb.md"
+# invalid UTF-8 in every field: each names its line
+fields='title: "\xff"|date: 2030-06-01 19:00 \xfe|location: h\xc3|talks:\n- title: "\xed\xa0\x80"|links:\n  "\xc0\xaf": "https://x"|categories: \xf8'
+i=0
+echo "$fields" | tr '|' '\n' | while IFS= read -r f; do
+  i=$((i + 1))
+  printf -- "---\ntitle: x\ndate: 2030-06-01 19:00\n$f\n---\nbody\n" | sed '0,/^title: x$/{//d}' >"$T/utf8-$i.md"
+done
+for f in "$T"/utf8-*.md; do
+  expect 65 "utf8-[0-9].md:[2-4]: error: invalid UTF-8" timeout 10 $C check "$f"
+done
+printf -- '---\ntitle: x\ndate: 2030-06-01 19:00\n---\nbody \xff\n' >"$T/utf8-body.md"
+expect 65 'utf8-body.md:5: error: invalid UTF-8' $C check "$T/utf8-body.md"
+# YAML that explodes: an alias bomb, 10,000 nested levels
+printf -- '---\na: &a ["x","x"]\nb: &b [*a,*a]\nc: [*b,*b]\ntitle: x\n---\n' >"$T/s/_posts/2030-06-01-bomb.md"
+expect 65 'bomb.md:2: error: YAML anchors are not supported' timeout 10 $C check
+rm "$T/s/_posts/2030-06-01-bomb.md"
+printf -- '---\ntitle: %s\n---\n' "$(head -c 10000 /dev/zero | tr '\0' '[')" >"$T/s/_posts/2030-06-01-deep.md"
+expect 65 'deep.md:2: error: nesting deeper than the limit of 32 levels' timeout 10 $C check
+rm "$T/s/_posts/2030-06-01-deep.md"
+# a locations file that is a list
+site
+printf -- '- a\n- b\n' >"$T/s/_data/locations.yml"
+expect 65 'locations.yml:1: error: the locations file must be a map' timeout 10 $C check
+# 10,000 events in one directory
+rm -rf "$T/big" && sh "$ROOT/bench/gen-site.sh" "$T/big" 10000
+expect 0 'checked 10000 event files: 0 errors' timeout 60 $CRIER -c "$T/big/crier.yaml" check
+# a journal that is a directory: a clear error, nothing sent
+site
+mkdir "$T/s/journal-dir"
+printf 'journal: journal-dir\n' >>"$T/s/crier.yaml"
+expect 73 'journal-dir is not a regular file' env T_TOKEN=x $C announce good
+expect 73 'journal-dir is not a regular file' env T_TOKEN=x $C run --now 2030-05-01T00:00:00Z
+
 # --- bad configs: exit 78 with file:line and the closest key ---
 site
 printf 'site:\n  timezone: Europe/Berlin\n  permalnk: x\n' >"$T/s/crier.yaml"

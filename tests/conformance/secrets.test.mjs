@@ -44,7 +44,10 @@ for (const ok of [true, false]) {
       const outs = [];
       for (const args of [['announce', 'gluehwein', '-v'], ['announce', 'gluehwein', '--trace', '--force'],
         ['announce', 'gluehwein', '--dry-run', '--trace'], ['announce', 'linked', '--trace', '--json'],
-        ['status', '--json'], ['preview', 'gluehwein', '--channel', 'w', '--json']]) {
+        ['status', '--json'], ['preview', 'gluehwein', '--channel', 'w', '--json'],
+        ['run', '-v', '--now', '2030-11-20T10:00:00+01:00'], ['run', '--dry-run', '--json', '--now', '2030-11-28T10:00:00+01:00'],
+        ['changed', 'linked', '-v', '--now', '2030-11-20T10:00:00+01:00'], ['list', '--json'], ['check', '--json'],
+        ['webhook', 'sign', '--secret-env', 'WH', '--id', 'x', '--timestamp', '1', '/dev/null']]) {
         const r = await run(['-c', site.config, ...args], canaries);
         outs.push(r.stdout, r.stderr);
       }
