@@ -184,13 +184,6 @@ bool cli_args(struct app *a, int argc, char **argv, const struct opt *opts,
   return true;
 }
 
-const char *channel_lang_name(const struct channel *ch)
-{
-  if (ch->langs == (LANG_DE | LANG_EN))
-    return ch->lang_first_en ? "en+de" : "de+en";
-  return ch->langs == LANG_EN ? "en" : "de";
-}
-
 int cli_load_config(struct app *a)
 {
   struct err e;

@@ -51,8 +51,6 @@ bool cli_args(struct app *a, int argc, char **argv, const struct opt *opts,
               const char *usage, int min, int max, const char ***pos,
               int *npos, int *rc);
 
-/* "de", "en", "de+en" or "en+de": the languages of a channel. */
-const char *channel_lang_name(const struct channel *ch);
 
 /* Loads the config (-c or the default places) and sets the time zone and
  * "now". Prints the problems; returns an exit status (0 on success). */

@@ -755,3 +755,10 @@ bool channel_takes(const struct channel *ch, const char *notice)
   }
   return false;
 }
+
+const char *channel_lang_name(const struct channel *ch)
+{
+  if (ch->langs == (LANG_DE | LANG_EN))
+    return ch->lang_first_en ? "en+de" : "de+en";
+  return ch->langs == LANG_EN ? "en" : "de";
+}

@@ -106,6 +106,8 @@ const char *chan_type_name(enum chan_type t);
 /* Channel by name, or NULL. */
 const struct channel *config_channel(const struct config *c,
                                      const char *name);
+/* "de", "en", "de+en" or "en+de": the languages of a channel (static). */
+const char *channel_lang_name(const struct channel *ch);
 /* Whether channel ch takes notice kind ("announce", "reminder-7d", …). */
 bool channel_takes(const struct channel *ch, const char *notice);
 

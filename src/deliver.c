@@ -30,13 +30,6 @@ void delivery_key(const char *event, const char *notice, const char *channel,
   sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
-static const char *lang_name(const struct channel *ch)
-{
-  if (ch->langs == (LANG_DE | LANG_EN))
-    return ch->lang_first_en ? "en+de" : "de+en";
-  return ch->langs == LANG_EN ? "en" : "de";
-}
-
 struct slot {
   struct delivery d;
   const struct chan_ops *ops;
@@ -189,7 +182,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     d->langs = ch->langs;
     d->en_first = ch->lang_first_en;
     d->now = o->now;
-    snprintf(d->lang, sizeof(d->lang), "%s", lang_name(ch));
+    snprintf(d->lang, sizeof(d->lang), "%s", channel_lang_name(ch));
     d->ctx = ctx_for(ctxs, &nctx, ch, cfg, j);
     char nonce[40] = "";
     if (o->force) /* a new key each time, even within one second */

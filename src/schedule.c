@@ -72,13 +72,6 @@ static bool listed(const char *const *list, const char *id)
   return false;
 }
 
-static const char *lang_of(const struct channel *ch)
-{
-  if (ch->langs == (LANG_DE | LANG_EN))
-    return ch->lang_first_en ? "en+de" : "de+en";
-  return ch->langs == LANG_EN ? "en" : "de";
-}
-
 static int plan_one(struct schedule *s, const struct config *cfg,
                     const struct event *ev, const struct channel *ch,
                     struct journal *j, time_t now, bool mode_changed,
@@ -92,7 +85,7 @@ static int plan_one(struct schedule *s, const struct config *cfg,
     return -1;
   }
   char key[65];
-  delivery_key(ev->id, "update", ch->name, lang_of(ch), ev->hash, key);
+  delivery_key(ev->id, "update", ch->name, channel_lang_name(ch), ev->hash, key);
   bool update_done = false;
   struct jrow r;
   if (j && journal_get(j, key, &r)) {
