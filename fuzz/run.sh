@@ -44,7 +44,11 @@ for t in "$build"/fuzz/fuzz_*; do
   if ! "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -artifact_prefix="fuzz/crashes/$name-" "$corpus/$name" >"$log" 2>&1; then
     echo "$name: CRASH (see fuzz/crashes/)"
-    grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -5
+    # the report with its stack, so that a CI log alone shows the bug
+    sed -n '/ERROR\|runtime error/,/SUMMARY/p' "$log" | head -40
+    for f in fuzz/crashes/"$name"-*; do # the input, to replay it anywhere
+      [ -f "$f" ] && echo "input $f (base64):" && base64 "$f" | head -40
+    done
     status=1
   else
     tail -n 20 "$log" | grep -E '^Done|^#[0-9]+.*DONE' | tail -1 |

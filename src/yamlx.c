@@ -79,8 +79,10 @@ static int parse_collection(struct pstate *p, struct ynode *out, bool map,
           return perr(p, line, "YAML aliases are not supported");
         return perr(p, line, "a map key must be a plain string");
       }
-      if (parse_node(p, &ev, &key, depth) < 0)
+      if (parse_node(p, &ev, &key, depth) < 0) {
+        node_release(&key); /* a key with a NUL has its string already */
         return -1;
+      }
       for (size_t i = 0; i < out->n; i++) {
         if (strcmp(out->keys[i].str, key.str) == 0) {
           int line = key.line;

@@ -51,6 +51,8 @@ int main(void)
       {"? [a]\n: 1\n", "map key must be a plain string", 1},
       {"a: \"unterminated\n", "invalid YAML", 2},
       {"a:\n\tb: 1\n", "invalid YAML", 2},
+      {"x: 1\n\"ab\\0\": x\n", "NUL character", 2}, /* in a key */
+      {"x: \"ab\\0\"\n", "NUL character", 1},        /* in a value */
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
     n = parse(bad[i].src, &d);
