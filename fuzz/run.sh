@@ -34,7 +34,11 @@ for d in "2024-09-11 19:15:00 MESZ" "2024-10-27 02:30 +01:00" "2024-03-31 02:30"
 done
 printf 'msg_1\nv1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\n{"test": 2432232314}\nwhpk_AAAA' >"$corpus/fuzz_sig/a"
 printf 'Glühwein & Lifetimes – Köln "Zitat" 🎄 <a@b>' >"$corpus/fuzz_mail/a"
-printf 'retry-after: 1\r\nlink: <http://127.0.0.1:1/x?page=2>; rel="next"\r\n\r\n{"room_id":"!r:x","event_id":"$e","number":1,"html_url":"u","data":{"createEvent":{"event":{"id":"1"}}},"errors":[{"message":"m"}]}' >"$corpus/fuzz_http/a"
+# fuzz_http: byte 0 is the status (100 + b % 500: 'd' = 200), byte 3 the
+# channel (b % 6) and the notice (b / 6 % 4); one seed for each pair
+for i in $(seq 0 23); do
+  printf "d00\\$(printf %03o $((48 + i))): x\r\nretry-after: 1\r\nlink: <http://127.0.0.1:1/x?page=2>; rel=\"next\"\r\n\r\n{\"room_id\":\"!r:x\",\"event_id\":\"\$e\",\"number\":1,\"html_url\":\"u\",\"data\":{\"createEvent\":{\"event\":{\"id\":\"1\"}}},\"errors\":[{\"message\":\"m\"}]}" >"$corpus/fuzz_http/a$i"
+done
 printf '[{"body":"<!-- crier:key=aaaa -->","number":3}]' >"$corpus/fuzz_http/b"
 status=0
 for t in "$build"/fuzz/fuzz_*; do

@@ -103,7 +103,7 @@ void http_add(struct http_engine *h, struct http_task *t)
 {
   t->attempt = 0;
   t->not_before = 0;
-  t->running = t->finished = false;
+  t->running = t->finished = t->restart = false;
   t->engine = h;
   t->outcome = STEP_RETRY;
   t->error[0] = '\0';
@@ -442,7 +442,7 @@ static void advance(struct http_engine *h, struct http_task *t,
   t->not_before = now + wait;
   resp_release(&t->resp);
   t->running = false;
-  t->req.method = (enum http_method)-1; /* restart marker */
+  t->restart = true;
 }
 
 static void done_transfer(struct http_engine *h, CURLMsg *msg)
@@ -512,10 +512,8 @@ void http_run(struct http_engine *h)
           next_wake = t->not_before;
         continue;
       }
-      bool fresh = t->req.method == (enum http_method)-1 ||
-                   !t->req.url.cap;
-      if (fresh) {
-        t->req.method = HTTP_GET;
+      if (t->restart || !t->req.url.cap) {
+        t->restart = false;
         advance(h, t, NULL); /* the first step, or a restart */
       } else {
         /* a request queued behind its serial key */

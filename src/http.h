@@ -72,6 +72,7 @@ struct http_task {
   int attempt;
   double not_before;      /* monotonic seconds */
   bool running, finished;
+  bool restart;           /* the next step starts the task over */
   struct http_req req;
   struct http_resp resp;
   CURL *easy;

@@ -305,19 +305,17 @@ int journal_set_state(struct journal *j, const char *key, const char *state,
                  2, e);
 }
 
-int journal_each(struct journal *j, const char *event,
-                 void (*fn)(void *ud, const struct jrow *r), void *ud,
-                 struct err *e)
+/* Runs a SELECT of COLS with text parameters and calls fn for each row. */
+static int each_row(struct journal *j, const char *sql,
+                    const char *const *vals, int n,
+                    void (*fn)(void *ud, const struct jrow *r), void *ud,
+                    struct err *e)
 {
   sqlite3_stmt *st = NULL;
-  const char *sql = event ? "SELECT " COLS " FROM delivery WHERE event=? "
-                            "ORDER BY updated DESC, key"
-                          : "SELECT " COLS " FROM delivery ORDER BY event, "
-                            "updated DESC, key";
   if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
     return db_err(j, e, "list");
-  if (event)
-    sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+  for (int i = 0; i < n; i++)
+    sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_STATIC);
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
     struct jrow r;
@@ -329,6 +327,22 @@ int journal_each(struct journal *j, const char *event,
   if (s != SQLITE_DONE)
     return db_err(j, e, "list");
   return 0;
+}
+
+int journal_each(struct journal *j, const char *event,
+                 void (*fn)(void *ud, const struct jrow *r), void *ud,
+                 struct err *e)
+{
+  const char *vals[] = {event};
+  if (event)
+    return each_row(j,
+                    "SELECT " COLS " FROM delivery WHERE event=? "
+                    "ORDER BY updated DESC, key",
+                    vals, 1, fn, ud, e);
+  return each_row(j,
+                  "SELECT " COLS " FROM delivery ORDER BY event, "
+                  "updated DESC, key",
+                  NULL, 0, fn, ud, e);
 }
 
 char *journal_kv_get(struct journal *j, const char *k)
@@ -422,23 +436,9 @@ int journal_each_of(struct journal *j, const char *event, const char *channel,
                     void (*fn)(void *ud, const struct jrow *r), void *ud,
                     struct err *e)
 {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(j->db,
-                         "SELECT " COLS " FROM delivery WHERE event=? AND "
-                         "channel=? ORDER BY updated",
-                         -1, &st, NULL) != SQLITE_OK)
-    return db_err(j, e, "list");
-  sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-  int s;
-  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    struct jrow r;
-    read_row(st, &r);
-    fn(ud, &r);
-    jrow_release(&r);
-  }
-  sqlite3_finalize(st);
-  if (s != SQLITE_DONE)
-    return db_err(j, e, "list");
-  return 0;
+  const char *vals[] = {event, channel};
+  return each_row(j,
+                  "SELECT " COLS " FROM delivery WHERE event=? AND "
+                  "channel=? ORDER BY updated",
+                  vals, 2, fn, ud, e);
 }
