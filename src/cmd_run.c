@@ -57,18 +57,13 @@ int run_schedule(struct app *a, bool dry, const char *const *only,
     for (size_t i = 0; i < s.n; i++) {
       const struct deliver_item *it = &s.items[i];
       const struct channel *ch = it->ch;
-      const char *lang = channel_lang_name(ch);
+      struct deliver_result res = {it->ev->id, it->notice, ch->name,
+                                   channel_lang_name(ch), NULL, NULL, NULL};
       if (it->skip_reason) {
         sum.skipped++;
-        if (!a->quiet)
-          fprintf(stderr, "event=%s notice=%s channel=%s lang=%s "
-                  "result=skipped reason=\"%s\"\n", it->ev->id, it->notice,
-                  ch->name, lang, it->skip_reason);
-        json_array_append_new(
-            results, json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s}", "event",
-                               it->ev->id, "notice", it->notice, "channel",
-                               ch->name, "lang", lang, "result", "skipped",
-                               "url", "error", it->skip_reason));
+        res.result = "skipped";
+        res.error = it->skip_reason;
+        deliver_report(&res, a->quiet, results);
         continue;
       }
       struct render_req q = {.ev = it->ev, .old = it->old,
@@ -78,32 +73,21 @@ int run_schedule(struct app *a, bool dry, const char *const *only,
       struct message m;
       if (render_message(r, &q, &m, &e) < 0) {
         sum.failed++;
-        fprintf(stderr, "event=%s notice=%s channel=%s lang=%s "
-                "result=failed error=\"%s\"\n", it->ev->id, it->notice,
-                ch->name, lang, e.msg);
-        json_array_append_new(
-            results, json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:s}", "event",
-                               it->ev->id, "notice", it->notice, "channel",
-                               ch->name, "lang", lang, "result", "failed",
-                               "url", "error", e.msg));
+        res.result = "failed";
+        res.error = e.msg;
+        deliver_report(&res, a->quiet, results);
         continue;
       }
       sum.sent++;
       if (!a->json) {
         printf("=== %s · %s · %s (%s, %s)\n", it->ev->id, it->notice,
-               ch->name, chan_type_name(ch->type), lang);
+               ch->name, chan_type_name(ch->type), res.lang);
         printf("Subject: %s\n\n%s\n", m.subject, m.markdown);
       }
-      if (!a->quiet)
-        fprintf(stderr, "event=%s notice=%s channel=%s lang=%s "
-                "result=dry-run\n", it->ev->id, it->notice, ch->name, lang);
-      json_array_append_new(
-          results,
-          json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:n, s:{s:s, s:s, s:s}}",
-                    "event", it->ev->id, "notice", it->notice, "channel",
-                    ch->name, "lang", lang, "result", "dry-run", "url",
-                    "error", "message", "subject", m.subject, "markdown",
-                    m.markdown, "html", m.html));
+      res.result = "dry-run";
+      json_object_set_new(deliver_report(&res, a->quiet, results), "message",
+                          json_pack("{s:s, s:s, s:s}", "subject", m.subject,
+                                    "markdown", m.markdown, "html", m.html));
       message_release(&m);
     }
     rc = sum.failed ? EX_DATAERR : 0;

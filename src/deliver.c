@@ -38,28 +38,39 @@ struct slot {
   bool queued;
 };
 
+json_t *deliver_report(const struct deliver_result *r, bool quiet,
+                       json_t *results)
+{
+  const char *url = r->url && r->url[0] ? r->url : NULL;
+  const char *error = r->error && r->error[0] ? r->error : NULL;
+  if (!quiet || strcmp(r->result, "failed") == 0 ||
+      strcmp(r->result, "uncertain") == 0) {
+    fprintf(stderr, "event=%s notice=%s channel=%s lang=%s result=%s",
+            r->event, r->notice, r->channel, r->lang, r->result);
+    if (url)
+      fprintf(stderr, " url=%s", url);
+    if (error) /* a skip is not an error: its line says why */
+      fprintf(stderr, " %s=\"%s\"",
+              strcmp(r->result, "skipped") == 0 ? "reason" : "error", error);
+    fputc('\n', stderr);
+  }
+  if (!results)
+    return NULL;
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "event",
+                        r->event, "notice", r->notice, "channel", r->channel,
+                        "lang", r->lang, "result", r->result, "url", url,
+                        "error", error);
+  json_array_append_new(results, o);
+  return o;
+}
+
 static void report(const struct slot *s, const struct deliver_opts *o,
                    json_t *results)
 {
   const struct delivery *d = &s->d;
-  if (!o->quiet || strcmp(s->result, "failed") == 0 ||
-      strcmp(s->result, "uncertain") == 0) {
-    fprintf(stderr, "event=%s notice=%s channel=%s lang=%s result=%s",
-            d->ev->id, d->notice, d->ctx->ch->name, d->lang, s->result);
-    if (d->url[0])
-      fprintf(stderr, " url=%s", d->url);
-    if (s->error[0])
-      fprintf(stderr, " error=\"%s\"", s->error);
-    fputc('\n', stderr);
-  }
-  if (results)
-    json_array_append_new(
-        results,
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "event",
-                  d->ev->id, "notice", d->notice, "channel", d->ctx->ch->name,
-                  "lang", d->lang, "result", s->result, "url",
-                  d->url[0] ? d->url : NULL, "error",
-                  s->error[0] ? s->error : NULL));
+  struct deliver_result r = {d->ev->id, d->notice, d->ctx->ch->name,
+                             d->lang, s->result, d->url, s->error};
+  deliver_report(&r, o->quiet, results);
 }
 
 static void print_request(const struct delivery *d, const struct http_req *q)

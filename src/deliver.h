@@ -44,6 +44,16 @@ struct deliver_summary {
 void delivery_key(const char *event, const char *notice, const char *channel,
                   const char *lang, const char *extra, char out[65]);
 
+/* One delivery's result: a line on stderr (unless quiet, but failures and
+ * uncertain ones always) and, when results is not NULL, a JSON record
+ * appended to it, which is returned (borrowed) for more fields. */
+struct deliver_result {
+  const char *event, *notice, *channel, *lang, *result;
+  const char *url, *error; /* NULL or "": none */
+};
+json_t *deliver_report(const struct deliver_result *r, bool quiet,
+                       json_t *results);
+
 /* Delivers items. results (may be NULL) gets one JSON record per item.
  * Returns the exit status: 0 when everything was sent or skipped, 75 when
  * every failure was temporary, 78 when every failure came from a broken
