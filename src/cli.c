@@ -276,3 +276,17 @@ void cli_step_summary(const struct app *a, json_t *results)
   fputc('\n', f);
   fclose(f);
 }
+
+bool cli_start_site(struct app *a, int argc, char **argv,
+                    const struct opt *opts, const char *usage, bool progress,
+                    int *rc)
+{
+  const char **pos;
+  int npos;
+  if (!cli_args(a, argc, argv, opts, usage, 0, 0, &pos, &npos, rc))
+    return false;
+  free(pos);
+  *rc = cli_load_site(a, progress);
+  diags_print(&a->diags);
+  return *rc == 0;
+}

@@ -58,6 +58,12 @@ int cli_load_config(struct app *a);
 /* Loads config and site. Problems are kept in a->diags (printed by the
  * caller); returns an exit status for fatal problems, else 0. */
 int cli_load_site(struct app *a, bool progress);
+/* The start of a command without positional arguments that works on the
+ * site: cli_args, then cli_load_site, then its problems printed. Returns
+ * true to go on; false with the exit status in *rc. */
+bool cli_start_site(struct app *a, int argc, char **argv,
+                    const struct opt *opts, const char *usage, bool progress,
+                    int *rc);
 void app_release(struct app *a);
 
 /* Prints "crier: error: ..." (or warning) to stderr. */

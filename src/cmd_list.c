@@ -81,14 +81,8 @@ int cmd_list(struct app *a, int argc, char **argv)
   bool all = false;
   const struct opt opts[] = {{"--all", 'a', false, NULL, &all, NULL},
                              {NULL, 0, false, NULL, NULL, NULL}};
-  const char **pos;
-  int npos, rc;
-  if (!cli_args(a, argc, argv, opts, usage, 0, 0, &pos, &npos, &rc))
-    return rc;
-  free(pos);
-  rc = cli_load_site(a, true);
-  diags_print(&a->diags);
-  if (rc)
+  int rc;
+  if (!cli_start_site(a, argc, argv, opts, usage, true, &rc))
     return rc;
   struct err e;
   struct journal *j = NULL;

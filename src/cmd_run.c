@@ -130,14 +130,8 @@ int cmd_run(struct app *a, int argc, char **argv)
   bool dry = false;
   const struct opt opts[] = {{"--dry-run", 'n', false, NULL, &dry, NULL},
                              {NULL, 0, false, NULL, NULL, NULL}};
-  const char **pos;
-  int npos, rc;
-  if (!cli_args(a, argc, argv, opts, usage, 0, 0, &pos, &npos, &rc))
-    return rc;
-  free(pos);
-  rc = cli_load_site(a, true);
-  diags_print(&a->diags);
-  if (rc)
+  int rc;
+  if (!cli_start_site(a, argc, argv, opts, usage, true, &rc))
     return rc;
   return run_schedule(a, dry, NULL, false, NULL, NULL);
 }

@@ -431,14 +431,8 @@ int cmd_serve(struct app *a, int argc, char **argv)
   const char *listen = NULL;
   const struct opt opts[] = {{"--listen", 0, true, &listen, NULL, NULL},
                              {NULL, 0, false, NULL, NULL, NULL}};
-  const char **pos;
-  int npos, rc;
-  if (!cli_args(a, argc, argv, opts, usage, 0, 0, &pos, &npos, &rc))
-    return rc;
-  free(pos);
-  rc = cli_load_site(a, false);
-  diags_print(&a->diags);
-  if (rc)
+  int rc;
+  if (!cli_start_site(a, argc, argv, opts, usage, false, &rc))
     return rc;
   struct server s = {.a = a};
   s.tail = &s.jobs;
