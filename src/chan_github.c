@@ -234,6 +234,16 @@ static enum step start(struct delivery *d, struct http_task *t,
   return STEP_SEND;
 }
 
+/* The URL and id (an issue's number, a comment's id) of what was posted. */
+static void take_result(struct delivery *d, const json_t *o, bool issue)
+{
+  const char *u = json_string_value(json_object_get(o, "html_url"));
+  snprintf(d->url, sizeof(d->url), "%s", u ? u : "");
+  snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
+           (long long)json_integer_value(
+               json_object_get(o, issue ? "number" : "id")));
+}
+
 static enum step step(struct http_task *t, const struct http_resp *prev,
                       struct http_req *req)
 {
@@ -268,12 +278,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
         continue;
       const char *body = json_string_value(json_object_get(it, "body"));
       if (has(body, km.data)) {
-        const char *u = json_string_value(json_object_get(it, "html_url"));
-        snprintf(d->url, sizeof(d->url), "%s", u ? u : "");
-        json_t *id = json_object_get(it, d->phase == LIST_ISSUES ? "number"
-                                                                 : "id");
-        snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
-                 (long long)json_integer_value(id));
+        take_result(d, it, d->phase == LIST_ISSUES);
         done = true;
         break;
       }
@@ -313,14 +318,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
                                                     : "commenting");
       break;
     }
-    {
-      const char *u = json_string_value(json_object_get(j, "html_url"));
-      snprintf(d->url, sizeof(d->url), "%s", u ? u : "");
-      json_t *id = json_object_get(j, d->phase == CREATE_ISSUE ? "number"
-                                                               : "id");
-      snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
-               (long long)json_integer_value(id));
-    }
+    take_result(d, j, d->phase == CREATE_ISSUE);
     r = STEP_DONE;
     break;
   }
