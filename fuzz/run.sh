@@ -1,12 +1,19 @@
 #!/bin/sh
-# Builds the libFuzzer targets with clang and runs each for SECONDS
-# (default 30) on a seed corpus made from the project's own fixtures and,
-# where present, ../shared's. A crash stops the run: the input is saved in
-# fuzz/crashes/ and the script exits 1 (turn it into a regression test).
-# Prints each target's executions and speed.
+# fuzz/run.sh [SECONDS [TARGET...]]
+# Builds the libFuzzer targets with clang and runs each (or the TARGETs
+# named) for SECONDS (default 30) on a seed corpus made from the project's
+# own fixtures and, where present, ../shared's. A crash ends that target's
+# run: the input is saved in fuzz/crashes/, its report and the input are
+# printed, and the script exits 1 (turn it into a regression test).
+# Prints each target's executions. FUZZ_RUNS=N also ends a target after N
+# executions (the long run: FUZZ_RUNS=10000000); FUZZ_MAX_LEN bounds the
+# input size (default 65536).
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-30}
+[ $# -gt 0 ] && shift
+runs=${FUZZ_RUNS:--1}
+max_len=${FUZZ_MAX_LEN:-65536}
 build=${FUZZ_BUILD:-build/fuzz}
 CC=clang cmake -S . -B "$build" -DCRIER_FUZZ=ON -DBUILD_TESTING=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -41,11 +48,14 @@ for i in $(seq 0 23); do
 done
 printf '[{"body":"<!-- crier:key=aaaa -->","number":3}]' >"$corpus/fuzz_http/b"
 status=0
-for t in "$build"/fuzz/fuzz_*; do
-  name=$(basename "$t")
+targets=${*:-$(cd "$build/fuzz" && ls -d fuzz_*)}
+for name in $targets; do
+  t=$build/fuzz/$name
+  [ -x "$t" ] || { echo "no fuzz target $name" >&2; exit 2; }
   mkdir -p "$corpus/$name"
   log=$(mktemp)
-  if ! "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  if ! "$t" -max_total_time="$secs" -runs="$runs" -timeout=10 \
+      -rss_limit_mb=2048 -max_len="$max_len" \
       -artifact_prefix="fuzz/crashes/$name-" "$corpus/$name" >"$log" 2>&1; then
     echo "$name: CRASH (see fuzz/crashes/)"
     # the report with its stack, so that a CI log alone shows the bug
