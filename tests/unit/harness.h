@@ -32,6 +32,19 @@ static int t_passed, t_failed;
     OK(g_ == w_, "%s: got %lld, want %lld", #got, g_, w_);                     \
   } while (0)
 
+/* An instant from a --now style time ("2030-12-04T19:30:00+01:00"); NULL
+ * is 0. A bad time is reported and is 0. */
+#include <time.h>
+#include "when.h"
+static inline time_t at(const char *s)
+{
+  struct err e;
+  time_t t = 0;
+  if (s && when_parse_now(s, &t, &e) < 0)
+    fprintf(stderr, "bad time %s: %s\n", s, e.msg);
+  return t;
+}
+
 /* Removes a flat temporary directory and the files in it. */
 #include <dirent.h>
 #include <unistd.h>

@@ -4,15 +4,6 @@
 #include "i18n.h"
 #include "when.h"
 
-static time_t at(const char *s)
-{
-  struct err e;
-  time_t t = 0;
-  if (when_parse_now(s, &t, &e) < 0)
-    fprintf(stderr, "bad time %s\n", s);
-  return t;
-}
-
 static const char *rel(enum lang l, const char *now, const char *start)
 {
   static struct buf b = BUF_INIT;

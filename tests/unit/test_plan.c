@@ -6,15 +6,6 @@
 #include "plan.h"
 #include "when.h"
 
-static time_t at(const char *s)
-{
-  struct err e;
-  time_t t = 0;
-  if (when_parse_now(s, &t, &e) < 0)
-    fprintf(stderr, "bad time %s\n", s);
-  return t;
-}
-
 static const char *pick(const struct config *c, const struct event *ev,
                         const struct channel *ch, const char *now)
 {

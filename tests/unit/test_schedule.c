@@ -8,17 +8,6 @@
 #include "plan.h"
 #include "when.h"
 
-static time_t at(const char *s)
-{
-  struct err e;
-  time_t t = 0;
-  if (!s)
-    return 0;
-  if (when_parse_now(s, &t, &e) < 0)
-    fprintf(stderr, "bad time %s\n", s);
-  return t;
-}
-
 struct row {
   const char *name;
   const char *start;     /* the event */
