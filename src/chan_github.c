@@ -71,16 +71,23 @@ static void list_issues(struct delivery *d, struct http_req *req)
   req->method = HTTP_GET;
 }
 
-static void create_issue(struct delivery *d, struct http_req *req)
+/* A write: POST with JSON, one after another per repository with a gap
+ * (channel `gap`, default 1 s; CRIER_GITHUB_GAP for tests). */
+static void write_request(struct delivery *d, struct http_req *req)
 {
-  api(d, req, NULL);
-  buf_adds(&req->url, "/issues");
   req->method = HTTP_POST;
   req->serial = d->ctx->serial;
   req->gap = d->ctx->ch->gap > 0 ? d->ctx->ch->gap : 1.0;
   if (getenv("CRIER_GITHUB_GAP"))
     req->gap = strtod(getenv("CRIER_GITHUB_GAP"), NULL);
   http_req_header(req, "Content-Type: application/json");
+}
+
+static void create_issue(struct delivery *d, struct http_req *req)
+{
+  api(d, req, NULL);
+  buf_adds(&req->url, "/issues");
+  write_request(d, req);
   struct buf body = BUF_INIT;
   buf_adds(&body, d->msg.markdown);
   buf_adds(&body, "\n");
@@ -111,12 +118,7 @@ static void create_comment(struct delivery *d, struct http_req *req)
 {
   api(d, req, NULL);
   buf_addf(&req->url, "/issues/%ld/comments", d->number);
-  req->method = HTTP_POST;
-  req->serial = d->ctx->serial;
-  req->gap = d->ctx->ch->gap > 0 ? d->ctx->ch->gap : 1.0;
-  if (getenv("CRIER_GITHUB_GAP"))
-    req->gap = strtod(getenv("CRIER_GITHUB_GAP"), NULL);
-  http_req_header(req, "Content-Type: application/json");
+  write_request(d, req);
   struct buf body = BUF_INIT;
   buf_addf(&body, "### %s\n\n%s\n", d->msg.subject, d->msg.markdown);
   key_marker(d, &body);
