@@ -2,7 +2,7 @@
 # The whole test suite: installs dependencies, builds with -Werror, runs
 # every test, then builds again with AddressSanitizer and
 # UndefinedBehaviorSanitizer and runs every test a second time, and runs
-# each libFuzzer target for a bounded time (FUZZ_SECONDS, default 30).
+# each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -19,5 +19,5 @@ cmake --build build/asan -j"$jobs"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j"$jobs")
-echo "== fuzz each target for ${FUZZ_SECONDS:-30} s"
-FUZZ_BUILD=build/fuzz-ci FUZZ_CORPUS=build/fuzz-ci/corpus fuzz/run.sh "${FUZZ_SECONDS:-30}"
+echo "== fuzz each target for ${FUZZ_SECONDS:-60} s"
+FUZZ_BUILD=build/fuzz-ci FUZZ_CORPUS=build/fuzz-ci/corpus fuzz/run.sh "${FUZZ_SECONDS:-60}"
