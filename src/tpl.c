@@ -140,13 +140,15 @@ static int tokenize(const char *src, size_t len, const char *name,
         pos = cend + cl + 1;
       }
     } else {
-      close = find(src + p, len - p, ctag, cl);
       if (type && strchr("&#^/!>$<", type))
         cstart = p + 1;
       else {
         cstart = p;
         type = 'v';
       }
+      /* after the sigil: with "=> <=" as delimiters, "=>><=" must not
+       * close on its own '>' */
+      close = find(src + cstart, len - cstart, ctag, cl);
       if (close) {
         cend = (size_t)(close - src);
         pos = cend + cl;

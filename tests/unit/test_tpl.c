@@ -61,12 +61,17 @@ int main(void)
       {"{{}}", "t:1: empty tag name"},
       {"{{=<% %> x=}}", "t:1: bad delimiter change"},
       {"{{{a}}", "not closed"},
+      /* a closing delimiter that starts with a sigil is looked for after
+       * the sigil (found by fuzz_tpl: it closed on the sigil itself) */
+      {"{{=<% >%=}}<%>%", "t:1: tag '<%' is not closed by '>%'"},
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
     const char *got = render(bad[i].tmpl, "{}", NULL, NULL, &e);
     OK(!got && strstr(e.msg, bad[i].msg), "%s → %s (got %s)", bad[i].tmpl,
        bad[i].msg, got ? got : e.msg);
   }
+  STR_EQ(render("{{=<% >%=}}[<%>p>%]", "{}", "{\"p\":\"P\"}", NULL, &e),
+         "[P]");
   /* a partial that includes itself, and a cycle of two */
   OK(!render("{{>a}}", "{}", "{\"a\":\"x{{>a}}\"}", NULL, &e) &&
          strstr(e.msg, "include itself"), "self-inclusion: %s", e.msg);
