@@ -418,7 +418,8 @@ struct rstate {
   struct err *e;
   json_t *stack[TPL_MAX_DEPTH * 8];
   size_t sp;
-  int depth;
+  int depth;   /* partials and parents being rendered */
+  int blocks;  /* blocks being rendered */
   struct buf *out;
   const struct frame *innermost;
 };
@@ -600,7 +601,7 @@ static void reindent(struct buf *out, const char *s, size_t n,
   }
 }
 
-static int render_block(struct rstate *r, const struct node *n)
+static int render_block_in(struct rstate *r, const struct node *n)
 {
   const struct node *o = find_override(r, n);
   if (!o)
@@ -621,6 +622,19 @@ static int render_block(struct rstate *r, const struct node *n)
       buf_addc(saved, '\n');
   }
   buf_release(&tmp);
+  return rc;
+}
+
+static int render_block(struct rstate *r, const struct node *n)
+{
+  /* an override that contains its own block would expand forever */
+  if (r->blocks >= TPL_MAX_DEPTH)
+    return err_set(r->e, EX_DATAERR,
+                   "blocks nested deeper than %d (does block '%s' contain "
+                   "itself?)", TPL_MAX_DEPTH, n->s);
+  r->blocks++;
+  int rc = render_block_in(r, n);
+  r->blocks--;
   return rc;
 }
 

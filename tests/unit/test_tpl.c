@@ -72,6 +72,13 @@ int main(void)
   }
   STR_EQ(render("{{=<% >%=}}[<%>p>%]", "{}", "{\"p\":\"P\"}", NULL, &e),
          "[P]");
+  /* an override that contains its own block (found by fuzz_tpl: it
+   * recursed until the stack overflowed) */
+  OK(!render("{{<p}}{{$a}}[{{$a}}x{{/a}}]{{/a}}{{/p}}", "{}",
+             "{\"p\":\"{{$a}}d{{/a}}\"}", NULL, &e) &&
+         strstr(e.msg, "blocks nested deeper than 40 (does block 'a' contain "
+                       "itself?)"),
+     "self-containing block: %s", e.msg);
   /* a partial that includes itself, and a cycle of two */
   OK(!render("{{>a}}", "{}", "{\"a\":\"x{{>a}}\"}", NULL, &e) &&
          strstr(e.msg, "include itself"), "self-inclusion: %s", e.msg);
