@@ -71,47 +71,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   static const char *const notices[] = {"announce", "update", "cancel",
                                         "reminder-1d"};
   unsigned pick = size > 3 ? data[3] : 0;
-  {
-    size_t c = pick % 6;
-    struct chan_ctx ctx = {.ch = &chans[c], .cfg = &cfg};
-    buf_init(&ctx.token);
-    buf_init(&ctx.token2);
-    buf_adds(&ctx.token, "tok");
-    ctx.serial = (char *)"s";
-    {
-      size_t k = pick / 6 % 4;
-      struct delivery d = {.ev = &ev, .notice = notices[k], .ctx = &ctx,
-                           .msg = {(char *)"S", (char *)"M", (char *)"<p>M</p>"}};
-      memset(d.key, 'a', 64);
-      snprintf(d.lang, sizeof(d.lang), "de");
-      d.state = json_object();
-      buf_init(&d.scratch);
-      const struct chan_ops *ops = chan_ops_for(chans[c].type);
-      /* walk every phase: each answer is this input */
-      struct http_req req;
-      for (int phase = 0; phase < 8; phase++) {
-        memset(&req, 0, sizeof(req));
-        buf_init(&req.url);
-        buf_init(&req.body);
-        d.task.ud = &d;
-        d.phase = phase;
-        enum step s = ops->step(&d.task, &r, &req);
-        buf_release(&req.url);
-        buf_release(&req.body);
-        curl_slist_free_all(req.headers);
-        curl_slist_free_all(req.rcpt);
-        free(req.mail_from);
-        if (s != STEP_SEND)
-          break;
-      }
-      json_decref(d.state);
-      buf_release(&d.scratch);
-      free(d.aux);
-    }
-    buf_release(&ctx.token);
-    buf_release(&ctx.token2);
-    free(ctx.meetup_token);
+  size_t c = pick % 6;
+  struct chan_ctx ctx = {.ch = &chans[c], .cfg = &cfg};
+  buf_init(&ctx.token);
+  buf_init(&ctx.token2);
+  buf_adds(&ctx.token, "tok");
+  ctx.serial = (char *)"s";
+  size_t k = pick / 6 % 4;
+  struct delivery d = {.ev = &ev, .notice = notices[k], .ctx = &ctx,
+                       .msg = {(char *)"S", (char *)"M", (char *)"<p>M</p>"}};
+  memset(d.key, 'a', 64);
+  snprintf(d.lang, sizeof(d.lang), "de");
+  d.state = json_object();
+  buf_init(&d.scratch);
+  const struct chan_ops *ops = chan_ops_for(chans[c].type);
+  /* walk every phase: each answer is this input */
+  struct http_req req;
+  for (int phase = 0; phase < 8; phase++) {
+    memset(&req, 0, sizeof(req));
+    buf_init(&req.url);
+    buf_init(&req.body);
+    d.task.ud = &d;
+    d.phase = phase;
+    enum step s = ops->step(&d.task, &r, &req);
+    buf_release(&req.url);
+    buf_release(&req.body);
+    curl_slist_free_all(req.headers);
+    curl_slist_free_all(req.rcpt);
+    free(req.mail_from);
+    if (s != STEP_SEND)
+      break;
   }
+  json_decref(d.state);
+  buf_release(&d.scratch);
+  free(d.aux);
+  buf_release(&ctx.token);
+  buf_release(&ctx.token2);
+  free(ctx.meetup_token);
   char *v = http_header(&r, "retry-after");
   free(v);
   free(p);
