@@ -146,7 +146,7 @@ static int tokenize(const char *src, size_t len, const char *name,
         cstart = p;
         type = 'v';
       }
-      /* after the sigil: with "=> <=" as delimiters, "=>><=" must not
+      /* after the sigil: with "<% >%" as delimiters, "<%>%" must not
        * close on its own '>' */
       close = find(src + cstart, len - cstart, ctag, cl);
       if (close) {
