@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential cmake pkg-config git ca-certificates tzdata time openssl
 clang libclang-rt-14-dev
 libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
-libsqlite3-dev libssl-dev libmicrohttpd-dev"
+libsqlite3-dev libssl-dev libmicrohttpd-dev shellcheck"
 # Node.js and npm install the reference implementations the conformance
 # tests use; Debian's are enough where the machine has none of its own.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

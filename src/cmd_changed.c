@@ -42,6 +42,29 @@ static void push(char ***v, size_t *n, size_t *cap, char *s)
   (*v)[*n] = NULL;
 }
 
+/* The commit rev names, as a full hex id in out. A revision is never
+ * taken for an option: one that starts with '-' is refused, and git is told
+ * where its options end. */
+static int resolve_rev(const char *top, const char *what, const char *rev,
+                       struct buf *out, struct err *e)
+{
+  if (!*rev || rev[0] == '-')
+    return err_set(e, EX_USAGE, "%s '%s' is not a revision", what, rev);
+  struct buf spec = BUF_INIT;
+  buf_addf(&spec, "%s^{commit}", rev);
+  const char *argv[] = {"git", "-C", top, "rev-parse", "--verify", "--quiet",
+                        "--end-of-options", spec.data, NULL};
+  struct err pe;
+  int rc = proc_capture(argv, 4096, out, &pe);
+  buf_release(&spec);
+  buf_rtrim(out);
+  if (rc < 0 || out->len < 40 || strspn(out->data, "0123456789abcdef") !=
+                                         out->len)
+    return err_set(e, EX_DATAERR, "%s '%s' is not a commit of %s", what, rev,
+                   top);
+  return 0;
+}
+
 static int from_git(struct app *a, const char *base, const char *head,
                     struct lists *l, struct err *e)
 {
@@ -62,15 +85,21 @@ static int from_git(struct app *a, const char *base, const char *head,
   while (*rel == '/')
     rel++;
   /* a push that creates a branch has no "before": compare with nothing */
-  bool zero = strspn(base, "0") == strlen(base);
-  struct buf spec = BUF_INIT;
-  buf_addf(&spec, "%s..%s",
-           zero ? "4b825dc642cb6eb9a060e54bf8d69288fbee4904" : base, head);
-  const char *argv[] = {"git", "-C", top.data, "diff", "--name-status", "-z",
-                        "--no-renames", spec.data, "--", *rel ? rel : ".",
-                        NULL};
-  int r = proc_capture(argv, (size_t)64 << 20, &diff, e);
-  buf_release(&spec);
+  bool zero = *base && strspn(base, "0") == strlen(base);
+  struct buf b = BUF_INIT, h = BUF_INIT;
+  if (zero)
+    buf_adds(&b, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+  int r = zero ? 0 : resolve_rev(top.data, "--base", base, &b, e);
+  if (r == 0)
+    r = resolve_rev(top.data, "--head", head, &h, e);
+  if (r == 0) {
+    const char *argv[] = {"git", "-C", top.data, "diff", "--name-status",
+                          "-z", "--no-renames", "--end-of-options", b.data,
+                          h.data, "--", *rel ? rel : ".", NULL};
+    r = proc_capture(argv, (size_t)64 << 20, &diff, e);
+  }
+  buf_release(&b);
+  buf_release(&h);
   if (r < 0)
     goto out;
   /* status NUL path NUL … */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "url.h"
 #include "util.h"
 #include "when.h"
 #include "xalloc.h"
@@ -13,7 +14,7 @@
 
 /* A table-driven reader: each section lists its keys, their kind, and where
  * the value goes (an offset into the struct being filled). */
-enum ftype { F_STR, F_PATH, F_URL, F_LIST, F_BOOL, F_SECRET, F_INT, F_NUM,
+enum ftype { F_STR, F_PATH, F_URL, F_ENDPOINT, F_LIST, F_BOOL, F_SECRET, F_INT, F_NUM,
              F_DURATION, F_SECTION, F_IGNORE };
 
 struct field {
@@ -78,7 +79,7 @@ static const struct field auth_fields[] = {
 
 static const struct field matrix_fields[] = {
     COMMON_FIELDS,
-    HF("homeserver", F_URL, homeserver),
+    HF("homeserver", F_ENDPOINT, homeserver),
     HF("room", F_STR, room),
     HF("access_token", F_SECRET, access_token),
     {NULL, 0, 0, NULL}};
@@ -88,12 +89,12 @@ static const struct field github_fields[] = {
     HF("token", F_SECRET, token),
     HF("mode", F_STR, mode),
     HF("labels", F_LIST, labels),
-    HF("api_url", F_URL, api_url),
+    HF("api_url", F_ENDPOINT, api_url),
     HF("gap", F_NUM, gap),
     {NULL, 0, 0, NULL}};
 static const struct field mail_fields[] = {
     COMMON_FIELDS,
-    HF("url", F_URL, url),
+    HF("url", F_ENDPOINT, url),
     HF("username", F_STR, username),
     HF("password", F_SECRET, password),
     HF("from", F_STR, from),
@@ -103,20 +104,20 @@ static const struct field mail_fields[] = {
     HF("ca_file", F_PATH, ca_file),
     HF("provider", F_STR, provider),
     HF("api_key", F_SECRET, api_key),
-    HF("api_url", F_URL, api_url),
+    HF("api_url", F_ENDPOINT, api_url),
     HF("domain", F_STR, domain),
     {NULL, 0, 0, NULL}};
 static const struct field meetup_fields[] = {
     COMMON_FIELDS,
     HF("group", F_STR, group),
-    HF("api_url", F_URL, api_url),
-    HF("token_url", F_URL, token_url),
+    HF("api_url", F_ENDPOINT, api_url),
+    HF("token_url", F_ENDPOINT, token_url),
     HF("on_cancel", F_STR, on_cancel),
     {"auth", F_SECTION, 0, auth_fields},
     {NULL, 0, 0, NULL}};
 static const struct field webhook_fields[] = {
     COMMON_FIELDS,
-    HF("url", F_URL, url),
+    HF("url", F_ENDPOINT, url),
     HF("secret", F_SECRET, secret),
     HF("signing_key", F_SECRET, signing_key),
     {NULL, 0, 0, NULL}};
@@ -301,14 +302,19 @@ static int read_fields(struct ctx *c, const struct ynode *map,
       break;
     }
     case F_URL:
-      if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0 &&
-          strncmp(s, "smtp://", 7) != 0 && strncmp(s, "smtps://", 8) != 0) {
-        rc = bad(c, v->line, "'%s' must be a URL, not '%s'", k->str, s);
+    case F_ENDPOINT: {
+      /* an endpoint is where crier sends requests (and credentials) */
+      struct url u;
+      struct err ue;
+      if (url_parse(s, &u, &ue) < 0 ||
+          (f->type == F_ENDPOINT && url_check_endpoint(s, &ue) < 0)) {
+        rc = bad(c, v->line, "'%s': %s", k->str, ue.msg);
         break;
       }
       free(*(char **)slot);
       *(char **)slot = xstrdup(s);
       break;
+    }
     case F_PATH:
       free(*(char **)slot);
       *(char **)slot = resolve_path(c->dir, s);

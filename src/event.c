@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "term.h"
 #include "util.h"
 #include "when.h"
 #include "xalloc.h"
@@ -383,6 +384,33 @@ struct event *event_load(const char *path, const struct locations *locs,
   return ev;
 }
 
+/* The code point of the control character at s[at] (C1 ones are two
+ * bytes in UTF-8). */
+static unsigned control_at(const char *s, size_t at)
+{
+  unsigned char c = (unsigned char)s[at];
+  return c == 0xc2 ? (unsigned char)s[at + 1] : c;
+}
+
+/* Warns about each string of the front matter that holds a control
+ * character (a terminal escape in a title would reach every place the
+ * title is shown). */
+static void warn_controls(const struct ynode *n, const char *path,
+                          struct diags *d)
+{
+  size_t at;
+  if (n->kind == Y_STR && n->str &&
+      term_find_control(n->str, strlen(n->str), &at))
+    diag_add(d, DIAG_WARNING, path, n->line, "control character U+%04X in "
+             "a value (crier shows it escaped; remove it)",
+             control_at(n->str, at));
+  for (size_t i = 0; (n->kind == Y_MAP || n->kind == Y_SEQ) && i < n->n; i++) {
+    if (n->kind == Y_MAP)
+      warn_controls(&n->keys[i], path, d);
+    warn_controls(&n->items[i], path, d);
+  }
+}
+
 struct event *event_parse(const char *path, const char *data, size_t len,
                           const struct locations *locs, struct diags *d)
 {
@@ -428,7 +456,17 @@ struct event *event_parse(const char *path, const char *data, size_t len,
   }
   unknown_keys(fm, event_keys, NKEYS(event_keys), "front-matter",
                DIAG_WARNING, path, d);
+  warn_controls(fm, path, d);
   ev->body = xstrndup(text.data + body, text.len - body);
+  size_t at;
+  if (term_find_control(ev->body, strlen(ev->body), &at)) {
+    int bl = ev->line_body;
+    for (size_t i = 0; i < at; i++)
+      bl += ev->body[i] == '\n';
+    diag_add(d, DIAG_WARNING, path, bl, "control character U+%04X in the "
+             "text (crier shows it escaped; remove it)",
+             control_at(ev->body, at));
+  }
 
   const struct ynode *n = ymap_get(fm, "title");
   if (!n || ynode_is_null(n)) {

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "secret.h"
+#include "url.h"
 #include "xalloc.h"
 
 struct serial {
@@ -202,28 +203,13 @@ void http_escape(struct buf *out, const char *s)
 
 bool http_url_loopback(const char *url)
 {
-  const char *p = strstr(url, "://");
-  if (!p)
-    return false;
-  p += 3;
-  const char *at = strchr(p, '@');
-  const char *slash = strchr(p, '/');
-  if (at && (!slash || at < slash))
-    p = at + 1;
-  static const char *const hosts[] = {"127.", "localhost:", "localhost/",
-                                      "[::1]"};
-  for (size_t i = 0; i < sizeof(hosts) / sizeof(*hosts); i++)
-    if (strncmp(p, hosts[i], strlen(hosts[i])) == 0)
-      return true;
-  return strcmp(p, "localhost") == 0;
+  struct url u;
+  return url_parse(url, &u, NULL) == 0 && url_is_loopback(&u);
 }
 
 bool http_url_allowed(const char *url)
 {
-  if (strncmp(url, "https://", 8) == 0 || strncmp(url, "smtps://", 8) == 0 ||
-      strncmp(url, "smtp://", 7) == 0)
-    return true;
-  return strncmp(url, "http://", 7) == 0 && http_url_loopback(url);
+  return url_check_endpoint(url, NULL) == 0;
 }
 
 /* ---- transfers ---- */
@@ -393,13 +379,20 @@ static void finish(struct http_task *t, enum step outcome)
   t->finished = true;
 }
 
-/* Calls the task's step function and acts on what it says. */
+/* Calls the task's step function and acts on what it says. trace (may be
+ * NULL) is the response's trace, printed after the step has seen the
+ * response: a step registers the secrets a server hands out (tokens) before
+ * anything can print them. */
 static void advance(struct http_engine *h, struct http_task *t,
-                    const struct http_resp *prev)
+                    const struct http_resp *prev, struct buf *trace)
 {
   double now = mono();
   req_release(&t->req);
   enum step s = t->step(t, prev, &t->req);
+  if (trace) {
+    secret_redact(trace);
+    fprintf(stderr, "%s", trace->data);
+  }
   if (s == STEP_SEND) {
     struct serial *sr = serial_of(h, t->req.serial);
     if (sr && (sr->busy || sr->next_ok > now)) {
@@ -480,18 +473,16 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
               t->resp.error[0] ? t->resp.error
                                : curl_easy_strerror(t->resp.code), secs);
     free(url);
-    if (h->o.verbose >= 2) {
-      struct buf tr = BUF_INIT;
-      buf_addf(&tr, "%s", t->resp.headers.data);
-      buf_addf(&tr, "%.*s\n", (int)(t->resp.body.len < 8192 ? t->resp.body.len
-                                                            : 8192),
-               t->resp.body.data);
-      secret_redact(&tr);
-      fprintf(stderr, "%s", tr.data);
-      buf_release(&tr);
-    }
   }
-  advance(h, t, &t->resp);
+  struct buf tr = BUF_INIT;
+  if (h->o.verbose >= 2) {
+    buf_addf(&tr, "%s", t->resp.headers.data);
+    buf_addf(&tr, "%.*s\n", (int)(t->resp.body.len < 8192 ? t->resp.body.len
+                                                          : 8192),
+             t->resp.body.data);
+  }
+  advance(h, t, &t->resp, h->o.verbose >= 2 ? &tr : NULL);
+  secret_wipe(&tr);
 }
 
 void http_run(struct http_engine *h)
@@ -514,7 +505,7 @@ void http_run(struct http_engine *h)
       }
       if (t->restart || !t->req.url.cap) {
         t->restart = false;
-        advance(h, t, NULL); /* the first step, or a restart */
+        advance(h, t, NULL, NULL); /* the first step, or a restart */
       } else {
         /* a request queued behind its serial key */
         struct serial *sr = serial_of(h, t->req.serial);

@@ -107,7 +107,8 @@ void http_describe(const struct http_resp *r, struct buf *out);
 char *http_header(const struct http_resp *r, const char *name);
 /* Percent-encodes s for a URL path segment. */
 void http_escape(struct buf *out, const char *s);
-/* Whether url may be used: https, or http to a loopback address. */
+/* Whether url may be used: https, smtps or smtp, or http to a loopback
+ * address (see url.h for what loopback means). */
 bool http_url_allowed(const char *url);
 bool http_url_loopback(const char *url);
 

@@ -10,10 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "buf.h"
 #include "secret.h"
+#include "util.h"
 #include "when.h"
 #include "xalloc.h"
 
@@ -441,4 +443,89 @@ int journal_each_of(struct journal *j, const char *event, const char *channel,
                   "SELECT " COLS " FROM delivery WHERE event=? AND "
                   "channel=? ORDER BY updated",
                   vals, 2, fn, ud, e);
+}
+
+/* ---- tokens: the secrets crier must keep between runs ---- */
+
+static void tokens_path(const struct journal *j, struct buf *p)
+{
+  buf_addf(p, "%s.tokens", j->path);
+}
+
+/* The tokens file as a JSON object (new reference; empty when absent). */
+static json_t *tokens_load(const struct journal *j)
+{
+  struct buf p = BUF_INIT, text = BUF_INIT;
+  tokens_path(j, &p);
+  json_t *o = NULL;
+  struct err e;
+  if (access(p.data, F_OK) == 0 && file_read(p.data, 65536, &text, &e) == 0)
+    o = json_loadb(text.data, text.len, 0, NULL);
+  secret_wipe(&text);
+  buf_release(&p);
+  if (!json_is_object(o)) {
+    json_decref(o);
+    o = json_object();
+  }
+  return o;
+}
+
+char *journal_token_get(struct journal *j, const char *k)
+{
+  json_t *o = tokens_load(j);
+  const char *v = json_string_value(json_object_get(o, k));
+  char *r = v ? xstrdup(v) : NULL;
+  json_decref(o);
+  if (!r) {
+    /* crier 0.1 kept rotated tokens in the kv table: move them out */
+    r = journal_kv_get(j, k);
+    struct err e;
+    if (r && journal_token_set(j, k, r, &e) == 0) {
+      const char *vals[] = {k};
+      run_sql(j, "kv", "DELETE FROM kv WHERE k=?", vals, 1, &e);
+    }
+  }
+  if (r)
+    secret_register(r, strlen(r));
+  return r;
+}
+
+int journal_token_set(struct journal *j, const char *k, const char *v,
+                      struct err *e)
+{
+  json_t *o = tokens_load(j);
+  json_object_set_new(o, k, json_string(v));
+  char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+  json_decref(o);
+  struct buf p = BUF_INIT, tmp = BUF_INIT;
+  tokens_path(j, &p);
+  buf_addf(&tmp, "%s.new", p.data);
+  int rc = -1;
+  size_t n = strlen(text);
+  unlink(tmp.data);
+  int fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    err_set(e, EX_CANTCREAT, "cannot write %s: %s", tmp.data,
+            strerror(errno));
+    goto out;
+  }
+  if (write(fd, text, n) != (ssize_t)n || fsync(fd) < 0) {
+    err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
+    close(fd);
+    unlink(tmp.data);
+    goto out;
+  }
+  close(fd);
+  if (rename(tmp.data, p.data) < 0) {
+    err_set(e, EX_IOERR, "cannot replace %s: %s", p.data, strerror(errno));
+    unlink(tmp.data);
+    goto out;
+  }
+  rc = 0;
+out:
+  sodium_memzero(text, n);
+  free(text);
+  buf_release(&p);
+  buf_release(&tmp);
+  return rc;
 }

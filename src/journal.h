@@ -98,4 +98,14 @@ char *journal_kv_get(struct journal *j, const char *k);
 int journal_kv_set(struct journal *j, const char *k, const char *v,
                    struct err *e);
 
+/* Secrets that must survive between runs (the rotating Meetup refresh
+ * token) are kept apart from the database, in "<journal>.tokens" (mode
+ * 0600, replaced atomically), so that the journal itself never holds a
+ * secret. journal_token_get returns a new string (NULL when absent) and
+ * registers it for redaction; a token an older crier kept in the kv table
+ * is moved out on first read. */
+char *journal_token_get(struct journal *j, const char *k);
+int journal_token_set(struct journal *j, const char *k, const char *v,
+                      struct err *e);
+
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "i18n.h"
@@ -28,6 +30,47 @@ static bool is_event_file(const char *name)
          (n > 9 && strcmp(name + n - 9, ".markdown") == 0);
 }
 
+/* Whether the directory entry name is a file to read as an event: a regular
+ * file, or a link to one inside the events directory (top, resolved).
+ * Anything else (a FIFO, a device, a directory, a link that leads out) is a
+ * warning and skipped: reading it could hang or read what is not the
+ * site's. */
+static bool usable_entry(int dfd, const char *top, const char *dir,
+                         const char *name, struct diags *d)
+{
+  struct stat st;
+  if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return false;
+  struct buf p = BUF_INIT;
+  buf_addf(&p, "%s/%s", dir, name);
+  bool ok = true;
+  if (S_ISLNK(st.st_mode)) {
+    char *target = realpath(p.data, NULL);
+    size_t tl = top ? strlen(top) : 0;
+    if (!target || !top || strncmp(target, top, tl) != 0 ||
+        target[tl] != '/') {
+      diag_add(d, DIAG_WARNING, p.data, 0, "a link that leads out of the "
+               "events directory (to %s); skipped",
+               target ? target : "nowhere");
+      ok = false;
+    } else if (stat(target, &st) < 0) {
+      ok = false;
+    }
+    free(target);
+  }
+  if (ok && !S_ISREG(st.st_mode)) {
+    diag_add(d, DIAG_WARNING, p.data, 0, "not a regular file (%s); skipped",
+             S_ISFIFO(st.st_mode)  ? "a FIFO"
+             : S_ISDIR(st.st_mode) ? "a directory"
+             : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+             : S_ISSOCK(st.st_mode) ? "a socket"
+                                    : "not a file");
+    ok = false;
+  }
+  buf_release(&p);
+  return ok;
+}
+
 int site_load(struct site *s, const struct config *cfg, struct diags *d,
               bool progress)
 {
@@ -42,8 +85,10 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
   char **names = NULL;
   size_t n = 0, cap = 0;
   struct dirent *de;
+  char *top = realpath(cfg->events_dir, NULL);
   while ((de = readdir(dir))) {
-    if (!is_event_file(de->d_name))
+    if (!is_event_file(de->d_name) ||
+        !usable_entry(dirfd(dir), top, cfg->events_dir, de->d_name, d))
       continue;
     if (n == SITE_MAX_EVENTS) {
       diag_add(d, DIAG_ERROR, cfg->events_dir, 0,
@@ -55,6 +100,7 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
     names[n++] = xstrdup(de->d_name);
   }
   closedir(dir);
+  free(top);
   if (n)
     qsort(names, n, sizeof(*names), cmp_str);
   s->events = xcalloc(n, sizeof(*s->events));
