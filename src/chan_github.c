@@ -380,4 +380,5 @@ static void dry(struct delivery *d, struct http_req *req)
 }
 
 const struct chan_ops chan_github_ops = {
-    .type = CHAN_GITHUB, .prepare = prepare, .step = step, .dry = dry};
+    .type = CHAN_GITHUB, .prepare = prepare, .step = step, .dry = dry,
+    .resend_safe = true};

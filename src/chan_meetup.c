@@ -485,4 +485,5 @@ const struct chan_ops chan_meetup_ops = {.type = CHAN_MEETUP,
                                          .prepare = prepare,
                                          .step = step,
                                          .dry = dry,
-                                         .cannot = cannot};
+                                         .cannot = cannot,
+                                         .resend_safe = true};

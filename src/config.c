@@ -53,7 +53,7 @@ static const struct field top_fields[] = {
     {NULL, 0, 0, NULL}};
 
 static const char *const schedule_keys[] = {"announce_lead", "reminders",
-                                            "min_gap"};
+                                            "min_gap", "max_vanished"};
 
 static const struct field jwt_fields[] = {
     HF("client_key", F_STR, auth.client_key),
@@ -343,14 +343,27 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
       if (v->kind != Y_STR || when_parse_duration(v->str, slot, &e) < 0)
         rc = bad(c, v->line, "'%s': %s", k->str,
                  v->kind == Y_STR ? e.msg : "expected a duration such as 21d");
+    } else if (strcmp(k->str, "max_vanished") == 0) {
+      char *end = NULL;
+      long n = v->kind == Y_STR ? strtol(v->str, &end, 10) : -1;
+      if (v->kind != Y_STR || !*v->str || *end || n < 0 || n > 100000)
+        rc = bad(c, v->line, "'max_vanished' must be a whole number (how "
+                 "many vanished events may be cancelled at once)");
+      else
+        cfg->max_vanished = n;
     } else if (strcmp(k->str, "reminders") == 0) {
       if (v->kind != Y_SEQ) {
         rc = bad(c, v->line, "'%s' must be a list of durations such as "
                  "[7d, 1d, 2h]", k->str);
         continue;
       }
+      if (v->n > CONFIG_MAX_REMINDERS) {
+        rc = bad(c, v->line, "'reminders': %zu reminders, more than the "
+                 "limit of %d", v->n, CONFIG_MAX_REMINDERS);
+        continue;
+      }
       free(cfg->reminders);
-      cfg->reminders = xcalloc(v->n, sizeof(long));
+      cfg->reminders = xcalloc(v->n ? v->n : 1, sizeof(long));
       cfg->nreminders = 0;
       for (size_t j = 0; j < v->n; j++) {
         long secs;
@@ -376,7 +389,7 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
           cfg->reminders[b - 1] = t;
         }
     } else {
-      report_unknown(c, k, schedule_keys, 3, "'schedule'");
+      report_unknown(c, k, schedule_keys, 4, "'schedule'");
       rc = -1;
     }
   }
@@ -634,6 +647,7 @@ static int config_from(struct config *cfg, const char *path,
                    : xstrdup(".");
   cfg->announce_lead = 21 * 86400;
   cfg->min_gap = 6 * 3600;
+  cfg->max_vanished = 1;
   cfg->nreminders = 3;
   cfg->reminders = xmalloc(sizeof(default_reminders));
   memcpy(cfg->reminders, default_reminders, sizeof(default_reminders));
@@ -750,7 +764,8 @@ bool channel_takes(const struct channel *ch, const char *notice)
     return f->announce;
   if (strcmp(notice, "update") == 0)
     return f->update;
-  if (strcmp(notice, "cancel") == 0)
+  /* a channel told of a cancellation is told when it is taken back */
+  if (strcmp(notice, "cancel") == 0 || strcmp(notice, "reinstate") == 0)
     return f->cancel;
   if (strncmp(notice, "reminder", 8) == 0) {
     if (f->all_reminders)

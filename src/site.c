@@ -76,8 +76,8 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
 {
   memset(s, 0, sizeof(*s));
   s->cfg = cfg;
-  if (locations_load(&s->locs, cfg->locations, d) < 0 && !s->locs.n)
-    return -1;
+  if (locations_load(&s->locs, cfg->locations, d) < 0)
+    s->locations_failed = true; /* events naming a place fail to load */
   DIR *dir = opendir(cfg->events_dir);
   if (!dir)
     return diag_add(d, DIAG_ERROR, cfg->events_dir, 0,
@@ -111,8 +111,12 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
     buf_reset(&path);
     buf_addf(&path, "%s/%s", cfg->events_dir, names[i]);
     struct event *ev = event_load(path.data, &s->locs, d);
-    if (ev)
+    if (ev) {
       s->events[s->n++] = ev;
+    } else {
+      s->broken = xrealloc(s->broken, (s->nbroken + 1) * sizeof(char *));
+      s->broken[s->nbroken++] = event_id_from_path(names[i]);
+    }
     free(names[i]);
     if (tty && n >= 2000 && (i % 1000 == 999 || i + 1 == n))
       fprintf(stderr, "\rcrier: loading events %zu/%zu", i + 1, n);
@@ -129,8 +133,19 @@ void site_release(struct site *s)
   for (size_t i = 0; i < s->n; i++)
     event_free(s->events[i]);
   free(s->events);
+  for (size_t i = 0; i < s->nbroken; i++)
+    free(s->broken[i]);
+  free(s->broken);
   locations_release(&s->locs);
   memset(s, 0, sizeof(*s));
+}
+
+bool site_is_broken(const struct site *s, const char *id)
+{
+  for (size_t i = 0; i < s->nbroken; i++)
+    if (strcmp(s->broken[i], id) == 0)
+      return true;
+  return false;
 }
 
 static bool same_file(const char *a, const char *b)
