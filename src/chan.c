@@ -49,3 +49,15 @@ void chan_user_agent(struct http_req *req)
 {
   http_req_header(req, "User-Agent: crier/%s", CRIER_VERSION);
 }
+
+const char *chan_first_state(const struct delivery *d, const char *key)
+{
+  return json_string_value(
+      json_object_get(json_object_get(d->first, "state"), key));
+}
+
+const char *chan_first_remote_id(const struct delivery *d)
+{
+  const char *v = json_string_value(json_object_get(d->first, "remote_id"));
+  return v && *v ? v : NULL;
+}

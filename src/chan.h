@@ -28,6 +28,7 @@ struct chan_ctx {
   char *serial;            /* the serial key of this channel's writes */
   bool ready;              /* secrets resolved */
   char *meetup_token;      /* an access token fetched this run (secret) */
+  char *login;             /* github: the account the token posts as */
   struct err error;        /* why the context could not be prepared */
 };
 
@@ -96,6 +97,11 @@ enum step chan_fail(struct http_task *t, const struct http_resp *r,
 void chan_save_state(struct delivery *d);
 /* Parses a JSON response body; NULL if it is not JSON. */
 json_t *chan_json(const struct http_resp *r);
+/* Where the event's announcement went on this channel (for later
+ * notices): a string of its channel state, and its remote id; NULL when
+ * not known. Borrowed from d->first. */
+const char *chan_first_state(const struct delivery *d, const char *key);
+const char *chan_first_remote_id(const struct delivery *d);
 /* Adds the User-Agent header. */
 void chan_user_agent(struct http_req *req);
 

@@ -4,7 +4,13 @@
  * Github". Every post carries a hidden marker with its delivery key; before
  * writing, the list endpoints (by label, all states, paged with Link) are
  * searched for it, so a retry or a run without the journal never posts
- * twice. Writes to one repository go one after another. */
+ * twice. A marker counts only in what the token's own account wrote
+ * (GET /user once per run; `login:` names it where /user is not allowed,
+ * as for GitHub App tokens; github-actions[bot] under Actions): anybody
+ * can write a marker into a comment. The issue an announcement went to is
+ * kept (state "issue"): later notices comment there, whatever the labels
+ * or the planning link say now. Writes to one repository go one after
+ * another. */
 #include "chan.h"
 
 #include <stdio.h>
@@ -17,7 +23,7 @@
 #include "util.h"
 #include "xalloc.h"
 
-enum { LIST_ISSUES, CREATE_ISSUE, LIST_COMMENTS, CREATE_COMMENT };
+enum { WHOAMI, LIST_ISSUES, CREATE_ISSUE, LIST_COMMENTS, CREATE_COMMENT };
 
 /* Pages of a list crier reads at most (100 items each): a server that
  * always says "next" cannot keep a delivery going forever. */
@@ -31,7 +37,10 @@ static int prepare(struct chan_ctx *c, struct err *e)
   return secret_get(&c->ch->token, "github token", &c->token, e);
 }
 
-static void api(struct delivery *d, struct http_req *req, const char *url)
+/* A request to the API: url (a page the server gave), or the configured
+ * api_url followed by path. */
+static void api_at(struct delivery *d, struct http_req *req, const char *url,
+                   const char *path)
 {
   if (url) {
     buf_adds(&req->url, url);
@@ -41,12 +50,21 @@ static void api(struct delivery *d, struct http_req *req, const char *url)
     while (n && a[n - 1] == '/')
       n--;
     buf_add(&req->url, a, n);
-    buf_addf(&req->url, "/repos/%s", d->ctx->ch->repo);
+    buf_adds(&req->url, path);
   }
   http_req_header(req, "Accept: application/vnd.github+json");
   http_req_header(req, "Authorization: Bearer %s", d->ctx->token.data);
   http_req_header(req, "X-GitHub-Api-Version: 2022-11-28");
   chan_user_agent(req);
+}
+
+/* The repository's API (or a page the server gave). */
+static void api(struct delivery *d, struct http_req *req, const char *url)
+{
+  struct buf p = BUF_INIT;
+  buf_addf(&p, "/repos/%s", d->ctx->ch->repo);
+  api_at(d, req, url, p.data);
+  buf_release(&p);
 }
 
 static void key_marker(const struct delivery *d, struct buf *b)
@@ -56,7 +74,7 @@ static void key_marker(const struct delivery *d, struct buf *b)
 
 static void event_marker(const struct delivery *d, struct buf *b)
 {
-  buf_addf(b, "<!-- crier:event=%s channel=%s -->", d->ev->id,
+  buf_addf(b, "<!-- crier:event=%s channel=%s -->", event_uid(d->ev),
            d->ctx->ch->name);
 }
 
@@ -233,14 +251,11 @@ static long planning_issue(const struct delivery *d)
   return n;
 }
 
-static enum step start(struct delivery *d, struct http_task *t,
-                       struct http_req *req)
+/* The first request after the account is known: the list to search. */
+static enum step search(struct delivery *d, struct http_task *t,
+                        struct http_req *req)
 {
-  free(d->aux);
-  d->aux = NULL;
-  d->number = 0;
-  d->page = 0;
-  if (strcmp(d->ctx->ch->mode, "comment") == 0) {
+  if (strcmp(d->ctx->ch->mode, "comment") == 0 && !d->number) {
     d->number = planning_issue(d);
     if (!d->number) {
       snprintf(t->error, sizeof(t->error), "mode comment needs a '%s' link "
@@ -248,13 +263,45 @@ static enum step start(struct delivery *d, struct http_task *t,
                d->ctx->ch->repo);
       return STEP_FAIL;
     }
+  }
+  if (d->number) {
     d->phase = LIST_COMMENTS;
     list_comments(d, req);
+  } else {
+    d->phase = LIST_ISSUES;
+    list_issues(d, req);
+  }
+  return STEP_SEND;
+}
+
+static enum step start(struct delivery *d, struct http_task *t,
+                       struct http_req *req)
+{
+  free(d->aux);
+  d->aux = NULL;
+  d->number = 0;
+  d->page = 0;
+  /* a later notice goes where the announcement went */
+  const char *known = chan_first_state(d, "issue");
+  if (known && strcmp(d->notice, "announce") != 0)
+    d->number = strtol(known, NULL, 10);
+  if (!d->ctx->login && d->ctx->ch->login)
+    d->ctx->login = xstrdup(d->ctx->ch->login);
+  if (!d->ctx->login) {
+    d->phase = WHOAMI;
+    api_at(d, req, NULL, "/user");
+    req->method = HTTP_GET;
     return STEP_SEND;
   }
-  d->phase = LIST_ISSUES;
-  list_issues(d, req);
-  return STEP_SEND;
+  return search(d, t, req);
+}
+
+/* Whether the token's own account wrote item (an issue or a comment). */
+static bool own(const struct delivery *d, const json_t *item)
+{
+  const char *login = json_string_value(
+      json_object_get(json_object_get(item, "user"), "login"));
+  return login && d->ctx->login && strcasecmp(login, d->ctx->login) == 0;
 }
 
 /* The URL and id (an issue's number, a comment's id) of what was posted. */
@@ -262,9 +309,15 @@ static void take_result(struct delivery *d, const json_t *o, bool issue)
 {
   const char *u = json_string_value(json_object_get(o, "html_url"));
   snprintf(d->url, sizeof(d->url), "%s", u ? u : "");
+  long long number = issue ? (long long)json_integer_value(
+                                 json_object_get(o, "number"))
+                           : (long long)d->number;
   snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
-           (long long)json_integer_value(
-               json_object_get(o, issue ? "number" : "id")));
+           issue ? number
+                 : (long long)json_integer_value(json_object_get(o, "id")));
+  char n[32];
+  snprintf(n, sizeof(n), "%lld", number);
+  json_object_set_new(d->state, "issue", json_string(n));
 }
 
 static enum step step(struct http_task *t, const struct http_resp *prev,
@@ -281,6 +334,24 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   json_t *j = chan_json(prev);
   enum step r = STEP_FAIL;
   switch (d->phase) {
+  case WHOAMI: {
+    const char *login = json_string_value(json_object_get(j, "login"));
+    if (ok && login) {
+      d->ctx->login = xstrdup(login);
+    } else if (prev->code == CURLE_OK && prev->status == 403 &&
+               getenv("GITHUB_ACTIONS") &&
+               strcmp(getenv("GITHUB_ACTIONS"), "true") == 0) {
+      /* the workflow's GITHUB_TOKEN may not read /user; it posts as the
+       * Actions bot */
+      d->ctx->login = xstrdup("github-actions[bot]");
+    } else {
+      r = explain(t, prev, "finding the token's account (GET /user; set "
+                           "'login:' to the account the token posts as)");
+      break;
+    }
+    r = search(d, t, req);
+    break;
+  }
   case LIST_ISSUES:
   case LIST_COMMENTS: {
     if (!ok) {
@@ -297,7 +368,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     json_t *it;
     bool done = false;
     json_array_foreach(j, i, it) {
-      if (json_object_get(it, "pull_request"))
+      if (json_object_get(it, "pull_request") || !own(d, it))
         continue;
       const char *body = json_string_value(json_object_get(it, "body"));
       if (has(body, km.data)) {
@@ -374,7 +445,8 @@ static void dry(struct delivery *d, struct http_req *req)
   } else if (strcmp(d->notice, "announce") == 0) {
     create_issue(d, req);
   } else {
-    d->number = 0; /* found when sending: the event's issue */
+    const char *known = chan_first_state(d, "issue");
+    d->number = known ? strtol(known, NULL, 10) : 0; /* 0: found when sent */
     create_comment(d, req);
   }
 }

@@ -1,7 +1,9 @@
 /* Matrix: resolve the room alias, refuse encrypted rooms, then send an
  * m.notice with a plain body and cmark's HTML. The delivery key is the
  * transaction id, so a repeated PUT returns the first event instead of
- * posting again. A bot that is not in the room joins it once. */
+ * posting again. A bot that is not in the room joins it once. The room an
+ * announcement went to is kept (state "room_id"); the event's later
+ * notices go to that room, even when the configuration names another. */
 #include "chan.h"
 
 #include <stdio.h>
@@ -94,6 +96,9 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   const char *room = d->ctx->ch->room;
   if (!prev) {
     d->page = 0; /* joins tried */
+    const char *known = chan_first_state(d, "room_id");
+    if (known && strcmp(d->notice, "announce") != 0)
+      room = known;
     if (room[0] == '#') {
       d->phase = RESOLVE;
       path_req(d, req, "/directory/room/", room, "");
@@ -164,6 +169,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       snprintf(d->remote_id, sizeof(d->remote_id), "%s", ev);
       snprintf(d->url, sizeof(d->url), "https://matrix.to/#/%s/%s",
                d->aux, ev);
+      json_object_set_new(d->state, "room_id", json_string(d->aux));
       r = STEP_DONE;
       break;
     }

@@ -17,7 +17,8 @@ static const char usage[] =
     "and the Markdown body (--html: the HTML body; --json: all three).\n"
     "\n"
     "  --notice KIND   announce (default), reminder-7d (any configured\n"
-    "                  offset), update or cancel\n"
+    "                  offset), update, cancel, or reinstate (it takes place\n"
+    "                  after all)\n"
     "  --lang L        de or en (default: the channel's languages, else\n"
     "                  German then English)\n"
     "  --channel NAME  use that channel's templates and languages\n"
@@ -43,7 +44,7 @@ static long notice_offset(const struct config *cfg, const char *notice)
 static bool valid_notice(const struct config *cfg, const char *n)
 {
   if (strcmp(n, "announce") == 0 || strcmp(n, "update") == 0 ||
-      strcmp(n, "cancel") == 0)
+      strcmp(n, "cancel") == 0 || strcmp(n, "reinstate") == 0)
     return true;
   long secs = notice_offset(cfg, n);
   for (size_t i = 0; secs > 0 && i < cfg->nreminders; i++)
@@ -85,8 +86,9 @@ int cmd_preview(struct app *a, int argc, char **argv)
     return rc;
   }
   if (!valid_notice(&a->cfg, notice)) {
-    cli_error("unknown notice '%s' (expected announce, update, cancel or "
-              "reminder-OFFSET with an offset from schedule.reminders)",
+    cli_error("unknown notice '%s' (expected announce, update, cancel, "
+              "reinstate or reminder-OFFSET with an offset from "
+              "schedule.reminders)",
               notice);
     return EX_USAGE;
   }

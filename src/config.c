@@ -91,6 +91,7 @@ static const struct field github_fields[] = {
     HF("labels", F_LIST, labels),
     HF("api_url", F_ENDPOINT, api_url),
     HF("gap", F_NUM, gap),
+    HF("login", F_STR, login),
     {NULL, 0, 0, NULL}};
 static const struct field mail_fields[] = {
     COMMON_FIELDS,
@@ -713,6 +714,7 @@ void config_release(struct config *cfg)
   for (size_t i = 0; i < cfg->nchannels; i++) {
     struct channel *ch = &cfg->channels[i];
     char **strs[] = {&ch->name, &ch->homeserver, &ch->room, &ch->repo,
+                     &ch->login,
                      &ch->mode, &ch->api_url, &ch->url, &ch->username,
                      &ch->from, &ch->ca_file, &ch->provider, &ch->domain,
                      &ch->group, &ch->token_url, &ch->on_cancel,

@@ -51,7 +51,7 @@ struct channel {
   char *homeserver, *room;
   struct secret_ref access_token;
   /* github */
-  char *repo, *mode, *api_url;
+  char *repo, *mode, *api_url, *login;
   struct strlist labels;
   struct secret_ref token;
   double gap;      /* seconds between writes to one repository */

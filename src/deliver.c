@@ -215,6 +215,7 @@ static void ctx_release(struct chan_ctx *c)
     free(c->meetup_token);
   }
   free(c->serial);
+  free(c->login);
 }
 
 static void decide(struct slot *s, const char *result, const char *fmt, ...)

@@ -676,8 +676,8 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
   if (!ev)
     return;
   static const char *const notices[] = {"announce", "reminder-1d", "update",
-                                        "cancel"};
-  for (size_t k = 0; k < 4; k++) {
+                                        "cancel", "reinstate"};
+  for (size_t k = 0; k < sizeof(notices) / sizeof(*notices); k++) {
     for (int t = -1; t <= CHAN_WEBHOOK; t++) {
       if (t >= 0 && !has_type_dir(r, chan_type_name((enum chan_type)t)))
         continue; /* it uses the generic templates, checked as t = -1 */

@@ -36,16 +36,17 @@ function receivers() {
     const r = gh.validate({ method: req.method, path: url.pathname, query: url.searchParams, body });
     if (!r.ok) { st.invalid.push(`${req.method} ${url.pathname}: ${r.errors}`); return send(422, { message: 'invalid' }); }
     const op = r.op.op.operationId;
+    if (op === 'users/get-authenticated') return send(200, { login: 'crier-bot', id: 1 });
     if (op === 'issues/list-for-repo') return send(200, st.issues);
     if (op === 'issues/create') {
       const d = JSON.parse(body);
-      const issue = { number: st.issues.length + 1, title: d.title, body: d.body, html_url: `https://github.com/o/r/issues/${st.issues.length + 1}` };
+      const issue = { number: st.issues.length + 1, title: d.title, body: d.body, labels: d.labels ?? [], user: { login: 'crier-bot' }, html_url: `https://github.com/o/r/issues/${st.issues.length + 1}` };
       st.issues.push(issue);
       return send(201, issue);
     }
     if (op === 'issues/list-comments') return send(200, st.comments.filter((c) => c.issue === Number(r.values.issue_number)));
     if (op === 'issues/create-comment') {
-      const c = { id: st.comments.length + 1, issue: Number(r.values.issue_number), body: JSON.parse(body).body, html_url: 'https://github.com/o/r/issues/1#c' };
+      const c = { id: st.comments.length + 1, issue: Number(r.values.issue_number), body: JSON.parse(body).body, user: { login: 'crier-bot' }, html_url: 'https://github.com/o/r/issues/1#c' };
       st.comments.push(c);
       return send(201, c);
     }

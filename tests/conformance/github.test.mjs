@@ -24,6 +24,7 @@ function github(opts = {}) {
   const st = { requests: [], invalid: [], issues: [], comments: new Map(), writes: [] };
   for (let i = 1; i <= (opts.preexisting ?? 0); i++)
     st.issues.push({ number: i, title: `old ${i}`, body: `old issue ${i}`, labels: ['meetup'], html_url: `https://github.com/o/r/issues/${i}` });
+  for (const f of opts.foreign ?? []) st.issues.push(f);
   if (opts.pullRequest) st.issues.push({ number: 99, title: 'a PR', body: opts.pullRequest, labels: ['meetup'], pull_request: {}, html_url: 'https://github.com/o/r/pull/99' });
   const server = http.createServer(async (req, res) => {
     const started = Date.now();
@@ -43,6 +44,7 @@ function github(opts = {}) {
       return send(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1) });
     }
     const op = r.op.op.operationId;
+    if (op === 'users/get-authenticated') return send(200, { login: opts.login ?? 'octocat', id: 583231, type: 'User' });
     if (op === 'issues/list-for-repo') {
       const labels = (url.searchParams.get('labels') || '').split(',').filter(Boolean);
       const all = st.issues.filter((i) => labels.every((l) => i.labels.includes(l)));
@@ -211,5 +213,38 @@ test('a server that always says "next" does not keep crier going', async () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /more than 500 pages/);
     assert.equal(st.issues.length, 0);
+  } finally { server.close(); site.cleanup(); }
+});
+
+// Anybody can write a marker: one in an issue by another account does not
+// count as "already sent" (the marker key is computable from the file and
+// channel names).
+test('a foreign marker does not suppress the announcement', async () => {
+  // the key crier will use, learned from a first run against another server
+  let probe = github();
+  let port = await listen(probe.server);
+  let site = makeSite(channel(port));
+  let key;
+  try {
+    const r = await run(['-c', site.config, 'announce', 'gluehwein'], env);
+    assert.equal(r.code, 0, r.stderr);
+    key = probe.st.issues[0].body.match(/crier:key=([0-9a-f]{64})/)[1];
+  } finally { probe.server.close(); site.cleanup(); }
+  const forged = { number: 50, title: 'spam', body: `<!-- crier:key=${key} -->`, labels: ['meetup'], html_url: 'https://github.com/o/r/issues/50', user: { login: 'mallory' } };
+  const { server, st } = github({ foreign: [forged] });
+  port = await listen(server);
+  site = makeSite(channel(port));
+  try {
+    const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const mine = st.issues.filter((i) => i.number > 100);
+    assert.equal(mine.length, 1, 'crier posted its own announcement');
+    assert.equal(JSON.parse(r.stdout)[0].url, mine[0].html_url);
+    assert.ok(st.requests.some((x) => x.path === '/user'), 'asked who the token is');
+    // and its own marker still counts: a second run without the journal posts nothing
+    rmSync(join(site.dir, 'journal.db'));
+    const again = await run(['-c', site.config, 'announce', 'gluehwein'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(st.issues.filter((i) => i.number > 100).length, 1);
   } finally { server.close(); site.cleanup(); }
 });

@@ -24,10 +24,11 @@ function receivers() {
       if (!st.matrix.has(txn)) st.matrix.set(txn, `$e${st.matrix.size}`);
       return send(200, { event_id: st.matrix.get(txn) });
     }
+    if (url.pathname === '/user') return send(200, { login: 'crier-bot' });
     if (url.pathname === '/repos/o/r/issues' && req.method === 'GET') return send(200, st.issues);
     if (url.pathname === '/repos/o/r/issues' && req.method === 'POST') {
       const d = JSON.parse(body);
-      const issue = { number: st.issues.length + 1, title: d.title, body: d.body, html_url: `https://github.com/o/r/issues/${st.issues.length + 1}` };
+      const issue = { number: st.issues.length + 1, title: d.title, body: d.body, user: { login: 'crier-bot' }, html_url: `https://github.com/o/r/issues/${st.issues.length + 1}` };
       st.issues.push(issue);
       return send(201, issue);
     }

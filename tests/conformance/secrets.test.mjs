@@ -22,6 +22,7 @@ function everything(ok) {
     if (!ok) return send(401, { message: `bad credentials ${req.headers.authorization}`, errcode: 'M_UNKNOWN_TOKEN' });
     if (req.url.includes('/state/')) return send(404, { errcode: 'M_NOT_FOUND' });
     if (req.url.includes('/send/')) return send(200, { event_id: '$e' });
+    if (req.url === '/user') return send(200, { login: 'crier-bot' });
     if (req.url.startsWith('/repos') && req.method === 'GET') return send(200, []);
     if (req.url.startsWith('/repos')) return send(201, { number: 1, html_url: 'https://github.com/o/r/issues/1' });
     if (req.url.startsWith('/gql')) return send(200, { data: { createEvent: { event: { id: '1', eventUrl: 'https://m/1' }, errors: null },
