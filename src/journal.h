@@ -97,5 +97,9 @@ int journal_each_of(struct journal *j, const char *event, const char *channel,
 char *journal_kv_get(struct journal *j, const char *k);
 int journal_kv_set(struct journal *j, const char *k, const char *v,
                    struct err *e);
+/* Calls fn for every pair whose key starts with prefix. */
+int journal_kv_each(struct journal *j, const char *prefix,
+                    void (*fn)(void *ud, const char *k, const char *v),
+                    void *ud, struct err *e);
 
 #endif
