@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import {
   GH_SECRET, ANNOUNCE_SECRET, HOOK_SECRET, post, request, ghHeaders, announceHeaders, announce,
@@ -19,7 +20,8 @@ test('crier serve', async (t) => {
   const hook = await receiver();
   const flaky = await receiver();
   const repo = makeRepo({ '2030-12-04-gluehwein.md': post('Glühwein', '2030-12-04 19:30'),
-                          '2030-11-20-rust-und-kekse.md': post('Rust und Kekse', '2030-11-20 19:00') });
+                          '2030-11-20-rust-und-kekse.md': post('Rust und Kekse', '2030-11-20 19:00'),
+                          '2030-10-07-edit-me.md': post('Old title', '2030-10-07 19:00') });
   const config = writeConfig(repo, [{ name: 'hook', port: hook.port }, { name: 'flaky', port: flaky.port }]);
   const srv = await startServe(config);
   const { port } = srv;
@@ -146,6 +148,20 @@ test('crier serve', async (t) => {
       assert.equal((await announce(port, 'msg_fail', doc)).status, 409, 'now it is done');
       assert.equal(flaky.got.filter((g) => g.doc.event.id === '2030-11-20-rust-und-kekse').length, 1);
       assert.equal(hook.got.filter((g) => g.doc.event.id === '2030-11-20-rust-und-kekse').length, 1);
+    });
+
+    await t.test('announce: an edited and a new event file, without a push', async () => {
+      // the service has loaded the site for the requests above; now the
+      // files change in the checkout, as an organizer's editor leaves them
+      writeFileSync(join(repo.posts, '2030-10-07-edit-me.md'), post('New title', '2030-10-08 20:00'));
+      writeFileSync(join(repo.posts, '2030-10-21-brand-new.md'), post('Brand new', '2030-10-21 19:00'));
+      const edited = await announce(port, 'msg_edited', { event: '2030-10-07-edit-me', channels: ['hook'] });
+      assert.equal(edited.status, 200, JSON.stringify(edited.body));
+      const fresh = await announce(port, 'msg_new', { event: '2030-10-21-brand-new', channels: ['hook'] });
+      assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+      const doc = (id) => hook.got.filter((g) => g.doc.event.id === id).map((g) => g.doc.event);
+      assert.deepEqual(doc('2030-10-07-edit-me').map((e) => [e.title, e.start]), [['New title', '2030-10-08T20:00:00+02:00']]);
+      assert.deepEqual(doc('2030-10-21-brand-new').map((e) => [e.title, e.start]), [['Brand new', '2030-10-21T19:00:00+02:00']]);
     });
 
     await t.test('limits: an oversized body, a slow client', async () => {

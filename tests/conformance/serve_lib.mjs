@@ -18,10 +18,11 @@ export const GH_SECRET = "It's a Secret to Everybody";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Polls pred every 50 ms for at most ms; resolves whether it became true.
+// Polls pred (may be async) every 50 ms for at most ms; resolves whether
+// it became true.
 export async function waitFor(pred, ms = 20000) {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (pred()) return true;
-  return !!pred();
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (await pred()) return true;
+  return !!(await pred());
 }
 
 export async function freePort() {
