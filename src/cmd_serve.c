@@ -247,6 +247,9 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
   /* SIGINT and SIGTERM are taken by sigwait below: every thread (the
    * HTTP thread, the worker) starts with them blocked; children get them
    * back (proc.c) */
+  /* git never asks for a password: it fails (or runs out of time); set
+   * before any thread starts */
+  setenv("GIT_TERMINAL_PROMPT", "0", 1);
   sigset_t sigs, old;
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);
@@ -273,8 +276,6 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
   if (again)
     serve_log("%zu push(es) not done at the last stop queued again (%s)",
               again, s->spool);
-  /* git never asks for a password: it fails (or runs out of time) */
-  setenv("GIT_TERMINAL_PROMPT", "0", 1);
   pthread_t worker;
   int pr = pthread_create(&worker, NULL, serve_work_main, s);
   if (pr != 0) {

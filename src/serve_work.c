@@ -148,7 +148,10 @@ static enum serve_outcome run_push(struct worker *w, struct serve_job *j,
     buf_adds(why, "the site does not load");
     return SERVE_RETRY;
   }
-  *rc = changed_range(s->a, j->before, j->after, false, NULL);
+  /* the result lines went to stderr; nothing goes to stdout (--json) */
+  json_t *results = json_array();
+  *rc = changed_range(s->a, j->before, j->after, false, results);
+  json_decref(results);
   if (*rc == 0)
     return SERVE_DONE;
   buf_addf(why, "crier changed exited %d", *rc);

@@ -37,14 +37,17 @@ export const git = (dir, ...args) => execFileSync('git', ['-C', dir, ...args], {
 export const post = (title, date) => `---\ntitle: "${title}"\ndate: ${date}\ntalks: false\n---\nHallo.\n`;
 
 // {status, headers, body} of one request (a fresh connection each time).
+// A request that gets no answer in 30 s fails (the tests check order, not
+// time: this only keeps a broken service from hanging them).
 export function request(port, path, { method = 'POST', headers = {}, body = '', host = '127.0.0.1' } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, path, method, headers, agent: false }, (res) => {
+    const req = http.request({ host, port, path, method, headers, agent: false, timeout: 30000 }, (res) => {
       let data = '';
       res.on('data', (d) => { data += d; });
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data ? JSON.parse(data) : null }));
     });
     req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`no answer to ${method} ${path} in 30 s`)));
     req.end(body);
   });
 }
