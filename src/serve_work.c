@@ -99,7 +99,7 @@ static void save_done(struct worker *w, const struct serve_job *j)
                      sizeof(*w->unsaved));
   w->unsaved[w->nunsaved++] = buf_detach(&k);
   struct err e;
-  if (journal_visit(w, NULL, NULL, &e) < 0)
+  if (journal_visit(w, NULL, NULL, &e) < 0 && w->nunsaved)
     serve_log_redacted("%zu done id(s) not yet in the journal (%s); tried "
                        "again later", w->nunsaved, e.msg);
 }
@@ -167,6 +167,20 @@ static const struct event *find_exactly(const struct site *site,
   return NULL;
 }
 
+/* Whether the events directory has a file for id that did not load. */
+static bool broken_file(const struct config *cfg, const char *id)
+{
+  static const char *const ext[] = {".md", ".markdown"};
+  bool found = false;
+  for (size_t i = 0; i < 2 && !found; i++) {
+    struct buf p = BUF_INIT;
+    buf_addf(&p, "%s/%s%s", cfg->events_dir, id, ext[i]);
+    found = access(p.data, F_OK) == 0;
+    buf_release(&p);
+  }
+  return found;
+}
+
 static enum serve_outcome run_announce(struct worker *w, struct serve_job *j,
                                        int *rc, struct buf *why)
 {
@@ -201,7 +215,11 @@ static enum serve_outcome run_announce(struct worker *w, struct serve_job *j,
   const struct event *ev = find_exactly(&s->a->site, j->event);
   if (!ev) {
     *rc = EX_NOINPUT;
-    buf_addf(why, "no event '%s'", j->event);
+    if (broken_file(&s->a->cfg, j->event))
+      buf_addf(why, "the file of '%s' does not load (see the log)",
+               j->event);
+    else
+      buf_addf(why, "no event '%s'", j->event);
     serve_queue_answer(q, j, 422, json_pack("{s:s}", "error", why->data),
                        0);
     return SERVE_FAILED;

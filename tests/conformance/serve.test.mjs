@@ -159,6 +159,11 @@ test('crier serve', async (t) => {
       assert.equal(edited.status, 200, JSON.stringify(edited.body));
       const fresh = await announce(port, 'msg_new', { event: '2030-10-21-brand-new', channels: ['hook'] });
       assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+      writeFileSync(join(repo.posts, '2030-10-28-broken.md'), '---\ntitle: "Broken"\ndate: 2030-13-45 19:00\n---\n');
+      const broken = await announce(port, 'msg_broken', { event: '2030-10-28-broken', channels: ['hook'] });
+      assert.equal(broken.status, 422);
+      assert.deepEqual(broken.body, { error: "the file of '2030-10-28-broken' does not load (see the log)" });
+      assert.match(srv.log(), /2030-10-28-broken\.md:3: error: /);
       const doc = (id) => hook.got.filter((g) => g.doc.event.id === id).map((g) => g.doc.event);
       assert.deepEqual(doc('2030-10-07-edit-me').map((e) => [e.title, e.start]), [['New title', '2030-10-08T20:00:00+02:00']]);
       assert.deepEqual(doc('2030-10-21-brand-new').map((e) => [e.title, e.start]), [['Brand new', '2030-10-21T19:00:00+02:00']]);
