@@ -117,6 +117,11 @@ static enum MHD_Result busy(struct MHD_Connection *c, const char *msg,
   return reply(c, 503, json_pack("{s:s}", "error", msg), retry_after);
 }
 
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+  return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
 void serve_http_resume(void *conn)
 {
   MHD_resume_connection(conn);
@@ -199,12 +204,9 @@ static enum MHD_Result github(struct serve *s, struct MHD_Connection *c,
 {
   if (!s->github_secret.len)
     return error(c, 404, "not found");
-  const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                "X-Hub-Signature-256");
-  const char *event = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  "X-GitHub-Event");
-  const char *delivery = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     "X-GitHub-Delivery");
+  const char *sig = header(c, "X-Hub-Signature-256");
+  const char *event = header(c, "X-GitHub-Event");
+  const char *delivery = header(c, "X-GitHub-Delivery");
   struct err e;
   if (!sig || sig_github_verify(s->github_secret.data, sig, cc->body.data,
                                 cc->body.len, &e) < 0) {
@@ -342,12 +344,9 @@ static enum MHD_Result announce(struct serve *s, struct MHD_Connection *c,
 {
   if (!s->announce_key.len)
     return error(c, 404, "not found");
-  const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                               "webhook-id");
-  const char *ts = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                               "webhook-timestamp");
-  const char *sigs = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 "webhook-signature");
+  const char *id = header(c, "webhook-id");
+  const char *ts = header(c, "webhook-timestamp");
+  const char *sigs = header(c, "webhook-signature");
   struct err e;
   char *end = NULL;
   long long t = ts ? strtoll(ts, &end, 10) : 0;
