@@ -31,7 +31,7 @@ test('crier serve: a hanging git pull, and SIGTERM during a pull and a delivery'
   const hook = await receiver();
   const hang = await hangingRemote();
   const repo = makeRepo({ '2030-12-04-gluehwein.md': post('Glühwein', '2030-12-04 19:30') });
-  const config = writeConfig(repo, [{ name: 'hook', port: hook.port }], '  git_timeout: 3\n');
+  const config = writeConfig(repo, [{ name: 'hook', port: hook.port }], '  git_timeout: 5\n');
   const spool = join(repo.root, 'journal.db.serve-queue');
   const toHang = () => git(repo.site, 'remote', 'set-url', 'origin', `http://127.0.0.1:${hang.port}/site.git`);
   const toOrigin = () => git(repo.site, 'remote', 'set-url', 'origin', repo.origin);
@@ -48,7 +48,7 @@ test('crier serve: a hanging git pull, and SIGTERM during a pull and a delivery'
       assert.equal(h.status, 200, 'answered while git hangs');
       assert.deepEqual(h.body.queue.running, { kind: 'github', id: 'push-hang', attempt: 1 });
       assert.equal(hang.closed, 0, 'and git was still hanging then');
-      assert.ok(await waitFor(() => srv.log().includes('took more than 3 s and was stopped')), srv.log());
+      assert.ok(await waitFor(() => srv.log().includes('took more than 5 s and was stopped')), srv.log());
       assert.ok(await waitFor(() => hang.closed === 1), 'the pull was stopped, its helper process too');
       toOrigin();
       assert.ok(await waitFor(() => srv.log().includes('push push-hang: done')), srv.log());
