@@ -256,14 +256,15 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, &old);
   signal(SIGPIPE, SIG_IGN);
-  /* 64 connections, 32 from one address: behind a reverse proxy every
-   * request comes from one address */
+  /* each announce waiting for its results holds a connection, and behind
+   * a reverse proxy every request comes from one address */
+  unsigned queue = (unsigned)a->cfg.serve_queue;
   struct MHD_Daemon *d = MHD_start_daemon(
       MHD_USE_ERROR_LOG | MHD_USE_AUTO_INTERNAL_THREAD |
           MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0),
       port, NULL, NULL, serve_http_request, s, MHD_OPTION_SOCK_ADDR,
-      (const struct sockaddr *)ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
+      (const struct sockaddr *)ss, MHD_OPTION_CONNECTION_LIMIT, queue + 64,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, queue + 16,
       MHD_OPTION_CONNECTION_TIMEOUT, timeout,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
       MHD_OPTION_NOTIFY_COMPLETED, serve_http_done, s, MHD_OPTION_END);

@@ -646,8 +646,9 @@ static int config_from(struct config *cfg, const char *path,
   if (s)
     read_schedule(&c, s, cfg);
   s = ymap_get(root, "serve");
-  if (cfg->serve_queue < 1)
-    bad(&c, ymap_get(s, "queue")->line, "'queue' must be at least 1");
+  if (cfg->serve_queue < 1 || cfg->serve_queue > 1000)
+    bad(&c, ymap_get(s, "queue")->line,
+        "'queue' must be between 1 and 1000");
   if (cfg->serve_git_timeout < 1)
     bad(&c, ymap_get(s, "git_timeout")->line,
         "'git_timeout' must be at least 1 (seconds)");

@@ -209,12 +209,12 @@ test('crier serve', async (t) => {
     }
   });
 
-  await t.test('serve.queue and serve.git_timeout: at least 1, named by line', async () => {
+  await t.test('serve.queue and serve.git_timeout: in range, named by line', async () => {
     const bad = join(repo.root, 'bad.yaml');
     writeFileSync(bad, `site:\n  events: ${repo.posts}\nserve:\n  queue: 0\n  git_timeout: 0\n  announce_secret: {env: ANNOUNCE_SECRET}\nchannels: []\n`);
     const r = await run(['-c', bad, 'serve'], { ANNOUNCE_SECRET });
     assert.equal(r.code, 78);
-    assert.match(r.stderr, /bad\.yaml:4: error: 'queue' must be at least 1/);
+    assert.match(r.stderr, /bad\.yaml:4: error: 'queue' must be between 1 and 1000/);
     assert.match(r.stderr, /bad\.yaml:5: error: 'git_timeout' must be at least 1/);
   });
   rmSync(repo.root, { recursive: true, force: true });
