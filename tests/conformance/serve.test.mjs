@@ -22,6 +22,11 @@ test('crier serve', async (t) => {
   const repo = makeRepo({ '2030-12-04-gluehwein.md': post('Glühwein', '2030-12-04 19:30'),
                           '2030-11-20-rust-und-kekse.md': post('Rust und Kekse', '2030-11-20 19:00'),
                           '2030-10-07-edit-me.md': post('Old title', '2030-10-07 19:00') });
+  t.after(async () => {
+    await hook.close();
+    await flaky.close();
+    rmSync(repo.root, { recursive: true, force: true });
+  });
   const config = writeConfig(repo, [{ name: 'hook', port: hook.port }, { name: 'flaky', port: flaky.port }]);
   const srv = await startServe(config);
   const { port } = srv;
@@ -186,8 +191,6 @@ test('crier serve', async (t) => {
   } finally {
     const { code } = await srv.stop();
     assert.equal(code, 0);
-    await hook.close();
-    await flaky.close();
   }
   assert.match(srv.log(), /stopping/);
 
@@ -217,5 +220,4 @@ test('crier serve', async (t) => {
     assert.match(r.stderr, /bad\.yaml:4: error: 'queue' must be between 1 and 1000/);
     assert.match(r.stderr, /bad\.yaml:5: error: 'git_timeout' must be at least 1/);
   });
-  rmSync(repo.root, { recursive: true, force: true });
 });

@@ -14,10 +14,15 @@ import { run } from './lib.mjs';
 
 const health = async (port) => (await request(port, '/healthz', { method: 'GET' })).body;
 
-test('crier serve while another crier holds the journal', async () => {
+test('crier serve while another crier holds the journal', async (t) => {
   const hook = await receiver();
   const slow = await receiver();
   const repo = makeRepo({ '2030-12-04-gluehwein.md': post('Glühwein', '2030-12-04 19:30') });
+  t.after(async () => {
+    await hook.close();
+    await slow.close();
+    rmSync(repo.root, { recursive: true, force: true });
+  });
   const config = writeConfig(repo, [{ name: 'hook', port: hook.port }]);
   // a second site on the same journal, for the cron run
   const runPosts = join(repo.root, 'run_posts');
@@ -68,16 +73,17 @@ test('crier serve while another crier holds the journal', async () => {
     assert.deepEqual(slow.announced(), ['2030-06-01-sommer announce']);
   } finally {
     assert.equal((await srv.stop()).code, 0);
-    await hook.close();
-    await slow.close();
-    rmSync(repo.root, { recursive: true, force: true });
   }
 });
 
-test('crier serve while a channel takes its time', async () => {
+test('crier serve while a channel takes its time', async (t) => {
   const hook = await receiver();
   const repo = makeRepo({ '2030-12-04-gluehwein.md': post('Glühwein', '2030-12-04 19:30'),
                           '2030-11-20-kekse.md': post('Kekse', '2030-11-20 19:00') });
+  t.after(async () => {
+    await hook.close();
+    rmSync(repo.root, { recursive: true, force: true });
+  });
   const config = writeConfig(repo, [{ name: 'hook', port: hook.port }], '  queue: 2\n');
   const srv = await startServe(config);
   const { port } = srv;
@@ -126,7 +132,5 @@ test('crier serve while a channel takes its time', async () => {
     assert.equal(hook.got.length, 3);
   } finally {
     assert.equal((await srv.stop()).code, 0);
-    await hook.close();
-    rmSync(repo.root, { recursive: true, force: true });
   }
 });

@@ -31,6 +31,11 @@ test('crier serve: a hanging git pull, and SIGTERM during a pull and a delivery'
   const hook = await receiver();
   const hang = await hangingRemote();
   const repo = makeRepo({ '2030-12-04-gluehwein.md': post('Glühwein', '2030-12-04 19:30') });
+  t.after(async () => {
+    await hook.close();
+    await hang.close();
+    rmSync(repo.root, { recursive: true, force: true });
+  });
   const config = writeConfig(repo, [{ name: 'hook', port: hook.port }], '  git_timeout: 5\n');
   const spool = join(repo.root, 'journal.db.serve-queue');
   const toHang = () => git(repo.site, 'remote', 'set-url', 'origin', `http://127.0.0.1:${hang.port}/site.git`);
@@ -112,8 +117,5 @@ test('crier serve: a hanging git pull, and SIGTERM during a pull and a delivery'
     });
   } finally {
     assert.equal((await srv.stop()).code, 0);
-    await hook.close();
-    await hang.close();
-    rmSync(repo.root, { recursive: true, force: true });
   }
 });
