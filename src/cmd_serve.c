@@ -1,36 +1,56 @@
 /* crier serve: receive signed webhooks that trigger announcements.
  *
- * One thread, one event loop (libmicrohttpd in external-select mode): a
- * request body is read (at most 1 MiB), its signature checked over the raw
- * bytes before anything is parsed, and the decision logged. GitHub pushes
- * are answered at once (202) and processed after the answer — git pull
- * --ff-only on the site checkout, then what `crier changed` does for the
- * pushed range — because deliveries can take longer than GitHub's 10 s.
- * Announce requests are processed before answering, with the results. */
+ * Design. Two threads and a bounded queue between them (the main thread
+ * only starts them and waits for a signal):
+ *
+ * - The HTTP thread (libmicrohttpd's polling thread, serve_http.c) reads
+ *   a request (at most 1 MiB), checks its signature over the raw bytes
+ *   before anything is parsed, checks it against the config and the
+ *   queue, and answers at once: health, pings, refusals,
+ *   202 for an accepted push, 503 with Retry-After for what cannot be
+ *   taken now (the queue is full, the same id is being worked on, the
+ *   service is stopping). An accepted announce request waits for its
+ *   results on a suspended connection, which costs the thread nothing. It
+ *   never touches the journal, git, a channel or the site, so it answers
+ *   within a second whatever the work does.
+ * - The worker thread (serve_work.c) takes one job at a time and owns the
+ *   journal, git (each pull with a time limit), the site (loaded again for
+ *   every job: an announce sees the files as they are now), the
+ *   deliveries (libcurl) and secret.c's list of secrets. A push whose work
+ *   failed for a while (the journal is busy, git or a channel failed
+ *   temporarily) goes back into the queue and is tried again later,
+ *   doubling the wait; an announce is answered 200, 502/503 (the sender
+ *   may send the same id again) or 422.
+ * - The queue (serve_queue.c) holds the jobs, the ids whose work finished
+ *   (loaded from the journal, where the worker records each one only after
+ *   its work finished) and what /healthz reports, under one mutex held
+ *   only for moments.
+ *
+ * SIGTERM or SIGINT: no new work (503), waiting announce requests are
+ * answered 503, git is stopped; the running job gets a few seconds to
+ * finish, else it is recorded as not done. Pushes not done are written to
+ * a spool file beside the journal and queued again at the next start, so
+ * an accepted push is never dropped. Exit 0. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
-
 #include "cli.h"
-#include "journal.h"
 #include "proc.h"
 #include "secret.h"
-#include "sig.h"
-#include "util.h"
-#include "when.h"
+#include "serve.h"
 #include "xalloc.h"
 
-#define SERVE_MAX_BODY ((size_t)1 << 20)
+#define STOP_GRACE_S 5.0 /* for the running job after SIGTERM */
+#define PUSH_ATTEMPTS 8
+#define PUSH_RETRY_S 10.0 /* the first wait before a push is tried again */
 
 static const char usage[] =
     "usage: crier serve [--listen ADDR:PORT] [-c FILE]\n"
@@ -39,362 +59,19 @@ static const char usage[] =
     "reverse proxy in front of it):\n"
     "  POST /hooks/github    GitHub push webhooks (X-Hub-Signature-256 with\n"
     "                        serve.github_secret): pushes to serve.branch\n"
-    "                        that touch the events are pulled (git pull\n"
-    "                        --ff-only) and handled as by 'crier changed'\n"
+    "                        that touch the events are answered 202, then\n"
+    "                        pulled (git pull --ff-only) and handled as by\n"
+    "                        'crier changed'\n"
     "  POST /hooks/announce  Standard Webhooks (v1 with a whsec_, v1a with a\n"
     "                        whpk_ serve.announce_secret) with {\"event\": ID,\n"
     "                        \"channels\": [...], \"dry_run\": false}; answers\n"
-    "                        with the results\n"
-    "  GET  /healthz         200 when the config and the journal are usable\n"
+    "                        with the results: 200, 502/503 (send the same\n"
+    "                        request again later), 422 (unknown event or\n"
+    "                        channel)\n"
+    "  GET  /healthz         the queue and the last job's result\n"
     "\n"
-    "  --listen ADDR:PORT    default serve.listen, else 127.0.0.1:8787\n";
-
-struct job {
-  char *before, *after;
-  bool ready; /* the answer went out: the connection is done */
-  struct job *next;
-};
-
-struct server {
-  struct app *a;
-  struct buf github_secret, announce_key;
-  struct job *jobs, **tail;
-  char *events_rel; /* the events directory inside the site repository */
-  char *top;        /* the site repository */
-};
-
-struct conn {
-  struct buf body;
-  bool too_large;
-  struct job *job; /* queued by this request */
-};
-
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-  (void)sig;
-  stopping = 1;
-}
-
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-  struct buf b = BUF_INIT;
-  va_list ap;
-  va_start(ap, fmt);
-  buf_vaddf(&b, fmt, ap);
-  va_end(ap);
-  secret_redact(&b);
-  fprintf(stderr, "crier serve: %s\n", b.data);
-  buf_release(&b);
-}
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned code,
-                             json_t *doc)
-{
-  if (code == 204) { /* no content, no body */
-    json_decref(doc);
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    enum MHD_Result ok = MHD_queue_response(c, code, r);
-    MHD_destroy_response(r);
-    return ok;
-  }
-  char *s = json_dumps(doc, JSON_COMPACT);
-  json_decref(doc);
-  struct MHD_Response *r = MHD_create_response_from_buffer(
-      strlen(s), s, MHD_RESPMEM_MUST_FREE);
-  MHD_add_response_header(r, "Content-Type", "application/json");
-  MHD_add_response_header(r, "Cache-Control", "no-store");
-  enum MHD_Result ok = MHD_queue_response(c, code, r);
-  MHD_destroy_response(r);
-  return ok;
-}
-
-static enum MHD_Result error(struct MHD_Connection *c, unsigned code,
-                             const char *msg)
-{
-  return reply(c, code, json_pack("{s:s}", "error", msg));
-}
-
-/* Remembers an id; false when it was seen before (a replay). */
-static bool first_time(struct server *s, const char *kind, const char *id)
-{
-  struct err e;
-  struct journal *j = journal_open(s->a->cfg.journal, 5000, &e);
-  if (!j) {
-    logf_("journal: %s", e.msg);
-    return false; /* without the journal a replay cannot be told */
-  }
-  struct buf k = BUF_INIT;
-  buf_addf(&k, "seen:%s:%s", kind, id);
-  char *v = journal_kv_get(j, k.data);
-  bool first = !v;
-  if (first)
-    journal_kv_set(j, k.data, "1", &e);
-  free(v);
-  buf_release(&k);
-  journal_close(j);
-  return first;
-}
-
-static bool touches_events(struct server *s, json_t *push)
-{
-  size_t i;
-  json_t *commit;
-  size_t rl = strlen(s->events_rel);
-  json_array_foreach(json_object_get(push, "commits"), i, commit) {
-    static const char *const kinds[] = {"added", "modified", "removed"};
-    for (size_t k = 0; k < 3; k++) {
-      size_t m;
-      json_t *p;
-      json_array_foreach(json_object_get(commit, kinds[k]), m, p) {
-        const char *path = json_string_value(p);
-        if (path && (!rl || (strncmp(path, s->events_rel, rl) == 0 &&
-                             path[rl] == '/')))
-          return true;
-      }
-    }
-  }
-  return false;
-}
-
-static bool is_sha(const char *v)
-{
-  if (!v || strlen(v) < 7 || strlen(v) > 64)
-    return false;
-  for (const char *p = v; *p; p++)
-    if (!strchr("0123456789abcdef", *p))
-      return false;
-  return true;
-}
-
-static enum MHD_Result github(struct server *s, struct MHD_Connection *c,
-                              struct conn *cc)
-{
-  if (!s->github_secret.len)
-    return error(c, 404, "not found");
-  const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                "X-Hub-Signature-256");
-  const char *event = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  "X-GitHub-Event");
-  const char *delivery = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     "X-GitHub-Delivery");
-  struct err e;
-  if (!sig || sig_github_verify(s->github_secret.data, sig, cc->body.data,
-                                cc->body.len, &e) < 0) {
-    logf_("POST /hooks/github 401: invalid signature");
-    return error(c, 401, "invalid signature");
-  }
-  if (!event || !delivery) {
-    logf_("POST /hooks/github 400: no X-GitHub-Event or X-GitHub-Delivery");
-    return error(c, 400, "bad request");
-  }
-  if (strcmp(event, "ping") == 0) {
-    logf_("POST /hooks/github 200: ping %s", delivery);
-    return reply(c, 200, json_pack("{s:b}", "ok", 1));
-  }
-  if (strcmp(event, "push") != 0) {
-    logf_("POST /hooks/github 204: ignored event %s", event);
-    return reply(c, 204, json_object());
-  }
-  if (!first_time(s, "github", delivery)) {
-    logf_("POST /hooks/github 200: delivery %s seen before; ignored",
-          delivery);
-    return reply(c, 200, json_pack("{s:b}", "duplicate", 1));
-  }
-  json_t *push = json_loadb(cc->body.data, cc->body.len, 0, NULL);
-  const char *ref = json_string_value(json_object_get(push, "ref"));
-  const char *before = json_string_value(json_object_get(push, "before"));
-  const char *after = json_string_value(json_object_get(push, "after"));
-  const char *branch = s->a->cfg.serve_branch ? s->a->cfg.serve_branch
-                                              : "main";
-  enum MHD_Result ok;
-  if (!ref || !is_sha(before) || !is_sha(after)) {
-    logf_("POST /hooks/github 400: not a push payload");
-    ok = error(c, 400, "bad request");
-  } else if (strncmp(ref, "refs/heads/", 11) != 0 ||
-             strcmp(ref + 11, branch) != 0) {
-    logf_("POST /hooks/github 204: push to %s, not %s; ignored", ref, branch);
-    ok = reply(c, 204, json_object());
-  } else if (!touches_events(s, push)) {
-    logf_("POST /hooks/github 204: push %.12s..%.12s does not touch %s",
-          before, after, s->events_rel[0] ? s->events_rel : "the events");
-    ok = reply(c, 204, json_object());
-  } else {
-    struct job *j = xcalloc(1, sizeof(*j));
-    j->before = xstrdup(before);
-    j->after = xstrdup(after);
-    *s->tail = j;
-    s->tail = &j->next;
-    cc->job = j;
-    logf_("POST /hooks/github 202: push %.12s..%.12s to %s queued", before,
-          after, branch);
-    ok = reply(c, 202, json_pack("{s:b}", "queued", 1));
-  }
-  json_decref(push);
-  return ok;
-}
-
-static enum MHD_Result announce(struct server *s, struct MHD_Connection *c,
-                                struct conn *cc)
-{
-  if (!s->announce_key.len)
-    return error(c, 404, "not found");
-  const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                               "webhook-id");
-  const char *ts = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                               "webhook-timestamp");
-  const char *sigs = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 "webhook-signature");
-  struct err e;
-  char *end = NULL;
-  long long t = ts ? strtoll(ts, &end, 10) : 0;
-  if (!id || !ts || !sigs || !*ts || *end ||
-      sig_verify(s->announce_key.data, id, t, sigs, cc->body.data,
-                 cc->body.len, time(NULL), &e) < 0) {
-    logf_("POST /hooks/announce 401: %s", id && ts && sigs && !*end
-                                              ? e.msg
-                                              : "missing headers");
-    return error(c, 401, "invalid or expired signature");
-  }
-  if (!first_time(s, "announce", id)) {
-    logf_("POST /hooks/announce 409: webhook-id %s replayed", id);
-    return error(c, 409, "replayed");
-  }
-  json_t *req = json_loadb(cc->body.data, cc->body.len, 0, NULL);
-  const char *what = json_string_value(json_object_get(req, "event"));
-  json_t *chans = json_object_get(req, "channels");
-  json_t *dry = json_object_get(req, "dry_run");
-  if (!what || (chans && !json_is_array(chans)) ||
-      (dry && !json_is_boolean(dry))) {
-    json_decref(req);
-    logf_("POST /hooks/announce 400: bad request body");
-    return error(c, 400, "expected {\"event\": ID, \"channels\": [...], "
-                         "\"dry_run\": false}");
-  }
-  const char **names = NULL;
-  if (chans) {
-    names = xcalloc(json_array_size(chans) + 1, sizeof(*names));
-    size_t i;
-    json_t *v;
-    json_array_foreach(chans, i, v) names[i] = json_string_value(v);
-  }
-  enum MHD_Result ok;
-  struct diags d;
-  diags_init(&d);
-  const struct event *ev = site_find(&s->a->site, what, &d, &e);
-  diags_release(&d);
-  if (!ev) {
-    logf_("POST /hooks/announce 404: no event %s", what);
-    ok = error(c, 404, "no such event");
-  } else {
-    json_t *results = json_array();
-    when_now(&s->a->now, &e);
-    int rc = announce_event(s->a, ev, names, json_is_true(dry), false,
-                            s->a->verbose, results);
-    logf_("POST /hooks/announce 200: %s%s → exit %d", ev->id,
-          json_is_true(dry) ? " (dry run)" : "", rc);
-    ok = reply(c, 200, json_pack("{s:i, s:o}", "status", rc, "results",
-                                 results));
-  }
-  free(names);
-  json_decref(req);
-  return ok;
-}
-
-static enum MHD_Result healthz(struct server *s, struct MHD_Connection *c)
-{
-  struct err e;
-  struct journal *j = journal_open(s->a->cfg.journal, 2000, &e);
-  if (!j) {
-    logf_("GET /healthz 503: %s", e.msg);
-    return error(c, 503, "journal unavailable");
-  }
-  journal_close(j);
-  return reply(c, 200, json_pack("{s:s}", "status", "ok"));
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
-                                  const char *url, const char *method,
-                                  const char *version, const char *data,
-                                  size_t *size, void **ptr)
-{
-  (void)version;
-  struct server *s = cls;
-  struct conn *cc = *ptr;
-  if (!cc) {
-    cc = xcalloc(1, sizeof(*cc));
-    buf_init(&cc->body);
-    *ptr = cc;
-    return MHD_YES;
-  }
-  if (*size) {
-    if (cc->body.len + *size > SERVE_MAX_BODY)
-      cc->too_large = true;
-    else
-      buf_add(&cc->body, data, *size);
-    *size = 0;
-    return MHD_YES;
-  }
-  if (cc->too_large) {
-    logf_("%s %s 413: body over %zu bytes", method, url, SERVE_MAX_BODY);
-    return error(c, 413, "body too large");
-  }
-  bool post = strcmp(method, "POST") == 0;
-  if (strcmp(url, "/healthz") == 0)
-    return strcmp(method, "GET") == 0 ? healthz(s, c)
-                                      : error(c, 405, "method not allowed");
-  if (strcmp(url, "/hooks/github") == 0)
-    return post ? github(s, c, cc) : error(c, 405, "method not allowed");
-  if (strcmp(url, "/hooks/announce") == 0)
-    return post ? announce(s, c, cc) : error(c, 405, "method not allowed");
-  logf_("%s %s 404", method, url);
-  return error(c, 404, "not found");
-}
-
-static void on_done(void *cls, struct MHD_Connection *c, void **ptr,
-                    enum MHD_RequestTerminationCode code)
-{
-  (void)cls;
-  (void)c;
-  (void)code;
-  struct conn *cc = *ptr;
-  if (cc) {
-    if (cc->job)
-      cc->job->ready = true;
-    buf_release(&cc->body);
-    free(cc);
-  }
-  *ptr = NULL;
-}
-
-/* A queued push: pull, reload the site, send what the range changed. */
-static void run_job(struct server *s, struct job *j)
-{
-  struct err e;
-  struct buf out = BUF_INIT;
-  const char *pull[] = {"git", "-C", s->top, "pull", "--ff-only", "-q", NULL};
-  if (proc_capture(pull, 1 << 20, &out, &e) < 0) {
-    logf_("push %.12s..%.12s: %s", j->before, j->after, e.msg);
-    buf_release(&out);
-    return;
-  }
-  buf_release(&out);
-  site_release(&s->a->site);
-  diags_release(&s->a->diags);
-  diags_init(&s->a->diags);
-  if (site_load(&s->a->site, &s->a->cfg, &s->a->diags, false) < 0) {
-    diags_print(&s->a->diags);
-    logf_("push %.12s..%.12s: the site does not load", j->before, j->after);
-    return;
-  }
-  diags_print(&s->a->diags);
-  when_now(&s->a->now, &e);
-  int rc = changed_range(s->a, j->before, j->after, false, NULL);
-  logf_("push %.12s..%.12s: done, exit %d", j->before, j->after, rc);
-}
+    "  --listen ADDR:PORT    default serve.listen, else 127.0.0.1:8787;\n"
+    "                        [::1]:PORT for IPv6\n";
 
 static long atoi_positive(const char *s)
 {
@@ -403,26 +80,236 @@ static long atoi_positive(const char *s)
   return *end || v <= 0 || v > 3600 ? -1 : v;
 }
 
-static int parse_listen(const char *spec, struct sockaddr_in *sa,
-                        struct err *e)
+static double mono(void)
 {
-  const char *colon = strrchr(spec, ':');
-  memset(sa, 0, sizeof(*sa));
-  sa->sin_family = AF_INET;
-  char host[64];
-  if (!colon || (size_t)(colon - spec) >= sizeof(host))
-    return err_set(e, EX_USAGE, "listen address '%s' is not ADDR:PORT",
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ADDR:PORT (IPv4 or localhost) or [IPv6]:PORT; shown gets it back as
+ * "ADDR" or "[ADDR]". */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss,
+                        char *shown, size_t n, struct err *e)
+{
+  memset(ss, 0, sizeof(*ss));
+  const char *host = spec, *host_end, *colon;
+  bool v6 = spec[0] == '[';
+  if (v6) {
+    host++;
+    host_end = strchr(host, ']');
+    colon = host_end && host_end[1] == ':' ? host_end + 1 : NULL;
+  } else {
+    colon = strrchr(spec, ':');
+    host_end = colon;
+  }
+  char h[INET6_ADDRSTRLEN + 1];
+  char *end = NULL;
+  long port = colon ? strtol(colon + 1, &end, 10) : 0;
+  if (!colon || !host_end || (size_t)(host_end - host) >= sizeof(h) ||
+      !colon[1] || *end || port < 1 || port > 65535)
+    return err_set(e, EX_USAGE,
+                   "listen address '%s' is not ADDR:PORT or [IPv6ADDR]:PORT",
                    spec);
-  memcpy(host, spec, (size_t)(colon - spec));
-  host[colon - spec] = '\0';
-  char *end;
-  long port = strtol(colon + 1, &end, 10);
-  if (*end || port < 1 || port > 65535 ||
-      inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                &sa->sin_addr) != 1)
-    return err_set(e, EX_USAGE, "listen address '%s' is not IPv4ADDR:PORT",
-                   spec);
-  sa->sin_port = htons((uint16_t)port);
+  memcpy(h, host, (size_t)(host_end - host));
+  h[host_end - host] = '\0';
+  if (v6) {
+    struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
+    sa->sin6_family = AF_INET6;
+    sa->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, h, &sa->sin6_addr) != 1)
+      return err_set(e, EX_USAGE, "listen address '%s': '%s' is not an IPv6 "
+                     "address", spec, h);
+    snprintf(shown, n, "[%s]", h);
+  } else {
+    struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    if (strcmp(h, "localhost") == 0)
+      snprintf(h, sizeof(h), "127.0.0.1");
+    if (inet_pton(AF_INET, h, &sa->sin_addr) != 1)
+      return err_set(e, EX_USAGE, "listen address '%s': '%s' is not an IPv4 "
+                     "address (IPv6: [ADDR]:PORT)", spec, h);
+    snprintf(shown, n, "%s", h);
+  }
+  return 0;
+}
+
+/* Where the events live inside the site repository (git rev-parse). */
+static void find_checkout(struct serve *s, struct app *a)
+{
+  struct err e;
+  struct buf top = BUF_INIT;
+  const char *top_argv[] = {"git", "-C", a->cfg.events_dir, "rev-parse",
+                            "--show-toplevel", NULL};
+  char real[PATH_MAX];
+  if (proc_capture(top_argv, 4096, &top, &e) == 0 &&
+      realpath(a->cfg.events_dir, real)) {
+    buf_rtrim(&top);
+    const char *rel = real + top.len;
+    while (*rel == '/')
+      rel++;
+    s->events_rel = xstrdup(rel);
+    s->top = buf_detach(&top);
+  } else {
+    if (s->github_secret.len)
+      cli_warn(a, "%s is not in a git checkout: GitHub pushes cannot be "
+               "pulled", a->cfg.events_dir);
+    s->events_rel = xstrdup("");
+    s->top = xstrdup(a->cfg.events_dir);
+  }
+  buf_release(&top);
+}
+
+static int load_secrets(struct serve *s, struct app *a)
+{
+  struct err e;
+  if (a->cfg.serve_github_secret.kind &&
+      secret_get(&a->cfg.serve_github_secret, "serve.github_secret",
+                 &s->github_secret, &e) < 0) {
+    cli_error("%s", e.msg);
+    return EX_CONFIG;
+  }
+  if (a->cfg.serve_announce_secret.kind &&
+      secret_get(&a->cfg.serve_announce_secret, "serve.announce_secret",
+                 &s->announce_key, &e) < 0) {
+    cli_error("%s", e.msg);
+    return EX_CONFIG;
+  }
+  if (s->announce_key.len &&
+      strncmp(s->announce_key.data, "whsec_", 6) != 0 &&
+      strncmp(s->announce_key.data, "whpk_", 5) != 0) {
+    cli_error("serve.announce_secret must be a whsec_ secret or a whpk_ "
+              "public key");
+    return EX_CONFIG;
+  }
+  if (!s->github_secret.len && !s->announce_key.len) {
+    cli_error("serve needs serve.github_secret or serve.announce_secret in "
+              "%s", a->config_path);
+    return EX_CONFIG;
+  }
+  return 0;
+}
+
+static void nap(void)
+{
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+}
+
+/* After SIGTERM: the running job gets STOP_GRACE_S; requests keep being
+ * answered meanwhile. Returns true when the worker ended. */
+static bool wind_down(struct serve *s, struct MHD_Daemon *d)
+{
+  atomic_store(&s->stop, 1);
+  serve_queue_stop(&s->q);
+  double until = mono() + STOP_GRACE_S;
+  while (!serve_queue_worker_gone(&s->q) && mono() < until)
+    nap();
+  bool gone = serve_queue_worker_gone(&s->q);
+  char id[160];
+  if (!gone && serve_queue_abandon(&s->q, id, sizeof(id)))
+    serve_log("%s still running after %.0f s: recorded as not done", id,
+              STOP_GRACE_S);
+  serve_work_spool(s, true);
+  json_t *left = serve_queue_pushes(&s->q, true);
+  size_t i;
+  json_t *v;
+  json_array_foreach(left, i, v) {
+    serve_log("push %s not done: kept in %s for the next start",
+              json_string_value(json_object_get(v, "id")), s->spool);
+  }
+  json_decref(left);
+  /* the answers just given go out */
+  until = mono() + 1.0;
+  const union MHD_DaemonInfo *info;
+  while (mono() < until &&
+         (info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)) &&
+         info->num_connections > 0)
+    nap();
+  return gone;
+}
+
+/* Listens, starts the worker, and waits for SIGTERM or SIGINT. Returns
+ * the exit status (0 after a signal). */
+static int run_service(struct serve *s, const struct sockaddr_storage *ss,
+                       const char *spec, const char *shown)
+{
+  struct app *a = s->a;
+  /* a slow client is cut off after this many idle seconds */
+  unsigned timeout = 10;
+  const char *t_env = getenv("CRIER_SERVE_TIMEOUT");
+  if (t_env && atoi_positive(t_env) > 0)
+    timeout = (unsigned)atoi_positive(t_env);
+  bool v6 = ss->ss_family == AF_INET6;
+  uint16_t port = ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+                           : ((const struct sockaddr_in *)ss)->sin_port);
+  /* SIGINT and SIGTERM are taken by sigwait below: every thread (the
+   * HTTP thread, the worker) starts with them blocked; children get them
+   * back (proc.c) */
+  /* git never asks for a password: it fails (or runs out of time); set
+   * before any thread starts */
+  setenv("GIT_TERMINAL_PROMPT", "0", 1);
+  sigset_t sigs, old;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, &old);
+  signal(SIGPIPE, SIG_IGN);
+  /* each announce waiting for its results holds a connection, and behind
+   * a reverse proxy every request comes from one address */
+  unsigned queue = (unsigned)a->cfg.serve_queue;
+  struct MHD_Daemon *d = MHD_start_daemon(
+      MHD_USE_ERROR_LOG | MHD_USE_AUTO_INTERNAL_THREAD |
+          MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0),
+      port, NULL, NULL, serve_http_request, s, MHD_OPTION_SOCK_ADDR,
+      (const struct sockaddr *)ss, MHD_OPTION_CONNECTION_LIMIT, queue + 64,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, queue + 16,
+      MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+      MHD_OPTION_NOTIFY_COMPLETED, serve_http_done, s, MHD_OPTION_END);
+  if (!d) {
+    cli_error("cannot listen on %s: %s", spec, strerror(errno));
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return EX_UNAVAILABLE;
+  }
+  size_t again = serve_work_unspool(s);
+  if (again)
+    serve_log("%zu push(es) not done at the last stop queued again (%s)",
+              again, s->spool);
+  pthread_t worker;
+  int pr = pthread_create(&worker, NULL, serve_work_main, s);
+  if (pr != 0) {
+    cli_error("cannot start the worker thread: %s", strerror(pr));
+    serve_queue_stop(&s->q);
+    MHD_stop_daemon(d);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return EX_OSERR;
+  }
+  const union MHD_DaemonInfo *info =
+      MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  serve_log("listening on %s:%u (github hooks %s, announce hooks %s, queue "
+            "%ld, git %ld s)", shown, info ? info->port : port,
+            s->github_secret.len ? "on" : "off",
+            s->announce_key.len ? "on" : "off", a->cfg.serve_queue,
+            a->cfg.serve_git_timeout);
+  int sig = 0;
+  while (sigwait(&sigs, &sig) != 0)
+    ;
+  serve_log("%s: stopping: no new work; the running job has %.0f s",
+            sig == SIGINT ? "SIGINT" : "SIGTERM", STOP_GRACE_S);
+  bool ended = wind_down(s, d);
+  MHD_stop_daemon(d);
+  if (!ended) {
+    /* the worker is inside a delivery: the journal records it as
+     * 'sending', and the next run finishes it */
+    serve_log("stopped");
+    fflush(stderr);
+    _exit(0);
+  }
+  pthread_join(worker, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  serve_log("stopped");
   return 0;
 }
 
@@ -434,121 +321,43 @@ int cmd_serve(struct app *a, int argc, char **argv)
   int rc;
   if (!cli_start_site(a, argc, argv, opts, usage, false, &rc))
     return rc;
-  struct server s = {.a = a};
-  s.tail = &s.jobs;
+  struct serve s = {.a = a};
   buf_init(&s.github_secret);
   buf_init(&s.announce_key);
+  serve_queue_init(&s.q, (size_t)a->cfg.serve_queue);
+  s.q.resume = serve_http_resume;
+  pthread_mutex_init(&s.spool_mu, NULL);
+  s.git_timeout_ms = (int)a->cfg.serve_git_timeout * 1000;
+  s.max_attempts = PUSH_ATTEMPTS;
+  s.retry_base = PUSH_RETRY_S;
+  const char *rb = getenv("CRIER_SERVE_RETRY_MS");
+  if (rb && atoi_positive(rb) > 0)
+    s.retry_base = (double)atoi_positive(rb) / 1000.0;
+  struct buf sp = BUF_INIT;
+  buf_addf(&sp, "%s.serve-queue", a->cfg.journal);
+  s.spool = buf_detach(&sp);
   struct err e;
-  if (a->cfg.serve_github_secret.kind &&
-      secret_get(&a->cfg.serve_github_secret, "serve.github_secret",
-                 &s.github_secret, &e) < 0) {
-    cli_error("%s", e.msg);
-    return EX_CONFIG;
-  }
-  if (a->cfg.serve_announce_secret.kind &&
-      secret_get(&a->cfg.serve_announce_secret, "serve.announce_secret",
-                 &s.announce_key, &e) < 0) {
-    cli_error("%s", e.msg);
-    secret_wipe(&s.github_secret);
-    return EX_CONFIG;
-  }
-  if (s.announce_key.len && strncmp(s.announce_key.data, "whsec_", 6) != 0 &&
-      strncmp(s.announce_key.data, "whpk_", 5) != 0) {
-    cli_error("serve.announce_secret must be a whsec_ secret or a whpk_ "
-              "public key");
-    secret_wipe(&s.github_secret);
-    secret_wipe(&s.announce_key);
-    return EX_CONFIG;
-  }
-  if (!s.github_secret.len && !s.announce_key.len) {
-    cli_error("serve needs serve.github_secret or serve.announce_secret in "
-              "%s", a->config_path);
-    return EX_CONFIG;
-  }
-  /* where the events live inside the site repository */
-  struct buf top = BUF_INIT;
-  const char *top_argv[] = {"git", "-C", a->cfg.events_dir, "rev-parse",
-                            "--show-toplevel", NULL};
-  char real[PATH_MAX];
-  if (proc_capture(top_argv, 4096, &top, &e) == 0 &&
-      realpath(a->cfg.events_dir, real)) {
-    buf_rtrim(&top);
-    const char *rel = real + top.len;
-    while (*rel == '/')
-      rel++;
-    s.events_rel = xstrdup(rel);
-    s.top = buf_detach(&top);
-  } else {
-    if (s.github_secret.len)
-      cli_warn(a, "%s is not in a git checkout: GitHub pushes cannot be "
-               "pulled", a->cfg.events_dir);
-    s.events_rel = xstrdup("");
-    s.top = xstrdup(a->cfg.events_dir);
-  }
-  buf_release(&top);
-  struct sockaddr_in sa;
+  struct sockaddr_storage ss;
+  char shown[INET6_ADDRSTRLEN + 3];
   const char *spec = listen ? listen
                      : a->cfg.serve_listen ? a->cfg.serve_listen
                                            : "127.0.0.1:8787";
-  if (parse_listen(spec, &sa, &e) < 0) {
+  rc = load_secrets(&s, a);
+  if (rc)
+    goto out;
+  if (parse_listen(spec, &ss, shown, sizeof(shown), &e) < 0) {
     cli_error("%s", e.msg);
     rc = EX_USAGE;
     goto out;
   }
-  /* a slow client is cut off after this many idle seconds */
-  unsigned timeout = 10;
-  const char *t_env = getenv("CRIER_SERVE_TIMEOUT");
-  if (t_env && atoi_positive(t_env) > 0)
-    timeout = (unsigned)atoi_positive(t_env);
-  struct MHD_Daemon *d = MHD_start_daemon(
-      MHD_USE_ERROR_LOG, ntohs(sa.sin_port), NULL, NULL, on_request, &s,
-      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-      MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)8,
-      MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-      MHD_OPTION_NOTIFY_COMPLETED, on_done, &s, MHD_OPTION_END);
-  if (!d) {
-    cli_error("cannot listen on %s: %s", spec, strerror(errno));
-    rc = EX_UNAVAILABLE;
-    goto out;
-  }
-  struct sigaction act = {.sa_handler = on_signal};
-  sigaction(SIGINT, &act, NULL);
-  sigaction(SIGTERM, &act, NULL);
-  signal(SIGPIPE, SIG_IGN);
-  const union MHD_DaemonInfo *info =
-      MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-  logf_("listening on %s:%u (github hooks %s, announce hooks %s)",
-        inet_ntoa(sa.sin_addr), info ? info->port : ntohs(sa.sin_port),
-        s.github_secret.len ? "on" : "off", s.announce_key.len ? "on" : "off");
-  while (!stopping) {
-    MHD_run_wait(d, 500);
-    /* jobs run once their answer has gone out: GitHub does not wait */
-    while (s.jobs && s.jobs->ready && !stopping) {
-      struct job *j = s.jobs;
-      s.jobs = j->next;
-      if (!s.jobs)
-        s.tail = &s.jobs;
-      run_job(&s, j);
-      free(j->before);
-      free(j->after);
-      free(j);
-    }
-  }
-  logf_("stopping");
-  MHD_stop_daemon(d);
-  rc = 0;
+  find_checkout(&s, a);
+  rc = run_service(&s, &ss, spec, shown);
 out:
-  while (s.jobs) {
-    struct job *j = s.jobs;
-    s.jobs = j->next;
-    free(j->before);
-    free(j->after);
-    free(j);
-  }
+  serve_queue_release(&s.q);
+  pthread_mutex_destroy(&s.spool_mu);
   free(s.events_rel);
   free(s.top);
+  free(s.spool);
   secret_wipe(&s.github_secret);
   secret_wipe(&s.announce_key);
   return rc;

@@ -41,6 +41,8 @@ static const struct field serve_fields[] = {
     CF("branch", F_STR, serve_branch),
     CF("github_secret", F_SECRET, serve_github_secret),
     CF("announce_secret", F_SECRET, serve_announce_secret),
+    CF("queue", F_INT, serve_queue),
+    CF("git_timeout", F_INT, serve_git_timeout),
     {NULL, 0, 0, NULL}};
 
 static const struct field top_fields[] = {
@@ -649,6 +651,8 @@ static int config_from(struct config *cfg, const char *path,
   cfg->announce_lead = 21 * 86400;
   cfg->min_gap = 6 * 3600;
   cfg->max_vanished = 1;
+  cfg->serve_queue = 32;
+  cfg->serve_git_timeout = 60;
   cfg->nreminders = 3;
   cfg->reminders = xmalloc(sizeof(default_reminders));
   memcpy(cfg->reminders, default_reminders, sizeof(default_reminders));
@@ -662,6 +666,13 @@ static int config_from(struct config *cfg, const char *path,
   const struct ynode *s = ymap_get(root, "schedule");
   if (s)
     read_schedule(&c, s, cfg);
+  s = ymap_get(root, "serve");
+  if (cfg->serve_queue < 1 || cfg->serve_queue > 1000)
+    bad(&c, ymap_get(s, "queue")->line,
+        "'queue' must be between 1 and 1000");
+  if (cfg->serve_git_timeout < 1)
+    bad(&c, ymap_get(s, "git_timeout")->line,
+        "'git_timeout' must be at least 1 (seconds)");
   s = ymap_get(root, "channels");
   if (s && s->kind != Y_SEQ && !ynode_is_null(s)) {
     bad(&c, s->line, "'channels' must be a list of channels, not %s",

@@ -91,6 +91,8 @@ struct config {
   /* serve */
   char *serve_listen, *serve_branch;
   struct secret_ref serve_github_secret, serve_announce_secret;
+  long serve_queue;       /* requests that may wait for the worker */
+  long serve_git_timeout; /* seconds a git pull may take */
 };
 
 /* Finds the config: explicit (may be NULL), else ./crier.yaml, else

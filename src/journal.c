@@ -625,6 +625,27 @@ int journal_kv_set(struct journal *j, const char *k, const char *v,
   return run_stmt(j, S_KV_SET, "kv", vals, 2, e);
 }
 
+int journal_kv_each(struct journal *j, const char *prefix,
+                    void (*fn)(void *ud, const char *k, const char *v),
+                    void *ud, struct err *e)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db,
+                         "SELECT k, v FROM kv WHERE substr(k, 1, length(?1))"
+                         " = ?1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_err(j, e, "kv");
+  sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+  int r;
+  while ((r = sqlite3_step(st)) == SQLITE_ROW)
+    fn(ud, (const char *)sqlite3_column_text(st, 0),
+       (const char *)sqlite3_column_text(st, 1));
+  int rc = r == SQLITE_DONE ? 0 : db_err(j, e, "kv");
+  sqlite3_finalize(st);
+  return rc;
+}
+
+
 /* ---- tokens: the secrets crier must keep between runs ---- */
 
 static void tokens_path(const struct journal *j, struct buf *p)

@@ -128,6 +128,10 @@ int journal_each_alias(struct journal *j,
 char *journal_kv_get(struct journal *j, const char *k);
 int journal_kv_set(struct journal *j, const char *k, const char *v,
                    struct err *e);
+/* Calls fn for every pair whose key starts with prefix. */
+int journal_kv_each(struct journal *j, const char *prefix,
+                    void (*fn)(void *ud, const char *k, const char *v),
+                    void *ud, struct err *e);
 
 /* Secrets that must survive between runs (the rotating Meetup refresh
  * token) are kept apart from the database, in "<journal>.tokens" (mode
