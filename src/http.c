@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "secret.h"
+#include "smtp.h"
 #include "xalloc.h"
 
 struct serial {
@@ -29,7 +30,7 @@ struct http_engine {
   size_t nserials, capserials;
 };
 
-static double mono(void)
+double http_now(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -302,22 +303,9 @@ static void start(struct http_engine *h, struct http_task *t)
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
   if (r->method == HTTP_SMTP) {
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    bool plain = strncmp(r->url.data, "smtp://", 7) == 0;
-    curl_easy_setopt(c, CURLOPT_USE_SSL,
-                     plain && http_url_loopback(r->url.data) && !r->ca_file
-                         ? (long)CURLUSESSL_NONE
-                         : (long)CURLUSESSL_ALL);
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, r->mail_from);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, r->rcpt);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    smtp_setup(c, t);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(c, CURLOPT_READDATA, t);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->body.len);
-    if (r->username)
-      curl_easy_setopt(c, CURLOPT_USERNAME, r->username);
-    if (r->password)
-      curl_easy_setopt(c, CURLOPT_PASSWORD, r->password);
   } else {
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->headers);
@@ -397,7 +385,7 @@ static void finish(struct http_task *t, enum step outcome)
 static void advance(struct http_engine *h, struct http_task *t,
                     const struct http_resp *prev)
 {
-  double now = mono();
+  double now = http_now();
   req_release(&t->req);
   enum step s = t->step(t, prev, &t->req);
   if (s == STEP_SEND) {
@@ -467,7 +455,7 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
   struct serial *sr = serial_of(h, t->req.serial);
   if (sr) {
     sr->busy = false;
-    sr->next_ok = mono() + t->req.gap;
+    sr->next_ok = http_now() + t->req.gap;
   }
   if (h->o.verbose) {
     char *url = secret_redacted(t->req.url.data);
@@ -497,7 +485,7 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
 void http_run(struct http_engine *h)
 {
   for (;;) {
-    double now = mono();
+    double now = http_now();
     size_t open = 0;
     double next_wake = now + 1;
     for (size_t i = 0; i < h->n; i++) {
@@ -540,7 +528,7 @@ void http_run(struct http_engine *h)
         done_transfer(h, msg);
     /* wait for the network only when no task can move without it */
     bool idle = true, left_open = false;
-    double t_now = mono();
+    double t_now = http_now();
     for (size_t i = 0; i < h->n; i++) {
       struct http_task *t = h->tasks[i];
       if (t->finished)
