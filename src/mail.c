@@ -50,7 +50,7 @@ static const char q_open[] = "=?UTF-8?Q?";
 struct field {
   struct buf *out;
   size_t col;    /* length of the current line */
-  size_t name;   /* length of "Name:" */
+  bool word;     /* the current line holds a word (a fold may come) */
   bool encoded;  /* the current line holds an encoded-word */
 };
 
@@ -58,15 +58,15 @@ static void field_start(struct field *f, struct buf *out, const char *name)
 {
   f->out = out;
   buf_addf(out, "%s:", name);
-  f->col = f->name = strlen(name) + 1;
-  f->encoded = false;
+  f->col = strlen(name) + 1;
+  f->word = f->encoded = false;
 }
 
 static void field_fold(struct field *f)
 {
   buf_adds(f->out, "\r\n");
   f->col = 0;
-  f->encoded = false;
+  f->word = f->encoded = false;
 }
 
 /* Appends white space ws (a space if empty and folded) and a word. */
@@ -74,7 +74,7 @@ static void field_word(struct field *f, const char *ws, size_t wn,
                        const char *w, size_t n)
 {
   size_t max = f->encoded ? LINE_ENCODED : LINE_MAX78;
-  if (f->col + wn + n > max && f->col > f->name) {
+  if (f->col + wn + n > max && f->word) {
     field_fold(f);
     if (!wn) {
       ws = " ";
@@ -84,6 +84,7 @@ static void field_word(struct field *f, const char *ws, size_t wn,
   buf_add(f->out, ws, wn);
   buf_add(f->out, w, n);
   f->col += wn + n;
+  f->word = f->word || n;
 }
 
 /* Printable ASCII, folded at its spaces (which unfolding gives back). */
@@ -132,7 +133,7 @@ static void field_encoded(struct field *f, const char *s)
       room = used < LINE_ENCODED ? LINE_ENCODED - used : 0;
       if (room > WORD_MAX)
         room = WORD_MAX;
-      if (room < Q_WRAP + 12 && f->col > f->name) {
+      if (room < Q_WRAP + 12 && f->word) {
         field_fold(f);
         room = WORD_MAX;
       }
@@ -151,7 +152,7 @@ static void field_encoded(struct field *f, const char *s)
   if (open) {
     buf_addf(f->out, " %s%s?=", q_open, w.data);
     f->col += 1 + Q_WRAP + w.len;
-    f->encoded = true;
+    f->word = f->encoded = true;
   }
   buf_release(&w);
 }

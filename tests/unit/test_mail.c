@@ -126,6 +126,15 @@ static void test_folding(void)
   OK(strstr(u, url) != NULL, "unfolds to itself");
   free(u);
 
+  /* after a fold, a short word and a long one: the long one gets a line
+   * of its own (a fold was once allowed only past the header's name) */
+  buf_reset(&b);
+  mail_header(&b, "Subject", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                             "aaaaaaaaa b ccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+                             "cccccccccccccccccccccccc d");
+  OK(strstr(b.data, "\r\n b\r\n cccc") != NULL, "folded before the long word: %s",
+     b.data);
+
   /* non-ASCII: the first line fits beside the name, every line ≤ 76 */
   buf_reset(&b);
   const char *de = "Erinnerung: morgen Abend – Glühwein & Traits: Rust im "
