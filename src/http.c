@@ -30,11 +30,16 @@ struct http_engine {
   size_t nserials, capserials;
 };
 
-double http_now(void)
+static double mono(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double http_now(void)
+{
+  return mono();
 }
 
 struct http_engine *http_new(const struct http_opts *o)
@@ -385,7 +390,7 @@ static void finish(struct http_task *t, enum step outcome)
 static void advance(struct http_engine *h, struct http_task *t,
                     const struct http_resp *prev)
 {
-  double now = http_now();
+  double now = mono();
   req_release(&t->req);
   enum step s = t->step(t, prev, &t->req);
   if (s == STEP_SEND) {
@@ -455,7 +460,7 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
   struct serial *sr = serial_of(h, t->req.serial);
   if (sr) {
     sr->busy = false;
-    sr->next_ok = http_now() + t->req.gap;
+    sr->next_ok = mono() + t->req.gap;
   }
   if (h->o.verbose) {
     char *url = secret_redacted(t->req.url.data);
@@ -485,7 +490,7 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
 void http_run(struct http_engine *h)
 {
   for (;;) {
-    double now = http_now();
+    double now = mono();
     size_t open = 0;
     double next_wake = now + 1;
     for (size_t i = 0; i < h->n; i++) {
@@ -528,7 +533,7 @@ void http_run(struct http_engine *h)
         done_transfer(h, msg);
     /* wait for the network only when no task can move without it */
     bool idle = true, left_open = false;
-    double t_now = http_now();
+    double t_now = mono();
     for (size_t i = 0; i < h->n; i++) {
       struct http_task *t = h->tasks[i];
       if (t->finished)
