@@ -35,6 +35,11 @@ seed fuzz_event $events
 seed fuzz_config config/crier.example.yaml tests/golden/site/crier.yaml examples/site/crier.yaml
 seed fuzz_tpl $(find templates -name '*.mustache')
 seed fuzz_md $events
+# fuzz_render: a template and partials p0, p1, … separated by NUL bytes
+seed fuzz_render tests/regress/fuzz_render-*
+{ cat templates/en/announce.md.mustache; printf '{{> p0}}{{> p1}}\0'
+  cat templates/en/partials/facts.mustache; printf '{{> p1}}\0'
+  cat templates/en/partials/talks.mustache; } >"$corpus/fuzz_render/builtin"
 mkdir -p "$corpus/fuzz_date" "$corpus/fuzz_sig" "$corpus/fuzz_mail" "$corpus/fuzz_http"
 for d in "2024-09-11 19:15:00 MESZ" "2024-10-27 02:30 +01:00" "2024-03-31 02:30" "2030-12-04T19:30:00+01:00" "1d12h"; do
   printf '%s' "$d" >"$corpus/fuzz_date/$(printf '%s' "$d" | md5sum | cut -c1-8)"

@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential cmake pkg-config git ca-certificates tzdata time openssl
 clang libclang-rt-14-dev
 libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
-libsqlite3-dev libssl-dev libmicrohttpd-dev
+libsqlite3-dev libssl-dev libmicrohttpd-dev shellcheck
 postfix dovecot-core python3"
 # postfix and dovecot-core are the real SMTP server and SASL service the
 # postfix conformance test starts on loopback ports with a configuration of

@@ -23,6 +23,7 @@ enum step chan_fail(struct http_task *t, const struct http_resp *r,
   http_describe(r, &b);
   snprintf(t->error, sizeof(t->error), "%s", b.data);
   buf_release(&b);
+  t->config_error = http_config_error(r);
   return http_temporary(r) ? STEP_RETRY : STEP_FAIL;
 }
 

@@ -41,7 +41,10 @@ struct delivery {
   struct message msg;
   struct chan_ctx *ctx;
   time_t now;              /* the moment of sending, for texts */
+  const struct event *old; /* update: the event as announced */
   json_t *state;           /* channel state kept in the journal */
+  json_t *first;           /* where the announcement went: {"remote_id",
+                              "url", "state"} (NULL: not known) */
   struct http_task task;
   /* the result */
   char url[512];
@@ -64,6 +67,11 @@ struct chan_ops {
   /* Notices the channel cannot carry (Meetup has no messages): NULL if it
    * can carry this one, else the reason. */
   const char *(*cannot)(const struct delivery *d);
+  /* A delivery left 'sending' by a stopped run may be sent again: the
+   * server recognises the repeat (Matrix transaction ids, webhook ids) or
+   * the channel checks first (GitHub markers, Meetup's state). Mail cannot
+   * tell: such a delivery becomes 'uncertain'. */
+  bool resend_safe;
 };
 
 const struct chan_ops *chan_ops_for(enum chan_type t);
@@ -75,7 +83,7 @@ extern const struct chan_ops chan_mail_ops;
 extern const struct chan_ops chan_meetup_ops;
 
 /* Shared helpers for adapters. */
-/* The delivery behind a task. */
+/* The delivery behind a task (a task's ud starts with its delivery). */
 static inline struct delivery *task_delivery(struct http_task *t)
 {
   return t->ud;

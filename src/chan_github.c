@@ -13,10 +13,15 @@
 #include <strings.h>
 
 #include "secret.h"
+#include "url.h"
 #include "util.h"
 #include "xalloc.h"
 
 enum { LIST_ISSUES, CREATE_ISSUE, LIST_COMMENTS, CREATE_COMMENT };
+
+/* Pages of a list crier reads at most (100 items each): a server that
+ * always says "next" cannot keep a delivery going forever. */
+#define GITHUB_MAX_PAGES 500
 
 static int prepare(struct chan_ctx *c, struct err *e)
 {
@@ -131,9 +136,12 @@ static void create_comment(struct delivery *d, struct http_req *req)
   buf_release(&body);
 }
 
-/* The rel="next" URL of a Link header, if it points at the same API. */
-static char *next_page(const struct delivery *d, const struct http_resp *r)
+/* The rel="next" URL of a Link header, if it has the origin (scheme, host,
+ * port) of the configured API: the token is never sent anywhere else. */
+static char *next_page(const struct delivery *d, const struct http_resp *r,
+                       bool *refused)
 {
+  *refused = false;
   char *link = http_header(r, "link");
   char *next = NULL;
   for (char *p = link; p && *p;) {
@@ -153,10 +161,10 @@ static char *next_page(const struct delivery *d, const struct http_resp *r)
     p = end ? end + 1 : NULL;
   }
   free(link);
-  if (next && strncmp(next, d->ctx->ch->api_url,
-                      strlen(d->ctx->ch->api_url)) != 0) {
-    free(next); /* never send the token to another host */
+  if (next && !url_may_follow(d->ctx->ch->api_url, next)) {
+    free(next);
     next = NULL;
+    *refused = true;
   }
   return next;
 }
@@ -197,19 +205,31 @@ static enum step explain(struct http_task *t, const struct http_resp *r,
 }
 
 /* The issue number from the event's planning link, when it is an issue of
- * this repository. */
+ * this repository: https://github.com/OWNER/REPO/issues/N (or the same path
+ * on the host of a GitHub Enterprise api_url). */
 static long planning_issue(const struct delivery *d)
 {
   const char *u = event_link(d->ev, LINK_PLANNING);
-  if (!u)
+  struct url link, api;
+  if (!u || url_parse(u, &link, NULL) < 0 ||
+      url_parse(d->ctx->ch->api_url, &api, NULL) < 0)
     return 0;
-  struct buf want = BUF_INIT;
-  buf_addf(&want, "github.com/%s/issues/", d->ctx->ch->repo);
-  const char *p = str_find_ci(u, want.data);
-  long n = 0;
-  if (p)
-    n = strtol(p + want.len, NULL, 10);
-  buf_release(&want);
+  if (strcmp(link.host, "github.com") != 0 &&
+      strcmp(link.host, "www.github.com") != 0 &&
+      strcmp(link.host, api.host) != 0)
+    return 0;
+  const char *repo = d->ctx->ch->repo;
+  size_t rl = strlen(repo);
+  const char *p = link.rest;
+  if (*p++ != '/' || strncasecmp(p, repo, rl) != 0 ||
+      strncmp(p + rl, "/issues/", 8) != 0)
+    return 0;
+  p += rl + 8;
+  char *end;
+  long n = strtol(p, &end, 10);
+  if (end == p || n <= 0 || (*end && *end != '/' && *end != '?' &&
+                             *end != '#'))
+    return 0;
   return n;
 }
 
@@ -219,6 +239,7 @@ static enum step start(struct delivery *d, struct http_task *t,
   free(d->aux);
   d->aux = NULL;
   d->number = 0;
+  d->page = 0;
   if (strcmp(d->ctx->ch->mode, "comment") == 0) {
     d->number = planning_issue(d);
     if (!d->number) {
@@ -291,7 +312,22 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       r = STEP_DONE; /* posted before: nothing to do */
       break;
     }
-    char *next = next_page(d, prev);
+    bool refused;
+    char *next = next_page(d, prev, &refused);
+    if (refused) {
+      /* the list is incomplete: posting now could post twice */
+      snprintf(t->error, sizeof(t->error), "the server's next page is not "
+               "on %s; not following it", d->ctx->ch->api_url);
+      r = STEP_FAIL;
+      break;
+    }
+    if (next && ++d->page >= GITHUB_MAX_PAGES) {
+      free(next);
+      snprintf(t->error, sizeof(t->error), "more than %d pages of issues or "
+               "comments; not looking further", GITHUB_MAX_PAGES);
+      r = STEP_FAIL;
+      break;
+    }
     if (next) {
       api(d, req, next);
       req->method = HTTP_GET;
@@ -344,4 +380,5 @@ static void dry(struct delivery *d, struct http_req *req)
 }
 
 const struct chan_ops chan_github_ops = {
-    .type = CHAN_GITHUB, .prepare = prepare, .step = step, .dry = dry};
+    .type = CHAN_GITHUB, .prepare = prepare, .step = step, .dry = dry,
+    .resend_safe = true};

@@ -149,44 +149,23 @@ static struct curl_slist *recipients(const struct delivery *d)
   return l;
 }
 
-struct parent {
-  const char *lang;
-  char *id;
-};
-
-static void parent_row(void *ud, const struct jrow *r)
-{
-  struct parent *p = ud;
-  size_t n = r->remote_id ? strlen(r->remote_id) : 0;
-  if (strcmp(r->notice, "announce") != 0 || strcmp(r->lang, p->lang) != 0 ||
-      n < 3 || r->remote_id[0] != '<' || r->remote_id[n - 1] != '>')
-    return;
-  free(p->id); /* rows come oldest first: the last one wins */
-  p->id = xstrndup(r->remote_id + 1, n - 2);
-}
-
 /* The Message-ID a reminder, update or cancellation follows: the
- * announcement's as the journal records it, else the one it has or would
+ * announcement's as the journal recorded it, else the one it has or would
  * have had. NULL for the announcement itself; caller frees. */
 static char *thread_parent(const struct delivery *d)
 {
   if (strcmp(d->notice, "announce") == 0)
     return NULL;
-  const struct channel *ch = d->ctx->ch;
-  struct parent p = {d->lang, NULL};
-  struct err e;
-  if (d->ctx->journal &&
-      journal_each_of(d->ctx->journal, d->ev->id, ch->name, parent_row, &p,
-                      &e) < 0)
-    fprintf(stderr, "crier: warning: %s\n", e.msg);
-  if (!p.id) {
-    char key[65];
-    struct buf b = BUF_INIT;
-    delivery_key(d->ev->id, "announce", ch->name, d->lang, NULL, key);
-    message_id(key, ch, &b);
-    p.id = buf_detach(&b);
-  }
-  return p.id;
+  const char *id = json_string_value(json_object_get(d->first, "remote_id"));
+  size_t n = id ? strlen(id) : 0;
+  if (n >= 3 && id[0] == '<' && id[n - 1] == '>')
+    return xstrndup(id + 1, n - 2);
+  char key[65];
+  struct buf b = BUF_INIT;
+  delivery_key(event_uid(d->ev), "announce", d->ctx->ch->name, d->lang, NULL,
+               key);
+  message_id(key, d->ctx->ch, &b);
+  return buf_detach(&b);
 }
 
 static void calendar(const struct delivery *d, struct buf *ics)
@@ -386,6 +365,7 @@ static enum step smtp_result(struct http_task *t, struct delivery *d,
     buf_adds(&msg, "the server offers no login (AUTH) over TLS; the message "
                    "is not sent without the configured username and "
                    "password");
+    t->config_error = true;
     s = STEP_FAIL;
   } else if (r.nrefused && !r.naccepted) {
     buf_addf(&msg, "every recipient was refused: %s", r.refused.data);
@@ -400,6 +380,7 @@ static enum step smtp_result(struct http_task *t, struct delivery *d,
              "server that offers it",
              d->ctx->token2.len ? ", and the password is sent only over TLS"
                                 : "");
+    t->config_error = true;
     s = STEP_FAIL;
   } else if (refusal(x, n)) {
     const struct smtp_exchange *f = refusal(x, n);
@@ -409,17 +390,20 @@ static enum step smtp_result(struct http_task *t, struct delivery *d,
     size_t wl = strcspn(what, " :");
     if (strncasecmp(what, "AUTH", 4) == 0)
       wl = strlen(what);
-    if (prev->code == CURLE_LOGIN_DENIED)
+    if (prev->code == CURLE_LOGIN_DENIED) {
       buf_addf(&msg, "login refused: %s", reply.data);
-    else
+      t->config_error = true;
+    } else {
       buf_addf(&msg, "the server refused (%.*s): %s", (int)wl, what,
                reply.data);
+    }
     s = smtp_reply_temporary(&f->reply) ? STEP_RETRY : STEP_FAIL;
   } else {
     http_describe(prev, &msg);
     if (prev->code == CURLE_PEER_FAILED_VERIFICATION)
       buf_adds(&msg, " (is 'ca_file' the CA that signed the server's "
                      "certificate?)");
+    t->config_error = http_config_error(prev);
     s = http_temporary(prev) ? STEP_RETRY : STEP_FAIL;
   }
   if (s != STEP_DONE) {

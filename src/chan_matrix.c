@@ -190,4 +190,5 @@ static void dry(struct delivery *d, struct http_req *req)
 }
 
 const struct chan_ops chan_matrix_ops = {
-    .type = CHAN_MATRIX, .prepare = prepare, .step = step, .dry = dry};
+    .type = CHAN_MATRIX, .prepare = prepare, .step = step, .dry = dry,
+    .resend_safe = true};

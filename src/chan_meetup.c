@@ -112,7 +112,7 @@ static int token_request(struct delivery *d, struct http_req *req,
   }
   /* refresh: the newest token is in the journal, the first in the config */
   char *k = refresh_key(d);
-  char *stored = d->ctx->journal ? journal_kv_get(d->ctx->journal, k) : NULL;
+  char *stored = d->ctx->journal ? journal_token_get(d->ctx->journal, k) : NULL;
   free(k);
   struct buf rt = BUF_INIT;
   struct err e;
@@ -339,18 +339,23 @@ static enum step on_token(struct delivery *d, struct http_task *t,
   json_t *j = chan_json(prev);
   enum step r = STEP_FAIL;
   const char *at = json_string_value(json_object_get(j, "access_token"));
+  const char *rt = json_string_value(json_object_get(j, "refresh_token"));
+  /* secrets the server hands out are redacted from here on, whatever
+   * happens next (the engine traces the response after this step) */
+  if (at)
+    secret_register(at, strlen(at));
+  if (rt)
+    secret_register(rt, strlen(rt));
   if (prev->code != CURLE_OK || prev->status != 200 || !at) {
     r = chan_fail(t, prev, "getting a Meetup access token");
     json_decref(j);
     return r;
   }
-  const char *rt = json_string_value(json_object_get(j, "refresh_token"));
   if (rt && d->ctx->ch->auth.kind == MEETUP_AUTH_REFRESH) {
-    secret_register(rt, strlen(rt));
     char *k = refresh_key(d);
     struct err e;
     if (d->ctx->journal &&
-        journal_kv_set(d->ctx->journal, k, rt, &e) < 0) {
+        journal_token_set(d->ctx->journal, k, rt, &e) < 0) {
       snprintf(t->error, sizeof(t->error), "cannot store the new refresh "
                "token: %.400s", e.msg);
       free(k);
@@ -359,7 +364,6 @@ static enum step on_token(struct delivery *d, struct http_task *t,
     }
     free(k);
   }
-  secret_register(at, strlen(at));
   d->ctx->meetup_token = xstrdup(at);
   json_decref(j);
   return next_mutation(d, t, req);
@@ -481,4 +485,5 @@ const struct chan_ops chan_meetup_ops = {.type = CHAN_MEETUP,
                                          .prepare = prepare,
                                          .step = step,
                                          .dry = dry,
-                                         .cannot = cannot};
+                                         .cannot = cannot,
+                                         .resend_safe = true};

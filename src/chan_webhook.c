@@ -138,4 +138,5 @@ static void dry(struct delivery *d, struct http_req *req)
 }
 
 const struct chan_ops chan_webhook_ops = {
-    .type = CHAN_WEBHOOK, .prepare = prepare, .step = step, .dry = dry};
+    .type = CHAN_WEBHOOK, .prepare = prepare, .step = step, .dry = dry,
+    .resend_safe = true};

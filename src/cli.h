@@ -83,8 +83,9 @@ void cli_step_summary(const struct app *a, json_t *results);
 /* Plans and sends the due notices (run, changed, serve); see cmd_run.c.
  * collect: if not NULL, the result records are appended there instead of
  * being printed with --json. */
-int run_schedule(struct app *a, bool dry, const char *const *only,
-                 bool mode_changed, const char *const *gone, json_t *collect);
+struct schedule_opts;
+int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
+                 json_t *collect);
 
 /* Sends ev's announcement to its channels (all, or those named). */
 int announce_event(struct app *a, const struct event *ev,

@@ -2,10 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "deliver.h"
 #include "render.h"
+#include "schedule.h"
 
 static const char usage[] =
     "usage: crier announce EVENT [--channel NAME]... [--dry-run] [--force]\n"
@@ -28,6 +30,32 @@ int announce_event(struct app *a, const struct event *ev,
                    const char *const *channels, bool dry, bool force,
                    int verbose, json_t *results)
 {
+  /* the event's identity, and where an earlier announcement went */
+  struct err e;
+  struct journal *j = NULL;
+  if (!dry || access(a->cfg.journal, F_OK) == 0) {
+    j = journal_open(a->cfg.journal, 5000, &e);
+    if (!j) {
+      cli_error("%s", e.msg);
+      return e.code;
+    }
+    if (!dry)
+      journal_set_clock(j, a->now);
+  }
+  struct jview v;
+  struct diags d;
+  diags_init(&d);
+  struct schedule_opts so = {.dry = dry};
+  if (jview_load(&v, j, &e) < 0 ||
+      schedule_identify(&a->site, &a->cfg, &v, j, a->now, &so, &d, &e) < 0) {
+    cli_error("%s", e.msg);
+    jview_release(&v);
+    journal_close(j);
+    diags_release(&d);
+    return e.code;
+  }
+  diags_print(&d);
+  diags_release(&d);
   struct deliver_item *items =
       calloc(a->cfg.nchannels ? a->cfg.nchannels : 1, sizeof(*items));
   size_t n = 0;
@@ -35,6 +63,8 @@ int announce_event(struct app *a, const struct event *ev,
     if (!config_channel(&a->cfg, channels[i])) {
       cli_error("no channel '%s' in %s", channels[i], a->config_path);
       free(items);
+      jview_release(&v);
+      journal_close(j);
       return EX_USAGE;
     }
   for (size_t i = 0; i < a->cfg.nchannels; i++) {
@@ -50,23 +80,33 @@ int announce_event(struct app *a, const struct event *ev,
                  "'notices')", ch->name);
       continue;
     }
-    items[n++] = (struct deliver_item){.ev = ev, .ch = ch,
-                                       .notice = "announce"};
+    const struct jannounced *an = jview_announced(&v, event_uid(ev),
+                                                  ch->name);
+    items[n++] = (struct deliver_item){
+        .ev = ev, .ch = ch, .notice = "announce",
+        .generation = an ? an->generation : 0,
+        .remote = an ? an->remote : NULL};
   }
   if (!n) {
     cli_error("no channel takes the announcement of %s", ev->id);
     free(items);
+    jview_release(&v);
+    journal_close(j);
     return EX_CONFIG;
   }
   if (ev->start <= a->now)
     cli_warn(a, "%s has already started", ev->id);
   struct renderer *r = renderer_new(&a->cfg);
-  struct deliver_opts o = {.dry_run = dry, .force = force, .quiet = a->quiet,
-                           .verbose = verbose, .now = a->now};
+  struct deliver_opts o = {.dry = dry ? DRY_REQUESTS : DRY_NONE,
+                           .force = force, .quiet = a->quiet,
+                           .json = a->json, .verbose = verbose,
+                           .now = a->now, .journal = j};
   struct deliver_summary sum;
   int rc = deliver_run(&a->cfg, r, items, n, &o, results, &sum);
   renderer_free(r);
   free(items);
+  jview_release(&v);
+  journal_close(j);
   if (!a->quiet)
     fprintf(stderr, "crier: %d sent, %d skipped, %d failed, %d uncertain%s\n",
             sum.sent, dry ? 0 : sum.skipped, sum.failed, sum.uncertain,

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "proc.h"
+#include "schedule.h"
 #include "xalloc.h"
 
 static const char usage[] =
@@ -16,12 +17,15 @@ static const char usage[] =
     "added between two git revisions (or the files given) right away, sends\n"
     "an update for announced events whose date, time, place or title\n"
     "changed, and a cancellation for announced future events whose files\n"
-    "were removed. An event file edited before it was announced is just\n"
-    "announced. Uses git on the site's checkout; safe to run twice on the\n"
-    "same range.\n"
+    "were removed (a renamed or moved file is the same event: an update if\n"
+    "its facts changed). An event file edited before it was announced is\n"
+    "just announced. Uses git on the site's checkout; safe to run twice on\n"
+    "the same range.\n"
     "\n"
     "  --base REV, --head REV   the range (e.g. github.event.before/after)\n"
-    "  --dry-run                print what would be sent; send nothing\n";
+    "  --dry-run                print what would be sent; send nothing\n"
+    "  --confirm-cancel         cancel the events of removed files also when\n"
+    "                           more than schedule.max_vanished were removed\n";
 
 static bool is_event_path(const char *p)
 {
@@ -33,6 +37,8 @@ static bool is_event_path(const char *p)
 struct lists {
   char **only, **gone;
   size_t nonly, ngone, caponly, capgone;
+  struct rename *renames; /* from and to owned */
+  size_t nrenames, caprenames;
 };
 
 static void push(char ***v, size_t *n, size_t *cap, char *s)
@@ -40,6 +46,29 @@ static void push(char ***v, size_t *n, size_t *cap, char *s)
   *v = xgrow(*v, cap, *n + 2, sizeof(**v));
   (*v)[(*n)++] = s;
   (*v)[*n] = NULL;
+}
+
+/* The commit rev names, as a full hex id in out. A revision is never
+ * taken for an option: one that starts with '-' is refused, and git is told
+ * where its options end. */
+static int resolve_rev(const char *top, const char *what, const char *rev,
+                       struct buf *out, struct err *e)
+{
+  if (!*rev || rev[0] == '-')
+    return err_set(e, EX_USAGE, "%s '%s' is not a revision", what, rev);
+  struct buf spec = BUF_INIT;
+  buf_addf(&spec, "%s^{commit}", rev);
+  const char *argv[] = {"git", "-C", top, "rev-parse", "--verify", "--quiet",
+                        "--end-of-options", spec.data, NULL};
+  struct err pe;
+  int rc = proc_capture(argv, 4096, out, &pe);
+  buf_release(&spec);
+  buf_rtrim(out);
+  if (rc < 0 || out->len < 40 || strspn(out->data, "0123456789abcdef") !=
+                                         out->len)
+    return err_set(e, EX_DATAERR, "%s '%s' is not a commit of %s", what, rev,
+                   top);
+  return 0;
 }
 
 static int from_git(struct app *a, const char *base, const char *head,
@@ -62,33 +91,59 @@ static int from_git(struct app *a, const char *base, const char *head,
   while (*rel == '/')
     rel++;
   /* a push that creates a branch has no "before": compare with nothing */
-  bool zero = strspn(base, "0") == strlen(base);
-  struct buf spec = BUF_INIT;
-  buf_addf(&spec, "%s..%s",
-           zero ? "4b825dc642cb6eb9a060e54bf8d69288fbee4904" : base, head);
-  const char *argv[] = {"git", "-C", top.data, "diff", "--name-status", "-z",
-                        "--no-renames", spec.data, "--", *rel ? rel : ".",
-                        NULL};
-  int r = proc_capture(argv, (size_t)64 << 20, &diff, e);
-  buf_release(&spec);
+  bool zero = *base && strspn(base, "0") == strlen(base);
+  struct buf b = BUF_INIT, h = BUF_INIT;
+  if (zero)
+    buf_adds(&b, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+  int r = zero ? 0 : resolve_rev(top.data, "--base", base, &b, e);
+  if (r == 0)
+    r = resolve_rev(top.data, "--head", head, &h, e);
+  if (r == 0) {
+    /* renames are detected: a moved event is the same event */
+    const char *argv[] = {"git", "-C", top.data, "diff", "--name-status",
+                          "-z", "--find-renames", "--end-of-options", b.data,
+                          h.data, "--", *rel ? rel : ".", NULL};
+    r = proc_capture(argv, (size_t)64 << 20, &diff, e);
+  }
+  buf_release(&b);
+  buf_release(&h);
   if (r < 0)
     goto out;
-  /* status NUL path NUL … */
+  /* status NUL path NUL …; a rename: Rnnn NUL old NUL new NUL */
   for (size_t i = 0; i < diff.len;) {
     const char *status = diff.data + i;
     i += strlen(status) + 1;
     if (i >= diff.len)
       break;
-    const char *path = diff.data + i;
+    const char *path = diff.data + i, *from = NULL;
     i += strlen(path) + 1;
-    if (!is_event_path(path))
-      continue;
-    if (status[0] == 'D')
-      push(&l->gone, &l->ngone, &l->capgone, event_id_from_path(path));
-    else
-      push(&l->only, &l->nonly, &l->caponly, event_id_from_path(path));
+    if (status[0] == 'R' || status[0] == 'C') {
+      if (i >= diff.len)
+        break;
+      from = path;
+      path = diff.data + i;
+      i += strlen(path) + 1;
+    }
     if (a->verbose)
-      fprintf(stderr, "crier: %s %s\n", status, path);
+      fprintf(stderr, "crier: %s %s%s%s\n", status, from ? from : "",
+              from ? " -> " : "", path);
+    bool event_from = from && is_event_path(from);
+    if (!is_event_path(path)) {
+      if (event_from && status[0] == 'R') /* moved out of the events */
+        push(&l->gone, &l->ngone, &l->capgone, event_id_from_path(from));
+      continue;
+    }
+    if (status[0] == 'D') {
+      push(&l->gone, &l->ngone, &l->capgone, event_id_from_path(path));
+      continue;
+    }
+    push(&l->only, &l->nonly, &l->caponly, event_id_from_path(path));
+    if (event_from && status[0] == 'R') {
+      l->renames = xgrow(l->renames, &l->caprenames, l->nrenames + 1,
+                         sizeof(*l->renames));
+      l->renames[l->nrenames++] =
+          (struct rename){event_id_from_path(from), event_id_from_path(path)};
+    }
   }
   rc = 0;
 out:
@@ -98,30 +153,41 @@ out:
 }
 
 /* Announces, updates and cancels what the lists name; frees them. */
-static int send_lists(struct app *a, struct lists *l, bool dry,
+static int send_lists(struct app *a, struct lists *l, bool dry, bool confirm,
                       json_t *collect)
 {
   /* an empty list means "none", not "all" */
   char *none[] = {NULL};
-  int rc = run_schedule(a, dry, l->only ? (const char *const *)l->only
-                                        : (const char *const *)none,
-                        true, l->gone ? (const char *const *)l->gone
-                                      : (const char *const *)none,
-                        collect);
+  struct schedule_opts so = {
+      .only = l->only ? (const char *const *)l->only
+                      : (const char *const *)none,
+      .mode_changed = true,
+      .gone = l->gone ? (const char *const *)l->gone
+                      : (const char *const *)none,
+      .renames = l->renames, .nrenames = l->nrenames,
+      .confirm_cancel = confirm};
+  int rc = run_schedule(a, dry, &so, collect);
   for (size_t i = 0; i < l->nonly; i++)
     free(l->only[i]);
   for (size_t i = 0; i < l->ngone; i++)
     free(l->gone[i]);
+  for (size_t i = 0; i < l->nrenames; i++) {
+    free((char *)l->renames[i].from);
+    free((char *)l->renames[i].to);
+  }
   free(l->only);
   free(l->gone);
+  free(l->renames);
   return rc;
 }
 
 int cmd_changed(struct app *a, int argc, char **argv)
 {
-  bool dry = false;
+  bool dry = false, confirm = false;
   const char *base = NULL, *head = NULL;
   const struct opt opts[] = {{"--dry-run", 'n', false, NULL, &dry, NULL},
+                             {"--confirm-cancel", 0, false, NULL, &confirm,
+                              NULL},
                              {"--base", 0, true, &base, NULL, NULL},
                              {"--head", 0, true, &head, NULL, NULL},
                              {NULL, 0, false, NULL, NULL, NULL}};
@@ -170,7 +236,7 @@ int cmd_changed(struct app *a, int argc, char **argv)
     cli_info(a, "no event files changed");
     return a->diags.errors ? EX_DATAERR : 0;
   }
-  return send_lists(a, &l, dry, NULL);
+  return send_lists(a, &l, dry, confirm, NULL);
 }
 
 int changed_range(struct app *a, const char *base, const char *head,
@@ -186,5 +252,5 @@ int changed_range(struct app *a, const char *base, const char *head,
     cli_info(a, "no event files changed");
     return 0;
   }
-  return send_lists(a, &l, dry, collect);
+  return send_lists(a, &l, dry, false, collect);
 }

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "mail.h"
+#include "url.h"
 #include "util.h"
 #include "when.h"
 #include "xalloc.h"
@@ -14,7 +15,7 @@
 
 /* A table-driven reader: each section lists its keys, their kind, and where
  * the value goes (an offset into the struct being filled). */
-enum ftype { F_STR, F_PATH, F_URL, F_LIST, F_BOOL, F_SECRET, F_INT, F_NUM,
+enum ftype { F_STR, F_PATH, F_URL, F_ENDPOINT, F_LIST, F_BOOL, F_SECRET, F_INT, F_NUM,
              F_DURATION, F_SECTION, F_IGNORE };
 
 struct field {
@@ -53,7 +54,7 @@ static const struct field top_fields[] = {
     {NULL, 0, 0, NULL}};
 
 static const char *const schedule_keys[] = {"announce_lead", "reminders",
-                                            "min_gap"};
+                                            "min_gap", "max_vanished"};
 
 static const struct field jwt_fields[] = {
     HF("client_key", F_STR, auth.client_key),
@@ -79,7 +80,7 @@ static const struct field auth_fields[] = {
 
 static const struct field matrix_fields[] = {
     COMMON_FIELDS,
-    HF("homeserver", F_URL, homeserver),
+    HF("homeserver", F_ENDPOINT, homeserver),
     HF("room", F_STR, room),
     HF("access_token", F_SECRET, access_token),
     {NULL, 0, 0, NULL}};
@@ -89,12 +90,12 @@ static const struct field github_fields[] = {
     HF("token", F_SECRET, token),
     HF("mode", F_STR, mode),
     HF("labels", F_LIST, labels),
-    HF("api_url", F_URL, api_url),
+    HF("api_url", F_ENDPOINT, api_url),
     HF("gap", F_NUM, gap),
     {NULL, 0, 0, NULL}};
 static const struct field mail_fields[] = {
     COMMON_FIELDS,
-    HF("url", F_URL, url),
+    HF("url", F_ENDPOINT, url),
     HF("username", F_STR, username),
     HF("password", F_SECRET, password),
     HF("from", F_STR, from),
@@ -105,20 +106,20 @@ static const struct field mail_fields[] = {
     HF("helo", F_STR, helo),
     HF("provider", F_STR, provider),
     HF("api_key", F_SECRET, api_key),
-    HF("api_url", F_URL, api_url),
+    HF("api_url", F_ENDPOINT, api_url),
     HF("domain", F_STR, domain),
     {NULL, 0, 0, NULL}};
 static const struct field meetup_fields[] = {
     COMMON_FIELDS,
     HF("group", F_STR, group),
-    HF("api_url", F_URL, api_url),
-    HF("token_url", F_URL, token_url),
+    HF("api_url", F_ENDPOINT, api_url),
+    HF("token_url", F_ENDPOINT, token_url),
     HF("on_cancel", F_STR, on_cancel),
     {"auth", F_SECTION, 0, auth_fields},
     {NULL, 0, 0, NULL}};
 static const struct field webhook_fields[] = {
     COMMON_FIELDS,
-    HF("url", F_URL, url),
+    HF("url", F_ENDPOINT, url),
     HF("secret", F_SECRET, secret),
     HF("signing_key", F_SECRET, signing_key),
     {NULL, 0, 0, NULL}};
@@ -303,14 +304,19 @@ static int read_fields(struct ctx *c, const struct ynode *map,
       break;
     }
     case F_URL:
-      if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0 &&
-          strncmp(s, "smtp://", 7) != 0 && strncmp(s, "smtps://", 8) != 0) {
-        rc = bad(c, v->line, "'%s' must be a URL, not '%s'", k->str, s);
+    case F_ENDPOINT: {
+      /* an endpoint is where crier sends requests (and credentials) */
+      struct url u;
+      struct err ue;
+      if (url_parse(s, &u, &ue) < 0 ||
+          (f->type == F_ENDPOINT && url_check_endpoint(s, &ue) < 0)) {
+        rc = bad(c, v->line, "'%s': %s", k->str, ue.msg);
         break;
       }
       free(*(char **)slot);
       *(char **)slot = xstrdup(s);
       break;
+    }
     case F_PATH:
       free(*(char **)slot);
       *(char **)slot = resolve_path(c->dir, s);
@@ -339,14 +345,27 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
       if (v->kind != Y_STR || when_parse_duration(v->str, slot, &e) < 0)
         rc = bad(c, v->line, "'%s': %s", k->str,
                  v->kind == Y_STR ? e.msg : "expected a duration such as 21d");
+    } else if (strcmp(k->str, "max_vanished") == 0) {
+      char *end = NULL;
+      long n = v->kind == Y_STR ? strtol(v->str, &end, 10) : -1;
+      if (v->kind != Y_STR || !*v->str || *end || n < 0 || n > 100000)
+        rc = bad(c, v->line, "'max_vanished' must be a whole number (how "
+                 "many vanished events may be cancelled at once)");
+      else
+        cfg->max_vanished = n;
     } else if (strcmp(k->str, "reminders") == 0) {
       if (v->kind != Y_SEQ) {
         rc = bad(c, v->line, "'%s' must be a list of durations such as "
                  "[7d, 1d, 2h]", k->str);
         continue;
       }
+      if (v->n > CONFIG_MAX_REMINDERS) {
+        rc = bad(c, v->line, "'reminders': %zu reminders, more than the "
+                 "limit of %d", v->n, CONFIG_MAX_REMINDERS);
+        continue;
+      }
       free(cfg->reminders);
-      cfg->reminders = xcalloc(v->n, sizeof(long));
+      cfg->reminders = xcalloc(v->n ? v->n : 1, sizeof(long));
       cfg->nreminders = 0;
       for (size_t j = 0; j < v->n; j++) {
         long secs;
@@ -372,7 +391,7 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
           cfg->reminders[b - 1] = t;
         }
     } else {
-      report_unknown(c, k, schedule_keys, 3, "'schedule'");
+      report_unknown(c, k, schedule_keys, 4, "'schedule'");
       rc = -1;
     }
   }
@@ -639,6 +658,7 @@ static int config_from(struct config *cfg, const char *path,
                    : xstrdup(".");
   cfg->announce_lead = 21 * 86400;
   cfg->min_gap = 6 * 3600;
+  cfg->max_vanished = 1;
   cfg->nreminders = 3;
   cfg->reminders = xmalloc(sizeof(default_reminders));
   memcpy(cfg->reminders, default_reminders, sizeof(default_reminders));
@@ -756,7 +776,8 @@ bool channel_takes(const struct channel *ch, const char *notice)
     return f->announce;
   if (strcmp(notice, "update") == 0)
     return f->update;
-  if (strcmp(notice, "cancel") == 0)
+  /* a channel told of a cancellation is told when it is taken back */
+  if (strcmp(notice, "cancel") == 0 || strcmp(notice, "reinstate") == 0)
     return f->cancel;
   if (strncmp(notice, "reminder", 8) == 0) {
     if (f->all_reminders)

@@ -13,6 +13,8 @@
 #include "err.h"
 
 /* A reference to a secret: never the secret itself. */
+#define CONFIG_MAX_REMINDERS 32
+
 struct secret_ref {
   enum { SECRET_NONE, SECRET_ENV, SECRET_FILE } kind;
   char *name; /* variable name or file path */
@@ -83,6 +85,8 @@ struct config {
   long *reminders;     /* seconds, sorted descending */
   size_t nreminders;
   long min_gap;        /* seconds */
+  long max_vanished;   /* announced events whose files vanished that one
+                          run may cancel without --confirm-cancel */
   struct channel *channels;
   size_t nchannels;
   /* serve */

@@ -1,5 +1,7 @@
 #include "deliver.h"
 
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 
 #include "chan.h"
 #include "journal.h"
+#include "plan.h"
 #include "secret.h"
 #include "xalloc.h"
 
@@ -30,13 +33,30 @@ void delivery_key(const char *event, const char *notice, const char *channel,
   sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
-struct slot {
-  struct delivery d;
-  const struct chan_ops *ops;
-  const char *result; /* set when decided without the engine */
-  char error[512];
-  bool queued;
-};
+void deliver_item_key(const struct deliver_item *it, const char *lang,
+                      const char *nonce, char out[65])
+{
+  char extra[80] = "";
+  switch (notice_kind_of(it->notice)) {
+  case NOTICE_UPDATE:
+    snprintf(extra, sizeof(extra), "%s", it->ev->hash);
+    break;
+  case NOTICE_REMINDER: /* a postponed event is reminded again */
+    snprintf(extra, sizeof(extra), "start:%lld", (long long)it->ev->start);
+    break;
+  case NOTICE_CANCEL:
+  case NOTICE_REINSTATE:
+    if (it->generation)
+      snprintf(extra, sizeof(extra), "g%d", it->generation);
+    break;
+  default:
+    break;
+  }
+  if (nonce)
+    snprintf(extra, sizeof(extra), "%s", nonce);
+  delivery_key(event_uid(it->ev), it->notice, it->ch->name, lang,
+               extra[0] ? extra : NULL, out);
+}
 
 json_t *deliver_report(const struct deliver_result *r, bool quiet,
                        json_t *results)
@@ -64,13 +84,75 @@ json_t *deliver_report(const struct deliver_result *r, bool quiet,
   return o;
 }
 
-static void report(const struct slot *s, const struct deliver_opts *o,
-                   json_t *results)
+/* ---- one run ---- */
+
+struct slot {
+  struct delivery d;
+  const struct deliver_item *it;
+  const struct chan_ops *ops;
+  const char *result; /* set when decided */
+  char error[512];
+  bool queued;        /* handed to the engine */
+  bool config;        /* failed for the channel's configuration */
+  bool reported;
+};
+
+struct run {
+  const struct config *cfg;
+  const struct deliver_opts *o;
+  struct journal *j;
+  struct renderer *r;
+  struct slot *slots;
+  size_t n;
+  struct chan_ctx *ctxs;
+  size_t nctx;
+  json_t *results;
+  json_t *dry_json; /* dry-run messages by slot index */
+  struct deliver_summary *sum;
+  struct err journal_error; /* the first journal write that failed */
+};
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
 {
+  (void)sig;
+  stop_requested = 1;
+}
+
+static void report(struct run *x, struct slot *s)
+{
+  if (s->reported)
+    return;
+  s->reported = true;
+  struct deliver_summary *sum = x->sum;
+  if (strcmp(s->result, "sent") == 0)
+    sum->sent++;
+  else if (strcmp(s->result, "dry-run") == 0)
+    sum->dry++;
+  else if (strcmp(s->result, "skipped") == 0 ||
+           strcmp(s->result, "not sent") == 0)
+    sum->skipped++;
+  else if (strcmp(s->result, "uncertain") == 0)
+    sum->uncertain++;
+  else
+    sum->failed++;
   const struct delivery *d = &s->d;
   struct deliver_result r = {d->ev->id, d->notice, d->ctx->ch->name,
                              d->lang, s->result, d->url, s->error};
-  deliver_report(&r, o->quiet, results);
+  json_t *rec = deliver_report(&r, x->o->quiet, x->results);
+  if (rec && s->result && strcmp(s->result, "dry-run") == 0 && d->msg.subject)
+    json_object_set_new(rec, "message",
+                        json_pack("{s:s, s:s, s:s}", "subject",
+                                  d->msg.subject, "markdown",
+                                  d->msg.markdown, "html", d->msg.html));
+}
+
+/* Remembers the first journal failure; later ones add nothing. */
+static void journal_failed(struct run *x, const struct err *e)
+{
+  if (!x->journal_error.msg[0])
+    x->journal_error = *e;
 }
 
 static void print_request(const struct delivery *d, const struct http_req *q)
@@ -96,18 +178,23 @@ static void print_request(const struct delivery *d, const struct http_req *q)
   buf_release(&b);
 }
 
-static struct chan_ctx *ctx_for(struct chan_ctx *ctxs, size_t *n,
-                                const struct channel *ch,
-                                const struct config *cfg, struct journal *j)
+static void print_message(const struct delivery *d)
 {
-  for (size_t i = 0; i < *n; i++)
-    if (ctxs[i].ch == ch)
-      return &ctxs[i];
-  struct chan_ctx *c = &ctxs[(*n)++];
+  printf("=== %s · %s · %s (%s, %s)\n", d->ev->id, d->notice,
+         d->ctx->ch->name, chan_type_name(d->ctx->ch->type), d->lang);
+  printf("Subject: %s\n\n%s\n", d->msg.subject, d->msg.markdown);
+}
+
+static struct chan_ctx *ctx_for(struct run *x, const struct channel *ch)
+{
+  for (size_t i = 0; i < x->nctx; i++)
+    if (x->ctxs[i].ch == ch)
+      return &x->ctxs[i];
+  struct chan_ctx *c = &x->ctxs[x->nctx++];
   memset(c, 0, sizeof(*c));
   c->ch = ch;
-  c->cfg = cfg;
-  c->journal = j;
+  c->cfg = x->cfg;
+  c->journal = x->j;
   struct buf s = BUF_INIT;
   if (ch->type == CHAN_GITHUB) /* writes to one repository queue */
     buf_addf(&s, "github:%s/repos/%s", ch->api_url, ch->repo);
@@ -117,22 +204,6 @@ static struct chan_ctx *ctx_for(struct chan_ctx *ctxs, size_t *n,
   const struct chan_ops *ops = chan_ops_for(ch->type);
   c->ready = ops->prepare(c, &c->error) == 0;
   return c;
-}
-
-/* After an announcement or update: what the channel's members now know.
- * After a cancellation: that it was cancelled. */
-static void remember(struct journal *j, const struct delivery *d)
-{
-  bool cancel = strcmp(d->notice, "cancel") == 0;
-  if (!cancel && strcmp(d->notice, "announce") != 0 &&
-      strcmp(d->notice, "update") != 0)
-    return;
-  struct err e;
-  char *snap = event_snapshot(d->ev);
-  if (journal_set_announced(j, d->ev->id, d->ctx->ch->name, d->ev->hash,
-                            snap, cancel, &e) < 0)
-    fprintf(stderr, "crier: error: %s\n", e.msg);
-  free(snap);
 }
 
 static void ctx_release(struct chan_ctx *c)
@@ -146,6 +217,305 @@ static void ctx_release(struct chan_ctx *c)
   free(c->serial);
 }
 
+static void decide(struct slot *s, const char *result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void decide(struct slot *s, const char *result, const char *fmt, ...)
+{
+  s->result = result;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->error, sizeof(s->error), fmt, ap);
+  va_end(ap);
+}
+
+/* What the journal has on a slot's key decides it before any request:
+ * returns true when the slot needs no sending. */
+static bool settled_by_journal(struct run *x, struct slot *s)
+{
+  struct delivery *d = &s->d;
+  struct jrow row;
+  if (!x->j || !journal_get(x->j, d->key, &row))
+    return false;
+  bool settled = true;
+  if (row.status == DS_SENT) {
+    snprintf(d->url, sizeof(d->url), "%s", row.url ? row.url : "");
+    decide(s, "skipped", "already sent %s", row.updated ? row.updated : "");
+  } else if (row.status == DS_UNCERTAIN) {
+    decide(s, "uncertain", "an earlier attempt may have arrived (%.300s); "
+           "check, then send it again with --force",
+           row.error ? row.error : "outcome unknown");
+  } else if (row.status == DS_SENDING && !s->ops->resend_safe &&
+             !x->o->dry) {
+    /* a run stopped while this was going out: the server may have it,
+     * and cannot tell crier */
+    decide(s, "uncertain", "a run stopped while this was being sent; it "
+           "may have arrived: check, then send it again with --force");
+    struct err e;
+    if (journal_finish(x->j, d->key, DS_UNCERTAIN, NULL, NULL, s->error,
+                       0, &e) < 0)
+      journal_failed(x, &e);
+  } else {
+    settled = false;
+    if (row.state)
+      d->state = json_loads(row.state, 0, NULL);
+  }
+  jrow_release(&row);
+  return settled;
+}
+
+/* Prepares slot i: its key, and whether anything needs sending. */
+static void prepare(struct run *x, size_t i)
+{
+  struct slot *s = &x->slots[i];
+  struct delivery *d = &s->d;
+  const struct deliver_item *it = s->it;
+  const struct channel *ch = it->ch;
+  s->ops = chan_ops_for(ch->type);
+  d->ev = it->ev;
+  d->notice = it->notice;
+  d->langs = ch->langs;
+  d->en_first = ch->lang_first_en;
+  d->now = x->o->now;
+  d->old = it->old;
+  snprintf(d->lang, sizeof(d->lang), "%s", channel_lang_name(ch));
+  d->ctx = ctx_for(x, ch);
+  if (it->remote)
+    d->first = json_loads(it->remote, 0, NULL);
+  char nonce[64];
+  if (x->o->force) /* a new key each time, even within one second */
+    snprintf(nonce, sizeof(nonce), "force:%lld:%08x%08x",
+             (long long)time(NULL), randombytes_random(),
+             randombytes_random());
+  deliver_item_key(it, d->lang, x->o->force ? nonce : NULL, d->key);
+  if (it->skip_reason) {
+    decide(s, "skipped", "%s", it->skip_reason);
+    struct jrow sk = {.event = (char *)event_uid(d->ev),
+                      .notice = (char *)d->notice,
+                      .channel = (char *)ch->name, .lang = d->lang,
+                      .for_start = notice_kind_of(d->notice) ==
+                                           NOTICE_REMINDER
+                                       ? d->ev->start
+                                       : 0};
+    memcpy(sk.key, d->key, sizeof(sk.key));
+    struct err e;
+    if (x->j && !x->o->dry && journal_skip(x->j, &sk, it->skip_reason, &e) < 0)
+      journal_failed(x, &e);
+    return;
+  }
+  if (settled_by_journal(x, s))
+    return;
+  struct render_req q = {.ev = d->ev, .old = it->old, .notice = d->notice,
+                         .ch = ch, .langs = d->langs, .en_first = d->en_first,
+                         .now = x->o->now};
+  struct err e;
+  if (render_message(x->r, &q, &d->msg, &e) < 0) {
+    decide(s, "failed", "%s", e.msg);
+    return;
+  }
+  const char *why = s->ops->cannot ? s->ops->cannot(d) : NULL;
+  if (why) {
+    decide(s, "skipped", "%s", why);
+    return;
+  }
+  if (!d->ctx->ready && !x->o->dry) {
+    s->config = true;
+    decide(s, "failed", "%s", d->ctx->error.msg);
+    return;
+  }
+  if (!d->state)
+    d->state = json_object();
+  if (x->o->dry) {
+    if (x->o->dry == DRY_REQUESTS) {
+      struct http_req req = {0};
+      s->ops->dry(d, &req);
+      print_request(d, &req);
+      buf_release(&req.url);
+      buf_release(&req.body);
+      curl_slist_free_all(req.headers);
+      curl_slist_free_all(req.rcpt);
+      free(req.mail_from);
+    } else if (!x->o->json) {
+      print_message(d);
+    }
+    /* the request form says what sending would need; the message form is
+     * for reading */
+    bool note = !d->ctx->ready && x->o->dry == DRY_REQUESTS;
+    decide(s, "dry-run", "%s%.480s", note ? "when sent: " : "",
+           note ? d->ctx->error.msg : "");
+    return;
+  }
+  d->task.step = s->ops->step;
+  d->task.ud = s;
+  d->task.timeout = ch->timeout;
+  d->task.retries = (int)ch->retries;
+  s->queued = true;
+}
+
+/* After an announcement, update, cancellation or reinstatement: what the
+ * channel's members now know, and where the announcement went. */
+static int remember(struct run *x, const struct slot *s, struct err *e)
+{
+  const struct delivery *d = &s->d;
+  int kind = notice_kind_of(d->notice);
+  if (kind == NOTICE_REMINDER)
+    return 0;
+  struct jannounced a = {.event = (char *)event_uid(d->ev),
+                         .channel = (char *)d->ctx->ch->name,
+                         .hash = (char *)d->ev->hash,
+                         .cancelled = kind == NOTICE_CANCEL,
+                         .generation = s->it->generation +
+                                       (kind == NOTICE_CANCEL ||
+                                        kind == NOTICE_REINSTATE)};
+  char *snap = event_snapshot(d->ev);
+  a.snapshot = snap;
+  char *remote = NULL;
+  if (kind == NOTICE_ANNOUNCE) {
+    json_t *r = json_pack("{s:s, s:s, s:O}", "remote_id", d->remote_id,
+                          "url", d->url, "state", d->state);
+    remote = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(r);
+  }
+  a.remote = remote;
+  int rc = journal_set_announced(x->j, &a, e);
+  free(snap);
+  free(remote);
+  return rc;
+}
+
+/* The engine's hooks: claims before the first request, outcomes as soon
+ * as they are final; each batch is one transaction. */
+static void on_begin(void *ud, struct http_task **t, size_t n)
+{
+  struct run *x = ud;
+  struct err e;
+  bool ok = journal_begin(x->j, &e) == 0;
+  for (size_t i = 0; ok && i < n; i++) {
+    struct slot *s = t[i]->ud;
+    struct delivery *d = &s->d;
+    struct jrow claim = {.event = (char *)event_uid(d->ev),
+                         .notice = (char *)d->notice,
+                         .channel = (char *)d->ctx->ch->name,
+                         .lang = d->lang,
+                         .for_start = notice_kind_of(d->notice) ==
+                                              NOTICE_REMINDER
+                                          ? d->ev->start
+                                          : 0};
+    memcpy(claim.key, d->key, sizeof(claim.key));
+    enum dstatus before;
+    ok = journal_claim(x->j, &claim, &before, &e) == 0;
+  }
+  if (ok && journal_commit(x->j, &e) == 0)
+    return;
+  if (ok)
+    ok = false; /* the commit failed: journal_commit rolled back */
+  else
+    journal_rollback(x->j);
+  journal_failed(x, &e);
+  /* nothing of this batch may go out: the journal would not know it */
+  for (size_t i = 0; i < n; i++) {
+    struct slot *s = t[i]->ud;
+    t[i]->refused = true;
+    s->queued = false;
+    decide(s, "failed", "not sent: the journal cannot record it (%.400s)",
+           e.msg);
+    report(x, s);
+  }
+}
+
+static void outcome(struct slot *s)
+{
+  struct delivery *d = &s->d;
+  switch (d->task.outcome) {
+  case STEP_DONE:
+    s->result = "sent";
+    s->error[0] = '\0';
+    return;
+  case STEP_UNCERTAIN:
+    s->result = "uncertain";
+    break;
+  default:
+    s->result = "failed";
+  }
+  char *clean = secret_redacted(d->task.error);
+  snprintf(s->error, sizeof(s->error), "%.440s%s", clean,
+           d->task.outcome == STEP_RETRY ? " (temporary; the next run tries "
+                                           "again)"
+                                         : "");
+  free(clean);
+  if (d->task.outcome == STEP_FAIL && d->task.config_error)
+    s->config = true;
+}
+
+static void on_end(void *ud, struct http_task **t, size_t n)
+{
+  struct run *x = ud;
+  struct err e;
+  bool ok = journal_begin(x->j, &e) == 0;
+  for (size_t i = 0; i < n; i++) {
+    struct slot *s = t[i]->ud;
+    struct delivery *d = &s->d;
+    outcome(s);
+    if (d->task.outcome == STEP_RETRY)
+      x->sum->temporary++;
+    enum dstatus st = strcmp(s->result, "sent") == 0        ? DS_SENT
+                      : strcmp(s->result, "uncertain") == 0 ? DS_UNCERTAIN
+                                                            : DS_FAILED;
+    if (ok && st == DS_SENT && remember(x, s, &e) < 0)
+      ok = false;
+    if (ok && journal_finish(x->j, d->key, st,
+                             d->remote_id[0] ? d->remote_id : NULL,
+                             d->url[0] ? d->url : NULL,
+                             s->error[0] ? s->error : NULL,
+                             d->task.attempt, &e) < 0)
+      ok = false;
+  }
+  if (ok && journal_commit(x->j, &e) == 0) {
+    for (size_t i = 0; i < n; i++)
+      report(x, t[i]->ud);
+    return;
+  }
+  if (ok)
+    ok = false;
+  else
+    journal_rollback(x->j);
+  journal_failed(x, &e);
+  for (size_t i = 0; i < n; i++) {
+    struct slot *s = t[i]->ud;
+    x->sum->unrecorded++;
+    char what[500];
+    snprintf(what, sizeof(what), "%s, but the journal could not record it "
+             "(%.300s): the next run may send it again", s->result, e.msg);
+    s->result = strcmp(s->result, "sent") == 0 ? "unrecorded" : s->result;
+    snprintf(s->error, sizeof(s->error), "%.500s", what);
+    report(x, s);
+  }
+}
+
+static void slot_release(struct slot *s)
+{
+  struct delivery *d = &s->d;
+  message_release(&d->msg);
+  json_decref(d->state);
+  json_decref(d->first);
+  buf_release(&d->scratch);
+  free(d->aux);
+}
+
+static int exit_status(const struct deliver_summary *sum,
+                       const struct err *journal_error)
+{
+  if (journal_error->msg[0])
+    return journal_error->code ? journal_error->code : EX_IOERR;
+  int hard = sum->failed - sum->temporary - sum->config + sum->uncertain;
+  if (hard > 0)
+    return 1;
+  if (sum->config > 0)
+    return EX_CONFIG;
+  if (sum->temporary > 0 || sum->stopped)
+    return EX_TEMPFAIL;
+  return 0;
+}
+
 int deliver_run(const struct config *cfg, struct renderer *r,
                 const struct deliver_item *items, size_t n,
                 const struct deliver_opts *o, json_t *results,
@@ -155,229 +525,87 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   if (!sum)
     sum = &local;
   memset(sum, 0, sizeof(*sum));
+  struct run x = {.cfg = cfg, .o = o, .j = o->journal, .r = r, .n = n,
+                  .results = results, .sum = sum};
   struct err e;
-  struct journal *j = o->journal;
-  if (!j && !o->dry_run && n) {
-    j = journal_open(cfg->journal, 5000, &e);
-    if (!j) {
+  if (!x.j && !o->dry && n) {
+    x.j = journal_open(cfg->journal, 5000, &e);
+    if (!x.j) {
       fprintf(stderr, "crier: error: %s\n", e.msg);
       return e.code;
     }
   }
-  struct slot *slots = xcalloc(n ? n : 1, sizeof(*slots));
-  struct chan_ctx *ctxs = xcalloc(cfg->nchannels ? cfg->nchannels : 1,
-                                  sizeof(*ctxs));
-  size_t nctx = 0;
-  struct http_opts ho = {.verbose = o->verbose};
-  const char *base = getenv("CRIER_RETRY_BASE_MS");
-  if (base && *base)
-    ho.retry_base = strtod(base, NULL) / 1000.0;
-  struct http_engine *h = http_new(&ho);
-  if (j && journal_begin(j, &e) < 0) {
-    fprintf(stderr, "crier: error: %s\n", e.msg);
-    if (!o->journal)
-      journal_close(j);
-    http_free(h);
-    free(slots);
-    free(ctxs);
-    return e.code;
-  }
+  if (x.j && !o->dry)
+    journal_set_clock(x.j, o->now);
+  x.slots = xcalloc(n ? n : 1, sizeof(*x.slots));
+  x.ctxs = xcalloc(cfg->nchannels ? cfg->nchannels : 1, sizeof(*x.ctxs));
 
+  /* prepare: skips and settled rows are written in one transaction */
+  bool tx = x.j && !o->dry && journal_begin(x.j, &e) == 0;
+  if (x.j && !o->dry && !tx)
+    journal_failed(&x, &e);
   for (size_t i = 0; i < n; i++) {
-    struct slot *s = &slots[i];
-    struct delivery *d = &s->d;
-    const struct channel *ch = items[i].ch;
-    s->ops = chan_ops_for(ch->type);
-    d->ev = items[i].ev;
-    d->notice = items[i].notice;
-    d->langs = ch->langs;
-    d->en_first = ch->lang_first_en;
-    d->now = o->now;
-    snprintf(d->lang, sizeof(d->lang), "%s", channel_lang_name(ch));
-    d->ctx = ctx_for(ctxs, &nctx, ch, cfg, j);
-    char nonce[40] = "";
-    if (o->force) /* a new key each time, even within one second */
-      snprintf(nonce, sizeof(nonce), "force:%lld:%08x%08x",
-               (long long)time(NULL), randombytes_random(),
-               randombytes_random());
-    delivery_key(d->ev->id, d->notice, ch->name, d->lang,
-                 strcmp(d->notice, "update") == 0 ? d->ev->hash
-                 : o->force                        ? nonce
-                                                   : NULL,
-                 d->key);
-    if (items[i].skip_reason) {
-      s->result = "skipped";
-      snprintf(s->error, sizeof(s->error), "%s", items[i].skip_reason);
-      struct jrow sk = {.event = (char *)d->ev->id,
-                        .notice = (char *)d->notice,
-                        .channel = (char *)ch->name, .lang = d->lang};
-      memcpy(sk.key, d->key, sizeof(sk.key));
-      if (j && journal_skip(j, &sk, items[i].skip_reason, &e) < 0)
-        fprintf(stderr, "crier: error: %s\n", e.msg);
-      continue;
-    }
-    struct jrow row;
-    bool have = j && journal_get(j, d->key, &row);
-    if (have && row.status == DS_SENT) {
-      s->result = "skipped";
-      snprintf(d->url, sizeof(d->url), "%s", row.url ? row.url : "");
-      snprintf(s->error, sizeof(s->error), "already sent %s",
-               row.updated ? row.updated : "");
-      jrow_release(&row);
-      continue;
-    }
-    if (have && row.status == DS_UNCERTAIN) {
-      s->result = "uncertain";
-      snprintf(s->error, sizeof(s->error), "an earlier attempt may have "
-               "arrived (%s); check, then use --force to send again",
-               row.error ? row.error : "outcome unknown");
-      jrow_release(&row);
-      continue;
-    }
-    struct render_req q = {.ev = d->ev, .old = items[i].old,
-                           .notice = d->notice, .ch = ch,
-                           .langs = d->langs, .en_first = d->en_first,
-                           .now = o->now};
-    if (render_message(r, &q, &d->msg, &e) < 0) {
-      s->result = "failed";
-      snprintf(s->error, sizeof(s->error), "%s", e.msg);
-      if (have)
-        jrow_release(&row);
-      continue;
-    }
-    const char *why = s->ops->cannot ? s->ops->cannot(d) : NULL;
-    if (why) {
-      s->result = "skipped";
-      snprintf(s->error, sizeof(s->error), "%s", why);
-      if (have)
-        jrow_release(&row);
-      continue;
-    }
-    if (!d->ctx->ready && !o->dry_run) {
-      s->result = "failed";
-      sum->config++;
-      snprintf(s->error, sizeof(s->error), "%s", d->ctx->error.msg);
-      if (have)
-        jrow_release(&row);
-      continue;
-    }
-    if (have && row.state)
-      d->state = json_loads(row.state, 0, NULL);
-    if (!d->state)
-      d->state = json_object();
-    if (have)
-      jrow_release(&row);
-    if (o->dry_run) {
-      struct http_req req = {0};
-      s->ops->dry(d, &req);
-      print_request(d, &req);
-      buf_release(&req.url);
-      buf_release(&req.body);
-      curl_slist_free_all(req.headers);
-      curl_slist_free_all(req.rcpt);
-      free(req.mail_from);
-      s->result = "dry-run";
-      if (!d->ctx->ready)
-        snprintf(s->error, sizeof(s->error), "when sent: %.480s",
-                 d->ctx->error.msg);
-      continue;
-    }
-    struct jrow claim = {.event = (char *)d->ev->id, .notice = (char *)d->notice,
-                         .channel = (char *)ch->name, .lang = d->lang};
-    memcpy(claim.key, d->key, sizeof(claim.key));
-    enum dstatus before;
-    if (journal_claim(j, &claim, &before, &e) < 0) {
-      s->result = "failed";
-      snprintf(s->error, sizeof(s->error), "%s", e.msg);
-      continue;
-    }
-    d->task.step = s->ops->step;
-    d->task.ud = d;
-    d->task.timeout = ch->timeout;
-    d->task.retries = (int)ch->retries;
-    http_add(h, &d->task);
-    s->queued = true;
+    x.slots[i].it = &items[i];
+    prepare(&x, i);
   }
-  /* every claim reaches the disk before the first request goes out */
-  if (j && journal_commit(j, &e) < 0) {
-    fprintf(stderr, "crier: error: %s\n", e.msg);
+  if (tx && journal_commit(x.j, &e) < 0)
+    journal_failed(&x, &e);
+  for (size_t i = 0; i < n; i++)
+    if (!x.slots[i].queued)
+      report(&x, &x.slots[i]);
+
+  /* run, claiming and recording as the engine goes */
+  size_t queued = 0;
+  for (size_t i = 0; i < n; i++)
+    queued += x.slots[i].queued;
+  if (queued && !x.journal_error.msg[0]) {
+    struct http_opts ho = {.verbose = o->verbose, .on_begin = on_begin,
+                           .on_end = on_end, .hook_ud = &x,
+                           .stop = &stop_requested};
+    const char *base = getenv("CRIER_RETRY_BASE_MS");
+    if (base && *base)
+      ho.retry_base = strtod(base, NULL) / 1000.0;
+    struct http_engine *h = http_new(&ho);
     for (size_t i = 0; i < n; i++)
-      if (slots[i].queued) {
-        slots[i].queued = false;
-        slots[i].result = "failed";
-        snprintf(slots[i].error, sizeof(slots[i].error), "%.480s", e.msg);
-      }
+      if (x.slots[i].queued)
+        http_add(h, &x.slots[i].d.task);
+    struct sigaction sa = {.sa_handler = on_signal}, old_term, old_int;
+    sigemptyset(&sa.sa_mask);
+    stop_requested = 0;
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, &old_int);
+    http_run(h);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    sum->stopped = stop_requested != 0;
+    http_free(h);
   }
-  http_run(h);
-
-  int rc = 0;
-  if (j && journal_begin(j, &e) < 0)
-    fprintf(stderr, "crier: error: %s\n", e.msg);
   for (size_t i = 0; i < n; i++) {
-    struct slot *s = &slots[i];
-    struct delivery *d = &s->d;
-    if (s->queued) {
-      enum dstatus st;
-      switch (d->task.outcome) {
-      case STEP_DONE:
-        s->result = "sent";
-        st = DS_SENT;
-        break;
-      case STEP_UNCERTAIN:
-        s->result = "uncertain";
-        st = DS_UNCERTAIN;
-        break;
-      default:
-        s->result = "failed";
-        st = DS_FAILED;
-      }
-      if (d->task.outcome != STEP_DONE) {
-        char *clean = secret_redacted(d->task.error);
-        snprintf(s->error, sizeof(s->error), "%.440s%s", clean,
-                 d->task.outcome == STEP_RETRY ? " (temporary; the next run "
-                                                 "tries again)"
-                                               : "");
-        free(clean);
-      }
-      if (st == DS_SENT)
-        remember(j, d);
-      if (journal_finish(j, d->key, st, d->remote_id[0] ? d->remote_id : NULL,
-                         d->url[0] ? d->url : NULL,
-                         s->error[0] ? s->error : NULL, &e) < 0)
-        fprintf(stderr, "crier: error: %s\n", e.msg);
-      if (d->task.outcome == STEP_RETRY)
-        sum->temporary++;
+    struct slot *s = &x.slots[i];
+    if (s->queued && !s->d.task.begun) {
+      /* never claimed: due again next time */
+      decide(s, "not sent", "%s", sum->stopped
+                                      ? "stopped (SIGTERM/SIGINT) before it "
+                                        "began"
+                                      : "not started: the journal failed");
+      report(&x, s);
     }
-    if (strcmp(s->result, "sent") == 0)
-      sum->sent++;
-    else if (strcmp(s->result, "skipped") == 0 ||
-             strcmp(s->result, "dry-run") == 0)
-      sum->skipped++;
-    else if (strcmp(s->result, "uncertain") == 0)
-      sum->uncertain++;
-    else
-      sum->failed++;
-    report(s, o, results);
-    message_release(&d->msg);
-    json_decref(d->state);
-    buf_release(&d->scratch);
-    free(d->aux);
   }
-  if (j && journal_commit(j, &e) < 0)
-    fprintf(stderr, "crier: error: %s\n", e.msg);
-  int hard = sum->failed - sum->temporary - sum->config + sum->uncertain;
-  if (hard > 0)
-    rc = 1;
-  else if (sum->config > 0)
-    rc = EX_CONFIG;
-  else if (sum->temporary > 0)
-    rc = EX_TEMPFAIL;
-  http_free(h);
-  for (size_t i = 0; i < nctx; i++)
-    ctx_release(&ctxs[i]);
-  free(ctxs);
-  free(slots);
+  for (size_t i = 0; i < n; i++)
+    sum->config += x.slots[i].config;
+  if (x.journal_error.msg[0])
+    fprintf(stderr, "crier: error: %s\n", x.journal_error.msg);
+  if (sum->stopped)
+    fprintf(stderr, "crier: stopped by a signal: what was under way was "
+            "finished and recorded; the rest goes out with the next run\n");
+  int rc = exit_status(sum, &x.journal_error);
+  for (size_t i = 0; i < n; i++)
+    slot_release(&x.slots[i]);
+  for (size_t i = 0; i < x.nctx; i++)
+    ctx_release(&x.ctxs[i]);
+  free(x.ctxs);
+  free(x.slots);
   if (!o->journal)
-    journal_close(j);
+    journal_close(x.j);
   return rc;
 }

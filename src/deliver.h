@@ -1,11 +1,27 @@
 #ifndef CRIER_DELIVER_H
 #define CRIER_DELIVER_H
 /*
- * Drives deliveries: computes each one's idempotency key, skips what the
- * journal says was sent, renders, claims the row, runs every channel's
- * requests concurrently on the HTTP engine, and records the outcome.
- * Prints one result line per delivery on stderr (and collects --json
- * records).
+ * Drives deliveries, exactly once:
+ *
+ *  prepare  each item's idempotency key; what the journal already has
+ *           (sent: skipped; uncertain: left alone; left 'sending' by a run
+ *           that was stopped: sent again only on channels where the server
+ *           recognises a repeat, else 'uncertain'); the message rendered;
+ *  claim    right before a delivery's first request, its row is committed
+ *           as 'sending' (claims that start together share one commit);
+ *  run      every channel's requests concurrently on the HTTP engine, at
+ *           most a window of deliveries at once;
+ *  record   each outcome is committed as soon as its final response
+ *           arrives, before anything else is started;
+ *  status   the exit status from the outcomes.
+ *
+ * SIGTERM and SIGINT start nothing new: requests in flight finish (bounded
+ * by their timeouts) and are recorded; the exit status is 75. A journal
+ * write that fails makes the command fail (EX_IOERR) with a message naming
+ * what was sent but could not be recorded; no result line ever says "sent"
+ * for an outcome the journal does not have.
+ *
+ * One result line per delivery goes to stderr (and a --json record).
  */
 #include <stdbool.h>
 #include <time.h>
@@ -23,26 +39,40 @@ struct deliver_item {
   const char *notice; /* "announce", "reminder-7d", … (borrowed) */
   const struct event *old;  /* update: the event as announced */
   const char *skip_reason;  /* not sent: recorded as skipped with this */
+  int generation;           /* cancellations and reinstatements so far */
+  const char *remote;       /* where the announcement went (JSON), or NULL */
 };
 
+enum deliver_dry { DRY_NONE, DRY_REQUESTS, DRY_MESSAGES };
+
 struct deliver_opts {
-  bool dry_run;   /* print the requests; no journal, nothing sent */
+  enum deliver_dry dry;  /* print requests or messages; nothing is sent or
+                            written */
   bool force;     /* send again under a new key */
   bool quiet;
+  bool json;      /* --json: dry-run messages go into the records only */
   int verbose;    /* 1: a line per request; 2: headers and bodies */
-  time_t now;     /* for the texts */
+  time_t now;     /* for the texts, and the journal's clock */
   struct journal *journal; /* an open journal to use (else opened here) */
 };
 
 struct deliver_summary {
   int sent, skipped, failed, temporary, uncertain;
-  int config; /* failed because a channel's configuration is broken */
+  int dry;      /* shown by a dry run */
+  int config;   /* failed because a channel's configuration is broken */
+  int unrecorded; /* outcomes the journal could not record */
+  bool stopped;   /* SIGTERM or SIGINT */
 };
 
 /* The key: hex SHA-256 of event, notice, channel and language (and the
  * content hash for updates, and a nonce when forced). */
 void delivery_key(const char *event, const char *notice, const char *channel,
                   const char *lang, const char *extra, char out[65]);
+/* The key of an item in lang: the event's identity, and what makes a
+ * repeat of the notice a new delivery (an update's content, a reminder's
+ * start, a cancellation's generation; nonce for --force, may be NULL). */
+void deliver_item_key(const struct deliver_item *it, const char *lang,
+                      const char *nonce, char out[65]);
 
 /* One delivery's result: a line on stderr (unless quiet, but failures and
  * uncertain ones always) and, when results is not NULL, a JSON record
@@ -56,9 +86,10 @@ json_t *deliver_report(const struct deliver_result *r, bool quiet,
 
 /* Delivers items. results (may be NULL) gets one JSON record per item.
  * Returns the exit status: 0 when everything was sent or skipped, 75 when
- * every failure was temporary, 78 when every failure came from a broken
- * channel configuration (a missing secret), 1 otherwise; EX_TEMPFAIL/EX_CANTCREAT when
- * the journal cannot be used. */
+ * every failure was temporary (or the run was stopped), 78 when every
+ * failure came from a broken channel configuration, 74 when an outcome
+ * could not be recorded, 1 otherwise; the journal's own status when it
+ * cannot be opened. */
 int deliver_run(const struct config *cfg, struct renderer *r,
                 const struct deliver_item *items, size_t n,
                 const struct deliver_opts *o, json_t *results,

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "term.h"
 #include "util.h"
 #include "when.h"
 #include "xalloc.h"
@@ -137,7 +138,7 @@ const struct location *locations_find(const struct locations *l,
 
 static const char *const event_keys[] = {
     "title", "date", "categories", "links", "location", "talks",
-    "cancelled", "layout", "tags", "published"};
+    "cancelled", "layout", "tags", "published", "draft"};
 static const char *const talk_keys[] = {"title", "speaker", "abstract",
                                         "slides", "video"};
 static const char *const speaker_keys[] = {"name", "github", "twitter"};
@@ -149,6 +150,7 @@ void event_free(struct event *ev)
   if (!ev)
     return;
   free(ev->id);
+  free(ev->uid);
   free(ev->path);
   free(ev->title);
   free(ev->date_text);
@@ -383,6 +385,33 @@ struct event *event_load(const char *path, const struct locations *locs,
   return ev;
 }
 
+/* The code point of the control character at s[at] (C1 ones are two
+ * bytes in UTF-8). */
+static unsigned control_at(const char *s, size_t at)
+{
+  unsigned char c = (unsigned char)s[at];
+  return c == 0xc2 ? (unsigned char)s[at + 1] : c;
+}
+
+/* Warns about each string of the front matter that holds a control
+ * character (a terminal escape in a title would reach every place the
+ * title is shown). */
+static void warn_controls(const struct ynode *n, const char *path,
+                          struct diags *d)
+{
+  size_t at;
+  if (n->kind == Y_STR && n->str &&
+      term_find_control(n->str, strlen(n->str), &at))
+    diag_add(d, DIAG_WARNING, path, n->line, "control character U+%04X in "
+             "a value (crier shows it escaped; remove it)",
+             control_at(n->str, at));
+  for (size_t i = 0; (n->kind == Y_MAP || n->kind == Y_SEQ) && i < n->n; i++) {
+    if (n->kind == Y_MAP)
+      warn_controls(&n->keys[i], path, d);
+    warn_controls(&n->items[i], path, d);
+  }
+}
+
 struct event *event_parse(const char *path, const char *data, size_t len,
                           const struct locations *locs, struct diags *d)
 {
@@ -428,7 +457,17 @@ struct event *event_parse(const char *path, const char *data, size_t len,
   }
   unknown_keys(fm, event_keys, NKEYS(event_keys), "front-matter",
                DIAG_WARNING, path, d);
+  warn_controls(fm, path, d);
   ev->body = xstrndup(text.data + body, text.len - body);
+  size_t at;
+  if (term_find_control(ev->body, strlen(ev->body), &at)) {
+    int bl = ev->line_body;
+    for (size_t i = 0; i < at; i++)
+      bl += ev->body[i] == '\n';
+    diag_add(d, DIAG_WARNING, path, bl, "control character U+%04X in the "
+             "text (crier shows it escaped; remove it)",
+             control_at(ev->body, at));
+  }
 
   const struct ynode *n = ymap_get(fm, "title");
   if (!n || ynode_is_null(n)) {
@@ -499,6 +538,19 @@ struct event *event_parse(const char *path, const char *data, size_t len,
     diag_add(d, DIAG_ERROR, path, n->line,
              "'cancelled' must be true or false, not '%s'",
              n->kind == Y_STR ? n->str : ykind_name(n->kind));
+  /* Jekyll's drafts: published: false, or draft: true (Hugo) */
+  bool published = true, draft = false;
+  n = ymap_get(fm, "published");
+  if (n && !ynode_bool(n, &published))
+    diag_add(d, DIAG_ERROR, path, n->line,
+             "'published' must be true or false, not '%s'",
+             n->kind == Y_STR ? n->str : ykind_name(n->kind));
+  const struct ynode *dn = ymap_get(fm, "draft");
+  if (dn && !ynode_bool(dn, &draft))
+    diag_add(d, DIAG_ERROR, path, dn->line,
+             "'draft' must be true or false, not '%s'",
+             dn->kind == Y_STR ? dn->str : ykind_name(dn->kind));
+  ev->unpublished = !published || draft;
 out:
   ynode_free(fm);
   buf_release(&warn);
@@ -512,16 +564,27 @@ out:
 
 char *event_snapshot(const struct event *ev)
 {
+  json_t *links = json_array();
+  for (size_t i = 0; i < ev->nlinks; i++)
+    json_array_append_new(links, json_pack("[s, s]", ev->links[i].label,
+                                           ev->links[i].url));
   json_t *j = json_pack(
-      "{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "id", ev->id,
-      "title", ev->title ? ev->title : "", "start", (json_int_t)ev->start,
-      "location", ev->location_key, "place", ev->loc ? ev->loc->name : NULL,
-      "street", ev->loc ? ev->loc->street : NULL, "city",
-      ev->loc ? ev->loc->city : NULL, "path", ev->path, "categories",
-      ev->categories);
+      "{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o}", "id",
+      ev->id, "title", ev->title ? ev->title : "", "start",
+      (json_int_t)ev->start, "location", ev->location_key, "place",
+      ev->loc ? ev->loc->name : NULL, "street", ev->loc ? ev->loc->street
+                                                        : NULL,
+      "city", ev->loc ? ev->loc->city : NULL, "path", ev->path, "categories",
+      ev->categories, "links", links);
   char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(j);
   return s;
+}
+
+void event_set_uid(struct event *ev, const char *uid)
+{
+  free(ev->uid);
+  ev->uid = uid && strcmp(uid, ev->id) != 0 ? xstrdup(uid) : NULL;
 }
 
 static char *jstr(json_t *o, const char *k)
@@ -548,6 +611,18 @@ struct event *event_from_snapshot(const char *text)
   ev->location_key = jstr(j, "location");
   ev->categories = jstr(j, "categories");
   ev->body = xstrdup("");
+  json_t *links = json_object_get(j, "links");
+  size_t nl = json_array_size(links);
+  ev->links = xcalloc(nl ? nl : 1, sizeof(*ev->links));
+  for (size_t i = 0; i < nl; i++) {
+    json_t *l = json_array_get(links, i);
+    const char *label = json_string_value(json_array_get(l, 0));
+    const char *url = json_string_value(json_array_get(l, 1));
+    if (!label || !url)
+      continue;
+    ev->links[ev->nlinks].label = xstrdup(label);
+    ev->links[ev->nlinks++].url = xstrdup(url);
+  }
   ev->talks_state = TALKS_NONE;
   if (json_is_string(json_object_get(j, "place"))) {
     ev->own_loc = xcalloc(1, sizeof(*ev->own_loc));

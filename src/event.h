@@ -49,6 +49,8 @@ struct link {
 
 struct event {
   char *id;   /* file name without .md */
+  char *uid;  /* the id the journal knows it by (its first file's id, when
+                 the file was renamed since); NULL: id. See event_uid. */
   char *path; /* as given to event_load */
   char *title;
   char *date_text; /* the date: value as written */
@@ -63,6 +65,7 @@ struct event {
   char *categories;
   char *body;    /* Markdown after the front matter */
   bool cancelled;
+  bool unpublished;  /* published: false or draft: true: never announced */
   char hash[65]; /* hex SHA-256 of what matters to attendees */
   struct location *own_loc; /* from a snapshot: owned, loc points here */
   /* line numbers of the front matter fields (0 when absent) */
@@ -80,12 +83,22 @@ struct event *event_parse(const char *path, const char *text, size_t len,
                           const struct locations *locs, struct diags *d);
 void event_free(struct event *ev);
 
+/* The id the journal knows ev by (borrowed). */
+static inline const char *event_uid(const struct event *ev)
+{
+  return ev->uid ? ev->uid : ev->id;
+}
+/* Sets ev's journal identity (copied). */
+void event_set_uid(struct event *ev, const char *uid);
+
 /* The id of an event file: its name without the directory and .md (or
  * .markdown). Caller frees. */
 char *event_id_from_path(const char *path);
 
-/* A JSON snapshot of what matters to attendees (id, title, start, place),
- * kept in the journal when an event is announced. Caller frees. */
+/* A JSON snapshot of what matters to attendees (id, title, start, place,
+ * links), kept in the journal when an event is announced, so that later
+ * notices can be sent when the file is gone (a cancellation of a linked
+ * Meetup event needs the link). Caller frees. */
 char *event_snapshot(const struct event *ev);
 /* An event rebuilt from a snapshot (for updates and cancellations of
  * changed or deleted files); NULL if the snapshot is unusable. */

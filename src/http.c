@@ -13,6 +13,7 @@
 
 #include "secret.h"
 #include "smtp.h"
+#include "url.h"
 #include "xalloc.h"
 
 struct serial {
@@ -24,8 +25,13 @@ struct serial {
 struct http_engine {
   struct http_opts o;
   CURLM *multi;
-  struct http_task **tasks;
+  struct http_task **tasks; /* in the order added */
   size_t n, cap;
+  size_t next;              /* tasks[next..] have not begun */
+  struct http_task **active; /* begun, not finished: at most the window */
+  size_t nactive, capactive;
+  struct http_task **ended;  /* finished, not yet handed to on_end */
+  size_t nended, capended;
   struct serial *serials;
   size_t nserials, capserials;
 };
@@ -55,10 +61,13 @@ struct http_engine *http_new(const struct http_opts *o)
     h->o.retry_base = 1;
   if (h->o.max_wait <= 0)
     h->o.max_wait = 120;
+  if (!h->o.window)
+    h->o.window = 256;
   h->multi = curl_multi_init();
   if (!h->multi)
     abort();
-  curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
+  curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                    h->o.host_connections > 0 ? h->o.host_connections : 16L);
   return h;
 }
 
@@ -101,6 +110,8 @@ void http_free(struct http_engine *h)
     free(h->serials[i].key);
   free(h->serials);
   free(h->tasks);
+  free(h->active);
+  free(h->ended);
   curl_multi_cleanup(h->multi);
   free(h);
 }
@@ -109,7 +120,7 @@ void http_add(struct http_engine *h, struct http_task *t)
 {
   t->attempt = 0;
   t->not_before = 0;
-  t->running = t->finished = t->restart = false;
+  t->running = t->finished = t->restart = t->begun = t->refused = false;
   t->engine = h;
   t->outcome = STEP_RETRY;
   t->error[0] = '\0';
@@ -137,14 +148,28 @@ void http_req_header(struct http_req *r, const char *fmt, ...)
   buf_release(&b);
 }
 
+bool http_config_error(const struct http_resp *r)
+{
+  switch (r->code) {
+  case CURLE_URL_MALFORMAT:
+  case CURLE_UNSUPPORTED_PROTOCOL:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_USE_SSL_FAILED:
+  case CURLE_LOGIN_DENIED:
+    return true;
+  default:
+    return false;
+  }
+}
+
 bool http_temporary(const struct http_resp *r)
 {
   if (r->code != CURLE_OK)
-    return r->code != CURLE_URL_MALFORMAT &&
-           r->code != CURLE_UNSUPPORTED_PROTOCOL &&
-           r->code != CURLE_PEER_FAILED_VERIFICATION &&
-           r->code != CURLE_SSL_CACERT_BADFILE && !r->too_large &&
-           r->code != CURLE_LOGIN_DENIED;
+    return !http_config_error(r) && !r->too_large;
   return r->status == 429 || r->status == 408 || r->status >= 500;
 }
 
@@ -208,28 +233,13 @@ void http_escape(struct buf *out, const char *s)
 
 bool http_url_loopback(const char *url)
 {
-  const char *p = strstr(url, "://");
-  if (!p)
-    return false;
-  p += 3;
-  const char *at = strchr(p, '@');
-  const char *slash = strchr(p, '/');
-  if (at && (!slash || at < slash))
-    p = at + 1;
-  static const char *const hosts[] = {"127.", "localhost:", "localhost/",
-                                      "[::1]"};
-  for (size_t i = 0; i < sizeof(hosts) / sizeof(*hosts); i++)
-    if (strncmp(p, hosts[i], strlen(hosts[i])) == 0)
-      return true;
-  return strcmp(p, "localhost") == 0;
+  struct url u;
+  return url_parse(url, &u, NULL) == 0 && url_is_loopback(&u);
 }
 
 bool http_url_allowed(const char *url)
 {
-  if (strncmp(url, "https://", 8) == 0 || strncmp(url, "smtps://", 8) == 0 ||
-      strncmp(url, "smtp://", 7) == 0)
-    return true;
-  return strncmp(url, "http://", 7) == 0 && http_url_loopback(url);
+  return url_check_endpoint(url, NULL) == 0;
 }
 
 /* ---- transfers ---- */
@@ -384,15 +394,25 @@ static void finish(struct http_task *t, enum step outcome)
 {
   t->outcome = outcome;
   t->finished = true;
+  struct http_engine *h = t->engine;
+  h->ended = xgrow(h->ended, &h->capended, h->nended + 1, sizeof(*h->ended));
+  h->ended[h->nended++] = t;
 }
 
-/* Calls the task's step function and acts on what it says. */
+/* Calls the task's step function and acts on what it says. trace (may be
+ * NULL) is the response's trace, printed after the step has seen the
+ * response: a step registers the secrets a server hands out (tokens) before
+ * anything can print them. */
 static void advance(struct http_engine *h, struct http_task *t,
-                    const struct http_resp *prev)
+                    const struct http_resp *prev, struct buf *trace)
 {
   double now = mono();
   req_release(&t->req);
   enum step s = t->step(t, prev, &t->req);
+  if (trace) {
+    secret_redact(trace);
+    fprintf(stderr, "%s", trace->data);
+  }
   if (s == STEP_SEND) {
     struct serial *sr = serial_of(h, t->req.serial);
     if (sr && (sr->busy || sr->next_ok > now)) {
@@ -445,11 +465,11 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
   curl_multi_remove_handle(h->multi, msg->easy_handle);
   t->running = false;
   t->resp.code = msg->data.result;
-  if (t->resp.too_large)
-    t->resp.code = CURLE_WRITE_ERROR;
   long code = 0;
   curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
   t->resp.status = code;
+  if (t->resp.too_large) /* a 2xx was accepted: its body is cut short */
+    t->resp.code = code >= 200 && code < 300 ? CURLE_OK : CURLE_WRITE_ERROR;
   curl_off_t ra = -1;
   if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
       ra > 0)
@@ -473,56 +493,108 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
               t->resp.error[0] ? t->resp.error
                                : curl_easy_strerror(t->resp.code), secs);
     free(url);
-    if (h->o.verbose >= 2) {
-      struct buf tr = BUF_INIT;
-      buf_addf(&tr, "%s", t->resp.headers.data);
-      buf_addf(&tr, "%.*s\n", (int)(t->resp.body.len < 8192 ? t->resp.body.len
-                                                            : 8192),
-               t->resp.body.data);
-      secret_redact(&tr);
-      fprintf(stderr, "%s", tr.data);
-      buf_release(&tr);
-    }
   }
-  advance(h, t, &t->resp);
+  struct buf tr = BUF_INIT;
+  if (h->o.verbose >= 2) {
+    buf_addf(&tr, "%s", t->resp.headers.data);
+    buf_addf(&tr, "%.*s\n", (int)(t->resp.body.len < 8192 ? t->resp.body.len
+                                                          : 8192),
+             t->resp.body.data);
+  }
+  advance(h, t, &t->resp, h->o.verbose >= 2 ? &tr : NULL);
+  secret_wipe(&tr);
+}
+
+/* Hands the tasks that ended to on_end and drops them from the active
+ * list. */
+static void settle(struct http_engine *h)
+{
+  if (!h->nended)
+    return;
+  if (h->o.on_end)
+    h->o.on_end(h->o.hook_ud, h->ended, h->nended);
+  h->nended = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < h->nactive; i++)
+    if (!h->active[i]->finished)
+      h->active[k++] = h->active[i];
+  h->nactive = k;
+}
+
+/* Begins waiting tasks while the window has room: on_begin sees them all
+ * at once (one claim), then each runs its first step. */
+static void begin_tasks(struct http_engine *h)
+{
+  if (h->o.stop && *h->o.stop)
+    return;
+  size_t room = h->o.window > h->nactive ? h->o.window - h->nactive : 0;
+  size_t left = h->n - h->next;
+  size_t m = room < left ? room : left;
+  if (!m)
+    return;
+  struct http_task **batch = h->tasks + h->next;
+  h->next += m;
+  for (size_t i = 0; i < m; i++)
+    batch[i]->begun = true;
+  if (h->o.on_begin)
+    h->o.on_begin(h->o.hook_ud, batch, m);
+  h->active = xgrow(h->active, &h->capactive, h->nactive + m,
+                    sizeof(*h->active));
+  for (size_t i = 0; i < m; i++) {
+    if (batch[i]->refused) {
+      batch[i]->finished = true;
+      continue;
+    }
+    h->active[h->nactive++] = batch[i];
+    advance(h, batch[i], NULL, NULL); /* the first step */
+  }
 }
 
 void http_run(struct http_engine *h)
 {
   for (;;) {
+    settle(h);
+    begin_tasks(h);
+    settle(h); /* tasks that ended in their first step */
     double now = mono();
-    size_t open = 0;
     double next_wake = now + 1;
-    for (size_t i = 0; i < h->n; i++) {
-      struct http_task *t = h->tasks[i];
-      if (t->finished)
+    bool stopping = h->o.stop && *h->o.stop;
+    for (size_t i = 0; i < h->nactive; i++) {
+      struct http_task *t = h->active[i];
+      if (t->finished || t->running)
         continue;
-      open++;
-      if (t->running)
+      if (stopping) {
+        /* waiting for a retry, or queued: it ends here, to be tried again
+         * by the next run */
+        if (!t->error[0])
+          snprintf(t->error, sizeof(t->error), "stopped before sending");
+        finish(t, STEP_RETRY);
         continue;
+      }
       if (t->not_before > now) {
         if (t->not_before < next_wake)
           next_wake = t->not_before;
         continue;
       }
-      if (t->restart || !t->req.url.cap) {
+      if (t->restart) {
         t->restart = false;
-        advance(h, t, NULL); /* the first step, or a restart */
-      } else {
-        /* a request queued behind its serial key */
-        struct serial *sr = serial_of(h, t->req.serial);
-        if (sr && (sr->busy || sr->next_ok > now)) {
-          double w = sr->busy ? now + 0.01 : sr->next_ok;
-          if (w < next_wake)
-            next_wake = w;
-          continue;
-        }
-        if (sr)
-          sr->busy = true;
-        start(h, t);
+        advance(h, t, NULL, NULL); /* a restart after a temporary failure */
+        continue;
       }
+      /* a request queued behind its serial key */
+      struct serial *sr = serial_of(h, t->req.serial);
+      if (sr && (sr->busy || sr->next_ok > now)) {
+        double w = sr->busy ? now + 0.01 : sr->next_ok;
+        if (w < next_wake)
+          next_wake = w;
+        continue;
+      }
+      if (sr)
+        sr->busy = true;
+      start(h, t);
     }
-    if (!open)
+    settle(h);
+    if (!h->nactive && (h->next == h->n || stopping))
       break;
     int running = 0;
     curl_multi_perform(h->multi, &running);
@@ -531,21 +603,22 @@ void http_run(struct http_engine *h)
     while ((msg = curl_multi_info_read(h->multi, &left)))
       if (msg->msg == CURLMSG_DONE)
         done_transfer(h, msg);
+    if (h->nended)
+      continue; /* record before anything else happens */
     /* wait for the network only when no task can move without it */
-    bool idle = true, left_open = false;
+    bool idle = true;
     double t_now = mono();
-    for (size_t i = 0; i < h->n; i++) {
-      struct http_task *t = h->tasks[i];
-      if (t->finished)
+    for (size_t i = 0; i < h->nactive; i++) {
+      struct http_task *t = h->active[i];
+      if (t->finished || t->running)
         continue;
-      left_open = true;
-      if (!t->running && t->not_before <= t_now)
+      if (t->not_before <= t_now)
         idle = false;
-      if (!t->running && t->not_before < next_wake)
+      if (t->not_before < next_wake)
         next_wake = t->not_before;
     }
-    if (!left_open)
-      break;
+    if (h->next < h->n && h->nactive < h->o.window && !stopping)
+      idle = false;
     if (!idle)
       continue;
     double wait = next_wake - t_now;

@@ -53,7 +53,8 @@ struct http_resp {
     int last;
     double deadline;
   } smtp;
-  bool too_large;
+  bool too_large;         /* the body passed HTTP_MAX_RESPONSE: for a 2xx
+                             the transfer still counts (body cut short) */
 };
 
 enum step { STEP_SEND, STEP_DONE, STEP_FAIL, STEP_RETRY, STEP_UNCERTAIN };
@@ -75,7 +76,11 @@ struct http_task {
    * up): */
   enum step outcome;      /* DONE, FAIL, UNCERTAIN, or RETRY = temporary */
   char error[512];
+  bool config_error;      /* FAIL because of the configuration (TLS to a
+                             plain port, a certificate, a login) */
   /* engine state */
+  bool begun;             /* its first step ran */
+  bool refused;           /* on_begin said no: never started */
   int attempt;
   double not_before;      /* monotonic seconds */
   bool running, finished;
@@ -91,6 +96,19 @@ struct http_opts {
   int verbose;            /* 1: a line per request; 2: headers and bodies */
   double retry_base;      /* seconds of the first back-off (default 1) */
   double max_wait;        /* most one task waits in total (default 120) */
+  size_t window;          /* tasks begun and not finished (0: 256) */
+  long host_connections;  /* connections to one host (0: 16) */
+  /* Called with the tasks about to begin (their first step runs right
+   * after): the caller claims them. A task it sets refused is never
+   * started (the caller has its result). */
+  void (*on_begin)(void *ud, struct http_task **t, size_t n);
+  /* Called with the tasks that finished since the last call, before any
+   * other task begins: the caller records them. */
+  void (*on_end)(void *ud, struct http_task **t, size_t n);
+  void *hook_ud;
+  /* When *stop becomes non-zero: nothing new begins, tasks waiting for a
+   * retry end as temporary failures, requests in flight finish. */
+  volatile int *stop;
 };
 
 struct http_engine;
@@ -109,6 +127,10 @@ void http_req_header(struct http_req *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A transport error, 429 or 5xx: worth retrying. */
 bool http_temporary(const struct http_resp *r);
+/* An error that only a change of configuration mends: a TLS handshake
+ * that failed (https:// to a plain-HTTP port), a certificate that does not
+ * verify, an unsupported scheme, a refused login. */
+bool http_config_error(const struct http_resp *r);
 /* A one-line description of a failed response: status or curl error and
  * a short excerpt of the body (redacted). */
 void http_describe(const struct http_resp *r, struct buf *out);
@@ -117,7 +139,8 @@ void http_describe(const struct http_resp *r, struct buf *out);
 char *http_header(const struct http_resp *r, const char *name);
 /* Percent-encodes s for a URL path segment. */
 void http_escape(struct buf *out, const char *s);
-/* Whether url may be used: https, or http to a loopback address. */
+/* Whether url may be used: https, smtps or smtp, or http to a loopback
+ * address (see url.h for what loopback means). */
 bool http_url_allowed(const char *url);
 bool http_url_loopback(const char *url);
 

@@ -10,18 +10,61 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "buf.h"
 #include "secret.h"
+#include "util.h"
 #include "when.h"
 #include "xalloc.h"
+
+/* Statements prepared once per journal and kept for its life. */
+enum stmt_id { S_GET, S_CLAIM, S_FINISH, S_STATE, S_SKIP,
+               S_SET_ANNOUNCED, S_ALIAS, S_KV_GET, S_KV_SET, S_KV_DEL,
+               S_COUNT };
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_GET] = "SELECT key, event, notice, channel, lang, status, attempts, "
+              "remote_id, url, error, state, created, updated, for_start "
+              "FROM delivery WHERE key=?",
+    [S_CLAIM] = "INSERT INTO delivery (key, event, notice, channel, lang, "
+                "status, attempts, created, updated, for_start) VALUES "
+                "(?, ?, ?, ?, ?, 'sending', 1, ?, ?, ?) ON CONFLICT(key) DO "
+                "UPDATE SET status='sending', attempts=attempts+1, "
+                "updated=excluded.updated",
+    [S_FINISH] = "UPDATE delivery SET status=?, remote_id=coalesce(?, "
+                 "remote_id), url=coalesce(?, url), error=?, updated=?, "
+                 "attempts=attempts+? WHERE key=?",
+    [S_STATE] = "UPDATE delivery SET state=? WHERE key=?",
+    [S_SKIP] = "INSERT INTO delivery (key, event, notice, channel, lang, "
+               "status, attempts, error, created, updated, for_start) "
+               "VALUES (?, ?, ?, ?, ?, 'skipped', 0, ?, ?, ?, ?) ON "
+               "CONFLICT(key) DO UPDATE SET status='skipped', "
+               "error=excluded.error, updated=excluded.updated",
+    [S_SET_ANNOUNCED] =
+        "INSERT INTO announced (event, channel, hash, snapshot, cancelled, "
+        "updated, generation, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON "
+        "CONFLICT(event, channel) DO UPDATE SET hash=excluded.hash, "
+        "snapshot=excluded.snapshot, cancelled=excluded.cancelled, "
+        "updated=excluded.updated, generation=excluded.generation, "
+        "remote=coalesce(excluded.remote, remote)",
+    [S_ALIAS] = "INSERT INTO alias (id, uid, updated) VALUES (?, ?, ?) ON "
+                "CONFLICT(id) DO UPDATE SET uid=excluded.uid, "
+                "updated=excluded.updated",
+    [S_KV_GET] = "SELECT v FROM kv WHERE k=?",
+    [S_KV_SET] = "INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT(k) DO "
+                 "UPDATE SET v=excluded.v",
+    [S_KV_DEL] = "DELETE FROM kv WHERE k=?",
+};
 
 struct journal {
   sqlite3 *db;
   bool in_tx;
   int lock_fd;
   char *path;
+  time_t now; /* the run's clock; 0: the system's */
+  sqlite3_stmt *stmts[S_COUNT];
 };
 
 static const char *const status_names[] = {
@@ -32,6 +75,11 @@ const char *dstatus_name(enum dstatus s)
   return status_names[s];
 }
 
+bool dstatus_final(enum dstatus s)
+{
+  return s == DS_SENT || s == DS_SKIPPED || s == DS_UNCERTAIN;
+}
+
 static enum dstatus status_from(const char *s)
 {
   for (size_t i = 0; i < sizeof(status_names) / sizeof(*status_names); i++)
@@ -40,9 +88,10 @@ static enum dstatus status_from(const char *s)
   return DS_NONE;
 }
 
-static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=FULL;"
+/* The schema as crier 0.1 wrote it (version 1, no user_version). A new
+ * journal is created as version 1 and migrated like an old one, so that
+ * the migrations are the one way to the current schema. */
+static const char schema_v1[] =
     "CREATE TABLE IF NOT EXISTS delivery ("
     " key TEXT PRIMARY KEY, event TEXT NOT NULL, notice TEXT NOT NULL,"
     " channel TEXT NOT NULL, lang TEXT NOT NULL, status TEXT NOT NULL,"
@@ -55,10 +104,34 @@ static const char schema[] =
     " cancelled INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL,"
     " PRIMARY KEY (event, channel));";
 
+/* migrations[v] takes a journal from version v to v + 1 */
+static const char *const migrations[] = {
+    [1] = "ALTER TABLE delivery ADD COLUMN for_start INTEGER;"
+          "ALTER TABLE announced ADD COLUMN generation INTEGER NOT NULL "
+          "DEFAULT 0;"
+          "ALTER TABLE announced ADD COLUMN remote TEXT;"
+          "CREATE TABLE alias (id TEXT PRIMARY KEY, uid TEXT NOT NULL,"
+          " updated TEXT NOT NULL);",
+};
+
 static int db_err(struct journal *j, struct err *e, const char *what)
 {
-  return err_set(e, EX_IOERR, "journal %s: %s: %s", j->path, what,
-                 sqlite3_errmsg(j->db));
+  int code = sqlite3_errcode(j->db);
+  return err_set(e, code == SQLITE_BUSY || code == SQLITE_LOCKED
+                        ? EX_TEMPFAIL
+                        : EX_IOERR,
+                 "journal %s: %s: %s", j->path, what, sqlite3_errmsg(j->db));
+}
+
+static int exec(struct journal *j, const char *sql, struct err *e)
+{
+  char *msg = NULL;
+  if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    err_set(e, EX_IOERR, "journal %s: %s", j->path, msg ? msg : "?");
+    sqlite3_free(msg);
+    return -1;
+  }
+  return 0;
 }
 
 static int take_lock(const char *path, int wait_ms, int *fd, struct err *e)
@@ -90,6 +163,59 @@ static int take_lock(const char *path, int wait_ms, int *fd, struct err *e)
   return 0;
 }
 
+/* The schema version of the open file: user_version, or 1 for crier 0.1's
+ * journals (tables but no version), 0 for an empty file. */
+static int file_version(struct journal *j, int *version, struct err *e)
+{
+  sqlite3_stmt *st = NULL;
+  int rc = -1;
+  if (sqlite3_prepare_v2(j->db, "PRAGMA user_version", -1, &st, NULL) !=
+          SQLITE_OK ||
+      sqlite3_step(st) != SQLITE_ROW) {
+    db_err(j, e, "reading the schema version");
+    goto out;
+  }
+  *version = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  st = NULL;
+  if (*version == 0) {
+    if (sqlite3_prepare_v2(j->db, "SELECT count(*) FROM sqlite_master WHERE "
+                                  "type='table' AND name='delivery'",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+      db_err(j, e, "reading the schema");
+      goto out;
+    }
+    *version = sqlite3_column_int(st, 0) ? 1 : 0;
+  }
+  rc = 0;
+out:
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* Brings the file to JOURNAL_VERSION in one transaction. */
+static int migrate(struct journal *j, int version, struct err *e)
+{
+  if (exec(j, "BEGIN IMMEDIATE", e) < 0)
+    return -1;
+  if (version == 0 && exec(j, schema_v1, e) < 0)
+    goto fail;
+  if (version == 0)
+    version = 1;
+  for (int v = version; v < JOURNAL_VERSION; v++)
+    if (exec(j, migrations[v], e) < 0)
+      goto fail;
+  char sql[64];
+  snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", JOURNAL_VERSION);
+  if (exec(j, sql, e) < 0 || exec(j, "COMMIT", e) < 0)
+    goto fail;
+  return 0;
+fail:
+  sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}
+
 struct journal *journal_open(const char *path, int wait_ms, struct err *e)
 {
   struct stat st;
@@ -100,6 +226,7 @@ struct journal *journal_open(const char *path, int wait_ms, struct err *e)
   struct journal *j = xcalloc(1, sizeof(*j));
   j->path = xstrdup(path);
   j->lock_fd = -1;
+  int version = 0;
   if (take_lock(path, wait_ms, &j->lock_fd, e) < 0)
     goto fail;
   if (sqlite3_open_v2(path, &j->db,
@@ -110,13 +237,22 @@ struct journal *journal_open(const char *path, int wait_ms, struct err *e)
     goto fail;
   }
   sqlite3_busy_timeout(j->db, 5000);
-  chmod(path, 0600);
-  char *msg = NULL;
-  if (sqlite3_exec(j->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-    err_set(e, EX_IOERR, "journal %s: %s", path, msg ? msg : "?");
-    sqlite3_free(msg);
+  /* nothing is written before the version is known: a newer journal is
+   * left exactly as it is */
+  if (file_version(j, &version, e) < 0)
+    goto fail;
+  if (version > JOURNAL_VERSION) {
+    err_set(e, EX_CONFIG, "journal %s was written by a newer crier (schema "
+            "version %d; this crier knows up to %d); it is left untouched: "
+            "upgrade crier, or point 'journal:' elsewhere", path, version,
+            JOURNAL_VERSION);
     goto fail;
   }
+  chmod(path, 0600);
+  if (exec(j, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", e) < 0)
+    goto fail;
+  if (version < JOURNAL_VERSION && migrate(j, version, e) < 0)
+    goto fail;
   return j;
 fail:
   journal_close(j);
@@ -127,12 +263,59 @@ void journal_close(struct journal *j)
 {
   if (!j)
     return;
+  for (int i = 0; i < S_COUNT; i++)
+    sqlite3_finalize(j->stmts[i]);
   if (j->db)
     sqlite3_close(j->db);
   if (j->lock_fd >= 0)
     close(j->lock_fd);
   free(j->path);
   free(j);
+}
+
+const char *journal_path(const struct journal *j)
+{
+  return j->path;
+}
+
+void journal_set_clock(struct journal *j, time_t now)
+{
+  j->now = now;
+}
+
+/* The statement id, prepared on first use, reset and with its bindings
+ * cleared; NULL after filling e. */
+static sqlite3_stmt *stmt(struct journal *j, enum stmt_id id, struct err *e)
+{
+  if (!j->stmts[id] &&
+      sqlite3_prepare_v2(j->db, stmt_sql[id], -1, &j->stmts[id], NULL) !=
+          SQLITE_OK) {
+    db_err(j, e, "preparing a statement");
+    return NULL;
+  }
+  sqlite3_reset(j->stmts[id]);
+  sqlite3_clear_bindings(j->stmts[id]);
+  return j->stmts[id];
+}
+
+/* Binds text values (NULL binds NULL) from position 1. */
+static void bind_texts(sqlite3_stmt *st, const char *const *vals, int n)
+{
+  for (int i = 0; i < n; i++)
+    sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_STATIC);
+}
+
+/* Runs statement id with text parameters to its end. */
+static int run_stmt(struct journal *j, enum stmt_id id, const char *what,
+                    const char *const *vals, int n, struct err *e)
+{
+  sqlite3_stmt *st = stmt(j, id, e);
+  if (!st)
+    return -1;
+  bind_texts(st, vals, n);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(j, e, what);
+  sqlite3_reset(st);
+  return rc;
 }
 
 static char *col(sqlite3_stmt *st, int i)
@@ -160,11 +343,12 @@ static void read_row(sqlite3_stmt *st, struct jrow *r)
   r->state = col(st, 10);
   r->created = col(st, 11);
   r->updated = col(st, 12);
+  r->for_start = (time_t)sqlite3_column_int64(st, 13);
 }
 
 #define COLS                                                                   \
   "key, event, notice, channel, lang, status, attempts, remote_id, url, "     \
-  "error, state, created, updated"
+  "error, state, created, updated, for_start"
 
 void jrow_release(struct jrow *r)
 {
@@ -183,57 +367,26 @@ void jrow_release(struct jrow *r)
 
 bool journal_get(struct journal *j, const char *key, struct jrow *r)
 {
-  sqlite3_stmt *st = NULL;
+  struct err e;
+  sqlite3_stmt *st = stmt(j, S_GET, &e);
   bool found = false;
-  if (sqlite3_prepare_v2(j->db, "SELECT " COLS " FROM delivery WHERE key=?",
-                         -1, &st, NULL) == SQLITE_OK) {
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-      read_row(st, r);
-      found = true;
-    }
+  if (!st)
+    return false;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    read_row(st, r);
+    found = true;
   }
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
   return found;
 }
 
-static void now_text(char out[32])
+static void now_text(const struct journal *j, char out[32])
 {
   struct buf b = BUF_INIT;
-  when_rfc3339_utc(time(NULL), &b);
+  when_rfc3339_utc(j->now ? j->now : time(NULL), &b);
   snprintf(out, 32, "%s", b.data);
   buf_release(&b);
-}
-
-static int exec(struct journal *j, const char *sql, struct err *e);
-
-static int exec(struct journal *j, const char *sql, struct err *e)
-{
-  if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return db_err(j, e, sql);
-  return 0;
-}
-
-/* Runs one statement with text parameters (NULL binds NULL). */
-static int run_sql(struct journal *j, const char *what, const char *sql,
-                   const char *const *vals, int n, struct err *e)
-{
-  sqlite3_stmt *st = NULL;
-  int rc = -1;
-  if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
-    db_err(j, e, what);
-    goto out;
-  }
-  for (int i = 0; i < n; i++)
-    sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE) {
-    db_err(j, e, what);
-    goto out;
-  }
-  rc = 0;
-out:
-  sqlite3_finalize(st);
-  return rc;
 }
 
 int journal_begin(struct journal *j, struct err *e)
@@ -247,52 +400,59 @@ int journal_begin(struct journal *j, struct err *e)
 int journal_commit(struct journal *j, struct err *e)
 {
   j->in_tx = false;
-  return exec(j, "COMMIT", e);
+  if (exec(j, "COMMIT", e) == 0)
+    return 0;
+  sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}
+
+void journal_rollback(struct journal *j)
+{
+  j->in_tx = false;
+  sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int journal_claim(struct journal *j, const struct jrow *r,
                   enum dstatus *before, struct err *e)
 {
   char now[32];
-  now_text(now);
-  bool own = !j->in_tx;
-  if (own && exec(j, "BEGIN IMMEDIATE", e) < 0)
-    return -1;
+  now_text(j, now);
   struct jrow old;
   *before = DS_NONE;
   if (journal_get(j, r->key, &old)) {
     *before = old.status;
     jrow_release(&old);
   }
-  const char *sql =
-      "INSERT INTO delivery (key, event, notice, channel, lang, status, "
-      "attempts, created, updated) VALUES (?, ?, ?, ?, ?, 'sending', 1, ?, ?) "
-      "ON CONFLICT(key) DO UPDATE SET status='sending', "
-      "attempts=attempts+1, updated=excluded.updated";
+  sqlite3_stmt *st = stmt(j, S_CLAIM, e);
+  if (!st)
+    return -1;
   const char *vals[] = {r->key, r->event, r->notice, r->channel, r->lang,
                         now, now};
-  int rc = run_sql(j, "claim", sql, vals, 7, e);
-  if (!own)
-    return rc;
-  if (rc == 0)
-    rc = exec(j, "COMMIT", e);
-  else
-    exec(j, "ROLLBACK", NULL);
+  bind_texts(st, vals, 7);
+  if (r->for_start)
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)r->for_start);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(j, e, "claim");
+  sqlite3_reset(st);
   return rc;
 }
 
 int journal_finish(struct journal *j, const char *key, enum dstatus s,
                    const char *remote_id, const char *url, const char *error,
-                   struct err *e)
+                   int retries, struct err *e)
 {
   char now[32];
-  now_text(now);
+  now_text(j, now);
   char *clean = error ? secret_redacted(error) : NULL;
-  const char *sql =
-      "UPDATE delivery SET status=?, remote_id=coalesce(?, remote_id), "
-      "url=coalesce(?, url), error=?, updated=? WHERE key=?";
-  const char *vals[] = {dstatus_name(s), remote_id, url, clean, now, key};
-  int rc = run_sql(j, "finish", sql, vals, 6, e);
+  sqlite3_stmt *st = stmt(j, S_FINISH, e);
+  int rc = -1;
+  if (st) {
+    const char *vals[] = {dstatus_name(s), remote_id, url, clean, now};
+    bind_texts(st, vals, 5);
+    sqlite3_bind_int(st, 6, retries);
+    sqlite3_bind_text(st, 7, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(j, e, "finish");
+    sqlite3_reset(st);
+  }
   free(clean);
   return rc;
 }
@@ -301,8 +461,25 @@ int journal_set_state(struct journal *j, const char *key, const char *state,
                       struct err *e)
 {
   const char *vals[] = {state, key};
-  return run_sql(j, "state", "UPDATE delivery SET state=? WHERE key=?", vals,
-                 2, e);
+  return run_stmt(j, S_STATE, "state", vals, 2, e);
+}
+
+int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
+                 struct err *e)
+{
+  char now[32];
+  now_text(j, now);
+  sqlite3_stmt *st = stmt(j, S_SKIP, e);
+  if (!st)
+    return -1;
+  const char *vals[] = {r->key, r->event, r->notice, r->channel, r->lang,
+                        reason, now, now};
+  bind_texts(st, vals, 8);
+  if (r->for_start)
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)r->for_start);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(j, e, "skip");
+  sqlite3_reset(st);
+  return rc;
 }
 
 /* Runs a SELECT of COLS with text parameters and calls fn for each row. */
@@ -314,8 +491,7 @@ static int each_row(struct journal *j, const char *sql,
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
     return db_err(j, e, "list");
-  for (int i = 0; i < n; i++)
-    sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_STATIC);
+  bind_texts(st, vals, n);
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
     struct jrow r;
@@ -345,46 +521,32 @@ int journal_each(struct journal *j, const char *event,
                   NULL, 0, fn, ud, e);
 }
 
-char *journal_kv_get(struct journal *j, const char *k)
+void jannounced_release(struct jannounced *a)
 {
-  sqlite3_stmt *st = NULL;
-  char *v = NULL;
-  if (sqlite3_prepare_v2(j->db, "SELECT v FROM kv WHERE k=?", -1, &st,
-                         NULL) == SQLITE_OK) {
-    sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-      v = col(st, 0);
-  }
-  sqlite3_finalize(st);
-  return v;
+  free(a->event);
+  free(a->channel);
+  free(a->hash);
+  free(a->snapshot);
+  free(a->remote);
+  memset(a, 0, sizeof(*a));
 }
 
-int journal_kv_set(struct journal *j, const char *k, const char *v,
-                   struct err *e)
-{
-  const char *vals[] = {k, v};
-  return run_sql(j, "kv",
-                 "INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT(k) DO "
-                 "UPDATE SET v=excluded.v",
-                 vals, 2, e);
-}
-
-int journal_set_announced(struct journal *j, const char *event,
-                          const char *channel, const char *hash,
-                          const char *snapshot, bool cancelled,
+int journal_set_announced(struct journal *j, const struct jannounced *a,
                           struct err *e)
 {
   char now[32];
-  now_text(now);
-  const char *vals[] = {event, channel, hash, snapshot, cancelled ? "1" : "0",
-                        now};
-  return run_sql(j, "announced",
-                 "INSERT INTO announced (event, channel, hash, snapshot, "
-                 "cancelled, updated) VALUES (?, ?, ?, ?, ?, ?) ON "
-                 "CONFLICT(event, channel) DO UPDATE SET hash=excluded.hash, "
-                 "snapshot=excluded.snapshot, cancelled=excluded.cancelled, "
-                 "updated=excluded.updated",
-                 vals, 6, e);
+  now_text(j, now);
+  sqlite3_stmt *st = stmt(j, S_SET_ANNOUNCED, e);
+  if (!st)
+    return -1;
+  const char *vals[] = {a->event, a->channel, a->hash, a->snapshot,
+                        a->cancelled ? "1" : "0", now};
+  bind_texts(st, vals, 6);
+  sqlite3_bind_int(st, 7, a->generation);
+  sqlite3_bind_text(st, 8, a->remote, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(j, e, "announced");
+  sqlite3_reset(st);
+  return rc;
 }
 
 int journal_each_announced(struct journal *j, const char *event,
@@ -393,10 +555,10 @@ int journal_each_announced(struct journal *j, const char *event,
 {
   sqlite3_stmt *st = NULL;
   const char *sql =
-      event ? "SELECT event, channel, hash, snapshot, cancelled FROM "
-              "announced WHERE event=? ORDER BY event, channel"
-            : "SELECT event, channel, hash, snapshot, cancelled FROM "
-              "announced ORDER BY event, channel";
+      event ? "SELECT event, channel, hash, snapshot, cancelled, generation, "
+              "remote FROM announced WHERE event=? ORDER BY event, channel"
+            : "SELECT event, channel, hash, snapshot, cancelled, generation, "
+              "remote FROM announced ORDER BY event, channel";
   if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
     return db_err(j, e, "announced");
   if (event)
@@ -404,12 +566,10 @@ int journal_each_announced(struct journal *j, const char *event,
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
     struct jannounced a = {col(st, 0), col(st, 1), col(st, 2), col(st, 3),
-                           sqlite3_column_int(st, 4) != 0};
+                           sqlite3_column_int(st, 4) != 0,
+                           sqlite3_column_int(st, 5), col(st, 6)};
     fn(ud, &a);
-    free(a.event);
-    free(a.channel);
-    free(a.hash);
-    free(a.snapshot);
+    jannounced_release(&a);
   }
   sqlite3_finalize(st);
   if (s != SQLITE_DONE)
@@ -417,28 +577,135 @@ int journal_each_announced(struct journal *j, const char *event,
   return 0;
 }
 
-int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
-                 struct err *e)
+int journal_set_alias(struct journal *j, const char *id, const char *uid,
+                      struct err *e)
 {
   char now[32];
-  now_text(now);
-  const char *sql =
-      "INSERT INTO delivery (key, event, notice, channel, lang, status, "
-      "attempts, error, created, updated) VALUES (?, ?, ?, ?, ?, 'skipped', "
-      "0, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status='skipped', "
-      "error=excluded.error, updated=excluded.updated";
-  const char *vals[] = {r->key, r->event, r->notice, r->channel, r->lang,
-                        reason, now, now};
-  return run_sql(j, "skip", sql, vals, 8, e);
+  now_text(j, now);
+  const char *vals[] = {id, uid, now};
+  return run_stmt(j, S_ALIAS, "alias", vals, 3, e);
 }
 
-int journal_each_of(struct journal *j, const char *event, const char *channel,
-                    void (*fn)(void *ud, const struct jrow *r), void *ud,
-                    struct err *e)
+int journal_each_alias(struct journal *j,
+                       void (*fn)(void *ud, const char *id, const char *uid),
+                       void *ud, struct err *e)
 {
-  const char *vals[] = {event, channel};
-  return each_row(j,
-                  "SELECT " COLS " FROM delivery WHERE event=? AND "
-                  "channel=? ORDER BY updated",
-                  vals, 2, fn, ud, e);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db, "SELECT id, uid FROM alias ORDER BY id", -1,
+                         &st, NULL) != SQLITE_OK)
+    return db_err(j, e, "alias");
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW)
+    fn(ud, (const char *)sqlite3_column_text(st, 0),
+       (const char *)sqlite3_column_text(st, 1));
+  sqlite3_finalize(st);
+  if (s != SQLITE_DONE)
+    return db_err(j, e, "alias");
+  return 0;
+}
+
+char *journal_kv_get(struct journal *j, const char *k)
+{
+  struct err e;
+  sqlite3_stmt *st = stmt(j, S_KV_GET, &e);
+  char *v = NULL;
+  if (!st)
+    return NULL;
+  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    v = col(st, 0);
+  sqlite3_reset(st);
+  return v;
+}
+
+int journal_kv_set(struct journal *j, const char *k, const char *v,
+                   struct err *e)
+{
+  const char *vals[] = {k, v};
+  return run_stmt(j, S_KV_SET, "kv", vals, 2, e);
+}
+
+/* ---- tokens: the secrets crier must keep between runs ---- */
+
+static void tokens_path(const struct journal *j, struct buf *p)
+{
+  buf_addf(p, "%s.tokens", j->path);
+}
+
+/* The tokens file as a JSON object (new reference; empty when absent). */
+static json_t *tokens_load(const struct journal *j)
+{
+  struct buf p = BUF_INIT, text = BUF_INIT;
+  tokens_path(j, &p);
+  json_t *o = NULL;
+  struct err e;
+  if (access(p.data, F_OK) == 0 && file_read(p.data, 65536, &text, &e) == 0)
+    o = json_loadb(text.data, text.len, 0, NULL);
+  secret_wipe(&text);
+  buf_release(&p);
+  if (!json_is_object(o)) {
+    json_decref(o);
+    o = json_object();
+  }
+  return o;
+}
+
+char *journal_token_get(struct journal *j, const char *k)
+{
+  json_t *o = tokens_load(j);
+  const char *v = json_string_value(json_object_get(o, k));
+  char *r = v ? xstrdup(v) : NULL;
+  json_decref(o);
+  if (!r) {
+    /* crier 0.1 kept rotated tokens in the kv table: move them out */
+    r = journal_kv_get(j, k);
+    struct err e;
+    if (r && journal_token_set(j, k, r, &e) == 0) {
+      const char *vals[] = {k};
+      run_stmt(j, S_KV_DEL, "kv", vals, 1, &e);
+    }
+  }
+  if (r)
+    secret_register(r, strlen(r));
+  return r;
+}
+
+int journal_token_set(struct journal *j, const char *k, const char *v,
+                      struct err *e)
+{
+  json_t *o = tokens_load(j);
+  json_object_set_new(o, k, json_string(v));
+  char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+  json_decref(o);
+  struct buf p = BUF_INIT, tmp = BUF_INIT;
+  tokens_path(j, &p);
+  buf_addf(&tmp, "%s.new", p.data);
+  int rc = -1;
+  size_t n = strlen(text);
+  unlink(tmp.data);
+  int fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    err_set(e, EX_CANTCREAT, "cannot write %s: %s", tmp.data,
+            strerror(errno));
+    goto out;
+  }
+  if (write(fd, text, n) != (ssize_t)n || fsync(fd) < 0) {
+    err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
+    close(fd);
+    unlink(tmp.data);
+    goto out;
+  }
+  close(fd);
+  if (rename(tmp.data, p.data) < 0) {
+    err_set(e, EX_IOERR, "cannot replace %s: %s", p.data, strerror(errno));
+    unlink(tmp.data);
+    goto out;
+  }
+  rc = 0;
+out:
+  sodium_memzero(text, n);
+  free(text);
+  buf_release(&p);
+  buf_release(&tmp);
+  return rc;
 }

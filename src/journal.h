@@ -4,9 +4,22 @@
  * The journal: an SQLite file recording every delivery (event, notice,
  * channel, language) by its idempotency key, with its status, attempts,
  * remote id and URL, last error (redacted), and channel state between
- * steps. A row is claimed (status 'sending') in a transaction before its
- * first request and marked 'sent' only after a success response. Only one
- * process holds a journal at a time (a lock file beside it).
+ * steps; what each channel announced (a snapshot of the event and where
+ * the announcement went), so later notices reach the same place even when
+ * the file or the configuration changed; and which file names belong to
+ * which event (an event keeps its identity when its file is renamed).
+ *
+ * Only one process holds a journal at a time (a lock file beside it). The
+ * file carries a schema version (PRAGMA user_version); an older journal is
+ * migrated when opened, a newer one is refused and left untouched.
+ *
+ * Every time the journal records is the run's clock (journal_set_clock),
+ * so that runs pinned with --now and runs on a machine whose clock was set
+ * back stay consistent. Every write reports its failure: a caller must not
+ * say "sent" for an outcome it could not record.
+ *
+ * Strings in the structs below are owned by the struct (released by the
+ * matching _release function) unless marked borrowed.
  */
 #include <stdbool.h>
 #include <time.h>
@@ -15,12 +28,17 @@
 
 #include "err.h"
 
+#define JOURNAL_VERSION 2 /* the schema this crier writes */
+
 struct journal;
 
 enum dstatus { DS_NONE, DS_PENDING, DS_SENDING, DS_SENT, DS_FAILED,
                DS_UNCERTAIN, DS_SKIPPED };
 
 const char *dstatus_name(enum dstatus s);
+/* Whether a delivery in status s is finished for good: sent, skipped or
+ * uncertain (failed and sending ones are tried again). */
+bool dstatus_final(enum dstatus s);
 
 struct jrow {
   char key[65];
@@ -30,13 +48,20 @@ struct jrow {
   char *remote_id, *url, *error;
   char *state; /* JSON text owned by the channel, or NULL */
   char *created, *updated;
+  time_t for_start; /* reminders: the start they were for (0: any) */
 };
 
-/* Opens (creating) the journal at path and takes its lock, waiting up to
- * wait_ms. Fails with EX_TEMPFAIL when another crier holds it, EX_CANTCREAT
- * or EX_IOERR when the file cannot be used. */
+/* Opens (creating or migrating) the journal at path and takes its lock,
+ * waiting up to wait_ms. Fails with EX_TEMPFAIL when another crier holds
+ * it, EX_CANTCREAT or EX_IOERR when the file cannot be used, EX_CONFIG
+ * when a newer crier wrote it. */
 struct journal *journal_open(const char *path, int wait_ms, struct err *e);
 void journal_close(struct journal *j);
+/* The path of the journal (borrowed). */
+const char *journal_path(const struct journal *j);
+/* The clock of the run: every time recorded from now on (0: the system's
+ * clock, the default). */
+void journal_set_clock(struct journal *j, time_t now);
 
 /* The row of key, or false if there is none. r is released by
  * jrow_release. */
@@ -48,18 +73,23 @@ void jrow_release(struct jrow *r);
  * row). */
 int journal_claim(struct journal *j, const struct jrow *r,
                   enum dstatus *before, struct err *e);
-/* Groups the claims or outcomes of many deliveries in one transaction (one
- * write to disk). */
+/* Groups writes in one transaction (one write to disk). */
 int journal_begin(struct journal *j, struct err *e);
 int journal_commit(struct journal *j, struct err *e);
+void journal_rollback(struct journal *j);
 
-/* Records the outcome of key. remote_id, url, error may be NULL (kept). */
+/* Records the outcome of key. remote_id, url, error may be NULL (kept;
+ * error is cleared when NULL); retries: tries after the first in this run
+ * (attempts counts every try). */
 int journal_finish(struct journal *j, const char *key, enum dstatus s,
                    const char *remote_id, const char *url, const char *error,
-                   struct err *e);
+                   int retries, struct err *e);
 /* Saves the channel state (JSON text) of key at once. */
 int journal_set_state(struct journal *j, const char *key, const char *state,
                       struct err *e);
+/* Records a notice that is not sent, with the reason (status 'skipped'). */
+int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
+                 struct err *e);
 
 /* Rows for an event (NULL: all), newest first. Calls fn for each. */
 int journal_each(struct journal *j, const char *event,
@@ -67,35 +97,46 @@ int journal_each(struct journal *j, const char *event,
                  struct err *e);
 
 /* What an event looked like when a channel last announced it (or sent an
- * update): its content hash and a JSON snapshot (title, start, place), so
- * that changes and cancellations can be told later, even when the file is
- * gone. */
+ * update): its content hash and a JSON snapshot (title, start, place,
+ * links), whether a cancellation went out, how many times it was cancelled
+ * or reinstated (generation), and where the announcement went (remote:
+ * JSON {"remote_id", "url", "state"} of the announcement's delivery). */
 struct jannounced {
   char *event, *channel, *hash, *snapshot;
   bool cancelled;
+  int generation;
+  char *remote; /* may be NULL */
 };
-int journal_set_announced(struct journal *j, const char *event,
-                          const char *channel, const char *hash,
-                          const char *snapshot, bool cancelled,
+void jannounced_release(struct jannounced *a);
+/* Inserts or replaces (event, channel). remote NULL keeps the one there. */
+int journal_set_announced(struct journal *j, const struct jannounced *a,
                           struct err *e);
 /* Calls fn for every announced (event, channel); event NULL: all. */
 int journal_each_announced(struct journal *j, const char *event,
                            void (*fn)(void *ud, const struct jannounced *a),
                            void *ud, struct err *e);
 
-/* Records a notice that is not sent, with the reason (status 'skipped'). */
-int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
-                 struct err *e);
-
-/* The rows of one event and channel (for planning). */
-int journal_each_of(struct journal *j, const char *event, const char *channel,
-                    void (*fn)(void *ud, const struct jrow *r), void *ud,
-                    struct err *e);
+/* Event identities: file id → the id the journal knows the event by. */
+int journal_set_alias(struct journal *j, const char *id, const char *uid,
+                      struct err *e);
+int journal_each_alias(struct journal *j,
+                       void (*fn)(void *ud, const char *id, const char *uid),
+                       void *ud, struct err *e);
 
 /* A small key-value store for values that must survive between runs (the
- * rotating Meetup refresh token). NULL when absent; caller frees. */
+ * ids of webhooks `serve` handled). NULL when absent; caller frees. */
 char *journal_kv_get(struct journal *j, const char *k);
 int journal_kv_set(struct journal *j, const char *k, const char *v,
                    struct err *e);
+
+/* Secrets that must survive between runs (the rotating Meetup refresh
+ * token) are kept apart from the database, in "<journal>.tokens" (mode
+ * 0600, replaced atomically), so that the journal itself never holds a
+ * secret. journal_token_get returns a new string (NULL when absent) and
+ * registers it for redaction; a token an older crier kept in the kv table
+ * is moved out on first read. */
+char *journal_token_get(struct journal *j, const char *k);
+int journal_token_set(struct journal *j, const char *k, const char *v,
+                      struct err *e);
 
 #endif

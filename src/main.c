@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "secret.h"
+#include "term.h"
 
 static const char usage[] =
     "usage: crier [-c FILE] [--now TIME] [--json] [-q] [-v] COMMAND [ARGS]\n"
@@ -52,6 +53,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+  term_guard_stdio();
   struct app a = {.prog = "crier"};
   diags_init(&a.diags);
   /* global options before the command */

@@ -4,7 +4,28 @@
 #include <string.h>
 
 #include "buf.h"
+#include "journal.h"
 #include "when.h"
+
+static const char *const kind_names[] = {
+    [NOTICE_ANNOUNCE] = "announce", [NOTICE_REMINDER] = "reminder",
+    [NOTICE_UPDATE] = "update",     [NOTICE_CANCEL] = "cancel",
+    [NOTICE_REINSTATE] = "reinstate"};
+
+int notice_kind_of(const char *notice)
+{
+  if (strncmp(notice, "reminder-", 9) == 0)
+    return NOTICE_REMINDER;
+  for (size_t i = 0; i < sizeof(kind_names) / sizeof(*kind_names); i++)
+    if (strcmp(notice, kind_names[i]) == 0)
+      return (int)i;
+  return -1;
+}
+
+const char *notice_kind_name(enum notice_kind k)
+{
+  return kind_names[k];
+}
 
 size_t plan_notices(const struct config *cfg, const struct event *ev,
                     const struct channel *ch, struct notice_time *out,
@@ -37,29 +58,15 @@ size_t plan_notices(const struct config *cfg, const struct event *ev,
   return n;
 }
 
-const struct notice_time *plan_pick(const struct notice_time *v, size_t n,
-                                    time_t now, time_t start)
+/* Whether notice is finished for good. A reminder counts only for the
+ * start it was sent for (rows without a start predate that rule: any). */
+static bool done(const struct hist *h, const char *notice, time_t start)
 {
-  const struct notice_time *best = NULL;
-  if (now >= start)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    if (v[i].from > now)
-      continue;
-    if (strcmp(v[i].name, "announce") == 0)
-      return &v[i];
-    if (!best || v[i].from > best->from)
-      best = &v[i];
-  }
-  return best;
-}
-
-/* sent, skipped and uncertain are final; failed and sending are retried */
-static bool done(const struct hist *h, const char *notice)
-{
+  bool reminder = notice_kind_of(notice) == NOTICE_REMINDER;
   for (size_t i = 0; i < h->n; i++)
     if (strcmp(h->v[i].notice, notice) == 0 &&
-        (h->v[i].status == 3 || h->v[i].status == 5 || h->v[i].status == 6))
+        dstatus_final((enum dstatus)h->v[i].status) &&
+        (!reminder || !h->v[i].for_start || h->v[i].for_start == start))
       return true;
   return false;
 }
@@ -80,26 +87,35 @@ size_t plan_channel(const struct config *cfg, const struct event *ev,
                     const struct hist *h, struct planned *out, size_t max)
 {
   size_t n = 0;
-  if (now >= ev->start)
+  if (now >= ev->start || ev->unpublished)
     return 0;
   bool announced = h->announced_hash != NULL;
   if (ev->cancelled) {
-    if (announced && !h->cancelled && channel_takes(ch, "cancel") &&
-        !done(h, "cancel"))
+    if (announced && !h->cancelled && !h->cancel_done &&
+        channel_takes(ch, "cancel"))
       n = add(out, n, max, "cancel", PLAN_SEND, NULL);
     return n;
   }
-  if (announced && strcmp(h->announced_hash, ev->hash) != 0 &&
-      !h->update_done && channel_takes(ch, "update"))
-    n = add(out, n, max, "update", PLAN_SEND, NULL);
+  /* a notice that states the facts: a reminder due with it is skipped */
+  const char *facts = NULL;
+  if (announced && h->cancelled) {
+    /* cancelled, announced, and now on again */
+    if (!h->reinstate_done && channel_takes(ch, "cancel"))
+      n = add(out, n, max, facts = "reinstate", PLAN_SEND, NULL);
+  } else if (announced && strcmp(h->announced_hash, ev->hash) != 0 &&
+             !h->update_done && channel_takes(ch, "update")) {
+    n = add(out, n, max, facts = "update", PLAN_SEND, NULL);
+  }
   struct notice_time v[PLAN_MAX_NOTICES];
   size_t nv = plan_notices(cfg, ev, ch, v, PLAN_MAX_NOTICES);
   const struct notice_time *pick = NULL;
   bool announce_due = false;
   for (size_t i = 0; i < nv; i++) {
-    if (v[i].from > now || done(h, v[i].name))
+    if (v[i].from > now || done(h, v[i].name, ev->start))
       continue;
     if (strcmp(v[i].name, "announce") == 0) {
+      if (announced)
+        continue; /* announced under another content: the update tells */
       announce_due = true;
       pick = &v[i];
     } else if (!announce_due && (!pick || v[i].from > pick->from)) {
@@ -108,16 +124,48 @@ size_t plan_channel(const struct config *cfg, const struct event *ev,
   }
   if (!pick)
     return n;
+  if (!announce_due && h->last_sent > now)
+    /* the clock is behind the journal (set back, or --now in the past):
+     * wait rather than record a skip that could never be undone */
+    return add(out, n, max, pick->name, PLAN_WAIT,
+               "the clock is behind the last recorded notice");
   for (size_t i = 0; i < nv; i++) {
-    if (v[i].from > now || done(h, v[i].name) || &v[i] == pick)
+    if (v[i].from > now || done(h, v[i].name, ev->start) || &v[i] == pick ||
+        (announced && strcmp(v[i].name, "announce") == 0))
       continue;
     n = add(out, n, max, v[i].name, PLAN_SKIP,
             announce_due ? "the announcement goes out instead"
                          : "a later reminder goes out instead");
   }
-  if (!announce_due && h->last_sent &&
-      now - h->last_sent < cfg->min_gap)
+  if (facts)
+    return add(out, n, max, pick->name, PLAN_SKIP,
+               strcmp(facts, "update") == 0
+                   ? "the update goes out instead"
+                   : "the notice that it takes place goes out instead");
+  if (!announce_due && h->last_sent && now - h->last_sent < cfg->min_gap)
     return add(out, n, max, pick->name, PLAN_SKIP,
                "too soon after the previous notice (schedule.min_gap)");
   return add(out, n, max, pick->name, PLAN_SEND, NULL);
+}
+
+time_t plan_next(const struct config *cfg, const struct event *ev,
+                 const struct channel *ch, time_t now, const struct hist *h,
+                 char name[32])
+{
+  struct notice_time v[PLAN_MAX_NOTICES];
+  size_t nv = plan_notices(cfg, ev, ch, v, PLAN_MAX_NOTICES);
+  /* the candidates are the moments notices become due, earliest first */
+  for (size_t i = 0; i < nv; i++) {
+    if (v[i].from <= now || v[i].from >= ev->start)
+      continue;
+    struct planned out[PLAN_MAX_NOTICES + 2];
+    size_t n = plan_channel(cfg, ev, ch, v[i].from, h, out,
+                            sizeof(out) / sizeof(*out));
+    for (size_t k = 0; k < n; k++)
+      if (out[k].act == PLAN_SEND) {
+        snprintf(name, 32, "%s", out[k].notice);
+        return v[i].from;
+      }
+  }
+  return 0;
 }

@@ -3,7 +3,9 @@
 /*
  * When notices are due. For each event and channel: the announcement from
  * start - schedule.announce_lead, each reminder from start - offset, all
- * of them until the start. Pure functions of their inputs.
+ * of them until the start; an update when an announced event changed; a
+ * cancellation, or a notice that it takes place after all. Pure functions
+ * of their inputs.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,7 +14,16 @@
 #include "config.h"
 #include "event.h"
 
-#define PLAN_MAX_NOTICES 34 /* announce + up to 32 reminders + spare */
+#define PLAN_MAX_NOTICES (1 + CONFIG_MAX_REMINDERS)
+
+/* Notice kinds. A reminder's name carries its offset ("reminder-7d"). */
+enum notice_kind { NOTICE_ANNOUNCE, NOTICE_REMINDER, NOTICE_UPDATE,
+                   NOTICE_CANCEL, NOTICE_REINSTATE };
+
+/* The kind of a notice name; -1 for an unknown name. */
+int notice_kind_of(const char *notice);
+/* The name of a kind (reminders: "reminder"); static. */
+const char *notice_kind_name(enum notice_kind k);
 
 struct notice_time {
   char name[32]; /* "announce", "reminder-7d" */
@@ -25,47 +36,61 @@ size_t plan_notices(const struct config *cfg, const struct event *ev,
                     const struct channel *ch, struct notice_time *out,
                     size_t max);
 
-/* Of the notices due at now (from <= now < start), the one to send when
- * nothing was sent yet: the announcement wins over reminders, else the
- * reminder with the smallest offset. NULL when none is due. Borrowed from
- * v. */
-const struct notice_time *plan_pick(const struct notice_time *v, size_t n,
-                                    time_t now, time_t start);
-
 /* What the journal knows about one event on one channel. */
 struct hist_entry {
   char notice[32];
-  int status;   /* enum dstatus (journal.h) */
-  time_t at;    /* when it was recorded */
+  int status;       /* enum dstatus (journal.h) */
+  time_t at;        /* when it was recorded (the run's clock) */
+  time_t for_start; /* reminders: the start they were for (0: any) */
 };
 
 struct hist {
   const struct hist_entry *v;
   size_t n;
   const char *announced_hash; /* content when last announced; NULL: never */
-  bool cancelled;             /* a cancellation went out */
+  bool cancelled;             /* a cancellation went out (and no
+                                 reinstatement since) */
   bool update_done;           /* an update for the current content exists */
+  bool cancel_done;           /* a cancellation for this generation exists */
+  bool reinstate_done;        /* a reinstatement for it exists */
   time_t last_sent;           /* the latest notice sent (0: none) */
 };
 
-enum plan_act { PLAN_SEND, PLAN_SKIP };
+enum plan_act { PLAN_SEND, PLAN_SKIP, PLAN_WAIT };
 
 struct planned {
   char notice[32];
   enum plan_act act;
-  const char *reason; /* static text, for skips */
+  const char *reason; /* static text: why skipped or waiting */
 };
 
 /* The notices to send or to record as skipped for ev on ch at now, given
- * the journal's history h. Rules: nothing once the event has started; a
- * cancelled event gets one cancellation if it was announced; an announced
- * event whose date, time, place or title changed gets one update; of the
- * announcement and reminders that are due, only the latest goes out (an
- * unsent announcement wins, else the reminder with the smallest offset),
- * the others are skipped; no reminder within min_gap of the previous
- * notice. Returns how many were written to out. */
+ * the journal's history h. Rules, in order:
+ * - nothing once the event has started, nothing for an unpublished one;
+ * - a cancelled event gets one cancellation if it was announced;
+ * - an announced event whose cancellation went out and that is no longer
+ *   cancelled gets one reinstatement;
+ * - an announced event whose date, time, place or title changed gets one
+ *   update;
+ * - of the announcement and reminders that are due, only the latest goes
+ *   out (an unsent announcement wins, else the reminder with the smallest
+ *   offset), the others are skipped; a reminder counts as sent only for
+ *   the start it was sent for (a postponed event gets its reminders again);
+ * - when an update or reinstatement goes out, a reminder due with it is
+ *   skipped (one message states the facts);
+ * - no reminder within min_gap of the previous notice (updates count);
+ * - a clock behind the journal's last notice waits (PLAN_WAIT, nothing
+ *   recorded): never a permanent skip because a clock went back.
+ * Returns how many were written to out. */
 size_t plan_channel(const struct config *cfg, const struct event *ev,
                     const struct channel *ch, time_t now,
                     const struct hist *h, struct planned *out, size_t max);
+
+/* The first moment after now at which plan_channel would send something
+ * (for `list`), and that notice's name in name (32 bytes); 0 when nothing
+ * more will be sent. */
+time_t plan_next(const struct config *cfg, const struct event *ev,
+                 const struct channel *ch, time_t now, const struct hist *h,
+                 char name[32]);
 
 #endif

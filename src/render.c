@@ -14,6 +14,9 @@
 #include "when.h"
 #include "xalloc.h"
 
+/* A cache entry is allocated on its own and lives as long as the renderer:
+ * loading a partial adds entries while a caller still holds another one,
+ * so entries never move (the array holds pointers). */
 struct cached {
   char *path;
   char *src; /* NULL: the file does not exist */
@@ -24,7 +27,7 @@ struct renderer {
   const struct config *cfg;
   const char *dirs[2];
   size_t ndirs;
-  struct cached *cache;
+  struct cached **cache;
   size_t ncache, cap;
   const char *lang;   /* while rendering: for partial lookup */
   const char *type;
@@ -89,8 +92,9 @@ void renderer_free(struct renderer *r)
   if (!r)
     return;
   for (size_t i = 0; i < r->ncache; i++) {
-    free(r->cache[i].path);
-    free(r->cache[i].src);
+    free(r->cache[i]->path);
+    free(r->cache[i]->src);
+    free(r->cache[i]);
   }
   free(r->cache);
   free(r);
@@ -109,13 +113,15 @@ const char *notice_kind(const char *notice)
   return strncmp(notice, "reminder", 8) == 0 ? "reminder" : notice;
 }
 
-/* The source of path from the cache (reading it once); NULL if absent. */
+/* The source of path from the cache (reading it once); NULL if it cannot
+ * be read. The entry is borrowed from the renderer and stays valid until
+ * renderer_free, whatever is loaded meanwhile. */
 static const struct cached *source(struct renderer *r, const char *path,
                                    struct err *e, bool *failed)
 {
   for (size_t i = 0; i < r->ncache; i++)
-    if (strcmp(r->cache[i].path, path) == 0)
-      return &r->cache[i];
+    if (strcmp(r->cache[i]->path, path) == 0)
+      return r->cache[i];
   struct cached c = {.path = xstrdup(path)};
   if (access(path, F_OK) == 0) {
     struct buf b = BUF_INIT;
@@ -135,9 +141,11 @@ static const struct cached *source(struct renderer *r, const char *path,
     c.len = b.len;
     c.src = buf_detach(&b);
   }
+  struct cached *entry = xmalloc(sizeof(*entry));
+  *entry = c;
   r->cache = xgrow(r->cache, &r->cap, r->ncache + 1, sizeof(*r->cache));
-  r->cache[r->ncache] = c;
-  return &r->cache[r->ncache++];
+  r->cache[r->ncache++] = entry;
+  return entry;
 }
 
 /* Finds the first existing file among dirs × candidates. */

@@ -7,7 +7,10 @@
  *   <lang>/<channel-type>/<kind>.md.mustache, <lang>/<kind>.md.mustache
  *   <lang>/<channel-type>/<kind>.subject.mustache, <lang>/<kind>.subject...
  * and partials in <lang>/<channel-type>/partials/, <lang>/partials/.
- * A renderer caches template sources; it borrows the config.
+ * A renderer caches template sources; it borrows the config. Cached
+ * sources are read once and stay at one address until renderer_free
+ * (rendering a template loads partials into the cache while the template
+ * itself is in use).
  */
 #include <stdbool.h>
 #include <time.h>

@@ -1,36 +1,105 @@
 #ifndef CRIER_SCHEDULE_H
 #define CRIER_SCHEDULE_H
 /*
- * The bridge between the journal and the planner: builds each (event,
- * channel)'s history from the journal and turns plan_channel's answers
- * into delivery items, including cancellations of announced events whose
- * files are gone. A schedule owns the events it rebuilt from snapshots.
+ * The bridge between the journal and the planner. The journal is read once
+ * (every delivery row, every announced snapshot, every alias) into maps;
+ * each event gets its identity (an event whose file was renamed keeps the
+ * one the journal knows); then plan_channel's answers become delivery
+ * items, including cancellations of announced events whose files are gone.
+ *
+ * What cancels an announced event: `cancelled: true` in a file that loads,
+ * or its file's removal — never a file that exists but does not load, an
+ * events directory that is empty or unreadable, or a locations file that
+ * does not load. A removed file is first matched against new files (a
+ * rename git detected, or a file crier has not seen before): when the new
+ * file has the title or the start the event was announced with, it is the
+ * same event under a new name, and gets an update if its facts changed.
+ * (git's rename detection alone is not enough: two short event files that
+ * share a template look alike to it.) When more announced events
+ * vanish at once than schedule.max_vanished (default 1), none of them is
+ * cancelled without opts.confirm_cancel: an error lists them.
+ *
+ * A schedule owns the events it rebuilt from snapshots and the strings its
+ * items point to; it borrows the site's events.
  */
 #include <stdbool.h>
 #include <time.h>
 
 #include "config.h"
 #include "deliver.h"
+#include "diag.h"
 #include "journal.h"
+#include "map.h"
+#include "plan.h"
 #include "site.h"
+
+/* A file renamed between two revisions (git's rename detection). */
+struct rename {
+  const char *from, *to; /* event ids */
+};
+
+struct schedule_opts {
+  const char *const *only;  /* NULL-terminated event ids, or NULL: all */
+  bool mode_changed;        /* announce `only` at once, whatever the lead */
+  const char *const *gone;  /* changed: ids of removed files, or NULL */
+  const struct rename *renames;
+  size_t nrenames;
+  bool confirm_cancel;      /* cancel vanished events beyond max_vanished */
+  bool dry;                 /* write nothing to the journal */
+};
+
+/* The journal read once. */
+struct jview {
+  struct map hist;      /* "uid\x1f" "channel" → struct hist_list */
+  struct map announced; /* "uid\x1f" "channel" → struct jannounced */
+  struct map alias;     /* file id → uid (char *) */
+  struct map status;    /* delivery key → status + 1 (as a pointer) */
+  struct map known;     /* uid → non-NULL when the journal has anything */
+  struct map by_uid;    /* uid → one of its announced records (borrowed) */
+};
+
+struct hist_list {
+  struct hist_entry *v;
+  size_t n, cap;
+  time_t last_sent;
+};
+
+/* Reads everything the planner needs from j (NULL: an empty journal). */
+int jview_load(struct jview *v, struct journal *j, struct err *e);
+void jview_release(struct jview *v);
+/* The history of (uid, channel): announced state, flags for the keys of
+ * the current content and generation. lang is the channel's languages. */
+void jview_hist(const struct jview *v, const struct event *ev,
+                const struct channel *ch, struct hist *h);
+/* The announced record of (uid, channel), or NULL (borrowed). */
+const struct jannounced *jview_announced(const struct jview *v,
+                                         const char *uid,
+                                         const char *channel);
+
+/* Gives every event of the site its journal identity: an alias the
+ * journal knows, a rename from opts, or a match for a vanished announced
+ * event still ahead of now (recorded in j unless opts->dry). */
+int schedule_identify(struct site *site, const struct config *cfg,
+                      struct jview *v, struct journal *j, time_t now,
+                      const struct schedule_opts *o, struct diags *d,
+                      struct err *e);
 
 struct schedule {
   struct deliver_item *items;
   size_t n, cap;
   struct event **owned;  /* rebuilt from snapshots */
   size_t nowned, capowned;
-  char **names;          /* notice names the items point to */
+  char **names;          /* strings the items point to */
   size_t nnames, capnames;
 };
 
-/* Plans every due notice of the site's events at now (j may be NULL: an
- * empty journal). only: if not NULL, only events whose id is listed (a
- * NULL-terminated list); mode_changed: announce those events right away
- * (as for a merged file), whatever the lead time. */
+/* Plans every due notice of the site's events at now. Problems that are
+ * not the journal's (mass cancellation refused, an announced event that is
+ * now unpublished) go to d. */
 int schedule_plan(struct schedule *s, const struct config *cfg,
                   struct site *site, struct journal *j, time_t now,
-                  const char *const *only, bool mode_changed,
-                  const char *const *gone, struct err *e);
+                  const struct schedule_opts *o, struct diags *d,
+                  struct err *e);
 void schedule_release(struct schedule *s);
 
 #endif

@@ -103,6 +103,17 @@ static bool token_char(char c)
          c == '+' || c == '/' || c == '=' || c == '%' || c == '~';
 }
 
+/* Replaces b[start..end) with "***". */
+static void mask(struct buf *b, size_t start, size_t end)
+{
+  struct buf t = BUF_INIT;
+  buf_add(&t, b->data, start);
+  buf_adds(&t, "***");
+  buf_add(&t, b->data + end, b->len - end);
+  buf_release(b);
+  *b = t;
+}
+
 /* Replaces the value after each occurrence of key (case-insensitive) up to
  * the end of the token (or of the line, for headers). */
 static void redact_after(struct buf *b, const char *key, bool to_eol)
@@ -121,12 +132,44 @@ static void redact_after(struct buf *b, const char *key, bool to_eol)
     if (end == start || (end - start == 3 &&
                          memcmp(b->data + start, "***", 3) == 0))
       continue;
-    struct buf t = BUF_INIT;
-    buf_add(&t, b->data, start);
-    buf_adds(&t, "***");
-    buf_add(&t, b->data + end, b->len - end);
-    buf_release(b);
-    *b = t;
+    mask(b, start, end);
+    i = start + 2;
+  }
+}
+
+static bool json_space(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The string value of every JSON member named key ("key" : "value", with
+ * any white space around the colon), whatever it holds. */
+static void redact_json_member(struct buf *b, const char *key)
+{
+  size_t kl = strlen(key);
+  for (size_t i = 0; i + kl + 2 <= b->len; i++) {
+    if (b->data[i] != '"' || strncasecmp(b->data + i + 1, key, kl) != 0 ||
+        b->data[i + 1 + kl] != '"')
+      continue;
+    size_t p = i + kl + 2;
+    while (p < b->len && json_space(b->data[p]))
+      p++;
+    if (p >= b->len || b->data[p] != ':')
+      continue;
+    p++;
+    while (p < b->len && json_space(b->data[p]))
+      p++;
+    if (p >= b->len || b->data[p] != '"')
+      continue;
+    size_t start = p + 1, end = start;
+    while (end < b->len && b->data[end] != '"')
+      end += b->data[end] == '\\' ? 2 : 1;
+    if (end > b->len)
+      end = b->len;
+    if (end == start || (end - start == 3 &&
+                         memcmp(b->data + start, "***", 3) == 0))
+      continue;
+    mask(b, start, end);
     i = start + 2;
   }
 }
@@ -146,12 +189,7 @@ static void redact_jwts(struct buf *b)
     }
     if (dots < 2)
       continue;
-    struct buf t = BUF_INIT;
-    buf_add(&t, b->data, i);
-    buf_adds(&t, "***");
-    buf_add(&t, b->data + end, b->len - end);
-    buf_release(b);
-    *b = t;
+    mask(b, i, end);
     i += 2;
   }
 }
@@ -163,12 +201,7 @@ void secret_redact(struct buf *b)
     for (size_t i = 0; i + s->n <= b->len; i++) {
       if (memcmp(b->data + i, s->s, s->n) != 0)
         continue;
-      struct buf t = BUF_INIT;
-      buf_add(&t, b->data, i);
-      buf_adds(&t, "***");
-      buf_add(&t, b->data + i + s->n, b->len - i - s->n);
-      buf_release(b);
-      *b = t;
+      mask(b, i, i + s->n);
       i += 2;
     }
   }
@@ -176,11 +209,15 @@ void secret_redact(struct buf *b)
   redact_after(b, "X-Postmark-Server-Token: ", true);
   static const char *const keys[] = {"access_token=", "refresh_token=",
                                      "assertion=", "client_secret=",
-                                     "\"access_token\":\"",
-                                     "\"refresh_token\":\"", "whsec_",
-                                     "whsk_", "password="};
+                                     "whsec_", "whsk_", "password="};
   for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
     redact_after(b, keys[k], false);
+  static const char *const members[] = {
+      "access_token", "refresh_token", "id_token", "client_secret",
+      "password",     "api_key",       "token",    "accessJwt",
+      "refreshJwt",   "secret"};
+  for (size_t k = 0; k < sizeof(members) / sizeof(*members); k++)
+    redact_json_member(b, members[k]);
   redact_jwts(b);
 }
 

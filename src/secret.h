@@ -24,7 +24,10 @@ void secret_register(const char *s, size_t n);
 /* Replaces every registered secret in b with "***", and also whatever
  * looks like a credential: Authorization / X-Postmark-Server-Token header
  * values, "access_token=…", "refresh_token=…", "assertion=…",
- * "client_secret=…", whsec_/whsk_ keys and JWTs. */
+ * "client_secret=…", "password=…", whsec_/whsk_ keys, JWTs, and the string
+ * value of JSON members named access_token, refresh_token, id_token,
+ * client_secret, password, api_key, token, accessJwt, refreshJwt or secret
+ * (with any white space around the colon). */
 void secret_redact(struct buf *b);
 /* The same on a NUL-terminated string, into a new buffer (caller frees). */
 char *secret_redacted(const char *s);

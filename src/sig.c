@@ -113,6 +113,10 @@ int sig_verify(const char *key, const char *id, long long ts,
                struct err *e)
 {
   init();
+  /* a header's number may be anything: refuse what no clock shows before
+   * any arithmetic on it */
+  if (ts < 0 || ts > SIG_TS_MAX || now < 0)
+    return err_set(e, EX_DATAERR, "the timestamp %lld is out of range", ts);
   long long skew = (long long)now - ts;
   if (skew > SIG_TOLERANCE || skew < -SIG_TOLERANCE)
     return err_set(e, EX_DATAERR, "the timestamp is %lld seconds %s now "

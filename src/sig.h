@@ -16,6 +16,7 @@
 #include "err.h"
 
 #define SIG_TOLERANCE 300 /* seconds a timestamp may be off */
+#define SIG_TS_MAX 253402300799LL /* 9999-12-31T23:59:59Z: later is refused */
 
 /* Appends the signature of id.timestamp.body under key (whsec_ → v1,
  * whsk_ → v1a) to out. Fails with EX_DATAERR for a malformed key. */

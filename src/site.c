@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "i18n.h"
@@ -28,13 +30,54 @@ static bool is_event_file(const char *name)
          (n > 9 && strcmp(name + n - 9, ".markdown") == 0);
 }
 
+/* Whether the directory entry name is a file to read as an event: a regular
+ * file, or a link to one inside the events directory (top, resolved).
+ * Anything else (a FIFO, a device, a directory, a link that leads out) is a
+ * warning and skipped: reading it could hang or read what is not the
+ * site's. */
+static bool usable_entry(int dfd, const char *top, const char *dir,
+                         const char *name, struct diags *d)
+{
+  struct stat st;
+  if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return false;
+  struct buf p = BUF_INIT;
+  buf_addf(&p, "%s/%s", dir, name);
+  bool ok = true;
+  if (S_ISLNK(st.st_mode)) {
+    char *target = realpath(p.data, NULL);
+    size_t tl = top ? strlen(top) : 0;
+    if (!target || !top || strncmp(target, top, tl) != 0 ||
+        target[tl] != '/') {
+      diag_add(d, DIAG_WARNING, p.data, 0, "a link that leads out of the "
+               "events directory (to %s); skipped",
+               target ? target : "nowhere");
+      ok = false;
+    } else if (stat(target, &st) < 0) {
+      ok = false;
+    }
+    free(target);
+  }
+  if (ok && !S_ISREG(st.st_mode)) {
+    diag_add(d, DIAG_WARNING, p.data, 0, "not a regular file (%s); skipped",
+             S_ISFIFO(st.st_mode)  ? "a FIFO"
+             : S_ISDIR(st.st_mode) ? "a directory"
+             : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+             : S_ISSOCK(st.st_mode) ? "a socket"
+                                    : "not a file");
+    ok = false;
+  }
+  buf_release(&p);
+  return ok;
+}
+
 int site_load(struct site *s, const struct config *cfg, struct diags *d,
               bool progress)
 {
   memset(s, 0, sizeof(*s));
   s->cfg = cfg;
-  if (locations_load(&s->locs, cfg->locations, d) < 0 && !s->locs.n)
-    return -1;
+  if (locations_load(&s->locs, cfg->locations, d) < 0)
+    s->locations_failed = true; /* events naming a place fail to load */
   DIR *dir = opendir(cfg->events_dir);
   if (!dir)
     return diag_add(d, DIAG_ERROR, cfg->events_dir, 0,
@@ -42,8 +85,10 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
   char **names = NULL;
   size_t n = 0, cap = 0;
   struct dirent *de;
+  char *top = realpath(cfg->events_dir, NULL);
   while ((de = readdir(dir))) {
-    if (!is_event_file(de->d_name))
+    if (!is_event_file(de->d_name) ||
+        !usable_entry(dirfd(dir), top, cfg->events_dir, de->d_name, d))
       continue;
     if (n == SITE_MAX_EVENTS) {
       diag_add(d, DIAG_ERROR, cfg->events_dir, 0,
@@ -55,6 +100,7 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
     names[n++] = xstrdup(de->d_name);
   }
   closedir(dir);
+  free(top);
   if (n)
     qsort(names, n, sizeof(*names), cmp_str);
   s->events = xcalloc(n, sizeof(*s->events));
@@ -65,8 +111,12 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
     buf_reset(&path);
     buf_addf(&path, "%s/%s", cfg->events_dir, names[i]);
     struct event *ev = event_load(path.data, &s->locs, d);
-    if (ev)
+    if (ev) {
       s->events[s->n++] = ev;
+    } else {
+      s->broken = xrealloc(s->broken, (s->nbroken + 1) * sizeof(char *));
+      s->broken[s->nbroken++] = event_id_from_path(names[i]);
+    }
     free(names[i]);
     if (tty && n >= 2000 && (i % 1000 == 999 || i + 1 == n))
       fprintf(stderr, "\rcrier: loading events %zu/%zu", i + 1, n);
@@ -83,8 +133,19 @@ void site_release(struct site *s)
   for (size_t i = 0; i < s->n; i++)
     event_free(s->events[i]);
   free(s->events);
+  for (size_t i = 0; i < s->nbroken; i++)
+    free(s->broken[i]);
+  free(s->broken);
   locations_release(&s->locs);
   memset(s, 0, sizeof(*s));
+}
+
+bool site_is_broken(const struct site *s, const char *id)
+{
+  for (size_t i = 0; i < s->nbroken; i++)
+    if (strcmp(s->broken[i], id) == 0)
+      return true;
+  return false;
 }
 
 static bool same_file(const char *a, const char *b)

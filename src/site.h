@@ -20,11 +20,19 @@ struct site {
   struct event **events; /* the files that loaded */
   size_t n;
   size_t nfiles;         /* event files found, including broken ones */
+  char **broken;         /* ids of files that exist but did not load */
+  size_t nbroken;
+  bool locations_failed; /* the locations file did not load */
 };
 
+/* Whether id is the id of an event file that exists but did not load:
+ * such an event is reported and otherwise left alone (never taken for a
+ * removed one). */
+bool site_is_broken(const struct site *s, const char *id);
+
 /* Loads the locations and every *.md / *.markdown file of the events
- * directory. Files that fail to load are reported in d and left out;
- * returns -1 only when the directory or the locations file cannot be read.
+ * directory. Files that fail to load are reported in d and listed in
+ * broken; returns -1 only when the directory cannot be read.
  * progress: print a progress line on stderr for large sites. */
 int site_load(struct site *s, const struct config *cfg, struct diags *d,
               bool progress);

@@ -11,7 +11,9 @@
 int file_read(const char *path, size_t max, struct buf *out, struct err *e)
 {
   int rc = -1;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO or a device must not wait for a writer; what
+   * is not a regular file is refused before it is read */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0)
     return err_set(e, EX_NOINPUT, "%s: cannot open: %s", path,
                    strerror(errno));

@@ -246,5 +246,75 @@ printf 'Hallo {{event.title}}\n' >"$T/s/templates/de/announce.md.mustache"
 expect 0 '^Hallo Good' $C preview good --lang de
 expect 0 'Hello everyone' $C preview good --lang en
 
+# --- security (each case failed before its fix) ---
+# a template directory whose partials grow the cache while a template is in
+# use (a heap use-after-free under ASan)
+site
+mkdir -p "$T/s/templates/en/partials"
+printf 'templates: templates\n' >>"$T/s/crier.yaml"
+body=""
+for i in $(seq 1 20); do
+  echo "p$i" >"$T/s/templates/en/partials/p$i.mustache"
+  body="$body{{> p$i}}"
+done
+echo "$body{{> missing}}" >"$T/s/templates/en/announce.md.mustache"
+expect 65 "announce.md.mustache: partial 'missing' not found" $C preview good --lang en
+rm "$T/s/templates/en/announce.md.mustache"
+echo "$body" >"$T/s/templates/en/announce.md.mustache"
+expect 0 '^p1p2p3' $C preview good --lang en
+# "loopback" is an address, not a name that starts like one
+site
+cat >>"$T/s/crier.yaml" <<'Y'
+  - name: hook
+    type: webhook
+    url: http://127.attacker.example/hook
+Y
+expect 78 "crier.yaml:12: error: 'url': URL 'http://127.attacker.example/hook' must be https://" $C check
+expect 78 "must be https://" env T_TOKEN=x $C run --now 2030-05-01T00:00:00Z
+expect 78 "must be https://" env T_TOKEN=x $C announce good --dry-run
+sed -i 's|http://127.attacker.example/hook|https://api.github.com@127.0.0.1/hook|' "$T/s/crier.yaml"
+expect 78 "user information before the host" $C check
+# a webhook timestamp no clock shows: refused, no overflow (UBSan aborted)
+: >"$T/empty"
+expect 1 'timestamp -9223372036854775808 is out of range' env K=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw $CRIER webhook verify --secret-env K --id x --timestamp -9223372036854775808 --signature v1,AAAA "$T/empty"
+# revisions are never options to git
+site
+git -C "$T/s" init -q && git -C "$T/s" add -A && git -C "$T/s" -c user.name=t -c user.email=t@t commit -qm one
+expect 64 "--base '--output=$T/pwned' is not a revision" env -C "$T/s" $C changed --base "--output=$T/pwned" --head HEAD
+expect 64 "--head '--output=$T/pwned' is not a revision" env -C "$T/s" $C changed --base HEAD --head "--output=$T/pwned"
+expect 65 "--base 'no-such-rev' is not a commit" env -C "$T/s" $C changed --base no-such-rev --head HEAD
+for f in "$T"/pwned*; do [ -e "$f" ] && { fail=$((fail + 1)); echo "FAIL: git wrote $f"; }; done
+expect 0 'no event files changed' env -C "$T/s" $C changed --base HEAD --head HEAD
+rm -rf "$T/s/.git"
+# a FIFO, a directory or a link out of the events directory named *.md:
+# a warning, never a hang
+site
+mkfifo "$T/s/_posts/2030-06-01-fifo.md"
+mkdir "$T/s/_posts/2030-06-02-dir.md"
+printf -- '---\ntitle: "Outside"\ndate: 2030-06-03 19:00\n---\n' >"$T/outside.md"
+ln -s "$T/outside.md" "$T/s/_posts/2030-06-03-out.md"
+ln -s 2030-05-06-good.md "$T/s/_posts/2030-06-04-inside.md"
+expect 0 '2030-06-01-fifo.md: warning: not a regular file \(a FIFO\); skipped' timeout 10 $C check
+expect 0 '2030-06-02-dir.md: warning: not a regular file \(a directory\); skipped' timeout 10 $C check
+expect 0 '2030-06-03-out.md: warning: a link that leads out of the events directory' timeout 10 $C check
+expect 0 'checked 2 event files: 0 errors' timeout 10 $C check
+expect 0 'Good' timeout 10 $C list --now 2030-05-01T00:00:00Z
+expect 65 'not a regular file' timeout 10 $C check "$T/s/_posts/2030-06-01-fifo.md"
+# terminal control characters in event files are shown escaped
+site
+post 2030-06-05-esc.md '---\ntitle: "Evil \\e]0;pwned\\a \\x9b x"\ndate: 2030-06-05 19:00\nlocation: here\n---\nBody \033[2J\n'
+expect 0 '2030-06-05-esc.md:2: warning: control character U\+001B in a value' $C check
+expect 0 '2030-06-05-esc.md:6: warning: control character U\+001B in the text' $C check
+expect 0 'Evil \\x1b\]0;pwned\\x07 \\u009b x' $C list --now 2030-05-01T00:00:00Z
+for cmd in "list --now 2030-05-01T00:00:00Z" "check" "preview esc" "run --dry-run --now 2030-05-20T00:00:00Z" "status"; do
+  # shellcheck disable=SC2086
+  if $C $cmd 2>&1 | LC_ALL=C grep -q $'[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]\|\xc2[\x80-\x9f]'; then
+    fail=$((fail + 1))
+    echo "FAIL: crier $cmd wrote a raw control character"
+  else
+    pass=$((pass + 1))
+  fi
+done
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

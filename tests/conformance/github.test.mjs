@@ -49,7 +49,8 @@ function github(opts = {}) {
       const per = 2, page = Number(url.searchParams.get('page') || 1);
       const items = all.slice((page - 1) * per, page * per).map((i) => ({ ...example('issues/list-for-repo', '200')[0], ...i, pull_request: i.pull_request }));
       const headers = {};
-      if (page * per < all.length) {
+      if (opts.linkTo) headers.link = `<${opts.linkTo(server.address().port)}>; rel="next"`;
+      else if (page * per < all.length) {
         const next = new URL(req.url, `http://127.0.0.1:${server.address().port}`);
         next.searchParams.set('page', page + 1);
         headers.link = `<${next}>; rel="next", <${next}>; rel="last"`;
@@ -173,5 +174,42 @@ test('writes to one repository go one after another, with the gap', async () => 
     assert.equal(st.writes.length, 2);
     const [a, b] = st.writes.sort((x, y) => x.started - y.started);
     assert.ok(b.started - a.ended >= 250, `gap ${b.started - a.ended} ms`);
+  } finally { server.close(); site.cleanup(); }
+});
+
+// A Link header is the server's word: crier follows it only to the scheme,
+// host and port of api_url, so the token never goes anywhere else.
+test('the token never follows a Link to another host', async () => {
+  const other = { requests: [] };
+  const elsewhere = http.createServer((req, res) => { other.requests.push(req.headers); res.writeHead(200, { 'content-type': 'application/json' }); res.end('[]'); });
+  const otherPort = await listen(elsewhere);
+  for (const linkTo of [
+    (port) => `http://127.0.0.1:${port}@127.0.0.1:${otherPort}/next`,
+    () => `http://127.0.0.1:${otherPort}/repos/example/treff/issues?page=2`,
+    (port) => `http://localhost:${port}/repos/example/treff/issues?page=2`,
+  ]) {
+    const { server, st } = github({ linkTo });
+    const port = await listen(server);
+    const site = makeSite(channel(port));
+    try {
+      const r = await run(['-c', site.config, 'announce', 'gluehwein'], env);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /next page is not on http:\/\/127\.0\.0\.1:\d+; not following it/);
+      assert.equal(st.issues.length, 0, 'nothing posted from an incomplete list');
+    } finally { server.close(); site.cleanup(); }
+  }
+  elsewhere.close();
+  assert.deepEqual(other.requests, [], 'no request reached the other host');
+});
+
+test('a server that always says "next" does not keep crier going', async () => {
+  const { server, st } = github({ linkTo: (port) => `http://127.0.0.1:${port}/repos/example/treff/issues?state=all&page=2` });
+  const port = await listen(server);
+  const site = makeSite(channel(port));
+  try {
+    const r = await run(['-c', site.config, 'announce', 'gluehwein'], env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /more than 500 pages/);
+    assert.equal(st.issues.length, 0);
   } finally { server.close(); site.cleanup(); }
 });

@@ -116,7 +116,7 @@ test('STARTTLS with the configured CA and AUTH; a wrong password fails', async (
     assert.equal(st.messages.length, 1);
     assert.equal(st.messages[0].secure, true, 'the session was upgraded with STARTTLS');
     r = await run(['-c', site.config, 'announce', 'gluehwein', '--force'], { SMTP_PASS: 'wrong-pass' });
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 78, 'a refused login is a configuration error');
     assert.match(r.stderr, /login refused/);
     assert.ok(!r.stderr.includes('wrong-pass'));
   } finally { server.close(); site.cleanup(); }
@@ -132,7 +132,7 @@ test('STARTTLS with the configured CA and AUTH; a wrong password fails', async (
     const cfg = readFileSync(site2.config, 'utf8') + `    ca_file: ${join(site2.dir, 'other.pem')}\n`;
     writeFileSync(site2.config, cfg);
     const r = await run(['-c', site2.config, 'announce', 'gluehwein'], { SMTP_PASS: 'smtp-pass' });
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 78, 'an untrusted certificate is a configuration error');
     assert.equal(s2.st.messages.length, 0);
     assert.match(r.stderr, /certificate|SSL/i);
   } finally { s2.server.close(); site2.cleanup(); }

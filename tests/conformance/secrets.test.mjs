@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSite, run, listen, readBody } from './lib.mjs';
 
@@ -66,3 +66,57 @@ for (const ok of [true, false]) {
     } finally { server.close(); site.cleanup(); }
   });
 }
+
+// Tokens a server hands out are secrets too: a Meetup token endpoint that
+// pretty-prints its answer ("access_token": "…", with spaces) once leaked
+// both tokens through --trace, before crier knew them.
+test('no server-issued token leaks (Meetup access and refresh tokens)', async () => {
+  let n = 0;
+  const issued = [];
+  const server = http.createServer(async (req, res) => {
+    const body = (await readBody(req)).toString();
+    const send = (code, obj) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj, null, 2)); };
+    if (req.url.startsWith('/oauth2')) {
+      const form = new URLSearchParams(body);
+      const ok = form.get('refresh_token') === 'CANARY_config_refresh_77' || issued.includes(form.get('refresh_token'));
+      if (!ok) return send(400, { error: 'invalid_grant' });
+      n++;
+      const t = { access_token: `ISSUED_access_${n}_d41d8c`, refresh_token: `ISSUED_refresh_${n}_98f00b` };
+      issued.push(t.refresh_token, t.access_token);
+      return send(200, { ...t, token_type: 'bearer', expires_in: 3600 });
+    }
+    // a failing API that echoes the credential it was given
+    if (n >= 2) return send(401, { errors: [{ message: `bad token ${req.headers.authorization}` }] });
+    return send(200, { data: { createEvent: { event: { id: '1', eventUrl: 'https://m/1' }, errors: null },
+      publishEventDraft: { event: { id: '1', eventUrl: 'https://m/1' }, errors: null },
+      announceEvent: { event: { id: '1', eventUrl: 'https://m/1' }, errors: null } } });
+  });
+  const port = await listen(server);
+  const site = makeSite(
+    `  - {name: mu, type: meetup, group: g, api_url: 'http://127.0.0.1:${port}/gql', token_url: 'http://127.0.0.1:${port}/oauth2', retries: 0,\n` +
+    `     auth: {refresh: {client_id: cid, client_secret: {env: MU_SECRET}, refresh_token: {env: MU_REFRESH}}}}\n`);
+  const env = { MU_SECRET: 'CANARY_client_secret_41', MU_REFRESH: 'CANARY_config_refresh_77' };
+  try {
+    const outs = [];
+    for (const args of [['announce', 'gluehwein', '--trace'], ['announce', 'gluehwein', '--trace', '--force'],
+      ['status', '--json'], ['status']]) {
+      const r = await run(['-c', site.config, ...args], env);
+      outs.push(r.stdout, r.stderr);
+    }
+    const text = outs.join('\n');
+    assert.ok(issued.length >= 4, 'the token endpoint issued tokens');
+    assert.match(text, /< HTTP|HTTP\/1\.1 200/, '--trace printed responses');
+    assert.match(text, /bad token/, 'the failure path was taken');
+    const files = readdirSync(site.dir).filter((f) => f.startsWith('journal.db'));
+    const journal = files.filter((f) => !f.endsWith('.tokens'))
+      .map((f) => readFileSync(join(site.dir, f)).toString('latin1')).join('');
+    for (const value of [...issued, ...Object.values(env)]) {
+      assert.ok(!text.includes(value), `${value} appears in the output`);
+      assert.ok(!journal.includes(value), `${value} appears in the journal`);
+    }
+    // the rotated refresh token is kept apart, readable by the owner only
+    const tokens = join(site.dir, 'journal.db.tokens');
+    assert.equal(statSync(tokens).mode & 0o777, 0o600);
+    assert.match(readFileSync(tokens, 'utf8'), /ISSUED_refresh_2_98f00b/);
+  } finally { server.close(); site.cleanup(); }
+});

@@ -14,7 +14,9 @@ test('action.yml is a composite action with the documented inputs', () => {
   assert.equal(a.runs.using, 'composite');
   assert.deepEqual(Object.keys(a.inputs).sort(), ['args', 'command', 'config', 'version']);
   assert.ok(a.runs.steps.every((s) => s.shell === 'bash' && s.run));
-  assert.match(a.runs.steps.at(-1).run, /crier -c "\$\{\{ inputs.config \}\}" \$\{\{ inputs.command \}\}/);
+  const last = a.runs.steps.at(-1);
+  assert.deepEqual(last.env, { CRIER_CONFIG: '${{ inputs.config }}', CRIER_COMMAND: '${{ inputs.command }}', CRIER_ARGS: '${{ inputs.args }}' });
+  assert.match(last.run, /exec crier -c "\$CRIER_CONFIG" "\$CRIER_COMMAND"/);
 });
 
 test('the example workflow: push, schedule and dispatch; permissions; concurrency', () => {

@@ -37,7 +37,7 @@ int main(void)
   OK(journal_claim(j, &r, &before, &e) == 0 && before == DS_SENDING,
      "a second claim sees 'sending'");
   OK(journal_finish(j, r.key, DS_FAILED, NULL, NULL,
-                    "HTTP 500: token syt_abc123 Authorization: Bearer xyz",
+                    "HTTP 500: token syt_abc123 Authorization: Bearer xyz", 0,
                     &e) == 0, "finish");
   struct jrow got;
   OK(journal_get(j, r.key, &got), "get");
@@ -47,7 +47,7 @@ int main(void)
      "errors are redacted: %s", got.error);
   STR_EQ(got.state, "{\"event_id\":\"1\"}");
   jrow_release(&got);
-  OK(journal_finish(j, r.key, DS_SENT, "$ev", "https://x/1", NULL, &e) == 0,
+  OK(journal_finish(j, r.key, DS_SENT, "$ev", "https://x/1", NULL, 0, &e) == 0,
      "sent");
   OK(journal_get(j, r.key, &got) && got.status == DS_SENT &&
          strcmp(got.url, "https://x/1") == 0 && !got.error, "sent row");

@@ -6,14 +6,18 @@
 #include "plan.h"
 #include "when.h"
 
+/* The notice plan_channel sends for ev on ch at now with nothing sent. */
 static const char *pick(const struct config *c, const struct event *ev,
                         const struct channel *ch, const char *now)
 {
-  struct notice_time v[PLAN_MAX_NOTICES];
-  size_t n = plan_notices(c, ev, ch, v, PLAN_MAX_NOTICES);
-  const struct notice_time *p = plan_pick(v, n, at(now), ev->start);
+  struct hist h = {0};
+  struct planned out[PLAN_MAX_NOTICES];
+  size_t n = plan_channel(c, ev, ch, at(now), &h, out, PLAN_MAX_NOTICES);
   static char name[32];
-  snprintf(name, sizeof(name), "%s", p ? p->name : "-");
+  snprintf(name, sizeof(name), "-");
+  for (size_t i = 0; i < n; i++)
+    if (out[i].act == PLAN_SEND)
+      snprintf(name, sizeof(name), "%.31s", out[i].notice);
   return name;
 }
 

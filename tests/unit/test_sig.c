@@ -1,5 +1,6 @@
 /* Webhook signatures: the test vectors of Standard Webhooks and GitHub,
  * ed25519 round trips, tampering, stale timestamps; redaction. */
+#include <limits.h>
 #include "harness.h"
 
 #include "secret.h"
@@ -40,6 +41,16 @@ int main(void)
      "future: %s", e.msg);
   OK(sig_verify(key, id, 1614265330, s.data, body, strlen(body),
                 1614265330 + 299, &e) == 0, "within 5 minutes");
+  /* out-of-range timestamps are refused before any arithmetic (UBSan
+   * aborted on the subtraction, the release build told a nonsense skew) */
+  OK(sig_verify(key, id, LLONG_MIN, s.data, body, strlen(body), 1614265330,
+                &e) < 0 && strstr(e.msg, "out of range"), "LLONG_MIN: %s",
+     e.msg);
+  OK(sig_verify(key, id, LLONG_MAX, s.data, body, strlen(body), 1614265330,
+                &e) < 0 && strstr(e.msg, "out of range"), "LLONG_MAX: %s",
+     e.msg);
+  OK(sig_verify(key, id, -1, s.data, body, strlen(body), 1614265330, &e) < 0 &&
+         strstr(e.msg, "out of range"), "negative: %s", e.msg);
   OK(sig_sign("whsec_!!!", id, 1, "x", 1, &s, &e) < 0, "bad base64");
   OK(sig_sign("secret", id, 1, "x", 1, &s, &e) < 0, "no prefix");
 
@@ -89,6 +100,16 @@ int main(void)
          !strstr(r, "r1 ") && !strstr(r, "AAAA") && !strstr(r, "eyJ"),
      "redacted: %s", r);
   OK(strstr(r, "Authorization: ***") && strstr(r, " end"), "%s", r);
+  free(r);
+  /* tokens in JSON, however the server spaces them (a token endpoint's
+   * pretty-printed answer leaked through --trace) */
+  r = secret_redacted("{\n  \"access_token\" : \"AT-secret-1\",\n"
+                      "  \"refresh_token\":\t\"RT-se\\\"cret-2\",\n"
+                      "  \"token_type\": \"bearer\", \"expires_in\": 3600}");
+  OK(!strstr(r, "AT-secret") && !strstr(r, "RT-se") && !strstr(r, "cret-2") &&
+         strstr(r, "\"access_token\" : \"***\"") &&
+         strstr(r, "\"token_type\": \"bearer\""),
+     "JSON members redacted: %s", r);
   free(r);
   secret_forget_all();
   return t_summary();
