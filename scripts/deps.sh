@@ -6,10 +6,11 @@ PKGS="build-essential cmake pkg-config git ca-certificates tzdata time openssl
 clang libclang-rt-14-dev
 libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
 libsqlite3-dev libssl-dev libmicrohttpd-dev shellcheck
-postfix dovecot-core python3"
+postfix dovecot-core python3 curl"
 # postfix and dovecot-core are the real SMTP server and SASL service the
 # postfix conformance test starts on loopback ports with a configuration of
-# its own; python3's email package parses what they deliver.
+# its own; python3's email package parses what they deliver; curl's own
+# trace of a login is that test's control for its secret check.
 # Node.js and npm install the reference implementations the conformance
 # tests use; Debian's are enough where the machine has none of its own.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

@@ -188,14 +188,19 @@ service anvil {
   chroot =
 }
 EOF
-  postfix -c "$d/etc" check >>"$d/log/start.log" 2>&1
-  postfix -c "$d/etc" start >>"$d/log/start.log" 2>&1
-  dovecot -c "$v/dovecot.conf" >>"$d/log/start.log" 2>&1
+  if ! {
+    postfix -c "$d/etc" check && postfix -c "$d/etc" start &&
+      dovecot -c "$v/dovecot.conf"
+  } >>"$d/log/start.log" 2>&1; then
+    cat "$d/log/start.log" >&2
+    stop "$d"
+    return 1
+  fi
 }
 
 # Waits (at most 10 s) until the process in pid file $1 is gone.
 gone() {
-  pid=$(cat "$1" 2>/dev/null | tr -d ' ') || return 0
+  pid=$(tr -d ' ' <"$1" 2>/dev/null) || return 0
   [ -n "$pid" ] || return 0
   i=0
   while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
