@@ -1,6 +1,7 @@
 /* Fuzz target: the message and iCalendar builders with hostile subjects,
  * names and bodies: no header line may break out (a CR or LF in a value),
- * encoded-words stay within 75 characters, iCalendar lines within 75
+ * encoded-words stay within 75 characters and their lines within 76, other
+ * lines within 78 unless one word fills them, iCalendar lines within 75
  * octets. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +35,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       j++;
     if (j + 1 >= h.len || j + 2 - i > 75)
       abort();
+  }
+  /* a line is at most 76 characters when it holds encoded-words, else at
+   * most 78, unless it is one word that no fold could shorten */
+  for (size_t i = 0, start = 0; i <= h.len; i++) {
+    if (i < h.len && !(h.data[i] == '\r' && i + 1 < h.len &&
+                       h.data[i + 1] == '\n'))
+      continue;
+    const char *line = h.data + start;
+    size_t n = i - start;
+    bool enc = false;
+    for (size_t k = 0; k + 1 < n; k++)
+      enc = enc || (line[k] == '=' && line[k + 1] == '?');
+    size_t skip = start == 0 ? strlen("Subject:") : 0;
+    while (skip < n && line[skip] == ' ')
+      skip++;
+    bool one_word = !memchr(line + skip, ' ', n - skip);
+    if ((enc && n > 76) || (!enc && n > 78 && !one_word))
+      abort();
+    start = i + 2;
+    i++;
   }
   const char *to[] = {s, "b@example.org"};
   struct mail m = {.from = s, .to = to, .nto = 2, .subject = s, .text = s,

@@ -52,6 +52,8 @@ for i in $(seq 0 23); do
   printf "d00\\$(printf %03o $((48 + i))): x\r\nretry-after: 1\r\nlink: <http://127.0.0.1:1/x?page=2>; rel=\"next\"\r\n\r\n{\"room_id\":\"!r:x\",\"event_id\":\"\$e\",\"number\":1,\"html_url\":\"u\",\"data\":{\"createEvent\":{\"event\":{\"id\":\"1\"}}},\"errors\":[{\"message\":\"m\"}]}" >"$corpus/fuzz_http/a$i"
 done
 printf '[{"body":"<!-- crier:key=aaaa -->","number":3}]' >"$corpus/fuzz_http/b"
+# an SMTP dialogue for the mail channel (byte 3: '4')
+printf 'd004: x\r\n< 220 mx\r\n> EHLO a.b\r\n< 250-mx\r\n< 250 AUTH PLAIN\r\n> RCPT TO:<a@b>\r\n< 550 5.1.1 <a@b>: no\r\n> DATA\r\n< 354 go\r\n< 451 4.3.0 later\r\n\r\n' >"$corpus/fuzz_http/smtp"
 status=0
 targets=${*:-$(cd "$build/fuzz" && ls -d fuzz_*)}
 for name in $targets; do

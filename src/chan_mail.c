@@ -1,19 +1,33 @@
-/* Mail over SMTP through libcurl: smtps:// (implicit TLS) or smtp:// with
- * STARTTLS required (plain only to a loopback host), certificates checked.
- * The message is built by mail.c; its Message-ID comes from the delivery
- * key. A failure after the message began to go out leaves the delivery
- * 'uncertain': it is not sent again blindly. */
+/* Mail over SMTP through libcurl (smtp.h: TLS, timeouts, a new connection
+ * per attempt, recipients refused one by one), or through a provider's API
+ * (chan_mailapi.c). The message is built by mail.c: its text part is the
+ * Markdown as plain text, its Message-ID comes from the delivery key, and
+ * reminders, updates and cancellations follow the announcement
+ * (In-Reply-To, References).
+ *
+ * What the server said decides the outcome: the message accepted at the
+ * end of DATA is sent (to the recipients it accepted, remembered in the
+ * delivery's state so that no later attempt sends to them again); a 4xx
+ * reply is temporary and retried on a new connection; a 5xx reply fails;
+ * a connection lost after the message began to go out leaves the delivery
+ * 'uncertain': it is not sent again blindly. Errors carry the server's
+ * reply (code, enhanced status, text) and name refused recipients. */
 #include "chan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "deliver.h"
 #include "mail.h"
 #include "mailapi.h"
+#include "md.h"
 #include "secret.h"
 #include "site.h"
+#include "smtp.h"
 #include "xalloc.h"
 
 static int prepare(struct chan_ctx *c, struct err *e)
@@ -39,89 +53,382 @@ static int prepare(struct chan_ctx *c, struct err *e)
   return 0;
 }
 
-static void message_id(const struct delivery *d, struct buf *out)
+/* The domain of the from address (borrowed from a, which the caller
+ * frees), or "crier.invalid". */
+static const char *from_domain(const struct channel *ch, char **a)
 {
-  char *from = mail_address(d->ctx->ch->from);
-  const char *at = from ? strchr(from, '@') : NULL;
-  buf_addf(out, "%s@%s", d->key, at ? at + 1 : "crier.invalid");
-  free(from);
+  *a = mail_address(ch->from);
+  const char *at = *a ? strchr(*a, '@') : NULL;
+  return at ? at + 1 : "crier.invalid";
+}
+
+/* The Message-ID of the delivery with key: 128 bits of the key at the
+ * from address's domain, short enough for a 78-character header line. */
+static void message_id(const char *key, const struct channel *ch,
+                       struct buf *out)
+{
+  char *a;
+  buf_addf(out, "%.32s@%s", key, from_domain(ch, &a));
+  free(a);
+}
+
+/* The name said in EHLO: 'helo', else this machine's name when it is
+ * fully qualified, else the domain of the from address. */
+static void helo_name(const struct channel *ch, struct buf *out)
+{
+  if (ch->helo) {
+    buf_adds(out, ch->helo);
+    return;
+  }
+  char host[256];
+  if (gethostname(host, sizeof(host)) == 0) {
+    host[sizeof(host) - 1] = '\0';
+    if (mail_helo_ok(host)) {
+      buf_adds(out, host);
+      return;
+    }
+  }
+  char *a;
+  buf_adds(out, from_domain(ch, &a));
+  free(a);
+}
+
+/* The URL with the EHLO name as its path (libcurl's way to set it). A
+ * path in 'url' names it when 'helo' does not. */
+static void smtp_url(const struct channel *ch, struct buf *out)
+{
+  const char *u = ch->url;
+  const char *host = strstr(u, "://");
+  const char *slash = host ? strchr(host + 3, '/') : NULL;
+  if (slash && slash[1] && !ch->helo) {
+    buf_adds(out, u);
+    return;
+  }
+  buf_add(out, u, slash ? (size_t)(slash - u) : strlen(u));
+  buf_addc(out, '/');
+  struct buf h = BUF_INIT;
+  helo_name(ch, &h);
+  http_escape(out, h.data);
+  buf_release(&h);
+}
+
+/* Whether the delivery's state says addr has the message. */
+static bool delivered_to(const struct delivery *d, const char *addr)
+{
+  json_t *done = json_object_get(d->state, "done"), *v;
+  size_t i;
+  json_array_foreach(done, i, v)
+  {
+    if (json_is_string(v) && strcasecmp(json_string_value(v), addr) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* The envelope recipients (to, then bcc, each once) that do not have the
+ * message yet. */
+static struct curl_slist *recipients(const struct delivery *d)
+{
+  const struct channel *ch = d->ctx->ch;
+  struct curl_slist *l = NULL;
+  const struct strlist *lists[] = {&ch->to, &ch->bcc};
+  for (size_t k = 0; k < 2; k++)
+    for (size_t i = 0; i < lists[k]->n; i++) {
+      char *a = mail_address(lists[k]->v[i]);
+      bool seen = !a || delivered_to(d, a);
+      for (struct curl_slist *s = l; s && !seen; s = s->next)
+        seen = strcasecmp(s->data, a) == 0;
+      if (!seen) {
+        struct curl_slist *n = curl_slist_append(l, a);
+        if (!n)
+          abort();
+        l = n;
+      }
+      free(a);
+    }
+  return l;
+}
+
+/* The Message-ID a reminder, update or cancellation follows: the
+ * announcement's as the journal recorded it, else the one it has or would
+ * have had. NULL for the announcement itself; caller frees. */
+static char *thread_parent(const struct delivery *d)
+{
+  if (strcmp(d->notice, "announce") == 0)
+    return NULL;
+  const char *id = json_string_value(json_object_get(d->first, "remote_id"));
+  size_t n = id ? strlen(id) : 0;
+  if (n >= 3 && id[0] == '<' && id[n - 1] == '>')
+    return xstrndup(id + 1, n - 2);
+  char key[65];
+  struct buf b = BUF_INIT;
+  delivery_key(event_uid(d->ev), "announce", d->ctx->ch->name, d->lang, NULL,
+               key);
+  message_id(key, d->ctx->ch, &b);
+  return buf_detach(&b);
+}
+
+static void calendar(const struct delivery *d, struct buf *ics)
+{
+  const struct channel *ch = d->ctx->ch;
+  struct buf uid = BUF_INIT, url = BUF_INIT, loc = BUF_INIT;
+  char *a;
+  buf_addf(&uid, "%s@%s", d->ev->id, from_domain(ch, &a));
+  free(a);
+  site_event_url(d->ctx->cfg, d->ev, &url);
+  if (d->ev->loc) {
+    buf_adds(&loc, d->ev->loc->name);
+    if (d->ev->loc->street)
+      buf_addf(&loc, ", %s", d->ev->loc->street);
+    if (d->ev->loc->city)
+      buf_addf(&loc, ", %s", d->ev->loc->city);
+  }
+  bool later = strcmp(d->notice, "update") == 0 ||
+               strcmp(d->notice, "cancel") == 0;
+  struct ical_event ie = {
+      .uid = uid.data, .start = d->ev->start,
+      .end = d->ev->start + 3 * 3600, .stamp = time(NULL),
+      .summary = d->ev->title, .location = loc.len ? loc.data : NULL,
+      .description = d->ctx->cfg->site_url ? url.data : NULL,
+      .url = d->ctx->cfg->site_url ? url.data : NULL,
+      .cancelled = strcmp(d->notice, "cancel") == 0,
+      .sequence = later ? (int)((time(NULL) / 60) % 100000000) : 0};
+  ical_build(&ie, ics);
+  buf_release(&uid);
+  buf_release(&url);
+  buf_release(&loc);
 }
 
 static void build(struct delivery *d, struct http_req *req)
 {
   const struct channel *ch = d->ctx->ch;
-  if (!ch->provider) {
-    req->method = HTTP_SMTP;
-    buf_adds(&req->url, ch->url);
-    req->mail_from = mail_address(ch->from);
-  }
-  for (size_t i = 0; !ch->provider && i < ch->to.n; i++) {
-    char *a = mail_address(ch->to.v[i]);
-    req->rcpt = curl_slist_append(req->rcpt, a);
-    free(a);
-  }
-  for (size_t i = 0; !ch->provider && i < ch->bcc.n; i++) {
-    char *a = mail_address(ch->bcc.v[i]);
-    if (a)
-      req->rcpt = curl_slist_append(req->rcpt, a);
-    free(a);
-  }
-  req->ca_file = ch->ca_file;
-  req->username = ch->username;
-  req->password = d->ctx->token2.len ? d->ctx->token2.data : NULL;
-  struct buf mid = BUF_INIT, ics = BUF_INIT, url = BUF_INIT, loc = BUF_INIT;
-  message_id(d, &mid);
-  if (ch->calendar) {
-    struct buf uid = BUF_INIT;
-    char *from = mail_address(ch->from);
-    const char *at = from ? strchr(from, '@') : NULL;
-    buf_addf(&uid, "%s@%s", d->ev->id, at ? at + 1 : "crier.invalid");
-    free(from);
-    site_event_url(d->ctx->cfg, d->ev, &url);
-    if (d->ev->loc) {
-      buf_adds(&loc, d->ev->loc->name);
-      if (d->ev->loc->street)
-        buf_addf(&loc, ", %s", d->ev->loc->street);
-      if (d->ev->loc->city)
-        buf_addf(&loc, ", %s", d->ev->loc->city);
-    }
-    struct ical_event ie = {
-        .uid = uid.data, .start = d->ev->start,
-        .end = d->ev->start + 3 * 3600, .stamp = time(NULL),
-        .summary = d->ev->title, .location = loc.len ? loc.data : NULL,
-        .description = d->ctx->cfg->site_url ? url.data : NULL,
-        .url = d->ctx->cfg->site_url ? url.data : NULL,
-        .cancelled = strcmp(d->notice, "cancel") == 0,
-        .sequence = strcmp(d->notice, "update") == 0 ||
-                            strcmp(d->notice, "cancel") == 0
-                        ? (int)((time(NULL) / 60) % 100000000)
-                        : 0};
-    ical_build(&ie, &ics);
-    buf_release(&uid);
-  }
-  const char *langs = strcmp(d->lang, "de") == 0   ? "de"
-                      : strcmp(d->lang, "en") == 0 ? "en"
-                      : strcmp(d->lang, "en+de") == 0 ? "en, de"
-                                                      : "de, en";
+  struct buf mid = BUF_INIT, ics = BUF_INIT, text = BUF_INIT;
+  message_id(d->key, ch, &mid);
+  if (ch->calendar)
+    calendar(d, &ics);
+  md_to_text(d->msg.markdown, strlen(d->msg.markdown), &text);
   if (ch->provider) {
-    mailapi_build(d, req, mid.data, ics.len ? ics.data : NULL);
-    buf_release(&mid);
-    buf_release(&ics);
-    buf_release(&url);
-    buf_release(&loc);
-    return;
+    mailapi_build(d, req, mid.data, text.data, ics.len ? ics.data : NULL);
+  } else {
+    const char *langs = strcmp(d->lang, "de") == 0      ? "de"
+                        : strcmp(d->lang, "en") == 0    ? "en"
+                        : strcmp(d->lang, "en+de") == 0 ? "en, de"
+                                                        : "de, en";
+    req->method = HTTP_SMTP;
+    smtp_url(ch, &req->url);
+    req->mail_from = mail_address(ch->from);
+    req->rcpt = recipients(d);
+    req->ca_file = ch->ca_file;
+    req->username = ch->username;
+    req->password = d->ctx->token2.len ? d->ctx->token2.data : NULL;
+    char *parent = thread_parent(d);
+    struct mail m = {.from = ch->from, .to = (const char *const *)ch->to.v,
+                     .nto = ch->to.n, .subject = d->msg.subject,
+                     .text = text.data, .html = d->msg.html,
+                     .message_id = mid.data, .in_reply_to = parent,
+                     .language = langs, .date = time(NULL),
+                     .ics = ics.len ? ics.data : NULL};
+    mail_build(&m, &req->body);
+    free(parent);
   }
-  struct mail m = {.from = ch->from, .to = (const char *const *)ch->to.v,
-                   .nto = ch->to.n, .subject = d->msg.subject,
-                   .text = d->msg.markdown, .html = d->msg.html,
-                   .message_id = mid.data, .language = langs,
-                   .date = time(NULL), .ics = ics.len ? ics.data : NULL};
-  mail_build(&m, &req->body);
-  snprintf(d->remote_id, sizeof(d->remote_id), "<%s>", mid.data);
   buf_release(&mid);
   buf_release(&ics);
-  buf_release(&url);
-  buf_release(&loc);
+  buf_release(&text);
+}
+
+static void set_message_id(struct delivery *d)
+{
+  struct buf mid = BUF_INIT;
+  message_id(d->key, d->ctx->ch, &mid);
+  snprintf(d->remote_id, sizeof(d->remote_id), "<%s>", mid.data);
+  buf_release(&mid);
+}
+
+/* Adds ", " and s to a list in b. */
+static void list_add(struct buf *b, const char *s, size_t n)
+{
+  if (b->len)
+    buf_adds(b, ", ");
+  buf_add(b, s, n);
+}
+
+/* What the recipients' replies say, and remembers the accepted ones as
+ * served when the message was accepted. */
+struct rcpts {
+  struct buf accepted, refused; /* "a@x, b@x"; "c@x (550 5.1.1 …), …" */
+  size_t naccepted, nrefused;
+  bool permanent; /* a refusal was permanent */
+};
+
+static void read_rcpts(const struct smtp_exchange *x, size_t n,
+                       struct rcpts *r)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (strncasecmp(x[i].cmd, "RCPT TO:", 8) != 0)
+      continue;
+    const char *a = strchr(x[i].cmd, '<');
+    const char *z = a ? strchr(a, '>') : NULL;
+    if (!a || !z)
+      continue;
+    a++;
+    if (x[i].reply.code / 100 == 2) {
+      list_add(&r->accepted, a, (size_t)(z - a));
+      r->naccepted++;
+      continue;
+    }
+    list_add(&r->refused, a, (size_t)(z - a));
+    buf_adds(&r->refused, " (");
+    smtp_reply_format(&x[i].reply, &r->refused);
+    buf_adds(&r->refused, ")");
+    r->nrefused++;
+    if (!smtp_reply_temporary(&x[i].reply))
+      r->permanent = true;
+  }
+}
+
+static void remember(struct delivery *d, const struct smtp_exchange *x,
+                     size_t n)
+{
+  json_t *done = json_object_get(d->state, "done");
+  if (!json_is_array(done)) {
+    done = json_array();
+    json_object_set_new(d->state, "done", done);
+  }
+  for (size_t i = 0; i < n; i++) {
+    const char *a = strchr(x[i].cmd, '<');
+    const char *z = a ? strchr(a, '>') : NULL;
+    if (strncasecmp(x[i].cmd, "RCPT TO:", 8) != 0 || !z ||
+        x[i].reply.code / 100 != 2)
+      continue;
+    char *addr = xstrndup(a + 1, (size_t)(z - a - 1));
+    if (!delivered_to(d, addr))
+      json_array_append_new(done, json_string(addr));
+    free(addr);
+  }
+  chan_save_state(d);
+}
+
+/* The last exchange that got a refusal, or NULL. */
+static const struct smtp_exchange *refusal(const struct smtp_exchange *x,
+                                           size_t n)
+{
+  for (size_t i = n; i-- > 0;)
+    if (x[i].reply.code >= 400)
+      return &x[i];
+  return NULL;
+}
+
+static enum step smtp_result(struct http_task *t, struct delivery *d,
+                             const struct http_resp *prev)
+{
+  struct smtp_exchange *x = NULL;
+  size_t n = smtp_dialogue(prev->headers.data, &x);
+  const struct smtp_exchange *mail = NULL, *eod = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (strncasecmp(x[i].cmd, "MAIL FROM:", 10) == 0)
+      mail = &x[i];
+    else if (strcmp(x[i].cmd, ".") == 0)
+      eod = &x[i];
+  }
+  struct rcpts r = {BUF_INIT, BUF_INIT, 0, 0, false};
+  read_rcpts(x, n, &r);
+  struct buf msg = BUF_INIT, reply = BUF_INIT, mid = BUF_INIT;
+  message_id(d->key, d->ctx->ch, &mid);
+  if (eod)
+    smtp_reply_format(&eod->reply, &reply);
+  enum step s;
+  if (prev->code == CURLE_OK || (eod && eod->reply.code / 100 == 2)) {
+    remember(d, x, n);
+    set_message_id(d);
+    if (!r.nrefused) {
+      s = STEP_DONE;
+    } else {
+      buf_addf(&msg, "partly sent: refused %s; sent to %s", r.refused.data,
+               r.accepted.data);
+      s = r.permanent ? STEP_FAIL : STEP_RETRY;
+    }
+  } else if (eod && eod->reply.code) {
+    bool temp = smtp_reply_temporary(&eod->reply);
+    buf_addf(&msg, "the server %s the message: %s",
+             temp ? "deferred" : "refused", reply.data);
+    if (r.nrefused)
+      buf_addf(&msg, "; refused recipients: %s", r.refused.data);
+    s = temp ? STEP_RETRY : STEP_FAIL;
+  } else if (prev->data_started) {
+    struct buf b = BUF_INIT;
+    http_describe(prev, &b);
+    buf_addf(&msg, "the connection failed after the message began to go "
+             "out (%s); it may have arrived as <%s>", b.data, mid.data);
+    buf_release(&b);
+    s = STEP_UNCERTAIN;
+  } else if (prev->no_auth) {
+    buf_adds(&msg, "the server offers no login (AUTH) over TLS; the message "
+                   "is not sent without the configured username and "
+                   "password");
+    t->config_error = true;
+    s = STEP_FAIL;
+  } else if (r.nrefused && !r.naccepted) {
+    buf_addf(&msg, "every recipient was refused: %s", r.refused.data);
+    s = r.permanent ? STEP_FAIL : STEP_RETRY;
+  } else if (mail && mail->reply.code >= 400) {
+    smtp_reply_format(&mail->reply, &reply);
+    buf_addf(&msg, "the server refused the sender (%s): %s", mail->cmd,
+             reply.data);
+    s = smtp_reply_temporary(&mail->reply) ? STEP_RETRY : STEP_FAIL;
+  } else if (prev->code == CURLE_USE_SSL_FAILED) {
+    buf_addf(&msg, "the server does not offer STARTTLS%s; use smtps:// or a "
+             "server that offers it",
+             d->ctx->token2.len ? ", and the password is sent only over TLS"
+                                : "");
+    t->config_error = true;
+    s = STEP_FAIL;
+  } else if (refusal(x, n)) {
+    const struct smtp_exchange *f = refusal(x, n);
+    smtp_reply_format(&f->reply, &reply);
+    /* only the verb: "AUTH PLAIN", "EHLO", "" for the greeting */
+    const char *what = f->cmd[0] ? f->cmd : "greeting";
+    size_t wl = strcspn(what, " :");
+    if (strncasecmp(what, "AUTH", 4) == 0)
+      wl = strlen(what);
+    if (prev->code == CURLE_LOGIN_DENIED) {
+      buf_addf(&msg, "login refused: %s", reply.data);
+      t->config_error = true;
+    } else {
+      buf_addf(&msg, "the server refused (%.*s): %s", (int)wl, what,
+               reply.data);
+    }
+    s = smtp_reply_temporary(&f->reply) ? STEP_RETRY : STEP_FAIL;
+  } else {
+    http_describe(prev, &msg);
+    if (prev->code == CURLE_PEER_FAILED_VERIFICATION)
+      buf_adds(&msg, " (is 'ca_file' the CA that signed the server's "
+                     "certificate?)");
+    t->config_error = http_config_error(prev);
+    s = http_temporary(prev) ? STEP_RETRY : STEP_FAIL;
+  }
+  if (s != STEP_DONE) {
+    json_t *done = json_object_get(d->state, "done");
+    if (json_array_size(done) && !r.naccepted) {
+      struct buf had = BUF_INIT;
+      size_t i;
+      json_t *v;
+      json_array_foreach(done, i, v)
+      {
+        list_add(&had, json_string_value(v), strlen(json_string_value(v)));
+      }
+      buf_addf(&msg, "; sent earlier to %s", had.data);
+      buf_release(&had);
+    }
+    secret_redact(&msg);
+    snprintf(t->error, sizeof(t->error), "%s", msg.data);
+  }
+  buf_release(&msg);
+  buf_release(&reply);
+  buf_release(&mid);
+  buf_release(&r.accepted);
+  buf_release(&r.refused);
+  free(x);
+  return s;
 }
 
 static enum step step(struct http_task *t, const struct http_resp *prev,
@@ -130,45 +437,17 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   struct delivery *d = task_delivery(t);
   if (!prev) {
     build(d, req);
+    if (req->method == HTTP_SMTP && !req->rcpt) {
+      /* every recipient has it already (an earlier run was stopped
+       * before it could record that) */
+      set_message_id(d);
+      return STEP_DONE;
+    }
     return STEP_SEND;
   }
   if (d->ctx->ch->provider)
     return mailapi_result(t, d, prev);
-  if (prev->code == CURLE_OK)
-    return STEP_DONE;
-  struct buf b = BUF_INIT;
-  http_describe(prev, &b);
-  enum step s;
-  if (prev->data_started && prev->status >= 500) {
-    snprintf(t->error, sizeof(t->error), "the server refused the message "
-             "(%ld): %s", prev->status, b.data);
-    s = STEP_FAIL;
-  } else if (prev->data_started && prev->status >= 400 && prev->status < 500 &&
-             prev->status != 354) {
-    snprintf(t->error, sizeof(t->error), "the server deferred the message "
-             "(%ld): %s", prev->status, b.data);
-    s = STEP_RETRY;
-  } else if (prev->data_started) {
-    snprintf(t->error, sizeof(t->error), "the connection failed while the "
-             "message was being sent (%s); it may have arrived", b.data);
-    s = STEP_UNCERTAIN;
-  } else if (prev->code == CURLE_LOGIN_DENIED) {
-    snprintf(t->error, sizeof(t->error), "login refused: %s", b.data);
-    s = STEP_FAIL;
-  } else if (prev->code == CURLE_USE_SSL_FAILED) {
-    snprintf(t->error, sizeof(t->error), "the server does not offer "
-             "STARTTLS; use smtps:// or a server that does: %s", b.data);
-    s = STEP_FAIL;
-  } else if (prev->status >= 500) {
-    snprintf(t->error, sizeof(t->error), "the server refused (%ld): %s",
-             prev->status, b.data);
-    s = STEP_FAIL;
-  } else {
-    snprintf(t->error, sizeof(t->error), "%s", b.data);
-    s = http_temporary(prev) ? STEP_RETRY : STEP_FAIL;
-  }
-  buf_release(&b);
-  return s;
+  return smtp_result(t, d, prev);
 }
 
 static void dry(struct delivery *d, struct http_req *req)

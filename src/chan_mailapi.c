@@ -106,7 +106,8 @@ static void form_field(struct buf *b, const char *boundary, const char *name,
 }
 
 void mailapi_build(struct delivery *d, struct http_req *req,
-                   const char *message_id, const char *ics)
+                   const char *message_id, const char *text,
+                   const char *ics)
 {
   const struct channel *ch = d->ctx->ch;
   const char *key = d->ctx->token.len ? d->ctx->token.data : "";
@@ -126,7 +127,7 @@ void mailapi_build(struct delivery *d, struct http_req *req,
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s}}",
         "From", ch->from, "To", to.data, "Subject", d->msg.subject,
-        "TextBody", d->msg.markdown, "HtmlBody", d->msg.html,
+        "TextBody", text, "HtmlBody", d->msg.html,
         "MessageStream", "outbound", "Headers", "Name", "Auto-Submitted",
         "Value", "auto-generated", "Name", "Content-Language", "Value", lang,
         "Metadata", "crier_key", d->key);
@@ -169,7 +170,7 @@ void mailapi_build(struct delivery *d, struct http_req *req,
     for (size_t i = 0; i < ch->bcc.n; i++)
       form_field(b, boundary, "bcc", ch->bcc.v[i]);
     form_field(b, boundary, "subject", d->msg.subject);
-    form_field(b, boundary, "text", d->msg.markdown);
+    form_field(b, boundary, "text", text);
     form_field(b, boundary, "html", d->msg.html);
     struct buf mid = BUF_INIT;
     buf_addf(&mid, "<%s>", message_id);
@@ -201,7 +202,7 @@ void mailapi_build(struct delivery *d, struct http_req *req,
         "s:{s:s}}",
         "personalizations", pers, "from", sg_address(ch->from), "subject",
         d->msg.subject, "content", "type", "text/plain", "value",
-        d->msg.markdown, "type", "text/html", "value", d->msg.html,
+        text, "type", "text/html", "value", d->msg.html,
         "headers", "Auto-Submitted", "auto-generated", "Content-Language",
         lang, "custom_args", "crier_key", d->key);
     if (ics) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "md.h"
 #include "plan.h"
 #include "render.h"
 #include "when.h"
@@ -14,7 +15,8 @@ static const char usage[] =
     "\n"
     "Renders a notice of EVENT (an id such as 2024-09-11-more-than-a-filter,\n"
     "a unique part of one, or a path) and prints the subject, a blank line\n"
-    "and the Markdown body (--html: the HTML body; --json: all three).\n"
+    "and the Markdown body (--html: the HTML body; --json: all three, and\n"
+    "the plain text a mail carries as \"text\").\n"
     "\n"
     "  --notice KIND   announce (default), reminder-7d (any configured\n"
     "                  offset), update, cancel, or reinstate (it takes place\n"
@@ -133,10 +135,14 @@ int cmd_preview(struct app *a, int argc, char **argv)
     cli_error("%s", e.msg);
     return e.code ? e.code : EX_DATAERR;
   }
-  if (a->json)
-    cli_json_out(json_pack("{s:s, s:s, s:s}", "subject", m.subject,
-                           "markdown", m.markdown, "html", m.html));
-  else
+  if (a->json) {
+    struct buf text = BUF_INIT;
+    md_to_text(m.markdown, strlen(m.markdown), &text);
+    cli_json_out(json_pack("{s:s, s:s, s:s, s:s}", "subject", m.subject,
+                           "markdown", m.markdown, "html", m.html, "text",
+                           text.data));
+    buf_release(&text);
+  } else
     printf("%s\n\n%s", m.subject, html ? m.html : m.markdown);
   message_release(&m);
   return 0;

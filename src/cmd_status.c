@@ -13,7 +13,7 @@ static const char usage[] =
     "Shows what the journal records: each delivery's event, notice,\n"
     "channel, language, status (sent, failed, uncertain, skipped, sending),\n"
     "attempts, time, and where it went (issue URL, Matrix event, Meetup\n"
-    "event, Message-ID), or its last error.\n";
+    "event, Message-ID) or, for failed and uncertain ones, the last error.\n";
 
 struct ctx {
   bool json;
@@ -37,12 +37,16 @@ static void row(void *ud, const struct jrow *r)
                   "updated", r->updated));
     return;
   }
+  /* a delivery that did not (surely) arrive shows why, not where */
+  bool why = (r->status == DS_FAILED || r->status == DS_UNCERTAIN) &&
+             r->error && *r->error;
   printf("%-20s %-32s %-12s %-14s %-5s %-9s %s\n", r->updated ? r->updated : "",
          r->event, r->notice, r->channel, r->lang, dstatus_name(r->status),
-         r->url && *r->url         ? r->url
+         why                             ? r->error
+         : r->url && *r->url             ? r->url
          : r->remote_id && *r->remote_id ? r->remote_id
-         : r->error                ? r->error
-                                   : "");
+         : r->error                      ? r->error
+                                         : "");
 }
 
 int cmd_status(struct app *a, int argc, char **argv)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "mail.h"
 #include "url.h"
 #include "util.h"
 #include "when.h"
@@ -105,6 +106,7 @@ static const struct field mail_fields[] = {
     HF("bcc", F_LIST, bcc),
     HF("calendar", F_BOOL, calendar),
     HF("ca_file", F_PATH, ca_file),
+    HF("helo", F_STR, helo),
     HF("provider", F_STR, provider),
     HF("api_key", F_SECRET, api_key),
     HF("api_url", F_ENDPOINT, api_url),
@@ -564,6 +566,15 @@ static int read_channel(struct ctx *c, const struct ynode *m,
       rc = bad(c, ymap_get(m, "url")->line,
                "'url' must start with smtps:// or smtp://, not '%s'",
                ch->url);
+    if (ch->helo && ch->provider)
+      rc = bad(c, ymap_get(m, "helo")->line,
+               "channel '%s': 'helo' is for SMTP ('url'), not a provider",
+               ch->name);
+    else if (ch->helo && !mail_helo_ok(ch->helo))
+      rc = bad(c, ymap_get(m, "helo")->line,
+               "'helo' must be a fully qualified domain name (mail.example."
+               "org) or an address literal ([192.0.2.1]), not '%s'",
+               ch->helo);
     if (ch->provider && strcmp(ch->provider, "postmark") != 0 &&
         strcmp(ch->provider, "mailgun") != 0 &&
         strcmp(ch->provider, "sendgrid") != 0)
@@ -728,6 +739,7 @@ void config_release(struct config *cfg)
                      &ch->login,
                      &ch->mode, &ch->api_url, &ch->url, &ch->username,
                      &ch->from, &ch->ca_file, &ch->provider, &ch->domain,
+                     &ch->helo,
                      &ch->group, &ch->token_url, &ch->on_cancel,
                      &ch->auth.client_key,
                      &ch->auth.member_id, &ch->auth.key_id,

@@ -57,6 +57,7 @@ struct channel {
   double gap;      /* seconds between writes to one repository */
   /* mail */
   char *url, *username, *from, *ca_file, *provider, *domain;
+  char *helo;      /* the name said in EHLO (SMTP) */
   struct secret_ref password, api_key;
   struct strlist to, bcc;
   bool calendar;

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "secret.h"
+#include "smtp.h"
 #include "url.h"
 #include "xalloc.h"
 
@@ -40,6 +41,11 @@ static double mono(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double http_now(void)
+{
+  return mono();
 }
 
 struct http_engine *http_new(const struct http_opts *o)
@@ -312,22 +318,9 @@ static void start(struct http_engine *h, struct http_task *t)
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
   if (r->method == HTTP_SMTP) {
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    bool plain = strncmp(r->url.data, "smtp://", 7) == 0;
-    curl_easy_setopt(c, CURLOPT_USE_SSL,
-                     plain && http_url_loopback(r->url.data) && !r->ca_file
-                         ? (long)CURLUSESSL_NONE
-                         : (long)CURLUSESSL_ALL);
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, r->mail_from);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, r->rcpt);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    smtp_setup(c, t);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(c, CURLOPT_READDATA, t);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->body.len);
-    if (r->username)
-      curl_easy_setopt(c, CURLOPT_USERNAME, r->username);
-    if (r->password)
-      curl_easy_setopt(c, CURLOPT_PASSWORD, r->password);
   } else {
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->headers);

@@ -40,12 +40,19 @@ struct http_req {
 struct http_resp {
   long status;            /* HTTP status, or the last SMTP reply code */
   struct buf body;
-  struct buf headers;     /* raw header lines */
+  struct buf headers;     /* raw header lines; SMTP: the dialogue (smtp.h) */
   CURLcode code;
   char error[CURL_ERROR_SIZE];
   double seconds;
   long retry_after;       /* seconds the server asked us to wait, or -1 */
   bool data_started;      /* SMTP: the message itself began to go out */
+  bool no_auth;           /* SMTP: a password is configured, the server
+                             offered no AUTH over TLS: nothing was sent */
+  struct {                /* SMTP: the dialogue so far (smtp.c) */
+    bool tls, sasl, auth_offered;
+    int last;
+    double deadline;
+  } smtp;
   bool too_large;         /* the body passed HTTP_MAX_RESPONSE: for a 2xx
                              the transfer still counts (body cut short) */
 };
@@ -111,6 +118,9 @@ void http_free(struct http_engine *h);
 void http_add(struct http_engine *h, struct http_task *t);
 /* Runs every task to its end. */
 void http_run(struct http_engine *h);
+
+/* Monotonic seconds. */
+double http_now(void);
 
 /* Helpers for step functions. */
 void http_req_header(struct http_req *r, const char *fmt, ...)

@@ -1,5 +1,6 @@
 #include "mail.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,10 +8,11 @@
 
 #include "xalloc.h"
 
+/* Printable ASCII and spaces only: written as it is. */
 static bool plain_ascii(const char *s)
 {
   for (; *s; s++)
-    if ((unsigned char)*s >= 0x80 || *s == '\r' || *s == '\n')
+    if ((unsigned char)*s >= 0x7f || (unsigned char)*s < 0x20)
       return false;
   return true;
 }
@@ -37,20 +39,88 @@ static size_t q_char(const unsigned char *p, size_t n, char *tmp)
   return len;
 }
 
-void mail_header(struct buf *out, const char *name, const char *value)
+/* A header field being written, folded (CRLF and a space) before a word
+ * that would make its line longer than 78 characters (RFC 5322 2.1.1), or
+ * 76 when the line holds encoded-words (RFC 2047 2), each of those at most
+ * 75 characters. A word longer than a line stays whole. */
+enum { LINE_MAX78 = 78, LINE_ENCODED = 76, WORD_MAX = 75 };
+static const char q_open[] = "=?UTF-8?Q?";
+#define Q_WRAP (sizeof(q_open) - 1 + 2) /* "=?UTF-8?Q?" and "?=" */
+
+struct field {
+  struct buf *out;
+  size_t col;    /* length of the current line */
+  bool word;     /* the current line holds a word (a fold may come) */
+  bool encoded;  /* the current line holds an encoded-word */
+};
+
+static void field_start(struct field *f, struct buf *out, const char *name)
 {
-  buf_addf(out, "%s: ", name);
-  /* text that looks like an encoded-word is encoded, so that no reader
-   * decodes what was meant literally */
-  if (plain_ascii(value) && !strstr(value, "=?")) {
-    buf_adds(out, value);
-    buf_adds(out, "\r\n");
-    return;
+  f->out = out;
+  buf_addf(out, "%s:", name);
+  f->col = strlen(name) + 1;
+  f->word = f->encoded = false;
+}
+
+static void field_fold(struct field *f)
+{
+  buf_adds(f->out, "\r\n");
+  f->col = 0;
+  f->word = f->encoded = false;
+}
+
+/* Appends white space ws (a space if empty and folded) and a word. */
+static void field_word(struct field *f, const char *ws, size_t wn,
+                       const char *w, size_t n)
+{
+  size_t max = f->encoded ? LINE_ENCODED : LINE_MAX78;
+  if (f->col + wn + n > max && f->word) {
+    field_fold(f);
+    if (!wn) {
+      ws = " ";
+      wn = 1;
+    }
   }
-  static const char open[] = "=?UTF-8?Q?", close[] = "?=";
-  size_t word = 0; /* length of the current encoded word */
-  const unsigned char *p = (const unsigned char *)value;
+  buf_add(f->out, ws, wn);
+  buf_add(f->out, w, n);
+  f->col += wn + n;
+  f->word = f->word || n;
+}
+
+/* Printable ASCII, folded at its spaces (which unfolding gives back). */
+static void field_text(struct field *f, const char *s, bool space)
+{
+  const char *p = s;
   bool first = true;
+  while (*p || first) {
+    const char *w = p;
+    while (*w == ' ')
+      w++;
+    const char *e = w;
+    while (*e && *e != ' ')
+      e++;
+    if (first && space) { /* the space after the colon */
+      struct buf ws = BUF_INIT;
+      buf_addc(&ws, ' ');
+      buf_add(&ws, p, (size_t)(w - p));
+      field_word(f, ws.data, ws.len, w, (size_t)(e - w));
+      buf_release(&ws);
+    } else if (e > w || w > p) {
+      field_word(f, p, (size_t)(w - p), w, (size_t)(e - w));
+    }
+    first = false;
+    p = e;
+  }
+}
+
+/* s as encoded-words, each after a space, never splitting a UTF-8
+ * sequence. */
+static void field_encoded(struct field *f, const char *s)
+{
+  struct buf w = BUF_INIT;
+  const unsigned char *p = (const unsigned char *)s;
+  size_t room = 0; /* the longest word that fits where it would start */
+  bool open = false;
   while (*p) {
     size_t n = utf8_seq(*p);
     for (size_t k = 1; k < n; k++)
@@ -58,18 +128,45 @@ void mail_header(struct buf *out, const char *name, const char *value)
         n = k;
     char tmp[16];
     size_t len = q_char(p, n, tmp);
-    if (first || word + len + 2 > 75) {
-      if (!first)
-        buf_adds(out, "?=\r\n ");
-      buf_adds(out, open);
-      word = sizeof(open) - 1;
-      first = false;
+    if (!open) {
+      size_t used = f->col + 1; /* the space before the word */
+      room = used < LINE_ENCODED ? LINE_ENCODED - used : 0;
+      if (room > WORD_MAX)
+        room = WORD_MAX;
+      if (room < Q_WRAP + 12 && f->word) {
+        field_fold(f);
+        room = WORD_MAX;
+      }
+      open = true;
     }
-    buf_add(out, tmp, len);
-    word += len;
+    if (Q_WRAP + w.len + len > room && w.len) {
+      buf_addf(f->out, " %s%s?=", q_open, w.data);
+      f->col += 1 + Q_WRAP + w.len;
+      buf_reset(&w);
+      field_fold(f);
+      room = WORD_MAX;
+    }
+    buf_add(&w, tmp, len);
     p += n;
   }
-  buf_adds(out, close);
+  if (open) {
+    buf_addf(f->out, " %s%s?=", q_open, w.data);
+    f->col += 1 + Q_WRAP + w.len;
+    f->word = f->encoded = true;
+  }
+  buf_release(&w);
+}
+
+void mail_header(struct buf *out, const char *name, const char *value)
+{
+  struct field f;
+  field_start(&f, out, name);
+  /* text that looks like an encoded-word is encoded, so that no reader
+   * decodes what was meant literally */
+  if (plain_ascii(value) && !strstr(value, "=?"))
+    field_text(&f, value, true);
+  else
+    field_encoded(&f, value);
   buf_adds(out, "\r\n");
 }
 
@@ -117,17 +214,18 @@ char *mail_display_name(const char *s)
 static void address_header(struct buf *out, const char *name,
                            const char *const *v, size_t n)
 {
-  struct buf line = BUF_INIT;
+  struct field f;
+  field_start(&f, out, name);
   for (size_t i = 0; i < n; i++) {
     const char *s = v[i];
     const char *lt = strrchr(s, '<');
     if (i)
-      buf_adds(&line, ",\r\n ");
-    if (!lt) {
-      buf_adds(&line, s);
-      continue;
-    }
-    size_t nl = (size_t)(lt - s);
+      field_word(&f, "", 0, ",", 1);
+    char *addr = mail_address(s);
+    struct buf a = BUF_INIT;
+    buf_addf(&a, "<%s>", addr ? addr : "");
+    free(addr);
+    size_t nl = lt ? (size_t)(lt - s) : 0;
     while (nl && s[nl - 1] == ' ')
       nl--;
     char *disp = xstrndup(s, nl);
@@ -136,30 +234,68 @@ static void address_header(struct buf *out, const char *name,
       memmove(disp, disp + 1, dl - 2);
       disp[dl - 2] = '\0';
     }
-    char *addr = mail_address(s);
-    if (!disp[0]) {
-      buf_addf(&line, "<%s>", addr ? addr : "");
-    } else if (plain_ascii(disp)) {
-      buf_adds(&line, "\"");
+    if (!lt) {
+      field_text(&f, s, true);
+    } else if (!disp[0]) {
+      field_word(&f, " ", 1, a.data, a.len);
+    } else if (plain_ascii(disp) && !strstr(disp, "=?")) {
+      struct buf q = BUF_INIT;
+      buf_addc(&q, '"');
       for (const char *c = disp; *c; c++) {
         if (*c == '"' || *c == '\\')
-          buf_addc(&line, '\\');
-        buf_addc(&line, *c);
+          buf_addc(&q, '\\');
+        buf_addc(&q, *c);
       }
-      buf_addf(&line, "\" <%s>", addr ? addr : "");
+      buf_addc(&q, '"');
+      field_word(&f, " ", 1, q.data, q.len);
+      field_word(&f, " ", 1, a.data, a.len);
+      buf_release(&q);
     } else {
-      struct buf enc = BUF_INIT;
-      mail_header(&enc, "X", disp);
-      /* drop "X: " and the final CRLF */
-      buf_add(&line, enc.data + 3, enc.len - 5);
-      buf_addf(&line, " <%s>", addr ? addr : "");
-      buf_release(&enc);
+      field_encoded(&f, disp);
+      field_word(&f, " ", 1, a.data, a.len);
     }
     free(disp);
-    free(addr);
+    buf_release(&a);
   }
-  buf_addf(out, "%s: %s\r\n", name, line.data);
-  buf_release(&line);
+  buf_adds(out, "\r\n");
+}
+
+bool mail_helo_ok(const char *s)
+{
+  size_t n = strlen(s);
+  if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+    char ip[64];
+    unsigned char bin[16];
+    if (n - 2 >= sizeof(ip))
+      return false;
+    memcpy(ip, s + 1, n - 2);
+    ip[n - 2] = '\0';
+    if (strncmp(ip, "IPv6:", 5) == 0)
+      return inet_pton(AF_INET6, ip + 5, bin) == 1;
+    return inet_pton(AF_INET, ip, bin) == 1;
+  }
+  if (!n || n > 253)
+    return false;
+  size_t labels = 0;
+  const char *label = s;
+  for (const char *p = s;; p++) {
+    if (*p && *p != '.') {
+      if (!isalnum((unsigned char)*p) && *p != '-')
+        return false;
+      continue;
+    }
+    size_t len = (size_t)(p - label);
+    if (!len || len > 63 || label[0] == '-' || label[len - 1] == '-')
+      return false;
+    labels++;
+    if (!*p) {
+      bool numeric = true;
+      for (size_t i = 0; i < len; i++)
+        numeric = numeric && isdigit((unsigned char)label[i]);
+      return labels >= 2 && !numeric;
+    }
+    label = p + 1;
+  }
 }
 
 void mail_qp(struct buf *out, const char *s)
@@ -226,6 +362,10 @@ void mail_build(const struct mail *m, struct buf *out)
   address_header(out, "To", m->to, m->nto);
   mail_header(out, "Subject", m->subject);
   buf_addf(out, "Message-ID: <%s>\r\n", m->message_id);
+  if (m->in_reply_to) {
+    buf_addf(out, "In-Reply-To: <%s>\r\n", m->in_reply_to);
+    buf_addf(out, "References: <%s>\r\n", m->in_reply_to);
+  }
   buf_adds(out, "Auto-Submitted: auto-generated\r\n");
   if (m->language)
     buf_addf(out, "Content-Language: %s\r\n", m->language);

@@ -2,9 +2,10 @@
 #define CRIER_MAIL_H
 /*
  * Internet messages and iCalendar events, built as text: RFC 5322 headers
- * with RFC 2047 encoded-words (at most 75 characters, never splitting a
- * UTF-8 sequence), multipart/alternative (text, then HTML) in quoted-
- * printable UTF-8 with CRLF line ends, and an optional RFC 5545 event.
+ * folded at 78 characters, with RFC 2047 encoded-words (at most 75
+ * characters, on lines of at most 76, never splitting a UTF-8 sequence),
+ * multipart/alternative (text, then HTML) in quoted-printable UTF-8 with
+ * CRLF line ends, and an optional RFC 5545 event.
  */
 #include <stdbool.h>
 #include <time.h>
@@ -16,9 +17,11 @@ struct mail {
   const char *const *to;  /* the same forms */
   size_t nto;
   const char *subject;
-  const char *text;       /* text/plain part */
+  const char *text;       /* text/plain part (plain text, not Markdown) */
   const char *html;       /* text/html part */
   const char *message_id; /* without <> */
+  const char *in_reply_to; /* the Message-ID this one follows (without <>),
+                              or NULL: In-Reply-To and References */
   const char *language;   /* Content-Language, e.g. "de" or "de, en" */
   time_t date;
   const char *ics;        /* an iCalendar object to attach, or NULL */
@@ -35,10 +38,16 @@ char *mail_address(const char *s);
  * frees. */
 char *mail_display_name(const char *s);
 
-/* An unstructured header value as RFC 2047 encoded-words when it is not
- * plain ASCII, folded; name is the header name (for the first line's
- * length). */
+/* A header field with an unstructured value: printable ASCII as it is,
+ * folded at its spaces; anything else (or text that looks like an
+ * encoded-word) as RFC 2047 encoded-words, one to a line. */
 void mail_header(struct buf *out, const char *name, const char *value);
+
+/* Whether s may be said in EHLO: a fully qualified domain name (two or
+ * more labels of letters, digits and inner hyphens, at most 253
+ * characters, the last not numeric) or an address literal ("[192.0.2.1]",
+ * "[IPv6:2001:db8::1]"). */
+bool mail_helo_ok(const char *s);
 
 /* Quoted-printable, lines of at most 76 characters, CRLF. */
 void mail_qp(struct buf *out, const char *s);

@@ -1,7 +1,7 @@
 #ifndef CRIER_MD_H
 #define CRIER_MD_H
 /*
- * Markdown to HTML through cmark in safe mode: raw HTML is dropped and
+ * Markdown to HTML (and plain text) through cmark in safe mode: raw HTML is dropped and
  * links or images with javascript:, vbscript:, file: or data: URLs are
  * emptied, so nothing from an event file can inject markup.
  */
@@ -11,5 +11,13 @@
 
 /* Appends the HTML of markdown[0..len) to out. */
 void md_to_html(const char *markdown, size_t len, struct buf *out);
+
+/* Appends markdown[0..len) as plain text to out, for the text part of a
+ * mail: no Markdown syntax or backslash escapes; emphasis as its words;
+ * a link as "text <url>" (only the address when that is its text);
+ * headings of levels 1 and 2 underlined with = and -; list items with
+ * "- " or "1. ", quotes with "> ", code blocks indented by four spaces;
+ * raw HTML and unsafe URLs dropped as in the HTML. Ends with a newline. */
+void md_to_text(const char *markdown, size_t len, struct buf *out);
 
 #endif
