@@ -40,6 +40,8 @@ struct delivery {
   int langs;
   bool en_first;
   struct message msg;
+  struct message announcement; /* updates, when the channel shows the
+                                  announcement (Meetup's description) */
   struct chan_ctx *ctx;
   time_t now;              /* the moment of sending, for texts */
   const struct event *old; /* update: the event as announced */
@@ -73,6 +75,9 @@ struct chan_ops {
    * the channel checks first (GitHub markers, Meetup's state). Mail cannot
    * tell: such a delivery becomes 'uncertain'. */
   bool resend_safe;
+  /* An update re-renders the announcement too (d->announcement): the
+   * channel keeps showing it, with the new facts. */
+  bool update_shows_announcement;
 };
 
 const struct chan_ops *chan_ops_for(enum chan_type t);

@@ -1,12 +1,23 @@
 /* Meetup.com through its GraphQL API. The access token comes from the
  * config, or from the JWT bearer flow (RS256), or from a refresh token
- * that rotates: the new one is stored in the journal before the access
+ * that rotates: the new one is stored (<journal>.tokens) before the access
  * token is used. An event file that links its Meetup event has that event
  * edited; otherwise the announcement creates a DRAFT, publishes it and
  * announces it. Each of those steps is recorded in the journal at once,
  * and announceEvent (which e-mails the members) is never repeated: if a
- * run dies while it is under way, the delivery ends 'uncertain'. Every
- * request of one channel goes one after another, sharing one token. */
+ * run dies while it is under way, the delivery ends 'uncertain'.
+ *
+ * Before createEvent, when the journal knows no Meetup event for the
+ * delivery (a first try, a run killed between the request and its record,
+ * a lost journal), the group's events around the start are searched for
+ * one with the same title: found, it is taken (a published one counts as
+ * announced: announceEvent is not repeated on a guess).
+ *
+ * An update edits only what changed: the start, the title (the
+ * announcement's title, when the event's title changed), the directions
+ * (howToFindUs) when the place changed, and the description re-rendered
+ * from the announcement with the new facts. Every request of one channel
+ * goes one after another, sharing one token. */
 #include "chan.h"
 
 #include <stdio.h>
@@ -22,7 +33,7 @@
 #include "when.h"
 #include "xalloc.h"
 
-enum { TOKEN, CREATE, PUBLISH, ANNOUNCE, EDIT, DELETE };
+enum { TOKEN, FIND, CREATE, PUBLISH, ANNOUNCE, EDIT, DELETE };
 
 static int prepare(struct chan_ctx *c, struct err *e)
 {
@@ -55,6 +66,9 @@ static const char *cannot(const struct delivery *d)
 {
   if (strncmp(d->notice, "reminder", 8) == 0)
     return "Meetup.com has no way to post a message to an event";
+  if (strcmp(d->notice, "reinstate") == 0)
+    return "Meetup.com cannot take back a cancellation: restore the event "
+           "on meetup.com (or announce it again with --force)";
   return NULL;
 }
 
@@ -137,6 +151,10 @@ static int token_request(struct delivery *d, struct http_req *req,
 }
 
 static const char *const documents[] = {
+    [FIND] = "query crierFindEvent($urlname: String!, $filter: "
+             "GroupEventFilter) { groupByUrlname(urlname: $urlname) { "
+             "events(filter: $filter, first: 20) { edges { node { id title "
+             "dateTime eventUrl status } } } } }",
     [CREATE] = "mutation crierCreateEvent($input: CreateEventInput!) { "
                "createEvent(input: $input) { event { id eventUrl } errors { "
                "code field message } } }",
@@ -154,11 +172,11 @@ static const char *const documents[] = {
                "message } } }",
 };
 static const char *const operations[] = {
-    [CREATE] = "crierCreateEvent", [PUBLISH] = "crierPublishEvent",
+    [FIND] = "crierFindEvent", [CREATE] = "crierCreateEvent", [PUBLISH] = "crierPublishEvent",
     [ANNOUNCE] = "crierAnnounceEvent", [EDIT] = "crierEditEvent",
     [DELETE] = "crierDeleteEvent"};
 static const char *const fields[] = {
-    [CREATE] = "createEvent", [PUBLISH] = "publishEventDraft",
+    [FIND] = "groupByUrlname", [CREATE] = "createEvent", [PUBLISH] = "publishEventDraft",
     [ANNOUNCE] = "announceEvent", [EDIT] = "editEvent",
     [DELETE] = "deleteEvent"};
 
@@ -169,6 +187,56 @@ static void start_time(const struct event *ev, struct buf *out)
   when_local(ev->start, &tm);
   buf_addf(out, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Directions for howToFindUs: the location's, else its address. */
+static void directions(const struct event *ev, struct buf *out)
+{
+  const struct location *l = ev->loc;
+  if (!l)
+    return;
+  if (l->directions) {
+    buf_adds(out, l->directions);
+    return;
+  }
+  const char *parts[] = {l->name, l->street, l->city};
+  for (size_t i = 0; i < 3; i++)
+    if (parts[i] && *parts[i])
+      buf_addf(out, "%s%s", out->len ? ", " : "", parts[i]);
+}
+
+static bool same_place(const struct event *a, const struct event *b)
+{
+  struct buf x = BUF_INIT, y = BUF_INIT;
+  directions(a, &x);
+  directions(b, &y);
+  bool same = strcmp(x.data, y.data) == 0;
+  buf_release(&x);
+  buf_release(&y);
+  return same;
+}
+
+/* The input of an editEvent for an update: only what changed. */
+static void edit_input(const struct delivery *d, json_t *input)
+{
+  const struct event *ev = d->ev, *old = d->old;
+  const struct message *a = d->announcement.subject ? &d->announcement
+                                                     : &d->msg;
+  struct buf b = BUF_INIT;
+  if (!old || strcmp(old->title, ev->title) != 0)
+    json_object_set_new(input, "title", json_string(a->subject));
+  if (!old || old->start != ev->start) {
+    start_time(ev, &b);
+    json_object_set_new(input, "startDateTime", json_string(b.data));
+    buf_reset(&b);
+  }
+  if (!old || !same_place(old, ev)) {
+    directions(ev, &b);
+    json_object_set_new(input, "howToFindUs", json_string(b.data));
+  }
+  /* the description shows the facts: re-rendered from the announcement */
+  json_object_set_new(input, "description", json_string(a->html));
+  buf_release(&b);
 }
 
 static void gql(struct delivery *d, struct http_req *req, int op,
@@ -183,10 +251,26 @@ static void gql(struct delivery *d, struct http_req *req, int op,
                   d->ctx->meetup_token ? d->ctx->meetup_token
                                        : d->ctx->token.data);
   chan_user_agent(req);
+  json_t *vars = json_object();
   json_t *input = json_object();
-  struct buf start = BUF_INIT;
+  struct buf start = BUF_INIT, place = BUF_INIT;
   start_time(d->ev, &start);
+  directions(d->ev, &place);
   switch (op) {
+  case FIND: {
+    /* around the start, with the title crier gives it */
+    struct buf from = BUF_INIT, to = BUF_INIT;
+    when_rfc3339(d->ev->start - 60, &from);
+    when_rfc3339(d->ev->start + 60, &to);
+    json_object_set_new(vars, "urlname", json_string(d->ctx->ch->group));
+    json_object_set_new(vars, "filter",
+                        json_pack("{s:s, s:s, s:s}", "afterDateTime",
+                                  from.data, "beforeDateTime", to.data,
+                                  "title", d->msg.subject));
+    buf_release(&from);
+    buf_release(&to);
+    break;
+  }
   case CREATE:
     json_object_set_new(input, "groupUrlname",
                         json_string(d->ctx->ch->group));
@@ -194,13 +278,21 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     json_object_set_new(input, "description", json_string(d->msg.html));
     json_object_set_new(input, "startDateTime", json_string(start.data));
     json_object_set_new(input, "duration", json_string("PT3H"));
+    if (place.len)
+      json_object_set_new(input, "howToFindUs", json_string(place.data));
     json_object_set_new(input, "publishStatus", json_string("DRAFT"));
     break;
   case EDIT:
     json_object_set_new(input, "eventId", json_string(event_id));
-    json_object_set_new(input, "title", json_string(d->msg.subject));
-    json_object_set_new(input, "description", json_string(d->msg.html));
-    json_object_set_new(input, "startDateTime", json_string(start.data));
+    if (strcmp(d->notice, "update") == 0) {
+      edit_input(d, input);
+    } else { /* the announcement of a linked event sets it up */
+      json_object_set_new(input, "title", json_string(d->msg.subject));
+      json_object_set_new(input, "description", json_string(d->msg.html));
+      json_object_set_new(input, "startDateTime", json_string(start.data));
+      if (place.len)
+        json_object_set_new(input, "howToFindUs", json_string(place.data));
+    }
     break;
   case DELETE:
     json_object_set_new(input, "eventId", json_string(event_id));
@@ -212,9 +304,14 @@ static void gql(struct delivery *d, struct http_req *req, int op,
   default:
     json_object_set_new(input, "eventId", json_string(event_id));
   }
+  if (op != FIND)
+    json_object_set_new(vars, "input", input);
+  else
+    json_decref(input);
   buf_release(&start);
-  json_t *doc = json_pack("{s:s, s:{s:o}, s:s}", "query", documents[op],
-                          "variables", "input", input, "operationName",
+  buf_release(&place);
+  json_t *doc = json_pack("{s:s, s:o, s:s}", "query", documents[op],
+                          "variables", vars, "operationName",
                           operations[op]);
   char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
   buf_adds(&req->body, s);
@@ -243,6 +340,8 @@ static char *known_event(const struct delivery *d)
     return id;
   if (state_str(d, "event_id"))
     return xstrdup(state_str(d, "event_id"));
+  if (chan_first_state(d, "event_id"))
+    return xstrdup(chan_first_state(d, "event_id"));
   if (!d->ctx->journal)
     return NULL;
   char key[65];
@@ -273,6 +372,9 @@ static enum step next_mutation(struct delivery *d, struct http_task *t,
         r = STEP_DONE;
       else
         gql(d, req, EDIT, id);
+    } else if (!state_str(d, "event_id") && !d->number) {
+      d->number = 1; /* searched in this attempt */
+      gql(d, req, FIND, NULL);
     } else if (!state_str(d, "event_id")) {
       gql(d, req, CREATE, NULL);
     } else if (!state_str(d, "published")) {
@@ -314,6 +416,40 @@ static enum step next_mutation(struct delivery *d, struct http_task *t,
   }
   free(id);
   return r;
+}
+
+/* An event of the group found before createEvent: the one crier made
+ * (the same title, at the start). A published one was announced, as far
+ * as crier can tell: announceEvent e-mails every member and is not
+ * repeated on a guess. */
+static void take_found(struct delivery *d, json_t *group)
+{
+  json_t *edges = json_object_get(json_object_get(group, "events"), "edges");
+  size_t i;
+  json_t *e;
+  json_array_foreach(edges, i, e) {
+    json_t *node = json_object_get(e, "node");
+    const char *id = json_string_value(json_object_get(node, "id"));
+    const char *title = json_string_value(json_object_get(node, "title"));
+    const char *status = json_string_value(json_object_get(node, "status"));
+    const char *url = json_string_value(json_object_get(node, "eventUrl"));
+    const char *when = json_string_value(json_object_get(node, "dateTime"));
+    time_t at = 0;
+    struct err err;
+    if (!id || !title || strcmp(title, d->msg.subject) != 0 || !when ||
+        when_parse_now(when, &at, &err) < 0 || at != d->ev->start)
+      continue;
+    json_object_set_new(d->state, "event_id", json_string(id));
+    if (url)
+      json_object_set_new(d->state, "url", json_string(url));
+    if (status && strcmp(status, "DRAFT") != 0) {
+      json_object_set_new(d->state, "published", json_string("yes"));
+      json_object_set_new(d->state, "announce", json_string("done"));
+      json_object_set_new(d->state, "found", json_string(status));
+    }
+    chan_save_state(d);
+    return;
+  }
 }
 
 static void join_errors(json_t *errs, struct buf *out)
@@ -374,6 +510,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
 {
   struct delivery *d = task_delivery(t);
   if (!prev) {
+    d->number = 0; /* the group's events not searched yet */
     if (d->ctx->ch->auth.kind != MEETUP_AUTH_TOKEN && !d->ctx->meetup_token) {
       d->phase = TOKEN;
       if (token_request(d, req, t) < 0)
@@ -421,6 +558,10 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     const char *id = json_string_value(json_object_get(ev, "id"));
     const char *url = json_string_value(json_object_get(ev, "eventUrl"));
     switch (op) {
+    case FIND:
+      take_found(d, data);
+      r = next_mutation(d, t, req);
+      break;
     case CREATE:
       if (!id) {
         buf_adds(&why, "createEvent returned no event id");
@@ -486,4 +627,5 @@ const struct chan_ops chan_meetup_ops = {.type = CHAN_MEETUP,
                                          .step = step,
                                          .dry = dry,
                                          .cannot = cannot,
-                                         .resend_safe = true};
+                                         .resend_safe = true,
+                                         .update_shows_announcement = true};

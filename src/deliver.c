@@ -313,6 +313,15 @@ static void prepare(struct run *x, size_t i)
     decide(s, "failed", "%s", e.msg);
     return;
   }
+  if (s->ops->update_shows_announcement &&
+      notice_kind_of(d->notice) == NOTICE_UPDATE) {
+    q.notice = "announce";
+    q.old = NULL;
+    if (render_message(x->r, &q, &d->announcement, &e) < 0) {
+      decide(s, "failed", "%s", e.msg);
+      return;
+    }
+  }
   const char *why = s->ops->cannot ? s->ops->cannot(d) : NULL;
   if (why) {
     decide(s, "skipped", "%s", why);
@@ -496,6 +505,7 @@ static void slot_release(struct slot *s)
 {
   struct delivery *d = &s->d;
   message_release(&d->msg);
+  message_release(&d->announcement);
   json_decref(d->state);
   json_decref(d->first);
   buf_release(&d->scratch);
