@@ -139,6 +139,9 @@ static int from_git(struct app *a, const char *base, const char *head,
     }
     push(&l->only, &l->nonly, &l->caponly, event_id_from_path(path));
     if (event_from && status[0] == 'R') {
+      /* git judges by content: the schedule decides whether it is the
+       * same event (else the old one is gone) */
+      push(&l->gone, &l->ngone, &l->capgone, event_id_from_path(from));
       l->renames = xgrow(l->renames, &l->caprenames, l->nrenames + 1,
                          sizeof(*l->renames));
       l->renames[l->nrenames++] =
