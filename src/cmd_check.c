@@ -32,6 +32,37 @@ static const struct event *sample_event(const struct site *s, time_t now)
   return best;
 }
 
+/* Every upcoming event's Meetup title fits Meetup's limit (each Meetup
+ * channel, its languages). */
+static void meetup_titles(struct app *a, struct renderer *r)
+{
+  for (size_t c = 0; c < a->cfg.nchannels; c++) {
+    const struct channel *ch = &a->cfg.channels[c];
+    if (ch->type != CHAN_MEETUP || !channel_takes(ch, "announce"))
+      continue;
+    for (size_t i = 0; i < a->site.n; i++) {
+      const struct event *ev = a->site.events[i];
+      if (ev->start <= a->now)
+        continue;
+      struct render_req q = {.ev = ev, .notice = "announce", .ch = ch,
+                             .langs = ch->langs,
+                             .en_first = ch->lang_first_en, .now = a->now};
+      struct message m;
+      struct err e;
+      if (render_message(r, &q, &m, &e) < 0) {
+        const char *msg = e.msg;
+        size_t pl = strlen(ev->path);
+        if (strncmp(msg, ev->path, pl) == 0 && msg[pl] == ':')
+          msg += pl + 2;
+        diag_add(&a->diags, DIAG_ERROR, ev->path, ev->line_title,
+                 "channel '%s': %s", ch->name, msg);
+        continue;
+      }
+      message_release(&m);
+    }
+  }
+}
+
 int cmd_check(struct app *a, int argc, char **argv)
 {
   const char **pos;
@@ -70,6 +101,7 @@ int cmd_check(struct app *a, int argc, char **argv)
   }
   struct renderer *r = renderer_new(&a->cfg);
   render_check(r, sample, a->now, &a->diags);
+  meetup_titles(a, r);
   renderer_free(r);
   diags_sort(&a->diags);
   if (a->json) {

@@ -94,6 +94,7 @@ struct slot {
   char error[512];
   bool queued;        /* handed to the engine */
   bool config;        /* failed for the channel's configuration */
+  bool data;          /* failed for the event file or a template */
   bool reported;
 };
 
@@ -310,6 +311,7 @@ static void prepare(struct run *x, size_t i)
                          .now = x->o->now};
   struct err e;
   if (render_message(x->r, &q, &d->msg, &e) < 0) {
+    s->data = true;
     decide(s, "failed", "%s", e.msg);
     return;
   }
@@ -318,6 +320,7 @@ static void prepare(struct run *x, size_t i)
     q.notice = "announce";
     q.old = NULL;
     if (render_message(x->r, &q, &d->announcement, &e) < 0) {
+      s->data = true;
       decide(s, "failed", "%s", e.msg);
       return;
     }
@@ -517,9 +520,12 @@ static int exit_status(const struct deliver_summary *sum,
 {
   if (journal_error->msg[0])
     return journal_error->code ? journal_error->code : EX_IOERR;
-  int hard = sum->failed - sum->temporary - sum->config + sum->uncertain;
+  int hard = sum->failed - sum->temporary - sum->config - sum->data +
+             sum->uncertain;
   if (hard > 0)
     return 1;
+  if (sum->data > 0)
+    return EX_DATAERR;
   if (sum->config > 0)
     return EX_CONFIG;
   if (sum->temporary > 0 || sum->stopped)
@@ -602,8 +608,10 @@ int deliver_run(const struct config *cfg, struct renderer *r,
       report(&x, s);
     }
   }
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     sum->config += x.slots[i].config;
+    sum->data += x.slots[i].data;
+  }
   if (x.journal_error.msg[0])
     fprintf(stderr, "crier: error: %s\n", x.journal_error.msg);
   if (sum->stopped)

@@ -60,6 +60,7 @@ struct deliver_summary {
   int sent, skipped, failed, temporary, uncertain;
   int dry;      /* shown by a dry run */
   int config;   /* failed because a channel's configuration is broken */
+  int data;     /* failed because an event file or template is broken */
   int unrecorded; /* outcomes the journal could not record */
   bool stopped;   /* SIGTERM or SIGINT */
 };
@@ -87,8 +88,8 @@ json_t *deliver_report(const struct deliver_result *r, bool quiet,
 /* Delivers items. results (may be NULL) gets one JSON record per item.
  * Returns the exit status: 0 when everything was sent or skipped, 75 when
  * every failure was temporary (or the run was stopped), 78 when every
- * failure came from a broken channel configuration, 74 when an outcome
- * could not be recorded, 1 otherwise; the journal's own status when it
+ * failure came from a broken channel configuration, 65 from a broken event
+ * file or template, 74 when an outcome could not be recorded, 1 otherwise; the journal's own status when it
  * cannot be opened. */
 int deliver_run(const struct config *cfg, struct renderer *r,
                 const struct deliver_item *items, size_t n,

@@ -569,9 +569,12 @@ int render_message(struct renderer *r, const struct render_req *q,
                    e) < 0)
       goto out;
     one_line(&one);
-    if (i)
-      buf_adds(&subj, " / ");
-    buf_add(&subj, one.data, one.len);
+    /* the same subject in both languages (a title) is said once */
+    if (!i || strcmp(subj.data, one.data) != 0) {
+      if (i)
+        buf_adds(&subj, " / ");
+      buf_add(&subj, one.data, one.len);
+    }
     buf_reset(&one);
     if (render_one(r, q, order[i], ctx, "md", tpl_escape_markdown, &one,
                    e) < 0)
@@ -582,11 +585,15 @@ int render_message(struct renderer *r, const struct render_req *q,
     buf_add(&body, one.data, one.len);
   }
   if (q->ch && q->ch->type == CHAN_MEETUP &&
-      utf8_len(subj.data) > MEETUP_TITLE_MAX)
-  {
-    buf_truncate(&subj, utf8_prefix(subj.data, MEETUP_TITLE_MAX - 1));
-    buf_rtrim(&subj);
-    buf_adds(&subj, "…");
+      strcmp(q->notice, "announce") == 0 &&
+      utf8_len(subj.data) > MEETUP_TITLE_MAX) {
+    /* Meetup refuses longer titles; cutting one short would publish a
+     * title nobody wrote */
+    err_set(e, EX_DATAERR, "%s: the Meetup title '%s' has %zu characters, "
+            "more than Meetup's %d: shorten the event's title (or the meetup "
+            "announce.subject template)", q->ev->path, subj.data,
+            utf8_len(subj.data), MEETUP_TITLE_MAX);
+    goto out;
   }
   md_to_html(body.data, body.len, &html);
   m->subject = buf_detach(&subj);

@@ -285,6 +285,9 @@ void site_lint(const struct site *s, struct diags *d)
 {
   for (size_t i = 0; i < s->n; i++) {
     const struct event *ev = s->events[i];
+    if (ev->unpublished)
+      diag_add(d, DIAG_WARNING, ev->path, 0, "a draft (published: false or "
+               "draft: true): crier never announces it");
     struct tm tm;
     when_local(ev->start, &tm);
     int y, m, dd;

@@ -316,5 +316,37 @@ for cmd in "list --now 2030-05-01T00:00:00Z" "check" "preview esc" "run --dry-ru
   fi
 done
 
+# --- notices only when meant ---
+# limits in the config are errors, never a silent cut
+site
+printf 'schedule:\n  reminders: [%s]\n' "$(seq -s, 1 33 | sed 's/\([0-9]*\)/\1h/g')" >>"$T/s/crier.yaml"
+expect 78 "crier.yaml:[0-9]+: error: 'reminders': 33 reminders, more than the limit of 32" $C check
+# drafts are never announced, and check and list say so
+site
+post 2030-06-01-draft.md '---\ntitle: "Draft"\ndate: 2030-06-01 19:00\npublished: false\n---\n'
+post 2030-06-02-hugo.md '---\ntitle: "Hugo draft"\ndate: 2030-06-02 19:00\ndraft: true\n---\n'
+expect 0 '2030-06-01-draft.md: warning: a draft \(published: false or draft: true\): crier never announces it' $C check
+expect 0 '2030-06-02-hugo.md: warning: a draft' $C check
+expect 0 'Draft  \[unpublished: never announced\]' $C list --now 2030-05-20T00:00:00Z
+expect 0 '0 notices due' $C run --dry-run --now 2030-05-20T00:00:00Z
+if $C changed 2030-06-01-draft 2030-06-02-hugo --dry-run --now 2030-05-20T00:00:00Z 2>&1 | grep -q 'event=2030-06-0[12]'; then
+  fail=$((fail + 1)); echo "FAIL: a draft was planned"
+else
+  pass=$((pass + 1))
+fi
+post 2030-06-03-bad.md '---\ntitle: "x"\ndate: 2030-06-03 19:00\npublished: maybe\n---\n'
+expect 65 "2030-06-03-bad.md:4: error: 'published' must be true or false" $C check
+# a Meetup title longer than Meetup allows is an error, not a cut
+site
+cat >>"$T/s/crier.yaml" <<'Y'
+  - name: mu
+    type: meetup
+    group: g
+    auth: {access_token: {env: MU}}
+Y
+post 2030-06-04-long.md "---\ntitle: \"$(printf 'x%.0s' $(seq 90))\"\ndate: 2030-06-04 19:00\n---\n"
+expect 65 "2030-06-04-long.md:2: error: channel 'mu': the Meetup title 'x+' has 90 characters, more than Meetup's 80" $C check
+expect 65 "has 90 characters" env MU=t $C announce long --dry-run
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -5,55 +5,12 @@
 // exactly the expected messages, in order, once each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Webhook } from 'standardwebhooks';
-import { run, listen, readBody, here } from './lib.mjs';
-import { Validator } from './openapi.mjs';
-
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-
-function receivers() {
-  const wh = new Webhook(SECRET);
-  const gh = new Validator([{ file: join(here, 'node_modules/@octokit/openapi/generated/api.github.com.json') }]);
-  const st = { hooks: [], ids: new Set(), issues: [], comments: [], invalid: [] };
-  const server = http.createServer(async (req, res) => {
-    const body = (await readBody(req)).toString('utf8');
-    const url = new URL(req.url, 'http://x');
-    const send = (code, obj) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
-    if (url.pathname === '/hook') {
-      try { wh.verify(body, req.headers); } catch (e) { st.invalid.push('webhook: ' + e.message); return send(401, {}); }
-      if (!st.ids.has(req.headers['webhook-id'])) {
-        st.ids.add(req.headers['webhook-id']);
-        const d = JSON.parse(body);
-        st.hooks.push(`${d.event.id} ${d.notice}`);
-      }
-      return send(204, {});
-    }
-    const r = gh.validate({ method: req.method, path: url.pathname, query: url.searchParams, body });
-    if (!r.ok) { st.invalid.push(`${req.method} ${url.pathname}: ${r.errors}`); return send(422, { message: 'invalid' }); }
-    const op = r.op.op.operationId;
-    if (op === 'users/get-authenticated') return send(200, { login: 'crier-bot', id: 1 });
-    if (op === 'issues/list-for-repo') return send(200, st.issues);
-    if (op === 'issues/create') {
-      const d = JSON.parse(body);
-      const issue = { number: st.issues.length + 1, title: d.title, body: d.body, labels: d.labels ?? [], user: { login: 'crier-bot' }, html_url: `https://github.com/o/r/issues/${st.issues.length + 1}` };
-      st.issues.push(issue);
-      return send(201, issue);
-    }
-    if (op === 'issues/list-comments') return send(200, st.comments.filter((c) => c.issue === Number(r.values.issue_number)));
-    if (op === 'issues/create-comment') {
-      const c = { id: st.comments.length + 1, issue: Number(r.values.issue_number), body: JSON.parse(body).body, user: { login: 'crier-bot' }, html_url: 'https://github.com/o/r/issues/1#c' };
-      st.comments.push(c);
-      return send(201, c);
-    }
-    return send(404, {});
-  });
-  return { server, st };
-}
+import { run, listen } from './lib.mjs';
+import { receivers, SECRET } from './receivers.mjs';
 
 const git = (dir, ...args) => execFileSync('git', ['-C', dir, ...args], {
   env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' },
@@ -62,7 +19,7 @@ const git = (dir, ...args) => execFileSync('git', ['-C', dir, ...args], {
 const post = (title, date) => `---\ntitle: "${title}"\ndate: ${date}\nlocation: keller\ntalks: false\n---\nHallo.\n`;
 
 test('changed and run over a series of commits and times', async () => {
-  const { server, st } = receivers();
+  const { server, st } = receivers((d) => `${d.event.id} ${d.notice}`);
   const port = await listen(server);
   const repo = mkdtempSync(join(tmpdir(), 'crier-e2e-'));
   try {
@@ -135,8 +92,8 @@ test('changed and run over a series of commits and times', async () => {
     ]);
     assert.equal(st.issues.length, 2, 'one issue per event');
     assert.deepEqual(st.comments.map((c) => [c.issue, c.body.split('\n')[0]]), [
-      [1, '### Changed: Glühwein – Wed, 4 Dec 2030, 20:00'],
-      [1, '### Cancelled: Glühwein on Wed, 4 Dec 2030'],
+      [100, '### Changed: Glühwein – Wed, 4 Dec 2030, 20:00'],
+      [100, '### Cancelled: Glühwein on Wed, 4 Dec 2030'],
     ]);
     const status = JSON.parse((await crier('status', '--json')).stdout);
     assert.ok(status.every((s) => s.status === 'sent' || s.status === 'skipped'), JSON.stringify(status));

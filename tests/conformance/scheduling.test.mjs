@@ -8,61 +8,13 @@
 // GraphQL against its schema. Each receiver's messages are asserted exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, renameSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Webhook } from 'standardwebhooks';
-import { run, listen, readBody, here } from './lib.mjs';
-import { Validator } from './openapi.mjs';
+import { run, listen } from './lib.mjs';
+import { receivers, SECRET } from './receivers.mjs';
 import { meetup, skip } from './meetup_server.mjs';
-
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-
-// One loopback server for the webhook and GitHub; Meetup on its own.
-function receivers() {
-  const wh = new Webhook(SECRET);
-  const gh = new Validator([{ file: join(here, 'node_modules/@octokit/openapi/generated/api.github.com.json') }]);
-  const st = { hooks: [], ids: new Set(), issues: [], comments: [], invalid: [] };
-  const server = http.createServer(async (req, res) => {
-    const body = (await readBody(req)).toString('utf8');
-    const url = new URL(req.url, 'http://x');
-    const send = (code, obj) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
-    if (url.pathname === '/hook') {
-      try { wh.verify(body, req.headers); } catch (e) { st.invalid.push('webhook: ' + e.message); return send(401, {}); }
-      if (!st.ids.has(req.headers['webhook-id'])) {
-        st.ids.add(req.headers['webhook-id']);
-        const d = JSON.parse(body);
-        st.hooks.push(`${d.event.id} ${d.notice} ${d.event.start.slice(0, 16)}`);
-      }
-      return send(204, {});
-    }
-    const r = gh.validate({ method: req.method, path: url.pathname, query: url.searchParams, body });
-    if (!r.ok) { st.invalid.push(`${req.method} ${url.pathname}: ${r.errors}`); return send(422, { message: 'invalid' }); }
-    const op = r.op.op.operationId;
-    if (op === 'users/get-authenticated') return send(200, { login: 'crier-bot', id: 7 });
-    if (op === 'issues/list-for-repo') {
-      const labels = (url.searchParams.get('labels') || '').split(',').filter(Boolean);
-      return send(200, st.issues.filter((i) => labels.every((l) => i.labels.includes(l))));
-    }
-    if (op === 'issues/create') {
-      const d = JSON.parse(body);
-      const n = st.issues.length + 100;
-      st.issues.push({ number: n, title: d.title, body: d.body, labels: d.labels ?? [], user: { login: 'crier-bot' }, html_url: `https://github.com/o/r/issues/${n}` });
-      return send(201, st.issues.at(-1));
-    }
-    const num = Number(r.values.issue_number);
-    if (op === 'issues/list-comments') return send(200, st.comments.filter((c) => c.issue === num));
-    if (op === 'issues/create-comment') {
-      const c = { id: st.comments.length + 1, issue: num, body: JSON.parse(body).body, user: { login: 'crier-bot' }, html_url: `https://github.com/o/r/issues/${num}#c` };
-      st.comments.push(c);
-      return send(201, c);
-    }
-    return send(404, {});
-  });
-  return { server, st };
-}
 
 const git = (dir, ...args) => execFileSync('git', ['-C', dir, ...args], {
   env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' },
@@ -83,7 +35,7 @@ function config(port, mport, labels) {
 }
 
 test('typos, empty directories, renames, postponements, un-cancelling, deleted linked events, label changes', { skip }, async () => {
-  const { server, st } = receivers();
+  const { server, st } = receivers((d) => `${d.event.id} ${d.notice} ${d.event.start.slice(0, 16)}`);
   const port = await listen(server);
   const mu = meetup();
   const mport = await listen(mu.server);
