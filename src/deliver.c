@@ -479,7 +479,7 @@ static void on_end(void *ud, struct http_task **t, size_t n)
                              d->remote_id[0] ? d->remote_id : NULL,
                              d->url[0] ? d->url : NULL,
                              s->error[0] ? s->error : NULL,
-                             d->task.attempt, &e) < 0)
+                             d->task.restarts, &e) < 0)
       ok = false;
   }
   if (ok && journal_commit(x->j, &e) == 0) {

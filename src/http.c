@@ -121,6 +121,7 @@ void http_add(struct http_engine *h, struct http_task *t)
   t->attempt = 0;
   t->not_before = 0;
   t->running = t->finished = t->restart = t->begun = t->refused = false;
+  t->restarts = 0;
   t->engine = h;
   t->outcome = STEP_RETRY;
   t->error[0] = '\0';
@@ -449,6 +450,7 @@ static void advance(struct http_engine *h, struct http_task *t,
     finish(t, STEP_RETRY);
     return;
   }
+  t->restarts++;
   if (h->o.verbose)
     fprintf(stderr, "crier: retrying in %.1f s (attempt %d of %d): %s\n",
             wait, t->attempt + 1, retries + 1, t->error);
@@ -468,8 +470,16 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
   long code = 0;
   curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
   t->resp.status = code;
-  if (t->resp.too_large) /* a 2xx was accepted: its body is cut short */
+  if (t->resp.too_large) { /* a 2xx was accepted: its body is cut short */
     t->resp.code = code >= 200 && code < 300 ? CURLE_OK : CURLE_WRITE_ERROR;
+    if (t->resp.code == CURLE_OK) {
+      char *url = secret_redacted(t->req.url.data);
+      fprintf(stderr, "crier: warning: %s answered %ld with more than %zu "
+              "bytes; only the first %zu were read\n", url, code,
+              HTTP_MAX_RESPONSE, HTTP_MAX_RESPONSE);
+      free(url);
+    }
+  }
   curl_off_t ra = -1;
   if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
       ra > 0)

@@ -81,6 +81,7 @@ struct http_task {
   /* engine state */
   bool begun;             /* its first step ran */
   bool refused;           /* on_begin said no: never started */
+  int restarts;           /* tries after the first */
   int attempt;
   double not_before;      /* monotonic seconds */
   bool running, finished;

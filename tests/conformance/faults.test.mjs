@@ -116,3 +116,53 @@ for (const mode of ['refused', 'silent', '421']) {
     }
   });
 }
+
+// attempts count tries (not runs); a 2xx whose body is over the 4 MiB limit
+// is a success (the receiver took it); https:// to a port that speaks plain
+// HTTP is a configuration error (78), not something to retry.
+test('attempts count every try', async () => {
+  const { server, st } = faulty('503');
+  const port = await listen(server);
+  const site = makeSite(channels.webhook(port) + '    retries: 2\n');
+  try {
+    const r = await run(['-c', site.config, 'announce', 'gluehwein'], env);
+    assert.equal(r.code, 75, r.stderr);
+    assert.equal(st.hits, 3);
+    assert.equal((await status(site))[0].attempts, 3);
+    await run(['-c', site.config, 'announce', 'gluehwein'], env);
+    assert.equal((await status(site))[0].attempts, 6, 'a second run adds its tries');
+  } finally { server.close(); site.cleanup(); }
+});
+
+test('a 2xx with a body over the limit is sent, with a warning', async () => {
+  const server = http.createServer(async (req, res) => {
+    await readBody(req);
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(Buffer.alloc(5 << 20, 120));
+  });
+  const port = await listen(server);
+  const site = makeSite(channels.webhook(port));
+  try {
+    const r = await run(['-c', site.config, 'announce', 'gluehwein'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /result=sent/);
+    assert.match(r.stderr, /warning: .* answered 200 with more than 4194304 bytes/);
+    assert.equal((await status(site))[0].status, 'sent');
+    const again = await run(['-c', site.config, 'announce', 'gluehwein'], env);
+    assert.match(again.stderr, /already sent/, 'not sent again');
+  } finally { server.close(); site.cleanup(); }
+});
+
+test('https:// to a plain-HTTP port is a configuration error', async () => {
+  const { server, st } = faulty('500');
+  const port = await listen(server);
+  const site = makeSite(channels.webhook(port).replace('http://127.0.0.1', 'https://127.0.0.1') + '    retries: 2\n');
+  try {
+    const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], env);
+    assert.equal(r.code, 78, r.stderr);
+    assert.equal(st.hits, 0);
+    assert.match(JSON.parse(r.stdout)[0].error, /SSL|TLS|wrong version/i);
+    assert.doesNotMatch(JSON.parse(r.stdout)[0].error, /temporary/);
+    assert.equal((await status(site))[0].attempts, 1, 'not retried');
+  } finally { server.close(); site.cleanup(); }
+});

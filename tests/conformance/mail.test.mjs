@@ -151,5 +151,18 @@ test('a connection dropped after DATA leaves the delivery uncertain, not resent'
     assert.match(r.stderr, /result=uncertain/);
     assert.match(r.stderr, /--force/);
     assert.equal(st.messages.length, 1, 'not sent blindly again');
+    r = await run(['-c', site.config, 'run']);
+    assert.equal(st.messages.length, 1, 'nor by cron');
+    // the organizer checked: it did not arrive. `crier retry` sends it again
+    const status = JSON.parse((await run(['-c', site.config, 'status', 'gluehwein', '--json'])).stdout);
+    assert.equal(status[0].status, 'uncertain');
+    r = await run(['-c', site.config, 'retry', 'gluehwein', '--dry-run', '--now', '2030-11-20T10:00:00+01:00']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /1 uncertain delivery of 2030-12-04-gluehwein would be sent again/);
+    assert.equal(st.messages.length, 1, 'a dry run sends nothing');
+    st.messages.length = 0;
+    r = await run(['-c', site.config, 'retry', 'gluehwein', '--now', '2030-11-20T10:00:00+01:00']);
+    assert.match(r.stderr, /event=2030-12-04-gluehwein notice=announce channel=mail .*result=uncertain/, 'the server drops it again');
+    assert.equal(st.messages.length, 1, 'sent again once');
   } finally { st.sockets.forEach((x) => x.destroy()); server.close(); site.cleanup(); }
 });

@@ -4,8 +4,110 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+#include <sys/stat.h>
+
 #include "deliver.h"
 #include "journal.h"
+#include "util.h"
+
+static int user_version(const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  int v = -1;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
+          SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+  struct buf b = BUF_INIT;
+  struct err e;
+  int rc = file_read(from, (size_t)1 << 24, &b, &e);
+  FILE *f = rc == 0 ? fopen(to, "wb") : NULL;
+  if (!f || fwrite(b.data, 1, b.len, f) != b.len)
+    rc = -1;
+  if (f)
+    fclose(f);
+  buf_release(&b);
+  return rc;
+}
+
+static void on_announced(void *ud, const struct jannounced *a)
+{
+  int *n = ud;
+  (*n)++;
+  OK(strcmp(a->event, "2030-12-04-gluehwein") == 0 && a->generation == 0 &&
+         !a->remote && !a->cancelled,
+     "migrated announced row: %s gen %d", a->event, a->generation);
+}
+
+/* A journal written by crier 0.1.0 (tests/data/journal-0.1.0.db: an
+ * announcement and a 7d reminder to a webhook) opens, is migrated to the
+ * current schema, and keeps what it knew. */
+static void migration(const char *dir)
+{
+  const char *data = getenv("CRIER_TEST_DATA");
+  char src[512], path[512];
+  snprintf(src, sizeof(src), "%s/journal-0.1.0.db", data ? data : ".");
+  snprintf(path, sizeof(path), "%s/old.db", dir);
+  OK(copy_file(src, path) == 0, "copy %s", src);
+  INT_EQ(user_version(path), 0);
+  struct err e;
+  struct journal *j = journal_open(path, 0, &e);
+  OK(j != NULL, "a 0.1.0 journal opens: %s", e.msg);
+  if (!j)
+    return;
+  INT_EQ(user_version(path), JOURNAL_VERSION);
+  char key[65];
+  delivery_key("2030-12-04-gluehwein", "announce", "w", "en", NULL, key);
+  struct jrow r;
+  OK(journal_get(j, key, &r) && r.status == DS_SENT && r.for_start == 0,
+     "its announcement is still sent");
+  jrow_release(&r);
+  int n = 0;
+  OK(journal_each_announced(j, NULL, on_announced, &n, &e) == 0 && n == 1,
+     "one announced row");
+  OK(journal_set_alias(j, "2030-12-05-gluehwein", "2030-12-04-gluehwein",
+                       &e) == 0, "the new tables are there: %s", e.msg);
+  journal_close(j);
+  /* opened again: nothing to migrate, still fine */
+  j = journal_open(path, 0, &e);
+  OK(j != NULL, "reopened: %s", e.msg);
+  journal_close(j);
+
+  /* a journal from a newer crier is refused and left untouched */
+  snprintf(path, sizeof(path), "%s/new.db", dir);
+  sqlite3 *db = NULL;
+  sqlite3_open(path, &db);
+  sqlite3_exec(db, "CREATE TABLE future (x); PRAGMA user_version=99;", NULL,
+               NULL, NULL);
+  sqlite3_close(db);
+  struct buf before = BUF_INIT, after = BUF_INIT;
+  file_read(path, (size_t)1 << 20, &before, &e);
+  j = journal_open(path, 0, &e);
+  OK(!j && e.code == EX_CONFIG && strstr(e.msg, "newer crier") &&
+         strstr(e.msg, "left untouched"),
+     "newer journal: %s", e.msg);
+  journal_close(j);
+  file_read(path, (size_t)1 << 20, &after, &e);
+  OK(before.len == after.len && memcmp(before.data, after.data, before.len) == 0,
+     "the newer journal's bytes are unchanged");
+  char wal[600];
+  snprintf(wal, sizeof(wal), "%s-wal", path);
+  struct stat sb;
+  OK(stat(wal, &sb) < 0, "and no WAL was created beside it");
+  INT_EQ(user_version(path), 99);
+  buf_release(&before);
+  buf_release(&after);
+}
 
 static char dir[] = "/tmp/crier-test-journal-XXXXXX";
 
@@ -63,12 +165,20 @@ int main(void)
   OK(j && journal_get(j, r.key, &got) && got.status == DS_SENT, "durable");
   jrow_release(&got);
   journal_close(j);
+  migration(dir);
   /* a directory is not a journal */
   OK(!journal_open(dir, 0, &e) && e.code == EX_CANTCREAT, "%s", e.msg);
   snprintf(path, sizeof(path), "%s/j.db-wal", dir);
   unlink(path);
   snprintf(path, sizeof(path), "%s/j.db-shm", dir);
   unlink(path);
+  static const char *const extra[] = {"old.db-wal", "old.db-shm", "new.db-wal",
+                                      "new.db-shm", "old.db.lock",
+                                      "new.db.lock"};
+  for (size_t i = 0; i < sizeof(extra) / sizeof(*extra); i++) {
+    snprintf(path, sizeof(path), "%s/%s", dir, extra[i]);
+    unlink(path);
+  }
   t_rmdir(dir);
   return t_summary();
 }
