@@ -290,3 +290,22 @@ bool cli_start_site(struct app *a, int argc, char **argv,
   diags_print(&a->diags);
   return *rc == 0;
 }
+
+const struct event *cli_site_event(struct app *a, const char *what, int *rc)
+{
+  *rc = cli_load_site(a, false);
+  diags_print(&a->diags);
+  if (*rc)
+    return NULL;
+  struct err e;
+  struct diags d;
+  diags_init(&d);
+  const struct event *ev = site_find(&a->site, what, &d, &e);
+  diags_print(&d);
+  diags_release(&d);
+  if (!ev) {
+    cli_error("%s", e.msg);
+    *rc = e.code;
+  }
+  return ev;
+}

@@ -64,6 +64,10 @@ int cli_load_site(struct app *a, bool progress);
 bool cli_start_site(struct app *a, int argc, char **argv,
                     const struct opt *opts, const char *usage, bool progress,
                     int *rc);
+/* Loads the site and finds the event `what` names (an id, a unique part
+ * of one, or a path), printing the problems. NULL with the exit status in
+ * *rc when the site does not load or there is no such event. */
+const struct event *cli_site_event(struct app *a, const char *what, int *rc);
 void app_release(struct app *a);
 
 /* Prints "crier: error: ..." (or warning) to stderr. */

@@ -130,24 +130,11 @@ int cmd_announce(struct app *a, int argc, char **argv)
     free(channels);
     return rc;
   }
-  const char *what = pos[0];
+  const struct event *ev = cli_site_event(a, pos[0], &rc);
   free(pos);
-  rc = cli_load_site(a, false);
-  if (rc) {
-    diags_print(&a->diags);
+  if (!ev) {
     free(channels);
     return rc;
-  }
-  struct err e;
-  struct diags d;
-  diags_init(&d);
-  const struct event *ev = site_find(&a->site, what, &d, &e);
-  diags_print(&d);
-  diags_release(&d);
-  if (!ev) {
-    cli_error("%s", e.msg);
-    free(channels);
-    return e.code;
   }
   json_t *results = json_array();
   rc = announce_event(a, ev, (const char *const *)channels, dry, force,

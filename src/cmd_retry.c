@@ -58,11 +58,9 @@ int cmd_retry(struct app *a, int argc, char **argv)
     free(channels);
     return rc;
   }
-  const char *what = pos[0];
+  const struct event *ev = cli_site_event(a, pos[0], &rc);
   free(pos);
-  rc = cli_load_site(a, false);
-  diags_print(&a->diags);
-  if (rc) {
+  if (!ev) {
     free(channels);
     return rc;
   }
@@ -74,15 +72,6 @@ int cmd_retry(struct app *a, int argc, char **argv)
     }
   struct err e;
   struct diags d;
-  diags_init(&d);
-  const struct event *ev = site_find(&a->site, what, &d, &e);
-  diags_print(&d);
-  diags_release(&d);
-  if (!ev) {
-    cli_error("%s", e.msg);
-    free(channels);
-    return e.code;
-  }
   char *id = xstrdup(ev->id);
   struct journal *j = journal_open(a->cfg.journal, 5000, &e);
   struct jview v;

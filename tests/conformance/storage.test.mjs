@@ -49,6 +49,20 @@ function journalIn(cfg, dir) {
   writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/^journal: .*$/m, `journal: ${join(dir, 'journal.db')}`));
 }
 
+// A webhook site whose journal lives on a fresh tmpfs of size, with one
+// delivery already recorded there (the journal exists).
+async function setup(size, onRequest) {
+  const fs = tmpfs(size);
+  const { server, st } = receiver(onRequest);
+  const port = await listen(server);
+  const site = makeSite(`  - {name: w, type: webhook, url: 'http://127.0.0.1:${port}/hook', secret: {env: W}, lang: en}\n`);
+  const cfg = join(site.dir, 'crier.yaml');
+  journalIn(cfg, fs.dir);
+  const r = await run(['-c', cfg, 'announce', 'linked'], { W: SECRET });
+  assert.equal(r.code, 0, r.stderr);
+  return { fs, st, cfg, done: () => { server.close(); site.cleanup(); fs.done(); } };
+}
+
 function receiver(onRequest) {
   const wh = new Webhook(SECRET);
   const st = { ids: [] };
@@ -64,20 +78,12 @@ function receiver(onRequest) {
 }
 
 test('the disk fills while a webhook is on the wire: exit 74, no "sent" line, the next run finishes with the same id', { skip }, async () => {
-  const fs = tmpfs('512k');
   let filler = null;
-  const { server, st } = receiver(() => { if (filler) fill(filler); });
-  const port = await listen(server);
-  const site = makeSite(`  - {name: w, type: webhook, url: 'http://127.0.0.1:${port}/hook', secret: {env: W}, lang: en}\n`);
-  const cfg = join(site.dir, 'crier.yaml');
-  journalIn(cfg, fs.dir);
+  const { fs, st, cfg, done } = await setup('512k', () => { if (filler) fill(filler); });
   const env = { W: SECRET };
   try {
-    // a first delivery creates the journal while there is room
-    let r = await run(['-c', cfg, 'announce', 'linked'], env);
-    assert.equal(r.code, 0, r.stderr);
     filler = join(fs.dir, 'filler');
-    r = await run(['-c', cfg, 'announce', 'gluehwein'], env);
+    let r = await run(['-c', cfg, 'announce', 'gluehwein'], env);
     assert.equal(st.ids.length, 2, 'the request went out');
     assert.equal(r.code, 74, r.stderr);
     assert.match(r.stderr, /result=unrecorded .*the journal could not record it/);
@@ -94,39 +100,25 @@ test('the disk fills while a webhook is on the wire: exit 74, no "sent" line, th
     r = await run(['-c', cfg, 'announce', 'gluehwein'], env);
     assert.match(r.stderr, /result=skipped reason="already sent/);
     assert.equal(st.ids.length, 3);
-  } finally { server.close(); site.cleanup(); fs.done(); }
+  } finally { done(); }
 });
 
 test('a full disk before anything is claimed: nothing goes out', { skip }, async () => {
-  const fs = tmpfs('512k');
-  const { server, st } = receiver();
-  const port = await listen(server);
-  const site = makeSite(`  - {name: w, type: webhook, url: 'http://127.0.0.1:${port}/hook', secret: {env: W}, lang: en}\n`);
-  const cfg = join(site.dir, 'crier.yaml');
-  journalIn(cfg, fs.dir);
+  const { fs, st, cfg, done } = await setup('512k');
   try {
-    let r = await run(['-c', cfg, 'announce', 'linked'], { W: SECRET });
-    assert.equal(r.code, 0, r.stderr);
     fill(join(fs.dir, 'filler'));
-    r = await run(['-c', cfg, 'run', '--now', '2030-11-20T10:00:00+01:00'], { W: SECRET });
+    const r = await run(['-c', cfg, 'run', '--now', '2030-11-20T10:00:00+01:00'], { W: SECRET });
     assert.ok(r.code === 74 || r.code === 73, `${r.code}: ${r.stderr}`);
     assert.equal(st.ids.length, 1, 'nothing was sent that the journal could not claim');
     assert.doesNotMatch(r.stderr, /result=sent/);
-  } finally { server.close(); site.cleanup(); fs.done(); }
+  } finally { done(); }
 });
 
 test('a read-only journal: a clear error, nothing sent', { skip }, async () => {
-  const fs = tmpfs('1m');
-  const { server, st } = receiver();
-  const port = await listen(server);
-  const site = makeSite(`  - {name: w, type: webhook, url: 'http://127.0.0.1:${port}/hook', secret: {env: W}, lang: en}\n`);
-  const cfg = join(site.dir, 'crier.yaml');
-  journalIn(cfg, fs.dir);
+  const { fs, st, cfg, done } = await setup('1m');
   try {
-    let r = await run(['-c', cfg, 'announce', 'linked'], { W: SECRET });
-    assert.equal(r.code, 0, r.stderr);
     execFileSync('mount', ['-o', 'remount,ro', fs.dir]);
-    r = await run(['-c', cfg, 'announce', 'gluehwein'], { W: SECRET });
+    let r = await run(['-c', cfg, 'announce', 'gluehwein'], { W: SECRET });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /crier: error: .*journal/);
     assert.equal(st.ids.length, 1, 'nothing sent');
@@ -134,5 +126,5 @@ test('a read-only journal: a clear error, nothing sent', { skip }, async () => {
     assert.notEqual(r.code, 0);
     assert.equal(st.ids.length, 1, 'nothing sent');
     assert.ok(existsSync(join(fs.dir, 'journal.db')));
-  } finally { server.close(); site.cleanup(); fs.done(); }
+  } finally { done(); }
 });
