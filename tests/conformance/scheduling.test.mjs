@@ -100,6 +100,21 @@ test('typos, empty directories, renames, postponements, un-cancelling, deleted l
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(since(m), { hooks: [], issues: [], comments: [], mu: [] });
 
+    // 2b. a key of the locations file renamed: every event there stops
+    //     loading — reported, and nothing is cancelled
+    const locs = join(repo, '_data/locations.yml');
+    const goodLocs = readFileSync(locs, 'utf8');
+    writeFileSync(locs, goodLocs.replace('keller:', 'cellar:'));
+    r = await commit('rename a place', '2031-02-21T14:00:00+01:00');
+    assert.equal(r.code, 65, r.stderr);
+    assert.match(r.stderr, /location 'keller' is not in .*locations\.yml \(did you mean 'cellar'\?\)/);
+    r = await crier('run', '--now', '2031-02-21T15:00:00+01:00');
+    assert.equal(r.code, 65, r.stderr);
+    writeFileSync(locs, goodLocs);
+    r = await commit('place back', '2031-02-21T16:00:00+01:00');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(since(m), { hooks: [], issues: [], comments: [], mu: [] });
+
     // 3. the events directory emptied on disk (a bad checkout): nothing
     const away = mkdtempSync(join(tmpdir(), 'crier-sched-away-'));
     for (const f of readdirSync(posts)) renameSync(join(posts, f), join(away, f));
