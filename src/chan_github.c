@@ -337,13 +337,15 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   case WHOAMI: {
     const char *login = json_string_value(json_object_get(j, "login"));
     if (ok && login) {
-      d->ctx->login = xstrdup(login);
+      if (!d->ctx->login) /* deliveries on one channel ask together */
+        d->ctx->login = xstrdup(login);
     } else if (prev->code == CURLE_OK && prev->status == 403 &&
                getenv("GITHUB_ACTIONS") &&
                strcmp(getenv("GITHUB_ACTIONS"), "true") == 0) {
       /* the workflow's GITHUB_TOKEN may not read /user; it posts as the
        * Actions bot */
-      d->ctx->login = xstrdup("github-actions[bot]");
+      if (!d->ctx->login)
+        d->ctx->login = xstrdup("github-actions[bot]");
     } else {
       r = explain(t, prev, "finding the token's account (GET /user; set "
                            "'login:' to the account the token posts as)");
