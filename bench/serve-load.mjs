@@ -37,7 +37,7 @@ for (let i = 0; i < PUSHES; i++) {
 }
 git(repo.work, 'push', '-q', 'origin', 'main');
 const config = writeConfig(repo, [{ name: 'hook', port: hook.port }]);
-const srv = await startServe(config, { env: { CRIER_SERVE_RETRY_MS: '1000' } });
+const srv = await startServe(config, { env: { CRIER_TEST_SERVE_RETRY_MS: '1000' } });
 
 // the 200 requests, interleaved; 20 workers share them
 const jobs = [];

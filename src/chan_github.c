@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hooks.h"
 #include "secret.h"
 #include "url.h"
 #include "util.h"
@@ -95,14 +96,14 @@ static void list_issues(struct delivery *d, struct http_req *req)
 }
 
 /* A write: POST with JSON, one after another per repository with a gap
- * (channel `gap`, default 1 s; CRIER_GITHUB_GAP for tests). */
+ * (channel `gap`, default 1 s). */
 static void write_request(struct delivery *d, struct http_req *req)
 {
   req->method = HTTP_POST;
   req->serial = d->ctx->serial;
-  req->gap = d->ctx->ch->gap > 0 ? d->ctx->ch->gap : 1.0;
-  if (getenv("CRIER_GITHUB_GAP"))
-    req->gap = strtod(getenv("CRIER_GITHUB_GAP"), NULL);
+  req->gap = d->ctx->ch->gap > 0        ? d->ctx->ch->gap
+             : test_hooks.github_gap > 0 ? test_hooks.github_gap
+                                         : 1.0;
   http_req_header(req, "Content-Type: application/json");
 }
 

@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "hooks.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -308,4 +309,23 @@ const struct event *cli_site_event(struct app *a, const char *what, int *rc)
     *rc = e.code;
   }
   return ev;
+}
+
+struct test_hooks test_hooks;
+
+/* A positive number from a CRIER_TEST_* variable, else 0. */
+static double hook_value(const char *name)
+{
+  const char *v = getenv(name);
+  char *end;
+  double d = v && *v ? strtod(v, &end) : 0;
+  return v && *v && !*end && d > 0 ? d : 0;
+}
+
+void cli_read_test_hooks(void)
+{
+  test_hooks.retry_base = hook_value("CRIER_TEST_RETRY_BASE_MS") / 1000.0;
+  test_hooks.github_gap = hook_value("CRIER_TEST_GITHUB_GAP");
+  test_hooks.serve_timeout = (long)hook_value("CRIER_TEST_SERVE_TIMEOUT");
+  test_hooks.serve_retry_ms = (long)hook_value("CRIER_TEST_SERVE_RETRY_MS");
 }

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hooks.h"
 #include "proc.h"
 #include "secret.h"
 #include "serve.h"
@@ -72,13 +73,6 @@ static const char usage[] =
     "\n"
     "  --listen ADDR:PORT    default serve.listen, else 127.0.0.1:8787;\n"
     "                        [::1]:PORT for IPv6\n";
-
-static long atoi_positive(const char *s)
-{
-  char *end;
-  long v = strtol(s, &end, 10);
-  return *end || v <= 0 || v > 3600 ? -1 : v;
-}
 
 static double mono(void)
 {
@@ -238,9 +232,8 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
   struct app *a = s->a;
   /* a slow client is cut off after this many idle seconds */
   unsigned timeout = 10;
-  const char *t_env = getenv("CRIER_SERVE_TIMEOUT");
-  if (t_env && atoi_positive(t_env) > 0)
-    timeout = (unsigned)atoi_positive(t_env);
+  if (test_hooks.serve_timeout > 0)
+    timeout = (unsigned)test_hooks.serve_timeout;
   bool v6 = ss->ss_family == AF_INET6;
   uint16_t port = ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
                            : ((const struct sockaddr_in *)ss)->sin_port);
@@ -330,9 +323,8 @@ int cmd_serve(struct app *a, int argc, char **argv)
   s.git_timeout_ms = (int)a->cfg.serve_git_timeout * 1000;
   s.max_attempts = PUSH_ATTEMPTS;
   s.retry_base = PUSH_RETRY_S;
-  const char *rb = getenv("CRIER_SERVE_RETRY_MS");
-  if (rb && atoi_positive(rb) > 0)
-    s.retry_base = (double)atoi_positive(rb) / 1000.0;
+  if (test_hooks.serve_retry_ms > 0)
+    s.retry_base = (double)test_hooks.serve_retry_ms / 1000.0;
   struct buf sp = BUF_INIT;
   buf_addf(&sp, "%s.serve-queue", a->cfg.journal);
   s.spool = buf_detach(&sp);

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "chan.h"
+#include "hooks.h"
 #include "journal.h"
 #include "plan.h"
 #include "secret.h"
@@ -578,10 +579,8 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   if (queued && !x.journal_error.msg[0]) {
     struct http_opts ho = {.verbose = o->verbose, .on_begin = on_begin,
                            .on_end = on_end, .hook_ud = &x,
-                           .stop = &stop_requested};
-    const char *base = getenv("CRIER_RETRY_BASE_MS");
-    if (base && *base)
-      ho.retry_base = strtod(base, NULL) / 1000.0;
+                           .stop = &stop_requested,
+                           .retry_base = test_hooks.retry_base};
     struct http_engine *h = http_new(&ho);
     for (size_t i = 0; i < n; i++)
       if (x.slots[i].queued)

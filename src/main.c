@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hooks.h"
 #include "secret.h"
 #include "term.h"
 
@@ -56,6 +57,7 @@ static const struct {
 int main(int argc, char **argv)
 {
   term_guard_stdio();
+  cli_read_test_hooks();
   struct app a = {.prog = "crier"};
   diags_init(&a.diags);
   /* global options before the command */

@@ -171,7 +171,7 @@ test('writes to one repository go one after another, with the gap', async () => 
   const port = await listen(server);
   const site = makeSite(channel(port) + channel(port).replace('name: gh', 'name: gh2').replace('lang: en', 'lang: de'));
   try {
-    const r = await run(['-c', site.config, 'announce', 'gluehwein'], { ...env, CRIER_GITHUB_GAP: '0.3' });
+    const r = await run(['-c', site.config, 'announce', 'gluehwein'], { ...env, CRIER_TEST_GITHUB_GAP: '0.3' });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(st.writes.length, 2);
     const [a, b] = st.writes.sort((x, y) => x.started - y.started);

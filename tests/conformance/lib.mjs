@@ -38,8 +38,8 @@ export function makeSite(channels, extra = '') {
 export function run(args, env = {}, opts = {}) {
   return new Promise((resolveRun) => {
     const child = spawn(crier, args, {
-      env: { PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC', CRIER_RETRY_BASE_MS: '20',
-             CRIER_GITHUB_GAP: '0', ...env },
+      env: { PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC', CRIER_TEST_RETRY_BASE_MS: '20',
+             CRIER_TEST_GITHUB_GAP: '0.001', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '', stderr = '';

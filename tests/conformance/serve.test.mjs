@@ -184,7 +184,7 @@ test('crier serve', async (t) => {
         s.on('error', () => {});
         setTimeout(() => { s.destroy(); resolve(false); }, 8000);
       });
-      assert.ok(closed, 'the slow client was cut off (CRIER_SERVE_TIMEOUT=2)');
+      assert.ok(closed, 'the slow client was cut off (CRIER_TEST_SERVE_TIMEOUT=2)');
       assert.equal((await request(port, '/healthz', { method: 'GET' })).status, 200, 'still serving');
     });
     assert.ok(!srv.log().includes(GH_SECRET) && !srv.log().includes(ANNOUNCE_SECRET.slice(6)), 'no secret in the log');

@@ -136,7 +136,7 @@ export function writeConfig(repo, channels, extra = '', name = 'crier.yaml') {
 
 export const serveEnv = (more = {}) => ({
   PATH: process.env.PATH, LC_ALL: 'C', GH_SECRET, ANNOUNCE_SECRET, HOOK_SECRET,
-  CRIER_SERVE_TIMEOUT: '2', CRIER_RETRY_BASE_MS: '20', CRIER_SERVE_RETRY_MS: '300', ...more,
+  CRIER_TEST_SERVE_TIMEOUT: '2', CRIER_TEST_RETRY_BASE_MS: '20', CRIER_TEST_SERVE_RETRY_MS: '300', ...more,
 });
 
 // Starts crier serve; resolves {port, log(), child, exited, stop(signal)}

@@ -58,4 +58,8 @@ for dir in "$HERE"/*/; do
   if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 echo "golden: $pass passed, $fail failed, $skip skipped"
+if [ "$skip" != 0 ] && [ "${CI:-}" = true ]; then
+  echo "golden: in CI a skipped case is a failure"
+  exit 1
+fi
 [ $fail = 0 ]
