@@ -65,33 +65,98 @@ static const struct opt *find_opt(const struct opt *opts, const char *arg,
   return NULL;
 }
 
-int cli_parse(struct app *a, int argc, char **argv, const struct opt *opts,
-              const char *usage, const char ***pos, int *npos)
+/* The global options of every command, pointing into a. */
+#define GLOBAL_OPTS(a, help, version, trace)                                   \
+  {OPT_STRING('c', "--config", &(a)->config_arg, "FILE",                       \
+              "the config (default ./crier.yaml, then\n"                       \
+              "/etc/crier/crier.yaml)"),                                       \
+   OPT_STRING(0, "--now", &(a)->now_arg, "TIME",                               \
+              "pretend it is TIME (RFC 3339); also CRIER_NOW"),                \
+   OPT_BOOL(0, "--json", &(a)->json, "machine-readable results on stdout"),    \
+   OPT_BOOL('q', "--quiet", &(a)->quiet, "only errors on stderr"),             \
+   OPT_COUNT('v', "--verbose", &(a)->verbose,                                  \
+             "a line per request (twice: headers and bodies)"),                \
+   OPT_BOOL(0, "--trace", (trace),                                             \
+            "requests and answers with headers and bodies\n"                   \
+            "(secrets redacted)"),                                             \
+   OPT_BOOL('h', "--help", (help), "this help"),                               \
+   OPT_BOOL(0, "--version", (version), "print the version"), OPT_END()}
+
+/* Prints one table of options. */
+static void print_opts(FILE *f, const struct opt *opts)
 {
-  bool help = false, version = false;
-  const struct opt globals[] = {
-      {"--config", 'c', true, &a->config_arg, NULL, NULL},
-      {"--now", 0, true, &a->now_arg, NULL, NULL},
-      {"--json", 0, false, NULL, &a->json, NULL},
-      {"--quiet", 'q', false, NULL, &a->quiet, NULL},
-      {"--help", 'h', false, NULL, &help, NULL},
-      {"--version", 0, false, NULL, &version, NULL},
-      {NULL, 0, false, NULL, NULL, NULL}};
-  *pos = xcalloc((size_t)argc + 1, sizeof(char *));
-  *npos = 0;
+  for (const struct opt *o = opts; o && o->name; o++) {
+    char left[64];
+    int n = snprintf(left, sizeof(left), "  %s%c%s%s%s%s",
+                     o->short_name ? "-" : "", o->short_name ? o->short_name
+                                                             : ' ',
+                     o->short_name ? ", " : "  ", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+    if (!o->short_name) /* "      --name" */
+      n = snprintf(left, sizeof(left), "      %s%s%s", o->name,
+                   o->arg ? " " : "", o->arg ? o->arg : "");
+    fputs(left, f);
+    const char *h = o->help ? o->help : "";
+    int col = 26;
+    if (n >= col - 1) {
+      fputc('\n', f);
+      n = 0;
+    }
+    fprintf(f, "%*s", col - n, "");
+    for (; *h; h++) {
+      fputc(*h, f);
+      if (*h == '\n')
+        fprintf(f, "%*s", col, "");
+    }
+    fputc('\n', f);
+  }
+}
+
+void cli_global_usage(FILE *f)
+{
+  struct app a = {0};
+  bool b = false;
+  const struct opt globals[] = GLOBAL_OPTS(&a, &b, &b, &b);
+  print_opts(f, globals);
+}
+
+void cli_usage(FILE *f, const struct cmd_help *h, const struct opt *opts)
+{
+  fprintf(f, "usage: crier %s %s\n", h->name, h->synopsis);
+  if (h->about)
+    fprintf(f, "\n%s", h->about);
+  if (opts && opts->name) {
+    fputs("\noptions:\n", f);
+    print_opts(f, opts);
+  }
+  fputs("\nglobal options: -c FILE, --now TIME, --json, -q, -v, --trace "
+        "(see crier --help)\n", f);
+  if (h->more)
+    fprintf(f, "\n%s", h->more);
+}
+
+/* Parses argv[first..] against opts and the globals; positional arguments
+ * go to pos (when not NULL; else the first one ends the parse). Returns
+ * the index after the last argument taken, -1 after a usage error (printed
+ * with prog), -2 after --help/--version. */
+static int parse(struct app *a, int argc, char **argv, int first,
+                 const struct opt *opts, const char *prog,
+                 const char ***pos, int *npos, bool *help)
+{
+  bool version = false, trace = false;
+  const struct opt globals[] = GLOBAL_OPTS(a, help, &version, &trace);
   bool only_pos = false;
-  for (int i = 1; i < argc; i++) {
+  int i = first;
+  for (; i < argc; i++) {
     const char *arg = argv[i];
     if (only_pos || arg[0] != '-' || !arg[1]) {
+      if (!pos)
+        break;
       (*pos)[(*npos)++] = arg;
       continue;
     }
     if (strcmp(arg, "--") == 0) {
       only_pos = true;
-      continue;
-    }
-    if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
-      a->verbose++;
       continue;
     }
     const struct opt *o;
@@ -105,78 +170,107 @@ int cli_parse(struct app *a, int argc, char **argv, const struct opt *opts,
       if (eq)
         inline_val = eq + 1;
     } else {
-      if (arg[2]) {
+      if (arg[2])
         inline_val = arg + 2;
-      }
       o = find_opt(opts, NULL, 0, arg[1]);
       if (!o)
         o = find_opt(globals, NULL, 0, arg[1]);
+      /* -vv: a count repeated */
+      if (o && o->kind == OPT_KIND_COUNT && inline_val &&
+          strspn(inline_val, (char[]){arg[1], 0}) == strlen(inline_val)) {
+        *(int *)o->dest += (int)strlen(inline_val);
+        inline_val = NULL;
+      }
     }
     if (!o) {
-      fprintf(stderr, "crier %s: unknown option '%s'\n%s", argv[0], arg,
-              usage);
-      goto fail;
+      fprintf(stderr, "crier%s%s: unknown option '%s' (crier%s%s --help "
+              "lists them)\n", prog ? " " : "", prog ? prog : "", arg,
+              prog ? " " : "", prog ? prog : "");
+      return -1;
     }
-    if (!o->has_arg) {
+    if (o->kind == OPT_KIND_BOOL || o->kind == OPT_KIND_COUNT) {
       if (inline_val) {
-        fprintf(stderr, "crier %s: option '%s' takes no value\n", argv[0],
-                o->name);
-        goto fail;
+        fprintf(stderr, "crier%s%s: option '%s' takes no value\n",
+                prog ? " " : "", prog ? prog : "", o->name);
+        return -1;
       }
-      *o->flag = true;
+      if (o->kind == OPT_KIND_BOOL)
+        *(bool *)o->dest = true;
+      else
+        (*(int *)o->dest)++;
       continue;
     }
     const char *val = inline_val;
     if (!val) {
       if (i + 1 >= argc) {
-        fprintf(stderr, "crier %s: option '%s' needs a value\n%s", argv[0],
-                o->name, usage);
-        goto fail;
+        fprintf(stderr, "crier%s%s: option '%s' needs a value (%s)\n",
+                prog ? " " : "", prog ? prog : "", o->name, o->arg);
+        return -1;
       }
       val = argv[++i];
     }
-    if (o->multi) {
+    if (o->kind == OPT_KIND_LIST) {
+      const char ***list = o->dest;
       size_t n = 0;
-      while (*o->multi && (*o->multi)[n])
+      while (*list && (*list)[n])
         n++;
-      *o->multi = xrealloc(*o->multi, (n + 2) * sizeof(char *));
-      (*o->multi)[n] = val;
-      (*o->multi)[n + 1] = NULL;
+      *list = xrealloc(*list, (n + 2) * sizeof(char *));
+      (*list)[n] = val;
+      (*list)[n + 1] = NULL;
     } else {
-      *o->value = val;
+      *(const char **)o->dest = val;
     }
   }
-  if (help) {
-    fputs(usage, stdout);
-    free(*pos);
-    *pos = NULL;
-    return 1;
-  }
+  if (trace && a->verbose < 2)
+    a->verbose = 2;
   if (version) {
     printf("crier %s\n", CRIER_VERSION);
-    free(*pos);
-    *pos = NULL;
-    return 1;
+    return -2;
   }
-  return 0;
-fail:
+  return i;
+}
+
+int cli_parse_globals(struct app *a, int argc, char **argv)
+{
+  bool help = false;
+  int i = parse(a, argc, argv, 1, NULL, NULL, NULL, NULL, &help);
+  if (i >= 0 && help)
+    return -3;
+  return i;
+}
+
+int cli_parse(struct app *a, int argc, char **argv, const struct opt *opts,
+              const struct cmd_help *h, const char ***pos, int *npos)
+{
+  bool help = false;
+  *pos = xcalloc((size_t)argc + 1, sizeof(char *));
+  *npos = 0;
+  int r = parse(a, argc, argv, 1, opts, argv[0], pos, npos, &help);
+  if (r >= 0 && help) {
+    cli_usage(stdout, h, opts);
+    r = -2;
+  }
+  if (r >= 0)
+    return 0;
   free(*pos);
   *pos = NULL;
-  return -1;
+  return r == -2 ? 1 : -1;
 }
 
 bool cli_args(struct app *a, int argc, char **argv, const struct opt *opts,
-              const char *usage, int min, int max, const char ***pos,
+              const struct cmd_help *h, int min, int max, const char ***pos,
               int *npos, int *rc)
 {
-  int r = cli_parse(a, argc, argv, opts, usage, pos, npos);
+  int r = cli_parse(a, argc, argv, opts, h, pos, npos);
   if (r) {
     *rc = r < 0 ? EX_USAGE : 0;
     return false;
   }
   if (*npos < min || *npos > max) {
-    fprintf(stderr, "crier %s: %s\n%s", argv[0],
-            *npos < min ? "missing argument" : "unexpected argument", usage);
+    fprintf(stderr, "crier %s: %s (crier %s --help says more)\n", argv[0],
+            *npos < min ? "missing argument" : "unexpected argument",
+            argv[0]);
+    cli_usage(stderr, h, opts);
     free(*pos);
     *pos = NULL;
     *rc = EX_USAGE;
@@ -278,24 +372,48 @@ void cli_step_summary(const struct app *a, json_t *results)
   fclose(f);
 }
 
+/* Whether path is the file of an event that has started. */
+static bool past_event_file(const struct app *a, const char *path)
+{
+  for (size_t i = 0; path && i < a->site.n; i++)
+    if (strcmp(a->site.events[i]->path, path) == 0)
+      return a->site.events[i]->start < a->now;
+  return false;
+}
+
+void cli_print_site_diags(struct app *a)
+{
+  struct diags shown;
+  diags_init(&shown);
+  for (size_t i = 0; i < a->diags.n; i++) {
+    const struct diag *g = &a->diags.v[i];
+    if (g->sev == DIAG_WARNING &&
+        (a->quiet || past_event_file(a, g->file)))
+      continue;
+    diag_add(&shown, g->sev, g->file, g->line, "%s", g->msg);
+  }
+  diags_print(&shown);
+  diags_release(&shown);
+}
+
 bool cli_start_site(struct app *a, int argc, char **argv,
-                    const struct opt *opts, const char *usage, bool progress,
-                    int *rc)
+                    const struct opt *opts, const struct cmd_help *h,
+                    bool progress, int *rc)
 {
   const char **pos;
   int npos;
-  if (!cli_args(a, argc, argv, opts, usage, 0, 0, &pos, &npos, rc))
+  if (!cli_args(a, argc, argv, opts, h, 0, 0, &pos, &npos, rc))
     return false;
   free(pos);
   *rc = cli_load_site(a, progress);
-  diags_print(&a->diags);
+  cli_print_site_diags(a);
   return *rc == 0;
 }
 
 const struct event *cli_site_event(struct app *a, const char *what, int *rc)
 {
   *rc = cli_load_site(a, false);
-  diags_print(&a->diags);
+  cli_print_site_diags(a);
   if (*rc)
     return NULL;
   struct err e;

@@ -5,6 +5,7 @@
  * site, and reporting. An app owns its config, site and diagnostics.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "config.h"
@@ -27,30 +28,59 @@ struct app {
   struct diags diags;
 };
 
-/* Option parsing. Each command lists its options; global options (-c,
- * --json, -q, -v, --now, --help) are accepted anywhere. */
+/* Option parsing, from tables (git's OPT_* style). Each command lists its
+ * options; the global options (-c, --now, --json, -q, -v, --trace, -h,
+ * --version) are accepted before the command and anywhere after it. The
+ * usage text is made from the same tables. */
+enum opt_kind { OPT_KIND_BOOL, OPT_KIND_STRING, OPT_KIND_LIST, OPT_KIND_COUNT };
+
 struct opt {
-  const char *name;  /* "--notice" */
-  char short_name;   /* 0 if none */
-  bool has_arg;
-  const char **value; /* where the argument goes (has_arg) */
-  bool *flag;         /* set when present (!has_arg) */
-  const char ***multi; /* repeatable: appended NULL-terminated list */
+  const char *name;   /* "--notice" */
+  char short_name;    /* 0 if none */
+  enum opt_kind kind;
+  void *dest;         /* bool *, const char **, const char *** (a list,
+                         NULL-terminated, the caller frees the array), int */
+  const char *arg;    /* the value's name in the usage: "KIND" */
+  const char *help;   /* what it does; '\n' starts another line */
 };
+
+#define OPT_BOOL(s, l, p, h) {l, s, OPT_KIND_BOOL, p, NULL, h}
+#define OPT_STRING(s, l, p, a, h) {l, s, OPT_KIND_STRING, p, a, h}
+#define OPT_LIST(s, l, p, a, h) {l, s, OPT_KIND_LIST, p, a, h}
+#define OPT_COUNT(s, l, p, h) {l, s, OPT_KIND_COUNT, p, NULL, h}
+#define OPT_END() {NULL, 0, OPT_KIND_BOOL, NULL, NULL, NULL}
+
+/* What `crier NAME --help` says around the options. */
+struct cmd_help {
+  const char *name;     /* "preview" */
+  const char *synopsis; /* after "usage: crier NAME "; lines after the first
+                           start with "crier NAME " themselves */
+  const char *about;    /* what the command does (may be NULL) */
+  const char *more;     /* after the options: exit status, notes (or NULL) */
+};
+
+/* Prints the usage of a command (opts may be NULL) to f. */
+void cli_usage(FILE *f, const struct cmd_help *h, const struct opt *opts);
+/* The global options, for crier's own usage. */
+void cli_global_usage(FILE *f);
 
 /* Parses argv[1..] (argv[0] is the command name). Positional arguments are
  * collected in *pos (NULL-terminated, caller frees the array). Returns 0,
  * -1 after printing a usage error, or 1 when --help was printed. */
 int cli_parse(struct app *a, int argc, char **argv, const struct opt *opts,
-              const char *usage, const char ***pos, int *npos);
+              const struct cmd_help *h, const char ***pos, int *npos);
+
+/* Parses the global options before the command (argv[1..]); returns the
+ * index of the command (argc when there is none), -1 after a usage error,
+ * -2 after --version, -3 for --help (the caller prints crier's usage). */
+int cli_parse_globals(struct app *a, int argc, char **argv);
 
 /* cli_parse for a command that takes between min and max positional
  * arguments. Returns true to go on; false when the command is done (help
  * printed, or a usage error), with its exit status in *rc. */
 bool cli_args(struct app *a, int argc, char **argv, const struct opt *opts,
-              const char *usage, int min, int max, const char ***pos,
+              const struct cmd_help *h, int min, int max, const char ***pos,
               int *npos, int *rc);
-
 
 /* Loads the config (-c or the default places) and sets the time zone and
  * "now". Prints the problems; returns an exit status (0 on success). */
@@ -62,8 +92,12 @@ int cli_load_site(struct app *a, bool progress);
  * site: cli_args, then cli_load_site, then its problems printed. Returns
  * true to go on; false with the exit status in *rc. */
 bool cli_start_site(struct app *a, int argc, char **argv,
-                    const struct opt *opts, const char *usage, bool progress,
-                    int *rc);
+                    const struct opt *opts, const struct cmd_help *h,
+                    bool progress, int *rc);
+/* Prints what loading the site found: errors always; warnings unless -q,
+ * and not those about events that have started (only `check` reports
+ * everything — a cron run should not repeat an old file's quirks). */
+void cli_print_site_diags(struct app *a);
 /* Loads the site and finds the event `what` names (an id, a unique part
  * of one, or a path), printing the problems. NULL with the exit status in
  * *rc when the site does not load or there is no such event. */

@@ -9,22 +9,15 @@
 #include "render.h"
 #include "schedule.h"
 
-static const char usage[] =
-    "usage: crier announce EVENT [--channel NAME]... [--dry-run] [--force]\n"
-    "                      [--json] [-v|--trace] [-c FILE]\n"
-    "\n"
+static const struct cmd_help help = {
+    "announce", "EVENT [options]",
     "Sends the announcement of EVENT (an id, a unique part of one, or a\n"
     "path) to every channel that takes announcements, or to the channels\n"
-    "named. Deliveries the journal records as sent are skipped.\n"
-    "\n"
-    "  --channel NAME  only this channel (repeatable)\n"
-    "  --dry-run       print every request that would be made (secrets\n"
-    "                  redacted) and send nothing\n"
-    "  --force         send again, under a new key\n"
-    "  -v              a line per request; --trace: headers and bodies too\n"
-    "\n"
-    "Exit status: 0 all sent or skipped, 1 a delivery failed, 75 every\n"
-    "failure was temporary (try again later), 78 configuration error.\n";
+    "named. Deliveries the journal records as sent are skipped.\n",
+    "Exit status: 0 all sent or skipped, 1 a delivery failed, 65 a broken\n"
+    "event file or template, 74 the journal could not record an outcome,\n"
+    "75 every failure was temporary (try again later), 78 configuration\n"
+    "error.\n"};
 
 int announce_event(struct app *a, const struct event *ev,
                    const char *const *channels, bool dry, bool force,
@@ -116,17 +109,19 @@ int announce_event(struct app *a, const struct event *ev,
 
 int cmd_announce(struct app *a, int argc, char **argv)
 {
-  bool dry = false, force = false, trace = false;
+  bool dry = false, force = false;
   const char **channels = NULL;
   const struct opt opts[] = {
-      {"--channel", 0, true, NULL, NULL, &channels},
-      {"--dry-run", 'n', false, NULL, &dry, NULL},
-      {"--force", 'f', false, NULL, &force, NULL},
-      {"--trace", 0, false, NULL, &trace, NULL},
-      {NULL, 0, false, NULL, NULL, NULL}};
+      OPT_LIST(0, "--channel", &channels, "NAME",
+               "only this channel (repeatable)"),
+      OPT_BOOL('n', "--dry-run", &dry,
+               "print every request that would be made (secrets\n"
+               "redacted) and send nothing"),
+      OPT_BOOL('f', "--force", &force, "send again, under a new key"),
+      OPT_END()};
   const char **pos;
   int npos, rc;
-  if (!cli_args(a, argc, argv, opts, usage, 1, 1, &pos, &npos, &rc)) {
+  if (!cli_args(a, argc, argv, opts, &help, 1, 1, &pos, &npos, &rc)) {
     free(channels);
     return rc;
   }
@@ -138,7 +133,7 @@ int cmd_announce(struct app *a, int argc, char **argv)
   }
   json_t *results = json_array();
   rc = announce_event(a, ev, (const char *const *)channels, dry, force,
-                      trace ? 2 : a->verbose, results);
+                      a->verbose, results);
   free(channels);
   cli_step_summary(a, results);
   if (a->json)

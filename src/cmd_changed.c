@@ -9,10 +9,8 @@
 #include "schedule.h"
 #include "xalloc.h"
 
-static const char usage[] =
-    "usage: crier changed [--base REV --head REV | FILE...] [--dry-run]\n"
-    "                     [--json] [-v] [-c FILE]\n"
-    "\n"
+static const struct cmd_help help = {
+    "changed", "(--base REV --head REV | FILE...) [options]",
     "For a push or merge to the site: announces the events whose files were\n"
     "added between two git revisions (or the files given) right away, sends\n"
     "an update for announced events whose date, time, place or title\n"
@@ -20,12 +18,8 @@ static const char usage[] =
     "were removed (a renamed or moved file is the same event: an update if\n"
     "its facts changed). An event file edited before it was announced is\n"
     "just announced. Uses git on the site's checkout; safe to run twice on\n"
-    "the same range.\n"
-    "\n"
-    "  --base REV, --head REV   the range (e.g. github.event.before/after)\n"
-    "  --dry-run                print what would be sent; send nothing\n"
-    "  --confirm-cancel         cancel the events of removed files also when\n"
-    "                           more than schedule.max_vanished were removed\n";
+    "the same range.\n",
+    "Exit status as for crier run.\n"};
 
 static bool is_event_path(const char *p)
 {
@@ -188,30 +182,35 @@ int cmd_changed(struct app *a, int argc, char **argv)
 {
   bool dry = false, confirm = false;
   const char *base = NULL, *head = NULL;
-  const struct opt opts[] = {{"--dry-run", 'n', false, NULL, &dry, NULL},
-                             {"--confirm-cancel", 0, false, NULL, &confirm,
-                              NULL},
-                             {"--base", 0, true, &base, NULL, NULL},
-                             {"--head", 0, true, &head, NULL, NULL},
-                             {NULL, 0, false, NULL, NULL, NULL}};
+  const struct opt opts[] = {
+      OPT_STRING(0, "--base", &base, "REV",
+                 "the range's start (e.g. github.event.before)"),
+      OPT_STRING(0, "--head", &head, "REV",
+                 "the range's end (e.g. github.event.after)"),
+      OPT_BOOL('n', "--dry-run", &dry, "print what would be sent; send nothing"),
+      OPT_BOOL(0, "--confirm-cancel", &confirm,
+               "cancel the events of removed files also when\n"
+               "more than schedule.max_vanished were removed"),
+      OPT_END()};
   const char **pos;
   int npos, rc;
-  if (!cli_args(a, argc, argv, opts, usage, 0, 1 << 20, &pos, &npos, &rc))
+  if (!cli_args(a, argc, argv, opts, &help, 0, 1 << 20, &pos, &npos, &rc))
     return rc;
   if (!!base != !!head || (base && npos)) {
     free(pos);
-    fprintf(stderr, "crier changed: give --base and --head, or files\n%s",
-            usage);
+    fprintf(stderr, "crier changed: give --base and --head, or files\n");
+    cli_usage(stderr, &help, opts);
     return EX_USAGE;
   }
   if (!base && !npos) {
     free(pos);
     fprintf(stderr, "crier changed: nothing to look at: give --base and "
-            "--head, or files\n%s", usage);
+            "--head, or files\n");
+    cli_usage(stderr, &help, opts);
     return EX_USAGE;
   }
   rc = cli_load_site(a, true);
-  diags_print(&a->diags);
+  cli_print_site_diags(a);
   if (rc) {
     free(pos);
     return rc;

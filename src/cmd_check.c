@@ -7,15 +7,15 @@
 #include "when.h"
 #include "xalloc.h"
 
-static const char usage[] =
-    "usage: crier check [PATH...] [-c FILE] [--json]\n"
-    "\n"
+static const struct cmd_help help = {
+    "check", "[PATH...] [options]",
     "Validates the config, every event file of the site (or only the event\n"
     "files given) and every template, and lints the events: the date in the\n"
     "file name against 'date:', a month named in the title, the same Meetup\n"
-    "or planning link in two files, unknown locations and keys.\n"
-    "Prints 'file:line: error|warning: message' and a summary line.\n"
-    "Exit status: 0 without errors, 65 with errors, 78 for a broken config.\n";
+    "or planning link in two files, unknown locations and keys, drafts,\n"
+    "titles too long for Meetup. Prints 'file:line: error|warning: message'\n"
+    "and a summary line.\n",
+    "Exit status: 0 without errors, 65 with errors, 78 for a broken config.\n"};
 
 /* The next event to start after now, else the last one. */
 static const struct event *sample_event(const struct site *s, time_t now)
@@ -67,7 +67,7 @@ int cmd_check(struct app *a, int argc, char **argv)
 {
   const char **pos;
   int npos, rc;
-  if (!cli_args(a, argc, argv, NULL, usage, 0, 1 << 20, &pos, &npos, &rc))
+  if (!cli_args(a, argc, argv, NULL, &help, 0, 1 << 20, &pos, &npos, &rc))
     return rc;
   rc = cli_load_config(a);
   if (rc) {

@@ -12,11 +12,12 @@
 #include "schedule.h"
 #include "when.h"
 
-static const char usage[] =
-    "usage: crier list [--all] [--now TIME] [--json] [-c FILE]\n"
-    "\n"
+static const struct cmd_help help = {
+    "list", "[options]",
     "Lists upcoming events (every event with --all): date, title, place,\n"
-    "and for each channel the next notice and when it is due.\n";
+    "and for each channel what was sent, the next notice and when it is\n"
+    "due — as crier run will do it.\n",
+    NULL};
 
 /* The notices the journal says were sent: "announce, reminder-7d". */
 static void sent_names(const struct hist *h, struct buf *out)
@@ -61,10 +62,10 @@ static void when_text(time_t t, struct buf *b)
 int cmd_list(struct app *a, int argc, char **argv)
 {
   bool all = false;
-  const struct opt opts[] = {{"--all", 'a', false, NULL, &all, NULL},
-                             {NULL, 0, false, NULL, NULL, NULL}};
+  const struct opt opts[] = {
+      OPT_BOOL('a', "--all", &all, "past events too"), OPT_END()};
   int rc;
-  if (!cli_start_site(a, argc, argv, opts, usage, true, &rc))
+  if (!cli_start_site(a, argc, argv, opts, &help, true, &rc))
     return rc;
   struct err e;
   struct journal *j = NULL;

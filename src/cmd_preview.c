@@ -9,25 +9,15 @@
 #include "render.h"
 #include "when.h"
 
-static const char usage[] =
-    "usage: crier preview EVENT [--notice KIND] [--lang de|en] [--channel NAME]\n"
-    "                     [--html] [--json] [--old FILE] [--now TIME]\n"
-    "\n"
+static const struct cmd_help help = {
+    "preview", "EVENT [options]",
     "Renders a notice of EVENT (an id such as 2024-09-11-more-than-a-filter,\n"
     "a unique part of one, or a path) and prints the subject, a blank line\n"
     "and the Markdown body (--html: the HTML body; --json: all three, and\n"
-    "the plain text a mail carries as \"text\").\n"
-    "\n"
-    "  --notice KIND   announce (default), reminder-7d (any configured\n"
-    "                  offset), update, cancel, or reinstate (it takes place\n"
-    "                  after all)\n"
-    "  --lang L        de or en (default: the channel's languages, else\n"
-    "                  German then English)\n"
-    "  --channel NAME  use that channel's templates and languages\n"
-    "  --old FILE      for --notice update: the event file as it was\n"
-    "                  announced, to show what changed\n"
-    "  --now TIME      the moment of sending (default: now if the notice is\n"
-    "                  due now, else the moment it is due)\n";
+    "the plain text a mail carries as \"text\"). --now is the moment of\n"
+    "sending (default: now if the notice is due now, else the moment it is\n"
+    "due).\n",
+    NULL};
 
 /* Seconds before the start that a notice goes out, or -1 if unknown. */
 static long notice_offset(const struct config *cfg, const char *notice)
@@ -61,15 +51,23 @@ int cmd_preview(struct app *a, int argc, char **argv)
              *old_path = NULL;
   bool html = false;
   const struct opt opts[] = {
-      {"--notice", 'n', true, &notice, NULL, NULL},
-      {"--lang", 'l', true, &lang, NULL, NULL},
-      {"--channel", 0, true, &channel, NULL, NULL},
-      {"--html", 0, false, NULL, &html, NULL},
-      {"--old", 0, true, &old_path, NULL, NULL},
-      {NULL, 0, false, NULL, NULL, NULL}};
+      OPT_STRING('n', "--notice", &notice, "KIND",
+                 "announce (default), reminder-7d (any configured\n"
+                 "offset), update, cancel, or reinstate (it takes\n"
+                 "place after all)"),
+      OPT_STRING('l', "--lang", &lang, "de|en",
+                 "default: the channel's languages, else German\n"
+                 "then English"),
+      OPT_STRING(0, "--channel", &channel, "NAME",
+                 "use that channel's templates and languages"),
+      OPT_BOOL(0, "--html", &html, "print the HTML body"),
+      OPT_STRING(0, "--old", &old_path, "FILE",
+                 "for --notice update: the event file as it was\n"
+                 "announced, to show what changed"),
+      OPT_END()};
   const char **pos;
   int npos, rc;
-  if (!cli_args(a, argc, argv, opts, usage, 1, 1, &pos, &npos, &rc))
+  if (!cli_args(a, argc, argv, opts, &help, 1, 1, &pos, &npos, &rc))
     return rc;
   const char *what = pos[0];
   free(pos);
@@ -84,7 +82,7 @@ int cmd_preview(struct app *a, int argc, char **argv)
   }
   rc = cli_load_site(a, false);
   if (rc) {
-    diags_print(&a->diags);
+    cli_print_site_diags(a);
     return rc;
   }
   if (!valid_notice(&a->cfg, notice)) {

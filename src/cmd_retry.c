@@ -8,22 +8,16 @@
 #include "schedule.h"
 #include "xalloc.h"
 
-static const char usage[] =
-    "usage: crier retry EVENT [--channel NAME]... [--dry-run] [--now TIME]\n"
-    "                   [--json] [-v] [-c FILE]\n"
-    "\n"
+static const struct cmd_help help = {
+    "retry", "EVENT [options]",
     "A delivery is 'uncertain' when it may have arrived but crier cannot\n"
     "tell (mail that was cut off after DATA; a run stopped while a mail was\n"
     "going out; an announceEvent on Meetup without an answer). crier never\n"
     "sends those again on its own. Once you have checked that it did not\n"
     "arrive, `crier retry EVENT` sends the event's uncertain deliveries\n"
     "again (on every channel, or those named), together with whatever else\n"
-    "is due for it now. `crier status EVENT` lists them.\n"
-    "\n"
-    "  --channel NAME  only this channel (repeatable)\n"
-    "  --dry-run       show what would be sent; change nothing\n"
-    "\n"
-    "Exit status as for crier run; 66 no such event.\n";
+    "is due for it now. `crier status EVENT` lists them.\n",
+    "Exit status as for crier run; 66 no such event.\n"};
 
 struct uncertain {
   const char *const *channels;
@@ -49,12 +43,14 @@ int cmd_retry(struct app *a, int argc, char **argv)
 {
   bool dry = false;
   const char **channels = NULL;
-  const struct opt opts[] = {{"--channel", 0, true, NULL, NULL, &channels},
-                             {"--dry-run", 'n', false, NULL, &dry, NULL},
-                             {NULL, 0, false, NULL, NULL, NULL}};
+  const struct opt opts[] = {
+      OPT_LIST(0, "--channel", &channels, "NAME",
+               "only this channel (repeatable)"),
+      OPT_BOOL('n', "--dry-run", &dry, "show what would be sent; change nothing"),
+      OPT_END()};
   const char **pos;
   int npos, rc;
-  if (!cli_args(a, argc, argv, opts, usage, 1, 1, &pos, &npos, &rc)) {
+  if (!cli_args(a, argc, argv, opts, &help, 1, 1, &pos, &npos, &rc)) {
     free(channels);
     return rc;
   }

@@ -11,9 +11,8 @@
 #include "when.h"
 
 
-static const char usage[] =
-    "usage: crier run [--dry-run] [--now TIME] [--json] [-v] [-c FILE]\n"
-    "\n"
+static const struct cmd_help help = {
+    "run", "[options]",
     "Sends every notice that is due now, once: for each upcoming event and\n"
     "channel the announcement (from schedule.announce_lead before the\n"
     "start), each reminder (from its offset before the start), an update\n"
@@ -23,21 +22,14 @@ static const char usage[] =
     "is the same event). Never after the start. When several are due (the\n"
     "machine was off, the file came late), only the latest goes out and the\n"
     "others are recorded as skipped; no reminder within schedule.min_gap of\n"
-    "the previous notice.\n"
-    "\n"
-    "  --dry-run         print what would be sent; send nothing, write\n"
-    "                    nothing\n"
-    "  --confirm-cancel  cancel announced events whose files vanished, also\n"
-    "                    when more vanished at once than\n"
-    "                    schedule.max_vanished allows\n"
-    "\n"
+    "the previous notice.\n",
     "SIGTERM or SIGINT: nothing new starts; what is under way finishes and\n"
     "is recorded (exit 75).\n"
     "\n"
     "Exit status: 0 all sent, 1 a delivery failed, 65 an event file is\n"
     "broken (the others still went out) or vanished events were not\n"
     "cancelled, 74 the journal could not record an outcome, 75 every\n"
-    "failure was temporary, 78 configuration error.\n";
+    "failure was temporary, 78 configuration error.\n"};
 
 /* Plans, then sends (or prints). Shared by run, changed and serve. */
 int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
@@ -110,11 +102,15 @@ int cmd_run(struct app *a, int argc, char **argv)
 {
   bool dry = false, confirm = false;
   const struct opt opts[] = {
-      {"--dry-run", 'n', false, NULL, &dry, NULL},
-      {"--confirm-cancel", 0, false, NULL, &confirm, NULL},
-      {NULL, 0, false, NULL, NULL, NULL}};
+      OPT_BOOL('n', "--dry-run", &dry,
+               "print what would be sent; send nothing, write\nnothing"),
+      OPT_BOOL(0, "--confirm-cancel", &confirm,
+               "cancel announced events whose files vanished,\n"
+               "also when more vanished at once than\n"
+               "schedule.max_vanished allows"),
+      OPT_END()};
   int rc;
-  if (!cli_start_site(a, argc, argv, opts, usage, true, &rc))
+  if (!cli_start_site(a, argc, argv, opts, &help, true, &rc))
     return rc;
   struct schedule_opts so = {.confirm_cancel = confirm};
   return run_schedule(a, dry, &so, NULL);

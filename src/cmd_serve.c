@@ -53,9 +53,8 @@
 #define PUSH_ATTEMPTS 8
 #define PUSH_RETRY_S 10.0 /* the first wait before a push is tried again */
 
-static const char usage[] =
-    "usage: crier serve [--listen ADDR:PORT] [-c FILE]\n"
-    "\n"
+static const struct cmd_help help = {
+    "serve", "[options]",
     "A small HTTP server that accepts only signed requests (put TLS in a\n"
     "reverse proxy in front of it):\n"
     "  POST /hooks/github    GitHub push webhooks (X-Hub-Signature-256 with\n"
@@ -69,10 +68,8 @@ static const char usage[] =
     "                        with the results: 200, 502/503 (send the same\n"
     "                        request again later), 422 (unknown event or\n"
     "                        channel)\n"
-    "  GET  /healthz         the queue and the last job's result\n"
-    "\n"
-    "  --listen ADDR:PORT    default serve.listen, else 127.0.0.1:8787;\n"
-    "                        [::1]:PORT for IPv6\n";
+    "  GET  /healthz         the queue and the last job's result\n",
+    "SIGTERM stops it within a few seconds (exit 0).\n"};
 
 static double mono(void)
 {
@@ -309,10 +306,13 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
 int cmd_serve(struct app *a, int argc, char **argv)
 {
   const char *listen = NULL;
-  const struct opt opts[] = {{"--listen", 0, true, &listen, NULL, NULL},
-                             {NULL, 0, false, NULL, NULL, NULL}};
+  const struct opt opts[] = {
+      OPT_STRING(0, "--listen", &listen, "ADDR:PORT",
+                 "default serve.listen, else 127.0.0.1:8787;\n"
+                 "[::1]:PORT for IPv6"),
+      OPT_END()};
   int rc;
-  if (!cli_start_site(a, argc, argv, opts, usage, false, &rc))
+  if (!cli_start_site(a, argc, argv, opts, &help, false, &rc))
     return rc;
   struct serve s = {.a = a};
   buf_init(&s.github_secret);

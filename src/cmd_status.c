@@ -7,13 +7,13 @@
 #include "cli.h"
 #include "journal.h"
 
-static const char usage[] =
-    "usage: crier status [EVENT] [--json] [-c FILE]\n"
-    "\n"
+static const struct cmd_help help = {
+    "status", "[EVENT] [options]",
     "Shows what the journal records: each delivery's event, notice,\n"
     "channel, language, status (sent, failed, uncertain, skipped, sending),\n"
     "attempts, time, and where it went (issue URL, Matrix event, Meetup\n"
-    "event, Message-ID) or, for failed and uncertain ones, the last error.\n";
+    "event, Message-ID) or, for failed and uncertain ones, the last error.\n",
+    NULL};
 
 struct ctx {
   bool json;
@@ -53,7 +53,7 @@ int cmd_status(struct app *a, int argc, char **argv)
 {
   const char **pos;
   int npos, rc;
-  if (!cli_args(a, argc, argv, NULL, usage, 0, 1, &pos, &npos, &rc))
+  if (!cli_args(a, argc, argv, NULL, &help, 0, 1, &pos, &npos, &rc))
     return rc;
   const char *what = npos ? pos[0] : NULL;
   free(pos);

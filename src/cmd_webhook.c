@@ -11,16 +11,15 @@
 #include "util.h"
 #include "when.h"
 
-static const char usage[] =
-    "usage: crier webhook keygen [--ed25519]\n"
+static const struct cmd_help help = {
+    "webhook", "keygen [--ed25519]\n"
     "       crier webhook sign (--secret-env NAME | --secret-file PATH)\n"
     "                          --id ID --timestamp TS [FILE]\n"
     "       crier webhook verify (--secret-env NAME | --secret-file PATH)\n"
     "                          --id ID --timestamp TS --signature SIGS\n"
     "                          [--now TIME] [FILE]\n"
     "       crier webhook verify --github (--secret-env NAME | --secret-file\n"
-    "                          PATH) --signature sha256=HEX [FILE]\n"
-    "\n"
+    "                          PATH) --signature sha256=HEX [FILE]",
     "keygen prints a new whsec_ secret (Standard Webhooks v1, HMAC-SHA256),\n"
     "or with --ed25519 a whsk_ signing key and a whpk_ public key (v1a).\n"
     "sign prints the webhook-signature value for the bytes of FILE (or\n"
@@ -28,7 +27,8 @@ static const char usage[] =
     "signatures is valid and the timestamp is within 5 minutes, else 1 with\n"
     "the reason; --github checks an X-Hub-Signature-256 value instead.\n"
     "Secrets are read from the environment or a file, never from the\n"
-    "command line.\n";
+    "command line.\n",
+    NULL};
 
 static int read_input(const char *path, struct buf *out, struct err *e)
 {
@@ -49,17 +49,22 @@ int cmd_webhook(struct app *a, int argc, char **argv)
   bool ed = false, github = false;
   const char *env = NULL, *file = NULL, *id = NULL, *ts = NULL, *sigs = NULL;
   const struct opt opts[] = {
-      {"--ed25519", 0, false, NULL, &ed, NULL},
-      {"--github", 0, false, NULL, &github, NULL},
-      {"--secret-env", 0, true, &env, NULL, NULL},
-      {"--secret-file", 0, true, &file, NULL, NULL},
-      {"--id", 0, true, &id, NULL, NULL},
-      {"--timestamp", 0, true, &ts, NULL, NULL},
-      {"--signature", 0, true, &sigs, NULL, NULL},
-      {NULL, 0, false, NULL, NULL, NULL}};
+      OPT_BOOL(0, "--ed25519", &ed, "keygen: an ed25519 key pair (v1a)"),
+      OPT_BOOL(0, "--github", &github,
+               "verify: a GitHub X-Hub-Signature-256 value"),
+      OPT_STRING(0, "--secret-env", &env, "NAME",
+                 "the secret or key from this environment variable"),
+      OPT_STRING(0, "--secret-file", &file, "PATH",
+                 "the secret or key from this file (mode 600)"),
+      OPT_STRING(0, "--id", &id, "ID", "the webhook-id"),
+      OPT_STRING(0, "--timestamp", &ts, "TS",
+                 "the webhook-timestamp (unix seconds)"),
+      OPT_STRING(0, "--signature", &sigs, "SIGS",
+                 "verify: the webhook-signature value"),
+      OPT_END()};
   const char **pos;
   int npos, rc;
-  if (!cli_args(a, argc, argv, opts, usage, 1, 2, &pos, &npos, &rc))
+  if (!cli_args(a, argc, argv, opts, &help, 1, 2, &pos, &npos, &rc))
     return rc;
   const char *verb = pos[0], *path = npos > 1 ? pos[1] : NULL;
   free(pos);
@@ -78,7 +83,8 @@ int cmd_webhook(struct app *a, int argc, char **argv)
     return 0;
   }
   if (strcmp(verb, "sign") != 0 && strcmp(verb, "verify") != 0) {
-    fprintf(stderr, "crier webhook: unknown action '%s'\n%s", verb, usage);
+    fprintf(stderr, "crier webhook: unknown action '%s'\n", verb);
+    cli_usage(stderr, &help, opts);
     return EX_USAGE;
   }
   if (!!env == !!file) {

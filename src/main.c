@@ -7,11 +7,11 @@
 #include "secret.h"
 #include "term.h"
 
-static const char usage[] =
-    "usage: crier [-c FILE] [--now TIME] [--json] [-q] [-v] COMMAND [ARGS]\n"
+static const char about[] =
+    "usage: crier [GLOBAL OPTIONS] COMMAND [ARGS]\n"
     "\n"
     "Announces meetups from a website's event files (Markdown with YAML\n"
-    "front matter) in German and English.\n"
+    "front matter) in German and English, exactly once per notice.\n"
     "\n"
     "commands:\n"
     "  check [PATH...]      validate the config, event files and templates\n"
@@ -25,18 +25,20 @@ static const char usage[] =
     "  retry EVENT          send an event's 'uncertain' deliveries again\n"
     "  webhook keygen|sign|verify   webhook signature helpers\n"
     "\n"
-    "global options:\n"
-    "  -c, --config FILE    the config (default ./crier.yaml, then\n"
-    "                       /etc/crier/crier.yaml)\n"
-    "  --now TIME           pretend it is TIME (RFC 3339); also CRIER_NOW\n"
-    "  --json               machine-readable results on stdout\n"
-    "  -q, --quiet          only errors on stderr\n"
-    "  -v, --verbose        more detail on stderr\n"
-    "  --version            print the version\n"
-    "  -h, --help           this help; 'crier COMMAND --help' for a command\n"
+    "global options (before or after the command):\n";
+
+static const char exit_codes[] =
     "\n"
     "exit status: 0 done, 1 a delivery failed, 64 usage, 65 bad input data,\n"
-    "75 temporary failure, 78 configuration error. See crier(1).\n";
+    "66 no such event, 74 the journal could not record, 75 temporary\n"
+    "failure (try again later), 78 configuration error. See crier(1).\n";
+
+static void usage(FILE *f)
+{
+  fputs(about, f);
+  cli_global_usage(f);
+  fputs(exit_codes, f);
+}
 
 static const struct {
   const char *name;
@@ -60,50 +62,20 @@ int main(int argc, char **argv)
   cli_read_test_hooks();
   struct app a = {.prog = "crier"};
   diags_init(&a.diags);
-  /* global options before the command */
-  int i = 1;
-  for (; i < argc && argv[i][0] == '-'; i++) {
-    const char *o = argv[i];
-    if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
-      fputs(usage, stdout);
-      return 0;
-    }
-    if (strcmp(o, "--version") == 0) {
-      printf("crier %s\n", CRIER_VERSION);
-      return 0;
-    }
-    if (strcmp(o, "--json") == 0) {
-      a.json = true;
-    } else if (strcmp(o, "-q") == 0 || strcmp(o, "--quiet") == 0) {
-      a.quiet = true;
-    } else if (strcmp(o, "-v") == 0 || strcmp(o, "--verbose") == 0) {
-      a.verbose++;
-    } else if ((strcmp(o, "-c") == 0 || strcmp(o, "--config") == 0 ||
-                strcmp(o, "--now") == 0) && i + 1 < argc) {
-      if (o[1] == 'c' || o[2] == 'c')
-        a.config_arg = argv[++i];
-      else
-        a.now_arg = argv[++i];
-    } else if (strncmp(o, "--config=", 9) == 0) {
-      a.config_arg = o + 9;
-    } else if (strncmp(o, "--now=", 6) == 0) {
-      a.now_arg = o + 6;
-    } else if (strncmp(o, "-c", 2) == 0 && o[2]) {
-      a.config_arg = o + 2;
-    } else {
-      fprintf(stderr, "crier: unknown option '%s'\n\n%s", o, usage);
-      return EX_USAGE;
-    }
+  int i = cli_parse_globals(&a, argc, argv);
+  if (i == -3 || (i > 0 && i < argc && strcmp(argv[i], "help") == 0)) {
+    usage(stdout);
+    return 0;
   }
+  if (i == -2)
+    return 0;
+  if (i < 0)
+    return EX_USAGE;
   if (i >= argc) {
-    fputs(usage, stderr);
+    usage(stderr);
     return EX_USAGE;
   }
   const char *cmd = argv[i];
-  if (strcmp(cmd, "help") == 0) {
-    fputs(usage, stdout);
-    return 0;
-  }
   for (size_t k = 0; k < sizeof(commands) / sizeof(*commands); k++) {
     if (strcmp(commands[k].name, cmd) == 0) {
       int rc = commands[k].fn(&a, argc - i, argv + i);
@@ -117,6 +89,7 @@ int main(int argc, char **argv)
       return rc;
     }
   }
-  fprintf(stderr, "crier: unknown command '%s'\n\n%s", cmd, usage);
+  fprintf(stderr, "crier: unknown command '%s' (crier --help lists them)\n",
+          cmd);
   return EX_USAGE;
 }
