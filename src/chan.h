@@ -17,6 +17,7 @@
 #include "event.h"
 #include "http.h"
 #include "journal.h"
+#include "plan.h"
 #include "render.h"
 
 struct chan_ctx {
@@ -35,7 +36,8 @@ struct chan_ctx {
 struct delivery {
   char key[65];
   const struct event *ev;
-  const char *notice;
+  const char *notice;      /* its name: "announce", "reminder-7d", … */
+  enum notice_kind kind;   /* the kind of notice */
   char lang[8];
   int langs;
   bool en_first;

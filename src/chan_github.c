@@ -284,7 +284,7 @@ static enum step start(struct delivery *d, struct http_task *t,
   d->page = 0;
   /* a later notice goes where the announcement went */
   const char *known = chan_first_state(d, "issue");
-  if (known && strcmp(d->notice, "announce") != 0)
+  if (known && d->kind != NOTICE_ANNOUNCE)
     d->number = strtol(known, NULL, 10);
   if (!d->ctx->login && d->ctx->ch->login)
     d->ctx->login = xstrdup(d->ctx->ch->login);
@@ -410,7 +410,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       break;
     }
     if (d->phase == LIST_ISSUES && d->number &&
-        strcmp(d->notice, "announce") != 0) {
+        d->kind != NOTICE_ANNOUNCE) {
       d->phase = LIST_COMMENTS;
       list_comments(d, req);
     } else if (d->phase == LIST_ISSUES) {
@@ -445,7 +445,7 @@ static void dry(struct delivery *d, struct http_req *req)
   if (strcmp(d->ctx->ch->mode, "comment") == 0) {
     d->number = planning_issue(d);
     create_comment(d, req);
-  } else if (strcmp(d->notice, "announce") == 0) {
+  } else if (d->kind == NOTICE_ANNOUNCE) {
     create_issue(d, req);
   } else {
     const char *known = chan_first_state(d, "issue");

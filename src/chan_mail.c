@@ -154,7 +154,7 @@ static struct curl_slist *recipients(const struct delivery *d)
  * have had. NULL for the announcement itself; caller frees. */
 static char *thread_parent(const struct delivery *d)
 {
-  if (strcmp(d->notice, "announce") == 0)
+  if (d->kind == NOTICE_ANNOUNCE)
     return NULL;
   const char *id = json_string_value(json_object_get(d->first, "remote_id"));
   size_t n = id ? strlen(id) : 0;
@@ -183,15 +183,15 @@ static void calendar(const struct delivery *d, struct buf *ics)
     if (d->ev->loc->city)
       buf_addf(&loc, ", %s", d->ev->loc->city);
   }
-  bool later = strcmp(d->notice, "update") == 0 ||
-               strcmp(d->notice, "cancel") == 0;
+  bool later = d->kind == NOTICE_UPDATE ||
+               d->kind == NOTICE_CANCEL;
   struct ical_event ie = {
       .uid = uid.data, .start = d->ev->start,
       .end = d->ev->start + 3 * 3600, .stamp = time(NULL),
       .summary = d->ev->title, .location = loc.len ? loc.data : NULL,
       .description = d->ctx->cfg->site_url ? url.data : NULL,
       .url = d->ctx->cfg->site_url ? url.data : NULL,
-      .cancelled = strcmp(d->notice, "cancel") == 0,
+      .cancelled = d->kind == NOTICE_CANCEL,
       .sequence = later ? (int)((time(NULL) / 60) % 100000000) : 0};
   ical_build(&ie, ics);
   buf_release(&uid);

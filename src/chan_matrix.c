@@ -97,7 +97,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   if (!prev) {
     d->page = 0; /* joins tried */
     const char *known = chan_first_state(d, "room_id");
-    if (known && strcmp(d->notice, "announce") != 0)
+    if (known && d->kind != NOTICE_ANNOUNCE)
       room = known;
     if (room[0] == '#') {
       d->phase = RESOLVE;

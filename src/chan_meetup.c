@@ -64,9 +64,9 @@ static int prepare(struct chan_ctx *c, struct err *e)
 
 static const char *cannot(const struct delivery *d)
 {
-  if (strncmp(d->notice, "reminder", 8) == 0)
+  if (d->kind == NOTICE_REMINDER)
     return "Meetup.com has no way to post a message to an event";
-  if (strcmp(d->notice, "reinstate") == 0)
+  if (d->kind == NOTICE_REINSTATE)
     return "Meetup.com cannot take back a cancellation: restore the event "
            "on meetup.com (or announce it again with --force)";
   return NULL;
@@ -284,7 +284,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     break;
   case EDIT:
     json_object_set_new(input, "eventId", json_string(event_id));
-    if (strcmp(d->notice, "update") == 0) {
+    if (d->kind == NOTICE_UPDATE) {
       edit_input(d, input);
     } else { /* the announcement of a linked event sets it up */
       json_object_set_new(input, "title", json_string(d->msg.subject));
@@ -365,7 +365,7 @@ static enum step next_mutation(struct delivery *d, struct http_task *t,
 {
   char *id = NULL;
   enum step r = STEP_SEND;
-  if (strcmp(d->notice, "announce") == 0) {
+  if (d->kind == NOTICE_ANNOUNCE) {
     id = linked_id(d->ev);
     if (id) {
       if (state_str(d, "edited"))
@@ -401,7 +401,7 @@ static enum step next_mutation(struct delivery *d, struct http_task *t,
     } else if (state_str(d, "done")) {
       r = STEP_DONE;
     } else {
-      gql(d, req, strcmp(d->notice, "cancel") == 0 ? DELETE : EDIT, id);
+      gql(d, req, d->kind == NOTICE_CANCEL ? DELETE : EDIT, id);
     }
   }
   if (r == STEP_DONE) {
@@ -583,7 +583,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     case EDIT:
       if (url && !state_str(d, "url"))
         json_object_set_new(d->state, "url", json_string(url));
-      set_state(d, strcmp(d->notice, "announce") == 0 ? "edited" : "done",
+      set_state(d, d->kind == NOTICE_ANNOUNCE ? "edited" : "done",
                 "yes");
       r = next_mutation(d, t, req);
       break;
@@ -613,9 +613,9 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
 static void dry(struct delivery *d, struct http_req *req)
 {
   char *id = linked_id(d->ev);
-  if (strcmp(d->notice, "cancel") == 0)
+  if (d->kind == NOTICE_CANCEL)
     gql(d, req, DELETE, id ? id : "(the event's Meetup id)");
-  else if (id || strcmp(d->notice, "announce") != 0)
+  else if (id || d->kind != NOTICE_ANNOUNCE)
     gql(d, req, EDIT, id ? id : "(the event's Meetup id)");
   else
     gql(d, req, CREATE, NULL);

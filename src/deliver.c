@@ -59,27 +59,39 @@ void deliver_item_key(const struct deliver_item *it, const char *lang,
                extra[0] ? extra : NULL, out);
 }
 
+static const char *const result_names[] = {
+    [RESULT_SENT] = "sent",          [RESULT_SKIPPED] = "skipped",
+    [RESULT_FAILED] = "failed",      [RESULT_UNCERTAIN] = "uncertain",
+    [RESULT_DRY_RUN] = "dry-run",    [RESULT_NOT_SENT] = "not sent",
+    [RESULT_UNRECORDED] = "unrecorded"};
+
+const char *dresult_name(enum dresult r)
+{
+  return result_names[r];
+}
+
 json_t *deliver_report(const struct deliver_result *r, bool quiet,
                        json_t *results)
 {
   const char *url = r->url && r->url[0] ? r->url : NULL;
   const char *error = r->error && r->error[0] ? r->error : NULL;
-  if (!quiet || strcmp(r->result, "failed") == 0 ||
-      strcmp(r->result, "uncertain") == 0) {
+  const char *name = dresult_name(r->result);
+  if (!quiet || r->result == RESULT_FAILED || r->result == RESULT_UNCERTAIN ||
+      r->result == RESULT_UNRECORDED) {
     fprintf(stderr, "event=%s notice=%s channel=%s lang=%s result=%s",
-            r->event, r->notice, r->channel, r->lang, r->result);
+            r->event, r->notice, r->channel, r->lang, name);
     if (url)
       fprintf(stderr, " url=%s", url);
     if (error) /* a skip is not an error: its line says why */
       fprintf(stderr, " %s=\"%s\"",
-              strcmp(r->result, "skipped") == 0 ? "reason" : "error", error);
+              r->result == RESULT_SKIPPED ? "reason" : "error", error);
     fputc('\n', stderr);
   }
   if (!results)
     return NULL;
   json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "event",
                         r->event, "notice", r->notice, "channel", r->channel,
-                        "lang", r->lang, "result", r->result, "url", url,
+                        "lang", r->lang, "result", name, "url", url,
                         "error", error);
   json_array_append_new(results, o);
   return o;
@@ -91,7 +103,7 @@ struct slot {
   struct delivery d;
   const struct deliver_item *it;
   const struct chan_ops *ops;
-  const char *result; /* set when decided */
+  enum dresult result; /* set when decided */
   char error[512];
   bool queued;        /* handed to the engine */
   bool config;        /* failed for the channel's configuration */
@@ -128,22 +140,29 @@ static void report(struct run *x, struct slot *s)
     return;
   s->reported = true;
   struct deliver_summary *sum = x->sum;
-  if (strcmp(s->result, "sent") == 0)
+  switch (s->result) {
+  case RESULT_SENT:
     sum->sent++;
-  else if (strcmp(s->result, "dry-run") == 0)
+    break;
+  case RESULT_DRY_RUN:
     sum->dry++;
-  else if (strcmp(s->result, "skipped") == 0 ||
-           strcmp(s->result, "not sent") == 0)
+    break;
+  case RESULT_SKIPPED:
+  case RESULT_NOT_SENT:
     sum->skipped++;
-  else if (strcmp(s->result, "uncertain") == 0)
+    break;
+  case RESULT_UNCERTAIN:
     sum->uncertain++;
-  else
+    break;
+  case RESULT_FAILED:
+  case RESULT_UNRECORDED:
     sum->failed++;
+  }
   const struct delivery *d = &s->d;
   struct deliver_result r = {d->ev->id, d->notice, d->ctx->ch->name,
                              d->lang, s->result, d->url, s->error};
   json_t *rec = deliver_report(&r, x->o->quiet, x->results);
-  if (rec && s->result && strcmp(s->result, "dry-run") == 0 && d->msg.subject)
+  if (rec && s->result == RESULT_DRY_RUN && d->msg.subject)
     json_object_set_new(rec, "message",
                         json_pack("{s:s, s:s, s:s}", "subject",
                                   d->msg.subject, "markdown",
@@ -220,9 +239,9 @@ static void ctx_release(struct chan_ctx *c)
   free(c->login);
 }
 
-static void decide(struct slot *s, const char *result, const char *fmt, ...)
+static void decide(struct slot *s, enum dresult result, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void decide(struct slot *s, const char *result, const char *fmt, ...)
+static void decide(struct slot *s, enum dresult result, const char *fmt, ...)
 {
   s->result = result;
   va_list ap;
@@ -242,16 +261,16 @@ static bool settled_by_journal(struct run *x, struct slot *s)
   bool settled = true;
   if (row.status == DS_SENT) {
     snprintf(d->url, sizeof(d->url), "%s", row.url ? row.url : "");
-    decide(s, "skipped", "already sent %s", row.updated ? row.updated : "");
+    decide(s, RESULT_SKIPPED, "already sent %s", row.updated ? row.updated : "");
   } else if (row.status == DS_UNCERTAIN) {
-    decide(s, "uncertain", "an earlier attempt may have arrived (%.300s); "
+    decide(s, RESULT_UNCERTAIN, "an earlier attempt may have arrived (%.300s); "
            "check, then send it again with --force",
            row.error ? row.error : "outcome unknown");
   } else if (row.status == DS_SENDING && !s->ops->resend_safe &&
              !x->o->dry) {
     /* a run stopped while this was going out: the server may have it,
      * and cannot tell crier */
-    decide(s, "uncertain", "a run stopped while this was being sent; it "
+    decide(s, RESULT_UNCERTAIN, "a run stopped while this was being sent; it "
            "may have arrived: check, then send it again with --force");
     struct err e;
     if (journal_finish(x->j, d->key, DS_UNCERTAIN, NULL, NULL, s->error,
@@ -276,6 +295,7 @@ static void prepare(struct run *x, size_t i)
   s->ops = chan_ops_for(ch->type);
   d->ev = it->ev;
   d->notice = it->notice;
+  d->kind = (enum notice_kind)notice_kind_of(it->notice);
   d->langs = ch->langs;
   d->en_first = ch->lang_first_en;
   d->now = x->o->now;
@@ -291,7 +311,7 @@ static void prepare(struct run *x, size_t i)
              randombytes_random());
   deliver_item_key(it, d->lang, x->o->force ? nonce : NULL, d->key);
   if (it->skip_reason) {
-    decide(s, "skipped", "%s", it->skip_reason);
+    decide(s, RESULT_SKIPPED, "%s", it->skip_reason);
     struct jrow sk = {.event = (char *)event_uid(d->ev),
                       .notice = (char *)d->notice,
                       .channel = (char *)ch->name, .lang = d->lang,
@@ -313,7 +333,7 @@ static void prepare(struct run *x, size_t i)
   struct err e;
   if (render_message(x->r, &q, &d->msg, &e) < 0) {
     s->data = true;
-    decide(s, "failed", "%s", e.msg);
+    decide(s, RESULT_FAILED, "%s", e.msg);
     return;
   }
   if (s->ops->update_shows_announcement &&
@@ -322,18 +342,18 @@ static void prepare(struct run *x, size_t i)
     q.old = NULL;
     if (render_message(x->r, &q, &d->announcement, &e) < 0) {
       s->data = true;
-      decide(s, "failed", "%s", e.msg);
+      decide(s, RESULT_FAILED, "%s", e.msg);
       return;
     }
   }
   const char *why = s->ops->cannot ? s->ops->cannot(d) : NULL;
   if (why) {
-    decide(s, "skipped", "%s", why);
+    decide(s, RESULT_SKIPPED, "%s", why);
     return;
   }
   if (!d->ctx->ready && !x->o->dry) {
     s->config = true;
-    decide(s, "failed", "%s", d->ctx->error.msg);
+    decide(s, RESULT_FAILED, "%s", d->ctx->error.msg);
     return;
   }
   if (!d->state)
@@ -354,7 +374,7 @@ static void prepare(struct run *x, size_t i)
     /* the request form says what sending would need; the message form is
      * for reading */
     bool note = !d->ctx->ready && x->o->dry == DRY_REQUESTS;
-    decide(s, "dry-run", "%s%.480s", note ? "when sent: " : "",
+    decide(s, RESULT_DRY_RUN, "%s%.480s", note ? "when sent: " : "",
            note ? d->ctx->error.msg : "");
     return;
   }
@@ -430,7 +450,7 @@ static void on_begin(void *ud, struct http_task **t, size_t n)
     struct slot *s = t[i]->ud;
     t[i]->refused = true;
     s->queued = false;
-    decide(s, "failed", "not sent: the journal cannot record it (%.400s)",
+    decide(s, RESULT_FAILED, "not sent: the journal cannot record it (%.400s)",
            e.msg);
     report(x, s);
   }
@@ -441,14 +461,14 @@ static void outcome(struct slot *s)
   struct delivery *d = &s->d;
   switch (d->task.outcome) {
   case STEP_DONE:
-    s->result = "sent";
+    s->result = RESULT_SENT;
     s->error[0] = '\0';
     return;
   case STEP_UNCERTAIN:
-    s->result = "uncertain";
+    s->result = RESULT_UNCERTAIN;
     break;
   default:
-    s->result = "failed";
+    s->result = RESULT_FAILED;
   }
   char *clean = secret_redacted(d->task.error);
   snprintf(s->error, sizeof(s->error), "%.440s%s", clean,
@@ -471,9 +491,9 @@ static void on_end(void *ud, struct http_task **t, size_t n)
     outcome(s);
     if (d->task.outcome == STEP_RETRY)
       x->sum->temporary++;
-    enum dstatus st = strcmp(s->result, "sent") == 0        ? DS_SENT
-                      : strcmp(s->result, "uncertain") == 0 ? DS_UNCERTAIN
-                                                            : DS_FAILED;
+    enum dstatus st = s->result == RESULT_SENT        ? DS_SENT
+                      : s->result == RESULT_UNCERTAIN ? DS_UNCERTAIN
+                                                      : DS_FAILED;
     if (ok && st == DS_SENT && remember(x, s, &e) < 0)
       ok = false;
     if (ok && journal_finish(x->j, d->key, st,
@@ -498,8 +518,10 @@ static void on_end(void *ud, struct http_task **t, size_t n)
     x->sum->unrecorded++;
     char what[500];
     snprintf(what, sizeof(what), "%s, but the journal could not record it "
-             "(%.300s): the next run may send it again", s->result, e.msg);
-    s->result = strcmp(s->result, "sent") == 0 ? "unrecorded" : s->result;
+             "(%.300s): the next run may send it again",
+             dresult_name(s->result), e.msg);
+    if (s->result == RESULT_SENT)
+      s->result = RESULT_UNRECORDED;
     snprintf(s->error, sizeof(s->error), "%.500s", what);
     report(x, s);
   }
@@ -600,7 +622,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     struct slot *s = &x.slots[i];
     if (s->queued && !s->d.task.begun) {
       /* never claimed: due again next time */
-      decide(s, "not sent", "%s", sum->stopped
+      decide(s, RESULT_NOT_SENT, "%s", sum->stopped
                                       ? "stopped (SIGTERM/SIGINT) before it "
                                         "began"
                                       : "not started: the journal failed");

@@ -75,11 +75,18 @@ void delivery_key(const char *event, const char *notice, const char *channel,
 void deliver_item_key(const struct deliver_item *it, const char *lang,
                       const char *nonce, char out[65]);
 
+/* What became of a delivery. */
+enum dresult { RESULT_SENT, RESULT_SKIPPED, RESULT_FAILED, RESULT_UNCERTAIN,
+               RESULT_DRY_RUN, RESULT_NOT_SENT, RESULT_UNRECORDED };
+/* Its name in result lines and --json: "sent", "dry-run", … (static). */
+const char *dresult_name(enum dresult r);
+
 /* One delivery's result: a line on stderr (unless quiet, but failures and
  * uncertain ones always) and, when results is not NULL, a JSON record
  * appended to it, which is returned (borrowed) for more fields. */
 struct deliver_result {
-  const char *event, *notice, *channel, *lang, *result;
+  const char *event, *notice, *channel, *lang;
+  enum dresult result;
   const char *url, *error; /* NULL or "": none */
 };
 json_t *deliver_report(const struct deliver_result *r, bool quiet,
