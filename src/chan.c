@@ -1,4 +1,5 @@
 #include "chan.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ void chan_save_state(struct delivery *d)
   char *s = json_dumps(d->state, JSON_COMPACT | JSON_SORT_KEYS);
   struct err e;
   if (s && journal_set_state(d->ctx->journal, d->key, s, &e) < 0)
-    fprintf(stderr, "crier: warning: %s\n", e.msg);
+    log_msg(LOG_WARNING, "%s", e.msg);
   free(s);
 }
 

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "deliver.h"
+#include "key.h"
 #include "mail.h"
 #include "mailapi.h"
 #include "md.h"

@@ -27,7 +27,7 @@
 
 #include <sodium.h>
 
-#include "deliver.h"
+#include "key.h"
 #include "jwt.h"
 #include "secret.h"
 #include "when.h"
@@ -345,7 +345,8 @@ static char *known_event(const struct delivery *d)
   if (!d->ctx->journal)
     return NULL;
   char key[65];
-  delivery_key(d->ev->id, "announce", d->ctx->ch->name, d->lang, NULL, key);
+  delivery_key(event_uid(d->ev), "announce", d->ctx->ch->name, d->lang, NULL,
+               key);
   struct jrow r;
   char *found = NULL;
   if (journal_get(d->ctx->journal, key, &r)) {

@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "hooks.h"
+#include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,9 +14,7 @@ void cli_error(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  fputs("crier: error: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  log_vmsg(LOG_ERROR, fmt, ap);
   va_end(ap);
 }
 
@@ -25,9 +24,7 @@ void cli_warn(const struct app *a, const char *fmt, ...)
     return;
   va_list ap;
   va_start(ap, fmt);
-  fputs("crier: warning: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  log_vmsg(LOG_WARNING, fmt, ap);
   va_end(ap);
 }
 
@@ -37,9 +34,7 @@ void cli_info(const struct app *a, const char *fmt, ...)
     return;
   va_list ap;
   va_start(ap, fmt);
-  fputs("crier: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  log_vmsg(LOG_INFO, fmt, ap);
   va_end(ap);
 }
 

@@ -10,29 +10,11 @@
 
 #include "chan.h"
 #include "hooks.h"
+#include "log.h"
 #include "journal.h"
 #include "plan.h"
 #include "secret.h"
 #include "xalloc.h"
-
-void delivery_key(const char *event, const char *notice, const char *channel,
-                  const char *lang, const char *extra, char out[65])
-{
-  crypto_hash_sha256_state st;
-  if (sodium_init() < 0)
-    abort();
-  crypto_hash_sha256_init(&st);
-  const char *parts[] = {event, notice, channel, lang, extra};
-  for (size_t i = 0; i < 5; i++) {
-    if (!parts[i])
-      continue;
-    crypto_hash_sha256_update(&st, (const unsigned char *)parts[i],
-                              strlen(parts[i]) + 1);
-  }
-  unsigned char h[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&st, h);
-  sodium_bin2hex(out, 65, h, sizeof(h));
-}
 
 void deliver_item_key(const struct deliver_item *it, const char *lang,
                       const char *nonce, char out[65])
@@ -78,14 +60,16 @@ json_t *deliver_report(const struct deliver_result *r, bool quiet,
   const char *name = dresult_name(r->result);
   if (!quiet || r->result == RESULT_FAILED || r->result == RESULT_UNCERTAIN ||
       r->result == RESULT_UNRECORDED) {
-    fprintf(stderr, "event=%s notice=%s channel=%s lang=%s result=%s",
-            r->event, r->notice, r->channel, r->lang, name);
+    struct buf line = BUF_INIT;
+    buf_addf(&line, "event=%s notice=%s channel=%s lang=%s result=%s",
+             r->event, r->notice, r->channel, r->lang, name);
     if (url)
-      fprintf(stderr, " url=%s", url);
+      buf_addf(&line, " url=%s", url);
     if (error) /* a skip is not an error: its line says why */
-      fprintf(stderr, " %s=\"%s\"",
-              r->result == RESULT_SKIPPED ? "reason" : "error", error);
-    fputc('\n', stderr);
+      buf_addf(&line, " %s=\"%s\"",
+               r->result == RESULT_SKIPPED ? "reason" : "error", error);
+    log_msg(LOG_LINE, "%s", line.data);
+    buf_release(&line);
   }
   if (!results)
     return NULL;
@@ -571,7 +555,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   if (!x.j && !o->dry && n) {
     x.j = journal_open(cfg->journal, 5000, &e);
     if (!x.j) {
-      fprintf(stderr, "crier: error: %s\n", e.msg);
+      log_msg(LOG_ERROR, "%s", e.msg);
       return e.code;
     }
   }
@@ -634,10 +618,10 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     sum->data += x.slots[i].data;
   }
   if (x.journal_error.msg[0])
-    fprintf(stderr, "crier: error: %s\n", x.journal_error.msg);
+    log_msg(LOG_ERROR, "%s", x.journal_error.msg);
   if (sum->stopped)
-    fprintf(stderr, "crier: stopped by a signal: what was under way was "
-            "finished and recorded; the rest goes out with the next run\n");
+    log_msg(LOG_INFO, "stopped by a signal: what was under way was "
+            "finished and recorded; the rest goes out with the next run");
   int rc = exit_status(sum, &x.journal_error);
   for (size_t i = 0; i < n; i++)
     slot_release(&x.slots[i]);

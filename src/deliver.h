@@ -31,6 +31,7 @@
 #include "config.h"
 #include "event.h"
 #include "journal.h"
+#include "key.h"
 #include "render.h"
 
 struct deliver_item {
@@ -65,10 +66,6 @@ struct deliver_summary {
   bool stopped;   /* SIGTERM or SIGINT */
 };
 
-/* The key: hex SHA-256 of event, notice, channel and language (and the
- * content hash for updates, and a nonce when forced). */
-void delivery_key(const char *event, const char *notice, const char *channel,
-                  const char *lang, const char *extra, char out[65]);
 /* The key of an item in lang: the event's identity, and what makes a
  * repeat of the notice a new delivery (an update's content, a reminder's
  * start, a cancellation's generation; nonce for --force, may be NULL). */

@@ -1,4 +1,5 @@
 #include "diag.h"
+#include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -108,11 +109,11 @@ void diags_print(const struct diags *d)
     const struct diag *g = &d->v[i];
     const char *sev = g->sev == DIAG_ERROR ? "error" : "warning";
     if (g->file && g->line)
-      fprintf(stderr, "%s:%d: %s: %s\n", g->file, g->line, sev, g->msg);
+      log_msg(LOG_LINE, "%s:%d: %s: %s", g->file, g->line, sev, g->msg);
     else if (g->file)
-      fprintf(stderr, "%s: %s: %s\n", g->file, sev, g->msg);
+      log_msg(LOG_LINE, "%s: %s: %s", g->file, sev, g->msg);
     else
-      fprintf(stderr, "crier: %s: %s\n", sev, g->msg);
+      log_msg(g->sev == DIAG_ERROR ? LOG_ERROR : LOG_WARNING, "%s", g->msg);
     if (annotate) {
       struct buf b = BUF_INIT;
       buf_addf(&b, "::%s", sev);

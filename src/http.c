@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "log.h"
 #include "secret.h"
 #include "smtp.h"
 #include "url.h"
@@ -344,7 +345,7 @@ static void start(struct http_engine *h, struct http_task *t)
       buf_addf(&tr, "> (%zu bytes)\n%.*s\n", r->body.len,
                (int)(r->body.len < 8192 ? r->body.len : 8192), r->body.data);
     secret_redact(&tr);
-    fprintf(stderr, "%s", tr.data);
+    log_msg(LOG_TRACE, "%s", tr.data);
     buf_release(&tr);
   }
   t->running = true;
@@ -412,7 +413,7 @@ static void advance(struct http_engine *h, struct http_task *t,
   enum step s = t->step(t, prev, &t->req);
   if (trace) {
     secret_redact(trace);
-    fprintf(stderr, "%s", trace->data);
+    log_msg(LOG_TRACE, "%s", trace->data);
   }
   if (s == STEP_SEND) {
     struct serial *sr = serial_of(h, t->req.serial);
@@ -452,7 +453,7 @@ static void advance(struct http_engine *h, struct http_task *t,
   }
   t->restarts++;
   if (h->o.verbose)
-    fprintf(stderr, "crier: retrying in %.1f s (attempt %d of %d): %s\n",
+    log_msg(LOG_DEBUG, "retrying in %.1f s (attempt %d of %d): %s",
             wait, t->attempt + 1, retries + 1, t->error);
   t->not_before = now + wait;
   resp_release(&t->resp);
@@ -474,8 +475,8 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
     t->resp.code = code >= 200 && code < 300 ? CURLE_OK : CURLE_WRITE_ERROR;
     if (t->resp.code == CURLE_OK) {
       char *url = secret_redacted(t->req.url.data);
-      fprintf(stderr, "crier: warning: %s answered %ld with more than %zu "
-              "bytes; only the first %zu were read\n", url, code,
+      log_msg(LOG_WARNING, "%s answered %ld with more than %zu bytes; only "
+              "the first %zu were read", url, code,
               HTTP_MAX_RESPONSE, HTTP_MAX_RESPONSE);
       free(url);
     }
@@ -495,10 +496,10 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
   if (h->o.verbose) {
     char *url = secret_redacted(t->req.url.data);
     if (t->resp.code == CURLE_OK)
-      fprintf(stderr, "crier: %s %s → %ld (%.3f s)\n",
+      log_msg(LOG_DEBUG, "%s %s → %ld (%.3f s)",
               method_name(t->req.method), url, code, secs);
     else
-      fprintf(stderr, "crier: %s %s → %s (%.3f s)\n",
+      log_msg(LOG_DEBUG, "%s %s → %s (%.3f s)",
               method_name(t->req.method), url,
               t->resp.error[0] ? t->resp.error
                                : curl_easy_strerror(t->resp.code), secs);

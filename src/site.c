@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "log.h"
 #include "util.h"
 #include "when.h"
 #include "xalloc.h"
@@ -119,10 +120,10 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
     }
     free(names[i]);
     if (tty && n >= 2000 && (i % 1000 == 999 || i + 1 == n))
-      fprintf(stderr, "\rcrier: loading events %zu/%zu", i + 1, n);
+      log_msg(LOG_TRACE, "\rcrier: loading events %zu/%zu", i + 1, n);
   }
   if (tty && n >= 2000)
-    fputc('\n', stderr);
+    log_msg(LOG_TRACE, "\n");
   buf_release(&path);
   free(names);
   return 0;
