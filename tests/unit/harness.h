@@ -1,5 +1,6 @@
-/* A tiny test harness: OK(cond, ...), STR_EQ(got, want), and a summary
- * line "N passed, N failed" that ctest and CI read. */
+/* A tiny test harness: OK(cond, ...), STR_EQ(got, want), INT_EQ, named
+ * cases run by CASE(fn) (a failing case is named after its failures), and
+ * a summary line "N passed, N failed" that ctest and CI read. */
 #ifndef CRIER_HARNESS_H
 #define CRIER_HARNESS_H
 #include <stdio.h>
@@ -63,6 +64,17 @@ static inline void t_rmdir(const char *dir)
     closedir(d);
   rmdir(dir);
 }
+
+/* Runs the case fn (a static void function); when a check in it fails, a
+ * line names the case. */
+#define CASE(fn)                                                               \
+  do {                                                                         \
+    int failed_before_ = t_failed;                                             \
+    fn();                                                                      \
+    if (t_failed != failed_before_)                                            \
+      fprintf(stderr, "  (%d failed in case %s)\n",                            \
+              t_failed - failed_before_, #fn);                                 \
+  } while (0)
 
 static inline int t_summary(void)
 {
