@@ -29,13 +29,11 @@ static bool has(const struct diags *d, int line, const char *msg)
   return false;
 }
 
-int main(void)
+static struct config c;
+static struct diags d;
+
+static void defaults(void)
 {
-  if (!mkdtemp(dir))
-    return 77;
-  struct config c;
-  struct diags d;
-  diags_init(&d);
   OK(load(&c, "", &d) == 0, "an empty config is valid");
   INT_EQ(c.announce_lead, 21 * 86400);
   INT_EQ(c.nreminders, 3);
@@ -46,7 +44,10 @@ int main(void)
   OK(strstr(c.events_dir, "/_posts") != NULL, "events default %s",
      c.events_dir);
   config_release(&c);
+}
 
+static void every_channel_type(void)
+{
   OK(load(&c,
           "site:\n  events: posts\n  timezone: UTC\n  url: https://x.org\n"
           "schedule:\n  announce_lead: 14d\n  reminders: [2h, 3d]\n"
@@ -89,7 +90,11 @@ int main(void)
   STR_EQ(mu->api_url, "https://api.meetup.com/gql-ext");
   OK(config_channel(&c, "w")->signing_key.kind == SECRET_ENV, "webhook");
   config_release(&c);
+}
 
+/* Each mistake is an error on its line, with the closest key. */
+static void mistakes(void)
+{
   static const struct {
     const char *text, *msg;
     int line;
@@ -125,6 +130,10 @@ int main(void)
       {"channels:\n  - name: a\n    type: webhook\n    url: https://x\n"
        "    secret: {vault: A}\n", "not 'vault'", 5},
       {"site: [a]\n", "must be a map", 1},
+      {"channels:\n  - name: a\n    type: webhook\n"
+       "    url: http://127.attacker.example/x\n    secret: {env: A}\n",
+       "must be https://", 4},
+      {"schedule:\n  max_vanished: some\n", "must be a whole number", 2},
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
     OK(load(&c, bad[i].text, &d) < 0, "refused: %s", bad[i].text);
@@ -132,6 +141,16 @@ int main(void)
        bad[i].msg);
     config_release(&c);
   }
+}
+
+int main(void)
+{
+  if (!mkdtemp(dir))
+    return 77;
+  diags_init(&d);
+  CASE(defaults);
+  CASE(every_channel_type);
+  CASE(mistakes);
   diags_release(&d);
   t_rmdir(dir);
   return t_summary();

@@ -1,0 +1,60 @@
+/* The growable string: data is never NULL and always ends in NUL;
+ * appends, formatting, truncation, trimming, detaching. */
+#include "harness.h"
+
+#include <stdlib.h>
+
+#include "buf.h"
+
+static void empty_is_a_string(void)
+{
+  struct buf b = BUF_INIT;
+  OK(b.data != NULL && b.data[0] == '\0' && b.len == 0, "empty");
+  buf_release(&b);
+  OK(b.data != NULL && b.len == 0, "released is empty again");
+  char *d = buf_detach(&b);
+  OK(d && !*d, "detaching an empty buffer gives \"\"");
+  free(d);
+}
+
+static void appends(void)
+{
+  struct buf b = BUF_INIT;
+  buf_adds(&b, "Glüh");
+  buf_addc(&b, 'w');
+  buf_add(&b, "ein\0x", 3);
+  buf_addf(&b, " %d%%", 42);
+  STR_EQ(b.data, "Glühwein 42%");
+  INT_EQ(b.len, strlen("Glühwein 42%"));
+  for (int i = 0; i < 10000; i++)
+    buf_addc(&b, 'x');
+  INT_EQ(b.len, strlen("Glühwein 42%") + 10000);
+  OK(b.data[b.len] == '\0', "terminated after growing");
+  buf_release(&b);
+}
+
+static void truncate_trim_reset(void)
+{
+  struct buf b = BUF_INIT;
+  buf_adds(&b, "line \t\n\n");
+  buf_rtrim(&b);
+  STR_EQ(b.data, "line");
+  buf_truncate(&b, 2);
+  STR_EQ(b.data, "li");
+  size_t cap = b.cap;
+  buf_reset(&b);
+  OK(b.len == 0 && b.data[0] == '\0' && b.cap == cap, "reset keeps memory");
+  buf_adds(&b, "again");
+  char *d = buf_detach(&b);
+  STR_EQ(d, "again");
+  OK(b.len == 0 && b.data[0] == '\0', "detached leaves it empty");
+  free(d);
+}
+
+int main(void)
+{
+  CASE(empty_is_a_string);
+  CASE(appends);
+  CASE(truncate_trim_reset);
+  return t_summary();
+}
