@@ -1,5 +1,6 @@
 #include "chan.h"
 #include "log.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@ const struct chan_ops *chan_ops_for(enum chan_type t)
   static const struct chan_ops *const all[] = {
       &chan_matrix_ops, &chan_github_ops, &chan_mail_ops, &chan_meetup_ops,
       &chan_webhook_ops};
-  for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++)
+  for (size_t i = 0; i < ARRAY_SIZE(all); i++)
     if (all[i]->type == t)
       return all[i];
   return NULL;

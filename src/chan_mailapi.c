@@ -17,6 +17,7 @@
 #include "mail.h"
 #include "mailapi.h"
 #include "secret.h"
+#include "util.h"
 #include "site.h"
 #include "xalloc.h"
 
@@ -65,11 +66,9 @@ static void url(struct http_req *req, const struct channel *ch,
 
 static char *b64(const char *s, size_t n)
 {
-  size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-  char *out = xmalloc(cap);
-  sodium_bin2base64(out, cap, (const unsigned char *)s, n,
-                    sodium_base64_VARIANT_ORIGINAL);
-  return out;
+  struct buf b = BUF_INIT;
+  buf_add_base64(&b, s, n, false);
+  return buf_detach(&b);
 }
 
 /* "a@x, b@y" as the providers want lists in one field. */

@@ -8,6 +8,7 @@
 #include "deliver.h"
 #include "render.h"
 #include "schedule.h"
+#include "xalloc.h"
 
 static const struct cmd_help help = {
     "announce", "EVENT [options]",
@@ -50,7 +51,7 @@ int announce_event(struct app *a, const struct event *ev,
   diags_print(&d);
   diags_release(&d);
   struct deliver_item *items =
-      calloc(a->cfg.nchannels ? a->cfg.nchannels : 1, sizeof(*items));
+      xcalloc(a->cfg.nchannels ? a->cfg.nchannels : 1, sizeof(*items));
   size_t n = 0;
   for (size_t i = 0; channels && channels[i]; i++)
     if (!config_channel(&a->cfg, channels[i])) {

@@ -1,5 +1,6 @@
 /* crier list: upcoming events and when their notices are due. */
 #include <stdio.h>
+#include "util.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +36,7 @@ static time_t next_notice(const struct app *a, const struct event *ev,
 {
   struct planned out[PLAN_MAX_NOTICES + 4];
   size_t n = plan_channel(&a->cfg, ev, ch, a->now, h, out,
-                          sizeof(out) / sizeof(*out));
+                          ARRAY_SIZE(out));
   for (size_t k = 0; k < n; k++) {
     if (out[k].act != PLAN_SEND)
       continue;

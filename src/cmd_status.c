@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "journal.h"
+#include "xalloc.h"
 
 static const struct cmd_help help = {
     "status", "[EVENT] [options]",
@@ -81,9 +82,9 @@ int cmd_status(struct app *a, int argc, char **argv)
       diags_init(&d);
       const struct event *ev = site_find(&a->site, what, &d, &e);
       diags_release(&d);
-      id = strdup(ev ? ev->id : what);
+      id = xstrdup(ev ? ev->id : what);
     } else {
-      id = strdup(what);
+      id = xstrdup(what);
     }
   }
   struct ctx c = {.json = a->json, .out = json_array()};

@@ -139,7 +139,7 @@ static const struct {
     {"meetup", CHAN_MEETUP, meetup_fields, {"group", "auth", NULL}},
     {"webhook", CHAN_WEBHOOK, webhook_fields, {"url", NULL, NULL}},
 };
-#define NTYPES (sizeof(chan_types) / sizeof(*chan_types))
+#define NTYPES (ARRAY_SIZE(chan_types))
 
 const char *chan_type_name(enum chan_type t)
 {
@@ -744,7 +744,7 @@ void config_release(struct config *cfg)
                      &ch->auth.client_key,
                      &ch->auth.member_id, &ch->auth.key_id,
                      &ch->auth.client_id};
-    for (size_t k = 0; k < sizeof(strs) / sizeof(*strs); k++)
+    for (size_t k = 0; k < ARRAY_SIZE(strs); k++)
       xfree(strs[k]);
     struct secret_ref *secs[] = {&ch->access_token, &ch->token, &ch->password,
                                  &ch->api_key, &ch->auth.access_token,
@@ -752,7 +752,7 @@ void config_release(struct config *cfg)
                                  &ch->auth.client_secret,
                                  &ch->auth.refresh_token, &ch->secret,
                                  &ch->signing_key};
-    for (size_t k = 0; k < sizeof(secs) / sizeof(*secs); k++)
+    for (size_t k = 0; k < ARRAY_SIZE(secs); k++)
       secret_release(secs[k]);
     strlist_release(&ch->labels);
     strlist_release(&ch->to);
@@ -766,7 +766,7 @@ void config_release(struct config *cfg)
                    &cfg->timezone, &cfg->site_url, &cfg->permalink,
                    &cfg->site_name, &cfg->journal, &cfg->templates,
                    &cfg->serve_listen, &cfg->serve_branch};
-  for (size_t k = 0; k < sizeof(strs) / sizeof(*strs); k++)
+  for (size_t k = 0; k < ARRAY_SIZE(strs); k++)
     xfree(strs[k]);
   secret_release(&cfg->serve_github_secret);
   secret_release(&cfg->serve_announce_secret);

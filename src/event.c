@@ -83,9 +83,9 @@ int locations_load(struct locations *l, const char *path, struct diags *d)
                "not %s", root->keys[i].str, ykind_name(m->kind));
       continue;
     }
-    for (size_t k = 0; k < sizeof(location_keys) / sizeof(*location_keys); k++)
+    for (size_t k = 0; k < ARRAY_SIZE(location_keys); k++)
       want_str(m, location_keys[k], path, d);
-    unknown_keys(m, location_keys, sizeof(location_keys) / sizeof(*location_keys),
+    unknown_keys(m, location_keys, ARRAY_SIZE(location_keys),
                  "location", DIAG_WARNING, path, d);
     struct location *loc = &l->v[l->n++];
     loc->key = xstrdup(root->keys[i].str);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "util.h"
 #include "when.h"
 
 static const char *const weekdays[2][7] = {
@@ -126,7 +127,7 @@ const char *i18n_field(enum lang l, const char *field)
       {"time", "Uhrzeit", "Time"},
       {"location", "Ort", "Place"},
   };
-  for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++)
     if (strcmp(names[i][0], field) == 0)
       return names[i][l == LANG_ID_DE ? 1 : 2];
   return field;

@@ -82,7 +82,7 @@ bool dstatus_final(enum dstatus s)
 
 static enum dstatus status_from(const char *s)
 {
-  for (size_t i = 0; i < sizeof(status_names) / sizeof(*status_names); i++)
+  for (size_t i = 0; i < ARRAY_SIZE(status_names); i++)
     if (s && strcmp(s, status_names[i]) == 0)
       return (enum dstatus)i;
   return DS_NONE;

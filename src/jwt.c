@@ -8,22 +8,12 @@
 #include <openssl/pem.h>
 #include <sodium.h>
 
-static void b64url(struct buf *out, const void *bin, size_t n)
-{
-  size_t cap =
-      sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  char *s = malloc(cap);
-  if (!s)
-    abort();
-  sodium_bin2base64(s, cap, bin, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  buf_adds(out, s);
-  free(s);
-}
+#include "util.h"
 
 static void b64url_json(struct buf *out, json_t *j)
 {
   char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  b64url(out, s, strlen(s));
+  buf_add_base64(out, s, strlen(s), true);
   free(s);
 }
 
@@ -75,7 +65,7 @@ int jwt_sign_rs256(const char *pem, const char *key_id, const char *subject,
   }
   buf_add(out, input.data, input.len);
   buf_addc(out, '.');
-  b64url(out, sig, len);
+  buf_add_base64(out, sig, len, true);
   rc = 0;
 out:
   free(sig);

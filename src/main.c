@@ -1,5 +1,6 @@
 /* crier: meetup announcements and reminders, exactly once. */
 #include <stdio.h>
+#include "util.h"
 #include <string.h>
 
 #include "cli.h"
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
     return EX_USAGE;
   }
   const char *cmd = argv[i];
-  for (size_t k = 0; k < sizeof(commands) / sizeof(*commands); k++) {
+  for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
     if (strcmp(commands[k].name, cmd) == 0) {
       int rc = commands[k].fn(&a, argc - i, argv + i);
       app_release(&a);

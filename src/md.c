@@ -7,6 +7,7 @@
 
 #include <cmark.h>
 
+#include "util.h"
 #include "xalloc.h"
 
 void md_to_html(const char *markdown, size_t len, struct buf *out)
@@ -131,7 +132,7 @@ static bool url_shown(const char *url)
                                     "data:"};
   if (!url || !*url)
     return false;
-  for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
     if (strncasecmp(url, bad[i], strlen(bad[i])) == 0)
       return false;
   return true;

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "journal.h"
+#include "util.h"
 #include "when.h"
 
 static const char *const kind_names[] = {
@@ -16,7 +17,7 @@ int notice_kind_of(const char *notice)
 {
   if (strncmp(notice, "reminder-", 9) == 0)
     return NOTICE_REMINDER;
-  for (size_t i = 0; i < sizeof(kind_names) / sizeof(*kind_names); i++)
+  for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++)
     if (strcmp(notice, kind_names[i]) == 0)
       return (int)i;
   return -1;
@@ -160,7 +161,7 @@ time_t plan_next(const struct config *cfg, const struct event *ev,
       continue;
     struct planned out[PLAN_MAX_NOTICES + 2];
     size_t n = plan_channel(cfg, ev, ch, v[i].from, h, out,
-                            sizeof(out) / sizeof(*out));
+                            ARRAY_SIZE(out));
     for (size_t k = 0; k < n; k++)
       if (out[k].act == PLAN_SEND) {
         snprintf(name, 32, "%s", out[k].notice);

@@ -684,7 +684,7 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
     return;
   static const char *const notices[] = {"announce", "reminder-1d", "update",
                                         "cancel", "reinstate"};
-  for (size_t k = 0; k < sizeof(notices) / sizeof(*notices); k++) {
+  for (size_t k = 0; k < ARRAY_SIZE(notices); k++) {
     for (int t = -1; t <= CHAN_WEBHOOK; t++) {
       if (t >= 0 && !has_type_dir(r, chan_type_name((enum chan_type)t)))
         continue; /* it uses the generic templates, checked as t = -1 */

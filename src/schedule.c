@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "util.h"
 #include "when.h"
 #include "xalloc.h"
 
@@ -346,7 +347,7 @@ static void plan_one(struct schedule *s, const struct config *cfg,
   const struct jannounced *a = jview_announced(v, event_uid(ev), ch->name);
   struct planned out[PLAN_MAX_NOTICES + 4];
   size_t n = plan_channel(cfg, ev, ch, now, &h, out,
-                          sizeof(out) / sizeof(*out));
+                          ARRAY_SIZE(out));
   struct deliver_item base = {.ev = ev, .ch = ch,
                               .generation = a ? a->generation : 0,
                               .remote = a ? a->remote : NULL};

@@ -210,13 +210,13 @@ void secret_redact(struct buf *b)
   static const char *const keys[] = {"access_token=", "refresh_token=",
                                      "assertion=", "client_secret=",
                                      "whsec_", "whsk_", "password="};
-  for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+  for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
     redact_after(b, keys[k], false);
   static const char *const members[] = {
       "access_token", "refresh_token", "id_token", "client_secret",
       "password",     "api_key",       "token",    "accessJwt",
       "refreshJwt",   "secret"};
-  for (size_t k = 0; k < sizeof(members) / sizeof(*members); k++)
+  for (size_t k = 0; k < ARRAY_SIZE(members); k++)
     redact_json_member(b, members[k]);
   redact_jwts(b);
 }

@@ -5,6 +5,8 @@
 
 #include <sodium.h>
 
+#include "util.h"
+
 static void init(void)
 {
   if (sodium_init() < 0)
@@ -23,17 +25,6 @@ static int key_bytes(const char *key, const char *prefix, unsigned char *out,
                         sodium_base64_VARIANT_ORIGINAL) != 0)
     return -1;
   return 0;
-}
-
-static void b64(struct buf *out, const unsigned char *bin, size_t n)
-{
-  size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-  char *s = malloc(cap);
-  if (!s)
-    abort();
-  sodium_bin2base64(s, cap, bin, n, sodium_base64_VARIANT_ORIGINAL);
-  buf_adds(out, s);
-  free(s);
 }
 
 static void signed_content(struct buf *m, const char *id, long long ts,
@@ -86,7 +77,7 @@ int sig_sign(const char *key, const char *id, long long ts, const void *body,
     } else {
       hmac(k, kl, m.data, m.len, mac);
       buf_adds(out, "v1,");
-      b64(out, mac, sizeof(mac));
+      buf_add_base64(out, mac, sizeof(mac), false);
     }
     sodium_memzero(k, sizeof(k));
   } else if (strncmp(key, "whsk_", 5) == 0) {
@@ -98,7 +89,7 @@ int sig_sign(const char *key, const char *id, long long ts, const void *body,
       crypto_sign_detached(sig, NULL, (const unsigned char *)m.data, m.len,
                            sk);
       buf_adds(out, "v1a,");
-      b64(out, sig, sizeof(sig));
+      buf_add_base64(out, sig, sizeof(sig), false);
     }
     sodium_memzero(sk, sizeof(sk));
   } else {
@@ -209,7 +200,7 @@ void sig_keygen_hmac(struct buf *secret)
   unsigned char k[32];
   randombytes_buf(k, sizeof(k));
   buf_adds(secret, "whsec_");
-  b64(secret, k, sizeof(k));
+  buf_add_base64(secret, k, sizeof(k), false);
   sodium_memzero(k, sizeof(k));
 }
 
@@ -219,8 +210,8 @@ void sig_keygen_ed25519(struct buf *secret, struct buf *public_key)
   unsigned char pk[32], sk[64];
   crypto_sign_keypair(pk, sk);
   buf_adds(secret, "whsk_");
-  b64(secret, sk, sizeof(sk));
+  buf_add_base64(secret, sk, sizeof(sk), false);
   buf_adds(public_key, "whpk_");
-  b64(public_key, pk, sizeof(pk));
+  buf_add_base64(public_key, pk, sizeof(pk), false);
   sodium_memzero(sk, sizeof(sk));
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util.h"
 #include "xalloc.h"
 
 /* ---- replies ---- */
@@ -211,7 +212,7 @@ static int on_debug(CURL *c, curl_infotype type, char *data, size_t size,
     r->smtp.last = LAST_OTHER;
     return 0;
   }
-  for (size_t i = 0; i < sizeof(shown) / sizeof(*shown); i++)
+  for (size_t i = 0; i < ARRAY_SIZE(shown); i++)
     if (verb_is(data, size, shown[i])) {
       note(r, "> ", data, size);
       r->smtp.last = i < 2 ? LAST_EHLO : i == 2 ? LAST_STARTTLS : LAST_OTHER;

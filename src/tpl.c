@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "xalloc.h"
 
 enum kind { T_ROOT, T_TEXT, T_VAR, T_SECTION, T_INVERTED, T_PARTIAL,
@@ -369,7 +370,7 @@ static int build(struct tpl *t, struct toks *tk, struct err *e)
     struct node *added = add_kid(cur, n);
     if (n.kind == T_SECTION || n.kind == T_INVERTED || n.kind == T_BLOCK ||
         n.kind == T_PARENT) {
-      if (depth == sizeof(path) / sizeof(*path))
+      if (depth == ARRAY_SIZE(path))
         return err_set(e, EX_DATAERR, "%s:%d: sections nested too deeply",
                        t->name, k->line);
       path[depth++] = cur->nkids - 1;

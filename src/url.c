@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util.h"
+
 static const struct {
   const char *name;
   int port;
@@ -31,7 +33,7 @@ int url_parse(const char *s, struct url *u, struct err *e)
     return err_set(e, EX_CONFIG, "'%s' is not a URL (scheme://host/…)", s);
   size_t sl = (size_t)(colon - s);
   int defport = 0;
-  for (size_t i = 0; i < sizeof(schemes) / sizeof(*schemes); i++)
+  for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
     if (strlen(schemes[i].name) == sl && strncmp(s, schemes[i].name, sl) == 0)
       defport = schemes[i].port;
   if (!defport)

@@ -1,5 +1,7 @@
 #include "util.h"
 
+#include <sodium.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -186,4 +188,14 @@ const char *str_find_ci(const char *hay, const char *needle)
     if (strncasecmp(hay, needle, n) == 0)
       return hay;
   return n ? NULL : hay;
+}
+
+void buf_add_base64(struct buf *out, const void *bin, size_t n, bool url)
+{
+  int variant = url ? sodium_base64_VARIANT_URLSAFE_NO_PADDING
+                    : sodium_base64_VARIANT_ORIGINAL;
+  size_t cap = sodium_base64_ENCODED_LEN(n, variant);
+  buf_grow(out, cap);
+  sodium_bin2base64(out->data + out->len, cap, bin, n, variant);
+  out->len += strlen(out->data + out->len);
 }

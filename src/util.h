@@ -34,6 +34,13 @@ const char *closest_word(const char *word, const char *const *cands,
 /* Case-insensitive (ASCII) strstr. */
 const char *str_find_ci(const char *hay, const char *needle);
 
+/* The number of elements of an array (not a pointer). */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
+/* Appends the base64 of bin[0..n) to out: standard with padding, or
+ * (url) the URL-safe alphabet without padding. */
+void buf_add_base64(struct buf *out, const void *bin, size_t n, bool url);
+
 /* True when s is non-NULL and non-empty. */
 static inline bool nonempty(const char *s)
 {

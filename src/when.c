@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "util.h"
+
 static char zone_name[128] = "UTC";
 
 static bool zone_exists(const char *name)
@@ -238,7 +240,7 @@ int when_parse_event_date(const char *str, time_t *t, struct buf *warn,
     }
     return 0;
   }
-  for (size_t i = 0; i < sizeof(zone_abbrevs) / sizeof(zone_abbrevs[0]); i++) {
+  for (size_t i = 0; i < ARRAY_SIZE(zone_abbrevs); i++) {
     if (strcasecmp(zone, zone_abbrevs[i].name) != 0)
       continue;
     if (zone_abbrevs[i].off != tm.tm_gmtoff) {
