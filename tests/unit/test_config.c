@@ -42,6 +42,12 @@ int main(void)
   INT_EQ(c.reminders[0], 7 * 86400);
   INT_EQ(c.reminders[2], 7200);
   INT_EQ(c.min_gap, 6 * 3600);
+  INT_EQ(c.default_duration, 2 * 3600);
+  INT_EQ(c.cal_past, 90 * 86400);
+  INT_EQ(c.cal_future, 0);
+  INT_EQ(c.cal_refresh, 12 * 3600);
+  STR_EQ(c.cal_times, "local");
+  OK(!c.cal_name && !c.cal_output, "no calendar name or output");
   STR_EQ(c.timezone, "Europe/Berlin");
   OK(strstr(c.events_dir, "/_posts") != NULL, "events default %s",
      c.events_dir);
@@ -125,6 +131,12 @@ int main(void)
       {"channels:\n  - name: a\n    type: webhook\n    url: https://x\n"
        "    secret: {vault: A}\n", "not 'vault'", 5},
       {"site: [a]\n", "must be a map", 1},
+      {"schedule:\n  default_duration: 0m\n", "'default_duration' must be "
+       "from 1m", 2},
+      {"calendar:\n  times: floating\n", "'times' must be local", 2},
+      {"calendar:\n  past: soon\n", "'past': bad duration", 2},
+      {"calendar:\n  refresh: 5s\n", "'refresh' must be from 1m", 2},
+      {"calendar:\n  colour: red\n", "unknown key 'colour'", 2},
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
     OK(load(&c, bad[i].text, &d) < 0, "refused: %s", bad[i].text);
@@ -132,6 +144,20 @@ int main(void)
        bad[i].msg);
     config_release(&c);
   }
+  /* the calendar section and the default duration */
+  OK(load(&c, "schedule:\n  default_duration: 2h30m\ncalendar:\n  name: "
+              "Treff\n  output: site/events.ics\n  times: utc\n  past: 30d\n"
+              "  future: 52w\n  refresh: 1d\n", &d) == 0, "calendar: %s",
+     d.n ? d.v[0].msg : "");
+  INT_EQ(c.default_duration, 9000);
+  STR_EQ(c.cal_name, "Treff");
+  OK(c.cal_output && strstr(c.cal_output, "/site/events.ics"), "output %s",
+     c.cal_output ? c.cal_output : "(null)");
+  STR_EQ(c.cal_times, "utc");
+  INT_EQ(c.cal_past, 30 * 86400);
+  INT_EQ(c.cal_future, 52 * 7 * 86400);
+  INT_EQ(c.cal_refresh, 86400);
+  config_release(&c);
   diags_release(&d);
   t_rmdir(dir);
   return t_summary();
