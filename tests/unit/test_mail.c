@@ -288,7 +288,8 @@ int main(void)
                    .nto = 2, .subject = "Erinnerung: morgen Abend",
                    .text = "Hallo\n\nBis morgen!", .html = "<p>Hallo</p>",
                    .message_id = "abc123@x.example", .language = "de",
-                   .date = 1733333333, .ics = "BEGIN:VCALENDAR\r\n"};
+                   .date = 1733333333, .ics = "BEGIN:VCALENDAR\r\n",
+                   .ics_method = "CANCEL"};
   mail_build(&m, &b);
   OK(strstr(b.data, "From: =?UTF-8?Q?K=C3=B6lner_Rust-Treff?= "
                     "<crier@x.example>\r\n") != NULL, "%s", b.data);
@@ -300,23 +301,10 @@ int main(void)
   OK(strstr(b.data, "Content-Language: de\r\n"), "Content-Language");
   OK(strstr(b.data, "text/plain") < strstr(b.data, "text/html"),
      "text before HTML");
-  OK(strstr(b.data, "text/calendar; method=PUBLISH"), "calendar part");
+  OK(strstr(b.data, "Content-Type: text/calendar; method=CANCEL; "
+                    "charset=utf-8\r\n"), "calendar part with its method");
   OK(lines_within(b.data, 998), "no line over 998");
 
-  buf_reset(&b);
-  struct ical_event ev = {
-      .uid = "2030-12-04-x@x.example", .start = 1922639400,
-      .end = 1922650200, .stamp = 1733333333,
-      .summary = "Glühwein; Traits, and \\ more – a very long summary that "
-                 "needs folding because it is long, Köln äöü",
-      .location = "Keller, Köln", .url = "https://x.example/e"};
-  ical_build(&ev, &b);
-  OK(strstr(b.data, "DTSTART:20301204T183000Z\r\n"), "%s", b.data);
-  OK(strstr(b.data, "SUMMARY:Glühwein\\; Traits\\, and \\\\ more"), "escaped");
-  OK(strstr(b.data, "LOCATION:Keller\\, Köln\r\n"), "location");
-  OK(lines_within(b.data, 75), "folded at 75 octets");
-  OK(strstr(b.data, "\r\n ") != NULL, "continuation lines start with a space");
-  OK(strstr(b.data, "STATUS:CONFIRMED"), "status");
   buf_release(&b);
   test_folding();
   test_helo();
