@@ -7,19 +7,6 @@
 
 #include "ical.h"
 
-static bool lines_within(const char *s, size_t max)
-{
-  const char *p = s;
-  while (*p) {
-    const char *e = strstr(p, "\r\n");
-    size_t n = e ? (size_t)(e - p) : strlen(p);
-    if (n > max)
-      return false;
-    p += n + (e ? 2 : 0);
-  }
-  return true;
-}
-
 /* How often needle occurs in s. */
 static int count(const char *s, const char *needle)
 {
@@ -60,7 +47,7 @@ static void test_text(void)
                     "\r\n"), "organizer without quotes in CN: %s", b.data);
   OK(strstr(b.data, "STATUS:CONFIRMED\r\n"), "status");
   OK(!strstr(b.data, "VTIMEZONE"), "no VTIMEZONE in UTC");
-  OK(lines_within(b.data, 75), "folded at 75 octets");
+  OK(t_lines_within(b.data, 75), "folded at 75 octets");
   OK(strstr(b.data, "\r\n ") != NULL, "continuation lines start with a space");
   /* folding never splits a UTF-8 sequence: every continuation starts with
    * a space and then a character's first byte */
@@ -143,7 +130,7 @@ static void test_zone(void)
      "the first 02:30 is local");
   OK(strstr(b.data, "DTEND:20301027T013000Z\r\n"), "the second is UTC");
   OK(strstr(b.data, "DTSTAMP:19700101T000001Z\r\n"), "stamps are UTC");
-  OK(lines_within(b.data, 75), "folded");
+  OK(t_lines_within(b.data, 75), "folded");
   /* the same input, the same bytes */
   struct buf b2 = BUF_INIT;
   ical_begin(&b2, &c);

@@ -12,19 +12,6 @@
 #include "xalloc.h"
 
 /* Every line of s (split at CRLF) is at most max bytes. */
-static bool lines_within(const char *s, size_t max)
-{
-  const char *p = s;
-  while (*p) {
-    const char *e = strstr(p, "\r\n");
-    size_t n = e ? (size_t)(e - p) : strlen(p);
-    if (n > max)
-      return false;
-    p += n + (e ? 2 : 0);
-  }
-  return true;
-}
-
 /* The header section of a message (up to the first empty line). */
 static char *head_of(const char *msg)
 {
@@ -267,7 +254,7 @@ int main(void)
     buf_adds(&line, "Glühwein=gut. ");
   buf_adds(&line, "\n.leading dot\ntrailing space \nend");
   mail_qp(&b, line.data);
-  OK(lines_within(b.data, 76), "qp lines ≤ 76");
+  OK(t_lines_within(b.data, 76), "qp lines ≤ 76");
   OK(strstr(b.data, "=3D") != NULL, "= is encoded");
   OK(strstr(b.data, "\r\n=2Eleading") != NULL, "a leading dot is encoded");
   OK(strstr(b.data, "space=20\r\n") != NULL, "trailing space encoded");
@@ -303,7 +290,7 @@ int main(void)
      "text before HTML");
   OK(strstr(b.data, "Content-Type: text/calendar; method=CANCEL; "
                     "charset=utf-8\r\n"), "calendar part with its method");
-  OK(lines_within(b.data, 998), "no line over 998");
+  OK(t_lines_within(b.data, 998), "no line over 998");
 
   buf_release(&b);
   test_folding();
