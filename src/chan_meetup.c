@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "deliver.h"
+#include "ical.h"
 #include "jwt.h"
 #include "secret.h"
 #include "when.h"
@@ -184,7 +185,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
                                        : d->ctx->token.data);
   chan_user_agent(req);
   json_t *input = json_object();
-  struct buf start = BUF_INIT;
+  struct buf start = BUF_INIT, dur = BUF_INIT;
   start_time(d->ev, &start);
   switch (op) {
   case CREATE:
@@ -193,7 +194,11 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     json_object_set_new(input, "title", json_string(d->msg.subject));
     json_object_set_new(input, "description", json_string(d->msg.html));
     json_object_set_new(input, "startDateTime", json_string(start.data));
-    json_object_set_new(input, "duration", json_string("PT3H"));
+    /* createEvent takes an ISO 8601 duration */
+    ical_duration((long)(event_end(d->ev, d->ctx->cfg->default_duration) -
+                         d->ev->start),
+                  &dur);
+    json_object_set_new(input, "duration", json_string(dur.data));
     json_object_set_new(input, "publishStatus", json_string("DRAFT"));
     break;
   case EDIT:
@@ -201,6 +206,11 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     json_object_set_new(input, "title", json_string(d->msg.subject));
     json_object_set_new(input, "description", json_string(d->msg.html));
     json_object_set_new(input, "startDateTime", json_string(start.data));
+    /* editEvent takes milliseconds (as a string) */
+    buf_addf(&dur, "%lld",
+             (long long)(event_end(d->ev, d->ctx->cfg->default_duration) -
+                         d->ev->start) * 1000);
+    json_object_set_new(input, "duration", json_string(dur.data));
     break;
   case DELETE:
     json_object_set_new(input, "eventId", json_string(event_id));
@@ -213,6 +223,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     json_object_set_new(input, "eventId", json_string(event_id));
   }
   buf_release(&start);
+  buf_release(&dur);
   json_t *doc = json_pack("{s:s, s:{s:o}, s:s}", "query", documents[op],
                           "variables", "input", input, "operationName",
                           operations[op]);

@@ -125,6 +125,7 @@ const char *i18n_field(enum lang l, const char *field)
       {"date", "Datum", "Date"},
       {"time", "Uhrzeit", "Time"},
       {"location", "Ort", "Place"},
+      {"end", "Ende", "Ends"},
   };
   for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
     if (strcmp(names[i][0], field) == 0)
