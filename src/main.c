@@ -21,6 +21,7 @@ static const char usage[] =
     "  serve                receive signed webhooks that trigger them\n"
     "  announce EVENT       send an event's announcement now\n"
     "  status [EVENT]       what the journal says was sent, and where\n"
+    "  calendar [-o FILE]   write the iCalendar feed of the events\n"
     "  webhook keygen|sign|verify   webhook signature helpers\n"
     "\n"
     "global options:\n"
@@ -48,6 +49,7 @@ static const struct {
     {"changed", cmd_changed},
     {"serve", cmd_serve},
     {"status", cmd_status},
+    {"calendar", cmd_calendar},
     {"webhook", cmd_webhook},
 };
 
