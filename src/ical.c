@@ -118,7 +118,9 @@ static void local_value(const struct tm *tm, struct buf *out)
 }
 
 /* A DATE-TIME property: local with TZID when the calendar has a zone and
- * the local time names t (the first of two, or the only one), else UTC. */
+ * the local time names t alone, else UTC. (RFC 5545 3.3.5 reads a local
+ * time that happens twice as the first, but readers differ: ical.js and
+ * Python's icalendar with pytz take the second.) */
 static void time_prop(struct buf *out, const struct ical_cal *c,
                       const char *name, time_t t)
 {
@@ -128,7 +130,7 @@ static void time_prop(struct buf *out, const struct ical_cal *c,
     time_t first;
     when_local(t, &tm);
     if (when_from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                        tm.tm_hour, tm.tm_min, tm.tm_sec, &first) > 0 &&
+                        tm.tm_hour, tm.tm_min, tm.tm_sec, &first) == 1 &&
         first == t) {
       buf_addf(&n, "%s;TZID=%s", name, c->zone);
       local_value(&tm, &v);

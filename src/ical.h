@@ -9,9 +9,9 @@
  * Times are written in UTC, or as local times with a TZID and a
  * VTIMEZONE made from the tz database (the zone of when.h) for the whole
  * years the calendar covers: one observance per transition, so that every
- * reader gets the offsets the C library has, whatever rules it knows. A
- * local time that happens twice (the clocks go back) means the first
- * (RFC 5545 3.3.5): an instant in the second is written in UTC.
+ * reader gets the offsets the C library has, whatever rules it knows. An
+ * instant whose local time happens twice (the clocks go back) is written
+ * in UTC: readers do not agree on which of the two a local time means.
  *
  * Every string is borrowed; output is appended to a struct buf. The same
  * input gives the same bytes.
