@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "when.h"
 #include "xalloc.h"
 
 /* Printable ASCII and spaces only: written as it is. */
@@ -336,11 +337,6 @@ void mail_qp(struct buf *out, const char *s)
 
 static void date_header(struct buf *out, time_t t)
 {
-  static const char *const days[] = {"Sun", "Mon", "Tue", "Wed",
-                                     "Thu", "Fri", "Sat"};
-  static const char *const mons[] = {"Jan", "Feb", "Mar", "Apr",
-                                     "May", "Jun", "Jul", "Aug",
-                                     "Sep", "Oct", "Nov", "Dec"};
   struct tm tm;
   localtime_r(&t, &tm);
   long off = tm.tm_gmtoff / 60;
@@ -348,8 +344,9 @@ static void date_header(struct buf *out, time_t t)
   if (off < 0)
     off = -off;
   buf_addf(out, "Date: %s, %d %s %d %02d:%02d:%02d %c%02ld%02ld\r\n",
-           days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon], tm.tm_year + 1900,
-           tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60, off % 60);
+           when_day_abbr(tm.tm_wday), tm.tm_mday, when_month_abbr(tm.tm_mon),
+           tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60,
+           off % 60);
 }
 
 void mail_build(const struct mail *m, struct buf *out)

@@ -17,6 +17,7 @@
 
 #include "secret.h"
 #include "sig.h"
+#include "when.h"
 #include "xalloc.h"
 
 #define SERVE_MAX_BODY ((size_t)1 << 20)
@@ -422,16 +423,11 @@ static enum MHD_Result healthz(struct serve *s, struct MHD_Connection *c)
 /* An HTTP date (RFC 9110): "Sun, 06 Nov 1994 08:49:37 GMT". */
 static void http_date(time_t t, char out[40])
 {
-  static const char *const days[] = {"Sun", "Mon", "Tue", "Wed",
-                                     "Thu", "Fri", "Sat"};
-  static const char *const mons[] = {"Jan", "Feb", "Mar", "Apr",
-                                     "May", "Jun", "Jul", "Aug",
-                                     "Sep", "Oct", "Nov", "Dec"};
   struct tm tm;
   gmtime_r(&t, &tm);
-  snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
-           tm.tm_mday, mons[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-           tm.tm_min, tm.tm_sec);
+  snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+           when_day_abbr(tm.tm_wday), tm.tm_mday, when_month_abbr(tm.tm_mon),
+           tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* Whether an If-None-Match list names etag (or is "*"); weak tags
