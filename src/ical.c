@@ -20,6 +20,16 @@ static bool is_control(unsigned char c)
   return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
+/* The length of a C1 control character (U+0080 to U+009F, two bytes in
+ * UTF-8) at p, or 0: dropped too, as everywhere crier writes text. */
+static size_t c1_at(const char *p)
+{
+  return (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+                 (unsigned char)p[1] <= 0x9f
+             ? 2
+             : 0;
+}
+
 void ical_line(struct buf *out, const char *name, const char *value)
 {
   struct buf l = BUF_INIT;
@@ -47,6 +57,10 @@ void ical_line(struct buf *out, const char *name, const char *value)
 void ical_text(struct buf *out, const char *value)
 {
   for (const char *p = value; *p; p++) {
+    if (c1_at(p)) {
+      p++;
+      continue;
+    }
     if (*p == '\\' || *p == ';' || *p == ',') {
       buf_addc(out, '\\');
       buf_addc(out, *p);
@@ -72,9 +86,12 @@ static void text_prop(struct buf *out, const char *name, const char *value)
 static void raw_prop(struct buf *out, const char *name, const char *value)
 {
   struct buf v = BUF_INIT;
-  for (const char *p = value; *p; p++)
-    if (!is_control((unsigned char)*p))
+  for (const char *p = value; *p; p++) {
+    if (c1_at(p))
+      p++;
+    else if (!is_control((unsigned char)*p))
       buf_addc(&v, *p);
+  }
   ical_line(out, name, v.data);
   buf_release(&v);
 }

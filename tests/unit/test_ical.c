@@ -26,7 +26,7 @@ static void test_text(void)
       .end = at("2030-12-04T21:30:00+01:00"), .stamp = at("2024-12-04T17:28:53Z"),
       .sequence = 3,
       .summary = "Glühwein; Traits, and \\ more – a very long summary that "
-                 "needs folding because it is long, Köln äöü\x1b[31m",
+                 "needs folding because it is long, Köln äöü\x1b[31m\xc2\x9b",
       .location = "Keller, Köln", .description = "Talk – A\nKeller",
       .url = "https://x.example/e", .has_geo = true, .lat = 50.9481,
       .lon = -6.5, .organizer = "\"Kölner \\\"Treff\\\"\" <crier@x.example>"};
@@ -39,7 +39,8 @@ static void test_text(void)
   OK(strstr(b.data, "DTSTAMP:20241204T172853Z\r\n"), "stamp");
   OK(strstr(b.data, "SEQUENCE:3\r\n"), "sequence");
   OK(strstr(b.data, "SUMMARY:Glühwein\\; Traits\\, and \\\\ more"), "escaped");
-  OK(!strchr(b.data, '\x1b'), "no control characters");
+  OK(!strchr(b.data, '\x1b') && !strstr(b.data, "\xc2\x9b"),
+     "no control characters (C0, C1)");
   OK(strstr(b.data, "LOCATION:Keller\\, Köln\r\n"), "location");
   OK(strstr(b.data, "DESCRIPTION:Talk – A\\nKeller\r\n"), "newline as \\n");
   OK(strstr(b.data, "GEO:50.948100;-6.500000\r\n"), "geo");
