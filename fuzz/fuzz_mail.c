@@ -2,13 +2,15 @@
  * names and bodies: no header line may break out (a CR or LF in a value),
  * encoded-words stay within 75 characters and their lines within 76, other
  * lines within 78 unless one word fills them, iCalendar lines within 75
- * octets. */
+ * octets, and every iCalendar line a fold or a property of its own (no
+ * value breaks out into a line of its own). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ical.h"
 #include "mail.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -62,18 +64,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    .date = 1700000000, .ics = NULL};
   struct buf out = BUF_INIT;
   mail_build(&m, &out);
-  struct ical_event ev = {.uid = "u@x", .start = 1700000000,
+  struct ical_event ev = {.uid = s, .start = 1700000000,
                           .end = 1700003600, .stamp = 1700000000,
                           .summary = s, .location = s, .description = s,
-                          .url = "https://x"};
+                          .url = s, .organizer = s};
+  struct ical_cal c = {.method = ICAL_PUBLISH, .name = s};
   struct buf cal = BUF_INIT;
-  ical_build(&ev, &cal);
+  ical_single(&cal, &c, &ev);
   for (size_t i = 0, start = 0; i <= cal.len; i++) {
     bool eol = i == cal.len ||
                (cal.data[i] == '\r' && i + 1 < cal.len && cal.data[i + 1] == '\n');
-    if (!eol)
+    if (!eol) {
+      if (cal.data[i] == '\r' || cal.data[i] == '\n')
+        abort(); /* a bare CR or LF */
       continue;
+    }
     if (i - start > 75)
+      abort();
+    /* a line is a fold (a space first) or NAME followed by ; or : */
+    size_t k = start;
+    while (k < i && ((cal.data[k] >= 'A' && cal.data[k] <= 'Z') ||
+                     cal.data[k] == '-'))
+      k++;
+    if (i > start && cal.data[start] != ' ' &&
+        (k == start || k == i || (cal.data[k] != ':' && cal.data[k] != ';')))
       abort();
     start = i + 2;
     i++;

@@ -6,11 +6,13 @@ PKGS="build-essential cmake pkg-config git ca-certificates tzdata time openssl
 clang libclang-rt-14-dev
 libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
 libsqlite3-dev libssl-dev libmicrohttpd-dev shellcheck
-postfix dovecot-core python3 curl"
+postfix dovecot-core python3 python3-icalendar curl"
 # postfix and dovecot-core are the real SMTP server and SASL service the
 # postfix conformance test starts on loopback ports with a configuration of
 # its own; python3's email package parses what they deliver; curl's own
 # trace of a login is that test's control for its secret check.
+# python3-icalendar is the second iCalendar parser the calendar tests read
+# crier's feed and invitations with (ical.js from npm is the first).
 # Node.js and npm install the reference implementations the conformance
 # tests use; Debian's are enough where the machine has none of its own.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

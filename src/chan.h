@@ -47,6 +47,8 @@ struct delivery {
   struct chan_ctx *ctx;
   time_t now;              /* the moment of sending, for texts */
   const struct event *old; /* update: the event as announced */
+  int sequence;            /* the SEQUENCE of the event's calendar entry
+                              (journal_sequence) */
   json_t *state;           /* channel state kept in the journal */
   json_t *first;           /* where the announcement went: {"remote_id",
                               "url", "state"} (NULL: not known) */

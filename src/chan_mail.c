@@ -22,9 +22,13 @@
 #include <unistd.h>
 
 #include "key.h"
+#include "calendar.h"
+#include "deliver.h"
+#include "ical.h"
 #include "mail.h"
 #include "mailapi.h"
 #include "md.h"
+#include "plan.h"
 #include "secret.h"
 #include "site.h"
 #include "smtp.h"
@@ -168,47 +172,39 @@ static char *thread_parent(const struct delivery *d)
   return buf_detach(&b);
 }
 
-static void calendar(const struct delivery *d, struct buf *ics)
+/* The invitation (ical.h, calendar.h): METHOD:PUBLISH with the from
+ * address as ORGANIZER for an announcement, reminder, update or
+ * reinstatement, METHOD:CANCEL for a cancellation; the SEQUENCE the
+ * journal gives the event's state, DTSTAMP the time of sending. Returns
+ * the method's name. */
+static const char *calendar(const struct delivery *d, struct buf *ics)
 {
-  const struct channel *ch = d->ctx->ch;
-  struct buf uid = BUF_INIT, url = BUF_INIT, loc = BUF_INIT;
-  char *a;
-  buf_addf(&uid, "%s@%s", d->ev->id, from_domain(ch, &a));
-  free(a);
-  site_event_url(d->ctx->cfg, d->ev, &url);
-  if (d->ev->loc) {
-    buf_adds(&loc, d->ev->loc->name);
-    if (d->ev->loc->street)
-      buf_addf(&loc, ", %s", d->ev->loc->street);
-    if (d->ev->loc->city)
-      buf_addf(&loc, ", %s", d->ev->loc->city);
-  }
-  bool later = d->kind == NOTICE_UPDATE ||
-               d->kind == NOTICE_CANCEL;
-  struct ical_event ie = {
-      .uid = uid.data, .start = d->ev->start,
-      .end = d->ev->start + 3 * 3600, .stamp = time(NULL),
-      .summary = d->ev->title, .location = loc.len ? loc.data : NULL,
-      .description = d->ctx->cfg->site_url ? url.data : NULL,
-      .url = d->ctx->cfg->site_url ? url.data : NULL,
-      .cancelled = d->kind == NOTICE_CANCEL,
-      .sequence = later ? (int)((time(NULL) / 60) % 100000000) : 0};
-  ical_build(&ie, ics);
-  buf_release(&uid);
-  buf_release(&url);
-  buf_release(&loc);
+  bool cancel = notice_kind_of(d->notice) == NOTICE_CANCEL;
+  struct ical_cal cal;
+  calendar_settings(d->ctx->cfg, cancel ? ICAL_CANCEL : ICAL_PUBLISH, &cal);
+  struct calendar_entry ce;
+  calendar_entry_init(&ce, d->ctx->cfg, d->ev);
+  ce.ie.stamp = time(NULL);
+  ce.ie.sequence = d->sequence;
+  ce.ie.cancelled = cancel;
+  ce.ie.organizer = d->ctx->ch->from;
+  ical_single(ics, &cal, &ce.ie);
+  calendar_entry_release(&ce);
+  return ical_method_name(cal.method);
 }
 
 static void build(struct delivery *d, struct http_req *req)
 {
   const struct channel *ch = d->ctx->ch;
   struct buf mid = BUF_INIT, ics = BUF_INIT, text = BUF_INIT;
+  const char *method = NULL;
   message_id(d->key, ch, &mid);
   if (ch->calendar)
-    calendar(d, &ics);
+    method = calendar(d, &ics);
   md_to_text(d->msg.markdown, strlen(d->msg.markdown), &text);
   if (ch->provider) {
-    mailapi_build(d, req, mid.data, text.data, ics.len ? ics.data : NULL);
+    mailapi_build(d, req, mid.data, text.data, ics.len ? ics.data : NULL,
+                  method);
   } else {
     const char *langs = strcmp(d->lang, "de") == 0      ? "de"
                         : strcmp(d->lang, "en") == 0    ? "en"
@@ -227,7 +223,8 @@ static void build(struct delivery *d, struct http_req *req)
                      .text = text.data, .html = d->msg.html,
                      .message_id = mid.data, .in_reply_to = parent,
                      .language = langs, .date = time(NULL),
-                     .ics = ics.len ? ics.data : NULL};
+                     .ics = ics.len ? ics.data : NULL,
+                     .ics_method = method};
     mail_build(&m, &req->body);
     free(parent);
   }

@@ -106,7 +106,7 @@ static void form_field(struct buf *b, const char *boundary, const char *name,
 
 void mailapi_build(struct delivery *d, struct http_req *req,
                    const char *message_id, const char *text,
-                   const char *ics)
+                   const char *ics, const char *method)
 {
   const struct channel *ch = d->ctx->ch;
   const char *key = d->ctx->token.len ? d->ctx->token.data : "";
@@ -115,6 +115,11 @@ void mailapi_build(struct delivery *d, struct http_req *req,
                                                   : "de, en";
   req->method = HTTP_POST;
   chan_user_agent(req);
+  /* the calendar's METHOD in its content type, as RFC 6047 has it */
+  struct buf ctype = BUF_INIT;
+  buf_adds(&ctype, "text/calendar");
+  if (method)
+    buf_addf(&ctype, "; method=%s", method);
   if (which(ch) == POSTMARK) {
     url(req, ch, "/email");
     http_req_header(req, "Accept: application/json");
@@ -137,7 +142,7 @@ void mailapi_build(struct delivery *d, struct http_req *req,
       json_object_set_new(doc, "Attachments",
                           json_pack("[{s:s, s:s, s:s}]", "Name", "event.ics",
                                     "Content", c, "ContentType",
-                                    "text/calendar"));
+                                    ctype.data));
       free(c);
     }
     json_body(req, doc);
@@ -179,8 +184,8 @@ void mailapi_build(struct delivery *d, struct http_req *req,
     form_field(b, boundary, "h:Content-Language", lang);
     if (ics)
       buf_addf(b, "--%s\r\nContent-Disposition: form-data; name=\"attachment"
-               "\"; filename=\"event.ics\"\r\nContent-Type: text/calendar\r\n"
-               "\r\n%s\r\n", boundary, ics);
+               "\"; filename=\"event.ics\"\r\nContent-Type: %s\r\n"
+               "\r\n%s\r\n", boundary, ctype.data, ics);
     buf_addf(b, "--%s--\r\n", boundary);
   } else {
     url(req, ch, "/v3/mail/send");
@@ -208,13 +213,14 @@ void mailapi_build(struct delivery *d, struct http_req *req,
       char *c = b64(ics, strlen(ics));
       json_object_set_new(doc, "attachments",
                           json_pack("[{s:s, s:s, s:s, s:s}]", "content", c,
-                                    "type", "text/calendar", "filename",
+                                    "type", ctype.data, "filename",
                                     "event.ics", "disposition",
                                     "attachment"));
       free(c);
     }
     json_body(req, doc);
   }
+  buf_release(&ctype);
 }
 
 /* The provider's words on a failure. */

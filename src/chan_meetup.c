@@ -27,6 +27,7 @@
 
 #include <sodium.h>
 
+#include "ical.h"
 #include "key.h"
 #include "jwt.h"
 #include "secret.h"
@@ -216,6 +217,16 @@ static bool same_place(const struct event *a, const struct event *b)
   return same;
 }
 
+/* editEvent's duration, in milliseconds (as a string). */
+static void edit_duration(const struct delivery *d, json_t *input)
+{
+  long cfg = d->ctx->cfg->default_duration;
+  char ms[32];
+  snprintf(ms, sizeof(ms), "%lld",
+           (long long)(event_end(d->ev, cfg) - d->ev->start) * 1000);
+  json_object_set_new(input, "duration", json_string(ms));
+}
+
 /* The input of an editEvent for an update: only what changed. */
 static void edit_input(const struct delivery *d, json_t *input)
 {
@@ -230,6 +241,9 @@ static void edit_input(const struct delivery *d, json_t *input)
     json_object_set_new(input, "startDateTime", json_string(b.data));
     buf_reset(&b);
   }
+  long dd = d->ctx->cfg->default_duration;
+  if (!old || event_end(old, dd) - old->start != event_end(ev, dd) - ev->start)
+    edit_duration(d, input);
   if (!old || !same_place(old, ev)) {
     directions(ev, &b);
     json_object_set_new(input, "howToFindUs", json_string(b.data));
@@ -253,7 +267,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
   chan_user_agent(req);
   json_t *vars = json_object();
   json_t *input = json_object();
-  struct buf start = BUF_INIT, place = BUF_INIT;
+  struct buf start = BUF_INIT, place = BUF_INIT, dur = BUF_INIT;
   start_time(d->ev, &start);
   directions(d->ev, &place);
   switch (op) {
@@ -277,7 +291,11 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     json_object_set_new(input, "title", json_string(d->msg.subject));
     json_object_set_new(input, "description", json_string(d->msg.html));
     json_object_set_new(input, "startDateTime", json_string(start.data));
-    json_object_set_new(input, "duration", json_string("PT3H"));
+    /* createEvent takes an ISO 8601 duration */
+    ical_duration((long)(event_end(d->ev, d->ctx->cfg->default_duration) -
+                         d->ev->start),
+                  &dur);
+    json_object_set_new(input, "duration", json_string(dur.data));
     if (place.len)
       json_object_set_new(input, "howToFindUs", json_string(place.data));
     json_object_set_new(input, "publishStatus", json_string("DRAFT"));
@@ -290,6 +308,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
       json_object_set_new(input, "title", json_string(d->msg.subject));
       json_object_set_new(input, "description", json_string(d->msg.html));
       json_object_set_new(input, "startDateTime", json_string(start.data));
+      edit_duration(d, input);
       if (place.len)
         json_object_set_new(input, "howToFindUs", json_string(place.data));
     }
@@ -310,6 +329,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     json_decref(input);
   buf_release(&start);
   buf_release(&place);
+  buf_release(&dur);
   json_t *doc = json_pack("{s:s, s:o, s:s}", "query", documents[op],
                           "variables", vars, "operationName",
                           operations[op]);

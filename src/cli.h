@@ -136,6 +136,7 @@ int changed_range(struct app *a, const char *base, const char *head,
 
 int cmd_serve(struct app *a, int argc, char **argv);
 
+int cmd_calendar(struct app *a, int argc, char **argv);
 int cmd_check(struct app *a, int argc, char **argv);
 int cmd_changed(struct app *a, int argc, char **argv);
 int cmd_list(struct app *a, int argc, char **argv);

@@ -21,6 +21,11 @@
  *   temporarily) goes back into the queue and is tried again later,
  *   doubling the wait; an announce is answered 200, 502/503 (the sender
  *   may send the same id again) or 422.
+ * - The calendar feed (GET /events.ics) is made by the worker, which
+ *   owns what it needs (the site, the journal's sequences), when it is
+ *   idle after a push and every few minutes, and handed to the HTTP
+ *   thread as bytes under a mutex of their own; the HTTP thread answers
+ *   from those bytes (ETag, Last-Modified, 304), never from the site.
  * - The queue (serve_queue.c) holds the jobs, the ids whose work finished
  *   (loaded from the journal, where the worker records each one only after
  *   its work finished) and what /healthz reports, under one mutex held
@@ -68,7 +73,10 @@ static const struct cmd_help help = {
     "                        with the results: 200, 502/503 (send the same\n"
     "                        request again later), 422 (unknown event or\n"
     "                        channel)\n"
-    "  GET  /healthz         the queue and the last job's result\n",
+    "  GET  /healthz         the queue and the last job's result\n"
+    "  GET  /events.ics      the calendar feed (as 'crier calendar' writes\n"
+    "                        it), with ETag and Last-Modified; made again\n"
+    "                        after a push and every 5 minutes\n",
     "SIGTERM stops it within a few seconds (exit 0).\n"};
 
 static double mono(void)
@@ -320,6 +328,7 @@ int cmd_serve(struct app *a, int argc, char **argv)
   serve_queue_init(&s.q, (size_t)a->cfg.serve_queue);
   s.q.resume = serve_http_resume;
   pthread_mutex_init(&s.spool_mu, NULL);
+  pthread_mutex_init(&s.feed_mu, NULL);
   s.git_timeout_ms = (int)a->cfg.serve_git_timeout * 1000;
   s.max_attempts = PUSH_ATTEMPTS;
   s.retry_base = PUSH_RETRY_S;
@@ -347,6 +356,8 @@ int cmd_serve(struct app *a, int argc, char **argv)
 out:
   serve_queue_release(&s.q);
   pthread_mutex_destroy(&s.spool_mu);
+  pthread_mutex_destroy(&s.feed_mu);
+  free(s.feed);
   free(s.events_rel);
   free(s.top);
   free(s.spool);

@@ -46,6 +46,15 @@ static const struct field serve_fields[] = {
     CF("git_timeout", F_INT, serve_git_timeout),
     {NULL, 0, 0, NULL}};
 
+static const struct field calendar_fields[] = {
+    CF("name", F_STR, cal_name),
+    CF("output", F_PATH, cal_output),
+    CF("times", F_STR, cal_times),
+    CF("past", F_DURATION, cal_past),
+    CF("future", F_DURATION, cal_future),
+    CF("refresh", F_DURATION, cal_refresh),
+    {NULL, 0, 0, NULL}};
+
 static const struct field top_fields[] = {
     {"site", F_SECTION, 0, site_fields},
     CF("journal", F_PATH, journal),
@@ -53,10 +62,12 @@ static const struct field top_fields[] = {
     {"schedule", F_IGNORE, 0, NULL},
     {"channels", F_IGNORE, 0, NULL},
     {"serve", F_SECTION, 0, serve_fields},
+    {"calendar", F_SECTION, 0, calendar_fields},
     {NULL, 0, 0, NULL}};
 
 static const char *const schedule_keys[] = {"announce_lead", "reminders",
-                                            "min_gap", "max_vanished"};
+                                            "min_gap", "max_vanished",
+                                            "default_duration"};
 
 static const struct field jwt_fields[] = {
     HF("client_key", F_STR, auth.client_key),
@@ -282,6 +293,7 @@ static int read_fields(struct ctx *c, const struct ynode *map,
     }
     const char *s = v->str;
     char *end;
+    struct err de;
     switch (f->type) {
     case F_BOOL:
       if (!ynode_bool(v, (bool *)slot))
@@ -320,6 +332,10 @@ static int read_fields(struct ctx *c, const struct ynode *map,
       *(char **)slot = xstrdup(s);
       break;
     }
+    case F_DURATION:
+      if (when_parse_duration(s, (long *)slot, &de) < 0)
+        rc = bad(c, v->line, "'%s': %s", k->str, de.msg);
+      break;
     case F_PATH:
       free(*(char **)slot);
       *(char **)slot = resolve_path(c->dir, s);
@@ -348,6 +364,15 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
       if (v->kind != Y_STR || when_parse_duration(v->str, slot, &e) < 0)
         rc = bad(c, v->line, "'%s': %s", k->str,
                  v->kind == Y_STR ? e.msg : "expected a duration such as 21d");
+    } else if (strcmp(k->str, "default_duration") == 0) {
+      long secs = 0;
+      if (v->kind != Y_STR || when_parse_duration(v->str, &secs, &e) < 0)
+        rc = bad(c, v->line, "'default_duration': %s",
+                 v->kind == Y_STR ? e.msg : "expected a duration such as 2h");
+      else if (secs < 60 || secs > 14 * 86400)
+        rc = bad(c, v->line, "'default_duration' must be from 1m to 14d");
+      else
+        cfg->default_duration = secs;
     } else if (strcmp(k->str, "max_vanished") == 0) {
       char *end = NULL;
       long n = v->kind == Y_STR ? strtol(v->str, &end, 10) : -1;
@@ -394,7 +419,7 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
           cfg->reminders[b - 1] = t;
         }
     } else {
-      report_unknown(c, k, schedule_keys, 4, "'schedule'");
+      report_unknown(c, k, schedule_keys, 5, "'schedule'");
       rc = -1;
     }
   }
@@ -661,6 +686,9 @@ static int config_from(struct config *cfg, const char *path,
                    : xstrdup(".");
   cfg->announce_lead = 21 * 86400;
   cfg->min_gap = 6 * 3600;
+  cfg->default_duration = 2 * 3600;
+  cfg->cal_past = 90 * 86400;
+  cfg->cal_refresh = 12 * 3600;
   cfg->max_vanished = 1;
   cfg->serve_queue = 32;
   cfg->serve_git_timeout = 60;
@@ -714,6 +742,15 @@ static int config_from(struct config *cfg, const char *path,
     cfg->permalink = xstrdup("/:year/:month/:day/:title.html");
   if (!cfg->journal)
     cfg->journal = resolve_path(cfg->dir, "crier.db");
+  if (!cfg->cal_times)
+    cfg->cal_times = xstrdup("local");
+  s = ymap_get(root, "calendar");
+  if (strcmp(cfg->cal_times, "local") != 0 &&
+      strcmp(cfg->cal_times, "utc") != 0)
+    bad(&c, ymap_get(s, "times")->line, "'times' must be local (with the "
+        "zone's rules) or utc, not '%s'", cfg->cal_times);
+  if (cfg->cal_refresh < 60 || cfg->cal_refresh > 30 * 86400)
+    bad(&c, ymap_get(s, "refresh")->line, "'refresh' must be from 1m to 30d");
   if (when_set_zone(cfg->timezone, &e) < 0) {
     const struct ynode *site = ymap_get(root, "site");
     const struct ynode *tz = ymap_get(site, "timezone");
@@ -765,7 +802,8 @@ void config_release(struct config *cfg)
   char **strs[] = {&cfg->path, &cfg->dir, &cfg->events_dir, &cfg->locations,
                    &cfg->timezone, &cfg->site_url, &cfg->permalink,
                    &cfg->site_name, &cfg->journal, &cfg->templates,
-                   &cfg->serve_listen, &cfg->serve_branch};
+                   &cfg->serve_listen, &cfg->serve_branch, &cfg->cal_name,
+                   &cfg->cal_output, &cfg->cal_times};
   for (size_t k = 0; k < ARRAY_SIZE(strs); k++)
     xfree(strs[k]);
   secret_release(&cfg->serve_github_secret);

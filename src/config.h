@@ -85,10 +85,19 @@ struct config {
   long *reminders;     /* seconds, sorted descending */
   size_t nreminders;
   long min_gap;        /* seconds */
+  long default_duration; /* seconds an event lasts when its file does not
+                            say (schedule.default_duration, 2h) */
   long max_vanished;   /* announced events whose files vanished that one
                           run may cancel without --confirm-cancel */
   struct channel *channels;
   size_t nchannels;
+  /* calendar: the iCalendar feed (crier calendar, serve's /events.ics) */
+  char *cal_name;     /* X-WR-CALNAME; NULL: site.name, else the host */
+  char *cal_output;   /* where crier calendar writes; NULL: stdout */
+  char *cal_times;    /* "local" (TZID and VTIMEZONE) or "utc" */
+  long cal_past;      /* events that started up to this long ago */
+  long cal_future;    /* events up to this far ahead; 0: all */
+  long cal_refresh;   /* REFRESH-INTERVAL, seconds */
   /* serve */
   char *serve_listen, *serve_branch;
   struct secret_ref serve_github_secret, serve_announce_secret;

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "calendar.h"
 #include "chan.h"
 #include "hooks.h"
 #include "log.h"
@@ -342,6 +343,14 @@ static void prepare(struct run *x, size_t i)
   }
   if (!d->state)
     d->state = json_object();
+  /* the SEQUENCE of the event's calendar entry as this notice shows it
+   * (invitations carry it); the state is recorded with the other writes
+   * of prepare, so that a later state gets a higher number */
+  time_t changed;
+  if (calendar_sequence(x->j, x->cfg, d->ev,
+                        notice_kind_of(d->notice) == NOTICE_CANCEL,
+                        !x->o->dry, &d->sequence, &changed, &e) < 0)
+    journal_failed(x, &e);
   if (x->o->dry) {
     if (x->o->dry == DRY_REQUESTS) {
       struct http_req req = {0};

@@ -1,5 +1,6 @@
 #include "event.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,7 +18,8 @@
 /* ---- locations ---- */
 
 static const char *const location_keys[] = {
-    "short", "name", "street", "city", "web", "osm", "directions"};
+    "short", "name", "street", "city", "web", "osm", "directions", "lat",
+    "lon"};
 
 static char *opt_str(const struct ynode *map, const char *key)
 {
@@ -56,6 +58,59 @@ static void unknown_keys(const struct ynode *map, const char *const *known,
       diag_add(d, sev, file, map->keys[i].line, "unknown %s key '%s'", what,
                k);
   }
+}
+
+/* A degree value of at most limit in absolute value: 0, or -1. */
+static int degrees(const char *s, double limit, double *out)
+{
+  char *end = NULL;
+  errno = 0;
+  double v = s ? strtod(s, &end) : 0;
+  if (!s || end == s || errno || v < -limit || v > limit)
+    return -1;
+  while (*end == ' ')
+    end++;
+  if (*end && *end != '&' && *end != '/' && *end != '#')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Coordinates in an OpenStreetMap link: "?mlat=LAT&mlon=LON" or
+ * "#map=ZOOM/LAT/LON". */
+static bool osm_geo(const char *u, double *lat, double *lon)
+{
+  const char *a = u ? strstr(u, "mlat=") : NULL;
+  const char *b = u ? strstr(u, "mlon=") : NULL;
+  if (a && b)
+    return degrees(a + 5, 90, lat) == 0 && degrees(b + 5, 180, lon) == 0;
+  const char *m = u ? strstr(u, "#map=") : NULL;
+  const char *s1 = m ? strchr(m, '/') : NULL;
+  const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+  return s2 && degrees(s1 + 1, 90, lat) == 0 &&
+         degrees(s2 + 1, 180, lon) == 0;
+}
+
+/* lat and lon of a location, or the ones its osm link holds. */
+static void location_geo(struct location *loc, const struct ynode *m,
+                         const char *path, struct diags *d)
+{
+  const struct ynode *la = ymap_get(m, "lat"), *lo = ymap_get(m, "lon");
+  if (!la && !lo) {
+    loc->has_geo = osm_geo(loc->osm, &loc->lat, &loc->lon);
+    return;
+  }
+  const struct ynode *at = la ? la : lo;
+  if (!la || !lo || la->kind != Y_STR || lo->kind != Y_STR ||
+      degrees(la->str, 90, &loc->lat) < 0 ||
+      degrees(lo->str, 180, &loc->lon) < 0 || strpbrk(la->str, "&/#") ||
+      strpbrk(lo->str, "&/#")) {
+    diag_add(d, DIAG_ERROR, path, at->line, "location '%s': 'lat' and "
+             "'lon' must both be given, in degrees (-90 to 90, -180 to 180)",
+             loc->key);
+    return;
+  }
+  loc->has_geo = true;
 }
 
 int locations_load(struct locations *l, const char *path, struct diags *d)
@@ -97,6 +152,7 @@ int locations_load(struct locations *l, const char *path, struct diags *d)
     loc->web = opt_str(m, "web");
     loc->osm = opt_str(m, "osm");
     loc->directions = opt_str(m, "directions");
+    location_geo(loc, m, path, d);
     if (!loc->name)
       diag_add(d, DIAG_ERROR, path, loc->line, "location '%s' has no 'name'",
                loc->key);
@@ -138,7 +194,7 @@ const struct location *locations_find(const struct locations *l,
 
 static const char *const event_keys[] = {
     "title", "date", "categories", "links", "location", "talks",
-    "cancelled", "layout", "tags", "published", "draft"};
+    "cancelled", "layout", "tags", "published", "draft", "end", "duration"};
 static const char *const talk_keys[] = {"title", "speaker", "abstract",
                                         "slides", "video"};
 static const char *const speaker_keys[] = {"name", "github", "twitter"};
@@ -343,6 +399,11 @@ static void event_hash(struct event *ev)
   when_rfc3339_utc(ev->start, &when);
   buf_addf(&b, "title=%s\nstart=%s\nlocation=%s\n", ev->title, when.data,
            ev->location_key ? ev->location_key : "");
+  if (ev->end) { /* only when the file says: older hashes stay as they were */
+    buf_reset(&when);
+    when_rfc3339_utc(ev->end, &when);
+    buf_addf(&b, "end=%s\n", when.data);
+  }
   if (ev->loc)
     buf_addf(&b, "place=%s|%s|%s\n", ev->loc->name ? ev->loc->name : "",
              ev->loc->street ? ev->loc->street : "",
@@ -366,6 +427,97 @@ char *event_id_from_path(const char *path)
   else if (n > 9 && strcmp(base + n - 9, ".markdown") == 0)
     n -= 9;
   return xstrndup(base, n);
+}
+
+/* "HH:MM" or "HH:MM:SS": the seconds since midnight, or -1. */
+static long time_of_day(const char *s)
+{
+  size_t n = strlen(s);
+  if ((n != 5 && n != 8) || s[2] != ':' || (n == 8 && s[5] != ':'))
+    return -1;
+  int f[3] = {0, 0, 0};
+  for (size_t i = 0; i < n; i += 3) {
+    if (s[i] < '0' || s[i] > '9' || s[i + 1] < '0' || s[i + 1] > '9')
+      return -1;
+    f[i / 3] = (s[i] - '0') * 10 + (s[i + 1] - '0');
+  }
+  if (f[0] > 23 || f[1] > 59 || f[2] > 59)
+    return -1;
+  return f[0] * 3600L + f[1] * 60L + f[2];
+}
+
+/* 'end:' (a time of day on the start's day, or the next day when it is
+ * not after the start; or a date and time as in 'date:') or 'duration:'
+ * (2h, 1h30m): ev->end. Needs ev->start. */
+static void load_end(struct event *ev, const struct ynode *fm,
+                     bool have_start, struct diags *d)
+{
+  const struct ynode *en = ymap_get(fm, "end"), *du = ymap_get(fm, "duration");
+  if (en && ynode_is_null(en))
+    en = NULL;
+  if (du && ynode_is_null(du))
+    du = NULL;
+  if (!en && !du)
+    return;
+  const struct ynode *n = en ? en : du;
+  const char *key = en ? "end" : "duration";
+  ev->line_end = n->line;
+  if (en && du) {
+    diag_add(d, DIAG_ERROR, ev->path, du->line, "give 'end' or 'duration', "
+             "not both");
+    return;
+  }
+  if (n->kind != Y_STR) {
+    diag_add(d, DIAG_ERROR, ev->path, n->line, "'%s' must be %s, not %s", key,
+             en ? "a time such as 21:30" : "a duration such as 2h or 1h30m",
+             ykind_name(n->kind));
+    return;
+  }
+  if (!have_start)
+    return; /* 'date' has its own error */
+  struct err e;
+  struct buf warn = BUF_INIT;
+  time_t end = 0;
+  if (du) {
+    long secs = 0;
+    if (when_parse_duration(n->str, &secs, &e) < 0) {
+      diag_add(d, DIAG_ERROR, ev->path, n->line, "'duration': %s", e.msg);
+      goto out;
+    }
+    end = ev->start + secs;
+  } else if (time_of_day(n->str) >= 0) {
+    long tod = time_of_day(n->str);
+    struct tm tm;
+    when_local(ev->start, &tm);
+    for (int next = 0; next < 2 && end <= ev->start; next++) {
+      int k = when_from_local(tm.tm_year + 1900, tm.tm_mon + 1,
+                              tm.tm_mday + next, (int)(tod / 3600),
+                              (int)(tod / 60 % 60), (int)(tod % 60), &end);
+      if (k == 0) {
+        diag_add(d, DIAG_ERROR, ev->path, n->line, "'end: %s' does not "
+                 "exist on that day in %s (the clocks skip it)", n->str,
+                 when_zone());
+        goto out;
+      }
+    }
+  } else if (when_parse_event_date(n->str, &end, &warn, &e) < 0) {
+    diag_add(d, DIAG_ERROR, ev->path, n->line, "'end': %s (or a time of "
+             "day such as 21:30)", e.msg);
+    goto out;
+  } else if (warn.len) {
+    diag_add(d, DIAG_WARNING, ev->path, n->line, "'end': %s", warn.data);
+  }
+  if (end <= ev->start) {
+    diag_add(d, DIAG_ERROR, ev->path, n->line, "the event ends ('%s') "
+             "before it starts ('%s')", n->str, ev->date_text);
+    goto out;
+  }
+  if (end - ev->start > 86400)
+    diag_add(d, DIAG_WARNING, ev->path, n->line, "the event lasts more than "
+             "a day (%s: %s); is that meant?", key, n->str);
+  ev->end = end;
+out:
+  buf_release(&warn);
 }
 
 struct event *event_load(const char *path, const struct locations *locs,
@@ -424,6 +576,7 @@ struct event *event_parse(const char *path, const char *data, size_t len,
   size_t ys, ye, body;
   int line;
   const char *why;
+  bool have_start = false;
   ev->path = xstrdup(path);
   ev->id = event_id_from_path(path);
   if (len > FILE_MAX) {
@@ -489,11 +642,13 @@ struct event *event_parse(const char *path, const char *data, size_t len,
   } else {
     ev->line_date = n->line;
     ev->date_text = xstrdup(n->str);
-    if (when_parse_event_date(n->str, &ev->start, &warn, &e) < 0)
+    have_start = when_parse_event_date(n->str, &ev->start, &warn, &e) == 0;
+    if (!have_start)
       diag_add(d, DIAG_ERROR, path, n->line, "%s", e.msg);
     else if (warn.len)
       diag_add(d, DIAG_WARNING, path, n->line, "%s", warn.data);
   }
+  load_end(ev, fm, have_start, d);
 
   n = ymap_get(fm, "location");
   if (n && !ynode_is_null(n)) {
@@ -576,6 +731,8 @@ char *event_snapshot(const struct event *ev)
                                                         : NULL,
       "city", ev->loc ? ev->loc->city : NULL, "path", ev->path, "categories",
       ev->categories, "links", links);
+  if (ev->end)
+    json_object_set_new(j, "end", json_integer((json_int_t)ev->end));
   char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(j);
   return s;
@@ -608,6 +765,9 @@ struct event *event_from_snapshot(const char *text)
     ev->path = xstrdup(ev->id);
   ev->title = jstr(j, "title");
   ev->start = (time_t)json_integer_value(json_object_get(j, "start"));
+  ev->end = (time_t)json_integer_value(json_object_get(j, "end"));
+  if (ev->end <= ev->start)
+    ev->end = 0;
   ev->location_key = jstr(j, "location");
   ev->categories = jstr(j, "categories");
   ev->body = xstrdup("");

@@ -15,6 +15,8 @@ struct location {
   char *key;
   int line;
   char *short_name, *name, *street, *city, *web, *osm, *directions;
+  bool has_geo;    /* lat/lon given, or read from the osm link */
+  double lat, lon; /* WGS 84 degrees */
 };
 
 struct locations {
@@ -55,6 +57,8 @@ struct event {
   char *title;
   char *date_text; /* the date: value as written */
   time_t start;
+  time_t end; /* from 'end:' or 'duration:'; 0 when the file gives neither
+                 (then event_end uses schedule.default_duration) */
   char *location_key; /* NULL when absent */
   const struct location *loc; /* NULL when absent or unknown */
   enum talks_state talks_state;
@@ -70,7 +74,7 @@ struct event {
   struct location *own_loc; /* from a snapshot: owned, loc points here */
   /* line numbers of the front matter fields (0 when absent) */
   int line_title, line_date, line_location, line_links, line_talks;
-  int line_body;
+  int line_body, line_end;
 };
 
 /* Loads the event file at path. Problems are added to d, with file and
@@ -82,6 +86,13 @@ struct event *event_load(const char *path, const struct locations *locs,
 struct event *event_parse(const char *path, const char *text, size_t len,
                           const struct locations *locs, struct diags *d);
 void event_free(struct event *ev);
+
+/* When ev ends: its own end, else default_duration seconds after the
+ * start. */
+static inline time_t event_end(const struct event *ev, long default_duration)
+{
+  return ev->end ? ev->end : ev->start + default_duration;
+}
 
 /* The id the journal knows ev by (borrowed). */
 static inline const char *event_uid(const struct event *ev)

@@ -126,6 +126,7 @@ const char *i18n_field(enum lang l, const char *field)
       {"date", "Datum", "Date"},
       {"time", "Uhrzeit", "Time"},
       {"location", "Ort", "Place"},
+      {"end", "Ende", "Ends"},
   };
   for (size_t i = 0; i < ARRAY_SIZE(names); i++)
     if (strcmp(names[i][0], field) == 0)

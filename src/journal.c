@@ -22,7 +22,7 @@
 /* Statements prepared once per journal and kept for its life. */
 enum stmt_id { S_GET, S_CLAIM, S_FINISH, S_STATE, S_SKIP,
                S_SET_ANNOUNCED, S_ALIAS, S_KV_GET, S_KV_SET, S_KV_DEL,
-               S_COUNT };
+               S_SEQ_GET, S_SEQ_SET, S_COUNT };
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_GET] = "SELECT key, event, notice, channel, lang, status, attempts, "
@@ -56,6 +56,13 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_KV_SET] = "INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT(k) DO "
                  "UPDATE SET v=excluded.v",
     [S_KV_DEL] = "DELETE FROM kv WHERE k=?",
+    [S_SEQ_GET] = "SELECT seq, hash, end_time, cancelled, changed FROM "
+                  "sequence WHERE event=?",
+    [S_SEQ_SET] = "INSERT INTO sequence (event, seq, hash, end_time, "
+                  "cancelled, changed) VALUES (?, ?, ?, ?, ?, ?) ON "
+                  "CONFLICT(event) DO UPDATE SET seq=excluded.seq, "
+                  "hash=excluded.hash, end_time=excluded.end_time, "
+                  "cancelled=excluded.cancelled, changed=excluded.changed",
 };
 
 struct journal {
@@ -112,6 +119,23 @@ static const char *const migrations[] = {
           "ALTER TABLE announced ADD COLUMN remote TEXT;"
           "CREATE TABLE alias (id TEXT PRIMARY KEY, uid TEXT NOT NULL,"
           " updated TEXT NOT NULL);",
+    /* The calendar entry of each event: its SEQUENCE and the state it is
+     * for. Events announced before start from what their channels were
+     * last told; crier before version 3 sent updates and cancellations
+     * with the minute of sending as their SEQUENCE, so an event that had
+     * one starts from that minute (as the journal recorded it), never
+     * below what calendars have. The end is unknown (NULL). */
+    [2] = "CREATE TABLE sequence (event TEXT PRIMARY KEY,"
+          " seq INTEGER NOT NULL, hash TEXT NOT NULL, end_time INTEGER,"
+          " cancelled INTEGER NOT NULL DEFAULT 0, changed TEXT NOT NULL);"
+          "INSERT INTO sequence (event, seq, hash, end_time, cancelled,"
+          " changed) SELECT a.event, coalesce((SELECT"
+          " max(CAST(strftime('%s', d.updated) AS INTEGER) / 60 % 100000000)"
+          " FROM delivery d WHERE d.event = a.event AND d.notice IN"
+          " ('update', 'cancel') AND d.status IN ('sent', 'uncertain')), 0),"
+          " a.hash, NULL, a.cancelled, a.updated FROM announced a WHERE"
+          " a.updated = (SELECT max(b.updated) FROM announced b WHERE"
+          " b.event = a.event) GROUP BY a.event;",
 };
 
 static int db_err(struct journal *j, struct err *e, const char *what)
@@ -602,6 +626,64 @@ int journal_each_alias(struct journal *j,
   if (s != SQLITE_DONE)
     return db_err(j, e, "alias");
   return 0;
+}
+
+int journal_sequence(struct journal *j, const char *event, const char *hash,
+                     time_t end, bool cancelled, bool record, int *seq,
+                     time_t *changed, struct err *e)
+{
+  sqlite3_stmt *st = stmt(j, S_SEQ_GET, e);
+  if (!st)
+    return -1;
+  sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+  int r = sqlite3_step(st);
+  if (r != SQLITE_ROW && r != SQLITE_DONE) {
+    db_err(j, e, "sequence");
+    sqlite3_reset(st);
+    return -1;
+  }
+  bool found = r == SQLITE_ROW, same = false, end_known = false;
+  int have = 0;
+  time_t at = 0;
+  if (found) {
+    have = sqlite3_column_int(st, 0);
+    const char *h = (const char *)sqlite3_column_text(st, 1);
+    end_known = sqlite3_column_type(st, 2) != SQLITE_NULL;
+    time_t e0 = (time_t)sqlite3_column_int64(st, 2);
+    bool c0 = sqlite3_column_int(st, 3) != 0;
+    const char *ch = (const char *)sqlite3_column_text(st, 4);
+    struct err pe;
+    if (ch)
+      when_parse_now(ch, &at, &pe);
+    same = h && strcmp(h, hash) == 0 && c0 == cancelled &&
+           (!end_known || !end || e0 == end);
+  }
+  sqlite3_reset(st);
+  *seq = !found ? 0 : same ? have : have + 1;
+  if (!found || !same)
+    at = j->now ? j->now : time(NULL);
+  *changed = at;
+  /* nothing to write: the same state, its end known or still unknown */
+  if (!record || (same && (end_known || !end)))
+    return 0;
+  char at_text[32];
+  struct buf b = BUF_INIT;
+  when_rfc3339_utc(at, &b);
+  snprintf(at_text, sizeof(at_text), "%s", b.data);
+  buf_release(&b);
+  st = stmt(j, S_SEQ_SET, e);
+  if (!st)
+    return -1;
+  sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 2, *seq);
+  sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+  if (end)
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)end);
+  sqlite3_bind_int(st, 5, cancelled);
+  sqlite3_bind_text(st, 6, at_text, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(j, e, "sequence");
+  sqlite3_reset(st);
+  return rc;
 }
 
 char *journal_kv_get(struct journal *j, const char *k)

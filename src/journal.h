@@ -28,7 +28,7 @@
 
 #include "err.h"
 
-#define JOURNAL_VERSION 2 /* the schema this crier writes */
+#define JOURNAL_VERSION 3 /* the schema this crier writes */
 
 struct journal;
 
@@ -122,6 +122,19 @@ int journal_set_alias(struct journal *j, const char *id, const char *uid,
 int journal_each_alias(struct journal *j,
                        void (*fn)(void *ud, const char *id, const char *uid),
                        void *ud, struct err *e);
+
+/* The SEQUENCE (RFC 5545) of an event's calendar entry in the state given
+ * by its content hash, end and status: the number the journal has for the
+ * event when that is the state it last saw, else one more (0 for an event
+ * it never saw), so that the number never goes down and grows with every
+ * change of date, time, place, title or status. record: the state and its
+ * number are written (a new row, or a change). *changed: when the journal
+ * first saw this state (the run's clock when it is new). An end of 0, or
+ * one the journal does not know (journals before version 3), is not
+ * compared. */
+int journal_sequence(struct journal *j, const char *event, const char *hash,
+                     time_t end, bool cancelled, bool record, int *seq,
+                     time_t *changed, struct err *e);
 
 /* A small key-value store for values that must survive between runs (the
  * ids of webhooks `serve` handled). NULL when absent; caller frees. */

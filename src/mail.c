@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "when.h"
 #include "xalloc.h"
 
 /* Printable ASCII and spaces only: written as it is. */
@@ -336,11 +337,6 @@ void mail_qp(struct buf *out, const char *s)
 
 static void date_header(struct buf *out, time_t t)
 {
-  static const char *const days[] = {"Sun", "Mon", "Tue", "Wed",
-                                     "Thu", "Fri", "Sat"};
-  static const char *const mons[] = {"Jan", "Feb", "Mar", "Apr",
-                                     "May", "Jun", "Jul", "Aug",
-                                     "Sep", "Oct", "Nov", "Dec"};
   struct tm tm;
   localtime_r(&t, &tm);
   long off = tm.tm_gmtoff / 60;
@@ -348,8 +344,9 @@ static void date_header(struct buf *out, time_t t)
   if (off < 0)
     off = -off;
   buf_addf(out, "Date: %s, %d %s %d %02d:%02d:%02d %c%02ld%02ld\r\n",
-           days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon], tm.tm_year + 1900,
-           tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60, off % 60);
+           when_day_abbr(tm.tm_wday), tm.tm_mday, when_month_abbr(tm.tm_mon),
+           tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60,
+           off % 60);
 }
 
 void mail_build(const struct mail *m, struct buf *out)
@@ -394,79 +391,13 @@ void mail_build(const struct mail *m, struct buf *out)
   buf_addf(out, "\r\n--%s--\r\n", boundary);
   if (m->ics) {
     buf_addf(out, "\r\n--%s\r\n", outer);
-    buf_adds(out, "Content-Type: text/calendar; method=PUBLISH; "
-                  "charset=utf-8\r\n"
+    buf_adds(out, "Content-Type: text/calendar; ");
+    if (m->ics_method)
+      buf_addf(out, "method=%s; ", m->ics_method);
+    buf_adds(out, "charset=utf-8\r\n"
                   "Content-Disposition: attachment; filename=\"event.ics\"\r\n"
                   "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
     mail_qp(out, m->ics);
     buf_addf(out, "\r\n--%s--\r\n", outer);
   }
-}
-
-/* ---- iCalendar ---- */
-
-static void ical_line(struct buf *out, const char *name, const char *value,
-                      bool escape)
-{
-  struct buf l = BUF_INIT;
-  buf_addf(&l, "%s:", name);
-  for (const char *p = value; *p; p++) {
-    if (escape && (*p == '\\' || *p == ';' || *p == ',')) {
-      buf_addc(&l, '\\');
-      buf_addc(&l, *p);
-    } else if (escape && *p == '\n') {
-      buf_adds(&l, "\\n");
-    } else if (*p != '\r') {
-      buf_addc(&l, *p);
-    }
-  }
-  /* fold at 75 octets without splitting a UTF-8 sequence */
-  size_t col = 0;
-  for (size_t i = 0; i < l.len;) {
-    size_t n = utf8_seq((unsigned char)l.data[i]);
-    if (i + n > l.len)
-      n = l.len - i;
-    if (col + n > 75) {
-      buf_adds(out, "\r\n ");
-      col = 1;
-    }
-    buf_add(out, l.data + i, n);
-    col += n;
-    i += n;
-  }
-  buf_adds(out, "\r\n");
-  buf_release(&l);
-}
-
-static void ical_time(struct buf *out, const char *name, time_t t)
-{
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char v[80];
-  snprintf(v, sizeof(v), "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  ical_line(out, name, v, false);
-}
-
-void ical_build(const struct ical_event *ev, struct buf *out)
-{
-  buf_adds(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
-  buf_addf(out, "PRODID:-//crier//crier %s//EN\r\n", CRIER_VERSION);
-  buf_adds(out, "METHOD:PUBLISH\r\nCALSCALE:GREGORIAN\r\nBEGIN:VEVENT\r\n");
-  ical_line(out, "UID", ev->uid, false);
-  ical_time(out, "DTSTAMP", ev->stamp);
-  ical_time(out, "DTSTART", ev->start);
-  ical_time(out, "DTEND", ev->end);
-  char seq[16];
-  snprintf(seq, sizeof(seq), "%d", ev->sequence);
-  ical_line(out, "SEQUENCE", seq, false);
-  ical_line(out, "SUMMARY", ev->summary, true);
-  if (ev->location)
-    ical_line(out, "LOCATION", ev->location, true);
-  if (ev->description)
-    ical_line(out, "DESCRIPTION", ev->description, true);
-  if (ev->url)
-    ical_line(out, "URL", ev->url, false);
-  ical_line(out, "STATUS", ev->cancelled ? "CANCELLED" : "CONFIRMED", false);
-  buf_adds(out, "END:VEVENT\r\nEND:VCALENDAR\r\n");
 }

@@ -5,7 +5,7 @@
  * folded at 78 characters, with RFC 2047 encoded-words (at most 75
  * characters, on lines of at most 76, never splitting a UTF-8 sequence),
  * multipart/alternative (text, then HTML) in quoted-printable UTF-8 with
- * CRLF line ends, and an optional RFC 5545 event.
+ * CRLF line ends, and an optional iCalendar part (ical.h).
  */
 #include <stdbool.h>
 #include <time.h>
@@ -25,6 +25,7 @@ struct mail {
   const char *language;   /* Content-Language, e.g. "de" or "de, en" */
   time_t date;
   const char *ics;        /* an iCalendar object to attach, or NULL */
+  const char *ics_method; /* its METHOD ("PUBLISH", "CANCEL"), or NULL */
 };
 
 /* Appends the whole message to out. */
@@ -51,17 +52,5 @@ bool mail_helo_ok(const char *s);
 
 /* Quoted-printable, lines of at most 76 characters, CRLF. */
 void mail_qp(struct buf *out, const char *s);
-
-struct ical_event {
-  const char *uid;
-  time_t start, end, stamp;
-  const char *summary, *location, *description, *url;
-  bool cancelled;
-  int sequence;
-};
-
-/* A VCALENDAR with METHOD:PUBLISH and one VEVENT (times in UTC), folded at
- * 75 octets, CRLF. */
-void ical_build(const struct ical_event *ev, struct buf *out);
 
 #endif

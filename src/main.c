@@ -24,6 +24,7 @@ static const char about[] =
     "  announce EVENT       send an event's announcement now\n"
     "  status [EVENT]       what the journal says was sent, and where\n"
     "  retry EVENT          send an event's 'uncertain' deliveries again\n"
+    "  calendar [-o FILE]   write the iCalendar feed of the events\n"
     "  webhook keygen|sign|verify   webhook signature helpers\n"
     "\n"
     "global options (before or after the command):\n";
@@ -54,6 +55,7 @@ static const struct {
     {"serve", cmd_serve},
     {"status", cmd_status},
     {"retry", cmd_retry},
+    {"calendar", cmd_calendar},
     {"webhook", cmd_webhook},
 };
 

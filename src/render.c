@@ -321,6 +321,28 @@ static void add_when(json_t *o, time_t t, enum lang l)
   buf_release(&b);
 }
 
+/* When the event ends: end (RFC 3339), end_time, end_date, has_end (the
+ * file says; otherwise the end is schedule.default_duration after the
+ * start, and the built-in texts do not show it), end_short (within a day
+ * of the start: the time alone says it). */
+static void add_end(json_t *o, const struct event *ev, time_t end, enum lang l)
+{
+  struct tm tm;
+  struct buf b = BUF_INIT;
+  when_local(end, &tm);
+  when_rfc3339(end, &b);
+  json_object_set_new(o, "end", json_string(b.data));
+  buf_reset(&b);
+  i18n_time(&tm, &b);
+  json_object_set_new(o, "end_time", json_string(b.data));
+  buf_reset(&b);
+  i18n_date(l, &tm, &b);
+  json_object_set_new(o, "end_date", json_string(b.data));
+  json_object_set_new(o, "has_end", json_boolean(ev->end != 0));
+  json_object_set_new(o, "end_short", json_boolean(end - ev->start < 86400));
+  buf_release(&b);
+}
+
 static json_t *event_json(const struct config *cfg, const struct event *ev,
                           enum lang l)
 {
@@ -333,6 +355,7 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
                                               : json_null());
   buf_release(&b);
   add_when(o, ev->start, l);
+  add_end(o, ev, event_end(ev, cfg->default_duration), l);
   json_object_set_new(o, "location", location_json(ev));
   json_object_set_new(o, "talks", talks_json(ev));
   json_object_set_new(o, "talks_list",
@@ -383,7 +406,8 @@ static const char *place_name(const struct event *ev)
   return ev->location_key ? ev->location_key : "";
 }
 
-static json_t *changes_json(const struct render_req *q, enum lang l)
+static json_t *changes_json(const struct config *cfg,
+                            const struct render_req *q, enum lang l)
 {
   json_t *a = json_array();
   if (!q->old)
@@ -402,6 +426,15 @@ static json_t *changes_json(const struct render_req *q, enum lang l)
   i18n_time(&tn, &bn);
   add_change(a, l, "time", bo.data, bn.data);
   add_change(a, l, "location", place_name(q->old), place_name(q->ev));
+  if (q->old->end || q->ev->end) { /* an end either file gave */
+    buf_reset(&bo);
+    buf_reset(&bn);
+    when_local(event_end(q->old, cfg->default_duration), &to);
+    when_local(event_end(q->ev, cfg->default_duration), &tn);
+    i18n_time(&to, &bo);
+    i18n_time(&tn, &bn);
+    add_change(a, l, "end", bo.data, bn.data);
+  }
   buf_release(&bo);
   buf_release(&bn);
   return a;
@@ -431,7 +464,7 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
   json_object_set_new(n, "relative", json_string(rel.data));
   buf_release(&rel);
   json_object_set_new(ctx, "notice", n);
-  json_t *changes = changes_json(q, l);
+  json_t *changes = changes_json(cfg, q, l);
   json_object_set_new(ctx, "changed", json_boolean(json_array_size(changes)));
   json_object_set_new(ctx, "changes", changes);
   json_t *ch = json_object();

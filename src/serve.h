@@ -189,6 +189,13 @@ struct serve {
   atomic_int stop;   /* set on SIGTERM: git is stopped, no new job */
   pthread_mutex_t spool_mu;
   struct serve_queue q;
+  /* the calendar feed (/events.ics): made by the worker (it needs the
+   * site and the journal), served by the HTTP thread, under feed_mu */
+  pthread_mutex_t feed_mu;
+  char *feed;          /* NULL until the worker made the first */
+  size_t feed_len;
+  char feed_etag[40];  /* "\"" 32 hex digits of its SHA-256 "\"" */
+  time_t feed_modified; /* when these bytes were first served */
 };
 
 /* serve_http.c: the libmicrohttpd callbacks (cls is the struct serve). */
@@ -199,6 +206,12 @@ enum MHD_Result serve_http_request(void *cls, struct MHD_Connection *c,
 void serve_http_done(void *cls, struct MHD_Connection *c, void **ptr,
                      enum MHD_RequestTerminationCode code);
 void serve_http_resume(void *conn);
+
+/* serve_http.c: /events.ics from the feed the worker made (GET, HEAD;
+ * ETag, Last-Modified, 304 for If-None-Match and If-Modified-Since; 503
+ * until there is one). */
+enum MHD_Result serve_http_feed(struct serve *s, struct MHD_Connection *c,
+                                const char *method);
 
 /* serve_work.c: the worker thread (arg is the struct serve). */
 void *serve_work_main(void *arg);

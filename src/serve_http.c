@@ -11,9 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
 
 #include "secret.h"
 #include "sig.h"
+#include "when.h"
 #include "xalloc.h"
 
 #define SERVE_MAX_BODY ((size_t)1 << 20)
@@ -416,6 +420,76 @@ static enum MHD_Result healthz(struct serve *s, struct MHD_Connection *c)
   return reply(c, bad ? 503 : 200, st, 0);
 }
 
+/* An HTTP date (RFC 9110): "Sun, 06 Nov 1994 08:49:37 GMT". */
+static void http_date(time_t t, char out[40])
+{
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+           when_day_abbr(tm.tm_wday), tm.tm_mday, when_month_abbr(tm.tm_mon),
+           tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Whether an If-None-Match list names etag (or is "*"); weak tags
+ * compare by their opaque part (RFC 9110 13.1.2). */
+static bool etag_matches(const char *list, const char *etag)
+{
+  size_t n = strlen(etag);
+  for (const char *p = list; *p;) {
+    while (*p == ' ' || *p == ',' || *p == '\t')
+      p++;
+    if (*p == '*')
+      return true;
+    if (strncmp(p, "W/", 2) == 0)
+      p += 2;
+    if (strncmp(p, etag, n) == 0 && (!p[n] || p[n] == ',' || p[n] == ' '))
+      return true;
+    while (*p && *p != ',')
+      p++;
+  }
+  return false;
+}
+
+enum MHD_Result serve_http_feed(struct serve *s, struct MHD_Connection *c,
+                                const char *method)
+{
+  if (strcmp(method, "HEAD") != 0 && strcmp(method, "GET") != 0)
+    return error(c, 405, "method not allowed");
+  const char *inm = header(c, "If-None-Match");
+  const char *ims = header(c, "If-Modified-Since");
+  pthread_mutex_lock(&s->feed_mu);
+  if (!s->feed) {
+    pthread_mutex_unlock(&s->feed_mu);
+    serve_log("%s /events.ics 503: no feed yet", method);
+    return busy(c, "the calendar is not made yet", 10);
+  }
+  char etag[40], modified[40];
+  snprintf(etag, sizeof(etag), "%s", s->feed_etag);
+  http_date(s->feed_modified, modified);
+  /* If-None-Match decides when it is there; else If-Modified-Since */
+  bool fresh = inm ? etag_matches(inm, etag)
+               : ims ? curl_getdate(ims, NULL) >= s->feed_modified &&
+                           curl_getdate(ims, NULL) != -1
+                     : false;
+  struct MHD_Response *r;
+  unsigned code = fresh ? 304 : 200;
+  /* libmicrohttpd sends no body for HEAD, and the length GET would have */
+  if (fresh)
+    r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+  else
+    r = MHD_create_response_from_buffer(s->feed_len, s->feed,
+                                        MHD_RESPMEM_MUST_COPY);
+  pthread_mutex_unlock(&s->feed_mu);
+  if (!fresh)
+    MHD_add_response_header(r, "Content-Type", "text/calendar; charset=utf-8");
+  MHD_add_response_header(r, "ETag", etag);
+  MHD_add_response_header(r, "Last-Modified", modified);
+  MHD_add_response_header(r, "Cache-Control", "public, max-age=300");
+  enum MHD_Result ok = MHD_queue_response(c, code, r);
+  MHD_destroy_response(r);
+  return ok;
+}
+
 enum MHD_Result serve_http_request(void *cls, struct MHD_Connection *c,
                                    const char *url, const char *method,
                                    const char *version, const char *data,
@@ -446,6 +520,8 @@ enum MHD_Result serve_http_request(void *cls, struct MHD_Connection *c,
     return error(c, 413, "body too large");
   }
   bool post = strcmp(method, "POST") == 0;
+  if (strcmp(url, "/events.ics") == 0)
+    return serve_http_feed(s, c, method);
   if (strcmp(url, "/healthz") == 0)
     return strcmp(method, "GET") == 0 ? healthz(s, c)
                                       : error(c, 405, "method not allowed");

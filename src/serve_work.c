@@ -14,9 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "calendar.h"
+#include "http.h"
 #include "journal.h"
 #include "proc.h"
 #include "util.h"
+#include "when.h"
 #include "xalloc.h"
 
 #define JOURNAL_WAIT_MS 1000 /* the worker's own look at the journal */
@@ -24,9 +29,15 @@
 #define RETRY_JOURNAL 10   /* another crier holds the journal */
 #define RETRY_DELIVERY 60  /* every failed delivery failed temporarily */
 #define RETRY_DELAY_MAX 300.0
+/* The calendar feed is made again at least this often (its window moves
+ * with the clock), and when the worker is idle after a push */
+#define FEED_EVERY_S 300.0
+#define FEED_RETRY_S 10.0 /* after the journal was busy */
 
 struct worker {
   struct serve *s;
+  double feed_due;  /* monotonic seconds; 0: now */
+  bool feed_stale;  /* a push may have changed the events */
   bool loaded;     /* the done ids of earlier runs are in the queue's set */
   char **unsaved;  /* journal keys of done ids not yet written */
   size_t nunsaved, capunsaved;
@@ -116,6 +127,73 @@ static int reload_site(struct app *a)
   if (!a->now_pinned)
     a->now = time(NULL);
   return r;
+}
+
+/* Makes the calendar feed from the site (loaded again first when reload)
+ * and the journal, and hands it to the HTTP thread. Its ETag is the hash
+ * of its bytes; its Last-Modified is when the journal first saw those
+ * bytes ("feed:etag", "feed:modified"), so that a restart changes
+ * neither. */
+static void make_feed(struct worker *w, bool reload)
+{
+  struct serve *s = w->s;
+  struct app *a = s->a;
+  struct err e;
+  struct buf out = BUF_INIT, at = BUF_INIT;
+  struct journal *j = NULL;
+  w->feed_stale = false;
+  w->feed_due = http_now() + FEED_EVERY_S;
+  if (reload && reload_site(a) < 0) {
+    serve_log("calendar: the site does not load; the feed stays as it was");
+    goto out;
+  }
+  time_t now = a->now_pinned ? a->now : time(NULL);
+  j = journal_open(a->cfg.journal, JOURNAL_WAIT_MS, &e);
+  if (!j) {
+    serve_log_redacted("calendar: %s; made again in %.0f s", e.msg,
+                       FEED_RETRY_S);
+    w->feed_due = http_now() + FEED_RETRY_S;
+    goto out;
+  }
+  journal_set_clock(j, now);
+  if (calendar_feed(&a->cfg, &a->site, j, now, false, &out, &e) < 0) {
+    serve_log_redacted("calendar: %s; made again in %.0f s", e.msg,
+                       FEED_RETRY_S);
+    w->feed_due = http_now() + FEED_RETRY_S;
+    goto out;
+  }
+  unsigned char h[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(h, (const unsigned char *)out.data, out.len);
+  char hex[33], tag[40];
+  sodium_bin2hex(hex, sizeof(hex), h, 16);
+  snprintf(tag, sizeof(tag), "\"%s\"", hex);
+  time_t modified = now;
+  char *old = journal_kv_get(j, "feed:etag");
+  char *old_at = journal_kv_get(j, "feed:modified");
+  if (old && old_at && strcmp(old, tag) == 0) {
+    when_parse_now(old_at, &modified, &e);
+  } else {
+    when_rfc3339_utc(now, &at);
+    if (journal_kv_set(j, "feed:etag", tag, &e) < 0 ||
+        journal_kv_set(j, "feed:modified", at.data, &e) < 0)
+      serve_log_redacted("calendar: %s", e.msg);
+  }
+  free(old);
+  free(old_at);
+  pthread_mutex_lock(&s->feed_mu);
+  bool changed = !s->feed || strcmp(s->feed_etag, tag) != 0;
+  free(s->feed);
+  s->feed_len = out.len;
+  s->feed = buf_detach(&out);
+  snprintf(s->feed_etag, sizeof(s->feed_etag), "%s", tag);
+  s->feed_modified = modified;
+  pthread_mutex_unlock(&s->feed_mu);
+  if (changed)
+    serve_log("calendar: /events.ics %s (%zu bytes)", tag, s->feed_len);
+out:
+  journal_close(j);
+  buf_release(&out);
+  buf_release(&at);
 }
 
 static enum serve_outcome run_push(struct worker *w, struct serve_job *j,
@@ -270,6 +348,8 @@ static void run_job(struct worker *w, struct serve_job *j)
   }
   if (o == SERVE_DONE)
     save_done(w, j);
+  if (push)
+    w->feed_stale = true;
   /* j may be gone after this */
   serve_queue_finish(&s->q, j, o, rc, why.data, delay);
   serve_log_redacted("%s", line.data);
@@ -286,14 +366,20 @@ void *serve_work_main(void *arg)
     serve_log_redacted("journal: %s; done ids are loaded later", e.msg);
   for (;;) {
     serve_work_spool(s, false);
-    struct serve_job *j = serve_queue_next(&s->q, w.nunsaved || !w.loaded
-                                                      ? 5.0
-                                                      : 3600.0);
+    double wait = w.nunsaved || !w.loaded ? 5.0 : 3600.0;
+    double feed_in = w.feed_stale ? 0 : w.feed_due - http_now();
+    if (feed_in < wait)
+      wait = feed_in > 0 ? feed_in : 0;
+    struct serve_job *j = serve_queue_next(&s->q, wait);
     if (!j) {
       if (serve_queue_stopping(&s->q))
         break;
       if (w.nunsaved || !w.loaded)
         journal_visit(&w, NULL, NULL, &e);
+      /* when idle: after a push with the site it loaded, else as due
+       * (the first time with the site serve started with) */
+      if (w.feed_stale || http_now() >= w.feed_due)
+        make_feed(&w, !w.feed_stale && w.feed_due > 0);
       continue;
     }
     serve_work_spool(s, false);

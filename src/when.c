@@ -374,6 +374,21 @@ void when_rfc3339_utc(time_t t, struct buf *out)
            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+const char *when_day_abbr(int wday)
+{
+  static const char *const days[] = {"Sun", "Mon", "Tue", "Wed",
+                                     "Thu", "Fri", "Sat"};
+  return days[(wday % 7 + 7) % 7];
+}
+
+const char *when_month_abbr(int mon)
+{
+  static const char *const mons[] = {"Jan", "Feb", "Mar", "Apr",
+                                     "May", "Jun", "Jul", "Aug",
+                                     "Sep", "Oct", "Nov", "Dec"};
+  return mons[(mon % 12 + 12) % 12];
+}
+
 int when_now(time_t *t, struct err *e)
 {
   const char *env = getenv("CRIER_NOW");

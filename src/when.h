@@ -59,6 +59,11 @@ void when_rfc3339(time_t t, struct buf *out);
 /* RFC 3339 in UTC: "2024-09-11T17:15:00Z". */
 void when_rfc3339_utc(time_t t, struct buf *out);
 
+/* English abbreviations for Internet dates (RFC 5322, RFC 9110): "Sun"
+ * for tm_wday 0, "Jan" for tm_mon 0. Static strings. */
+const char *when_day_abbr(int wday);
+const char *when_month_abbr(int mon);
+
 /* The current time: CRIER_NOW if set (parsed), else the clock. */
 int when_now(time_t *t, struct err *e);
 

@@ -347,6 +347,29 @@ Y
 post 2030-06-04-long.md "---\ntitle: \"$(printf 'x%.0s' $(seq 90))\"\ndate: 2030-06-04 19:00\n---\n"
 expect 65 "2030-06-04-long.md:2: error: channel 'mu': the Meetup title 'x+' has 90 characters, more than Meetup's 80" $C check
 expect 65 "has 90 characters" env MU=t $C announce long --dry-run
+# --- crier calendar ---
+site
+expect 0 'usage: crier calendar' $C calendar --help
+expect 0 'BEGIN:VCALENDAR' $C calendar --now 2030-05-01T00:00:00Z
+expect 0 '"uid": "2030-05-06-good@example.net"' $C --json calendar --now 2030-05-01T00:00:00Z
+expect 64 'unexpected argument|usage' $C calendar extra
+expect 73 "cannot write $T/nowhere/e.ics.tmp" $C calendar -o "$T/nowhere/e.ics" --now 2030-05-01T00:00:00Z
+expect 0 'calendar: .*/e.ics written' $C calendar -o "$T/e.ics" --now 2030-05-01T00:00:00Z
+expect 0 'calendar: .*/e.ics unchanged' $C calendar -o "$T/e.ics" --now 2030-05-02T00:00:00Z
+# a control character in a title does not reach the feed
+post 2030-06-05-esc.md '---\ntitle: "Evil \\e]0;pwned\\a \\x9b x"\ndate: 2030-06-05 19:00\n---\nBody \033[2J\n'
+expect 0 'SUMMARY:Evil \]0\\;pwned' $C calendar --now 2030-05-01T00:00:00Z
+if $C calendar --now 2030-05-01T00:00:00Z 2>/dev/null | tr -d '\r' | LC_ALL=C grep -q $'[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]\\|\xc2[\x80-\x9f]'; then
+  fail=$((fail + 1))
+  echo "FAIL: crier calendar wrote a raw control character"
+else
+  pass=$((pass + 1))
+fi
+# end: and duration: with errors that name the line
+post 2030-06-12-end.md '---\ntitle: "E"\ndate: 2030-06-12 19:00\nend: 2030-06-12 18:00\n---\n'
+expect 65 '2030-06-12-end.md:4: error: the event ends' $C check
+post 2030-06-12-end.md '---\ntitle: "E"\ndate: 2030-06-12 19:00\nduration: 2 hours\n---\n'
+expect 65 "2030-06-12-end.md:4: error: 'duration': bad duration" $C check
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

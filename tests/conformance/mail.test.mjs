@@ -93,7 +93,11 @@ test('announce: a message every part of which decodes as sent', async () => {
     const ics = parsed.attachments.find((a) => a.contentType === 'text/calendar');
     assert.ok(ics, 'an iCalendar part');
     const cal = ics.content.toString('utf8');
-    assert.match(cal, /DTSTART:20301204T183000Z/);
+    assert.match(cal, /DTSTART;TZID=Europe\/Berlin:20301204T193000/);
+    assert.match(cal, /DTEND;TZID=Europe\/Berlin:20301204T213000/, 'the default duration, 2h');
+    assert.match(cal, /ORGANIZER;CN="Kölner Rust-Treff":mailto:crier@treff\.example\.net/);
+    assert.match(cal, /SEQUENCE:0/);
+    assert.match(ics.contentType + raw.toString(), /text\/calendar; method=PUBLISH/);
     assert.match(cal, /UID:2030-12-04-gluehwein@treff\.example\.net/);
     assert.match(cal, /SUMMARY:Glühwein & Traits: Rust im Dezember/);
     assert.match(cal, /LOCATION:Kulturkeller Süd\\, Glühweinweg 3\\, Köln/);

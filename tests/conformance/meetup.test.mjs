@@ -48,7 +48,7 @@ test('JWT flow: draft, publish, announce — each once; linked events are edited
     assert.equal(input.publishStatus, 'DRAFT');
     assert.equal(input.groupUrlname, 'testtreff');
     assert.equal(input.startDateTime, '2030-12-04T19:30:00');
-    assert.equal(input.duration, 'PT3H');
+    assert.equal(input.duration, 'PT2H', 'the default duration, ISO 8601 for createEvent');
     assert.ok(input.title.length <= 80);
     assert.match(input.description, /<p>/);
     assert.equal(input.howToFindUs, 'Kulturkeller Süd, Glühweinweg 3, Köln');
@@ -57,9 +57,13 @@ test('JWT flow: draft, publish, announce — each once; linked events are edited
     r = await run(['-c', site.config, 'announce', 'gluehwein']);
     assert.equal(r.code, 0);
     assert.equal(st.calls.filter((c) => c[0] === 'announceEvent').length, 1, 'never twice');
+    // an end in the file: the duration Meetup gets, in milliseconds for editEvent
+    const linked = join(site.dir, '_posts/2030-12-18-linked.md');
+    writeFileSync(linked, readFileSync(linked, 'utf8').replace('talks: false\n', 'talks: false\nend: "21:30"\n'));
     r = await run(['-c', site.config, 'announce', 'linked']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(st.calls.at(-1)[0], 'editEvent');
+    assert.equal(st.calls.at(-1)[1].duration, String(150 * 60 * 1000));
     assert.equal(st.calls.at(-1)[1].eventId, '305000111');
     assert.ok(!r.stderr.includes('BEGIN PRIVATE KEY'));
   } finally { server.close(); site.cleanup(); }

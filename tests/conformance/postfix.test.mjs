@@ -237,7 +237,8 @@ function suite() {
       assert.ok(!/\*\*|\\[&<>*\\]|\]\(|^#+ /m.test(text), `no Markdown in the text part:\n${text}`);
       assert.match(text, /Glühwein & Traits: Rust im Dezember/);
       assert.match(m.parts[3].content, /<strong>Glühwein &amp; Traits: Rust im Dezember<\/strong>/);
-      assert.match(m.parts[4].content, /DTSTART:20301204T183000Z/);
+      assert.match(m.parts[4].content, /DTSTART;TZID=Europe\/Berlin:20301204T193000/);
+      assert.match(m.parts[4].content, /METHOD:PUBLISH/);
       const [row] = await status(site);
       assert.equal(row.status, 'sent');
       assert.equal(row.remote_id, m.message_id, 'the journal has the Message-ID that arrived');

@@ -28,6 +28,15 @@ test('the example workflow: push, schedule and dispatch; permissions; concurrenc
   assert.ok(steps.some((s) => String(s.uses).startsWith('actions/cache/restore')));
   assert.ok(steps.some((s) => s.with?.command === 'changed' && /--base .*--head/.test(s.with.args)));
   assert.equal(steps.find((s) => s.uses?.startsWith('actions/checkout')).with['fetch-depth'], 0);
+  // the calendar feed: a job of its own may write (commit events.ics), and
+  // it has no channel secrets; it writes after the deliveries
+  const cal = w.jobs.calendar;
+  assert.deepEqual(cal.permissions, { contents: 'write' });
+  assert.equal(cal.needs, 'crier');
+  assert.equal(cal.env, undefined, 'no secrets in the calendar job');
+  assert.ok(cal.steps.some((s) => s.with?.command === 'calendar' && s.with.args === '-o events.ics'));
+  assert.ok(cal.steps.some((s) => String(s.uses).startsWith('actions/cache/restore')));
+  assert.ok(cal.steps.some((s) => String(s.uses).startsWith('actions/cache/save')));
 });
 
 test('the systemd units and the crontab', () => {

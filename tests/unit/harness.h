@@ -3,6 +3,7 @@
  * a summary line "N passed, N failed" that ctest and CI read. */
 #ifndef CRIER_HARNESS_H
 #define CRIER_HARNESS_H
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,20 @@ static inline time_t at(const char *s)
   if (s && when_parse_now(s, &t, &e) < 0)
     fprintf(stderr, "bad time %s: %s\n", s, e.msg);
   return t;
+}
+
+/* Whether every CRLF-ended line of s is at most max bytes long. */
+static inline bool t_lines_within(const char *s, size_t max)
+{
+  const char *p = s;
+  while (*p) {
+    const char *e = strstr(p, "\r\n");
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (n > max)
+      return false;
+    p += n + (e ? 2 : 0);
+  }
+  return true;
 }
 
 /* Removes a flat temporary directory and the files in it. */

@@ -40,6 +40,12 @@ static void defaults(void)
   INT_EQ(c.reminders[0], 7 * 86400);
   INT_EQ(c.reminders[2], 7200);
   INT_EQ(c.min_gap, 6 * 3600);
+  INT_EQ(c.default_duration, 2 * 3600);
+  INT_EQ(c.cal_past, 90 * 86400);
+  INT_EQ(c.cal_future, 0);
+  INT_EQ(c.cal_refresh, 12 * 3600);
+  STR_EQ(c.cal_times, "local");
+  OK(!c.cal_name && !c.cal_output, "no calendar name or output");
   STR_EQ(c.timezone, "Europe/Berlin");
   OK(strstr(c.events_dir, "/_posts") != NULL, "events default %s",
      c.events_dir);
@@ -134,6 +140,12 @@ static void mistakes(void)
        "    url: http://127.attacker.example/x\n    secret: {env: A}\n",
        "must be https://", 4},
       {"schedule:\n  max_vanished: some\n", "must be a whole number", 2},
+      {"schedule:\n  default_duration: 0m\n", "'default_duration' must be "
+       "from 1m", 2},
+      {"calendar:\n  times: floating\n", "'times' must be local", 2},
+      {"calendar:\n  past: soon\n", "'past': bad duration", 2},
+      {"calendar:\n  refresh: 5s\n", "'refresh' must be from 1m", 2},
+      {"calendar:\n  colour: red\n", "unknown key 'colour'", 2},
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
     OK(load(&c, bad[i].text, &d) < 0, "refused: %s", bad[i].text);
@@ -141,6 +153,24 @@ static void mistakes(void)
        bad[i].msg);
     config_release(&c);
   }
+}
+
+/* the calendar section and the default duration */
+static void calendar(void)
+{
+  OK(load(&c, "schedule:\n  default_duration: 2h30m\ncalendar:\n  name: "
+              "Treff\n  output: site/events.ics\n  times: utc\n  past: 30d\n"
+              "  future: 52w\n  refresh: 1d\n", &d) == 0, "calendar: %s",
+     d.n ? d.v[0].msg : "");
+  INT_EQ(c.default_duration, 9000);
+  STR_EQ(c.cal_name, "Treff");
+  OK(c.cal_output && strstr(c.cal_output, "/site/events.ics"), "output %s",
+     c.cal_output ? c.cal_output : "(null)");
+  STR_EQ(c.cal_times, "utc");
+  INT_EQ(c.cal_past, 30 * 86400);
+  INT_EQ(c.cal_future, 52 * 7 * 86400);
+  INT_EQ(c.cal_refresh, 86400);
+  config_release(&c);
 }
 
 int main(void)
@@ -151,6 +181,7 @@ int main(void)
   CASE(defaults);
   CASE(every_channel_type);
   CASE(mistakes);
+  CASE(calendar);
   diags_release(&d);
   t_rmdir(dir);
   return t_summary();

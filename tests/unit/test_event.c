@@ -132,6 +132,20 @@ static void test_errors(const struct locations *l)
       {"no front matter\n", "no YAML front matter", 1},
       {"---\ntitle: x\n", "not closed", 1},
       {"---\n- a\n---\n", "must be a map of fields", 2},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\nend: 21:00\nduration: 2h\n"
+       "---\n", "'end' or 'duration', not both", 5},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\nduration: 2 hours\n---\n",
+       "'duration': bad duration", 4},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\nduration: 0h\n---\n",
+       "ends ('0h') before it starts", 4},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\nend: 2030-01-01 18:00\n---\n",
+       "before it starts", 4},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\nend: soon\n---\n",
+       "'end': date 'soon' is not", 4},
+      {"---\ntitle: x\ndate: 2030-03-30 19:00\nend: 02:30\n---\n",
+       "'end: 02:30' does not exist", 4},
+      {"---\ntitle: x\ndate: 2030-01-01 19:00\nend: [21:00]\n---\n",
+       "'end' must be a time", 4},
   };
   struct diags d;
   diags_init(&d);
@@ -146,6 +160,87 @@ static void test_errors(const struct locations *l)
        d.n ? d.v[0].line : 0, d.n ? d.v[0].msg : "");
     event_free(ev);
   }
+  diags_release(&d);
+}
+
+/* 'end:' and 'duration:': the end, across midnight and a DST change; what
+ * the snapshot keeps; and the hash changes with an end only when given. */
+static void test_end(const struct locations *l)
+{
+  struct diags d;
+  diags_init(&d);
+  struct event *ev = load("2030-01-01-e1.md", "---\ntitle: A\ndate: "
+                          "2030-10-26 19:00\nend: 21:30\n---\n", l, &d);
+  OK(ev && ev->end == at("2030-10-26T21:30:00+02:00"), "end: a time");
+  INT_EQ(ev ? ev->line_end : 0, 4);
+  char *snap = ev ? event_snapshot(ev) : NULL;
+  struct event *back = snap ? event_from_snapshot(snap) : NULL;
+  OK(back && back->end == ev->end, "the snapshot keeps the end");
+  OK(back && strcmp(back->hash, ev->hash) == 0, "and the same hash");
+  event_free(back);
+  free(snap);
+  char hash_with_end[65];
+  snprintf(hash_with_end, sizeof(hash_with_end), "%s", ev ? ev->hash : "");
+  event_free(ev);
+  /* across midnight into the night the clocks go back */
+  ev = load("2030-01-01-e2.md", "---\ntitle: A\ndate: 2030-10-26 19:00\n"
+            "end: 03:30\n---\n", l, &d);
+  OK(ev && ev->end == at("2030-10-27T03:30:00+01:00"), "end: the next day");
+  OK(ev && event_end(ev, 7200) == ev->end, "event_end: its own");
+  event_free(ev);
+  ev = load("2030-01-01-e3.md", "---\ntitle: A\ndate: 2030-10-26 19:00\n"
+            "duration: 1h30m\n---\n", l, &d);
+  OK(ev && ev->end == at("2030-10-26T20:30:00+02:00"), "duration");
+  event_free(ev);
+  /* a whole date and time, with a zone, a day later: a warning */
+  ev = load("2030-01-01-e4.md", "---\ntitle: A\ndate: 2030-10-26 19:00\n"
+            "end: 2030-10-28 12:00 MEZ\n---\n", l, &d);
+  OK(ev && ev->end == at("2030-10-28T12:00:00+01:00"), "end: a date");
+  OK(d.n == 1 && d.v[0].sev == DIAG_WARNING &&
+     strstr(d.v[0].msg, "more than a day"), "long: %s",
+     d.n ? d.v[0].msg : "no warning");
+  event_free(ev);
+  ev = load("2030-01-01-e5.md", "---\ntitle: A\ndate: 2030-10-26 19:00\n"
+            "---\n", l, &d);
+  OK(ev && ev->end == 0 &&
+     event_end(ev, 7200) == at("2030-10-26T21:00:00+02:00"),
+     "no end: the default duration");
+  OK(ev && strcmp(ev->hash, hash_with_end) != 0, "an end changes the hash");
+  char *s2 = ev ? event_snapshot(ev) : NULL;
+  OK(s2 && !strstr(s2, "\"end\""), "no end in the snapshot when not given");
+  free(s2);
+  event_free(ev);
+  diags_release(&d);
+}
+
+/* Coordinates: lat/lon, or from the osm link; half of them is an error. */
+static void test_geo(void)
+{
+  struct diags d;
+  diags_init(&d);
+  struct locations l;
+  const char *p = put("geo.yml",
+                      "a:\n  name: A\n  lat: \"50.9481\"\n  lon: \"6.9196\"\n"
+                      "b:\n  name: B\n  osm: \"https://www.openstreetmap.org/"
+                      "?mlat=50.1&mlon=-6.25#map=19/50.1/-6.25\"\n"
+                      "c:\n  name: C\n  osm: \"https://www.openstreetmap.org/"
+                      "#map=17/-33.85/151.2\"\n"
+                      "d:\n  name: D\n  osm: \"https://www.openstreetmap.org/"
+                      "node/1446603282\"\n");
+  OK(locations_load(&l, p, &d) == 0 && l.n == 4, "geo locations");
+  OK(l.v[0].has_geo && l.v[0].lat == 50.9481 && l.v[0].lon == 6.9196,
+     "lat/lon");
+  OK(l.v[1].has_geo && l.v[1].lat == 50.1 && l.v[1].lon == -6.25, "mlat");
+  OK(l.v[2].has_geo && l.v[2].lat == -33.85 && l.v[2].lon == 151.2, "#map");
+  OK(!l.v[3].has_geo, "a node link has no coordinates");
+  locations_release(&l);
+  OK(locations_load(&l, put("geo2.yml", "a:\n  name: A\n  lat: \"50\"\n"),
+                    &d) < 0, "lat without lon refused");
+  locations_release(&l);
+  OK(locations_load(&l, put("geo3.yml", "a:\n  name: A\n  lat: \"95\"\n"
+                                        "  lon: \"6\"\n"), &d) < 0,
+     "lat out of range refused");
+  locations_release(&l);
   diags_release(&d);
 }
 
@@ -220,6 +315,8 @@ int main(void)
   test_states(&l);
   test_fields(&l);
   test_errors(&l);
+  test_end(&l);
+  test_geo();
   test_shared(&l);
   locations_release(&l);
   t_rmdir(dir);

@@ -1,4 +1,5 @@
-/* The journal: claim, finish, state, the lock, keys. */
+/* The journal: claim, finish, state, the lock, keys; calendar sequences
+ * and the migration of a version-2 journal. */
 #include "harness.h"
 
 #include <stdlib.h>
@@ -111,6 +112,129 @@ static void migration(const char *dir)
 
 static char dir[] = "/tmp/crier-test-journal-XXXXXX";
 
+static void rm_db(const char *path)
+{
+  char p[600];
+  unlink(path);
+  snprintf(p, sizeof(p), "%s-wal", path);
+  unlink(p);
+  snprintf(p, sizeof(p), "%s-shm", path);
+  unlink(p);
+  snprintf(p, sizeof(p), "%s.lock", path);
+  unlink(p);
+}
+
+/* SEQUENCE: 0 at first, the same for the same state, one more for each
+ * change (title/time/place through the hash, the end, the status), never
+ * less; computed without recording, it does not move. */
+static void test_sequence(const char *path)
+{
+  struct err e;
+  rm_db(path);
+  struct journal *j = journal_open(path, 0, &e);
+  OK(j != NULL, "%s", e.msg);
+  if (!j)
+    return;
+  int seq = -1;
+  time_t changed = 0;
+  journal_set_clock(j, 1000);
+  OK(journal_sequence(j, "ev", "h1", 5000, false, true, &seq, &changed,
+                      &e) == 0, "%s", e.msg);
+  INT_EQ(seq, 0);
+  INT_EQ(changed, 1000);
+  journal_set_clock(j, 2000);
+  journal_sequence(j, "ev", "h1", 5000, false, true, &seq, &changed, &e);
+  INT_EQ(seq, 0);
+  INT_EQ(changed, 1000); /* when the state was first seen */
+  /* a look without recording: one more, and nothing written */
+  journal_sequence(j, "ev", "h2", 5000, false, false, &seq, &changed, &e);
+  INT_EQ(seq, 1);
+  INT_EQ(changed, 2000);
+  journal_sequence(j, "ev", "h1", 5000, false, false, &seq, &changed, &e);
+  INT_EQ(seq, 0);
+  /* each change counts: hash, end, status */
+  journal_sequence(j, "ev", "h2", 5000, false, true, &seq, &changed, &e);
+  INT_EQ(seq, 1);
+  journal_sequence(j, "ev", "h2", 6000, false, true, &seq, &changed, &e);
+  INT_EQ(seq, 2);
+  journal_sequence(j, "ev", "h2", 6000, true, true, &seq, &changed, &e);
+  INT_EQ(seq, 3);
+  /* back to an earlier state: still up */
+  journal_sequence(j, "ev", "h1", 5000, false, true, &seq, &changed, &e);
+  INT_EQ(seq, 4);
+  journal_sequence(j, "other", "h1", 5000, false, true, &seq, &changed, &e);
+  INT_EQ(seq, 0);
+  journal_close(j);
+  j = journal_open(path, 0, &e);
+  journal_sequence(j, "ev", "h1", 5000, false, false, &seq, &changed, &e);
+  OK(seq == 4, "durable: %d", seq);
+  journal_close(j);
+}
+
+/* What crier wrote at schema version 2 (the tables of version 1 and the
+ * migration to 2): opened now, it is migrated to version 3, and its
+ * announced events start with the SEQUENCE calendars have: 0, or for an
+ * event crier 0.1 sent an update for, the minute it recorded it. */
+static void test_migrate_v2(const char *path)
+{
+  rm_db(path);
+  sqlite3 *db = NULL;
+  OK(sqlite3_open(path, &db) == SQLITE_OK, "sqlite");
+  const char *v2 =
+      "CREATE TABLE delivery (key TEXT PRIMARY KEY, event TEXT NOT NULL,"
+      " notice TEXT NOT NULL, channel TEXT NOT NULL, lang TEXT NOT NULL,"
+      " status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+      " remote_id TEXT, url TEXT, error TEXT, state TEXT,"
+      " created TEXT NOT NULL, updated TEXT NOT NULL, for_start INTEGER);"
+      "CREATE INDEX delivery_event ON delivery(event);"
+      "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+      "CREATE TABLE announced (event TEXT NOT NULL, channel TEXT NOT NULL,"
+      " hash TEXT NOT NULL, snapshot TEXT NOT NULL,"
+      " cancelled INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL,"
+      " generation INTEGER NOT NULL DEFAULT 0, remote TEXT,"
+      " PRIMARY KEY (event, channel));"
+      "CREATE TABLE alias (id TEXT PRIMARY KEY, uid TEXT NOT NULL,"
+      " updated TEXT NOT NULL);"
+      "INSERT INTO announced VALUES ('plain', 'mail', 'hp', '{}', 0,"
+      " '2030-01-01T10:00:00Z', 0, NULL);"
+      "INSERT INTO announced VALUES ('moved', 'mail', 'old', '{}', 0,"
+      " '2030-01-01T10:00:00Z', 0, NULL);"
+      "INSERT INTO announced VALUES ('moved', 'chat', 'new', '{}', 0,"
+      " '2030-01-02T10:00:00Z', 0, NULL);"
+      "INSERT INTO delivery VALUES ('k1', 'moved', 'update', 'chat', 'de',"
+      " 'sent', 1, NULL, NULL, NULL, NULL, '2030-01-02T10:00:00Z',"
+      " '2030-01-02T10:00:00Z', NULL);"
+      "PRAGMA user_version=2;";
+  OK(sqlite3_exec(db, v2, NULL, NULL, NULL) == SQLITE_OK, "%s",
+     sqlite3_errmsg(db));
+  sqlite3_close(db);
+  struct err e;
+  struct journal *j = journal_open(path, 0, &e);
+  OK(j != NULL, "a version-2 journal opens: %s", e.msg);
+  if (!j)
+    return;
+  int seq = -1;
+  time_t changed = 0;
+  journal_sequence(j, "plain", "hp", 0, false, false, &seq, &changed, &e);
+  INT_EQ(seq, 0);
+  OK(changed == at("2030-01-01T10:00:00Z"), "changed: %lld",
+     (long long)changed);
+  /* the latest state, at the minute its update was recorded */
+  long minute = (long)(at("2030-01-02T10:00:00Z") / 60 % 100000000);
+  journal_sequence(j, "moved", "new", 7200, false, false, &seq, &changed, &e);
+  INT_EQ(seq, minute);
+  journal_sequence(j, "moved", "newer", 0, false, false, &seq, &changed, &e);
+  INT_EQ(seq, minute + 1);
+  journal_close(j);
+  OK(sqlite3_open(path, &db) == SQLITE_OK, "sqlite");
+  sqlite3_stmt *st = NULL;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+  OK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 3,
+     "version 3 now");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 int main(void)
 {
   if (!mkdtemp(dir))
@@ -165,16 +289,16 @@ int main(void)
   OK(j && journal_get(j, r.key, &got) && got.status == DS_SENT, "durable");
   jrow_release(&got);
   journal_close(j);
+  test_sequence(path);
+  test_migrate_v2(path);
   migration(dir);
   /* a directory is not a journal */
   OK(!journal_open(dir, 0, &e) && e.code == EX_CANTCREAT, "%s", e.msg);
-  snprintf(path, sizeof(path), "%s/j.db-wal", dir);
-  unlink(path);
-  snprintf(path, sizeof(path), "%s/j.db-shm", dir);
-  unlink(path);
+  snprintf(path, sizeof(path), "%s/j.db", dir);
+  rm_db(path);
   static const char *const extra[] = {"old.db-wal", "old.db-shm", "new.db-wal",
                                       "new.db-shm", "old.db.lock",
-                                      "new.db.lock"};
+                                      "new.db.lock", "old.db", "new.db"};
   for (size_t i = 0; i < sizeof(extra) / sizeof(*extra); i++) {
     snprintf(path, sizeof(path), "%s/%s", dir, extra[i]);
     unlink(path);
