@@ -6,6 +6,8 @@
 # each answer after 200 ms. Median of RUNS runs (default 11): wall time of
 # the whole process and its peak resident memory.
 # Needs: npm ci in tests/conformance (for smtp-server), curl, apprise.
+# measure prints "seconds kilobytes"; set -- splits them on purpose
+# shellcheck disable=SC2046
 set -eu
 cd "$(dirname "$0")/.."
 runs=${RUNS:-11}

@@ -33,6 +33,7 @@ events=$(ls tests/golden/site/_posts/*.md examples/site/_posts/*.md ../shared/fi
 seed fuzz_yaml $events config/crier.example.yaml tests/golden/site/crier.yaml tests/golden/site/_data/locations.yml
 seed fuzz_event $events
 seed fuzz_config config/crier.example.yaml tests/golden/site/crier.yaml examples/site/crier.yaml
+# shellcheck disable=SC2046 # template paths have no spaces
 seed fuzz_tpl $(find templates -name '*.mustache')
 seed fuzz_md $events
 # fuzz_render: a template and partials p0, p1, … separated by NUL bytes

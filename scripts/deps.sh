@@ -3,7 +3,7 @@
 # Packages already installed are not fetched again.
 set -eu
 PKGS="build-essential cmake pkg-config git ca-certificates tzdata time openssl
-clang libclang-rt-14-dev
+clang libclang-rt-14-dev clang-format
 libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
 libsqlite3-dev libssl-dev libmicrohttpd-dev shellcheck
 postfix dovecot-core python3 python3-icalendar curl"

@@ -1,11 +1,14 @@
 #!/bin/sh
-# The whole test suite: installs dependencies, builds with -Werror, runs
+# The whole test suite: installs dependencies, runs the static checks
+# (scripts/lint.sh), builds with -Werror, runs
 # every test, then builds again with AddressSanitizer and
 # UndefinedBehaviorSanitizer and runs every test a second time, and runs
 # each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
+echo "== static checks"
+CRIER_LINT_FORMAT= scripts/lint.sh
 echo "== reference implementations (npm ci)"
 (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error)
 jobs=$(nproc 2>/dev/null || echo 2)
