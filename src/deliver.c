@@ -270,6 +270,34 @@ static bool settled_by_journal(struct run *x, struct slot *s)
   return settled;
 }
 
+/* Renders a slot's message (and, for channels that show it, the
+ * announcement with an update): when it is about to be sent, so that a
+ * catch-up of thousands keeps only the window's messages in memory. On
+ * failure the slot is decided (a broken event file or template). */
+static int render_slot(struct run *x, struct slot *s)
+{
+  struct delivery *d = &s->d;
+  struct render_req q = {.ev = d->ev, .old = d->old, .notice = d->notice,
+                         .ch = d->ctx->ch, .langs = d->langs,
+                         .en_first = d->en_first, .now = x->o->now};
+  struct err e;
+  if (render_message(x->r, &q, &d->msg, &e) < 0) {
+    s->data = true;
+    decide(s, RESULT_FAILED, "%s", e.msg);
+    return -1;
+  }
+  if (s->ops->update_shows_announcement && d->kind == NOTICE_UPDATE) {
+    q.notice = "announce";
+    q.old = NULL;
+    if (render_message(x->r, &q, &d->announcement, &e) < 0) {
+      s->data = true;
+      decide(s, RESULT_FAILED, "%s", e.msg);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 /* Prepares slot i: its key, and whether anything needs sending. */
 static void prepare(struct run *x, size_t i)
 {
@@ -312,25 +340,7 @@ static void prepare(struct run *x, size_t i)
   }
   if (settled_by_journal(x, s))
     return;
-  struct render_req q = {.ev = d->ev, .old = it->old, .notice = d->notice,
-                         .ch = ch, .langs = d->langs, .en_first = d->en_first,
-                         .now = x->o->now};
   struct err e;
-  if (render_message(x->r, &q, &d->msg, &e) < 0) {
-    s->data = true;
-    decide(s, RESULT_FAILED, "%s", e.msg);
-    return;
-  }
-  if (s->ops->update_shows_announcement &&
-      notice_kind_of(d->notice) == NOTICE_UPDATE) {
-    q.notice = "announce";
-    q.old = NULL;
-    if (render_message(x->r, &q, &d->announcement, &e) < 0) {
-      s->data = true;
-      decide(s, RESULT_FAILED, "%s", e.msg);
-      return;
-    }
-  }
   const char *why = s->ops->cannot ? s->ops->cannot(d) : NULL;
   if (why) {
     decide(s, RESULT_SKIPPED, "%s", why);
@@ -352,6 +362,8 @@ static void prepare(struct run *x, size_t i)
                         !x->o->dry, &d->sequence, &changed, &e) < 0)
     journal_failed(x, &e);
   if (x->o->dry) {
+    if (render_slot(x, s) < 0)
+      return;
     if (x->o->dry == DRY_REQUESTS) {
       struct http_req req = {0};
       s->ops->dry(d, &req);
@@ -409,16 +421,39 @@ static int remember(struct run *x, const struct slot *s, struct err *e)
   return rc;
 }
 
+static void slot_release(struct slot *s)
+{
+  struct delivery *d = &s->d;
+  message_release(&d->msg);
+  message_release(&d->announcement);
+  json_decref(d->state);
+  json_decref(d->first);
+  d->state = d->first = NULL;
+  buf_release(&d->scratch);
+  free(d->aux);
+  d->aux = NULL;
+}
+
 /* The engine's hooks: claims before the first request, outcomes as soon
  * as they are final; each batch is one transaction. */
 static void on_begin(void *ud, struct http_task **t, size_t n)
 {
   struct run *x = ud;
   struct err e;
+  for (size_t i = 0; i < n; i++) {
+    struct slot *s = t[i]->ud;
+    if (render_slot(x, s) < 0) { /* never claimed: reported as it is */
+      t[i]->refused = true;
+      s->queued = false;
+      report(x, s);
+    }
+  }
   bool ok = journal_begin(x->j, &e) == 0;
   for (size_t i = 0; ok && i < n; i++) {
     struct slot *s = t[i]->ud;
     struct delivery *d = &s->d;
+    if (t[i]->refused)
+      continue;
     struct jrow claim = {.event = (char *)event_uid(d->ev),
                          .notice = (char *)d->notice,
                          .channel = (char *)d->ctx->ch->name,
@@ -441,6 +476,8 @@ static void on_begin(void *ud, struct http_task **t, size_t n)
   /* nothing of this batch may go out: the journal would not know it */
   for (size_t i = 0; i < n; i++) {
     struct slot *s = t[i]->ud;
+    if (t[i]->refused)
+      continue;
     t[i]->refused = true;
     s->queued = false;
     decide(s, RESULT_FAILED, "not sent: the journal cannot record it (%.400s)",
@@ -497,8 +534,10 @@ static void on_end(void *ud, struct http_task **t, size_t n)
       ok = false;
   }
   if (ok && journal_commit(x->j, &e) == 0) {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
       report(x, t[i]->ud);
+      slot_release(t[i]->ud); /* done: its memory goes now */
+    }
     return;
   }
   if (ok)
@@ -517,19 +556,10 @@ static void on_end(void *ud, struct http_task **t, size_t n)
       s->result = RESULT_UNRECORDED;
     snprintf(s->error, sizeof(s->error), "%.500s", what);
     report(x, s);
+    slot_release(s);
   }
 }
 
-static void slot_release(struct slot *s)
-{
-  struct delivery *d = &s->d;
-  message_release(&d->msg);
-  message_release(&d->announcement);
-  json_decref(d->state);
-  json_decref(d->first);
-  buf_release(&d->scratch);
-  free(d->aux);
-}
 
 static int exit_status(const struct deliver_summary *sum,
                        const struct err *journal_error)

@@ -117,6 +117,7 @@ void jview_release(struct jview *v)
   map_release(&v->status);
   map_release(&v->known);
   map_release(&v->by_uid);
+  map_release(&v->site_uids);
 }
 
 const struct jannounced *jview_announced(const struct jview *v,
@@ -163,14 +164,21 @@ void jview_hist(const struct jview *v, const struct event *ev,
   /* an announcement without a snapshot (older journals): as it is now */
   h->announced_hash = a ? a->hash : sent_announce ? ev->hash : NULL;
   h->cancelled = a && a->cancelled;
+  /* the keys are looked up only where the planner asks (hashing costs) */
   int gen = a ? a->generation : 0;
-  struct deliver_item it = {.ev = ev, .ch = ch, .notice = "update",
-                            .generation = gen};
-  h->update_done = key_final(v, &it, lang);
-  it.notice = "cancel";
-  h->cancel_done = key_final(v, &it, lang);
-  it.notice = "reinstate";
-  h->reinstate_done = key_final(v, &it, lang);
+  struct deliver_item it = {.ev = ev, .ch = ch, .generation = gen};
+  if (h->announced_hash && strcmp(h->announced_hash, ev->hash) != 0) {
+    it.notice = "update";
+    h->update_done = key_final(v, &it, lang);
+  }
+  if (ev->cancelled && h->announced_hash) {
+    it.notice = "cancel";
+    h->cancel_done = key_final(v, &it, lang);
+  }
+  if (h->cancelled) {
+    it.notice = "reinstate";
+    h->reinstate_done = key_final(v, &it, lang);
+  }
 }
 
 /* ---- identities ---- */
@@ -189,19 +197,25 @@ struct collect_vanished {
   size_t n, cap;
 };
 
+/* Fills v->site_uids: the identities of the site's events, loaded or
+ * broken (a set: one lookup per question instead of a walk per record). */
+static void index_site(struct jview *v, const struct site *s)
+{
+  map_release(&v->site_uids);
+  for (size_t i = 0; i < s->n; i++)
+    map_put(&v->site_uids, event_uid(s->events[i]), (void *)1);
+  for (size_t i = 0; i < s->nbroken; i++) {
+    const char *bu = map_get(&v->alias, s->broken[i]);
+    map_put(&v->site_uids, bu ? bu : s->broken[i], (void *)1);
+  }
+}
+
 /* Whether the site has an event (loaded or broken) known as uid. */
 static bool site_has_uid(const struct site *s, const struct jview *v,
                          const char *uid)
 {
-  for (size_t i = 0; i < s->n; i++)
-    if (strcmp(event_uid(s->events[i]), uid) == 0)
-      return true;
-  for (size_t i = 0; i < s->nbroken; i++) {
-    const char *bu = map_get(&v->alias, s->broken[i]);
-    if (strcmp(bu ? bu : s->broken[i], uid) == 0)
-      return true;
-  }
-  return false;
+  (void)s;
+  return map_get(&v->site_uids, uid) != NULL;
 }
 
 static void on_vanished(void *ud, const char *k, void *value)
@@ -235,13 +249,14 @@ static struct event *site_event(struct site *s, const char *id)
   return NULL;
 }
 
-static int follow(struct event *ev, const char *uid, struct journal *j,
-                  const struct schedule_opts *o, struct diags *d,
-                  struct err *e)
+static int follow(struct event *ev, const char *uid, struct jview *v,
+                  struct journal *j, const struct schedule_opts *o,
+                  struct diags *d, struct err *e)
 {
   diag_add(d, DIAG_WARNING, ev->path, 0, "the same event as '%s' (renamed "
            "or moved): its notices continue under that name", uid);
   event_set_uid(ev, uid);
+  map_put(&v->site_uids, uid, (void *)1);
   if (j && !o->dry)
     return journal_set_alias(j, ev->id, uid, e);
   return 0;
@@ -257,6 +272,7 @@ int schedule_identify(struct site *site, const struct config *cfg,
     const char *uid = map_get(&v->alias, site->events[i]->id);
     event_set_uid(site->events[i], uid);
   }
+  index_site(v, site);
   /* renames git saw, when the facts agree */
   for (size_t i = 0; i < o->nrenames; i++) {
     struct event *ev = site_event(site, o->renames[i].to);
@@ -270,7 +286,7 @@ int schedule_identify(struct site *site, const struct config *cfg,
     bool same = snap && (strcmp(snap->title, ev->title) == 0 ||
                          snap->start == ev->start);
     event_free(snap);
-    if (same && follow(ev, from, j, o, d, e) < 0)
+    if (same && follow(ev, from, v, j, o, d, e) < 0)
       return -1;
   }
   /* an announced event whose file vanished, and a file crier has not seen
@@ -298,7 +314,7 @@ int schedule_identify(struct site *site, const struct config *cfg,
       }
     }
     if (matches == 1) {
-      rc = follow(match, c.list[i].a->event, j, o, d, e);
+      rc = follow(match, c.list[i].a->event, v, j, o, d, e);
       map_put(&v->known, match->id, (void *)1);
     }
   }

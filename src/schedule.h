@@ -56,6 +56,8 @@ struct jview {
   struct map status;    /* delivery key → status + 1 (as a pointer) */
   struct map known;     /* uid → non-NULL when the journal has anything */
   struct map by_uid;    /* uid → one of its announced records (borrowed) */
+  struct map site_uids; /* the site's events' identities (after
+                           schedule_identify) */
 };
 
 struct hist_list {
