@@ -524,6 +524,18 @@ static void settle(struct http_engine *h)
     return;
   if (h->o.on_end)
     h->o.on_end(h->o.hook_ud, h->ended, h->nended);
+  /* a finished task keeps nothing: its handle, request and answer go (the
+   * connections stay in the multi handle's pool) */
+  for (size_t i = 0; i < h->nended; i++) {
+    struct http_task *t = h->ended[i];
+    if (t->easy) {
+      curl_multi_remove_handle(h->multi, t->easy);
+      curl_easy_cleanup(t->easy);
+      t->easy = NULL;
+    }
+    req_release(&t->req);
+    resp_release(&t->resp);
+  }
   h->nended = 0;
   size_t k = 0;
   for (size_t i = 0; i < h->nactive; i++)

@@ -508,11 +508,14 @@ int schedule_plan(struct schedule *s, const struct config *cfg,
   if (jview_load(&v, j, e) < 0)
     return -1;
   int rc = -1;
+  struct map only = MAP_INIT; /* o->only as a set */
+  for (size_t i = 0; o->only && o->only[i]; i++)
+    map_put(&only, o->only[i], (void *)1);
   if (schedule_identify(site, cfg, &v, j, now, o, d, e) < 0)
     goto out;
   for (size_t i = 0; i < site->n; i++) {
     const struct event *ev = site->events[i];
-    if (ev->start <= now || (o->only && !listed(o->only, ev->id)))
+    if (ev->start <= now || (o->only && !map_get(&only, ev->id)))
       continue;
     if (ev->unpublished) {
       for (size_t c = 0; c < cfg->nchannels; c++)
@@ -536,6 +539,7 @@ out:
     if (s->items[i].remote)
       s->items[i].remote = own_str(s, s->items[i].remote);
   jview_release(&v);
+  map_release(&only);
   return rc;
 }
 
