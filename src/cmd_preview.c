@@ -10,7 +10,7 @@
 #include "when.h"
 
 static const char usage[] =
-    "usage: crier preview EVENT [--notice KIND] [--lang de|en] [--channel NAME]\n"
+    "usage: crier preview EVENT [--notice KIND] [--lang L] [--channel NAME]\n"
     "                     [--html] [--json] [--old FILE] [--now TIME]\n"
     "\n"
     "Renders a notice of EVENT (an id such as 2024-09-11-more-than-a-filter,\n"
@@ -21,8 +21,9 @@ static const char usage[] =
     "  --notice KIND   announce (default), reminder-7d (any configured\n"
     "                  offset), update, cancel, or reinstate (it takes place\n"
     "                  after all)\n"
-    "  --lang L        de or en (default: the channel's languages, else\n"
-    "                  German then English)\n"
+    "  --lang L        a language: de, en, or another with a data file\n"
+    "                  (default: the channel's languages, else German then\n"
+    "                  English)\n"
     "  --channel NAME  use that channel's templates and languages\n"
     "  --old FILE      for --notice update: the event file as it was\n"
     "                  announced, to show what changed\n"
@@ -74,19 +75,18 @@ int cmd_preview(struct app *a, int argc, char **argv)
   const char *what = pos[0];
   free(pos);
   int langs = 0;
-  if (lang && strcmp(lang, "de") == 0)
-    langs = LANG_DE;
-  else if (lang && strcmp(lang, "en") == 0)
-    langs = LANG_EN;
-  else if (lang) {
-    cli_error("--lang must be de or en, not '%s'", lang);
-    return EX_USAGE;
-  }
   rc = cli_load_site(a, false);
   if (rc) {
     diags_print(&a->diags);
     return rc;
   }
+  if (lang && lang_find(lang) < 0) {
+    cli_error("--lang must be one of the languages (%s), not '%s'",
+              lang_list(), lang);
+    return EX_USAGE;
+  }
+  if (lang)
+    langs = 1 << lang_find(lang);
   if (!valid_notice(&a->cfg, notice)) {
     cli_error("unknown notice '%s' (expected announce, update, cancel, "
               "reinstate or reminder-OFFSET with an offset from "

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "mail.h"
+#include "render.h"
 #include "url.h"
 #include "util.h"
 #include "when.h"
@@ -409,24 +410,32 @@ static int read_lang(struct ctx *c, const struct ynode *v, struct channel *ch)
     n = v->n;
     one = v->items;
   }
-  if (v->kind == Y_MAP || n == 0 || n > 2)
-    return bad(c, v->line, "'lang' must be de, en, or [de, en]");
+  if (v->kind == Y_MAP || n == 0 || n > LANG_MAX)
+    return bad(c, v->line, "'lang' must be a language (%s) or a list of "
+               "them, such as [de, en]", lang_list());
   ch->langs = 0;
-  for (size_t i = 0; i < n; i++) {
+  ch->nlang_order = 0;
+  ch->lang_name[0] = '\0';
+  struct buf name = BUF_INIT;
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
     const struct ynode *l = &one[i];
-    int bit = 0;
-    if (l->kind == Y_STR && strcmp(l->str, "de") == 0)
-      bit = LANG_DE;
-    else if (l->kind == Y_STR && strcmp(l->str, "en") == 0)
-      bit = LANG_EN;
-    if (!bit || (ch->langs & bit))
-      return bad(c, l->line, "'lang' must be de, en, or [de, en], not '%s'",
-                 l->kind == Y_STR ? l->str : "?");
-    if (i == 0 && bit == LANG_EN && n == 2)
-      ch->lang_first_en = true;
-    ch->langs |= bit;
+    int id = l->kind == Y_STR ? lang_find(l->str) : -1;
+    if (id < 0 || (ch->langs & (1 << id)))
+      rc = bad(c, l->line, "'lang' must be one of the languages with a "
+               "data file (%s), each once, not '%s'", lang_list(),
+               l->kind == Y_STR ? l->str : "?");
+    else {
+      if (id == LANG_ID_DE && (ch->langs & LANG_EN))
+        ch->lang_first_en = true;
+      ch->langs |= 1 << id;
+      ch->lang_order[ch->nlang_order++] = (unsigned char)id;
+      buf_addf(&name, "%s%s", i ? "+" : "", l->str);
+    }
   }
-  return 0;
+  snprintf(ch->lang_name, sizeof(ch->lang_name), "%s", name.data);
+  buf_release(&name);
+  return rc;
 }
 
 static int read_notices(struct ctx *c, const struct ynode *v,
@@ -493,6 +502,8 @@ static int read_channel(struct ctx *c, const struct ynode *m,
   ch->line = m->line;
   ch->retries = -1;
   ch->langs = LANG_DE;
+  ch->lang_order[ch->nlang_order++] = LANG_ID_DE;
+  snprintf(ch->lang_name, sizeof(ch->lang_name), "de");
   ch->notices.announce = ch->notices.update = ch->notices.cancel = true;
   ch->notices.all_reminders = true;
   if (m->kind != Y_MAP)
@@ -674,6 +685,10 @@ static int config_from(struct config *cfg, const char *path,
     goto out;
   if (read_fields(&c, root, top_fields, cfg, "the configuration") < 0)
     goto out;
+  /* the languages (the channels name them, dates use their words) */
+  const char *ldirs[] = {cfg->templates, render_builtin_dir()};
+  if (i18n_load(ldirs, 2, d) < 0)
+    goto out;
   const struct ynode *s = ymap_get(root, "schedule");
   if (s)
     read_schedule(&c, s, cfg);
@@ -804,6 +819,8 @@ bool channel_takes(const struct channel *ch, const char *notice)
 
 const char *channel_lang_name(const struct channel *ch)
 {
+  if (ch->lang_name[0])
+    return ch->lang_name;
   if (ch->langs == (LANG_DE | LANG_EN))
     return ch->lang_first_en ? "en+de" : "de+en";
   return ch->langs == LANG_EN ? "en" : "de";

@@ -308,7 +308,7 @@ static void add_when(json_t *o, time_t t, enum lang l)
   i18n_date_short(l, &tm, &b);
   json_object_set_new(o, "date_short", json_string(b.data));
   buf_reset(&b);
-  i18n_time(&tm, &b);
+  i18n_time(l, &tm, &b);
   json_object_set_new(o, "time", json_string(b.data));
   json_object_set_new(o, "weekday", json_string(i18n_weekday(l, tm.tm_wday)));
   json_object_set_new(o, "day", json_integer(tm.tm_mday));
@@ -398,8 +398,8 @@ static json_t *changes_json(const struct render_req *q, enum lang l)
   add_change(a, l, "date", bo.data, bn.data);
   buf_reset(&bo);
   buf_reset(&bn);
-  i18n_time(&to, &bo);
-  i18n_time(&tn, &bn);
+  i18n_time(l, &to, &bo);
+  i18n_time(l, &tn, &bn);
   add_change(a, l, "time", bo.data, bn.data);
   add_change(a, l, "location", place_name(q->old), place_name(q->ev));
   buf_release(&bo);
@@ -414,6 +414,12 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
   json_object_set_new(ctx, "lang", json_string(lang_code(l)));
   json_object_set_new(ctx, "de", json_boolean(l == LANG_ID_DE));
   json_object_set_new(ctx, "en", json_boolean(l == LANG_ID_EN));
+  json_object_set_new(ctx, lang_code(l), json_true());
+  json_t *texts = json_object();
+  const char *tn, *tv;
+  for (size_t i = 0; i18n_text(l, i, &tn, &tv); i++)
+    json_object_set_new(texts, tn, json_string(tv));
+  json_object_set_new(ctx, "text", texts);
   json_object_set_new(ctx, "site",
                       json_pack("{s:o, s:o}", "name",
                                 str_or_null(cfg->site_name), "url",
@@ -544,21 +550,35 @@ out:
   return rc;
 }
 
-int render_message(struct renderer *r, const struct render_req *q,
-                   struct message *m, struct err *e)
+int render_order(const struct render_req *q, enum lang order[LANG_MAX])
 {
-  memset(m, 0, sizeof(*m));
-  struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT,
-             html = BUF_INIT;
-  enum lang order[2];
   int n = 0;
   int langs = q->langs ? q->langs : LANG_DE;
+  if (q->ch && q->ch->nlang_order && q->langs == q->ch->langs) {
+    for (size_t i = 0; i < q->ch->nlang_order; i++)
+      order[n++] = (enum lang)q->ch->lang_order[i];
+    return n;
+  }
   if (q->en_first && (langs & LANG_EN))
     order[n++] = LANG_ID_EN;
   if (langs & LANG_DE)
     order[n++] = LANG_ID_DE;
   if (!q->en_first && (langs & LANG_EN))
     order[n++] = LANG_ID_EN;
+  for (int id = LANG_ID_EN + 1; id < LANG_MAX; id++)
+    if (langs & (1 << id))
+      order[n++] = (enum lang)id;
+  return n;
+}
+
+int render_message(struct renderer *r, const struct render_req *q,
+                   struct message *m, struct err *e)
+{
+  memset(m, 0, sizeof(*m));
+  struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT,
+             html = BUF_INIT;
+  enum lang order[LANG_MAX];
+  int n = render_order(q, order);
   int rc = -1;
   json_t *ctx = NULL;
   for (int i = 0; i < n; i++) {
@@ -652,11 +672,11 @@ static void check_dir_templates(struct renderer *r, const char *dir,
 /* Whether any template directory has templates for channel type. */
 static bool has_type_dir(const struct renderer *r, const char *type)
 {
-  static const char *const langs[] = {"de", "en"};
   for (size_t i = 0; i < r->ndirs; i++)
-    for (size_t l = 0; l < 2; l++) {
+    for (size_t l = 0; l < lang_count(); l++) {
       char p[PATH_MAX];
-      snprintf(p, sizeof(p), "%s/%s/%s", r->dirs[i], langs[l], type);
+      snprintf(p, sizeof(p), "%s/%s/%s", r->dirs[i], lang_code((enum lang)l),
+               type);
       if (is_dir(p))
         return true;
     }
@@ -684,7 +704,7 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
       struct channel ch = {.name = (char *)"check", .type = (enum chan_type)t};
       struct render_req q = {.ev = ev, .old = ev, .notice = notices[k],
                              .ch = t < 0 ? NULL : &ch,
-                             .langs = LANG_DE | LANG_EN, .now = now};
+                             .langs = (1 << lang_count()) - 1, .now = now};
       struct message m;
       struct err e;
       if (render_message(r, &q, &m, &e) < 0) {

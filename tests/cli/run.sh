@@ -73,7 +73,7 @@ expect 0 '^Good – ' $C preview good --lang de
 expect 0 '<p>' $C preview good --html
 expect 64 "unknown notice 'reminder-3d'" $C preview good --notice reminder-3d
 expect 64 "no channel 'nope'" $C preview good --channel nope
-expect 64 "--lang must be de or en" $C preview good --lang fr
+expect 64 "--lang must be one of the languages \(de, en, nl\), not 'fr'" $C preview good --lang fr
 expect 66 "no event 'missing'" $C preview missing
 expect 64 'bad time' $C list --now yesterday
 expect 64 'CRIER_NOW: bad time' env CRIER_NOW=soon $C list
@@ -219,7 +219,7 @@ printf 'channels:\n  - name: m\n    type: matrx\n' >"$T/s/crier.yaml"
 expect 78 "crier.yaml:3: error: unknown channel type 'matrx' \(did you mean 'matrix'\?\)" $C check
 printf 'channels:\n  - name: g\n    type: github\n    repo: nope\n    token: {env: X}\n    lang: fr\n' >"$T/s/crier.yaml"
 expect 78 "crier.yaml:4: error: 'repo' must be 'owner/name'" $C check
-expect 78 "crier.yaml:6: error: 'lang' must be de, en, or \[de, en\], not 'fr'" $C check
+expect 78 "crier.yaml:6: error: 'lang' must be one of the languages with a data file \(de, en, nl\), each once, not 'fr'" $C check
 printf 'schedule:\n  reminders: [7d, soon]\n  announce_lead: 3x\n' >"$T/s/crier.yaml"
 expect 78 "crier.yaml:2: error: 'reminders': bad duration 'soon'" $C check
 expect 78 "crier.yaml:3: error: 'announce_lead': bad duration '3x'" $C check

@@ -16,11 +16,7 @@ static char dir[] = "/tmp/crier-test-render-XXXXXX";
 
 static void put(const char *rel, const char *text)
 {
-  char path[512];
-  snprintf(path, sizeof(path), "%s/%s", dir, rel);
-  FILE *f = fopen(path, "w");
-  fputs(text, f);
-  fclose(f);
+  t_put(dir, rel, text);
 }
 
 int main(void)
