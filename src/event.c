@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "evdate.h"
 #include "term.h"
 #include "util.h"
 #include "when.h"
@@ -489,7 +490,7 @@ struct event *event_parse(const char *path, const char *data, size_t len,
   } else {
     ev->line_date = n->line;
     ev->date_text = xstrdup(n->str);
-    if (when_parse_event_date(n->str, &ev->start, &warn, &e) < 0)
+    if (evdate_parse_str(n->str, &ev->start, &warn, &e) < 0)
       diag_add(d, DIAG_ERROR, path, n->line, "%s", e.msg);
     else if (warn.len)
       diag_add(d, DIAG_WARNING, path, n->line, "%s", warn.data);

@@ -577,6 +577,26 @@ const char *i18n_zone_meaning(const char *written)
   return NULL;
 }
 
+size_t i18n_zone_spellings(const char *abbr, const char **out, size_t max)
+{
+  ensure();
+  size_t n = 0;
+  for (size_t i = 0; i < nlangs; i++) {
+    const struct pairs *p[] = {&langs[i].zones, &langs[i].zone_aliases};
+    for (size_t k = 0; k < 2; k++)
+      for (size_t j = 0; j < p[k]->n; j++) {
+        const char *said = k == 0 ? p[k]->v[j].v : p[k]->v[j].k;
+        const char *means = k == 0 ? p[k]->v[j].k : p[k]->v[j].v;
+        bool seen = false;
+        for (size_t q = 0; q < n && !seen; q++)
+          seen = strcmp(out[q], said) == 0;
+        if (!seen && n < max && strcmp(means, abbr) == 0)
+          out[n++] = said;
+      }
+  }
+  return n;
+}
+
 /* Whether word[0..n) is name, ASCII case ignored, either with or without
  * a final '.'. */
 static bool same_word(const char *word, size_t n, const char *name)

@@ -55,6 +55,10 @@ const char *i18n_zone(enum lang l, const char *abbr);
  * in the tz database ("MEZ" → "CET", "MEST" → "CEST"), for any language
  * loaded; NULL when no language knows it. */
 const char *i18n_zone_meaning(const char *written);
+/* The other spellings of the tz abbreviation abbr in the languages
+ * loaded ("MEZ" for "CET"), at most max into out (borrowed); returns
+ * how many. */
+size_t i18n_zone_spellings(const char *abbr, const char **out, size_t max);
 /* The month (0-11) whose name or short name in any language loaded is
  * word[0..n) (ASCII case ignored, a final '.' optional), or -1. */
 int i18n_month_from(const char *word, size_t n);
