@@ -60,7 +60,7 @@ int cmd_check(struct app *a, int argc, char **argv)
     locations_load(&s->locs, a->cfg.locations, &a->diags);
     s->events = xcalloc((size_t)npos, sizeof(*s->events));
     for (int i = 0; i < npos; i++) {
-      struct event *ev = event_load(pos[i], &s->locs, &a->diags);
+      struct event *ev = event_load(pos[i], &a->cfg, &s->locs, &a->diags);
       if (ev)
         s->events[s->n++] = ev;
       nevents++;

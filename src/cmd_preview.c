@@ -105,7 +105,7 @@ int cmd_preview(struct app *a, int argc, char **argv)
   const struct event *ev = site_find(&a->site, what, &d, &e);
   const struct event *old = NULL;
   if (ev && old_path) {
-    old = event_load(old_path, &a->site.locs, &d);
+    old = event_load(old_path, &a->cfg, &a->site.locs, &d);
     if (!old)
       err_set(&e, EX_DATAERR, "--old '%s' does not load", old_path);
   }

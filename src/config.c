@@ -36,6 +36,13 @@ static const struct field site_fields[] = {
     CF("url", F_URL, site_url),
     CF("permalink", F_STR, permalink),
     CF("name", F_STR, site_name),
+    /* the format of the event files: sitefmt.c */
+    {"fields", F_IGNORE, 0, NULL}, {"recursive", F_IGNORE, 0, NULL},
+    {"include", F_IGNORE, 0, NULL}, {"exclude", F_IGNORE, 0, NULL},
+    {"data", F_IGNORE, 0, NULL}, {"translations", F_IGNORE, 0, NULL},
+    {"other_keys", F_IGNORE, 0, NULL}, {"default_time", F_IGNORE, 0, NULL},
+    {"talks_missing", F_IGNORE, 0, NULL}, {"places", F_IGNORE, 0, NULL},
+    {"shortcodes", F_IGNORE, 0, NULL}, {"archive_after", F_IGNORE, 0, NULL},
     {NULL, 0, 0, NULL}};
 
 static const struct field serve_fields[] = {
@@ -676,6 +683,7 @@ static int config_from(struct config *cfg, const char *path,
   cfg->serve_queue = 32;
   cfg->serve_git_timeout = 60;
   cfg->nreminders = 3;
+  sitefmt_init(&cfg->fmt);
   cfg->reminders = xmalloc(sizeof(default_reminders));
   memcpy(cfg->reminders, default_reminders, sizeof(default_reminders));
 
@@ -684,6 +692,8 @@ static int config_from(struct config *cfg, const char *path,
   if (!root)
     goto out;
   if (read_fields(&c, root, top_fields, cfg, "the configuration") < 0)
+    goto out;
+  if (sitefmt_read(&cfg->fmt, ymap_get(root, "site"), path, cfg->dir, d) < 0)
     goto out;
   /* the languages (the channels name them, dates use their words) */
   const char *ldirs[] = {cfg->templates, render_builtin_dir()};
@@ -714,8 +724,21 @@ static int config_from(struct config *cfg, const char *path,
               ch->name);
     }
   }
-  if (!cfg->events_dir)
+  /* a site of data files only has no events directory to read; its
+   * directory is that of the first data file */
+  cfg->walk_events = cfg->fmt.events_given || !cfg->fmt.data;
+  if (!cfg->events_dir && cfg->walk_events)
     cfg->events_dir = resolve_path(cfg->dir, "_posts");
+  if (!cfg->events_dir) {
+    const char *slash2 = strrchr(cfg->fmt.data[0], '/');
+    cfg->events_dir = slash2 ? xstrndup(cfg->fmt.data[0],
+                                        (size_t)(slash2 - cfg->fmt.data[0]))
+                             : xstrdup(".");
+  }
+  for (size_t i = 0; i < cfg->nchannels && !cfg->fmt.meetup_group; i++)
+    if (cfg->channels[i].type == CHAN_MEETUP && cfg->channels[i].group)
+      cfg->fmt.meetup_group = xstrdup(cfg->channels[i].group);
+
   if (!cfg->locations) {
     struct buf p = BUF_INIT;
     buf_addf(&p, "%s/_data/locations.yml", cfg->dir);
@@ -723,6 +746,10 @@ static int config_from(struct config *cfg, const char *path,
       cfg->locations = buf_detach(&p);
     buf_release(&p);
   }
+  /* places: auto means keys of the locations file when there is one,
+   * else the place as text */
+  if (cfg->fmt.places == PLACES_AUTO)
+    cfg->fmt.places = cfg->locations ? PLACES_KEY : PLACES_TEXT;
   if (!cfg->timezone)
     cfg->timezone = xstrdup("Europe/Berlin");
   if (!cfg->permalink)
@@ -785,6 +812,7 @@ void config_release(struct config *cfg)
     xfree(strs[k]);
   secret_release(&cfg->serve_github_secret);
   secret_release(&cfg->serve_announce_secret);
+  sitefmt_release(&cfg->fmt);
   free(cfg->reminders);
   memset(cfg, 0, sizeof(*cfg));
 }

@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "err.h"
 #include "i18n.h"
+#include "sitefmt.h"
 
 /* A reference to a secret: never the secret itself. */
 #define CONFIG_MAX_REMINDERS 32
@@ -85,6 +86,8 @@ struct config {
   char *dir;  /* its directory */
   /* site */
   char *events_dir, *locations, *timezone, *site_url, *permalink, *site_name;
+  struct site_format fmt; /* the shape of the event files */
+  bool walk_events;       /* read the events directory (not only data) */
   char *journal, *templates;
   long announce_lead;  /* seconds */
   long *reminders;     /* seconds, sorted descending */

@@ -110,7 +110,7 @@ int site_load(struct site *s, const struct config *cfg, struct diags *d,
   for (size_t i = 0; i < n; i++) {
     buf_reset(&path);
     buf_addf(&path, "%s/%s", cfg->events_dir, names[i]);
-    struct event *ev = event_load(path.data, &s->locs, d);
+    struct event *ev = event_load(path.data, cfg, &s->locs, d);
     if (ev) {
       s->events[s->n++] = ev;
     } else {
@@ -169,7 +169,7 @@ const struct event *site_find(struct site *s, const char *what,
       if (same_file(s->events[i]->path, what))
         return s->events[i];
     size_t errors = d->errors;
-    struct event *ev = event_load(what, &s->locs, d);
+    struct event *ev = event_load(what, s->cfg, &s->locs, d);
     if (!ev) {
       err_set(e, d->errors > errors ? EX_DATAERR : EX_NOINPUT,
               "'%s' does not load", what);

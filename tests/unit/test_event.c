@@ -25,7 +25,7 @@ static struct event *load(const char *name, const char *text,
                           const struct locations *l, struct diags *d)
 {
   diags_release(d);
-  return event_load(put(name, text), l, d);
+  return event_load(put(name, text), NULL, l, d);
 }
 
 static void test_states(const struct locations *l)
@@ -175,7 +175,7 @@ static void test_shared(const struct locations *unused)
     char path[2048];
     snprintf(path, sizeof(path), "%s/%s", posts, de->d_name);
     files++;
-    struct event *ev = event_load(path, &l, &d);
+    struct event *ev = event_load(path, NULL, &l, &d);
     if (ev) {
       loaded++;
       states[ev->talks_state]++;
