@@ -8,13 +8,18 @@
 #include "xalloc.h"
 
 static const char usage[] =
-    "usage: crier check [PATH...] [-c FILE] [--json]\n"
+    "usage: crier check [PATH...] [--strict] [-c FILE] [--json]\n"
     "\n"
-    "Validates the config, every event file of the site (or only the event\n"
-    "files given) and every template, and lints the events: the date in the\n"
-    "file name against 'date:', a month named in the title, the same Meetup\n"
-    "or planning link in two files, unknown locations and keys.\n"
+    "Validates the config, every event of the site (or only the event\n"
+    "files and data files given) and every template, and lints the events:\n"
+    "the date in the file name against 'date:', a month named in the title,\n"
+    "the same Meetup or planning link in two files, unknown locations and\n"
+    "keys. Problems of events that lie more than site.archive_after in the\n"
+    "past are warnings.\n"
     "Prints 'file:line: error|warning: message' and a summary line.\n"
+    "\n"
+    "  --strict  problems of past events are errors too\n"
+    "\n"
     "Exit status: 0 without errors, 65 with errors, 78 for a broken config.\n";
 
 /* The next event to start after now, else the last one. */
@@ -36,7 +41,9 @@ int cmd_check(struct app *a, int argc, char **argv)
 {
   const char **pos;
   int npos, rc;
-  if (!cli_args(a, argc, argv, NULL, usage, 0, 1 << 20, &pos, &npos, &rc))
+  const struct opt opts[] = {{"--strict", 0, false, NULL, &a->strict, NULL},
+                             {NULL, 0, false, NULL, NULL, NULL}};
+  if (!cli_args(a, argc, argv, opts, usage, 0, 1 << 20, &pos, &npos, &rc))
     return rc;
   rc = cli_load_config(a);
   if (rc) {
@@ -58,13 +65,10 @@ int cmd_check(struct app *a, int argc, char **argv)
     s->cfg = &a->cfg;
     a->have_site = true;
     locations_load(&s->locs, a->cfg.locations, &a->diags);
-    s->events = xcalloc((size_t)npos, sizeof(*s->events));
-    for (int i = 0; i < npos; i++) {
-      struct event *ev = event_load(pos[i], &a->cfg, &s->locs, &a->diags);
-      if (ev)
-        s->events[s->n++] = ev;
-      nevents++;
-    }
+    s->events = xcalloc(1, sizeof(*s->events));
+    for (int i = 0; i < npos; i++)
+      site_load_file(s, pos[i], &a->diags);
+    nevents = s->nfiles;
     site_lint(s, &a->diags);
     sample = sample_event(s, a->now);
   }

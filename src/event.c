@@ -1060,6 +1060,56 @@ struct event *event_load(const char *path, const struct config *cfg,
   return ev;
 }
 
+/* The front matter of data[0..len) as a map (NULL after an error); the
+ * body's offset and first line. */
+static struct ynode *front_matter(const char *path, const char *data,
+                                  size_t len, size_t *body, int *body_line,
+                                  struct diags *d)
+{
+  size_t ys, ye;
+  int line;
+  const char *why;
+  if (len > FILE_MAX) {
+    diag_add(d, DIAG_ERROR, path, 0, "larger than the limit of %zu bytes",
+             FILE_MAX);
+    return NULL;
+  }
+  if (utf8_check(data, len, &line, &why) < 0) {
+    diag_add(d, DIAG_ERROR, path, line, "%s", why);
+    return NULL;
+  }
+  int fmrc = split_front_matter(data, len, &ys, &ye, body, body_line);
+  if (fmrc == -1) {
+    diag_add(d, DIAG_ERROR, path, 1,
+             "no YAML front matter (the file must start with a '---' line)");
+    return NULL;
+  }
+  if (fmrc == -2) {
+    diag_add(d, DIAG_ERROR, path, 1,
+             "the front matter is not closed by a '---' line");
+    return NULL;
+  }
+  struct ynode *fm = yamlx_parse(data + ys, ye - ys, path, 1, d);
+  if (fm && fm->kind != Y_MAP) {
+    diag_add(d, DIAG_ERROR, path, 2, "the front matter must be a map of "
+             "fields, not %s", ykind_name(fm->kind));
+    ynode_free(fm);
+    return NULL;
+  }
+  return fm;
+}
+
+/* The body: the text after the front matter, or a key of its own. */
+static void file_body(struct ld *l, const char *data, size_t len,
+                      size_t body, int body_line)
+{
+  const struct ynode *bn = fget(l, FLD_BODY);
+  if (bn && bn->kind == Y_STR && !ynode_is_null(bn))
+    set_body(l, bn->str, strlen(bn->str), bn->line);
+  else
+    set_body(l, data + body, len - body, body_line);
+}
+
 struct event *event_parse(const char *path, const char *id, const char *data,
                           size_t len, const struct config *cfg,
                           const struct locations *locs, struct diags *d,
@@ -1067,52 +1117,40 @@ struct event *event_parse(const char *path, const char *id, const char *data,
 {
   const struct site_format *f = format_of(cfg);
   struct ld l = {new_event(path, id, f), f, cfg, locs, NULL, d, info, false};
-  size_t errors = d->errors;
-  size_t ys, ye, body;
-  int line, body_line;
-  const char *why;
-  struct ynode *fm = NULL;
+  size_t errors = d->errors, body = 0;
+  int body_line = 0;
   info_init(info);
-  if (len > FILE_MAX) {
-    diag_add(d, DIAG_ERROR, path, 0, "larger than the limit of %zu bytes",
-             FILE_MAX);
-    goto out;
+  struct ynode *fm = front_matter(path, data, len, &body, &body_line, d);
+  if (fm) {
+    l.ev->line_body = body_line;
+    l.fm = fm;
+    load_fields(&l);
+    file_body(&l, data, len, body, body_line);
   }
-  if (utf8_check(data, len, &line, &why) < 0) {
-    diag_add(d, DIAG_ERROR, path, line, "%s", why);
-    goto out;
-  }
-  int fmrc = split_front_matter(data, len, &ys, &ye, &body, &body_line);
-  if (fmrc == -1) {
-    diag_add(d, DIAG_ERROR, path, 1,
-             "no YAML front matter (the file must start with a '---' line)");
-    goto out;
-  }
-  if (fmrc == -2) {
-    diag_add(d, DIAG_ERROR, path, 1,
-             "the front matter is not closed by a '---' line");
-    goto out;
-  }
-  l.ev->line_body = body_line;
-  fm = yamlx_parse(data + ys, ye - ys, path, 1, d);
-  if (!fm)
-    goto out;
-  if (fm->kind != Y_MAP) {
-    diag_add(d, DIAG_ERROR, path, 2, "the front matter must be a map of "
-             "fields, not %s", ykind_name(fm->kind));
-    goto out;
-  }
-  l.fm = fm;
-  load_fields(&l);
-  /* the body: the text after the front matter, or a key of its own */
-  const struct ynode *bn = fget(&l, FLD_BODY);
-  if (bn && bn->kind == Y_STR && !ynode_is_null(bn))
-    set_body(&l, bn->str, strlen(bn->str), bn->line);
-  else
-    set_body(&l, data + body, len - body, body_line);
-out:
   ynode_free(fm);
   return finish(&l, errors);
+}
+
+struct event *event_parse_text(const char *path, const char *id,
+                               const char *data, size_t len,
+                               const struct config *cfg, struct diags *d)
+{
+  const struct site_format *f = format_of(cfg);
+  struct ld l = {new_event(path, id, f), f, cfg, NULL, NULL, d, NULL, false};
+  size_t body = 0;
+  int body_line = 0;
+  struct ynode *fm = front_matter(path, data, len, &body, &body_line, d);
+  if (!fm) {
+    event_free(l.ev);
+    return NULL;
+  }
+  l.fm = fm;
+  int line;
+  l.ev->title = fstr(&l, FLD_TITLE, &line);
+  l.ev->line_title = line;
+  file_body(&l, data, len, body, body_line);
+  ynode_free(fm);
+  return l.ev;
 }
 
 struct event *event_from_map(const char *path, const char *id,

@@ -118,6 +118,11 @@ struct event *event_parse(const char *path, const char *id, const char *text,
                           size_t len, const struct config *cfg,
                           const struct locations *locs, struct diags *d,
                           struct event_info *info);
+/* Only the title and body of an event file (a translation of another),
+ * with its id and language; NULL when the file does not parse. */
+struct event *event_parse_text(const char *path, const char *id,
+                               const char *data, size_t len,
+                               const struct config *cfg, struct diags *d);
 /* An event from a map of fields (one event of a data file at path): the
  * same rules as for front matter; body from site.fields.body (default
  * 'body'). */
