@@ -262,7 +262,7 @@ static json_t *location_json(const struct event *ev)
   json_object_set_new(o, "osm", url_value(l->osm));
   json_object_set_new(o, "map", url_value(l->osm ? l->osm : NULL));
   json_object_set_new(o, "directions", str_or_null(l->directions));
-  json_object_set_new(o, "online", json_boolean(!l->street));
+  json_object_set_new(o, "online", json_boolean(l->online));
   return o;
 }
 
@@ -297,11 +297,11 @@ static json_t *talks_json(const struct event *ev)
   return a;
 }
 
-static void add_when(json_t *o, time_t t, enum lang l)
+static void add_when(json_t *o, time_t t, const char *zone, enum lang l)
 {
   struct tm tm;
   struct buf b = BUF_INIT;
-  when_local(t, &tm);
+  when_local_in(zone, t, &tm);
   i18n_date(l, &tm, &b);
   json_object_set_new(o, "date", json_string(b.data));
   buf_reset(&b);
@@ -316,9 +316,23 @@ static void add_when(json_t *o, time_t t, enum lang l)
   json_object_set_new(o, "year", json_integer(tm.tm_year + 1900));
   json_object_set_new(o, "zone", json_string(i18n_zone(l, tm.tm_zone)));
   buf_reset(&b);
-  when_rfc3339(t, &b);
+  char off[8];
+  when_format_offset(tm.tm_gmtoff, off);
+  buf_addf(&b, "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off);
   json_object_set_new(o, "start", json_string(b.data));
+  json_object_set_new(o, "timezone", json_string(zone ? zone : when_zone()));
   buf_release(&b);
+}
+
+static json_t *speakers_json(const struct event *ev)
+{
+  json_t *a = json_array();
+  for (size_t i = 0; i < ev->nspeakers; i++)
+    json_array_append_new(a, json_pack("{s:s, s:b, s:b}", "name",
+                                       ev->speakers[i], "first", i == 0,
+                                       "last", i + 1 == ev->nspeakers));
+  return a;
 }
 
 static json_t *event_json(const struct config *cfg, const struct event *ev,
@@ -326,14 +340,18 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
 {
   json_t *o = json_object();
   struct buf b = BUF_INIT;
+  const char *lc = lang_code(l);
   json_object_set_new(o, "id", json_string(ev->id));
-  json_object_set_new(o, "title", json_string(ev->title));
+  json_object_set_new(o, "title", json_string(event_title(ev, lc)));
   site_event_url(cfg, ev, &b);
   json_object_set_new(o, "url", cfg->site_url ? url_value(b.data)
                                               : json_null());
   buf_release(&b);
-  add_when(o, ev->start, l);
+  add_when(o, ev->start, ev->tz, l);
   json_object_set_new(o, "location", location_json(ev));
+  json_object_set_new(o, "online_url", url_value(ev->online_url));
+  json_object_set_new(o, "online", json_boolean(ev->online_url && !ev->loc));
+  json_object_set_new(o, "hybrid", json_boolean(ev->online_url && ev->loc));
   json_object_set_new(o, "talks", talks_json(ev));
   json_object_set_new(o, "talks_list",
                       json_boolean(ev->talks_state == TALKS_LIST));
@@ -342,7 +360,12 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
   json_object_set_new(o, "open_space",
                       json_boolean(ev->talks_state == TALKS_OPEN));
   json_object_set_new(o, "talks_wanted",
-                      json_boolean(ev->talks_state == TALKS_WANTED));
+                      json_boolean(ev->talks_state == TALKS_WANTED &&
+                                   !ev->program_in_body));
+  json_object_set_new(o, "program_in_body",
+                      json_boolean(ev->program_in_body));
+  json_object_set_new(o, "speakers", speakers_json(ev));
+  json_object_set_new(o, "has_speakers", json_boolean(ev->nspeakers > 0));
   json_t *links = json_array();
   for (size_t i = 0; i < ev->nlinks; i++)
     json_array_append_new(links,
@@ -355,7 +378,8 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
   json_object_set_new(o, "planning_url",
                       url_value(event_link(ev, LINK_PLANNING)));
   struct buf body = BUF_INIT;
-  buf_adds(&body, ev->body ? ev->body : "");
+  const char *text = event_body(ev, lc);
+  buf_adds(&body, text ? text : "");
   buf_rtrim(&body);
   size_t lead = 0;
   while (lead < body.len && (body.data[lead] == '\n' || body.data[lead] == ' '))
@@ -390,9 +414,10 @@ static json_t *changes_json(const struct render_req *q, enum lang l)
     return a;
   struct tm to, tn;
   struct buf bo = BUF_INIT, bn = BUF_INIT;
-  when_local(q->old->start, &to);
-  when_local(q->ev->start, &tn);
-  add_change(a, l, "title", q->old->title, q->ev->title);
+  when_local_in(q->old->tz, q->old->start, &to);
+  when_local_in(q->ev->tz, q->ev->start, &tn);
+  add_change(a, l, "title", event_title(q->old, lang_code(l)),
+             event_title(q->ev, lang_code(l)));
   i18n_date(l, &to, &bo);
   i18n_date(l, &tn, &bn);
   add_change(a, l, "date", bo.data, bn.data);

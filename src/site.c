@@ -14,6 +14,7 @@
 
 #include "i18n.h"
 #include "map.h"
+#include "markup.h"
 #include "util.h"
 #include "when.h"
 #include "xalloc.h"
@@ -749,30 +750,60 @@ static void lint_links(const struct site *s, struct diags *d)
   free(v);
 }
 
+static bool dated_id(const char *id, int *y, int *m, int *d)
+{
+  char c;
+  return sscanf(id, "%4d-%2d-%2d%c", y, m, d, &c) == 4 && c == '-';
+}
+
+static bool from_data_file(const struct event *ev)
+{
+  size_t n = strlen(ev->path);
+  return (n > 4 && strcmp(ev->path + n - 4, ".yml") == 0) ||
+         (n > 5 && strcmp(ev->path + n - 5, ".yaml") == 0);
+}
+
 void site_lint(const struct site *s, struct diags *d)
 {
+  /* the languages whose month names a title may use: German, English
+   * and those of the channels */
+  int langs = LANG_DE | LANG_EN;
+  for (size_t i = 0; s->cfg && i < s->cfg->nchannels; i++)
+    langs |= s->cfg->channels[i].langs;
+  /* file names start with the date where the site names them so */
+  size_t files = 0, dated = 0;
+  int y, m, dd;
+  for (size_t i = 0; i < s->n; i++)
+    if (!from_data_file(s->events[i])) {
+      files++;
+      dated += dated_id(s->events[i]->id, &y, &m, &dd);
+    }
+  bool names_dated = dated * 2 >= files;
   for (size_t i = 0; i < s->n; i++) {
     const struct event *ev = s->events[i];
     struct tm tm;
-    when_local(ev->start, &tm);
-    int y, m, dd;
-    char c;
-    if (sscanf(ev->id, "%4d-%2d-%2d%c", &y, &m, &dd, &c) == 4 && c == '-') {
+    when_local_in(ev->tz, ev->start, &tm);
+    if (dated_id(ev->id, &y, &m, &dd)) {
       if (y != tm.tm_year + 1900 || m != tm.tm_mon + 1 || dd != tm.tm_mday)
         diag_add(d, DIAG_WARNING, ev->path, ev->line_date,
-                 "the file name says %04d-%02d-%02d but 'date:' says "
-                 "%04d-%02d-%02d", y, m, dd, tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday);
-    } else {
+                 "the file name says %04d-%02d-%02d but '%s:' says "
+                 "%04d-%02d-%02d", y, m, dd,
+                 s->cfg && s->cfg->fmt.fields[FLD_DATE]
+                     ? s->cfg->fmt.fields[FLD_DATE] : "date",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    } else if (names_dated && !from_data_file(ev)) {
       diag_add(d, DIAG_WARNING, ev->path, 0,
                "the file name does not start with the date (YYYY-MM-DD-)");
     }
-    for (int l = 0; l < 2 && ev->title; l++) {
+    for (int l = 0; l < LANG_MAX && ev->title; l++) {
+      if (!(langs & (1 << l)) || (size_t)l >= lang_count())
+        continue;
       for (int mon = 0; mon < 12; mon++) {
         const char *name = i18n_month((enum lang)l, mon);
         /* "May"/"Mai" are also ordinary words; only whole words count */
-        if (mon != tm.tm_mon && word_at(ev->title, name) &&
-            !(mon == 4 && l == 1 && strstr(ev->title, "May ") == ev->title))
+        if (mon != tm.tm_mon && name[0] && word_at(ev->title, name) &&
+            !(mon == 4 && l == LANG_ID_EN &&
+              strstr(ev->title, "May ") == ev->title))
           diag_add(d, DIAG_WARNING, ev->path, ev->line_title,
                    "the title names %s but the event is in %s", name,
                    i18n_month((enum lang)l, tm.tm_mon));
@@ -785,8 +816,12 @@ void site_lint(const struct site *s, struct diags *d)
 void site_event_url(const struct config *cfg, const struct event *ev,
                     struct buf *out)
 {
+  if (ev->page_url) { /* the file names its page */
+    url_resolve(cfg->site_url, ev->page_url, out);
+    return;
+  }
   struct tm tm;
-  when_local(ev->start, &tm);
+  when_local_in(ev->tz, ev->start, &tm);
   const char *slug = ev->id;
   int y, m, dd;
   char c;
