@@ -846,14 +846,13 @@ static void load_start(struct ld *l)
     l->info->m = out.m;
     l->info->d = out.d;
     snprintf(l->info->form, sizeof(l->info->form), "%s", out.form);
-    snprintf(l->info->example, sizeof(l->info->example), "%s%s%s%s%s",
-             dn ? fkey(l, FLD_DATE) : "", dn ? ": " : "", dn ? dn->str : "",
-             tn ? (dn ? ", " : "") : "", "");
-    if (tn) {
-      size_t el = strlen(l->info->example);
-      snprintf(l->info->example + el, sizeof(l->info->example) - el,
-               "%s: %s", fkey(l, FLD_TIME), tn->str);
-    }
+    struct buf ex = BUF_INIT;
+    if (dn)
+      buf_addf(&ex, "%s: '%s'", fkey(l, FLD_DATE), dn->str);
+    if (tn)
+      buf_addf(&ex, "%s%s: '%s'", dn ? ", " : "", fkey(l, FLD_TIME), tn->str);
+    snprintf(l->info->example, sizeof(l->info->example), "%s", ex.data);
+    buf_release(&ex);
     l->info->date_line = line;
   }
   if (rc < 0) {

@@ -487,8 +487,8 @@ static void link_target(struct scan *sc, char quote)
     }
   }
   char *ref = xstrndup(sc->s + i, end - i);
-  if (sc->c->base && !has_scheme(ref) && ref[0] != '#' && ref[0] &&
-      strncmp(ref, "{{", 2) != 0)
+  if (sc->c->base && !has_scheme(ref) && ref[0] != '#' && ref[0] != '{' &&
+      ref[0])
     url_resolve(sc->c->base, ref, sc->out);
   else
     buf_adds(sc->out, ref);
@@ -574,7 +574,8 @@ static void clean_range(const struct markup_ctx *c, const char *s, size_t n,
       if (ch == ']' && sc.i + 1 < n && s[sc.i + 1] == '(') {
         buf_adds(out, "](");
         sc.i += 2;
-        link_target(&sc, 0);
+        if (sc.i < n && s[sc.i] != '{') /* a tag: its value comes next */
+          link_target(&sc, 0);
         continue;
       }
       if (ch == ']' && sc.i + 1 < n && s[sc.i + 1] == ':') {

@@ -248,9 +248,7 @@ static void suggest_forms(struct loading *ld)
     return;
   for (size_t i = 0; i < ld->nbad; i++) {
     struct buf b = BUF_INIT;
-    buf_addf(&b, " (%s of this site's events write it as %s, as in %s)",
-             best->count == 1 ? "one" : best->count == ld->s->n ? "all"
-                                                                 : "most",
+    buf_addf(&b, " (the site's other events write %s, as in %s)",
              best->example, best->path);
     diag_append(ld->d, ld->bad_dates[i].diag, b.data);
     buf_release(&b);
