@@ -476,9 +476,9 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   out->y = D.y;
   out->m = D.m;
   out->d = D.d;
+  snprintf(out->form, sizeof(out->form), "%s", D.form);
   if (!when_valid_date(D.y, D.m, D.d))
     return err_set(e, EX_DATAERR, "date '%s' does not exist", dv);
-  snprintf(out->form, sizeof(out->form), "%s", D.form);
   /* the time (and its zone): from the time value, else the date's, else
    * the site's default */
   const char *tv = in->time;

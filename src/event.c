@@ -311,6 +311,12 @@ const char *event_title(const struct event *ev, const char *lang)
   return t && t->title ? t->title : ev->title;
 }
 
+bool event_has_text(const struct event *ev, const char *lang)
+{
+  return lang && (text_in(ev, lang) ||
+                  (ev->lang && strcmp(ev->lang, lang) == 0));
+}
+
 const char *event_body(const struct event *ev, const char *lang)
 {
   const struct event_text *t = text_in(ev, lang);
@@ -901,11 +907,22 @@ static void set_body(struct ld *l, const char *text, size_t len, int line0)
 {
   struct event *ev = l->ev;
   struct post_ctx pc = {l->cfg};
+  struct buf page = BUF_INIT, b = BUF_INIT;
+  /* links relative to the event's page resolve as they do there: against
+   * the page's directory */
+  if (l->cfg && l->cfg->site_url) {
+    site_event_url(l->cfg, ev, &page);
+    size_t k = page.len;
+    while (k && page.data[k - 1] != '/')
+      k--;
+    buf_truncate(&page, k);
+  }
   struct markup_ctx mc = {.base = l->cfg ? l->cfg->site_url : NULL,
+                          .page = page.len ? page.data : NULL,
                           .title = ev->title, .keep = l->f->keep_markup,
                           .post_url = l->cfg ? post_page : NULL, .ud = &pc};
-  struct buf b = BUF_INIT;
   markup_clean(&mc, text, len, &b);
+  buf_release(&page);
   free(ev->body);
   ev->body = buf_detach(&b);
   size_t at;

@@ -140,6 +140,8 @@ void event_add_text(struct event *ev, const char *lang, struct event *tr);
  * translation into lang); borrowed. */
 const char *event_title(const struct event *ev, const char *lang);
 const char *event_body(const struct event *ev, const char *lang);
+/* Whether ev has its own text in lang (its language, or a translation). */
+bool event_has_text(const struct event *ev, const char *lang);
 
 /* The id the journal knows ev by (borrowed). */
 static inline const char *event_uid(const struct event *ev)

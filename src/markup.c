@@ -287,7 +287,7 @@ static size_t find_closer(const struct scan *sc, const char *name,
     if (sc->s[k] != '{' || sc->s[k + 1] != '{' ||
         (sc->s[k + 2] != '<' && sc->s[k + 2] != '%'))
       continue;
-    char close[4] = {sc->s[k + 2], '}', '}', 0};
+    char close[4] = {sc->s[k + 2] == '<' ? '>' : '%', '}', '}', 0};
     size_t e = tag_end(sc, k + 3, close);
     if (!e)
       continue;
@@ -323,7 +323,7 @@ static void fence(struct buf *out, const char *lang, const char *s,
 static bool hugo(struct scan *sc)
 {
   char kind = sc->s[sc->i + 2];
-  char close[4] = {kind, '}', '}', 0};
+  char close[4] = {kind == '<' ? '>' : '%', '}', '}', 0};
   size_t e = tag_end(sc, sc->i + 3, close);
   if (!e)
     return false;
@@ -335,7 +335,7 @@ static bool hugo(struct scan *sc)
       in[inl - 2] == '*') {
     buf_addf(sc->out, "{{%c", kind);
     buf_add(sc->out, in + 2, inl - 4);
-    buf_addf(sc->out, "%c}}", kind);
+    buf_addf(sc->out, "%c}}", close[0]);
     sc->i = e;
     return true;
   }
@@ -489,7 +489,8 @@ static void link_target(struct scan *sc, char quote)
   char *ref = xstrndup(sc->s + i, end - i);
   if (sc->c->base && !has_scheme(ref) && ref[0] != '#' && ref[0] != '{' &&
       ref[0])
-    url_resolve(sc->c->base, ref, sc->out);
+    url_resolve(sc->c->page && ref[0] != '/' ? sc->c->page : sc->c->base,
+                ref, sc->out);
   else
     buf_adds(sc->out, ref);
   free(ref);

@@ -16,7 +16,8 @@
  *   quoted path with | relative_url or | absolute_url become their value,
  *   any other {{ … }} is removed.
  * - Relative links and images (inline, reference definitions, href= and
- *   src= in raw HTML) are resolved against the site's URL.
+ *   src= in raw HTML) are resolved against the event's page (one that
+ *   starts with '/' against the site's URL).
  *
  * Code (fenced blocks and `spans`) is left as written.
  */
@@ -27,6 +28,9 @@
 
 struct markup_ctx {
   const char *base;   /* the site's URL (a directory); NULL: links stay */
+  const char *page;   /* the event's page: a link relative to it (not
+                         starting with '/') resolves against it, as a
+                         browser would there; NULL: against base */
   const char *title;  /* {{ page.title }} */
   bool keep;          /* leave shortcodes and tags as written */
   /* the URL of the page of a post ("2024-09-11-slug"), for post_url and

@@ -385,6 +385,8 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
   while (lead < body.len && (body.data[lead] == '\n' || body.data[lead] == ' '))
     lead++;
   json_object_set_new(o, "body", str_or_null(body.data + lead));
+  json_object_set_new(o, "body_in_lang", json_boolean(
+                          event_has_text(ev, lc) && body.data[lead]));
   buf_release(&body);
   json_object_set_new(o, "cancelled", json_boolean(ev->cancelled));
   return o;

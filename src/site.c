@@ -247,6 +247,8 @@ static void suggest_forms(struct loading *ld)
   if (!best)
     return;
   for (size_t i = 0; i < ld->nbad; i++) {
+    if (strcmp(ld->bad_dates[i].form, best->form) == 0)
+      continue; /* written as the others are: the form is not at fault */
     struct buf b = BUF_INIT;
     buf_addf(&b, " (the site's other events write %s, as in %s)",
              best->example, best->path);
@@ -657,12 +659,15 @@ const struct event *site_find(struct site *s, const char *what,
    * either */
   const struct event *found = NULL;
   int matches = 0;
-  for (int pass = 0; pass < 3 && !matches; pass++) {
+  for (int pass = 0; pass < 4 && !matches; pass++) {
     for (size_t i = 0; i < s->n; i++) {
       const char *id = s->events[i]->id;
       size_t il = strlen(id);
       bool m = pass == 0   ? il == wl && strncmp(id, what, wl) == 0
                : pass == 1 ? il == wl + 11 && strncmp(id + 11, what, wl) == 0
+               /* "ownership" for the bundle 01-ownership */
+               : pass == 2 ? il > wl + 1 && id[il - wl - 1] == '-' &&
+                                 strncmp(id + il - wl, what, wl) == 0
                            : (il > wl && strncmp(id, what, wl) == 0) ||
                                  (il > wl + 11 &&
                                   strncmp(id + 11, what, wl) == 0);
