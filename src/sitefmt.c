@@ -402,11 +402,12 @@ bool sitefmt_known_key(const struct site_format *f, const char *key)
 void sitefmt_hint(const struct site_format *f, const char *key,
                   struct buf *out)
 {
-  /* a key other sites use for one of crier's fields */
-  for (size_t i = 0; i < N(aliases); i++) {
-    if (strcasecmp(aliases[i].key, key) != 0)
+  /* a field's own name, or a key other sites use for it */
+  for (size_t i = 0; i < FLD_N + N(aliases); i++) {
+    const char *k = i < FLD_N ? flds[i].name : aliases[i - FLD_N].key;
+    if (strcasecmp(k, key) != 0 || i == FLD_END || i == FLD_DURATION)
       continue;
-    enum fld fi = aliases[i].f;
+    enum fld fi = i < FLD_N ? (enum fld)i : aliases[i - FLD_N].f;
     if (f->fields[fi])
       buf_addf(out, "crier reads %s from '%s'; to read it from here, set "
                "site.fields.%s: %s", flds[fi].what, f->fields[fi],

@@ -316,5 +316,95 @@ for cmd in "list --now 2030-05-01T00:00:00Z" "check" "preview esc" "run --dry-ru
   fi
 done
 
+# --- other sites' shapes: every problem names its file and line ---
+shape() { # a site with a config of its own ($1) and files made by the caller
+  rm -rf "$T/h" && mkdir -p "$T/h/events"
+  printf '%b' "$1" >"$T/h/crier.yaml"
+}
+H="$CRIER -c $T/h/crier.yaml"
+ev() { mkdir -p "$(dirname "$T/h/$1")" && printf '%b' "$2" >"$T/h/$1"; }
+base='site:\n  events: events\n  timezone: Europe/Berlin\n  url: https://h.example\n  places: text\n  recursive: true\n'
+# ids are unique: two files, a bundle and a file, named alike
+shape "$base"
+ev events/a/x.md '---\ntitle: A\ndate: 2030-05-06 19:00\n---\n'
+ev events/b/x.md '---\ntitle: B\ndate: 2030-05-07 19:00\n---\n'
+expect 65 "events/b/x.md: error: the id 'x' is also that of .*events/a/x.md \(event ids must be unique" $H check
+shape "$base"
+ev events/42/index.md '---\ntitle: A\ndate: 2030-05-06 19:00\n---\n'
+ev events/42.md '---\ntitle: B\ndate: 2030-05-07 19:00\n---\n'
+expect 65 "events/42/index.md: error: the id '42' is also that of .*events/42.md" $H check
+# section pages and hidden files are not events; a FIFO deep down is a
+# warning; a link to a directory is not followed (no loop)
+shape "$base"
+ev events/_index.md '---\ntitle: Events\n---\n'
+ev events/y/2030/z.md '---\ntitle: Z\ndate: 2030-05-06 19:00\n---\n'
+mkfifo "$T/h/events/y/2030/f.md"
+ln -s .. "$T/h/events/y/loop"
+expect 0 'y/2030/f.md: warning: not a regular file \(a FIFO\); skipped' timeout 10 $H check
+expect 0 'checked 1 event file: 0 errors' timeout 10 $H check
+# the format's keys in the config
+shape "${base}  fields:\n    tilte: name\n"
+expect 78 "crier.yaml:8: error: unknown field 'tilte' in 'site.fields' \(did you mean 'title'\?\)" $H check
+shape "${base}  talks_missing: maybe\n"
+expect 78 "crier.yaml:7: error: 'site.talks_missing' must be wanted or description, not 'maybe'" $H check
+shape "${base}  archive_after: soon\n"
+expect 78 "crier.yaml:7: error: 'site.archive_after': bad duration 'soon'" $H check
+shape "${base}  fields:\n    date: event..date\n"
+expect 78 "crier.yaml:8: error: 'site.fields.date' must be a key or a dotted path" $H check
+# dates: the line of the value at fault, and the forms the site uses
+shape "${base}  fields:\n    date: event.date\n    time: event.time\n    timezone: tz\n"
+ev events/good.md '---\ntitle: G\nevent:\n  date: "May 6, 2030"\n  time: "7:00 PM"\n---\n'
+ev events/bad-date.md '---\ntitle: B\nevent:\n  date: "6/5/2030"\n  time: "7:00 PM"\n---\n'
+ev events/bad-time.md '---\ntitle: T\nevent:\n  date: "May 6, 2030"\n  time: "19 Uhr"\n---\n'
+ev events/bad-zone.md '---\ntitle: Z\nevent:\n  date: "May 6, 2030"\n  time: "7:00 PM PDT"\n---\n'
+ev events/bad-tz.md '---\ntitle: Y\nevent:\n  date: "May 6, 2030"\n  time: "7:00 PM"\ntz: Europe/Koeln\n---\n'
+expect 65 "bad-date.md:4: error: date '6/5/2030': not a date I can read \(the site's other events write event.date: 'May 6, 2030', event.time: '7:00 PM', as in .*good.md\)" $H check --now 2030-01-01T00:00:00Z
+expect 65 "bad-time.md:5: error: time '19 Uhr': not a time I can read" $H check --now 2030-01-01T00:00:00Z
+expect 65 "bad-zone.md:5: error: '7:00 PM PDT': unknown zone 'PDT' for Europe/Berlin \(it uses CET, CEST; also written MEZ, MET, MESZ, MEST, MEZT; or write an offset such as \+02:00, or give the event its own time zone\)" $H check --now 2030-01-01T00:00:00Z
+expect 65 "bad-tz.md:6: error: unknown time zone 'Europe/Koeln'" $H check --now 2030-01-01T00:00:00Z
+# a broken file of an event long past: a warning for run and check, an
+# error with check --strict; a broken future one fails the run
+rm "$T/h/events/bad-"*.md
+ev events/old.md '---\ntitle: O\nevent:\n  date: "2015-02-30"\n  time: "7:00 PM"\n---\n'
+expect 0 "old.md:4: warning: date '2015-02-30' does not exist \(an event of the past: a warning only; 'crier check --strict' makes it an error\)" $H check --now 2030-01-01T00:00:00Z
+expect 65 "old.md:4: error: date '2015-02-30' does not exist" $H check --strict --now 2030-01-01T00:00:00Z
+expect 0 "0 notices due" $H run --dry-run --now 2030-01-01T00:00:00Z
+ev events/soon.md '---\ntitle: S\nevent:\n  date: "2030-02-30"\n  time: "7:00 PM"\n---\n'
+expect 65 "soon.md:4: error: date '2030-02-30' does not exist" $H run --dry-run --now 2030-01-01T00:00:00Z
+# keys other sites use point to site.fields
+shape "$base"
+ev events/v.md '---\ntitle: V\ndate: 2030-05-06 19:00\nvenue: Hall\nstart_time: "19:00"\nspeakers: [A]\n---\n'
+expect 0 "v.md:4: warning: unknown front-matter key 'venue' \(crier reads the place from 'location'; to read it from here, set site.fields.location: venue\)" $H check
+expect 0 "v.md:5: warning: unknown front-matter key 'start_time' \(to read the time from it, set site.fields.time: start_time\)" $H check
+expect 0 "v.md:6: warning: unknown front-matter key 'speakers' \(to read the speakers from it, set site.fields.speakers: speakers\)" $H check
+shape "${base}  fields:\n    title: name\n"
+ev events/t.md '---\ntitle: T\ndate: 2030-05-06 19:00\n---\n'
+expect 65 "t.md:2: warning: unknown front-matter key 'title' \(crier reads the title from 'name'; to read it from here, set site.fields.title: title\)" $H check
+expect 65 "t.md:2: error: no 'name' \(site.fields.title\)" $H check
+# places and online events
+shape "$base"
+ev events/p.md '---\ntitle: P\ndate: 2030-05-06 19:00\nlocation: {address: "Street 1", city: Town}\n---\n'
+ev events/o.md '---\ntitle: O\ndate: 2030-05-06 19:00\nlocation: Hall\n---\n'
+expect 65 "p.md:4: error: the place has no name" $H check
+shape "${base}  fields:\n    online: stream\n"
+ev events/o.md '---\ntitle: O\ndate: 2030-05-06 19:00\nstream: "meet me there"\n---\n'
+expect 65 "o.md:4: error: 'stream' must be the http\(s\) URL to join online, not 'meet me there'" $H check
+shape "$base"
+ev events/s.md '---\ntitle: S\ndate: 2030-05-06 19:00\ntalks:\n- title: x\n  speaker: [A, B]\n---\n'
+expect 65 "s.md:6: error: 'speaker' must be a name or a map, not a list \(use 'speakers' for several\)" $H check
+# data files: ids, entries, a file that does not parse
+shape 'site:\n  data: events.yml\n  timezone: Europe/Berlin\n  places: text\n'
+ev events.yml '- id: one\n  title: One\n  date: 2030-05-06 19:00\n- title: No id\n  date: 2030-05-07 19:00\n- id: "two words"\n  title: Two\n  date: 2030-05-08 19:00\n- id: one\n  title: Again\n  date: 2030-05-09 19:00\n'
+expect 65 "events.yml:4: error: an event without 'id'" $H check
+expect 65 "events.yml:6: error: the id 'two words' may hold only letters, digits" $H check
+expect 65 "events.yml: error: the id 'one' is also that of .*events.yml" $H check
+expect 65 "events.yml:4: error: an event without 'id'" $H check "$T/h/events.yml"
+ev events.yml '- id: one\n  title: One\n  date: 2030-05-06 19:00\n- id: two\n  title: [Two\n  date: 2030-05-07 19:00\n'
+expect 65 "events.yml:[0-9]+: error: invalid YAML" $H check
+expect 65 "events.yml: warning: 2 events in this file are left alone until it loads" $H check
+expect 65 "events.yml:[0-9]+: error: invalid YAML" $H run --dry-run --now 2030-01-01T00:00:00Z
+ev events.yml 'title: just a map\n'
+expect 65 "events.yml:1: error: event 'title' must be a map of fields, not a string" $H check
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
