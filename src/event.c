@@ -1042,7 +1042,9 @@ static struct event *new_event(const char *path, const char *id,
   struct event *ev = xcalloc(1, sizeof(*ev));
   ev->path = xstrdup(path);
   const char *lang = NULL;
-  ev->id = id ? xstrdup(id) : sitefmt_file_id(f, path, &lang);
+  char *from_path = sitefmt_file_id(f, path, &lang);
+  ev->id = id ? xstrdup(id) : xstrdup(from_path);
+  free(from_path);
   if (lang)
     ev->lang = xstrdup(lang);
   else if (f->translations && f->translations[0])

@@ -189,6 +189,25 @@ static void loaded(struct loading *ld, struct event *ev, const char *path,
 {
   struct site *s = ld->s;
   s->nfiles++;
+  if (!ev) {
+    add_broken(s, id);
+    int y = info ? info->y : 0, m = info ? info->m : 0;
+    int d = info ? info->d : 0;
+    char c;
+    if (!y && sscanf(id, "%4d-%2d-%2d%c", &y, &m, &d, &c) < 3)
+      y = 0;
+    if (archived(ld, y, m, d))
+      diags_demote(ld->d, from, " (an event of the past: a warning only; "
+                   "'crier check --strict' makes it an error)");
+    if (info && info->date_diag != SIZE_MAX) {
+      ld->bad_dates = xgrow(ld->bad_dates, &ld->capbad, ld->nbad + 1,
+                            sizeof(*ld->bad_dates));
+      ld->bad_dates[ld->nbad].diag = info->date_diag;
+      snprintf(ld->bad_dates[ld->nbad].form, sizeof(ld->bad_dates[0].form),
+               "%s", info->form);
+      ld->nbad++;
+    }
+  }
   const char *had = map_get(&ld->ids, id);
   if (had) {
     diag_add(ld->d, DIAG_ERROR, path, 0, "the id '%s' is also that of %s "
@@ -197,43 +216,25 @@ static void loaded(struct loading *ld, struct event *ev, const char *path,
     return;
   }
   map_put(&ld->ids, id, (void *)xstrdup(path));
-  if (ev) {
-    s->events = xrealloc(s->events, (s->n + 1) * sizeof(*s->events));
-    s->events[s->n++] = ev;
-    if (info && info->form[0]) {
-      size_t i = 0;
-      while (i < ld->nforms && strcmp(ld->forms[i].form, info->form) != 0)
-        i++;
-      if (i == ld->nforms) {
-        ld->forms = xgrow(ld->forms, &ld->capforms, i + 1,
-                          sizeof(*ld->forms));
-        memset(&ld->forms[i], 0, sizeof(ld->forms[i]));
-        snprintf(ld->forms[i].form, sizeof(ld->forms[i].form), "%s",
-                 info->form);
-        snprintf(ld->forms[i].example, sizeof(ld->forms[i].example), "%s",
-                 info->example);
-        snprintf(ld->forms[i].path, sizeof(ld->forms[i].path), "%s", path);
-        ld->nforms++;
-      }
-      ld->forms[i].count++;
-    }
+  if (!ev)
     return;
-  }
-  add_broken(s, id);
-  int y = info ? info->y : 0, m = info ? info->m : 0, d = info ? info->d : 0;
-  char c;
-  if (!y && sscanf(id, "%4d-%2d-%2d%c", &y, &m, &d, &c) < 3)
-    y = 0;
-  if (archived(ld, y, m, d))
-    diags_demote(ld->d, from, " (an event of the past: a warning only; "
-                 "'crier check --strict' makes it an error)");
-  if (info && info->date_diag != SIZE_MAX) {
-    ld->bad_dates = xgrow(ld->bad_dates, &ld->capbad, ld->nbad + 1,
-                          sizeof(*ld->bad_dates));
-    ld->bad_dates[ld->nbad].diag = info->date_diag;
-    snprintf(ld->bad_dates[ld->nbad].form, sizeof(ld->bad_dates[0].form),
-             "%s", info->form);
-    ld->nbad++;
+  s->events = xrealloc(s->events, (s->n + 1) * sizeof(*s->events));
+  s->events[s->n++] = ev;
+  if (info && info->form[0]) {
+    size_t i = 0;
+    while (i < ld->nforms && strcmp(ld->forms[i].form, info->form) != 0)
+      i++;
+    if (i == ld->nforms) {
+      ld->forms = xgrow(ld->forms, &ld->capforms, i + 1, sizeof(*ld->forms));
+      memset(&ld->forms[i], 0, sizeof(ld->forms[i]));
+      snprintf(ld->forms[i].form, sizeof(ld->forms[i].form), "%s",
+               info->form);
+      snprintf(ld->forms[i].example, sizeof(ld->forms[i].example), "%s",
+               info->example);
+      snprintf(ld->forms[i].path, sizeof(ld->forms[i].path), "%s", path);
+      ld->nforms++;
+    }
+    ld->forms[i].count++;
   }
 }
 
