@@ -15,6 +15,8 @@
 #include "i18n.h"
 #include "map.h"
 #include "markup.h"
+#include <sodium.h>
+
 #include "util.h"
 #include "when.h"
 #include "xalloc.h"
@@ -573,6 +575,118 @@ int site_load(struct site *s, const struct config *cfg,
   free(ld.bad_dates);
   buf_release(&path);
   return 0;
+}
+
+bool site_is_event_path(const struct config *cfg, const char *rel)
+{
+  const struct site_format *f = &cfg->fmt;
+  if (!cfg->walk_events || !sitefmt_match(f, rel))
+    return false;
+  for (const char *p = rel; *p; p++)
+    if (*p == '.' && (p == rel || p[-1] == '/'))
+      return false; /* a hidden file or directory */
+  const char *slash = strchr(rel, '/');
+  if (!slash || f->recursive)
+    return true;
+  const char *base = slash + 1;
+  return !strchr(base, '/') && is_bundle_index(base);
+}
+
+bool site_is_data_path(const struct config *cfg, const char *path)
+{
+  char *real = realpath(path, NULL);
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  bool hit = false;
+  for (size_t i = 0; !hit && cfg->fmt.data && cfg->fmt.data[i]; i++) {
+    char *d = realpath(cfg->fmt.data[i], NULL);
+    if (d && real && strcmp(d, real) == 0) {
+      hit = true;
+    } else if (d && yaml_name(base)) {
+      /* a file in a data directory: its directory is d */
+      char *dir = xstrndup(path, (size_t)(base - path));
+      char *rdir = realpath(dir[0] ? dir : ".", NULL);
+      hit = rdir && strcmp(rdir, d) == 0;
+      free(rdir);
+      free(dir);
+    }
+    free(d);
+  }
+  free(real);
+  return hit;
+}
+
+/* A digest of a tree of fields: kinds, keys and values, with lengths. */
+static void digest_node(crypto_hash_sha256_state *st, const struct ynode *n)
+{
+  char head[32];
+  int hl = snprintf(head, sizeof(head), "%d:%zu:", (int)n->kind,
+                    n->kind == Y_STR ? strlen(n->str) : n->n);
+  crypto_hash_sha256_update(st, (const unsigned char *)head, (size_t)hl);
+  if (n->kind == Y_STR) {
+    crypto_hash_sha256_update(st, (const unsigned char *)n->str,
+                              strlen(n->str));
+    return;
+  }
+  for (size_t i = 0; i < n->n; i++) {
+    if (n->kind == Y_MAP)
+      digest_node(st, &n->keys[i]);
+    digest_node(st, &n->items[i]);
+  }
+}
+
+static void add_entry(struct data_entry **v, size_t *n, size_t *cap,
+                      const char *id, const struct ynode *m)
+{
+  *v = xgrow(*v, cap, *n + 1, sizeof(**v));
+  struct data_entry *e = &(*v)[(*n)++];
+  e->id = xstrdup(id);
+  crypto_hash_sha256_state st;
+  unsigned char h[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_init(&st);
+  digest_node(&st, m);
+  crypto_hash_sha256_final(&st, h);
+  sodium_bin2hex(e->digest, sizeof(e->digest), h, sizeof(h));
+}
+
+size_t site_data_entries(const struct config *cfg, const char *text,
+                         size_t len, struct data_entry **out)
+{
+  struct diags quiet;
+  diags_init(&quiet);
+  struct ynode *root = yamlx_parse(text, len, "data", 0, &quiet);
+  diags_release(&quiet);
+  *out = NULL;
+  if (!root)
+    return 0;
+  const char *idpath = cfg->fmt.fields[FLD_ID] ? cfg->fmt.fields[FLD_ID]
+                                               : "id";
+  size_t n = 0, cap = 0;
+  const struct ynode *idn;
+  if (root->kind == Y_SEQ) {
+    for (size_t i = 0; i < root->n; i++)
+      if ((idn = ypath_get(&root->items[i], idpath)) && idn->kind == Y_STR)
+        add_entry(out, &n, &cap, idn->str, &root->items[i]);
+  } else if (root->kind == Y_MAP &&
+             (idn = ypath_get(root, idpath)) && idn->kind == Y_STR) {
+    add_entry(out, &n, &cap, idn->str, root);
+  } else if (root->kind == Y_MAP) {
+    for (size_t i = 0; i < root->n; i++) {
+      idn = ypath_get(&root->items[i], idpath);
+      add_entry(out, &n, &cap,
+                idn && idn->kind == Y_STR ? idn->str : root->keys[i].str,
+                &root->items[i]);
+    }
+  }
+  ynode_free(root);
+  return n;
+}
+
+void data_entries_free(struct data_entry *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free(v[i].id);
+  free(v);
 }
 
 int site_load_file(struct site *s, const char *path, struct diags *d)

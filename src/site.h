@@ -59,6 +59,26 @@ int site_load(struct site *s, const struct config *cfg,
 int site_load_file(struct site *s, const char *path, struct diags *d);
 void site_release(struct site *s);
 
+/* One event of a data file as written: its id and a digest of its
+ * fields (equal digests: nothing changed). */
+struct data_entry {
+  char *id;
+  char digest[65];
+};
+/* The events in the text of a data file (a version of one from git, for
+ * 'changed'); returns how many (0 when the text does not parse) and sets
+ * *out (free with data_entries_free). */
+size_t site_data_entries(const struct config *cfg, const char *text,
+                         size_t len, struct data_entry **out);
+void data_entries_free(struct data_entry *v, size_t n);
+/* Whether path (relative to the events directory) is one of the site's
+ * event files: chosen by site.include and site.exclude, at the top,
+ * below it when site.recursive, or a page bundle's index one level down. */
+bool site_is_event_path(const struct config *cfg, const char *rel);
+/* Whether path (a file) is one of the site's data files (site.data, or a
+ * .yml/.yaml file in a directory named there). */
+bool site_is_data_path(const struct config *cfg, const char *path);
+
 /* An event by id, file name or path; loads a path outside the events
  * directory too. NULL with an error (EX_DATAERR / EX_NOINPUT) otherwise. */
 const struct event *site_find(struct site *s, const char *what,

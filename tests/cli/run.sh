@@ -406,5 +406,52 @@ expect 65 "events.yml:[0-9]+: error: invalid YAML" $H run --dry-run --now 2030-0
 ev events.yml 'title: just a map\n'
 expect 65 "events.yml:1: error: event 'title' must be a map of fields, not a string" $H check
 
+# changed: page bundles, translations and data files map to their events
+shape 'site:\n  events: events\n  data: data\n  timezone: Europe/Berlin\n  places: text\n  translations: [en, de]\nchannels:\n  - name: hook\n    type: webhook\n    url: https://h.example/in\n    secret: {env: S}\n'
+ev events/01-a/index.md '---\ntitle: A\ndate: 2030-05-06 19:00\n---\n'
+ev data/x.yml '- id: one\n  title: One\n  date: 2030-05-07 19:00\n- id: two\n  title: Two\n  date: 2030-05-08 19:00\n'
+git -C "$T/h" init -q && git -C "$T/h" add -A && git -C "$T/h" -c user.name=t -c user.email=t@t commit -qm one
+ev events/01-a/index.de.md '---\ntitle: A auf Deutsch\n---\n'
+ev data/x.yml '- id: one\n  title: One, later\n  date: 2030-05-07 20:00\n- id: three\n  title: Three\n  date: 2030-05-09 19:00\n'
+git -C "$T/h" add -A && git -C "$T/h" -c user.name=t -c user.email=t@t commit -qm two
+expect 0 'event=01-a notice=announce' env -C "$T/h" S=x $H changed --base HEAD~1 --head HEAD --dry-run --now 2030-05-01T00:00:00Z
+expect 0 'event=three notice=announce' env -C "$T/h" S=x $H changed --base HEAD~1 --head HEAD --dry-run --now 2030-05-01T00:00:00Z
+expect 0 'event=one notice=announce' env -C "$T/h" S=x $H changed --base HEAD~1 --head HEAD --dry-run --now 2030-05-01T00:00:00Z
+expect 0 'crier: M data/x.yml' env -C "$T/h" S=x $H changed --base HEAD~1 --head HEAD --dry-run -v --now 2030-05-01T00:00:00Z
+expect 0 '^crier: dry run .*: 3 notices due' env -C "$T/h" S=x $H changed --base HEAD~1 --head HEAD --dry-run --now 2030-05-01T00:00:00Z
+
+# changed on a data file: an unchanged event is left alone, a changed
+# one looked at, a removed and announced one cancelled (a receiver on
+# loopback takes the announcement; stopped by its PID)
+cat >"$T/recv.py" <<'P'
+import http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get('content-length', 0)))
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(('127.0.0.1', 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+P
+python3 "$T/recv.py" >"$T/recv.port" &
+recv=$!
+for _ in $(seq 50); do [ -s "$T/recv.port" ] && break; sleep 0.1; done
+shape "site:\n  data: data\n  timezone: Europe/Berlin\n  places: text\njournal: j.db\nchannels:\n  - name: hook\n    type: webhook\n    url: http://127.0.0.1:$(cat "$T/recv.port")/in\n    secret: {env: S}\n"
+ev data/x.yml '- id: one\n  title: One\n  date: 2030-05-07 19:00\n- id: two\n  title: Two\n  date: 2030-05-08 19:00\n- id: four\n  title: Four\n  date: 2030-05-10 19:00\n'
+git -C "$T/h" init -q && git -C "$T/h" add -A && git -C "$T/h" -c user.name=t -c user.email=t@t commit -qm one
+W=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+expect 0 'event=two notice=announce channel=hook lang=de result=sent' env S=$W $H announce two --now 2030-05-01T00:00:00Z
+ev data/x.yml '- id: one\n  title: One\n  date: 2030-05-07 19:00\n- id: four\n  title: Four, later\n  date: 2030-05-10 20:00\n'
+git -C "$T/h" add -A && git -C "$T/h" -c user.name=t -c user.email=t@t commit -qm two
+out=$(env -C "$T/h" S=$W $H changed --base HEAD~1 --head HEAD --dry-run --now 2030-05-01T01:00:00Z 2>&1)
+expect 0 'event=two notice=cancel channel=hook lang=de result=dry-run' printf '%s' "$out"
+expect 0 'event=four notice=announce' printf '%s' "$out"
+if grep -q 'event=one' <<<"$out"; then fail=$((fail + 1)); echo "FAIL: changed looked at the unchanged event one"; else pass=$((pass + 1)); fi
+kill "$recv"
+wait "$recv" 2>/dev/null
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
