@@ -909,8 +909,15 @@ static void set_body(struct ld *l, const char *text, size_t len, int line0)
   struct post_ctx pc = {l->cfg};
   struct buf page = BUF_INIT, b = BUF_INIT;
   /* links relative to the event's page resolve as they do there: against
-   * the page's directory */
-  if (l->cfg && l->cfg->site_url) {
+   * the page's directory (worked out only for a text that has links) */
+  bool links = false;
+  for (size_t i = 0; i + 1 < len && !links; i++)
+    links = (text[i] == ']' && (text[i + 1] == '(' || text[i + 1] == ':')) ||
+            ((text[i] | 0x20) == 'r' && (text[i + 1] | 0x20) == 'c' &&
+             i + 2 < len && text[i + 2] == '=') ||
+            ((text[i] | 0x20) == 'e' && (text[i + 1] | 0x20) == 'f' &&
+             i + 2 < len && text[i + 2] == '=');
+  if (l->cfg && l->cfg->site_url && links) {
     site_event_url(l->cfg, ev, &page);
     size_t k = page.len;
     while (k && page.data[k - 1] != '/')

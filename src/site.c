@@ -346,7 +346,8 @@ static bool id_ok(const char *id)
 }
 
 /* The ids a data file that does not parse seems to hold: every line
- * "ID_KEY: value" (at any depth, after "- " too). */
+ * "ID_KEY: value" (at any depth, after "- " too), and every "ID:" that
+ * starts a line and opens a map (a map from id to event). */
 static size_t scan_ids(struct loading *ld, const char *path)
 {
   struct buf text = BUF_INIT;
@@ -361,6 +362,22 @@ static size_t scan_ids(struct loading *ld, const char *path)
   for (char *p = text.data; p && *p;) {
     char *eol = strchr(p, '\n');
     char *q = p;
+    /* a map from id to event: "ID:" at the start of a line */
+    size_t kn = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+                          "VWXYZ0123456789._-");
+    if (kn && p[kn] == ':' && (p[kn + 1] == '\n' || p[kn + 1] == '\r' ||
+                               !p[kn + 1] || p[kn + 1] == ' ')) {
+      const char *r = p + kn + 1;
+      while (*r == ' ' || *r == '\r')
+        r++;
+      char *id = xstrndup(p, kn);
+      if ((*r == '\n' || !*r) && id_ok(id) && strcmp(id, key) != 0 &&
+          !site_is_broken(ld->s, id)) {
+        add_broken(ld->s, id);
+        found++;
+      }
+      free(id);
+    }
     while (*q == ' ' || *q == '-')
       q++;
     if (strncmp(q, key, kl) == 0 && q[kl] == ':') {

@@ -144,6 +144,15 @@ static void test_data_files(void)
          !site_is_broken(&l.s, "five") && !l.s.broken_unknown,
      "ids scanned");
   unload(&l);
+  /* a map from id to event that does not parse: its keys */
+  put("d/a.yml", "one:\n  title: One\n  date: [2031-05-06\nthree:\n"
+                 "  title: Three\n");
+  OK(load(&l, "site:\n  data: d/a.yml\n  timezone: Europe/Berlin\n", 0) == 0,
+     "loads");
+  OK(site_is_broken(&l.s, "one") && site_is_broken(&l.s, "three") &&
+         !site_is_broken(&l.s, "title") && !l.s.broken_unknown,
+     "keys scanned");
+  unload(&l);
   /* and one without a line that names an id: any id may be in it */
   put("d/a.yml", "[ { title: x, id: one ]\n");
   OK(load(&l, "site:\n  data: d/a.yml\n  timezone: Europe/Berlin\n", 0) == 0,
