@@ -270,6 +270,10 @@ static int read_list(struct rd *r, const char *key, const struct ynode *v,
   }
   strv_free(*out);
   *out = list;
+  if (!k) { /* [] is none */
+    free(list);
+    *out = NULL;
+  }
   return rc;
 }
 
@@ -316,7 +320,8 @@ int sitefmt_read(struct site_format *f, const struct ynode *site,
       c = read_list(&r, k, v, true, &f->data);
     } else if (strcmp(k, "translations") == 0) {
       c = read_list(&r, k, v, false, &f->translations);
-      for (size_t j = 0; c == 0 && f->translations[j]; j++) {
+      for (size_t j = 0; c == 0 && f->translations && f->translations[j];
+           j++) {
         const char *t = f->translations[j];
         size_t tl = strlen(t);
         if (tl < 2 || tl > 8 || strspn(t, "abcdefghijklmnopqrstuvwxyz-") !=
@@ -327,7 +332,9 @@ int sitefmt_read(struct site_format *f, const struct ynode *site,
     } else if (strcmp(k, "other_keys") == 0) {
       c = read_list(&r, k, v, false, &f->other_keys);
     } else if (strcmp(k, "default_time") == 0) {
-      if (v->kind != Y_STR || ynode_is_null(v))
+      if (ynode_is_null(v))
+        xfree(&f->default_time);
+      else if (v->kind != Y_STR)
         c = bad(&r, v->line, "'site.default_time' must be a time such as "
                 "19:00");
       else {

@@ -342,7 +342,10 @@ mkfifo "$T/h/events/y/2030/f.md"
 ln -s .. "$T/h/events/y/loop"
 expect 0 'y/2030/f.md: warning: not a regular file \(a FIFO\); skipped' timeout 10 $H check
 expect 0 'checked 1 event file: 0 errors' timeout 10 $H check
-# the format's keys in the config
+# the format's keys in the config; the example config has them all
+expect 65 'checked 0 event files: [0-9]+ errors' $CRIER -c "$ROOT/config/crier.example.yaml" check
+shape "${base}  translations: []\n  data: []\n  default_time: ~\n"
+expect 0 'checked 0 event files: 0 errors' $H check
 shape "${base}  fields:\n    tilte: name\n"
 expect 78 "crier.yaml:8: error: unknown field 'tilte' in 'site.fields' \(did you mean 'title'\?\)" $H check
 shape "${base}  talks_missing: maybe\n"
