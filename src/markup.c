@@ -595,9 +595,11 @@ static void clean_range(const struct markup_ctx *c, const char *s, size_t n,
       }
       if ((ch == 'h' || ch == 's' || ch == 'H' || ch == 'S') && sc.i > 0 &&
           isspace((unsigned char)s[sc.i - 1])) {
-        size_t al = strncasecmp(s + sc.i, "href=", 5) == 0  ? 5
-                    : strncasecmp(s + sc.i, "src=", 4) == 0 ? 4
-                                                            : 0;
+        size_t al = sc.i + 5 <= n && strncasecmp(s + sc.i, "href=", 5) == 0
+                        ? 5
+                    : sc.i + 4 <= n && strncasecmp(s + sc.i, "src=", 4) == 0
+                        ? 4
+                        : 0;
         if (al && sc.i + al < n && (s[sc.i + al] == '"' ||
                                     s[sc.i + al] == '\'')) {
           char q = s[sc.i + al];
