@@ -1049,9 +1049,9 @@ static struct event *new_event(const char *path, const char *id,
   struct event *ev = xcalloc(1, sizeof(*ev));
   ev->path = xstrdup(path);
   const char *lang = NULL;
-  char *from_path = sitefmt_file_id(f, path, &lang);
-  ev->id = id ? xstrdup(id) : xstrdup(from_path);
-  free(from_path);
+  if (id && f->translations) /* the language is in the file's name */
+    free(sitefmt_file_id(f, path, &lang));
+  ev->id = id ? xstrdup(id) : sitefmt_file_id(f, path, &lang);
   if (lang)
     ev->lang = xstrdup(lang);
   else if (f->translations && f->translations[0])

@@ -516,6 +516,15 @@ static void clean_range(const struct markup_ctx *c, const char *s, size_t n,
   char fence_ch = 0;
   while (sc.i < n) {
     char ch = s[sc.i];
+    /* a run of text that holds nothing to look at goes out at once */
+    if (!fenced && !strchr("`~{]hsHS\n", ch)) {
+      size_t k = sc.i + 1;
+      while (k < n && !strchr("`~{]hsHS\n", s[k]) && s[k])
+        k++;
+      buf_add(out, s + sc.i, k - sc.i);
+      sc.i = k;
+      continue;
+    }
     /* fenced code: as written */
     if ((ch == '`' || ch == '~') && line_start(&sc, sc.i) &&
         at(&sc, ch == '`' ? "```" : "~~~")) {

@@ -724,6 +724,11 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
     return;
   static const char *const notices[] = {"announce", "reminder-1d", "update",
                                         "cancel", "reinstate"};
+  /* the languages a notice can be sent or previewed in: German, English
+   * and those of the channels */
+  int langs = LANG_DE | LANG_EN;
+  for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
+    langs |= r->cfg->channels[i].langs;
   for (size_t k = 0; k < sizeof(notices) / sizeof(*notices); k++) {
     for (int t = -1; t <= CHAN_WEBHOOK; t++) {
       if (t >= 0 && !has_type_dir(r, chan_type_name((enum chan_type)t)))
@@ -731,7 +736,7 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
       struct channel ch = {.name = (char *)"check", .type = (enum chan_type)t};
       struct render_req q = {.ev = ev, .old = ev, .notice = notices[k],
                              .ch = t < 0 ? NULL : &ch,
-                             .langs = (1 << lang_count()) - 1, .now = now};
+                             .langs = langs, .now = now};
       struct message m;
       struct err e;
       if (render_message(r, &q, &m, &e) < 0) {

@@ -66,8 +66,8 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
                        enum lang l);
 
 /* Checks every template file in the user's and the built-in directories:
- * each parses, and each notice renders for ev (if not NULL) in every
- * language loaded and every channel type. Problems go to d. */
+ * each parses, and each notice renders for ev (if not NULL) in German,
+ * English and the channels' languages, and every channel type. Problems go to d. */
 void render_check(struct renderer *r, const struct event *ev, time_t now,
                   struct diags *d);
 
