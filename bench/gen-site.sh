@@ -14,6 +14,17 @@ set -eu
 dir=$1
 n=${2:-10000}
 shape=${3:-jekyll}
+channels() { # the channel every generated site has
+  cat >>"$dir/crier.yaml" <<'Y'
+channels:
+  - name: chat
+    type: matrix
+    homeserver: https://m.example.org
+    room: "#r:example.org"
+    access_token: {env: BENCH_TOKEN}
+    lang: [de, en]
+Y
+}
 if [ "$shape" = bundles ] || [ "$shape" = data ]; then
   mkdir -p "$dir/_data"
   cat >"$dir/_data/locations.yml" <<'Y'
@@ -53,15 +64,7 @@ site:
       Meetup.com: meetup_url
 Y
   fi
-  cat >>"$dir/crier.yaml" <<'Y'
-channels:
-  - name: chat
-    type: matrix
-    homeserver: https://m.example.org
-    room: "#r:example.org"
-    access_token: {env: BENCH_TOKEN}
-    lang: [de, en]
-Y
+  channels
   if [ "$shape" = bundles ]; then
     awk -v n="$n" -v dir="$dir" 'BEGIN {
       for (i = 0; i < n; i++) printf "%s/content/events/%05d-event\n", dir, i
@@ -121,14 +124,8 @@ site:
   locations: _data/locations.yml
   timezone: Europe/Berlin
   url: https://bench.example.org
-channels:
-  - name: chat
-    type: matrix
-    homeserver: https://m.example.org
-    room: "#r:example.org"
-    access_token: {env: BENCH_TOKEN}
-    lang: [de, en]
 Y
+channels
 awk -v n="$n" -v dir="$dir/_posts" 'BEGIN {
   t = 1893528000  # 2030-01-02 20:00 UTC, a Wednesday
   for (i = 0; i < n; i++) {

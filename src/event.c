@@ -406,12 +406,11 @@ static const char *fkey(const struct ld *l, enum fld f)
   return l->f->fields[f] ? l->f->fields[f] : fld_name(f);
 }
 
-/* A string field: NULL when absent or null, an error when not a string. */
-static char *fstr(const struct ld *l, enum fld f, int *line)
+/* The node of a string field: NULL when absent or null, or (after an
+ * error) when it is not a string. */
+static const struct ynode *str_node(const struct ld *l, enum fld f)
 {
   const struct ynode *n = fget(l, f);
-  if (line)
-    *line = n ? n->line : 0;
   if (!n || ynode_is_null(n))
     return NULL;
   if (n->kind != Y_STR) {
@@ -420,7 +419,17 @@ static char *fstr(const struct ld *l, enum fld f, int *line)
              ykind_name(n->kind));
     return NULL;
   }
-  return xstrdup(n->str);
+  return n;
+}
+
+/* A string field's value (caller frees) and line (0 when absent). */
+static char *fstr(const struct ld *l, enum fld f, int *line)
+{
+  const struct ynode *n = fget(l, f);
+  if (line)
+    *line = n ? n->line : 0;
+  n = str_node(l, f);
+  return n ? xstrdup(n->str) : NULL;
 }
 
 static void fbool(const struct ld *l, enum fld f, bool *out)
@@ -804,29 +813,15 @@ static void load_place(struct ld *l)
 
 /* ---- the start ---- */
 
-/* A date value as a string: YAML reads 2024-09-11 as text here. */
-static const struct ynode *date_node(struct ld *l, enum fld f)
-{
-  const struct ynode *n = fget(l, f);
-  if (!n || ynode_is_null(n))
-    return NULL;
-  if (n->kind != Y_STR) {
-    diag_add(l->d, DIAG_ERROR, l->ev->path, n->line,
-             "'%s' must be a string, not %s", fkey(l, f),
-             ykind_name(n->kind));
-    return NULL;
-  }
-  return n;
-}
-
 static void load_start(struct ld *l)
 {
   struct event *ev = l->ev;
   const char *path = ev->path;
   size_t before = l->d->n;
-  const struct ynode *dn = date_node(l, FLD_DATE);
-  const struct ynode *tn = date_node(l, FLD_TIME);
-  const struct ynode *zn = date_node(l, FLD_TIMEZONE);
+  /* strings all: YAML reads 2024-09-11 as text here */
+  const struct ynode *dn = str_node(l, FLD_DATE);
+  const struct ynode *tn = str_node(l, FLD_TIME);
+  const struct ynode *zn = str_node(l, FLD_TIMEZONE);
   if (l->d->n > before)
     return;
   struct evdate_in in = {dn ? dn->str : NULL, tn ? tn->str : NULL,
