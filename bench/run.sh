@@ -1,7 +1,8 @@
 #!/bin/sh
 # Benchmarks 'crier check': the shared Rust Cologne fixture site, and
 # generated sites of 1,000, 5,000 and 10,000 events (to see that the cost
-# grows linearly). Each is run RUNS times (default 11); the median wall
+# grows linearly) in three shapes: Jekyll posts, Hugo page bundles (with
+# translations) and YAML data files (bench/gen-site.sh). Each is run RUNS times (default 11); the median wall
 # time of the whole process (start to exit) and the median peak resident
 # memory (wait4's rusage) are printed, by bench/measure.c.
 # Usage: bench/run.sh [BUILD_DIR]   (default build/bench, a release build)
@@ -36,7 +37,10 @@ Y
 else
   echo "(../shared is absent: the fixture site is not measured)"
 fi
-for n in 1000 5000 10000; do
-  bench/gen-site.sh "$tmp/site$n" "$n"
-  bench "generated, $n events" "$tmp/site$n/crier.yaml"
+for shape in jekyll bundles data; do
+  for n in 1000 5000 10000; do
+    bench/gen-site.sh "$tmp/$shape$n" "$n" "$shape"
+    bench "$shape, $n events" "$tmp/$shape$n/crier.yaml"
+    rm -rf "$tmp/$shape$n"
+  done
 done

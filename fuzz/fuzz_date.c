@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evdate.h"
 #include "when.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   s[size] = '\0';
   time_t t;
   struct buf warn = BUF_INIT, out = BUF_INIT;
-  if (when_parse_event_date(s, &t, &warn, &e) == 0) {
+  if (evdate_parse_str(s, &t, &warn, &e) == 0) {
     when_rfc3339(t, &out);
     time_t back;
     if (when_parse_now(out.data, &back, &e) != 0 || back != t)

@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   struct diags d;
   diags_init(&d);
-  struct event *ev = event_parse("2030-01-01-f.md", (const char *)data, size,
-                                 &locs, &d);
+  struct event *ev = event_parse("2030-01-01-f.md", NULL, (const char *)data,
+                                 size, &cfg, &locs, &d, NULL);
   if (ev) {
     struct render_req q = {.ev = ev, .notice = "announce",
                            .langs = LANG_DE | LANG_EN, .now = ev->start - 1};

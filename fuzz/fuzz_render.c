@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf_release(&y);
     static const char file[] = "---\ntitle: \"T <x> *y*\"\n"
                                "date: 2030-05-06 19:00\n---\nBody\n";
-    ev = event_parse("2030-05-06-t.md", file, sizeof(file) - 1, NULL, &dg);
+    ev = event_parse("2030-05-06-t.md", NULL, file, sizeof(file) - 1, NULL, NULL, &dg, NULL);
     diags_release(&dg);
     if (!ev)
       abort();

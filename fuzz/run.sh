@@ -30,6 +30,7 @@ seed() { # TARGET FILES...
   true
 }
 events=$(ls tests/golden/site/_posts/*.md examples/site/_posts/*.md ../shared/fixtures/rust-cologne/_posts/*.md 2>/dev/null || true)
+events="$events $(find tests/golden/shapes -name '*.md' 2>/dev/null)"
 seed fuzz_yaml $events config/crier.example.yaml tests/golden/site/crier.yaml tests/golden/site/_data/locations.yml
 seed fuzz_event $events
 seed fuzz_config config/crier.example.yaml tests/golden/site/crier.yaml examples/site/crier.yaml
@@ -42,7 +43,9 @@ seed fuzz_render tests/regress/fuzz_render-*
   cat templates/en/partials/facts.mustache; printf '{{> p1}}\0'
   cat templates/en/partials/talks.mustache; } >"$corpus/fuzz_render/builtin"
 mkdir -p "$corpus/fuzz_date" "$corpus/fuzz_sig" "$corpus/fuzz_mail" "$corpus/fuzz_http"
-for d in "2024-09-11 19:15:00 MESZ" "2024-10-27 02:30 +01:00" "2024-03-31 02:30" "2030-12-04T19:30:00+01:00" "1d12h"; do
+for d in "2024-09-11 19:15:00 MESZ" "2024-10-27 02:30 +01:00" "2024-03-31 02:30" "2030-12-04T19:30:00+01:00" "1d12h" \
+    "Tuesday, March 24th, 2015 6:30 PM CDT" "24. März 2015 18:30 UTC+1" "11.09.2031 19:00:00.000" \
+    "2031-06-12 9:15 PM - 10 PM" "2024-09-11 18:30 America/Chicago"; do
   printf '%s' "$d" >"$corpus/fuzz_date/$(printf '%s' "$d" | md5sum | cut -c1-8)"
 done
 printf 'msg_1\nv1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\n{"test": 2432232314}\nwhpk_AAAA' >"$corpus/fuzz_sig/a"

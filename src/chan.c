@@ -63,3 +63,18 @@ const char *chan_first_remote_id(const struct delivery *d)
   const char *v = json_string_value(json_object_get(d->first, "remote_id"));
   return v && *v ? v : NULL;
 }
+
+void chan_content_language(const struct delivery *d, char *out, size_t n)
+{
+  /* "de+en" → "de, en" */
+  size_t k = 0;
+  for (const char *p = d->lang; *p && k + 3 < n; p++) {
+    if (*p == '+') {
+      out[k++] = ',';
+      out[k++] = ' ';
+    } else {
+      out[k++] = *p;
+    }
+  }
+  out[k] = '\0';
+}

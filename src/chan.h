@@ -111,6 +111,8 @@ json_t *chan_json(const struct http_resp *r);
  * not known. Borrowed from d->first. */
 const char *chan_first_state(const struct delivery *d, const char *key);
 const char *chan_first_remote_id(const struct delivery *d);
+/* The Content-Language of d's languages ("de", "nl, en"), into out. */
+void chan_content_language(const struct delivery *d, char *out, size_t n);
 /* Adds the User-Agent header. */
 void chan_user_agent(struct http_req *req);
 

@@ -206,10 +206,8 @@ static void build(struct delivery *d, struct http_req *req)
     mailapi_build(d, req, mid.data, text.data, ics.len ? ics.data : NULL,
                   method);
   } else {
-    const char *langs = strcmp(d->lang, "de") == 0      ? "de"
-                        : strcmp(d->lang, "en") == 0    ? "en"
-                        : strcmp(d->lang, "en+de") == 0 ? "en, de"
-                                                        : "de, en";
+    char langs[32];
+    chan_content_language(d, langs, sizeof(langs));
     req->method = HTTP_SMTP;
     smtp_url(ch, &req->url);
     req->mail_from = mail_address(ch->from);

@@ -110,9 +110,8 @@ void mailapi_build(struct delivery *d, struct http_req *req,
 {
   const struct channel *ch = d->ctx->ch;
   const char *key = d->ctx->token.len ? d->ctx->token.data : "";
-  const char *lang = strcmp(d->lang, "de") == 0   ? "de"
-                     : strcmp(d->lang, "en") == 0 ? "en"
-                                                  : "de, en";
+  char lang[32];
+  chan_content_language(d, lang, sizeof(lang));
   req->method = HTTP_POST;
   chan_user_agent(req);
   /* the calendar's METHOD in its content type, as RFC 6047 has it */

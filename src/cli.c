@@ -315,7 +315,9 @@ int cli_load_site(struct app *a, bool progress)
   int rc = cli_load_config(a);
   if (rc)
     return rc;
-  if (site_load(&a->site, &a->cfg, &a->diags, progress && !a->quiet) < 0) {
+  struct site_opts so = {.progress = progress && !a->quiet, .now = a->now,
+                         .strict = a->strict};
+  if (site_load(&a->site, &a->cfg, &so, &a->diags) < 0) {
     a->have_site = true;
     return EX_NOINPUT;
   }

@@ -20,6 +20,7 @@ struct app {
   int verbose;
   time_t now;
   bool now_pinned;        /* --now or CRIER_NOW */
+  bool strict;            /* check --strict: old events' problems count */
   char *config_path;
   struct config cfg;
   bool have_cfg;

@@ -1,6 +1,7 @@
 /* crier changed: the GitHub Actions entry point. */
 #include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,71 @@ static const struct cmd_help help = {
     "the same range.\n",
     "Exit status as for crier run.\n"};
 
-static bool is_event_path(const char *p)
+/* Where the site's files are, relative to the top of the checkout. */
+struct where {
+  const struct config *cfg;
+  const char *events;  /* the events directory ("" for the top) */
+  char **data;         /* the data files and directories */
+  bool *data_dir;
+  size_t ndata;
+};
+
+/* The path of an event file relative to the events directory, or NULL
+ * when path (relative to the top) is no event file of the site. */
+static const char *event_rel(const struct where *w, const char *path)
 {
-  size_t n = strlen(p);
-  return (n > 3 && strcmp(p + n - 3, ".md") == 0) ||
-         (n > 9 && strcmp(p + n - 9, ".markdown") == 0);
+  size_t el = strlen(w->events);
+  const char *sub = path;
+  if (el) {
+    if (strncmp(path, w->events, el) != 0 || path[el] != '/')
+      return NULL;
+    sub = path + el + 1;
+  }
+  return site_is_event_path(w->cfg, sub) ? sub : NULL;
+}
+
+static bool data_rel(const struct where *w, const char *path)
+{
+  const char *base = strrchr(path, '/');
+  size_t dl = base ? (size_t)(base - path) : 0;
+  base = base ? base + 1 : path;
+  size_t bl = strlen(base);
+  bool yaml = (bl > 4 && strcmp(base + bl - 4, ".yml") == 0) ||
+              (bl > 5 && strcmp(base + bl - 5, ".yaml") == 0);
+  for (size_t i = 0; i < w->ndata; i++) {
+    if (!w->data_dir[i] && strcmp(w->data[i], path) == 0)
+      return true;
+    if (w->data_dir[i] && yaml && base[0] != '.' &&
+        strlen(w->data[i]) == dl && strncmp(w->data[i], path, dl) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* path (a configured path) relative to top, into out; false when it is
+ * outside. A file that does not exist (now) is its directory's. */
+static bool rel_to_top(const char *top, const char *path, struct buf *out)
+{
+  char *real = realpath(path, NULL);
+  if (!real) {
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+    char *rdir = realpath(dir, NULL);
+    if (rdir) {
+      struct buf b = BUF_INIT;
+      buf_addf(&b, "%s/%s", rdir, slash ? slash + 1 : path);
+      real = buf_detach(&b);
+    }
+    free(rdir);
+    free(dir);
+  }
+  size_t tl = strlen(top);
+  bool ok = real && strncmp(real, top, tl) == 0 &&
+            (real[tl] == '/' || !real[tl]);
+  if (ok)
+    buf_adds(out, real[tl] ? real + tl + 1 : "");
+  free(real);
+  return ok;
 }
 
 struct lists {
@@ -65,25 +126,89 @@ static int resolve_rev(const char *top, const char *what, const char *rev,
   return 0;
 }
 
+/* The events of a data file at revision rev (none when it did not exist
+ * or does not parse). */
+static size_t entries_at(const char *top, const char *rev, const char *path,
+                         const struct config *cfg, struct data_entry **out)
+{
+  struct buf spec = BUF_INIT, text = BUF_INIT;
+  struct err e;
+  size_t n = 0;
+  *out = NULL;
+  buf_addf(&spec, "%s:%s", rev, path);
+  const char *argv[] = {"git", "-C", top, "show", spec.data, NULL};
+  if (proc_capture(argv, (size_t)16 << 20, &text, &e) == 0)
+    n = site_data_entries(cfg, text.data, text.len, out);
+  buf_release(&spec);
+  buf_release(&text);
+  return n;
+}
+
+/* A data file that changed: its events that are new or changed are
+ * looked at, those it no longer has are gone (unless another file has
+ * them now). from: its path at base (a rename), else path. */
+static void data_changed(const char *top, const char *base, const char *head,
+                         const char *from, const char *path, bool deleted,
+                         const struct config *cfg, struct lists *l)
+{
+  struct data_entry *old, *now = NULL;
+  size_t nold = entries_at(top, base, from ? from : path, cfg, &old);
+  size_t nnow = deleted ? 0 : entries_at(top, head, path, cfg, &now);
+  for (size_t i = 0; i < nnow; i++) {
+    bool same = false;
+    for (size_t k = 0; k < nold && !same; k++)
+      same = strcmp(old[k].id, now[i].id) == 0 &&
+             strcmp(old[k].digest, now[i].digest) == 0;
+    if (!same)
+      push(&l->only, &l->nonly, &l->caponly, xstrdup(now[i].id));
+  }
+  for (size_t k = 0; k < nold; k++) {
+    bool kept = false;
+    for (size_t i = 0; i < nnow && !kept; i++)
+      kept = strcmp(old[k].id, now[i].id) == 0;
+    if (!kept)
+      push(&l->gone, &l->ngone, &l->capgone, xstrdup(old[k].id));
+  }
+  data_entries_free(old, nold);
+  data_entries_free(now, nnow);
+}
+
 static int from_git(struct app *a, const char *base, const char *head,
                     struct lists *l, struct err *e)
 {
   const char *dir = a->cfg.events_dir;
   const char *top_argv[] = {"git", "-C", dir, "rev-parse", "--show-toplevel",
                             NULL};
-  struct buf top = BUF_INIT, diff = BUF_INIT;
+  struct buf top = BUF_INIT, diff = BUF_INIT, evrel = BUF_INIT;
+  struct where w = {.cfg = &a->cfg};
   int rc = -1;
   if (proc_capture(top_argv, 4096, &top, e) < 0)
     goto out;
   buf_rtrim(&top);
-  char real[PATH_MAX];
-  if (!realpath(dir, real)) {
+  if (!rel_to_top(top.data, dir, &evrel)) {
     err_set(e, EX_NOINPUT, "%s: cannot resolve the events directory", dir);
     goto out;
   }
-  const char *rel = real + strlen(top.data);
-  while (*rel == '/')
-    rel++;
+  w.events = evrel.data;
+  const char **specs = xcalloc(2 + (a->cfg.fmt.data ? 64 : 0),
+                               sizeof(*specs));
+  size_t nspecs = 0;
+  if (a->cfg.walk_events)
+    specs[nspecs++] = *evrel.data ? evrel.data : ".";
+  for (size_t i = 0; a->cfg.fmt.data && a->cfg.fmt.data[i] && i < 64; i++) {
+    struct buf r = BUF_INIT;
+    if (rel_to_top(top.data, a->cfg.fmt.data[i], &r)) {
+      struct stat st;
+      w.data = xrealloc(w.data, (w.ndata + 1) * sizeof(*w.data));
+      w.data_dir = xrealloc(w.data_dir, (w.ndata + 1) * sizeof(bool));
+      w.data_dir[w.ndata] = stat(a->cfg.fmt.data[i], &st) == 0 &&
+                            S_ISDIR(st.st_mode);
+      w.data[w.ndata] = buf_detach(&r);
+      specs[nspecs++] = *w.data[w.ndata] ? w.data[w.ndata] : ".";
+      w.ndata++;
+    }
+    buf_release(&r);
+  }
   /* a push that creates a branch has no "before": compare with nothing */
   bool zero = *base && strspn(base, "0") == strlen(base);
   struct buf b = BUF_INIT, h = BUF_INIT;
@@ -94,15 +219,21 @@ static int from_git(struct app *a, const char *base, const char *head,
     r = resolve_rev(top.data, "--head", head, &h, e);
   if (r == 0) {
     /* renames are detected: a moved event is the same event */
-    const char *argv[] = {"git", "-C", top.data, "diff", "--name-status",
-                          "-z", "--find-renames", "--end-of-options", b.data,
-                          h.data, "--", *rel ? rel : ".", NULL};
+    const char *argv[12 + 66] = {"git", "-C", top.data, "diff",
+                                 "--name-status", "-z", "--find-renames",
+                                 "--end-of-options", b.data, h.data, "--"};
+    size_t k = 11;
+    for (size_t i = 0; i < nspecs; i++)
+      argv[k++] = specs[i];
+    argv[k] = NULL;
     r = proc_capture(argv, (size_t)64 << 20, &diff, e);
   }
-  buf_release(&b);
-  buf_release(&h);
-  if (r < 0)
+  free(specs);
+  if (r < 0) {
+    buf_release(&b);
+    buf_release(&h);
     goto out;
+  }
   /* status NUL path NUL …; a rename: Rnnn NUL old NUL new NUL */
   for (size_t i = 0; i < diff.len;) {
     const char *status = diff.data + i;
@@ -121,31 +252,51 @@ static int from_git(struct app *a, const char *base, const char *head,
     if (a->verbose)
       fprintf(stderr, "crier: %s %s%s%s\n", status, from ? from : "",
               from ? " -> " : "", path);
-    bool event_from = from && is_event_path(from);
-    if (!is_event_path(path)) {
-      if (event_from && status[0] == 'R') /* moved out of the events */
-        push(&l->gone, &l->ngone, &l->capgone, event_id_from_path(from));
+    /* a data file: its events that changed, and those it lost */
+    bool data_to = data_rel(&w, path), data_from = from && data_rel(&w, from);
+    if (data_to || data_from) {
+      data_changed(top.data, b.data, h.data,
+                   data_from && status[0] == 'R' ? from : NULL, path,
+                   status[0] == 'D' || !data_to, &a->cfg, l);
       continue;
     }
+    const char *sub_from = from ? event_rel(&w, from) : NULL;
+    const char *sub = event_rel(&w, path);
+    if (!sub) {
+      if (sub_from && status[0] == 'R') /* moved out of the events */
+        push(&l->gone, &l->ngone, &l->capgone,
+             sitefmt_file_id(&a->cfg.fmt, sub_from, NULL));
+      continue;
+    }
+    char *id = sitefmt_file_id(&a->cfg.fmt, sub, NULL);
     if (status[0] == 'D') {
-      push(&l->gone, &l->ngone, &l->capgone, event_id_from_path(path));
+      push(&l->gone, &l->ngone, &l->capgone, id);
       continue;
     }
-    push(&l->only, &l->nonly, &l->caponly, event_id_from_path(path));
-    if (event_from && status[0] == 'R') {
+    push(&l->only, &l->nonly, &l->caponly, id);
+    if (sub_from && status[0] == 'R') {
       /* git judges by content: the schedule decides whether it is the
        * same event (else the old one is gone) */
-      push(&l->gone, &l->ngone, &l->capgone, event_id_from_path(from));
+      push(&l->gone, &l->ngone, &l->capgone,
+           sitefmt_file_id(&a->cfg.fmt, sub_from, NULL));
       l->renames = xgrow(l->renames, &l->caprenames, l->nrenames + 1,
                          sizeof(*l->renames));
       l->renames[l->nrenames++] =
-          (struct rename){event_id_from_path(from), event_id_from_path(path)};
+          (struct rename){sitefmt_file_id(&a->cfg.fmt, sub_from, NULL),
+                          xstrdup(id)};
     }
   }
+  buf_release(&b);
+  buf_release(&h);
   rc = 0;
 out:
+  for (size_t i = 0; i < w.ndata; i++)
+    free(w.data[i]);
+  free(w.data);
+  free(w.data_dir);
   buf_release(&top);
   buf_release(&diff);
+  buf_release(&evrel);
   return rc;
 }
 

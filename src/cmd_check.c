@@ -9,12 +9,13 @@
 
 static const struct cmd_help help = {
     "check", "[PATH...] [options]",
-    "Validates the config, every event file of the site (or only the event\n"
-    "files given) and every template, and lints the events: the date in the\n"
-    "file name against 'date:', a month named in the title, the same Meetup\n"
-    "or planning link in two files, unknown locations and keys, drafts,\n"
-    "titles too long for Meetup. Prints 'file:line: error|warning: message'\n"
-    "and a summary line.\n",
+    "Validates the config, every event of the site (or only the event\n"
+    "files and data files given) and every template, and lints the events:\n"
+    "the date in the file name against 'date:', a month named in the title,\n"
+    "the same Meetup or planning link in two files, unknown locations and\n"
+    "keys, drafts, titles too long for Meetup. Problems of events that lie\n"
+    "more than site.archive_after in the past are warnings. Prints\n"
+    "'file:line: error|warning: message' and a summary line.\n",
     "Exit status: 0 without errors, 65 with errors, 78 for a broken config.\n"};
 
 /* The next event to start after now, else the last one. */
@@ -67,7 +68,11 @@ int cmd_check(struct app *a, int argc, char **argv)
 {
   const char **pos;
   int npos, rc;
-  if (!cli_args(a, argc, argv, NULL, &help, 0, 1 << 20, &pos, &npos, &rc))
+  const struct opt opts[] = {
+      OPT_BOOL(0, "--strict", &a->strict,
+               "problems of past events are errors too"),
+      OPT_END()};
+  if (!cli_args(a, argc, argv, opts, &help, 0, 1 << 20, &pos, &npos, &rc))
     return rc;
   rc = cli_load_config(a);
   if (rc) {
@@ -89,13 +94,10 @@ int cmd_check(struct app *a, int argc, char **argv)
     s->cfg = &a->cfg;
     a->have_site = true;
     locations_load(&s->locs, a->cfg.locations, &a->diags);
-    s->events = xcalloc((size_t)npos, sizeof(*s->events));
-    for (int i = 0; i < npos; i++) {
-      struct event *ev = event_load(pos[i], &s->locs, &a->diags);
-      if (ev)
-        s->events[s->n++] = ev;
-      nevents++;
-    }
+    s->events = xcalloc(1, sizeof(*s->events));
+    for (int i = 0; i < npos; i++)
+      site_load_file(s, pos[i], &a->diags);
+    nevents = s->nfiles;
     site_lint(s, &a->diags);
     sample = sample_event(s, a->now);
   }

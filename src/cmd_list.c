@@ -52,10 +52,10 @@ static time_t next_notice(const struct app *a, const struct event *ev,
   return plan_next(&a->cfg, ev, ch, a->now, h, name);
 }
 
-static void when_text(time_t t, struct buf *b)
+static void when_text(time_t t, const char *zone, struct buf *b)
 {
   struct tm tm;
-  when_local(t, &tm);
+  when_local_in(zone, t, &tm);
   buf_addf(b, "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900,
            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_zone);
 }
@@ -95,7 +95,7 @@ int cmd_list(struct app *a, int argc, char **argv)
     json_t *notices = a->json ? json_array() : NULL;
     if (!a->json) {
       buf_reset(&line);
-      when_text(ev->start, &line);
+      when_text(ev->start, ev->tz, &line);
       buf_addf(&line, "  %s", ev->title);
       if (place)
         buf_addf(&line, "  @ %s", place);
@@ -133,7 +133,7 @@ int cmd_list(struct app *a, int argc, char **argv)
         continue;
       }
       struct buf when = BUF_INIT, rel = BUF_INIT;
-      when_text(due, &when);
+      when_text(due, NULL, &when);
       if (due <= a->now)
         buf_adds(&rel, "due now");
       else {
@@ -149,11 +149,13 @@ int cmd_list(struct app *a, int argc, char **argv)
       struct buf start = BUF_INIT;
       when_rfc3339(ev->start, &start);
       json_array_append_new(
-          out, json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b, s:o}", "event",
-                         ev->id, "title", ev->title, "start", start.data,
-                         "location", ev->location_key, "cancelled",
-                         ev->cancelled, "unpublished", ev->unpublished,
-                         "notices", notices));
+          out, json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b, s:b, s:o}",
+                         "event", ev->id, "title", ev->title, "start",
+                         start.data, "location", ev->location_key, "place",
+                         ev->loc ? ev->loc->name : NULL, "online",
+                         ev->online_url, "cancelled", ev->cancelled,
+                         "unpublished", ev->unpublished, "notices",
+                         notices));
       buf_release(&start);
     }
   }

@@ -55,9 +55,10 @@ int cmd_preview(struct app *a, int argc, char **argv)
                  "announce (default), reminder-7d (any configured\n"
                  "offset), update, cancel, or reinstate (it takes\n"
                  "place after all)"),
-      OPT_STRING('l', "--lang", &lang, "de|en",
-                 "default: the channel's languages, else German\n"
-                 "then English"),
+      OPT_STRING('l', "--lang", &lang, "L",
+                 "a language: de, en, or another with a data file\n"
+                 "(default: the channel's languages, else German\n"
+                 "then English)"),
       OPT_STRING(0, "--channel", &channel, "NAME",
                  "use that channel's templates and languages"),
       OPT_BOOL(0, "--html", &html, "print the HTML body"),
@@ -72,19 +73,18 @@ int cmd_preview(struct app *a, int argc, char **argv)
   const char *what = pos[0];
   free(pos);
   int langs = 0;
-  if (lang && strcmp(lang, "de") == 0)
-    langs = LANG_DE;
-  else if (lang && strcmp(lang, "en") == 0)
-    langs = LANG_EN;
-  else if (lang) {
-    cli_error("--lang must be de or en, not '%s'", lang);
-    return EX_USAGE;
-  }
   rc = cli_load_site(a, false);
   if (rc) {
     cli_print_site_diags(a);
     return rc;
   }
+  if (lang && lang_find(lang) < 0) {
+    cli_error("--lang must be one of the languages (%s), not '%s'",
+              lang_list(), lang);
+    return EX_USAGE;
+  }
+  if (lang)
+    langs = 1 << lang_find(lang);
   if (!valid_notice(&a->cfg, notice)) {
     cli_error("unknown notice '%s' (expected announce, update, cancel, "
               "reinstate or reminder-OFFSET with an offset from "
@@ -103,7 +103,7 @@ int cmd_preview(struct app *a, int argc, char **argv)
   const struct event *ev = site_find(&a->site, what, &d, &e);
   const struct event *old = NULL;
   if (ev && old_path) {
-    old = event_load(old_path, &a->site.locs, &d);
+    old = event_load(old_path, &a->cfg, &a->site.locs, &d);
     if (!old)
       err_set(&e, EX_DATAERR, "--old '%s' does not load", old_path);
   }

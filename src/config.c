@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "mail.h"
+#include "render.h"
 #include "url.h"
 #include "util.h"
 #include "when.h"
@@ -35,6 +36,13 @@ static const struct field site_fields[] = {
     CF("url", F_URL, site_url),
     CF("permalink", F_STR, permalink),
     CF("name", F_STR, site_name),
+    /* the format of the event files: sitefmt.c */
+    {"fields", F_IGNORE, 0, NULL}, {"recursive", F_IGNORE, 0, NULL},
+    {"include", F_IGNORE, 0, NULL}, {"exclude", F_IGNORE, 0, NULL},
+    {"data", F_IGNORE, 0, NULL}, {"translations", F_IGNORE, 0, NULL},
+    {"other_keys", F_IGNORE, 0, NULL}, {"default_time", F_IGNORE, 0, NULL},
+    {"talks_missing", F_IGNORE, 0, NULL}, {"places", F_IGNORE, 0, NULL},
+    {"shortcodes", F_IGNORE, 0, NULL}, {"archive_after", F_IGNORE, 0, NULL},
     {NULL, 0, 0, NULL}};
 
 static const struct field serve_fields[] = {
@@ -434,24 +442,32 @@ static int read_lang(struct ctx *c, const struct ynode *v, struct channel *ch)
     n = v->n;
     one = v->items;
   }
-  if (v->kind == Y_MAP || n == 0 || n > 2)
-    return bad(c, v->line, "'lang' must be de, en, or [de, en]");
+  if (v->kind == Y_MAP || n == 0 || n > LANG_MAX)
+    return bad(c, v->line, "'lang' must be a language (%s) or a list of "
+               "them, such as [de, en]", lang_list());
   ch->langs = 0;
-  for (size_t i = 0; i < n; i++) {
+  ch->nlang_order = 0;
+  ch->lang_name[0] = '\0';
+  struct buf name = BUF_INIT;
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
     const struct ynode *l = &one[i];
-    int bit = 0;
-    if (l->kind == Y_STR && strcmp(l->str, "de") == 0)
-      bit = LANG_DE;
-    else if (l->kind == Y_STR && strcmp(l->str, "en") == 0)
-      bit = LANG_EN;
-    if (!bit || (ch->langs & bit))
-      return bad(c, l->line, "'lang' must be de, en, or [de, en], not '%s'",
-                 l->kind == Y_STR ? l->str : "?");
-    if (i == 0 && bit == LANG_EN && n == 2)
-      ch->lang_first_en = true;
-    ch->langs |= bit;
+    int id = l->kind == Y_STR ? lang_find(l->str) : -1;
+    if (id < 0 || (ch->langs & (1 << id)))
+      rc = bad(c, l->line, "'lang' must be one of the languages with a "
+               "data file (%s), each once, not '%s'", lang_list(),
+               l->kind == Y_STR ? l->str : "?");
+    else {
+      if (id == LANG_ID_DE && (ch->langs & LANG_EN))
+        ch->lang_first_en = true;
+      ch->langs |= 1 << id;
+      ch->lang_order[ch->nlang_order++] = (unsigned char)id;
+      buf_addf(&name, "%s%s", i ? "+" : "", l->str);
+    }
   }
-  return 0;
+  snprintf(ch->lang_name, sizeof(ch->lang_name), "%s", name.data);
+  buf_release(&name);
+  return rc;
 }
 
 static int read_notices(struct ctx *c, const struct ynode *v,
@@ -518,6 +534,8 @@ static int read_channel(struct ctx *c, const struct ynode *m,
   ch->line = m->line;
   ch->retries = -1;
   ch->langs = LANG_DE;
+  ch->lang_order[ch->nlang_order++] = LANG_ID_DE;
+  snprintf(ch->lang_name, sizeof(ch->lang_name), "de");
   ch->notices.announce = ch->notices.update = ch->notices.cancel = true;
   ch->notices.all_reminders = true;
   if (m->kind != Y_MAP)
@@ -693,6 +711,7 @@ static int config_from(struct config *cfg, const char *path,
   cfg->serve_queue = 32;
   cfg->serve_git_timeout = 60;
   cfg->nreminders = 3;
+  sitefmt_init(&cfg->fmt);
   cfg->reminders = xmalloc(sizeof(default_reminders));
   memcpy(cfg->reminders, default_reminders, sizeof(default_reminders));
 
@@ -701,6 +720,12 @@ static int config_from(struct config *cfg, const char *path,
   if (!root)
     goto out;
   if (read_fields(&c, root, top_fields, cfg, "the configuration") < 0)
+    goto out;
+  if (sitefmt_read(&cfg->fmt, ymap_get(root, "site"), path, cfg->dir, d) < 0)
+    goto out;
+  /* the languages (the channels name them, dates use their words) */
+  const char *ldirs[] = {cfg->templates, render_builtin_dir()};
+  if (i18n_load(ldirs, 2, d) < 0)
     goto out;
   const struct ynode *s = ymap_get(root, "schedule");
   if (s)
@@ -727,8 +752,21 @@ static int config_from(struct config *cfg, const char *path,
               ch->name);
     }
   }
-  if (!cfg->events_dir)
+  /* a site of data files only has no events directory to read; its
+   * directory is that of the first data file */
+  cfg->walk_events = cfg->fmt.events_given || !cfg->fmt.data;
+  if (!cfg->events_dir && cfg->walk_events)
     cfg->events_dir = resolve_path(cfg->dir, "_posts");
+  if (!cfg->events_dir) {
+    const char *slash2 = strrchr(cfg->fmt.data[0], '/');
+    cfg->events_dir = slash2 ? xstrndup(cfg->fmt.data[0],
+                                        (size_t)(slash2 - cfg->fmt.data[0]))
+                             : xstrdup(".");
+  }
+  for (size_t i = 0; i < cfg->nchannels && !cfg->fmt.meetup_group; i++)
+    if (cfg->channels[i].type == CHAN_MEETUP && cfg->channels[i].group)
+      cfg->fmt.meetup_group = xstrdup(cfg->channels[i].group);
+
   if (!cfg->locations) {
     struct buf p = BUF_INIT;
     buf_addf(&p, "%s/_data/locations.yml", cfg->dir);
@@ -736,6 +774,10 @@ static int config_from(struct config *cfg, const char *path,
       cfg->locations = buf_detach(&p);
     buf_release(&p);
   }
+  /* places: auto means keys of the locations file when there is one,
+   * else the place as text */
+  if (cfg->fmt.places == PLACES_AUTO)
+    cfg->fmt.places = cfg->locations ? PLACES_KEY : PLACES_TEXT;
   if (!cfg->timezone)
     cfg->timezone = xstrdup("Europe/Berlin");
   if (!cfg->permalink)
@@ -808,6 +850,7 @@ void config_release(struct config *cfg)
     xfree(strs[k]);
   secret_release(&cfg->serve_github_secret);
   secret_release(&cfg->serve_announce_secret);
+  sitefmt_release(&cfg->fmt);
   free(cfg->reminders);
   memset(cfg, 0, sizeof(*cfg));
 }
@@ -842,6 +885,8 @@ bool channel_takes(const struct channel *ch, const char *notice)
 
 const char *channel_lang_name(const struct channel *ch)
 {
+  if (ch->lang_name[0])
+    return ch->lang_name;
   if (ch->langs == (LANG_DE | LANG_EN))
     return ch->lang_first_en ? "en+de" : "de+en";
   return ch->langs == LANG_EN ? "en" : "de";

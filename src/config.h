@@ -11,6 +11,8 @@
 
 #include "diag.h"
 #include "err.h"
+#include "i18n.h"
+#include "sitefmt.h"
 
 /* A reference to a secret: never the secret itself. */
 #define CONFIG_MAX_REMINDERS 32
@@ -23,7 +25,8 @@ struct secret_ref {
 enum chan_type { CHAN_MATRIX, CHAN_GITHUB, CHAN_MAIL, CHAN_MEETUP,
                  CHAN_WEBHOOK };
 
-enum lang_mask { LANG_DE = 1, LANG_EN = 2 };
+/* A set of languages: bit 1 << id for each language id of i18n.h. */
+enum lang_mask { LANG_DE = 1 << LANG_ID_DE, LANG_EN = 1 << LANG_ID_EN };
 
 /* Which notices a channel takes. */
 struct notice_filter {
@@ -42,8 +45,11 @@ struct channel {
   char *name;
   enum chan_type type;
   int line;
-  int langs;       /* LANG_DE | LANG_EN */
+  int langs;       /* LANG_DE | LANG_EN | 1 << other ids */
   bool lang_first_en; /* lang: [en, de] */
+  unsigned char lang_order[LANG_MAX]; /* the ids as written */
+  size_t nlang_order;
+  char lang_name[LANG_MAX * 16]; /* "de", "en+de", "nl" */
   struct notice_filter notices;
   long timeout;    /* seconds, 0 = default */
   long retries;    /* -1 = default */
@@ -80,6 +86,8 @@ struct config {
   char *dir;  /* its directory */
   /* site */
   char *events_dir, *locations, *timezone, *site_url, *permalink, *site_name;
+  struct site_format fmt; /* the shape of the event files */
+  bool walk_events;       /* read the events directory (not only data) */
   char *journal, *templates;
   long announce_lead;  /* seconds */
   long *reminders;     /* seconds, sorted descending */
@@ -122,7 +130,8 @@ const char *chan_type_name(enum chan_type t);
 /* Channel by name, or NULL. */
 const struct channel *config_channel(const struct config *c,
                                      const char *name);
-/* "de", "en", "de+en" or "en+de": the languages of a channel (static). */
+/* "de", "en", "de+en", "en+de", "nl", …: the languages of a channel as
+ * written, joined by '+' (borrowed from ch, or static). */
 const char *channel_lang_name(const struct channel *ch);
 /* Whether channel ch takes notice kind ("announce", "reminder-7d", …). */
 bool channel_takes(const struct channel *ch, const char *notice);

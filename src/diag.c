@@ -45,6 +45,29 @@ int diag_add(struct diags *d, enum diag_sev sev, const char *file, int line,
   return sev == DIAG_ERROR ? -1 : 0;
 }
 
+void diags_demote(struct diags *d, size_t from, const char *note)
+{
+  for (size_t i = from; i < d->n; i++) {
+    if (d->v[i].sev != DIAG_ERROR)
+      continue;
+    d->v[i].sev = DIAG_WARNING;
+    d->errors--;
+    d->warnings++;
+    diag_append(d, i, note);
+  }
+}
+
+void diag_append(struct diags *d, size_t i, const char *text)
+{
+  if (i >= d->n)
+    return;
+  struct buf b = BUF_INIT;
+  buf_adds(&b, d->v[i].msg);
+  buf_adds(&b, text);
+  free(d->v[i].msg);
+  d->v[i].msg = buf_detach(&b);
+}
+
 void diags_move(struct diags *dst, struct diags *src)
 {
   for (size_t i = 0; i < src->n; i++) {

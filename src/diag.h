@@ -31,6 +31,11 @@ void diags_release(struct diags *d);
  * "return diag_add(...)"). */
 int diag_add(struct diags *d, enum diag_sev sev, const char *file, int line,
              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Makes the errors among entries [from, n) warnings, each with note
+ * appended to its message. */
+void diags_demote(struct diags *d, size_t from, const char *note);
+/* Appends text to the message of entry i. */
+void diag_append(struct diags *d, size_t i, const char *text);
 /* Moves every entry of src to the end of dst. */
 void diags_move(struct diags *dst, struct diags *src);
 /* Sorts by file, then line (stable: the order within a line is kept). */

@@ -1,6 +1,10 @@
 #include "event.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,6 +13,9 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "evdate.h"
+#include "markup.h"
+#include "site.h"
 #include "term.h"
 #include "util.h"
 #include "when.h"
@@ -20,45 +27,6 @@
 static const char *const location_keys[] = {
     "short", "name", "street", "city", "web", "osm", "directions", "lat",
     "lon"};
-
-static char *opt_str(const struct ynode *map, const char *key)
-{
-  const struct ynode *v = ymap_get(map, key);
-  if (!v || v->kind != Y_STR || ynode_is_null(v))
-    return NULL;
-  return xstrdup(v->str);
-}
-
-static int want_str(const struct ynode *map, const char *key,
-                    const char *file, struct diags *d)
-{
-  const struct ynode *v = ymap_get(map, key);
-  if (v && v->kind != Y_STR)
-    return diag_add(d, DIAG_ERROR, file, v->line,
-                    "'%s' must be a string, not %s", key, ykind_name(v->kind));
-  return 0;
-}
-
-static void unknown_keys(const struct ynode *map, const char *const *known,
-                         size_t nknown, const char *what, enum diag_sev sev,
-                         const char *file, struct diags *d)
-{
-  for (size_t i = 0; i < map->n; i++) {
-    const char *k = map->keys[i].str;
-    bool ok = false;
-    for (size_t j = 0; j < nknown && !ok; j++)
-      ok = strcmp(k, known[j]) == 0;
-    if (ok)
-      continue;
-    const char *near = closest_word(k, known, nknown);
-    if (near)
-      diag_add(d, sev, file, map->keys[i].line,
-               "unknown %s key '%s' (did you mean '%s'?)", what, k, near);
-    else
-      diag_add(d, sev, file, map->keys[i].line, "unknown %s key '%s'", what,
-               k);
-  }
-}
 
 /* A degree value of at most limit in absolute value: 0, or -1. */
 static int degrees(const char *s, double limit, double *out)
@@ -113,6 +81,45 @@ static void location_geo(struct location *loc, const struct ynode *m,
   loc->has_geo = true;
 }
 
+static char *opt_str(const struct ynode *map, const char *key)
+{
+  const struct ynode *v = ymap_get(map, key);
+  if (!v || v->kind != Y_STR || ynode_is_null(v))
+    return NULL;
+  return xstrdup(v->str);
+}
+
+static int want_str(const struct ynode *map, const char *key,
+                    const char *file, struct diags *d)
+{
+  const struct ynode *v = ymap_get(map, key);
+  if (v && v->kind != Y_STR)
+    return diag_add(d, DIAG_ERROR, file, v->line,
+                    "'%s' must be a string, not %s", key, ykind_name(v->kind));
+  return 0;
+}
+
+static void unknown_keys(const struct ynode *map, const char *const *known,
+                         size_t nknown, const char *what, enum diag_sev sev,
+                         const char *file, struct diags *d)
+{
+  for (size_t i = 0; i < map->n; i++) {
+    const char *k = map->keys[i].str;
+    bool ok = false;
+    for (size_t j = 0; j < nknown && !ok; j++)
+      ok = strcmp(k, known[j]) == 0;
+    if (ok)
+      continue;
+    const char *near = closest_word(k, known, nknown);
+    if (near)
+      diag_add(d, sev, file, map->keys[i].line,
+               "unknown %s key '%s' (did you mean '%s'?)", what, k, near);
+    else
+      diag_add(d, sev, file, map->keys[i].line, "unknown %s key '%s'", what,
+               k);
+  }
+}
+
 int locations_load(struct locations *l, const char *path, struct diags *d)
 {
   memset(l, 0, sizeof(*l));
@@ -138,9 +145,9 @@ int locations_load(struct locations *l, const char *path, struct diags *d)
                "not %s", root->keys[i].str, ykind_name(m->kind));
       continue;
     }
-    for (size_t k = 0; k < ARRAY_SIZE(location_keys); k++)
+    for (size_t k = 0; k < sizeof(location_keys) / sizeof(*location_keys); k++)
       want_str(m, location_keys[k], path, d);
-    unknown_keys(m, location_keys, ARRAY_SIZE(location_keys),
+    unknown_keys(m, location_keys, sizeof(location_keys) / sizeof(*location_keys),
                  "location", DIAG_WARNING, path, d);
     struct location *loc = &l->v[l->n++];
     loc->key = xstrdup(root->keys[i].str);
@@ -152,6 +159,7 @@ int locations_load(struct locations *l, const char *path, struct diags *d)
     loc->web = opt_str(m, "web");
     loc->osm = opt_str(m, "osm");
     loc->directions = opt_str(m, "directions");
+    loc->online = !loc->street;
     location_geo(loc, m, path, d);
     if (!loc->name)
       diag_add(d, DIAG_ERROR, path, loc->line, "location '%s' has no 'name'",
@@ -192,14 +200,98 @@ const struct location *locations_find(const struct locations *l,
 
 /* ---- events ---- */
 
-static const char *const event_keys[] = {
-    "title", "date", "categories", "links", "location", "talks",
-    "cancelled", "layout", "tags", "published", "draft", "end", "duration"};
 static const char *const talk_keys[] = {"title", "speaker", "abstract",
-                                        "slides", "video"};
+                                        "slides", "video", "speakers"};
 static const char *const speaker_keys[] = {"name", "github", "twitter"};
+static const char *const place_keys[] = {
+    "name", "title", "short", "address", "street", "city", "url", "web",
+    "osm", "map", "directions"};
 
 #define NKEYS(a) (sizeof(a) / sizeof(*(a)))
+
+static void event_hash(struct event *ev)
+{
+  struct buf b = BUF_INIT;
+  struct buf when = BUF_INIT;
+  when_rfc3339_utc(ev->start, &when);
+  buf_addf(&b, "title=%s\nstart=%s\nlocation=%s\n", ev->title, when.data,
+           ev->location_key ? ev->location_key : "");
+  if (ev->loc)
+    buf_addf(&b, "place=%s|%s|%s\n", ev->loc->name ? ev->loc->name : "",
+             ev->loc->street ? ev->loc->street : "",
+             ev->loc->city ? ev->loc->city : "");
+  /* only when there is one: the hashes of other events stay as they were */
+  if (ev->end) {
+    buf_reset(&when);
+    when_rfc3339_utc(ev->end, &when);
+    buf_addf(&b, "end=%s\n", when.data);
+  }
+  if (ev->online_url)
+    buf_addf(&b, "online=%s\n", ev->online_url);
+  if (ev->tz)
+    buf_addf(&b, "zone=%s\n", ev->tz);
+  unsigned char h[crypto_hash_sha256_BYTES];
+  if (sodium_init() < 0)
+    abort();
+  crypto_hash_sha256(h, (const unsigned char *)b.data, b.len);
+  sodium_bin2hex(ev->hash, sizeof(ev->hash), h, sizeof(h));
+  buf_release(&b);
+  buf_release(&when);
+}
+
+char *event_id_from_path(const char *path)
+{
+  return sitefmt_file_id(NULL, path, NULL);
+}
+
+/* The code point of the control character at s[at] (C1 ones are two
+ * bytes in UTF-8). */
+static unsigned control_at(const char *s, size_t at)
+{
+  unsigned char c = (unsigned char)s[at];
+  return c == 0xc2 ? (unsigned char)s[at + 1] : c;
+}
+
+/* Warns about each string of the front matter that holds a control
+ * character (a terminal escape in a title would reach every place the
+ * title is shown). */
+static void warn_controls(const struct ynode *n, const char *path,
+                          struct diags *d)
+{
+  size_t at;
+  if (n->kind == Y_STR && n->str &&
+      term_find_control(n->str, strlen(n->str), &at))
+    diag_add(d, DIAG_WARNING, path, n->line, "control character U+%04X in "
+             "a value (crier shows it escaped; remove it)",
+             control_at(n->str, at));
+  for (size_t i = 0; (n->kind == Y_MAP || n->kind == Y_SEQ) && i < n->n; i++) {
+    if (n->kind == Y_MAP)
+      warn_controls(&n->keys[i], path, d);
+    warn_controls(&n->items[i], path, d);
+  }
+}
+
+static void location_free(struct location *l)
+{
+  if (!l)
+    return;
+  free(l->key);
+  free(l->short_name);
+  free(l->name);
+  free(l->street);
+  free(l->city);
+  free(l->web);
+  free(l->osm);
+  free(l->directions);
+  free(l);
+}
+
+static void free_strv(char **v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free(v[i]);
+  free(v);
+}
 
 void event_free(struct event *ev)
 {
@@ -208,9 +300,19 @@ void event_free(struct event *ev)
   free(ev->id);
   free(ev->uid);
   free(ev->path);
+  free(ev->lang);
+  for (size_t i = 0; i < ev->ntexts; i++) {
+    free(ev->texts[i].lang);
+    free(ev->texts[i].title);
+    free(ev->texts[i].body);
+    free(ev->texts[i].path);
+  }
+  free(ev->texts);
   free(ev->title);
   free(ev->date_text);
+  free(ev->tz);
   free(ev->location_key);
+  free(ev->online_url);
   for (size_t i = 0; i < ev->ntalks; i++) {
     struct talk *t = &ev->talks[i];
     free(t->title);
@@ -222,6 +324,7 @@ void event_free(struct event *ev)
     free(t->twitter);
   }
   free(ev->talks);
+  free_strv(ev->speakers, ev->nspeakers);
   for (size_t i = 0; i < ev->nlinks; i++) {
     free(ev->links[i].label);
     free(ev->links[i].url);
@@ -229,13 +332,8 @@ void event_free(struct event *ev)
   free(ev->links);
   free(ev->categories);
   free(ev->body);
-  if (ev->own_loc) {
-    free(ev->own_loc->key);
-    free(ev->own_loc->name);
-    free(ev->own_loc->street);
-    free(ev->own_loc->city);
-    free(ev->own_loc);
-  }
+  free(ev->page_url);
+  location_free(ev->own_loc);
   free(ev);
 }
 
@@ -245,6 +343,45 @@ const char *event_link(const struct event *ev, const char *label)
     if (strcasecmp(ev->links[i].label, label) == 0)
       return ev->links[i].url;
   return NULL;
+}
+
+void event_add_text(struct event *ev, const char *lang, struct event *tr)
+{
+  ev->texts = xrealloc(ev->texts, (ev->ntexts + 1) * sizeof(*ev->texts));
+  struct event_text *t = &ev->texts[ev->ntexts++];
+  t->lang = xstrdup(lang);
+  t->title = tr->title;
+  t->body = tr->body;
+  t->path = xstrdup(tr->path);
+  tr->title = NULL;
+  tr->body = NULL;
+}
+
+static const struct event_text *text_in(const struct event *ev,
+                                        const char *lang)
+{
+  for (size_t i = 0; lang && i < ev->ntexts; i++)
+    if (strcmp(ev->texts[i].lang, lang) == 0)
+      return &ev->texts[i];
+  return NULL;
+}
+
+const char *event_title(const struct event *ev, const char *lang)
+{
+  const struct event_text *t = text_in(ev, lang);
+  return t && t->title ? t->title : ev->title;
+}
+
+bool event_has_text(const struct event *ev, const char *lang)
+{
+  return lang && (text_in(ev, lang) ||
+                  (ev->lang && strcmp(ev->lang, lang) == 0));
+}
+
+const char *event_body(const struct event *ev, const char *lang)
+{
+  const struct event_text *t = text_in(ev, lang);
+  return t && t->body ? t->body : ev->body;
 }
 
 /* Finds the front matter: text must start with a "---" line; the block ends
@@ -290,17 +427,132 @@ static char *node_text(const struct ynode *n)
   return (n && n->kind == Y_STR && !ynode_is_null(n)) ? xstrdup(n->str) : NULL;
 }
 
-static int load_talks(struct event *ev, const struct ynode *t,
-                      struct diags *d)
+/* What loading one event needs. */
+struct ld {
+  struct event *ev;
+  const struct site_format *f;
+  const struct config *cfg; /* may be NULL */
+  const struct locations *locs;
+  const struct ynode *fm;
+  struct diags *d;
+  struct event_info *info;
+  bool data; /* an event of a data file */
+};
+
+static struct site_format default_format;
+static bool default_format_set;
+
+static const struct site_format *format_of(const struct config *cfg)
 {
+  if (cfg)
+    return &cfg->fmt;
+  if (!default_format_set) {
+    sitefmt_init(&default_format);
+    default_format_set = true;
+  }
+  return &default_format;
+}
+
+/* The node of field f (NULL when the site does not read it or the file
+ * has none). */
+static const struct ynode *fget(const struct ld *l, enum fld f)
+{
+  const char *p = l->f->fields[f];
+  return p ? ypath_get(l->fm, p) : NULL;
+}
+
+/* The key of field f as this site writes it. */
+static const char *fkey(const struct ld *l, enum fld f)
+{
+  return l->f->fields[f] ? l->f->fields[f] : fld_name(f);
+}
+
+/* The node of a string field: NULL when absent or null, or (after an
+ * error) when it is not a string. */
+static const struct ynode *str_node(const struct ld *l, enum fld f)
+{
+  const struct ynode *n = fget(l, f);
+  if (!n || ynode_is_null(n))
+    return NULL;
+  if (n->kind != Y_STR) {
+    diag_add(l->d, DIAG_ERROR, l->ev->path, n->line,
+             "'%s' must be a string, not %s", fkey(l, f),
+             ykind_name(n->kind));
+    return NULL;
+  }
+  return n;
+}
+
+/* A string field's value (caller frees) and line (0 when absent). */
+static char *fstr(const struct ld *l, enum fld f, int *line)
+{
+  const struct ynode *n = fget(l, f);
+  if (line)
+    *line = n ? n->line : 0;
+  n = str_node(l, f);
+  return n ? xstrdup(n->str) : NULL;
+}
+
+static void fbool(const struct ld *l, enum fld f, bool *out)
+{
+  const struct ynode *n = fget(l, f);
+  if (n && !ynode_is_null(n) && !ynode_bool(n, out))
+    diag_add(l->d, DIAG_ERROR, l->ev->path, n->line,
+             "'%s' must be true or false, not '%s'", fkey(l, f),
+             n->kind == Y_STR ? n->str : ykind_name(n->kind));
+}
+
+static void unknown_in(const struct ld *l, const struct ynode *map,
+                       const char *const *known, size_t nknown,
+                       const char *what)
+{
+  unknown_keys(map, known, nknown, what, DIAG_WARNING, l->ev->path, l->d);
+}
+
+/* A speaker: a name, or a map with name, github, twitter. */
+static int read_speaker(const struct ld *l, const struct ynode *sp,
+                        struct buf *names, char **github, char **twitter)
+{
+  const char *file = l->ev->path;
+  if (sp->kind == Y_STR) {
+    if (!ynode_is_null(sp))
+      buf_addf(names, "%s%s", names->len ? ", " : "", sp->str);
+    return 0;
+  }
+  if (sp->kind != Y_MAP)
+    return diag_add(l->d, DIAG_ERROR, file, sp->line,
+                    "a speaker must be a name or a map, not a list");
+  unknown_in(l, sp, speaker_keys, NKEYS(speaker_keys), "speaker");
+  int rc = 0;
+  for (size_t k = 0; k < NKEYS(speaker_keys); k++)
+    if (want_str(sp, speaker_keys[k], file, l->d) < 0)
+      rc = -1;
+  char *name = opt_str(sp, "name");
+  char *gh = opt_str(sp, "github"), *tw = opt_str(sp, "twitter");
+  const char *shown = name ? name : gh ? gh : tw;
+  if (shown && *shown)
+    buf_addf(names, "%s%s", names->len ? ", " : "", shown);
+  if (!*github && gh)
+    *github = xstrdup(gh);
+  if (!*twitter && tw)
+    *twitter = xstrdup(tw);
+  free(name);
+  free(gh);
+  free(tw);
+  return rc;
+}
+
+static int load_talks(struct ld *l, const struct ynode *t)
+{
+  struct event *ev = l->ev;
   const char *file = ev->path;
   bool b;
   ev->line_talks = t->line;
   if (ynode_bool(t, &b)) {
     if (b)
-      return diag_add(d, DIAG_ERROR, file, t->line,
-                      "'talks: true' means nothing: use a list of talks, [] "
-                      "or false (an open space)");
+      return diag_add(l->d, DIAG_ERROR, file, t->line,
+                      "'%s: true' means nothing: use a list of talks, [] "
+                      "or false (an open space)", fkey(l, FLD_TALKS));
     ev->talks_state = TALKS_OPEN;
     return 0;
   }
@@ -309,24 +561,23 @@ static int load_talks(struct event *ev, const struct ynode *t,
     return 0;
   }
   if (t->kind != Y_SEQ)
-    return diag_add(d, DIAG_ERROR, file, t->line,
-                    "'talks' must be a list of talks, [] or false, not %s",
-                    ykind_name(t->kind));
+    return diag_add(l->d, DIAG_ERROR, file, t->line,
+                    "'%s' must be a list of talks, [] or false, not %s",
+                    fkey(l, FLD_TALKS), ykind_name(t->kind));
   ev->talks_state = t->n ? TALKS_LIST : TALKS_NONE;
   ev->talks = xcalloc(t->n, sizeof(*ev->talks));
   int rc = 0;
   for (size_t i = 0; i < t->n; i++) {
     const struct ynode *m = &t->items[i];
     if (m->kind != Y_MAP) {
-      rc = diag_add(d, DIAG_ERROR, file, m->line,
+      rc = diag_add(l->d, DIAG_ERROR, file, m->line,
                     "a talk must be a map with a title, not %s",
                     ykind_name(m->kind));
       continue;
     }
-    unknown_keys(m, talk_keys, NKEYS(talk_keys), "talk", DIAG_WARNING, file,
-                 d);
+    unknown_in(l, m, talk_keys, NKEYS(talk_keys), "talk");
     for (size_t k = 0; k < NKEYS(talk_keys); k++)
-      if (k != 1 && want_str(m, talk_keys[k], file, d) < 0)
+      if (k != 1 && k != 5 && want_str(m, talk_keys[k], file, l->d) < 0)
         rc = -1;
     struct talk *tk = &ev->talks[ev->ntalks++];
     tk->title = opt_str(m, "title");
@@ -334,99 +585,358 @@ static int load_talks(struct event *ev, const struct ynode *t,
     tk->slides = opt_str(m, "slides");
     tk->video = opt_str(m, "video");
     if (!tk->title)
-      rc = diag_add(d, DIAG_ERROR, file, m->line, "a talk without a 'title'");
+      rc = diag_add(l->d, DIAG_ERROR, file, m->line,
+                    "a talk without a 'title'");
+    struct buf names = BUF_INIT;
     const struct ynode *sp = ymap_get(m, "speaker");
-    if (sp && sp->kind == Y_STR) {
-      tk->speaker = node_text(sp);
-    } else if (sp && sp->kind == Y_MAP) {
-      unknown_keys(sp, speaker_keys, NKEYS(speaker_keys), "speaker",
-                   DIAG_WARNING, file, d);
-      for (size_t k = 0; k < NKEYS(speaker_keys); k++)
-        if (want_str(sp, speaker_keys[k], file, d) < 0)
+    if (sp && sp->kind == Y_SEQ)
+      rc = diag_add(l->d, DIAG_ERROR, file, sp->line,
+                    "'speaker' must be a name or a map, not a list (use "
+                    "'speakers' for several)");
+    else if (sp && read_speaker(l, sp, &names, &tk->github, &tk->twitter) <
+                       0)
+      rc = -1;
+    const struct ynode *sps = ymap_get(m, "speakers");
+    if (sps && sps->kind == Y_SEQ) {
+      for (size_t k = 0; k < sps->n; k++)
+        if (read_speaker(l, &sps->items[k], &names, &tk->github,
+                         &tk->twitter) < 0)
           rc = -1;
-      tk->speaker = opt_str(sp, "name");
-      tk->github = opt_str(sp, "github");
-      tk->twitter = opt_str(sp, "twitter");
-      if (!tk->speaker)
-        tk->speaker = xstrdup(tk->github ? tk->github
-                                         : tk->twitter ? tk->twitter : "");
-      if (!tk->speaker[0])
-        xfree(&tk->speaker);
-    } else if (sp) {
-      rc = diag_add(d, DIAG_ERROR, file, sp->line,
-                    "'speaker' must be a name or a map, not a list");
+    } else if (sps && !ynode_is_null(sps) &&
+               read_speaker(l, sps, &names, &tk->github, &tk->twitter) < 0) {
+      rc = -1;
     }
+    if (names.len)
+      tk->speaker = buf_detach(&names);
+    buf_release(&names);
   }
   return rc;
 }
 
-static int load_links(struct event *ev, const struct ynode *l,
-                      struct diags *d)
+static int load_speakers(struct ld *l, const struct ynode *n)
 {
-  ev->line_links = l->line;
-  if (ynode_is_null(l))
+  struct event *ev = l->ev;
+  const struct ynode *items = n;
+  size_t k = 1;
+  if (ynode_is_null(n))
     return 0;
-  if (l->kind != Y_MAP)
-    return diag_add(d, DIAG_ERROR, ev->path, l->line,
-                    "'links' must be a map from a label to a URL, not %s",
-                    ykind_name(l->kind));
-  ev->links = xcalloc(l->n, sizeof(*ev->links));
+  if (n->kind == Y_SEQ) {
+    items = n->items;
+    k = n->n;
+  }
+  ev->speakers = xcalloc(k ? k : 1, sizeof(*ev->speakers));
   int rc = 0;
-  for (size_t i = 0; i < l->n; i++) {
-    const struct ynode *v = &l->items[i];
+  for (size_t i = 0; i < k; i++) {
+    struct buf name = BUF_INIT;
+    char *gh = NULL, *tw = NULL;
+    if (read_speaker(l, &items[i], &name, &gh, &tw) < 0)
+      rc = -1;
+    if (name.len)
+      ev->speakers[ev->nspeakers++] = buf_detach(&name);
+    buf_release(&name);
+    free(gh);
+    free(tw);
+  }
+  return rc;
+}
+
+static bool is_url(const char *s)
+{
+  return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}
+
+static void add_link(struct event *ev, const char *label, const char *url,
+                     int line)
+{
+  ev->links = xrealloc(ev->links, (ev->nlinks + 1) * sizeof(*ev->links));
+  ev->links[ev->nlinks].label = xstrdup(label);
+  ev->links[ev->nlinks].url = xstrdup(url);
+  ev->links[ev->nlinks].line = line;
+  ev->nlinks++;
+}
+
+static int load_links(struct ld *l, const struct ynode *n)
+{
+  struct event *ev = l->ev;
+  ev->line_links = n->line;
+  if (ynode_is_null(n))
+    return 0;
+  if (n->kind != Y_MAP)
+    return diag_add(l->d, DIAG_ERROR, ev->path, n->line,
+                    "'%s' must be a map from a label to a URL, not %s",
+                    fkey(l, FLD_LINKS), ykind_name(n->kind));
+  int rc = 0;
+  for (size_t i = 0; i < n->n; i++) {
+    const struct ynode *v = &n->items[i];
     if (v->kind != Y_STR || !v->str[0]) {
-      rc = diag_add(d, DIAG_ERROR, ev->path, v->line,
-                    "link '%s' must be a URL", l->keys[i].str);
+      rc = diag_add(l->d, DIAG_ERROR, ev->path, v->line,
+                    "link '%s' must be a URL", n->keys[i].str);
       continue;
     }
-    if (strncmp(v->str, "https://", 8) != 0 &&
-        strncmp(v->str, "http://", 7) != 0)
-      diag_add(d, DIAG_WARNING, ev->path, v->line,
-               "link '%s' is not an http(s) URL: '%s'", l->keys[i].str,
+    if (!is_url(v->str))
+      diag_add(l->d, DIAG_WARNING, ev->path, v->line,
+               "link '%s' is not an http(s) URL: '%s'", n->keys[i].str,
                v->str);
-    ev->links[ev->nlinks].label = xstrdup(l->keys[i].str);
-    ev->links[ev->nlinks].url = xstrdup(v->str);
-    ev->links[ev->nlinks].line = l->keys[i].line;
-    ev->nlinks++;
+    add_link(ev, n->keys[i].str, v->str, n->keys[i].line);
   }
   return rc;
 }
 
-static void event_hash(struct event *ev)
+/* A link from its own key (site.fields.link, meetup). */
+static void link_from(struct ld *l, const char *label, const char *path)
 {
-  struct buf b = BUF_INIT;
-  struct buf when = BUF_INIT;
-  when_rfc3339_utc(ev->start, &when);
-  buf_addf(&b, "title=%s\nstart=%s\nlocation=%s\n", ev->title, when.data,
-           ev->location_key ? ev->location_key : "");
-  if (ev->end) { /* only when the file says: older hashes stay as they were */
-    buf_reset(&when);
-    when_rfc3339_utc(ev->end, &when);
-    buf_addf(&b, "end=%s\n", when.data);
+  struct event *ev = l->ev;
+  const struct ynode *v = ypath_get(l->fm, path);
+  if (!v || ynode_is_null(v))
+    return;
+  if (v->kind != Y_STR || !v->str[0]) {
+    diag_add(l->d, DIAG_ERROR, ev->path, v->line, "'%s' must be a URL",
+             path);
+    return;
   }
-  if (ev->loc)
-    buf_addf(&b, "place=%s|%s|%s\n", ev->loc->name ? ev->loc->name : "",
-             ev->loc->street ? ev->loc->street : "",
-             ev->loc->city ? ev->loc->city : "");
-  unsigned char h[crypto_hash_sha256_BYTES];
-  if (sodium_init() < 0)
-    abort();
-  crypto_hash_sha256(h, (const unsigned char *)b.data, b.len);
-  sodium_bin2hex(ev->hash, sizeof(ev->hash), h, sizeof(h));
-  buf_release(&b);
-  buf_release(&when);
+  if (!is_url(v->str))
+    diag_add(l->d, DIAG_WARNING, ev->path, v->line,
+             "'%s' is not an http(s) URL: '%s'", path, v->str);
+  const char *had = event_link(ev, label);
+  if (had && strcmp(had, v->str) != 0)
+    diag_add(l->d, DIAG_WARNING, ev->path, v->line, "'%s' gives another "
+             "'%s' link than the links: %s (the first is used)", path,
+             label, v->str);
+  else if (!had)
+    add_link(ev, label, v->str, v->line);
 }
 
-char *event_id_from_path(const char *path)
+static void meetup_id(struct ld *l)
 {
-  const char *base = strrchr(path, '/');
-  base = base ? base + 1 : path;
-  size_t n = strlen(base);
-  if (n > 3 && strcmp(base + n - 3, ".md") == 0)
-    n -= 3;
-  else if (n > 9 && strcmp(base + n - 9, ".markdown") == 0)
-    n -= 9;
-  return xstrndup(base, n);
+  const struct ynode *v = fget(l, FLD_MEETUP_ID);
+  if (!v || ynode_is_null(v))
+    return;
+  const char *id = v->kind == Y_STR ? v->str : "";
+  if (!*id || strspn(id, "0123456789") != strlen(id) || strlen(id) > 20) {
+    diag_add(l->d, DIAG_ERROR, l->ev->path, v->line,
+             "'%s' must be a Meetup.com event id (digits), not '%s'",
+             fkey(l, FLD_MEETUP_ID), v->kind == Y_STR ? id : "a map");
+    return;
+  }
+  if (!l->f->meetup_group) {
+    diag_add(l->d, DIAG_WARNING, l->ev->path, v->line,
+             "'%s' is not used: a link to the Meetup.com event needs the "
+             "group of a meetup channel", fkey(l, FLD_MEETUP_ID));
+    return;
+  }
+  struct buf url = BUF_INIT;
+  buf_addf(&url, "https://www.meetup.com/%s/events/%s/", l->f->meetup_group,
+           id);
+  if (!event_link(l->ev, LINK_MEETUP))
+    add_link(l->ev, LINK_MEETUP, url.data, v->line);
+  buf_release(&url);
+}
+
+/* ---- the place ---- */
+
+static struct location *own_place(struct event *ev)
+{
+  if (!ev->own_loc) {
+    ev->own_loc = xcalloc(1, sizeof(*ev->own_loc));
+    ev->own_loc->key = xstrdup("");
+  }
+  ev->loc = ev->own_loc;
+  return ev->own_loc;
+}
+
+static void set_str(char **slot, const char *v)
+{
+  free(*slot);
+  *slot = v ? xstrdup(v) : NULL;
+}
+
+/* "Café Central, Hauptstr. 1, Köln": the name, then the address. */
+static void place_from_text(struct event *ev, const char *text)
+{
+  struct location *p = own_place(ev);
+  const char *comma = strstr(text, ", ");
+  if (comma) {
+    free(p->name);
+    p->name = xstrndup(text, (size_t)(comma - text));
+    set_str(&p->street, comma + 2);
+  } else {
+    set_str(&p->name, text);
+  }
+}
+
+static void place_from_map(struct ld *l, const struct ynode *m)
+{
+  struct event *ev = l->ev;
+  unknown_in(l, m, place_keys, NKEYS(place_keys), "place");
+  for (size_t k = 0; k < NKEYS(place_keys); k++)
+    want_str(m, place_keys[k], ev->path, l->d);
+  struct location *p = own_place(ev);
+  /* each part under its name, or the name other sites give it */
+  static const struct {
+    const char *key, *alt;
+    size_t off;
+  } parts[] = {
+      {"name", "title", offsetof(struct location, name)},
+      {"short", NULL, offsetof(struct location, short_name)},
+      {"address", "street", offsetof(struct location, street)},
+      {"city", NULL, offsetof(struct location, city)},
+      {"url", "web", offsetof(struct location, web)},
+      {"osm", "map", offsetof(struct location, osm)},
+      {"directions", NULL, offsetof(struct location, directions)},
+  };
+  for (size_t i = 0; i < NKEYS(parts); i++) {
+    char *v = opt_str(m, parts[i].key);
+    if (!v && parts[i].alt)
+      v = opt_str(m, parts[i].alt);
+    if (!v)
+      continue;
+    char **slot = (char **)((char *)p + parts[i].off);
+    free(*slot);
+    *slot = v;
+  }
+}
+
+static void load_place(struct ld *l)
+{
+  struct event *ev = l->ev;
+  const char *path = ev->path;
+  const struct ynode *n = fget(l, FLD_LOCATION);
+  if (n && !ynode_is_null(n)) {
+    ev->line_location = n->line;
+    if (n->kind == Y_MAP) {
+      place_from_map(l, n);
+    } else if (n->kind != Y_STR) {
+      diag_add(l->d, DIAG_ERROR, path, n->line, "'%s' must be a key of the "
+               "locations file, a text or a map with name, address, city "
+               "and url, not %s", fkey(l, FLD_LOCATION), ykind_name(n->kind));
+    } else if (l->f->places == PLACES_TEXT) {
+      place_from_text(ev, n->str);
+    } else {
+      ev->location_key = xstrdup(n->str);
+      const struct locations *locs = l->locs;
+      if (locs) {
+        ev->loc = locations_find(locs, n->str);
+        if (!ev->loc) {
+          const char **keys = xcalloc(locs->n, sizeof(*keys));
+          for (size_t i = 0; i < locs->n; i++)
+            keys[i] = locs->v[i].key;
+          const char *near = closest_word(n->str, keys, locs->n);
+          diag_add(l->d, DIAG_ERROR, path, n->line,
+                   "location '%s' is not in %s%s%s%s", n->str,
+                   locs->path ? locs->path : "the locations file",
+                   near ? " (did you mean '" : "", near ? near : "",
+                   near ? "'?)" : " (to write places as text, set "
+                                  "site.places: text)");
+          free(keys);
+        }
+      }
+    }
+  }
+  /* parts of the place from keys of their own */
+  static const enum fld parts[] = {FLD_PLACE_NAME, FLD_PLACE_ADDRESS,
+                                   FLD_PLACE_CITY, FLD_PLACE_URL};
+  for (size_t i = 0; i < NKEYS(parts); i++) {
+    int line;
+    char *v = fstr(l, parts[i], &line);
+    if (!v)
+      continue;
+    if (ev->location_key && ev->loc) {
+      diag_add(l->d, DIAG_WARNING, path, line, "'%s' is not used: the "
+               "place is '%s' of the locations file", fkey(l, parts[i]),
+               ev->location_key);
+      free(v);
+      continue;
+    }
+    if (!ev->line_location)
+      ev->line_location = line;
+    struct location *p = own_place(ev);
+    char **slot = parts[i] == FLD_PLACE_NAME      ? &p->name
+                  : parts[i] == FLD_PLACE_ADDRESS ? &p->street
+                  : parts[i] == FLD_PLACE_CITY    ? &p->city
+                                                  : &p->web;
+    free(*slot);
+    *slot = v;
+  }
+  if (ev->own_loc && !ev->own_loc->name) {
+    diag_add(l->d, DIAG_ERROR, path, ev->line_location,
+             "the place has no name ('%s' or name:)",
+             fkey(l, FLD_PLACE_NAME));
+  }
+  int line;
+  char *online = fstr(l, FLD_ONLINE, &line);
+  if (online) {
+    if (!is_url(online))
+      diag_add(l->d, DIAG_ERROR, path, line, "'%s' must be the http(s) URL "
+               "to join online, not '%s'", fkey(l, FLD_ONLINE), online);
+    ev->online_url = online;
+  }
+}
+
+/* ---- the start ---- */
+
+static void load_start(struct ld *l)
+{
+  struct event *ev = l->ev;
+  const char *path = ev->path;
+  size_t before = l->d->n;
+  /* strings all: YAML reads 2024-09-11 as text here */
+  const struct ynode *dn = str_node(l, FLD_DATE);
+  const struct ynode *tn = str_node(l, FLD_TIME);
+  const struct ynode *zn = str_node(l, FLD_TIMEZONE);
+  if (l->d->n > before)
+    return;
+  struct evdate_in in = {dn ? dn->str : NULL, tn ? tn->str : NULL,
+                         zn ? zn->str : NULL, ev->id, l->f->default_time};
+  if (!dn) {
+    const char *base = strrchr(path, '/');
+    in.name_date = base ? base + 1 : path;
+    if (strlen(ev->id) >= 10 && isdigit((unsigned char)ev->id[0]))
+      in.name_date = ev->id;
+  }
+  struct evdate out;
+  struct buf warn = BUF_INIT;
+  struct err e;
+  int rc = evdate_parse(&in, &out, &warn, &e);
+  ev->line_date = dn ? dn->line : tn ? tn->line : 0;
+  if (dn)
+    ev->date_text = xstrdup(dn->str);
+  int line = out.bad == EVDATE_TIME && tn   ? tn->line
+             : out.bad == EVDATE_ZONE && zn ? zn->line
+                                            : ev->line_date;
+  if (l->info) {
+    l->info->y = out.y;
+    l->info->m = out.m;
+    l->info->d = out.d;
+    snprintf(l->info->form, sizeof(l->info->form), "%s", out.form);
+    struct buf ex = BUF_INIT;
+    if (dn)
+      buf_addf(&ex, "%s: '%s'", fkey(l, FLD_DATE), dn->str);
+    if (tn)
+      buf_addf(&ex, "%s%s: '%s'", dn ? ", " : "", fkey(l, FLD_TIME), tn->str);
+    snprintf(l->info->example, sizeof(l->info->example), "%s", ex.data);
+    buf_release(&ex);
+    l->info->date_line = line;
+  }
+  if (rc < 0) {
+    if (l->info)
+      l->info->date_diag = l->d->n;
+    if (!dn && !out.from_name && strcmp(e.msg, "no date") == 0)
+      diag_add(l->d, DIAG_ERROR, path, 2, "no '%s'", fkey(l, FLD_DATE));
+    else if (!dn && out.from_name && !tn)
+      diag_add(l->d, DIAG_ERROR, path, 2, "no '%s' (the file name gives "
+               "%04d-%02d-%02d, but not the time: add '%s' with the time, "
+               "or set site.default_time)", fkey(l, FLD_DATE), out.y, out.m,
+               out.d, fkey(l, FLD_DATE));
+    else
+      diag_add(l->d, DIAG_ERROR, path, line, "%s", e.msg);
+  } else {
+    ev->start = out.start;
+    if (out.zone[0])
+      ev->tz = xstrdup(out.zone);
+    if (warn.len)
+      diag_add(l->d, DIAG_WARNING, path, line, "%s", warn.data);
+  }
+  buf_release(&warn);
 }
 
 /* "HH:MM" or "HH:MM:SS": the seconds since midnight, or -1. */
@@ -446,13 +956,14 @@ static long time_of_day(const char *s)
   return f[0] * 3600L + f[1] * 60L + f[2];
 }
 
-/* 'end:' (a time of day on the start's day, or the next day when it is
- * not after the start; or a date and time as in 'date:') or 'duration:'
- * (2h, 1h30m): ev->end. Needs ev->start. */
-static void load_end(struct event *ev, const struct ynode *fm,
-                     bool have_start, struct diags *d)
+/* The end (site.fields end, default 'end:'): a time of day on the start's
+ * day, or the next day when it is not after the start; or a date and time
+ * as dates are written. Or the duration (site.fields duration, default
+ * 'duration:'): 2h, 1h30m. Sets ev->end; needs ev->start. */
+static void load_end(struct ld *l, bool have_start)
 {
-  const struct ynode *en = ymap_get(fm, "end"), *du = ymap_get(fm, "duration");
+  struct event *ev = l->ev;
+  const struct ynode *en = fget(l, FLD_END), *du = fget(l, FLD_DURATION);
   if (en && ynode_is_null(en))
     en = NULL;
   if (du && ynode_is_null(du))
@@ -460,28 +971,29 @@ static void load_end(struct event *ev, const struct ynode *fm,
   if (!en && !du)
     return;
   const struct ynode *n = en ? en : du;
-  const char *key = en ? "end" : "duration";
+  const char *key = fkey(l, en ? FLD_END : FLD_DURATION);
   ev->line_end = n->line;
   if (en && du) {
-    diag_add(d, DIAG_ERROR, ev->path, du->line, "give 'end' or 'duration', "
-             "not both");
+    diag_add(l->d, DIAG_ERROR, ev->path, du->line, "give '%s' or '%s', not "
+             "both", fkey(l, FLD_END), fkey(l, FLD_DURATION));
     return;
   }
   if (n->kind != Y_STR) {
-    diag_add(d, DIAG_ERROR, ev->path, n->line, "'%s' must be %s, not %s", key,
-             en ? "a time such as 21:30" : "a duration such as 2h or 1h30m",
+    diag_add(l->d, DIAG_ERROR, ev->path, n->line, "'%s' must be %s, not %s",
+             key, en ? "a time such as 21:30" : "a duration such as 2h or "
+                                                "1h30m",
              ykind_name(n->kind));
     return;
   }
   if (!have_start)
-    return; /* 'date' has its own error */
+    return; /* the date has its own error */
   struct err e;
   struct buf warn = BUF_INIT;
   time_t end = 0;
   if (du) {
     long secs = 0;
     if (when_parse_duration(n->str, &secs, &e) < 0) {
-      diag_add(d, DIAG_ERROR, ev->path, n->line, "'duration': %s", e.msg);
+      diag_add(l->d, DIAG_ERROR, ev->path, n->line, "'%s': %s", key, e.msg);
       goto out;
     }
     end = ev->start + secs;
@@ -494,34 +1006,222 @@ static void load_end(struct event *ev, const struct ynode *fm,
                               tm.tm_mday + next, (int)(tod / 3600),
                               (int)(tod / 60 % 60), (int)(tod % 60), &end);
       if (k == 0) {
-        diag_add(d, DIAG_ERROR, ev->path, n->line, "'end: %s' does not "
-                 "exist on that day in %s (the clocks skip it)", n->str,
+        diag_add(l->d, DIAG_ERROR, ev->path, n->line, "'%s: %s' does not "
+                 "exist on that day in %s (the clocks skip it)", key, n->str,
                  when_zone());
         goto out;
       }
     }
-  } else if (when_parse_event_date(n->str, &end, &warn, &e) < 0) {
-    diag_add(d, DIAG_ERROR, ev->path, n->line, "'end': %s (or a time of "
-             "day such as 21:30)", e.msg);
+  } else if (evdate_parse_str(n->str, &end, &warn, &e) < 0) {
+    diag_add(l->d, DIAG_ERROR, ev->path, n->line, "'%s': %s (or a time of "
+             "day such as 21:30)", key, e.msg);
     goto out;
   } else if (warn.len) {
-    diag_add(d, DIAG_WARNING, ev->path, n->line, "'end': %s", warn.data);
+    diag_add(l->d, DIAG_WARNING, ev->path, n->line, "'%s': %s", key,
+             warn.data);
   }
   if (end <= ev->start) {
-    diag_add(d, DIAG_ERROR, ev->path, n->line, "the event ends ('%s') "
-             "before it starts ('%s')", n->str, ev->date_text);
+    diag_add(l->d, DIAG_ERROR, ev->path, n->line, "the event ends ('%s') "
+             "before it starts ('%s')", n->str,
+             ev->date_text ? ev->date_text : "its date");
     goto out;
   }
   if (end - ev->start > 86400)
-    diag_add(d, DIAG_WARNING, ev->path, n->line, "the event lasts more than "
-             "a day (%s: %s); is that meant?", key, n->str);
+    diag_add(l->d, DIAG_WARNING, ev->path, n->line, "the event lasts more "
+             "than a day (%s: %s); is that meant?", key, n->str);
   ev->end = end;
 out:
   buf_release(&warn);
 }
 
-struct event *event_load(const char *path, const struct locations *locs,
-                         struct diags *d)
+/* ---- the body ---- */
+
+struct post_ctx {
+  const struct config *cfg;
+};
+
+/* The page of another post (Liquid's post_url): its date and slug. */
+static void post_page(void *ud, const char *id, struct buf *out)
+{
+  const struct config *cfg = ((struct post_ctx *)ud)->cfg;
+  struct event ev = {.id = (char *)id};
+  int y, m, d;
+  char c;
+  if (sscanf(id, "%4d-%2d-%2d%c", &y, &m, &d, &c) == 4 && c == '-')
+    when_from_local(y, m, d, 12, 0, 0, &ev.start);
+  site_event_url(cfg, &ev, out);
+}
+
+/* The body, with a generator's markup made Markdown and relative links
+ * resolved; warns about control characters. */
+static void set_body(struct ld *l, const char *text, size_t len, int line0)
+{
+  struct event *ev = l->ev;
+  struct post_ctx pc = {l->cfg};
+  struct buf page = BUF_INIT, b = BUF_INIT;
+  /* links relative to the event's page resolve as they do there: against
+   * the page's directory (worked out only for a text that has links) */
+  bool links = false;
+  for (size_t i = 0; i + 1 < len && !links; i++)
+    links = (text[i] == ']' && (text[i + 1] == '(' || text[i + 1] == ':')) ||
+            ((text[i] | 0x20) == 'r' && (text[i + 1] | 0x20) == 'c' &&
+             i + 2 < len && text[i + 2] == '=') ||
+            ((text[i] | 0x20) == 'e' && (text[i + 1] | 0x20) == 'f' &&
+             i + 2 < len && text[i + 2] == '=');
+  if (l->cfg && l->cfg->site_url && links) {
+    site_event_url(l->cfg, ev, &page);
+    size_t k = page.len;
+    while (k && page.data[k - 1] != '/')
+      k--;
+    buf_truncate(&page, k);
+  }
+  struct markup_ctx mc = {.base = l->cfg ? l->cfg->site_url : NULL,
+                          .page = page.len ? page.data : NULL,
+                          .title = ev->title, .keep = l->f->keep_markup,
+                          .post_url = l->cfg ? post_page : NULL, .ud = &pc};
+  markup_clean(&mc, text, len, &b);
+  buf_release(&page);
+  free(ev->body);
+  ev->body = buf_detach(&b);
+  size_t at;
+  if (term_find_control(text, len, &at)) {
+    int bl = line0;
+    for (size_t i = 0; i < at; i++)
+      bl += text[i] == '\n';
+    diag_add(l->d, DIAG_WARNING, ev->path, bl, "control character U+%04X "
+             "in the text (crier shows it escaped; remove it)",
+             control_at(text, at));
+  }
+}
+
+/* ---- one event ---- */
+
+/* The fields of an event from its front matter (or data file entry) fm;
+ * the body is set by the caller. */
+static void load_fields(struct ld *l)
+{
+  struct event *ev = l->ev;
+  const char *path = ev->path;
+  const struct ynode *fm = l->fm;
+  /* unknown keys, with a hint that points the right way */
+  for (size_t i = 0; i < fm->n; i++) {
+    const char *k = fm->keys[i].str;
+    if (sitefmt_known_key(l->f, k) ||
+        (l->data && !l->f->fields[FLD_BODY] && strcmp(k, "body") == 0))
+      continue;
+    struct buf hint = BUF_INIT;
+    sitefmt_hint(l->f, k, &hint);
+    diag_add(l->d, DIAG_WARNING, path, fm->keys[i].line,
+             "unknown front-matter key '%s' (%s)", k, hint.data);
+    buf_release(&hint);
+  }
+  warn_controls(fm, path, l->d);
+
+  const struct ynode *n = fget(l, FLD_TITLE);
+  if (!n || ynode_is_null(n)) {
+    struct buf hint = BUF_INIT;
+    if (strcmp(fkey(l, FLD_TITLE), "title") != 0)
+      buf_addf(&hint, " (site.fields.title)");
+    diag_add(l->d, DIAG_ERROR, path, n ? n->line : 2, "no '%s'%s",
+             fkey(l, FLD_TITLE), hint.data);
+    buf_release(&hint);
+  } else if (n->kind != Y_STR) {
+    diag_add(l->d, DIAG_ERROR, path, n->line, "'%s' must be a string, not %s",
+             fkey(l, FLD_TITLE), ykind_name(n->kind));
+  } else {
+    ev->title = xstrdup(n->str);
+    ev->line_title = n->line;
+  }
+  size_t errors_before_start = l->d->errors;
+  load_start(l);
+  load_end(l, l->d->errors == errors_before_start && ev->start != 0);
+  load_place(l);
+  n = fget(l, FLD_TALKS);
+  if (n)
+    load_talks(l, n);
+  else
+    ev->talks_state = TALKS_WANTED;
+  n = fget(l, FLD_SPEAKERS);
+  if (n)
+    load_speakers(l, n);
+  n = fget(l, FLD_LINKS);
+  if (n)
+    load_links(l, n);
+  for (size_t i = 0; i < l->f->nlinks; i++)
+    link_from(l, l->f->links[i].label, l->f->links[i].path);
+  if (l->f->fields[FLD_MEETUP])
+    link_from(l, LINK_MEETUP, l->f->fields[FLD_MEETUP]);
+  meetup_id(l);
+  n = fget(l, FLD_CATEGORIES);
+  if (n && n->kind == Y_STR) {
+    ev->categories = node_text(n);
+  } else if (n && n->kind == Y_SEQ) {
+    struct buf c = BUF_INIT;
+    for (size_t i = 0; i < n->n; i++)
+      if (n->items[i].kind == Y_STR)
+        buf_addf(&c, "%s%s", c.len ? " " : "", n->items[i].str);
+    ev->categories = buf_detach(&c);
+  }
+  int line;
+  ev->page_url = fstr(l, FLD_URL, &line);
+  fbool(l, FLD_CANCELLED, &ev->cancelled);
+  /* Jekyll's drafts: published: false, or draft: true (Hugo) */
+  bool published = true, draft = false;
+  fbool(l, FLD_PUBLISHED, &published);
+  fbool(l, FLD_DRAFT, &draft);
+  ev->unpublished = !published || draft;
+}
+
+/* What the site says a missing program means, once the body is known. */
+static void program(struct ld *l)
+{
+  struct event *ev = l->ev;
+  bool has_body = false;
+  for (const char *p = ev->body ? ev->body : ""; *p && !has_body; p++)
+    has_body = *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t';
+  ev->program_in_body = ev->talks_state == TALKS_WANTED && !ev->line_talks &&
+                        l->f->talks_missing == MISSING_TALKS_DESCRIPTION &&
+                        has_body;
+}
+
+static struct event *finish(struct ld *l, size_t errors)
+{
+  struct event *ev = l->ev;
+  if (l->d->errors > errors) {
+    event_free(ev);
+    return NULL;
+  }
+  program(l);
+  event_hash(ev);
+  return ev;
+}
+
+static struct event *new_event(const char *path, const char *id,
+                               const struct site_format *f)
+{
+  struct event *ev = xcalloc(1, sizeof(*ev));
+  ev->path = xstrdup(path);
+  const char *lang = NULL;
+  if (id && f->translations) /* the language is in the file's name */
+    free(sitefmt_file_id(f, path, &lang));
+  ev->id = id ? xstrdup(id) : sitefmt_file_id(f, path, &lang);
+  if (lang)
+    ev->lang = xstrdup(lang);
+  else if (f->translations && f->translations[0])
+    ev->lang = xstrdup(f->translations[0]);
+  return ev;
+}
+
+static void info_init(struct event_info *info)
+{
+  if (info) {
+    memset(info, 0, sizeof(*info));
+    info->date_diag = SIZE_MAX;
+  }
+}
+
+struct event *event_load(const char *path, const struct config *cfg,
+                         const struct locations *locs, struct diags *d)
 {
   struct buf text = BUF_INIT;
   struct err e;
@@ -532,189 +1232,128 @@ struct event *event_load(const char *path, const struct locations *locs,
     buf_release(&text);
     return NULL;
   }
-  struct event *ev = event_parse(path, text.data, text.len, locs, d);
+  struct event *ev = event_parse(path, NULL, text.data, text.len, cfg, locs,
+                                 d, NULL);
   buf_release(&text);
   return ev;
 }
 
-/* The code point of the control character at s[at] (C1 ones are two
- * bytes in UTF-8). */
-static unsigned control_at(const char *s, size_t at)
+/* The front matter of data[0..len) as a map (NULL after an error); the
+ * body's offset and first line. */
+static struct ynode *front_matter(const char *path, const char *data,
+                                  size_t len, size_t *body, int *body_line,
+                                  struct diags *d)
 {
-  unsigned char c = (unsigned char)s[at];
-  return c == 0xc2 ? (unsigned char)s[at + 1] : c;
-}
-
-/* Warns about each string of the front matter that holds a control
- * character (a terminal escape in a title would reach every place the
- * title is shown). */
-static void warn_controls(const struct ynode *n, const char *path,
-                          struct diags *d)
-{
-  size_t at;
-  if (n->kind == Y_STR && n->str &&
-      term_find_control(n->str, strlen(n->str), &at))
-    diag_add(d, DIAG_WARNING, path, n->line, "control character U+%04X in "
-             "a value (crier shows it escaped; remove it)",
-             control_at(n->str, at));
-  for (size_t i = 0; (n->kind == Y_MAP || n->kind == Y_SEQ) && i < n->n; i++) {
-    if (n->kind == Y_MAP)
-      warn_controls(&n->keys[i], path, d);
-    warn_controls(&n->items[i], path, d);
-  }
-}
-
-struct event *event_parse(const char *path, const char *data, size_t len,
-                          const struct locations *locs, struct diags *d)
-{
-  struct event *ev = xcalloc(1, sizeof(*ev));
-  struct buf warn = BUF_INIT;
-  struct { const char *data; size_t len; } text = {data, len};
-  struct ynode *fm = NULL;
-  struct err e;
-  size_t errors = d->errors;
-  size_t ys, ye, body;
+  size_t ys, ye;
   int line;
   const char *why;
-  bool have_start = false;
-  ev->path = xstrdup(path);
-  ev->id = event_id_from_path(path);
   if (len > FILE_MAX) {
     diag_add(d, DIAG_ERROR, path, 0, "larger than the limit of %zu bytes",
              FILE_MAX);
-    goto out;
+    return NULL;
   }
-  if (utf8_check(text.data, text.len, &line, &why) < 0) {
+  if (utf8_check(data, len, &line, &why) < 0) {
     diag_add(d, DIAG_ERROR, path, line, "%s", why);
-    goto out;
+    return NULL;
   }
-  int fmrc = split_front_matter(text.data, text.len, &ys, &ye, &body,
-                                &ev->line_body);
+  int fmrc = split_front_matter(data, len, &ys, &ye, body, body_line);
   if (fmrc == -1) {
     diag_add(d, DIAG_ERROR, path, 1,
              "no YAML front matter (the file must start with a '---' line)");
-    goto out;
+    return NULL;
   }
   if (fmrc == -2) {
     diag_add(d, DIAG_ERROR, path, 1,
              "the front matter is not closed by a '---' line");
-    goto out;
-  }
-  fm = yamlx_parse(text.data + ys, ye - ys, path, 1, d);
-  if (!fm)
-    goto out;
-  if (fm->kind != Y_MAP) {
-    diag_add(d, DIAG_ERROR, path, 2, "the front matter must be a map of "
-             "fields, not %s", ykind_name(fm->kind));
-    goto out;
-  }
-  unknown_keys(fm, event_keys, NKEYS(event_keys), "front-matter",
-               DIAG_WARNING, path, d);
-  warn_controls(fm, path, d);
-  ev->body = xstrndup(text.data + body, text.len - body);
-  size_t at;
-  if (term_find_control(ev->body, strlen(ev->body), &at)) {
-    int bl = ev->line_body;
-    for (size_t i = 0; i < at; i++)
-      bl += ev->body[i] == '\n';
-    diag_add(d, DIAG_WARNING, path, bl, "control character U+%04X in the "
-             "text (crier shows it escaped; remove it)",
-             control_at(ev->body, at));
-  }
-
-  const struct ynode *n = ymap_get(fm, "title");
-  if (!n || ynode_is_null(n)) {
-    diag_add(d, DIAG_ERROR, path, n ? n->line : 2, "no 'title'");
-  } else if (n->kind != Y_STR) {
-    diag_add(d, DIAG_ERROR, path, n->line, "'title' must be a string, not %s",
-             ykind_name(n->kind));
-  } else {
-    ev->title = xstrdup(n->str);
-    ev->line_title = n->line;
-  }
-
-  n = ymap_get(fm, "date");
-  if (!n || ynode_is_null(n)) {
-    diag_add(d, DIAG_ERROR, path, n ? n->line : 2, "no 'date'");
-  } else if (n->kind != Y_STR) {
-    diag_add(d, DIAG_ERROR, path, n->line, "'date' must be a string, not %s",
-             ykind_name(n->kind));
-  } else {
-    ev->line_date = n->line;
-    ev->date_text = xstrdup(n->str);
-    have_start = when_parse_event_date(n->str, &ev->start, &warn, &e) == 0;
-    if (!have_start)
-      diag_add(d, DIAG_ERROR, path, n->line, "%s", e.msg);
-    else if (warn.len)
-      diag_add(d, DIAG_WARNING, path, n->line, "%s", warn.data);
-  }
-  load_end(ev, fm, have_start, d);
-
-  n = ymap_get(fm, "location");
-  if (n && !ynode_is_null(n)) {
-    ev->line_location = n->line;
-    if (n->kind != Y_STR) {
-      diag_add(d, DIAG_ERROR, path, n->line,
-               "'location' must be a key of the locations file, not %s",
-               ykind_name(n->kind));
-    } else {
-      ev->location_key = xstrdup(n->str);
-      if (locs) {
-        ev->loc = locations_find(locs, n->str);
-        if (!ev->loc) {
-          const char **keys = xcalloc(locs->n, sizeof(*keys));
-          for (size_t i = 0; i < locs->n; i++)
-            keys[i] = locs->v[i].key;
-          const char *near = closest_word(n->str, keys, locs->n);
-          diag_add(d, DIAG_ERROR, path, n->line,
-                   "location '%s' is not in %s%s%s%s", n->str,
-                   locs->path ? locs->path : "the locations file",
-                   near ? " (did you mean '" : "", near ? near : "",
-                   near ? "'?)" : "");
-          free(keys);
-        }
-      }
-    }
-  }
-
-  n = ymap_get(fm, "talks");
-  if (n)
-    load_talks(ev, n, d);
-  else
-    ev->talks_state = TALKS_WANTED;
-  n = ymap_get(fm, "links");
-  if (n)
-    load_links(ev, n, d);
-  n = ymap_get(fm, "categories");
-  if (n && n->kind == Y_STR)
-    ev->categories = node_text(n);
-  n = ymap_get(fm, "cancelled");
-  if (n && !ynode_bool(n, &ev->cancelled))
-    diag_add(d, DIAG_ERROR, path, n->line,
-             "'cancelled' must be true or false, not '%s'",
-             n->kind == Y_STR ? n->str : ykind_name(n->kind));
-  /* Jekyll's drafts: published: false, or draft: true (Hugo) */
-  bool published = true, draft = false;
-  n = ymap_get(fm, "published");
-  if (n && !ynode_bool(n, &published))
-    diag_add(d, DIAG_ERROR, path, n->line,
-             "'published' must be true or false, not '%s'",
-             n->kind == Y_STR ? n->str : ykind_name(n->kind));
-  const struct ynode *dn = ymap_get(fm, "draft");
-  if (dn && !ynode_bool(dn, &draft))
-    diag_add(d, DIAG_ERROR, path, dn->line,
-             "'draft' must be true or false, not '%s'",
-             dn->kind == Y_STR ? dn->str : ykind_name(dn->kind));
-  ev->unpublished = !published || draft;
-out:
-  ynode_free(fm);
-  buf_release(&warn);
-  if (d->errors > errors) {
-    event_free(ev);
     return NULL;
   }
-  event_hash(ev);
-  return ev;
+  struct ynode *fm = yamlx_parse(data + ys, ye - ys, path, 1, d);
+  if (fm && fm->kind != Y_MAP) {
+    diag_add(d, DIAG_ERROR, path, 2, "the front matter must be a map of "
+             "fields, not %s", ykind_name(fm->kind));
+    ynode_free(fm);
+    return NULL;
+  }
+  return fm;
+}
+
+/* The body: the text after the front matter, or a key of its own. */
+static void file_body(struct ld *l, const char *data, size_t len,
+                      size_t body, int body_line)
+{
+  const struct ynode *bn = fget(l, FLD_BODY);
+  if (bn && bn->kind == Y_STR && !ynode_is_null(bn))
+    set_body(l, bn->str, strlen(bn->str), bn->line);
+  else
+    set_body(l, data + body, len - body, body_line);
+}
+
+struct event *event_parse(const char *path, const char *id, const char *data,
+                          size_t len, const struct config *cfg,
+                          const struct locations *locs, struct diags *d,
+                          struct event_info *info)
+{
+  const struct site_format *f = format_of(cfg);
+  struct ld l = {new_event(path, id, f), f, cfg, locs, NULL, d, info, false};
+  size_t errors = d->errors, body = 0;
+  int body_line = 0;
+  info_init(info);
+  struct ynode *fm = front_matter(path, data, len, &body, &body_line, d);
+  if (fm) {
+    l.ev->line_body = body_line;
+    l.fm = fm;
+    load_fields(&l);
+    file_body(&l, data, len, body, body_line);
+  }
+  ynode_free(fm);
+  return finish(&l, errors);
+}
+
+struct event *event_parse_text(const char *path, const char *id,
+                               const char *data, size_t len,
+                               const struct config *cfg, struct diags *d)
+{
+  const struct site_format *f = format_of(cfg);
+  struct ld l = {new_event(path, id, f), f, cfg, NULL, NULL, d, NULL, false};
+  size_t body = 0;
+  int body_line = 0;
+  struct ynode *fm = front_matter(path, data, len, &body, &body_line, d);
+  if (!fm) {
+    event_free(l.ev);
+    return NULL;
+  }
+  l.fm = fm;
+  int line;
+  l.ev->title = fstr(&l, FLD_TITLE, &line);
+  l.ev->line_title = line;
+  file_body(&l, data, len, body, body_line);
+  ynode_free(fm);
+  return l.ev;
+}
+
+struct event *event_from_map(const char *path, const char *id,
+                             const struct ynode *map,
+                             const struct config *cfg,
+                             const struct locations *locs, struct diags *d,
+                             struct event_info *info)
+{
+  const struct site_format *f = format_of(cfg);
+  struct ld l = {new_event(path, id, f), f, cfg, locs, map, d, info, true};
+  size_t errors = d->errors;
+  info_init(info);
+  load_fields(&l);
+  const char *bp = f->fields[FLD_BODY] ? f->fields[FLD_BODY] : "body";
+  const struct ynode *bn = ypath_get(map, bp);
+  if (bn && bn->kind == Y_STR && !ynode_is_null(bn)) {
+    set_body(&l, bn->str, strlen(bn->str), bn->line);
+    l.ev->line_body = bn->line;
+  } else {
+    l.ev->body = xstrdup("");
+    if (bn && !ynode_is_null(bn))
+      diag_add(d, DIAG_ERROR, path, bn->line, "'%s' must be Markdown text, "
+               "not %s", bp, ykind_name(bn->kind));
+  }
+  return finish(&l, errors);
 }
 
 char *event_snapshot(const struct event *ev)
@@ -731,8 +1370,15 @@ char *event_snapshot(const struct event *ev)
                                                         : NULL,
       "city", ev->loc ? ev->loc->city : NULL, "path", ev->path, "categories",
       ev->categories, "links", links);
+  /* only when there are: snapshots of other events stay as they were */
   if (ev->end)
     json_object_set_new(j, "end", json_integer((json_int_t)ev->end));
+  if (ev->online_url)
+    json_object_set_new(j, "online", json_string(ev->online_url));
+  if (ev->tz)
+    json_object_set_new(j, "tz", json_string(ev->tz));
+  if (ev->loc && ev->loc == ev->own_loc && !ev->own_loc->online)
+    json_object_set_new(j, "place_inline", json_true());
   char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(j);
   return s;
@@ -791,8 +1437,12 @@ struct event *event_from_snapshot(const char *text)
     ev->own_loc->name = jstr(j, "place");
     ev->own_loc->street = jstr(j, "street");
     ev->own_loc->city = jstr(j, "city");
+    ev->own_loc->online = !ev->own_loc->street &&
+                          !json_is_true(json_object_get(j, "place_inline"));
     ev->loc = ev->own_loc;
   }
+  ev->online_url = jstr(j, "online");
+  ev->tz = jstr(j, "tz");
   json_decref(j);
   event_hash(ev);
   return ev;

@@ -9,14 +9,16 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "config.h"
 #include "diag.h"
 
 struct location {
-  char *key;
+  char *key;  /* "" for a place written in the event itself */
   int line;
   char *short_name, *name, *street, *city, *web, *osm, *directions;
   bool has_geo;    /* lat/lon given, or read from the osm link */
   double lat, lon; /* WGS 84 degrees */
+  bool online; /* a place without a street in the locations file */
 };
 
 struct locations {
@@ -41,7 +43,13 @@ enum talks_state {
 
 struct talk {
   char *title, *abstract, *slides, *video;
-  char *speaker, *github, *twitter;
+  char *speaker, *github, *twitter; /* speaker: names joined by ", " */
+};
+
+/* The title and text of an event in another language (a translation
+ * file, x.de.md beside x.md). */
+struct event_text {
+  char *lang, *title, *body, *path;
 };
 
 struct link {
@@ -50,18 +58,30 @@ struct link {
 };
 
 struct event {
-  char *id;   /* file name without .md */
+  char *id;   /* file name without .md; a page bundle's directory name; a
+                 data file's id key */
   char *uid;  /* the id the journal knows it by (its first file's id, when
                  the file was renamed since); NULL: id. See event_uid. */
-  char *path; /* as given to event_load */
+  char *path; /* as given to event_load; a data file's path */
+  char *lang; /* the language of title and body (site.translations),
+                 NULL when the site names none */
+  struct event_text *texts; /* translations */
+  size_t ntexts;
   char *title;
   char *date_text; /* the date: value as written */
   time_t start;
   time_t end; /* from 'end:' or 'duration:'; 0 when the file gives neither
                  (then event_end uses schedule.default_duration) */
+  char *tz;   /* the event's own time zone; NULL: the site's */
   char *location_key; /* NULL when absent */
   const struct location *loc; /* NULL when absent or unknown */
+  char *online_url;   /* where to join online (online or hybrid) */
   enum talks_state talks_state;
+  bool program_in_body; /* no talks: key, and the site describes the
+                           program in the body (site.talks_missing) */
+  char **speakers;      /* the event's speakers, without talks */
+  size_t nspeakers;
+  char *page_url;       /* the event's page from the file (site.fields.url) */
   struct talk *talks;
   size_t ntalks;
   struct link *links;
@@ -71,20 +91,50 @@ struct event {
   bool cancelled;
   bool unpublished;  /* published: false or draft: true: never announced */
   char hash[65]; /* hex SHA-256 of what matters to attendees */
-  struct location *own_loc; /* from a snapshot: owned, loc points here */
+  struct location *own_loc; /* written in the file or from a snapshot:
+                               owned, loc points here */
   /* line numbers of the front matter fields (0 when absent) */
   int line_title, line_date, line_location, line_links, line_talks;
   int line_body, line_end;
 };
 
-/* Loads the event file at path. Problems are added to d, with file and
- * line; returns NULL when any of them is an error. locs may be NULL (then
- * locations are not resolved). */
-struct event *event_load(const char *path, const struct locations *locs,
-                         struct diags *d);
-/* The same for an event file's text already in memory (len bytes). */
-struct event *event_parse(const char *path, const char *text, size_t len,
-                          const struct locations *locs, struct diags *d);
+/* What loading found out about an event even when it failed: for the
+ * rule that old events do not fail a run, and for suggestions. */
+struct event_info {
+  int y, m, d;         /* the event's date, when it could be read */
+  char form[96];       /* the shape its date was written in, "" if none */
+  char example[160];   /* its date (and time) as written */
+  size_t date_diag;    /* the index in d of an error about the date, or
+                          SIZE_MAX */
+  int date_line;
+};
+
+/* Loads the event file at path, in the format of cfg's site (NULL:
+ * today's format). Problems are added to d, with file and line; returns
+ * NULL when any of them is an error. locs may be NULL (then locations
+ * are not resolved). */
+struct event *event_load(const char *path, const struct config *cfg,
+                         const struct locations *locs, struct diags *d);
+/* The same for an event file's text already in memory (len bytes); id:
+ * the event's id (NULL: from path); info (may be NULL) is filled in
+ * whether it loads or not. */
+struct event *event_parse(const char *path, const char *id, const char *text,
+                          size_t len, const struct config *cfg,
+                          const struct locations *locs, struct diags *d,
+                          struct event_info *info);
+/* Only the title and body of an event file (a translation of another),
+ * with its id and language; NULL when the file does not parse. */
+struct event *event_parse_text(const char *path, const char *id,
+                               const char *data, size_t len,
+                               const struct config *cfg, struct diags *d);
+/* An event from a map of fields (one event of a data file at path): the
+ * same rules as for front matter; body from site.fields.body (default
+ * 'body'). */
+struct event *event_from_map(const char *path, const char *id,
+                             const struct ynode *map,
+                             const struct config *cfg,
+                             const struct locations *locs, struct diags *d,
+                             struct event_info *info);
 void event_free(struct event *ev);
 
 /* When ev ends: its own end, else default_duration seconds after the
@@ -93,6 +143,15 @@ static inline time_t event_end(const struct event *ev, long default_duration)
 {
   return ev->end ? ev->end : ev->start + default_duration;
 }
+/* Adds the title and body of ev's translation tr (in language lang) to
+ * ev, taking them from tr. */
+void event_add_text(struct event *ev, const char *lang, struct event *tr);
+/* The title and body of ev in language code lang (its own when it has no
+ * translation into lang); borrowed. */
+const char *event_title(const struct event *ev, const char *lang);
+const char *event_body(const struct event *ev, const char *lang);
+/* Whether ev has its own text in lang (its language, or a translation). */
+bool event_has_text(const struct event *ev, const char *lang);
 
 /* The id the journal knows ev by (borrowed). */
 static inline const char *event_uid(const struct event *ev)
@@ -103,7 +162,8 @@ static inline const char *event_uid(const struct event *ev)
 void event_set_uid(struct event *ev, const char *uid);
 
 /* The id of an event file: its name without the directory and .md (or
- * .markdown). Caller frees. */
+ * .markdown); see sitefmt_file_id for page bundles and translations.
+ * Caller frees. */
 char *event_id_from_path(const char *path);
 
 /* A JSON snapshot of what matters to attendees (id, title, start, place,

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
+
 #include <cmark.h>
 
 #include "util.h"
@@ -37,6 +39,9 @@ struct plain {
   bool started;  /* a block was written */
   bool blank;    /* a blank line is due before the next block */
   bool marked;   /* a list marker was written: the next block goes on */
+  bool skip;     /* inside an inline <script> or <style>: no text */
+  bool skipped;  /* one ended just now: its spaces fold into one */
+  char *href;    /* the target of an inline <a> that is open */
 };
 
 static void newline(struct plain *p)
@@ -115,6 +120,217 @@ static void block_end(struct plain *p, bool blank)
     newline(p);
   p->blank = blank;
   p->started = true;
+}
+
+/* ---- raw HTML as text ---- */
+
+/* Appends the UTF-8 of code point cp. */
+static void utf8_put(struct buf *b, unsigned long cp)
+{
+  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    cp = 0xFFFD;
+  if (cp < 0x80) {
+    buf_addc(b, (char)cp);
+  } else if (cp < 0x800) {
+    buf_addc(b, (char)(0xC0 | (cp >> 6)));
+    buf_addc(b, (char)(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    buf_addc(b, (char)(0xE0 | (cp >> 12)));
+    buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+    buf_addc(b, (char)(0x80 | (cp & 0x3F)));
+  } else {
+    buf_addc(b, (char)(0xF0 | (cp >> 18)));
+    buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
+    buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+    buf_addc(b, (char)(0x80 | (cp & 0x3F)));
+  }
+}
+
+/* Decodes the entity at s (after '&'); returns its length (without '&')
+ * or 0 when it is none crier knows. */
+static size_t entity(const char *s, size_t n, struct buf *out)
+{
+  static const struct { const char *name; const char *text; } named[] = {
+      {"amp;", "&"}, {"lt;", "<"}, {"gt;", ">"}, {"quot;", "\""},
+      {"apos;", "'"}, {"nbsp;", " "}, {"ndash;", "\u2013"},
+      {"mdash;", "\u2014"}, {"hellip;", "\u2026"}};
+  for (size_t i = 0; i < sizeof(named) / sizeof(*named); i++) {
+    size_t l = strlen(named[i].name);
+    if (n >= l && memcmp(s, named[i].name, l) == 0) {
+      buf_adds(out, named[i].text);
+      return l;
+    }
+  }
+  if (n >= 3 && s[0] == '#') {
+    bool hex = s[1] == 'x' || s[1] == 'X';
+    size_t i = hex ? 2 : 1;
+    unsigned long cp = 0;
+    size_t digits = 0;
+    while (i < n && digits < 8 &&
+           (hex ? strchr("0123456789abcdefABCDEF", s[i]) != NULL
+                : (s[i] >= '0' && s[i] <= '9')) && s[i]) {
+      char c = s[i];
+      cp = cp * (hex ? 16 : 10) +
+           (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+      i++;
+      digits++;
+    }
+    if (digits && i < n && s[i] == ';') {
+      utf8_put(out, cp);
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
+/* The value of attribute name in the tag tag[0..n), or NULL (caller
+ * frees). */
+static char *attr(const char *tag, size_t n, const char *name)
+{
+  size_t nl = strlen(name);
+  for (size_t i = 1; i + nl + 1 < n; i++) {
+    if ((tag[i - 1] != ' ' && tag[i - 1] != '\t' && tag[i - 1] != '\n') ||
+        strncasecmp(tag + i, name, nl) != 0 || tag[i + nl] != '=')
+      continue;
+    size_t v = i + nl + 1, e;
+    char q = tag[v];
+    if (q == '"' || q == '\'') {
+      v++;
+      for (e = v; e < n && tag[e] != q; e++)
+        ;
+    } else {
+      for (e = v; e < n && tag[e] != ' ' && tag[e] != '>'; e++)
+        ;
+    }
+    return xstrndup(tag + v, e - v);
+  }
+  return NULL;
+}
+
+/* The tag's name, lower case, into name (at most 15 bytes); closing: it
+ * starts with "</". */
+static void tag_name(const char *tag, size_t n, char name[16], bool *closing)
+{
+  size_t i = 1, k = 0;
+  *closing = i < n && tag[i] == '/';
+  if (*closing)
+    i++;
+  while (i < n && k < 15 && ((tag[i] >= 'a' && tag[i] <= 'z') ||
+                             (tag[i] >= 'A' && tag[i] <= 'Z') ||
+                             (tag[i] >= '0' && tag[i] <= '9')))
+    name[k++] = (char)(tag[i++] | 0x20);
+  name[k] = '\0';
+}
+
+static bool block_tag(const char *name)
+{
+  static const char *const v[] = {"p", "div", "br", "li", "tr", "h1", "h2",
+                                  "h3", "h4", "h5", "h6", "ul", "ol",
+                                  "table", "blockquote", "section",
+                                  "article", "header", "footer", "dd", "dt",
+                                  "pre", "hr"};
+  for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++)
+    if (strcmp(v[i], name) == 0)
+      return true;
+  return false;
+}
+
+static bool url_shown(const char *url);
+static void put(struct plain *p, const char *s, size_t n);
+
+/* One tag of raw HTML: what it means in text. */
+static void html_tag(struct plain *p, const char *tag, size_t n,
+                     struct buf *text)
+{
+  char name[16];
+  bool closing;
+  tag_name(tag, n, name, &closing);
+  if (strcmp(name, "script") == 0 || strcmp(name, "style") == 0) {
+    p->skip = !closing;
+    p->skipped = closing;
+  } else if (strcmp(name, "a") == 0 && !closing) {
+    free(p->href);
+    p->href = attr(tag, n, "href");
+  } else if (strcmp(name, "a") == 0 && p->href) {
+    if (url_shown(p->href))
+      buf_addf(text, " <%s>", p->href);
+    free(p->href);
+    p->href = NULL;
+  } else if (strcmp(name, "img") == 0) {
+    char *alt = attr(tag, n, "alt");
+    if (alt)
+      buf_adds(text, alt);
+    free(alt);
+  } else if (block_tag(name)) {
+    if (text->len && text->data[text->len - 1] != '\n')
+      buf_addc(text, '\n');
+    if (strcmp(name, "li") == 0 && !closing)
+      buf_adds(text, "- ");
+  }
+}
+
+/* Raw HTML as text: tags dropped (block ones end a line, links keep
+ * their target, images their alt text), entities decoded, white space
+ * folded, scripts, styles and comments dropped. */
+static void html_text(struct plain *p, const char *h, size_t n)
+{
+  struct buf text = BUF_INIT;
+  bool space = false;
+  for (size_t i = 0; i < n;) {
+    if (h[i] == '<') {
+      size_t e = i + 1;
+      if (n - i >= 4 && memcmp(h + i, "<!--", 4) == 0) {
+        const char *end = NULL;
+        for (size_t k = i + 4; k + 3 <= n && !end; k++)
+          if (memcmp(h + k, "-->", 3) == 0)
+            end = h + k + 3;
+        i = end ? (size_t)(end - h) : n;
+        continue;
+      }
+      while (e < n && h[e] != '>')
+        e++;
+      size_t before = text.len;
+      html_tag(p, h + i, e - i, &text);
+      if (text.len > before) {
+        char first = text.data[before];
+        if (space && before && text.data[before - 1] != '\n' &&
+            first != '\n' && first != ' ') {
+          /* the space before an image's text */
+          struct buf added = BUF_INIT;
+          buf_add(&added, text.data + before, text.len - before);
+          buf_truncate(&text, before);
+          buf_addc(&text, ' ');
+          buf_add(&text, added.data, added.len);
+          buf_release(&added);
+        }
+        space = false; /* what a tag wrote ends its white space */
+      }
+      i = e < n ? e + 1 : n;
+      continue;
+    }
+    if (p->skip) {
+      i++;
+      continue;
+    }
+    if (h[i] == ' ' || h[i] == '\t' || h[i] == '\n' || h[i] == '\r') {
+      space = true;
+      i++;
+      continue;
+    }
+    if (space && text.len && text.data[text.len - 1] != '\n')
+      buf_addc(&text, ' ');
+    space = false;
+    size_t el;
+    if (h[i] == '&' && (el = entity(h + i + 1, n - i - 1, &text))) {
+      i += el + 1;
+      continue;
+    }
+    buf_addc(&text, h[i++]);
+  }
+  while (text.len && text.data[text.len - 1] == '\n')
+    buf_truncate(&text, text.len - 1);
+  put(p, text.data, text.len);
+  buf_release(&text);
 }
 
 static bool tight_item(cmark_node *n)
@@ -233,8 +449,31 @@ static void enter(struct plain *p, cmark_node *n)
     break;
   case CMARK_NODE_TEXT:
   case CMARK_NODE_CODE:
-    puts_(p, cmark_node_get_literal(n) ? cmark_node_get_literal(n) : "");
+    if (!p->skip) {
+      const char *t = cmark_node_get_literal(n) ? cmark_node_get_literal(n)
+                                                : "";
+      if (p->skipped && p->out->len && p->out->data[p->out->len - 1] == ' ')
+        while (*t == ' ')
+          t++;
+      puts_(p, t);
+    }
+    p->skipped = false;
     break;
+  case CMARK_NODE_HTML_BLOCK: {
+    const char *h = cmark_node_get_literal(n);
+    block_start(p);
+    size_t before = p->out->len;
+    html_text(p, h ? h : "", h ? strlen(h) : 0);
+    p->skip = false;
+    if (p->out->len > before)
+      block_end(p, true);
+    break;
+  }
+  case CMARK_NODE_HTML_INLINE: {
+    const char *h = cmark_node_get_literal(n);
+    html_text(p, h ? h : "", h ? strlen(h) : 0);
+    break;
+  }
   case CMARK_NODE_SOFTBREAK:
   case CMARK_NODE_LINEBREAK:
     puts_(p, "\n");
@@ -249,7 +488,7 @@ static void enter(struct plain *p, cmark_node *n)
       p->links[p->nlinks] = p->out->len;
     p->nlinks++;
     break;
-  default: /* raw HTML is dropped, as in the HTML part */
+  default:
     break;
   }
 }
@@ -309,4 +548,5 @@ void md_to_text(const char *markdown, size_t len, struct buf *out)
   buf_release(&text);
   buf_release(&p.prefix);
   free(p.stack);
+  free(p.href);
 }

@@ -17,7 +17,10 @@ void md_to_html(const char *markdown, size_t len, struct buf *out);
  * a link as "text <url>" (only the address when that is its text);
  * headings of levels 1 and 2 underlined with = and -; list items with
  * "- " or "1. ", quotes with "> ", code blocks indented by four spaces;
- * raw HTML and unsafe URLs dropped as in the HTML. Ends with a newline. */
+ * raw HTML reduced to its text (tags dropped, block tags ending lines,
+ * links as "text <url>", images as their alt text, entities decoded,
+ * scripts, styles and comments dropped) and unsafe URLs dropped as in
+ * the HTML. Ends with a newline. */
 void md_to_text(const char *markdown, size_t len, struct buf *out);
 
 #endif

@@ -262,7 +262,7 @@ static json_t *location_json(const struct event *ev)
   json_object_set_new(o, "osm", url_value(l->osm));
   json_object_set_new(o, "map", url_value(l->osm ? l->osm : NULL));
   json_object_set_new(o, "directions", str_or_null(l->directions));
-  json_object_set_new(o, "online", json_boolean(!l->street));
+  json_object_set_new(o, "online", json_boolean(l->online));
   return o;
 }
 
@@ -297,18 +297,18 @@ static json_t *talks_json(const struct event *ev)
   return a;
 }
 
-static void add_when(json_t *o, time_t t, enum lang l)
+static void add_when(json_t *o, time_t t, const char *zone, enum lang l)
 {
   struct tm tm;
   struct buf b = BUF_INIT;
-  when_local(t, &tm);
+  when_local_in(zone, t, &tm);
   i18n_date(l, &tm, &b);
   json_object_set_new(o, "date", json_string(b.data));
   buf_reset(&b);
   i18n_date_short(l, &tm, &b);
   json_object_set_new(o, "date_short", json_string(b.data));
   buf_reset(&b);
-  i18n_time(&tm, &b);
+  i18n_time(l, &tm, &b);
   json_object_set_new(o, "time", json_string(b.data));
   json_object_set_new(o, "weekday", json_string(i18n_weekday(l, tm.tm_wday)));
   json_object_set_new(o, "day", json_integer(tm.tm_mday));
@@ -316,8 +316,12 @@ static void add_when(json_t *o, time_t t, enum lang l)
   json_object_set_new(o, "year", json_integer(tm.tm_year + 1900));
   json_object_set_new(o, "zone", json_string(i18n_zone(l, tm.tm_zone)));
   buf_reset(&b);
-  when_rfc3339(t, &b);
+  char off[8];
+  when_format_offset(tm.tm_gmtoff, off);
+  buf_addf(&b, "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off);
   json_object_set_new(o, "start", json_string(b.data));
+  json_object_set_new(o, "timezone", json_string(zone ? zone : when_zone()));
   buf_release(&b);
 }
 
@@ -329,11 +333,11 @@ static void add_end(json_t *o, const struct event *ev, time_t end, enum lang l)
 {
   struct tm tm;
   struct buf b = BUF_INIT;
-  when_local(end, &tm);
+  when_local_in(ev->tz, end, &tm);
   when_rfc3339(end, &b);
   json_object_set_new(o, "end", json_string(b.data));
   buf_reset(&b);
-  i18n_time(&tm, &b);
+  i18n_time(l, &tm, &b);
   json_object_set_new(o, "end_time", json_string(b.data));
   buf_reset(&b);
   i18n_date(l, &tm, &b);
@@ -343,20 +347,34 @@ static void add_end(json_t *o, const struct event *ev, time_t end, enum lang l)
   buf_release(&b);
 }
 
+static json_t *speakers_json(const struct event *ev)
+{
+  json_t *a = json_array();
+  for (size_t i = 0; i < ev->nspeakers; i++)
+    json_array_append_new(a, json_pack("{s:s, s:b, s:b}", "name",
+                                       ev->speakers[i], "first", i == 0,
+                                       "last", i + 1 == ev->nspeakers));
+  return a;
+}
+
 static json_t *event_json(const struct config *cfg, const struct event *ev,
                           enum lang l)
 {
   json_t *o = json_object();
   struct buf b = BUF_INIT;
+  const char *lc = lang_code(l);
   json_object_set_new(o, "id", json_string(ev->id));
-  json_object_set_new(o, "title", json_string(ev->title));
+  json_object_set_new(o, "title", json_string(event_title(ev, lc)));
   site_event_url(cfg, ev, &b);
   json_object_set_new(o, "url", cfg->site_url ? url_value(b.data)
                                               : json_null());
   buf_release(&b);
-  add_when(o, ev->start, l);
+  add_when(o, ev->start, ev->tz, l);
   add_end(o, ev, event_end(ev, cfg->default_duration), l);
   json_object_set_new(o, "location", location_json(ev));
+  json_object_set_new(o, "online_url", url_value(ev->online_url));
+  json_object_set_new(o, "online", json_boolean(ev->online_url && !ev->loc));
+  json_object_set_new(o, "hybrid", json_boolean(ev->online_url && ev->loc));
   json_object_set_new(o, "talks", talks_json(ev));
   json_object_set_new(o, "talks_list",
                       json_boolean(ev->talks_state == TALKS_LIST));
@@ -365,7 +383,12 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
   json_object_set_new(o, "open_space",
                       json_boolean(ev->talks_state == TALKS_OPEN));
   json_object_set_new(o, "talks_wanted",
-                      json_boolean(ev->talks_state == TALKS_WANTED));
+                      json_boolean(ev->talks_state == TALKS_WANTED &&
+                                   !ev->program_in_body));
+  json_object_set_new(o, "program_in_body",
+                      json_boolean(ev->program_in_body));
+  json_object_set_new(o, "speakers", speakers_json(ev));
+  json_object_set_new(o, "has_speakers", json_boolean(ev->nspeakers > 0));
   json_t *links = json_array();
   for (size_t i = 0; i < ev->nlinks; i++)
     json_array_append_new(links,
@@ -378,12 +401,15 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
   json_object_set_new(o, "planning_url",
                       url_value(event_link(ev, LINK_PLANNING)));
   struct buf body = BUF_INIT;
-  buf_adds(&body, ev->body ? ev->body : "");
+  const char *text = event_body(ev, lc);
+  buf_adds(&body, text ? text : "");
   buf_rtrim(&body);
   size_t lead = 0;
   while (lead < body.len && (body.data[lead] == '\n' || body.data[lead] == ' '))
     lead++;
   json_object_set_new(o, "body", str_or_null(body.data + lead));
+  json_object_set_new(o, "body_in_lang", json_boolean(
+                          event_has_text(ev, lc) && body.data[lead]));
   buf_release(&body);
   json_object_set_new(o, "cancelled", json_boolean(ev->cancelled));
   return o;
@@ -414,25 +440,26 @@ static json_t *changes_json(const struct config *cfg,
     return a;
   struct tm to, tn;
   struct buf bo = BUF_INIT, bn = BUF_INIT;
-  when_local(q->old->start, &to);
-  when_local(q->ev->start, &tn);
-  add_change(a, l, "title", q->old->title, q->ev->title);
+  when_local_in(q->old->tz, q->old->start, &to);
+  when_local_in(q->ev->tz, q->ev->start, &tn);
+  add_change(a, l, "title", event_title(q->old, lang_code(l)),
+             event_title(q->ev, lang_code(l)));
   i18n_date(l, &to, &bo);
   i18n_date(l, &tn, &bn);
   add_change(a, l, "date", bo.data, bn.data);
   buf_reset(&bo);
   buf_reset(&bn);
-  i18n_time(&to, &bo);
-  i18n_time(&tn, &bn);
+  i18n_time(l, &to, &bo);
+  i18n_time(l, &tn, &bn);
   add_change(a, l, "time", bo.data, bn.data);
   add_change(a, l, "location", place_name(q->old), place_name(q->ev));
   if (q->old->end || q->ev->end) { /* an end either file gave */
     buf_reset(&bo);
     buf_reset(&bn);
-    when_local(event_end(q->old, cfg->default_duration), &to);
-    when_local(event_end(q->ev, cfg->default_duration), &tn);
-    i18n_time(&to, &bo);
-    i18n_time(&tn, &bn);
+    when_local_in(q->old->tz, event_end(q->old, cfg->default_duration), &to);
+    when_local_in(q->ev->tz, event_end(q->ev, cfg->default_duration), &tn);
+    i18n_time(l, &to, &bo);
+    i18n_time(l, &tn, &bn);
     add_change(a, l, "end", bo.data, bn.data);
   }
   buf_release(&bo);
@@ -447,6 +474,12 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
   json_object_set_new(ctx, "lang", json_string(lang_code(l)));
   json_object_set_new(ctx, "de", json_boolean(l == LANG_ID_DE));
   json_object_set_new(ctx, "en", json_boolean(l == LANG_ID_EN));
+  json_object_set_new(ctx, lang_code(l), json_true());
+  json_t *texts = json_object();
+  const char *tn, *tv;
+  for (size_t i = 0; i18n_text(l, i, &tn, &tv); i++)
+    json_object_set_new(texts, tn, json_string(tv));
+  json_object_set_new(ctx, "text", texts);
   json_object_set_new(ctx, "site",
                       json_pack("{s:o, s:o}", "name",
                                 str_or_null(cfg->site_name), "url",
@@ -577,21 +610,35 @@ out:
   return rc;
 }
 
-int render_message(struct renderer *r, const struct render_req *q,
-                   struct message *m, struct err *e)
+int render_order(const struct render_req *q, enum lang order[LANG_MAX])
 {
-  memset(m, 0, sizeof(*m));
-  struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT,
-             html = BUF_INIT;
-  enum lang order[2];
   int n = 0;
   int langs = q->langs ? q->langs : LANG_DE;
+  if (q->ch && q->ch->nlang_order && q->langs == q->ch->langs) {
+    for (size_t i = 0; i < q->ch->nlang_order; i++)
+      order[n++] = (enum lang)q->ch->lang_order[i];
+    return n;
+  }
   if (q->en_first && (langs & LANG_EN))
     order[n++] = LANG_ID_EN;
   if (langs & LANG_DE)
     order[n++] = LANG_ID_DE;
   if (!q->en_first && (langs & LANG_EN))
     order[n++] = LANG_ID_EN;
+  for (int id = LANG_ID_EN + 1; id < LANG_MAX; id++)
+    if (langs & (1 << id))
+      order[n++] = (enum lang)id;
+  return n;
+}
+
+int render_message(struct renderer *r, const struct render_req *q,
+                   struct message *m, struct err *e)
+{
+  memset(m, 0, sizeof(*m));
+  struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT,
+             html = BUF_INIT;
+  enum lang order[LANG_MAX];
+  int n = render_order(q, order);
   int rc = -1;
   json_t *ctx = NULL;
   for (int i = 0; i < n; i++) {
@@ -692,11 +739,11 @@ static void check_dir_templates(struct renderer *r, const char *dir,
 /* Whether any template directory has templates for channel type. */
 static bool has_type_dir(const struct renderer *r, const char *type)
 {
-  static const char *const langs[] = {"de", "en"};
   for (size_t i = 0; i < r->ndirs; i++)
-    for (size_t l = 0; l < 2; l++) {
+    for (size_t l = 0; l < lang_count(); l++) {
       char p[PATH_MAX];
-      snprintf(p, sizeof(p), "%s/%s/%s", r->dirs[i], langs[l], type);
+      snprintf(p, sizeof(p), "%s/%s/%s", r->dirs[i], lang_code((enum lang)l),
+               type);
       if (is_dir(p))
         return true;
     }
@@ -717,6 +764,11 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
     return;
   static const char *const notices[] = {"announce", "reminder-1d", "update",
                                         "cancel", "reinstate"};
+  /* the languages a notice can be sent or previewed in: German, English
+   * and those of the channels */
+  int langs = LANG_DE | LANG_EN;
+  for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
+    langs |= r->cfg->channels[i].langs;
   for (size_t k = 0; k < ARRAY_SIZE(notices); k++) {
     for (int t = -1; t <= CHAN_WEBHOOK; t++) {
       if (t >= 0 && !has_type_dir(r, chan_type_name((enum chan_type)t)))
@@ -724,7 +776,7 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
       struct channel ch = {.name = (char *)"check", .type = (enum chan_type)t};
       struct render_req q = {.ev = ev, .old = ev, .notice = notices[k],
                              .ch = t < 0 ? NULL : &ch,
-                             .langs = LANG_DE | LANG_EN, .now = now};
+                             .langs = langs, .now = now};
       struct message m;
       struct err e;
       if (render_message(r, &q, &m, &e) < 0) {

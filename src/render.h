@@ -38,8 +38,8 @@ struct render_req {
   const struct event *old; /* update: the event as announced; may be NULL */
   const char *notice;      /* "announce", "reminder-7d", "update", "cancel" */
   const struct channel *ch; /* NULL: the generic templates */
-  int langs;               /* LANG_DE | LANG_EN (config.h) */
-  bool en_first;
+  int langs;               /* LANG_DE | LANG_EN | … (config.h) */
+  bool en_first;           /* en before de (when not in ch's order) */
   time_t now;
 };
 
@@ -56,13 +56,18 @@ int render_message(struct renderer *r, const struct render_req *q,
                    struct message *m, struct err *e);
 void message_release(struct message *m);
 
+/* The languages of q in the order their texts appear: ch's order as
+ * written when q has ch's languages, else de and en (en first with
+ * en_first), then the others by id. Returns how many. */
+int render_order(const struct render_req *q, enum lang order[LANG_MAX]);
+
 /* The context a template sees, for one language (new reference). */
 json_t *render_context(const struct config *cfg, const struct render_req *q,
                        enum lang l);
 
 /* Checks every template file in the user's and the built-in directories:
- * each parses, and each notice renders for ev (if not NULL) in both
- * languages and every channel type. Problems go to d. */
+ * each parses, and each notice renders for ev (if not NULL) in German,
+ * English and the channels' languages, and every channel type. Problems go to d. */
 void render_check(struct renderer *r, const struct event *ev, time_t now,
                   struct diags *d);
 

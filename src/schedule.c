@@ -210,12 +210,13 @@ static void index_site(struct jview *v, const struct site *s)
   }
 }
 
-/* Whether the site has an event (loaded or broken) known as uid. */
+/* Whether the site has an event (loaded or broken) known as uid. A data
+ * file that did not parse may hold events whose ids are unknown: then
+ * every event counts as present (nothing is taken for removed). */
 static bool site_has_uid(const struct site *s, const struct jview *v,
                          const char *uid)
 {
-  (void)s;
-  return map_get(&v->site_uids, uid) != NULL;
+  return s->broken_unknown || map_get(&v->site_uids, uid) != NULL;
 }
 
 static void on_vanished(void *ud, const char *k, void *value)

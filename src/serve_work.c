@@ -121,7 +121,8 @@ static int reload_site(struct app *a)
   site_release(&a->site);
   diags_release(&a->diags);
   diags_init(&a->diags);
-  int r = site_load(&a->site, &a->cfg, &a->diags, false);
+  struct site_opts so = {.now = a->now_pinned ? a->now : time(NULL)};
+  int r = site_load(&a->site, &a->cfg, &so, &a->diags);
   diags_print(&a->diags);
   a->have_site = true;
   if (!a->now_pinned)

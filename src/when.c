@@ -13,7 +13,16 @@
 
 static char zone_name[128] = "UTC";
 
-static bool zone_exists(const char *name)
+/* The abbreviations of the zones asked for last (a few). */
+static struct {
+  char zone[128];
+  struct when_abbr v[WHEN_MAX_ABBRS];
+  size_t n;
+} abbr_cache[4];
+static size_t abbr_next;
+
+
+bool when_zone_exists(const char *name)
 {
   if (strcmp(name, "UTC") == 0)
     return true;
@@ -32,7 +41,7 @@ static bool zone_exists(const char *name)
 
 int when_set_zone(const char *name, struct err *e)
 {
-  if (strlen(name) >= sizeof(zone_name) || !zone_exists(name))
+  if (strlen(name) >= sizeof(zone_name) || !when_zone_exists(name))
     return err_set(e, EX_CONFIG,
                    "unknown time zone '%s' (expected a name from the tz "
                    "database such as 'Europe/Berlin'; is tzdata installed?)",
@@ -42,6 +51,8 @@ int when_set_zone(const char *name, struct err *e)
   setenv("TZ", tz, 1);
   tzset();
   snprintf(zone_name, sizeof(zone_name), "%s", name);
+  abbr_next = 0;
+  memset(abbr_cache, 0, sizeof(abbr_cache));
   return 0;
 }
 
@@ -55,7 +66,7 @@ void when_local(time_t t, struct tm *tm)
   localtime_r(&t, tm);
 }
 
-static bool valid_date(int y, int m, int d)
+bool when_valid_date(int y, int m, int d)
 {
   static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1)
@@ -160,15 +171,7 @@ static int parse_offset(const char *s, long *off)
   return 0;
 }
 
-static const struct {
-  const char *name;
-  long off;
-} zone_abbrevs[] = {
-    {"CET", 3600},  {"MEZ", 3600},  {"CEST", 7200}, {"MESZ", 7200},
-    {"MEST", 7200}, {"UTC", 0},     {"GMT", 0},     {"Z", 0},
-};
-
-static void format_offset(long off, char out[8])
+void when_format_offset(long off, char out[8])
 {
   char sign = off < 0 ? '-' : '+';
   if (off < 0)
@@ -177,91 +180,86 @@ static void format_offset(long off, char out[8])
            (off / 60) % 60);
 }
 
-int when_parse_event_date(const char *str, time_t *t, struct buf *warn,
-                          struct err *e)
+/* Makes name the zone of local time for a moment (NULL or the site's
+ * zone: the site's zone again). */
+static void use_zone(const char *name)
 {
-  int f[6];
-  const char *s = str;
-  while (*s == ' ')
-    s++;
-  if (parse_wall(&s, f, 'T') < 0)
-    return err_set(e, EX_DATAERR,
-                   "date '%s' is not 'YYYY-MM-DD HH:MM[:SS] [ZONE]'", str);
-  while (*s == ' ')
-    s++;
-  char zone[16] = "";
-  size_t zl = strcspn(s, " ");
-  if (zl >= sizeof(zone))
-    return err_set(e, EX_DATAERR, "date '%s': unknown zone '%s'", str, s);
-  memcpy(zone, s, zl);
-  zone[zl] = '\0';
-  s += zl;
-  while (*s == ' ')
-    s++;
-  if (*s)
-    return err_set(e, EX_DATAERR, "date '%s': unexpected text '%s'", str, s);
-  if (!valid_date(f[0], f[1], f[2]))
-    return err_set(e, EX_DATAERR, "date '%s' does not exist", str);
-  if (f[3] > 23 || f[4] > 59 || f[5] > 59)
-    return err_set(e, EX_DATAERR, "time in '%s' does not exist", str);
-  int n = when_from_local(f[0], f[1], f[2], f[3], f[4], f[5], t);
-  if (n == 0)
-    return err_set(e, EX_DATAERR,
-                   "%04d-%02d-%02d %02d:%02d does not exist in %s (the clocks "
-                   "skip it when daylight saving time starts)",
-                   f[0], f[1], f[2], f[3], f[4], zone_name);
-  struct tm tm;
-  localtime_r(t, &tm);
-  char have[8];
-  format_offset(tm.tm_gmtoff, have);
-  if (n == 2)
-    buf_addf(warn, "%04d-%02d-%02d %02d:%02d happens twice in %s (the clocks "
-             "go back); taking the first, %s %s", f[0], f[1], f[2], f[3],
-             f[4], zone_name, have, tm.tm_zone);
-  if (!zone[0])
-    return 0;
-  if (zone[0] == '+' || zone[0] == '-') {
-    long off;
-    if (parse_offset(zone, &off) < 0)
-      return err_set(e, EX_DATAERR, "date '%s': bad offset '%s'", str, zone);
-    if (off != tm.tm_gmtoff) {
-      /* in an overlap the second instant may be the one meant */
-      time_t second = *t + (tm.tm_gmtoff - off);
-      struct tm tm2;
-      localtime_r(&second, &tm2);
-      if (n == 2 && tm2.tm_gmtoff == off && tm2.tm_hour == f[3]) {
-        *t = second;
-        buf_reset(warn);
-        return 0;
+  char tz[160];
+  snprintf(tz, sizeof(tz), ":%s", name ? name : zone_name);
+  setenv("TZ", tz, 1);
+  tzset();
+}
+
+static bool other_zone(const char *zone)
+{
+  return zone && strcmp(zone, zone_name) != 0;
+}
+
+int when_from_local_in(const char *zone, int year, int mon, int day,
+                       int hour, int min, int sec, time_t *t)
+{
+  if (!other_zone(zone))
+    return when_from_local(year, mon, day, hour, min, sec, t);
+  use_zone(zone);
+  int n = when_from_local(year, mon, day, hour, min, sec, t);
+  use_zone(NULL);
+  return n;
+}
+
+void when_local_in(const char *zone, time_t t, struct tm *tm)
+{
+  if (!other_zone(zone)) {
+    localtime_r(&t, tm);
+    return;
+  }
+  use_zone(zone);
+  localtime_r(&t, tm);
+  use_zone(NULL);
+}
+
+size_t when_zone_abbrs(const char *zone, const struct when_abbr **out)
+{
+  const char *name = zone ? zone : zone_name;
+  for (size_t i = 0; i < ARRAY_SIZE(abbr_cache); i++)
+    if (abbr_cache[i].zone[0] && strcmp(abbr_cache[i].zone, name) == 0) {
+      *out = abbr_cache[i].v;
+      return abbr_cache[i].n;
+    }
+  size_t slot = abbr_next++ % (ARRAY_SIZE(abbr_cache));
+  snprintf(abbr_cache[slot].zone, sizeof(abbr_cache[slot].zone), "%s", name);
+  abbr_cache[slot].n = 0;
+  if (other_zone(zone))
+    use_zone(zone);
+  /* every month of the years the events of a site fall into */
+  for (int y = 1990; y <= 2037; y++)
+    for (int m = 0; m < 12; m++) {
+      struct tm w = {.tm_year = y - 1900, .tm_mon = m, .tm_mday = 15,
+                     .tm_hour = 12};
+      time_t t = timegm(&w);
+      struct tm tm;
+      localtime_r(&t, &tm);
+      if (!tm.tm_zone || !isalpha((unsigned char)tm.tm_zone[0]))
+        continue; /* "+03": the zone has no abbreviation */
+      bool seen = false;
+      for (size_t i = 0; i < abbr_cache[slot].n && !seen; i++)
+        seen = strcmp(abbr_cache[slot].v[i].name, tm.tm_zone) == 0;
+      if (!seen && abbr_cache[slot].n < WHEN_MAX_ABBRS) {
+        struct when_abbr *a = &abbr_cache[slot].v[abbr_cache[slot].n++];
+        snprintf(a->name, sizeof(a->name), "%s", tm.tm_zone);
+        a->off = tm.tm_gmtoff;
       }
-      return err_set(e, EX_DATAERR,
-                     "date '%s': offset %s contradicts %s, which is %s (%s) "
-                     "on that date", str, zone, zone_name, have, tm.tm_zone);
     }
-    return 0;
-  }
-  for (size_t i = 0; i < ARRAY_SIZE(zone_abbrevs); i++) {
-    if (strcasecmp(zone, zone_abbrevs[i].name) != 0)
-      continue;
-    if (zone_abbrevs[i].off != tm.tm_gmtoff) {
-      if (warn->len)
-        buf_adds(warn, "; ");
-      buf_addf(warn, "zone '%s' contradicts %s, which is %s (%s) on %04d-%02d-"
-               "%02d; the wall-clock time %02d:%02d wins", zone, zone_name,
-               have, tm.tm_zone, f[0], f[1], f[2], f[3], f[4]);
-    }
-    return 0;
-  }
-  return err_set(e, EX_DATAERR,
-                 "date '%s': unknown zone '%s' (use MEZ, MESZ, CET, CEST, "
-                 "UTC or an offset such as +02:00)", str, zone);
+  if (other_zone(zone))
+    use_zone(NULL);
+  *out = abbr_cache[slot].v;
+  return abbr_cache[slot].n;
 }
 
 int when_parse_now(const char *str, time_t *t, struct err *e)
 {
   int f[6];
   const char *s = str;
-  if (parse_wall(&s, f, 'T') < 0 || !valid_date(f[0], f[1], f[2]) ||
+  if (parse_wall(&s, f, 'T') < 0 || !when_valid_date(f[0], f[1], f[2]) ||
       f[3] > 23 || f[4] > 59 || f[5] > 60)
     goto bad;
   if (*s == '.') { /* fractional seconds are ignored */
@@ -361,7 +359,7 @@ void when_rfc3339(time_t t, struct buf *out)
   struct tm tm;
   localtime_r(&t, &tm);
   char off[8];
-  format_offset(tm.tm_gmtoff, off);
+  when_format_offset(tm.tm_gmtoff, off);
   buf_addf(out, "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900,
            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off);
 }

@@ -27,14 +27,30 @@ int when_from_local(int year, int mon, int day, int hour, int min, int sec,
 /* Local time of t in the site zone; tm_gmtoff and tm_zone are set. */
 void when_local(time_t t, struct tm *tm);
 
-/* Parses an event's date: "YYYY-MM-DD HH:MM[:SS] [ZONE]" where ZONE is MEZ,
- * MESZ, MEST, CET, CEST, UTC, Z, or +HH:MM / +HHMM. The time is wall-clock
- * time in the site zone. A zone name that contradicts the zone on that date
- * is a warning appended to warn; a contradicting numeric offset, an
- * impossible date, or a time in a daylight-saving gap is an error
- * (EX_DATAERR). An ambiguous time takes the first instant, with a warning. */
-int when_parse_event_date(const char *s, time_t *t, struct buf *warn,
-                          struct err *e);
+/* Whether the zone name exists in the tz database ("UTC" always). */
+bool when_zone_exists(const char *name);
+/* Whether y-m-d is a date of the calendar (years 1900-9999). */
+bool when_valid_date(int y, int m, int d);
+
+/* when_from_local and when_local for another zone of the tz database
+ * (zone NULL: the site zone). The zone is made local time for the call
+ * only: not for use from two threads at once. */
+int when_from_local_in(const char *zone, int year, int mon, int day,
+                       int hour, int min, int sec, time_t *t);
+void when_local_in(const char *zone, time_t t, struct tm *tm);
+
+#define WHEN_MAX_ABBRS 16
+struct when_abbr {
+  char name[16]; /* "CET" */
+  long off;      /* seconds east of UTC while it is used */
+};
+/* The abbreviations zone (NULL: the site zone) has used in 1990-2037, as
+ * the tz database has them (zones without letters have none). Sets *out
+ * to a borrowed array valid until the next call; returns how many. */
+size_t when_zone_abbrs(const char *zone, const struct when_abbr **out);
+
+/* "+02:00" for 7200. */
+void when_format_offset(long off, char out[8]);
 
 /* Parses "now" for --now / CRIER_NOW: RFC 3339 ("2024-09-11T19:15:00+02:00",
  * "...Z"), also with a space instead of T, without seconds, or without an

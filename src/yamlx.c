@@ -243,6 +243,26 @@ const struct ynode *ymap_get(const struct ynode *map, const char *key)
   return NULL;
 }
 
+const struct ynode *ypath_get(const struct ynode *map, const char *path)
+{
+  const struct ynode *n = map;
+  const char *p = path;
+  for (;;) {
+    size_t seg = strcspn(p, ".");
+    if (!n || n->kind != Y_MAP)
+      return NULL;
+    const struct ynode *next = NULL;
+    for (size_t i = 0; i < n->n && !next; i++)
+      if (strlen(n->keys[i].str) == seg &&
+          memcmp(n->keys[i].str, p, seg) == 0)
+        next = &n->items[i];
+    if (!next || !p[seg])
+      return next;
+    n = next;
+    p += seg + 1;
+  }
+}
+
 bool ynode_is_null(const struct ynode *n)
 {
   return n && n->kind == Y_STR && n->plain &&

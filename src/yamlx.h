@@ -41,6 +41,10 @@ void ynode_free(struct ynode *n);
 
 /* The value under key in a map, or NULL (borrowed). */
 const struct ynode *ymap_get(const struct ynode *map, const char *key);
+/* The value at a dotted path ("event.date": the key "date" of the map
+ * under "event"), or NULL when a step is missing or not a map
+ * (borrowed). */
+const struct ynode *ypath_get(const struct ynode *map, const char *path);
 /* A plain scalar that is empty, "~" or "null". */
 bool ynode_is_null(const struct ynode *n);
 /* A plain scalar "true"/"false" (any case): sets *b and returns true. */

@@ -90,6 +90,17 @@ static inline void t_rmdir(const char *dir)
       fprintf(stderr, "  (%d failed in case %s)\n",                            \
               t_failed - failed_before_, #fn);                                 \
   } while (0)
+/* Writes text to the file rel under dir. */
+static inline void t_put(const char *dir, const char *rel, const char *text)
+{
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/%s", dir, rel);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return;
+  fputs(text, f);
+  fclose(f);
+}
 
 static inline int t_summary(void)
 {

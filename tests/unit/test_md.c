@@ -1,6 +1,6 @@
 /* Markdown as plain text (the text part of a mail): no Markdown syntax or
  * backslash escapes, links as "text <url>", lists, quotes, code, headings,
- * raw HTML and unsafe URLs dropped as in the HTML. */
+ * raw HTML as its text, unsafe URLs dropped as in the HTML. */
 #include "harness.h"
 
 #include "md.h"
@@ -34,9 +34,19 @@ int main(void)
        "a penguin <https://example.net/p.png>\n");
   TEXT("[klick](javascript:alert(1)) [x](DATA:text/html,y)\n", "klick x\n");
   TEXT("[](https://example.net/)\n", "<https://example.net/>\n");
-  /* raw HTML is dropped, its text stays */
-  TEXT("und <script>alert(1)</script> <b>fett</b>.\n", "und alert(1) fett.\n");
-  TEXT("<div>\nblock\n</div>\n\nafter\n", "after\n");
+  /* raw HTML is reduced to its text; scripts and styles are dropped */
+  TEXT("und <script>alert(1)</script> <b>fett</b>.\n", "und fett.\n");
+  TEXT("<div>\nblock\n</div>\n\nafter\n", "block\n\nafter\n");
+  TEXT("<p>Pizza by <a href=\"https://x.example/s\">our sponsors</a>, "
+       "<img src=\"p.png\" alt=\"a pizza\"> &amp; more&#33;</p>\n"
+       "<!-- a note -->\n",
+       "Pizza by our sponsors <https://x.example/s>, a pizza & more!\n");
+  TEXT("<ul>\n<li>one</li>\n<li>two &ndash; <i>too</i></li>\n</ul>\n",
+       "- one\n- two \u2013 too\n");
+  TEXT("<div><style>p { color: red }</style>"
+       "<a href=\"javascript:alert(1)\">click</a></div>\n", "click\n");
+  TEXT("Inline <a href=\"https://x.example/\">link</a> here.\n",
+       "Inline link <https://x.example/> here.\n");
   /* entities */
   TEXT("&amp; &lt;b&gt; &#x2013;\n", "& <b> –\n");
   /* paragraphs, breaks */

@@ -16,11 +16,7 @@ static char dir[] = "/tmp/crier-test-render-XXXXXX";
 
 static void put(const char *rel, const char *text)
 {
-  char path[512];
-  snprintf(path, sizeof(path), "%s/%s", dir, rel);
-  FILE *f = fopen(path, "w");
-  fputs(text, f);
-  fclose(f);
+  t_put(dir, rel, text);
 }
 
 int main(void)
@@ -48,7 +44,7 @@ int main(void)
   snprintf(p, sizeof(p), "%s/crier.yaml", dir);
   OK(config_load(&cfg, p, &d) == 0, "config");
   struct site s;
-  OK(site_load(&s, &cfg, &d, false) == 0 && s.n == 1, "site");
+  OK(site_load(&s, &cfg, NULL, &d) == 0 && s.n == 1, "site");
   const struct event *ev = s.events[0];
   struct renderer *r = renderer_new(&cfg);
   time_t now = ev->start - 86400;

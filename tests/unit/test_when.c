@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "evdate.h"
 #include "when.h"
 
 static time_t utc(int y, int mo, int d, int h, int mi)
@@ -54,57 +55,65 @@ static void test_event_dates(void)
   struct buf warn = BUF_INIT;
   struct err e = {0};
   time_t t;
-  OK(when_parse_event_date("2024-09-11 19:15:00 MESZ", &t, &warn, &e) == 0,
+  OK(evdate_parse_str("2024-09-11 19:15:00 MESZ", &t, &warn, &e) == 0,
      "%s", e.msg);
   INT_EQ(t, utc(2024, 9, 11, 17, 15));
   INT_EQ(warn.len, 0);
   /* an abbreviation that contradicts the date: a warning, wall clock wins */
-  OK(when_parse_event_date("2016-04-06 19:15:00 MEZ", &t, &warn, &e) == 0,
+  OK(evdate_parse_str("2016-04-06 19:15:00 MEZ", &t, &warn, &e) == 0,
      "%s", e.msg);
   INT_EQ(t, utc(2016, 4, 6, 17, 15));
   OK(strstr(warn.data, "zone 'MEZ' contradicts") != NULL, "%s", warn.data);
   buf_reset(&warn);
-  OK(when_parse_event_date("2015-07-29 19:00:00 MEST", &t, &warn, &e) == 0,
+  OK(evdate_parse_str("2015-07-29 19:00:00 MEST", &t, &warn, &e) == 0,
      "%s", e.msg);
   INT_EQ(warn.len, 0);
-  OK(when_parse_event_date("2020-02-05 19:15 CET", &t, &warn, &e) == 0, "x");
+  OK(evdate_parse_str("2020-02-05 19:15 CET", &t, &warn, &e) == 0, "x");
   INT_EQ(t, utc(2020, 2, 5, 18, 15));
-  OK(when_parse_event_date("2020-02-05 19:15", &t, &warn, &e) == 0, "x");
+  OK(evdate_parse_str("2020-02-05 19:15", &t, &warn, &e) == 0, "x");
   INT_EQ(t, utc(2020, 2, 5, 18, 15));
-  OK(when_parse_event_date("2020-02-05 19:15 UTC", &t, &warn, &e) == 0, "x");
+  OK(evdate_parse_str("2020-02-05 19:15 UTC", &t, &warn, &e) == 0, "x");
   OK(strstr(warn.data, "'UTC' contradicts") != NULL, "%s", warn.data);
   buf_reset(&warn);
-  /* numeric offsets must agree */
-  OK(when_parse_event_date("2024-07-01 19:00 +02:00", &t, &warn, &e) == 0,
+  /* an offset is the instant as written; one the zone does not have
+   * then is a warning */
+  OK(evdate_parse_str("2024-07-01 19:00 +02:00", &t, &warn, &e) == 0,
      "%s", e.msg);
-  OK(when_parse_event_date("2024-07-01 19:00 +0200", &t, &warn, &e) == 0,
+  OK(evdate_parse_str("2024-07-01 19:00 +0200", &t, &warn, &e) == 0,
      "%s", e.msg);
-  OK(when_parse_event_date("2024-07-01 19:00 +01:00", &t, &warn, &e) < 0,
-     "a contradicting offset is an error");
-  OK(strstr(e.msg, "contradicts") != NULL, "%s", e.msg);
+  INT_EQ(warn.len, 0);
+  OK(evdate_parse_str("2024-07-01 19:00 +01:00", &t, &warn, &e) == 0,
+     "%s", e.msg);
+  INT_EQ(t, utc(2024, 7, 1, 18, 0));
+  STR_EQ(warn.data, "'2024-07-01 19:00 +01:00' is at +01:00, but "
+         "Europe/Berlin is +02:00 (CEST) then: the event starts at 20:00 "
+         "there (leave out the offset to mean 19:00 there)");
+  buf_reset(&warn);
   /* the offset picks the second occurrence in an overlap */
-  OK(when_parse_event_date("2024-10-27 02:30 +01:00", &t, &warn, &e) == 0,
+  OK(evdate_parse_str("2024-10-27 02:30 +01:00", &t, &warn, &e) == 0,
      "%s", e.msg);
   INT_EQ(t, utc(2024, 10, 27, 1, 30));
   INT_EQ(warn.len, 0);
-  OK(when_parse_event_date("2024-10-27 02:30", &t, &warn, &e) == 0, "x");
+  OK(evdate_parse_str("2024-10-27 02:30", &t, &warn, &e) == 0, "x");
   INT_EQ(t, utc(2024, 10, 27, 0, 30));
   OK(strstr(warn.data, "happens twice") != NULL, "%s", warn.data);
   buf_reset(&warn);
   /* impossible dates and times */
-  OK(when_parse_event_date("2024-03-31 02:30", &t, &warn, &e) < 0, "gap");
+  OK(evdate_parse_str("2024-03-31 02:30", &t, &warn, &e) < 0, "gap");
   OK(strstr(e.msg, "does not exist") != NULL, "%s", e.msg);
-  OK(when_parse_event_date("2023-02-29 19:00", &t, &warn, &e) < 0, "feb 29");
-  OK(when_parse_event_date("2024-02-29 19:00", &t, &warn, &e) == 0, "leap");
-  OK(when_parse_event_date("2024-13-01 19:00", &t, &warn, &e) < 0, "mon 13");
-  OK(when_parse_event_date("2024-04-31 19:00", &t, &warn, &e) < 0, "apr 31");
-  OK(when_parse_event_date("2024-04-30 24:00", &t, &warn, &e) < 0, "24:00");
-  OK(when_parse_event_date("2024-04-30 19:60", &t, &warn, &e) < 0, "19:60");
-  OK(when_parse_event_date("2024-04-30", &t, &warn, &e) < 0, "no time");
-  OK(when_parse_event_date("30.04.2024 19:00", &t, &warn, &e) < 0, "german");
-  OK(when_parse_event_date("2024-04-30 19:00 PST", &t, &warn, &e) < 0, "PST");
-  OK(strstr(e.msg, "unknown zone 'PST'") != NULL, "%s", e.msg);
-  OK(when_parse_event_date("2024-04-30 19:00 MEZ x", &t, &warn, &e) < 0,
+  OK(evdate_parse_str("2023-02-29 19:00", &t, &warn, &e) < 0, "feb 29");
+  OK(evdate_parse_str("2024-02-29 19:00", &t, &warn, &e) == 0, "leap");
+  OK(evdate_parse_str("2024-13-01 19:00", &t, &warn, &e) < 0, "mon 13");
+  OK(evdate_parse_str("2024-04-31 19:00", &t, &warn, &e) < 0, "apr 31");
+  OK(evdate_parse_str("2024-04-30 24:00", &t, &warn, &e) < 0, "24:00");
+  OK(evdate_parse_str("2024-04-30 19:60", &t, &warn, &e) < 0, "19:60");
+  OK(evdate_parse_str("2024-04-30", &t, &warn, &e) < 0, "no time");
+  OK(evdate_parse_str("2024-04-30 19:00 PST", &t, &warn, &e) < 0, "PST");
+  STR_EQ(e.msg, "'2024-04-30 19:00 PST': unknown zone 'PST' for "
+         "Europe/Berlin (it uses CET, CEST; also written MEZ, MET, MESZ, "
+         "MEST, MEZT; or write an offset such as +02:00, or give the event "
+         "its own time zone)");
+  OK(evdate_parse_str("2024-04-30 19:00 MEZ x", &t, &warn, &e) < 0,
      "trailing text");
   buf_release(&warn);
 }
@@ -179,6 +188,139 @@ static void test_other_zone(void)
   OK(when_set_zone("Europe/Berlin", &e) == 0, "%s", e.msg);
 }
 
+/* One event's start from date, time and zone as given; "" if it fails
+ * (the message in *msg), else RFC 3339 in the event's zone, with
+ * warnings after " | ". */
+static const char *ev(const char *date, const char *tm, const char *zone,
+                      const char *name, const char *dflt)
+{
+  static struct buf b = BUF_INIT;
+  struct buf warn = BUF_INIT;
+  struct err e;
+  struct evdate_in in = {date, tm, zone, name, dflt};
+  struct evdate out;
+  buf_reset(&b);
+  if (evdate_parse(&in, &out, &warn, &e) < 0) {
+    buf_addf(&b, "error: %s", e.msg);
+  } else {
+    struct tm t;
+    when_local_in(out.zone[0] ? out.zone : NULL, out.start, &t);
+    char off[8];
+    when_format_offset(t.tm_gmtoff, off);
+    buf_addf(&b, "%04d-%02d-%02dT%02d:%02d:%02d%s", t.tm_year + 1900,
+             t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, off);
+    if (out.zone[0])
+      buf_addf(&b, " %s", out.zone);
+    if (warn.len)
+      buf_addf(&b, " | %s", warn.data);
+  }
+  buf_release(&warn);
+  return b.data;
+}
+
+#define EV(date, time, want) STR_EQ(ev(date, time, NULL, NULL, NULL), want)
+
+static void test_forms(void)
+{
+  /* date and time in one value or two; names of months and weekdays */
+  EV("March 24, 2015", "6:30 PM", "2015-03-24T18:30:00+01:00");
+  EV("Tuesday, March 24, 2015", "6:30 pm", "2015-03-24T18:30:00+01:00");
+  EV("Tue, Mar 24th 2015 6:30pm", NULL, "2015-03-24T18:30:00+01:00");
+  EV("24 March 2015", "18:30", "2015-03-24T18:30:00+01:00");
+  EV("24. März 2015, 18:30", NULL, "2015-03-24T18:30:00+01:00");
+  EV("Dienstag, 24. März 2015 um 18:30", NULL,
+     "error: date 'Dienstag, 24. März 2015 um 18:30': unexpected text at "
+     "the end");
+  EV("24 maart 2015 19:00", NULL, "2015-03-24T19:00:00+01:00");
+  EV("24.03.2015 18:30", NULL, "2015-03-24T18:30:00+01:00");
+  EV("2015/03/24 18:30", NULL, "2015-03-24T18:30:00+01:00");
+  EV("03/24/2015 18:30", NULL,
+     "error: date '03/24/2015 18:30': not a date I can read");
+  EV("2015-03-24", "7 p.m.", "2015-03-24T19:00:00+01:00");
+  EV("2015-03-24", "12 AM", "2015-03-24T00:00:00+01:00");
+  EV("2015-03-24", "12:15 PM", "2015-03-24T12:15:00+01:00");
+  EV("2015-03-24", "13:15 PM",
+     "error: time '13:15 PM': not a time I can read");
+  EV("2015-03-24", "19",
+     "error: time '19': not a time I can read");
+  /* single-digit hours, seconds and their fractions */
+  EV("2015-03-24 9:05", NULL, "2015-03-24T09:05:00+01:00");
+  EV("2015-03-24 19:15:30.250", NULL, "2015-03-24T19:15:30+01:00");
+  EV("2015-03-24T19:15:30,5", NULL, "2015-03-24T19:15:30+01:00");
+  /* ISO 8601 and YAML timestamps: the instant as written */
+  EV("2024-09-11T19:15:00+02:00", NULL, "2024-09-11T19:15:00+02:00");
+  EV("2024-09-11T17:15:00Z", NULL,
+     "2024-09-11T19:15:00+02:00 | '2024-09-11T17:15:00Z' is at +00:00, "
+     "but Europe/Berlin is +02:00 (CEST) then: the event starts at 19:15 "
+     "there (leave out the offset to mean 17:15 there)");
+  EV("2024-09-11 19:15:00.000 +2", NULL, "2024-09-11T19:15:00+02:00");
+  EV("2024-09-11t19:15:00-05:00", NULL,
+     "2024-09-12T02:15:00+02:00 | '2024-09-11t19:15:00-05:00' is at "
+     "-05:00, but Europe/Berlin is +02:00 (CEST) then: the event starts at "
+     "02:15 there (leave out the offset to mean 19:15 there)");
+  EV("2024-09-11 19:15 UTC+2", NULL, "2024-09-11T19:15:00+02:00");
+  EV("2024-12-11 19:15 GMT+1", NULL, "2024-12-11T19:15:00+01:00");
+  EV("2024-12-11 19:15 UTC\xE2\x88\x92" "5", NULL,
+     "2024-12-12T01:15:00+01:00 | '2024-12-11 19:15 UTC\xE2\x88\x92" "5' is at "
+     "-05:00, but Europe/Berlin is +01:00 (CET) then: the event starts at "
+     "01:15 there (leave out the offset to mean 19:15 there)");
+  EV("2024-12-11", "19:15 (MEZ)", "2024-12-11T19:15:00+01:00");
+  /* a generator's date at midnight, and the time apart */
+  EV("2024-09-11T00:00:00+02:00", "19:15", "2024-09-11T19:15:00+02:00");
+  EV("2024-09-11 18:00", "19:15",
+     "error: the time is given twice: in the date '2024-09-11 18:00' and "
+     "as '19:15'");
+  /* a range: its start */
+  EV("2024-09-11", "18:30 - 21:00",
+     "2024-09-11T18:30:00+02:00 | '18:30 - 21:00' is a range: crier reads "
+     "its start");
+  EV("2024-09-11 6:30 PM\xE2\x80\x93" "9 PM", NULL,
+     "2024-09-11T18:30:00+02:00 | '2024-09-11 6:30 PM\xE2\x80\x93" "9 PM' is a "
+     "range: crier reads its start");
+  /* a tz name per event: the wall-clock time there */
+  EV("2024-09-11 18:30 America/Chicago", NULL,
+     "2024-09-11T18:30:00-05:00 America/Chicago");
+  STR_EQ(ev("2024-09-11", "18:30 CDT", "America/Chicago", NULL, NULL),
+         "2024-09-11T18:30:00-05:00 America/Chicago");
+  STR_EQ(ev("2024-12-11", "18:30 CDT", "America/Chicago", NULL, NULL),
+         "2024-12-11T18:30:00-06:00 America/Chicago | zone 'CDT' "
+         "contradicts America/Chicago, which is -06:00 (CST) on 2024-12-11; "
+         "the wall-clock time 18:30 wins");
+  STR_EQ(ev("2024-12-11", "18:30 MEZ", "America/Chicago", NULL, NULL),
+         "error: '18:30 MEZ': unknown zone 'MEZ' for America/Chicago (it "
+         "uses CST, CDT; or write an offset such as -06:00)");
+  STR_EQ(ev("2024-12-11 18:30 Europe/Paris", NULL, "America/Chicago", NULL,
+            NULL),
+         "error: '2024-12-11 18:30 Europe/Paris' names the zone "
+         "Europe/Paris, but the event's time zone is America/Chicago");
+  STR_EQ(ev("2024-12-11 18:30", NULL, "Mars/Base", NULL, NULL),
+         "error: unknown time zone 'Mars/Base' (expected a name from the tz "
+         "database such as 'America/Chicago')");
+  STR_EQ(ev("2024-03-10", "2:30", "America/Chicago", NULL, NULL),
+         "error: 2024-03-10 02:30 does not exist in America/Chicago (the "
+         "clocks skip it when daylight saving time starts)");
+  /* the date from the file name; a site's default time */
+  STR_EQ(ev(NULL, "19:00", NULL, "2024-09-11-rust.md", NULL),
+         "2024-09-11T19:00:00+02:00");
+  STR_EQ(ev(NULL, NULL, NULL, "2024-09-11-rust.md", "19:30"),
+         "2024-09-11T19:30:00+02:00");
+  STR_EQ(ev(NULL, "19:00", NULL, "rust.md", NULL), "error: no date");
+  STR_EQ(ev("2024-09-11", NULL, NULL, NULL, NULL),
+         "error: date '2024-09-11' has no time of day");
+  /* a site in another zone: its own abbreviations, in any language */
+  struct err e;
+  OK(when_set_zone("America/Chicago", &e) == 0, "%s", e.msg);
+  EV("March 24, 2015", "6:30 PM CDT", "2015-03-24T18:30:00-05:00");
+  EV("January 14, 2015", "6:30 PM CST", "2015-01-14T18:30:00-06:00");
+  EV("January 14, 2015", "6:30 PM EST",
+     "error: '6:30 PM EST': unknown zone 'EST' for America/Chicago (it "
+     "uses CST, CDT; or write an offset such as -06:00, or give the event "
+     "its own time zone)");
+  OK(when_set_zone("America/New_York", &e) == 0, "%s", e.msg);
+  EV("January 14, 2015", "6:30 PM EST", "2015-01-14T18:30:00-05:00");
+  OK(when_set_zone("Europe/Berlin", &e) == 0, "%s", e.msg);
+}
+
 int main(void)
 {
   struct err e;
@@ -191,5 +333,6 @@ int main(void)
   test_before();
   test_now_and_durations();
   test_other_zone();
+  test_forms();
   return t_summary();
 }
