@@ -41,6 +41,6 @@ for shape in jekyll bundles data; do
   for n in 1000 5000 10000; do
     bench/gen-site.sh "$tmp/$shape$n" "$n" "$shape"
     bench "$shape, $n events" "$tmp/$shape$n/crier.yaml"
-    rm -rf "$tmp/$shape$n"
+    rm -rf "${tmp:?}/$shape$n"
   done
 done

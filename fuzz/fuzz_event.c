@@ -35,8 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   struct event *ev = event_parse("2030-01-01-f.md", NULL, (const char *)data,
                                  size, &cfg, &locs, &d, NULL);
   if (ev) {
-    struct render_req q = {.ev = ev, .notice = "announce",
-                           .langs = LANG_DE | LANG_EN, .now = ev->start - 1};
+    struct render_req q = {.ev = ev,
+                           .notice = "announce",
+                           .langs = LANG_DE | LANG_EN,
+                           .now = ev->start - 1};
     struct message m;
     struct err e;
     if (render_message(r, &q, &m, &e) == 0)

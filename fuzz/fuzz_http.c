@@ -21,27 +21,36 @@ static void setup(void)
 {
   struct err e;
   when_set_zone("Europe/Berlin", &e);
-  chans[0] = (struct channel){.name = (char *)"m", .type = CHAN_MATRIX,
+  chans[0] = (struct channel){.name = (char *)"m",
+                              .type = CHAN_MATRIX,
                               .homeserver = (char *)"http://127.0.0.1:1",
                               .room = (char *)"#r:x"};
-  chans[1] = (struct channel){.name = (char *)"g", .type = CHAN_GITHUB,
-                              .repo = (char *)"o/r", .mode = (char *)"issue",
+  chans[1] = (struct channel){.name = (char *)"g",
+                              .type = CHAN_GITHUB,
+                              .repo = (char *)"o/r",
+                              .mode = (char *)"issue",
                               .api_url = (char *)"http://127.0.0.1:1"};
-  chans[2] = (struct channel){.name = (char *)"w", .type = CHAN_WEBHOOK,
+  chans[2] = (struct channel){.name = (char *)"w",
+                              .type = CHAN_WEBHOOK,
                               .url = (char *)"http://127.0.0.1:1/h"};
-  chans[3] = (struct channel){.name = (char *)"u", .type = CHAN_MEETUP,
+  chans[3] = (struct channel){.name = (char *)"u",
+                              .type = CHAN_MEETUP,
                               .group = (char *)"g",
                               .api_url = (char *)"http://127.0.0.1:1/q",
                               .token_url = (char *)"http://127.0.0.1:1/t"};
   chans[3].auth.kind = MEETUP_AUTH_TOKEN;
-  chans[4] = (struct channel){.name = (char *)"s", .type = CHAN_MAIL,
+  chans[4] = (struct channel){.name = (char *)"s",
+                              .type = CHAN_MAIL,
                               .url = (char *)"smtp://127.0.0.1:1",
                               .from = (char *)"a@x"};
-  chans[5] = (struct channel){.name = (char *)"p", .type = CHAN_MAIL,
+  chans[5] = (struct channel){.name = (char *)"p",
+                              .type = CHAN_MAIL,
                               .provider = (char *)"postmark",
                               .from = (char *)"a@x"};
-  ev = (struct event){.id = (char *)"2030-01-01-e", .title = (char *)"T",
-                      .path = (char *)"e.md", .start = 1900000000};
+  ev = (struct event){.id = (char *)"2030-01-01-e",
+                      .title = (char *)"T",
+                      .path = (char *)"e.md",
+                      .start = 1900000000};
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -78,7 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   buf_adds(&ctx.token, "tok");
   ctx.serial = (char *)"s";
   size_t k = pick / 6 % 4;
-  struct delivery d = {.ev = &ev, .notice = notices[k], .ctx = &ctx,
+  struct delivery d = {.ev = &ev,
+                       .notice = notices[k],
+                       .ctx = &ctx,
                        .msg = {(char *)"S", (char *)"M", (char *)"<p>M</p>"}};
   memset(d.key, 'a', 64);
   snprintf(d.lang, sizeof(d.lang), "de");

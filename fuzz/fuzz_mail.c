@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   /* a line is at most 76 characters when it holds encoded-words, else at
    * most 78, unless it is one word that no fold could shorten */
   for (size_t i = 0, start = 0; i <= h.len; i++) {
-    if (i < h.len && !(h.data[i] == '\r' && i + 1 < h.len &&
-                       h.data[i + 1] == '\n'))
+    if (i < h.len &&
+        !(h.data[i] == '\r' && i + 1 < h.len && h.data[i + 1] == '\n'))
       continue;
     const char *line = h.data + start;
     size_t n = i - start;
@@ -59,21 +59,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     i++;
   }
   const char *to[] = {s, "b@example.org"};
-  struct mail m = {.from = s, .to = to, .nto = 2, .subject = s, .text = s,
-                   .html = s, .message_id = "id@x", .language = "de",
-                   .date = 1700000000, .ics = NULL};
+  struct mail m = {.from = s,
+                   .to = to,
+                   .nto = 2,
+                   .subject = s,
+                   .text = s,
+                   .html = s,
+                   .message_id = "id@x",
+                   .language = "de",
+                   .date = 1700000000,
+                   .ics = NULL};
   struct buf out = BUF_INIT;
   mail_build(&m, &out);
-  struct ical_event ev = {.uid = s, .start = 1700000000,
-                          .end = 1700003600, .stamp = 1700000000,
-                          .summary = s, .location = s, .description = s,
-                          .url = s, .organizer = s};
+  struct ical_event ev = {.uid = s,
+                          .start = 1700000000,
+                          .end = 1700003600,
+                          .stamp = 1700000000,
+                          .summary = s,
+                          .location = s,
+                          .description = s,
+                          .url = s,
+                          .organizer = s};
   struct ical_cal c = {.method = ICAL_PUBLISH, .name = s};
   struct buf cal = BUF_INIT;
   ical_single(&cal, &c, &ev);
   for (size_t i = 0, start = 0; i <= cal.len; i++) {
-    bool eol = i == cal.len ||
-               (cal.data[i] == '\r' && i + 1 < cal.len && cal.data[i + 1] == '\n');
+    bool eol = i == cal.len || (cal.data[i] == '\r' && i + 1 < cal.len &&
+                                cal.data[i + 1] == '\n');
     if (!eol) {
       if (cal.data[i] == '\r' || cal.data[i] == '\n')
         abort(); /* a bare CR or LF */
@@ -83,8 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       abort();
     /* a line is a fold (a space first) or NAME followed by ; or : */
     size_t k = start;
-    while (k < i && ((cal.data[k] >= 'A' && cal.data[k] <= 'Z') ||
-                     cal.data[k] == '-'))
+    while (k < i &&
+           ((cal.data[k] >= 'A' && cal.data[k] <= 'Z') || cal.data[k] == '-'))
       k++;
     if (i > start && cal.data[start] != ' ' &&
         (k == start || k == i || (cal.data[k] != ':' && cal.data[k] != ';')))

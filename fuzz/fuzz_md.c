@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct buf out = BUF_INIT;
   md_to_html((const char *)data, size, &out);
-  if (str_find_ci(out.data, "<script") || str_find_ci(out.data, "href=\"javascript:"))
+  if (str_find_ci(out.data, "<script") ||
+      str_find_ci(out.data, "href=\"javascript:"))
     abort();
   buf_release(&out);
   /* the plain text of a mail: no crash, no leak, ends with a newline */

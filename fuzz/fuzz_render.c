@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf_release(&y);
     static const char file[] = "---\ntitle: \"T <x> *y*\"\n"
                                "date: 2030-05-06 19:00\n---\nBody\n";
-    ev = event_parse("2030-05-06-t.md", NULL, file, sizeof(file) - 1, NULL, NULL, &dg, NULL);
+    ev = event_parse("2030-05-06-t.md", NULL, file, sizeof(file) - 1, NULL,
+                     NULL, &dg, NULL);
     diags_release(&dg);
     if (!ev)
       abort();
@@ -91,7 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p = nul + 1;
   }
   struct renderer *r = renderer_new(&cfg);
-  struct render_req q = {.ev = ev, .notice = "announce", .langs = LANG_EN,
+  struct render_req q = {.ev = ev,
+                         .notice = "announce",
+                         .langs = LANG_EN,
                          .now = ev->start - 86400};
   struct message m;
   struct err e;

@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   size_t tn = nul ? (size_t)(nul - p) : size;
   json_t *ctx = nul ? json_loadb(nul + 1, size - tn - 1, 0, NULL) : NULL;
   if (!ctx)
-    ctx = json_pack("{s:s, s:[{s:s}, {s:s}], s:b}", "a", "x<y", "l", "n",
-                    "1", "n", "2", "t", 1);
+    ctx = json_pack("{s:s, s:[{s:s}, {s:s}], s:b}", "a", "x<y", "l", "n", "1",
+                    "n", "2", "t", 1);
   struct err e;
   struct tpl *t = tpl_parse(p, tn, "f", &e);
   if (t) {

@@ -36,7 +36,7 @@ for f in $(git ls-files '*.sh'); do
   shellcheck -S warning "$f" || status=1
 done
 
-if [ -f .clang-format ] && [ -n "${CRIER_LINT_FORMAT-1}" ]; then
+if [ -f .clang-format ]; then
   echo "== formatting (.clang-format)"
   printf 'int  f( void ){return 0;}\n' >"$tmp/ugly.c"
   if clang-format --dry-run -Werror "$tmp/ugly.c" 2>/dev/null; then

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 echo "== static checks"
-CRIER_LINT_FORMAT= scripts/lint.sh
+scripts/lint.sh
 echo "== reference implementations (npm ci)"
 (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error)
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -17,7 +17,10 @@ struct buf {
 };
 
 extern char buf_empty[];
-#define BUF_INIT { buf_empty, 0, 0 }
+#define BUF_INIT                                                               \
+  {                                                                            \
+    buf_empty, 0, 0                                                            \
+  }
 
 void buf_init(struct buf *b);
 /* Frees what b owns and leaves it empty (usable again). */

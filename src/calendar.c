@@ -31,8 +31,7 @@ void calendar_uid_domain(const struct config *cfg, struct buf *out)
   }
   for (size_t i = 0; i < cfg->nchannels; i++) {
     const struct channel *ch = &cfg->channels[i];
-    char *a = ch->type == CHAN_MAIL && ch->from ? mail_address(ch->from)
-                                                 : NULL;
+    char *a = ch->type == CHAN_MAIL && ch->from ? mail_address(ch->from) : NULL;
     const char *at = a ? strchr(a, '@') : NULL;
     if (at) {
       buf_adds(out, at + 1);
@@ -61,8 +60,7 @@ static void description(const struct event *ev, const char *url,
 {
   for (size_t i = 0; ev->talks_state == TALKS_LIST && i < ev->ntalks; i++) {
     const struct talk *t = &ev->talks[i];
-    buf_addf(out, "%s%s", t->title ? t->title : "",
-             t->speaker ? " – " : "");
+    buf_addf(out, "%s%s", t->title ? t->title : "", t->speaker ? " – " : "");
     if (t->speaker)
       buf_adds(out, t->speaker);
     buf_addc(out, '\n');
@@ -144,9 +142,9 @@ struct item {
 struct collect {
   const struct config *cfg;
   const struct site *site;
-  struct map uids;   /* uids of the site's files (loaded or broken) */
-  bool none_gone;    /* no file counts as gone */
-  time_t from, to;   /* the window (to 0: open) */
+  struct map uids; /* uids of the site's files (loaded or broken) */
+  bool none_gone;  /* no file counts as gone */
+  time_t from, to; /* the window (to 0: open) */
   struct item *items;
   size_t n, cap;
   struct event **owned; /* rebuilt from snapshots */
@@ -222,8 +220,7 @@ static json_t *entry_json(const struct ical_event *ie)
                         ie->cancelled ? "cancelled" : "confirmed", "title",
                         ie->summary, "start", s.data, "end", en.data,
                         "location", ie->location, "description",
-                        ie->description, "url", ie->url, "modified",
-                        ch.data);
+                        ie->description, "url", ie->url, "modified", ch.data);
   if (ie->has_geo)
     json_object_set_new(o, "geo", json_pack("[f, f]", ie->lat, ie->lon));
   buf_release(&s);

@@ -24,20 +24,20 @@ struct chan_ctx {
   const struct channel *ch;
   const struct config *cfg;
   struct journal *journal; /* NULL in dry runs */
-  struct buf token;        /* matrix/github/meetup access token; webhook secret */
-  struct buf token2;       /* webhook signing key; mail password */
-  char *serial;            /* the serial key of this channel's writes */
-  bool ready;              /* secrets resolved */
-  char *meetup_token;      /* an access token fetched this run (secret) */
-  char *login;             /* github: the account the token posts as */
-  struct err error;        /* why the context could not be prepared */
+  struct buf token;   /* matrix/github/meetup access token; webhook secret */
+  struct buf token2;  /* webhook signing key; mail password */
+  char *serial;       /* the serial key of this channel's writes */
+  bool ready;         /* secrets resolved */
+  char *meetup_token; /* an access token fetched this run (secret) */
+  char *login;        /* github: the account the token posts as */
+  struct err error;   /* why the context could not be prepared */
 };
 
 struct delivery {
   char key[65];
   const struct event *ev;
-  const char *notice;      /* its name: "announce", "reminder-7d", … */
-  enum notice_kind kind;   /* the kind of notice */
+  const char *notice;    /* its name: "announce", "reminder-7d", … */
+  enum notice_kind kind; /* the kind of notice */
   char lang[8];
   int langs;
   bool en_first;
@@ -60,8 +60,8 @@ struct delivery {
   int phase;
   int page;
   struct buf scratch;
-  char *aux;               /* a step's string: room id, next page URL */
-  long number;             /* GitHub issue number */
+  char *aux;   /* a step's string: room id, next page URL */
+  long number; /* GitHub issue number */
 };
 
 struct chan_ops {

@@ -33,8 +33,10 @@ enum { WHOAMI, LIST_ISSUES, CREATE_ISSUE, LIST_COMMENTS, CREATE_COMMENT };
 static int prepare(struct chan_ctx *c, struct err *e)
 {
   if (!http_url_allowed(c->ch->api_url))
-    return err_set(e, EX_CONFIG, "channel '%s': api_url must be https:// "
-                   "(http only to a loopback address)", c->ch->name);
+    return err_set(e, EX_CONFIG,
+                   "channel '%s': api_url must be https:// "
+                   "(http only to a loopback address)",
+                   c->ch->name);
   return secret_get(&c->ch->token, "github token", &c->token, e);
 }
 
@@ -101,7 +103,7 @@ static void write_request(struct delivery *d, struct http_req *req)
 {
   req->method = HTTP_POST;
   req->serial = d->ctx->serial;
-  req->gap = d->ctx->ch->gap > 0        ? d->ctx->ch->gap
+  req->gap = d->ctx->ch->gap > 0         ? d->ctx->ch->gap
              : test_hooks.github_gap > 0 ? test_hooks.github_gap
                                          : 1.0;
   http_req_header(req, "Content-Type: application/json");
@@ -197,14 +199,14 @@ static enum step explain(struct http_task *t, const struct http_resp *r,
                          const char *what)
 {
   if (r->code == CURLE_OK && !http_temporary(r)) {
-    bool integration = r->body.len &&
-                       strstr(r->body.data, "Resource not accessible by "
+    bool integration =
+        r->body.len && strstr(r->body.data, "Resource not accessible by "
                                             "integration");
     const char *hint =
-        r->status == 401 ? " (bad credentials: check the token)"
-        : integration    ? " (the token may not write issues: the workflow "
-                           "needs 'permissions: issues: write', and pull "
-                           "requests from forks only get a read-only token)"
+        r->status == 401   ? " (bad credentials: check the token)"
+        : integration      ? " (the token may not write issues: the workflow "
+                             "needs 'permissions: issues: write', and pull "
+                             "requests from forks only get a read-only token)"
         : r->status == 404 ? " (no such repository or issue, or the token "
                              "cannot see it)"
         : r->status == 410 ? " (issues are disabled in this repository)"
@@ -246,8 +248,7 @@ static long planning_issue(const struct delivery *d)
   p += rl + 8;
   char *end;
   long n = strtol(p, &end, 10);
-  if (end == p || n <= 0 || (*end && *end != '/' && *end != '?' &&
-                             *end != '#'))
+  if (end == p || n <= 0 || (*end && *end != '/' && *end != '?' && *end != '#'))
     return 0;
   return n;
 }
@@ -259,9 +260,10 @@ static enum step search(struct delivery *d, struct http_task *t,
   if (strcmp(d->ctx->ch->mode, "comment") == 0 && !d->number) {
     d->number = planning_issue(d);
     if (!d->number) {
-      snprintf(t->error, sizeof(t->error), "mode comment needs a '%s' link "
-               "to an issue of %s in the event file", LINK_PLANNING,
-               d->ctx->ch->repo);
+      snprintf(t->error, sizeof(t->error),
+               "mode comment needs a '%s' link "
+               "to an issue of %s in the event file",
+               LINK_PLANNING, d->ctx->ch->repo);
       return STEP_FAIL;
     }
   }
@@ -310,9 +312,9 @@ static void take_result(struct delivery *d, const json_t *o, bool issue)
 {
   const char *u = json_string_value(json_object_get(o, "html_url"));
   snprintf(d->url, sizeof(d->url), "%s", u ? u : "");
-  long long number = issue ? (long long)json_integer_value(
-                                 json_object_get(o, "number"))
-                           : (long long)d->number;
+  long long number =
+      issue ? (long long)json_integer_value(json_object_get(o, "number"))
+            : (long long)d->number;
   snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
            issue ? number
                  : (long long)json_integer_value(json_object_get(o, "id")));
@@ -327,8 +329,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   struct delivery *d = task_delivery(t);
   if (!prev)
     return start(d, t, req);
-  bool ok = prev->code == CURLE_OK && prev->status >= 200 &&
-            prev->status < 300;
+  bool ok = prev->code == CURLE_OK && prev->status >= 200 && prev->status < 300;
   struct buf km = BUF_INIT, em = BUF_INIT;
   key_marker(d, &km);
   event_marker(d, &em);
@@ -348,8 +349,9 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       if (!d->ctx->login)
         d->ctx->login = xstrdup("github-actions[bot]");
     } else {
-      r = explain(t, prev, "finding the token's account (GET /user; set "
-                           "'login:' to the account the token posts as)");
+      r = explain(t, prev,
+                  "finding the token's account (GET /user; set "
+                  "'login:' to the account the token posts as)");
       break;
     }
     r = search(d, t, req);
@@ -358,19 +360,22 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   case LIST_ISSUES:
   case LIST_COMMENTS: {
     if (!ok) {
-      r = explain(t, prev, d->phase == LIST_ISSUES ? "listing issues"
-                                                   : "listing comments");
+      r = explain(t, prev,
+                  d->phase == LIST_ISSUES ? "listing issues"
+                                          : "listing comments");
       break;
     }
     if (!json_is_array(j)) {
-      snprintf(t->error, sizeof(t->error), "listing: the answer is not a "
+      snprintf(t->error, sizeof(t->error),
+               "listing: the answer is not a "
                "list");
       break;
     }
     size_t i;
     json_t *it;
     bool done = false;
-    json_array_foreach(j, i, it) {
+    json_array_foreach(j, i, it)
+    {
       if (json_object_get(it, "pull_request") || !own(d, it))
         continue;
       const char *body = json_string_value(json_object_get(it, "body"));
@@ -390,15 +395,19 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     char *next = next_page(d, prev, &refused);
     if (refused) {
       /* the list is incomplete: posting now could post twice */
-      snprintf(t->error, sizeof(t->error), "the server's next page is not "
-               "on %s; not following it", d->ctx->ch->api_url);
+      snprintf(t->error, sizeof(t->error),
+               "the server's next page is not "
+               "on %s; not following it",
+               d->ctx->ch->api_url);
       r = STEP_FAIL;
       break;
     }
     if (next && ++d->page >= GITHUB_MAX_PAGES) {
       free(next);
-      snprintf(t->error, sizeof(t->error), "more than %d pages of issues or "
-               "comments; not looking further", GITHUB_MAX_PAGES);
+      snprintf(t->error, sizeof(t->error),
+               "more than %d pages of issues or "
+               "comments; not looking further",
+               GITHUB_MAX_PAGES);
       r = STEP_FAIL;
       break;
     }
@@ -409,8 +418,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       r = STEP_SEND;
       break;
     }
-    if (d->phase == LIST_ISSUES && d->number &&
-        d->kind != NOTICE_ANNOUNCE) {
+    if (d->phase == LIST_ISSUES && d->number && d->kind != NOTICE_ANNOUNCE) {
       d->phase = LIST_COMMENTS;
       list_comments(d, req);
     } else if (d->phase == LIST_ISSUES) {
@@ -426,8 +434,9 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   case CREATE_ISSUE:
   case CREATE_COMMENT:
     if (!ok || !json_is_object(j)) {
-      r = explain(t, prev, d->phase == CREATE_ISSUE ? "creating the issue"
-                                                    : "commenting");
+      r = explain(t, prev,
+                  d->phase == CREATE_ISSUE ? "creating the issue"
+                                           : "commenting");
       break;
     }
     take_result(d, j, d->phase == CREATE_ISSUE);
@@ -454,6 +463,8 @@ static void dry(struct delivery *d, struct http_req *req)
   }
 }
 
-const struct chan_ops chan_github_ops = {
-    .type = CHAN_GITHUB, .prepare = prepare, .step = step, .dry = dry,
-    .resend_safe = true};
+const struct chan_ops chan_github_ops = {.type = CHAN_GITHUB,
+                                         .prepare = prepare,
+                                         .step = step,
+                                         .dry = dry,
+                                         .resend_safe = true};

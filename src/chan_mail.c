@@ -45,8 +45,10 @@ static int prepare(struct chan_ctx *c, struct err *e)
   for (size_t i = 0; i < ch->to.n; i++) {
     char *a = mail_address(ch->to.v[i]);
     if (!a)
-      return err_set(e, EX_CONFIG, "channel '%s': '%s' in 'to' is not an "
-                     "address", ch->name, ch->to.v[i]);
+      return err_set(e, EX_CONFIG,
+                     "channel '%s': '%s' in 'to' is not an "
+                     "address",
+                     ch->name, ch->to.v[i]);
     free(a);
   }
   if (ch->provider)
@@ -216,11 +218,16 @@ static void build(struct delivery *d, struct http_req *req)
     req->username = ch->username;
     req->password = d->ctx->token2.len ? d->ctx->token2.data : NULL;
     char *parent = thread_parent(d);
-    struct mail m = {.from = ch->from, .to = (const char *const *)ch->to.v,
-                     .nto = ch->to.n, .subject = d->msg.subject,
-                     .text = text.data, .html = d->msg.html,
-                     .message_id = mid.data, .in_reply_to = parent,
-                     .language = langs, .date = time(NULL),
+    struct mail m = {.from = ch->from,
+                     .to = (const char *const *)ch->to.v,
+                     .nto = ch->to.n,
+                     .subject = d->msg.subject,
+                     .text = text.data,
+                     .html = d->msg.html,
+                     .message_id = mid.data,
+                     .in_reply_to = parent,
+                     .language = langs,
+                     .date = time(NULL),
                      .ics = ics.len ? ics.data : NULL,
                      .ics_method = method};
     mail_build(&m, &req->body);
@@ -255,8 +262,7 @@ struct rcpts {
   bool permanent; /* a refusal was permanent */
 };
 
-static void read_rcpts(const struct smtp_exchange *x, size_t n,
-                       struct rcpts *r)
+static void read_rcpts(const struct smtp_exchange *x, size_t n, struct rcpts *r)
 {
   for (size_t i = 0; i < n; i++) {
     if (strncasecmp(x[i].cmd, "RCPT TO:", 8) != 0)
@@ -352,8 +358,10 @@ static enum step smtp_result(struct http_task *t, struct delivery *d,
   } else if (prev->data_started) {
     struct buf b = BUF_INIT;
     http_describe(prev, &b);
-    buf_addf(&msg, "the connection failed after the message began to go "
-             "out (%s); it may have arrived as <%s>", b.data, mid.data);
+    buf_addf(&msg,
+             "the connection failed after the message began to go "
+             "out (%s); it may have arrived as <%s>",
+             b.data, mid.data);
     buf_release(&b);
     s = STEP_UNCERTAIN;
   } else if (prev->no_auth) {
@@ -371,7 +379,8 @@ static enum step smtp_result(struct http_task *t, struct delivery *d,
              reply.data);
     s = smtp_reply_temporary(&mail->reply) ? STEP_RETRY : STEP_FAIL;
   } else if (prev->code == CURLE_USE_SSL_FAILED) {
-    buf_addf(&msg, "the server does not offer STARTTLS%s; use smtps:// or a "
+    buf_addf(&msg,
+             "the server does not offer STARTTLS%s; use smtps:// or a "
              "server that offers it",
              d->ctx->token2.len ? ", and the password is sent only over TLS"
                                 : "");

@@ -25,7 +25,7 @@ enum provider { POSTMARK, MAILGUN, SENDGRID };
 
 static enum provider which(const struct channel *ch)
 {
-  return strcmp(ch->provider, "postmark") == 0 ? POSTMARK
+  return strcmp(ch->provider, "postmark") == 0  ? POSTMARK
          : strcmp(ch->provider, "mailgun") == 0 ? MAILGUN
                                                 : SENDGRID;
 }
@@ -37,8 +37,10 @@ int mailapi_prepare(struct chan_ctx *c, struct err *e)
     return err_set(e, EX_CONFIG, "channel '%s': mailgun needs 'domain'",
                    ch->name);
   if (ch->api_url && !http_url_allowed(ch->api_url))
-    return err_set(e, EX_CONFIG, "channel '%s': api_url must be https:// "
-                   "(http only to a loopback address)", ch->name);
+    return err_set(e, EX_CONFIG,
+                   "channel '%s': api_url must be https:// "
+                   "(http only to a loopback address)",
+                   ch->name);
   return secret_get(&ch->api_key, "mail api_key", &c->token, e);
 }
 
@@ -47,9 +49,12 @@ static const char *base_url(const struct channel *ch)
   if (ch->api_url)
     return ch->api_url;
   switch (which(ch)) {
-  case POSTMARK: return "https://api.postmarkapp.com";
-  case MAILGUN: return "https://api.mailgun.net";
-  default: return "https://api.sendgrid.com";
+  case POSTMARK:
+    return "https://api.postmarkapp.com";
+  case MAILGUN:
+    return "https://api.mailgun.net";
+  default:
+    return "https://api.sendgrid.com";
   }
 }
 
@@ -100,13 +105,15 @@ static void json_body(struct http_req *req, json_t *doc)
 static void form_field(struct buf *b, const char *boundary, const char *name,
                        const char *value)
 {
-  buf_addf(b, "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s"
-           "\r\n", boundary, name, value);
+  buf_addf(b,
+           "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s"
+           "\r\n",
+           boundary, name, value);
 }
 
 void mailapi_build(struct delivery *d, struct http_req *req,
-                   const char *message_id, const char *text,
-                   const char *ics, const char *method)
+                   const char *message_id, const char *text, const char *ics,
+                   const char *method)
 {
   const struct channel *ch = d->ctx->ch;
   const char *key = d->ctx->token.len ? d->ctx->token.data : "";
@@ -129,19 +136,17 @@ void mailapi_build(struct delivery *d, struct http_req *req,
     joined(&ch->bcc, &bcc);
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s}}",
-        "From", ch->from, "To", to.data, "Subject", d->msg.subject,
-        "TextBody", text, "HtmlBody", d->msg.html,
-        "MessageStream", "outbound", "Headers", "Name", "Auto-Submitted",
-        "Value", "auto-generated", "Name", "Content-Language", "Value", lang,
-        "Metadata", "crier_key", d->key);
+        "From", ch->from, "To", to.data, "Subject", d->msg.subject, "TextBody",
+        text, "HtmlBody", d->msg.html, "MessageStream", "outbound", "Headers",
+        "Name", "Auto-Submitted", "Value", "auto-generated", "Name",
+        "Content-Language", "Value", lang, "Metadata", "crier_key", d->key);
     if (bcc.len)
       json_object_set_new(doc, "Bcc", json_string(bcc.data));
     if (ics) {
       char *c = b64(ics, strlen(ics));
       json_object_set_new(doc, "Attachments",
                           json_pack("[{s:s, s:s, s:s}]", "Name", "event.ics",
-                                    "Content", c, "ContentType",
-                                    ctype.data));
+                                    "Content", c, "ContentType", ctype.data));
       free(c);
     }
     json_body(req, doc);
@@ -182,9 +187,11 @@ void mailapi_build(struct delivery *d, struct http_req *req,
     form_field(b, boundary, "h:Auto-Submitted", "auto-generated");
     form_field(b, boundary, "h:Content-Language", lang);
     if (ics)
-      buf_addf(b, "--%s\r\nContent-Disposition: form-data; name=\"attachment"
+      buf_addf(b,
+               "--%s\r\nContent-Disposition: form-data; name=\"attachment"
                "\"; filename=\"event.ics\"\r\nContent-Type: %s\r\n"
-               "\r\n%s\r\n", boundary, ctype.data, ics);
+               "\r\n%s\r\n",
+               boundary, ctype.data, ics);
     buf_addf(b, "--%s--\r\n", boundary);
   } else {
     url(req, ch, "/v3/mail/send");
@@ -200,21 +207,20 @@ void mailapi_build(struct delivery *d, struct http_req *req,
       json_object_set_new(pers, "bcc", bcc);
     else
       json_decref(bcc);
-    json_t *doc = json_pack(
-        "{s:[o], s:o, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:s}, "
-        "s:{s:s}}",
-        "personalizations", pers, "from", sg_address(ch->from), "subject",
-        d->msg.subject, "content", "type", "text/plain", "value",
-        text, "type", "text/html", "value", d->msg.html,
-        "headers", "Auto-Submitted", "auto-generated", "Content-Language",
-        lang, "custom_args", "crier_key", d->key);
+    json_t *doc =
+        json_pack("{s:[o], s:o, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:s}, "
+                  "s:{s:s}}",
+                  "personalizations", pers, "from", sg_address(ch->from),
+                  "subject", d->msg.subject, "content", "type", "text/plain",
+                  "value", text, "type", "text/html", "value", d->msg.html,
+                  "headers", "Auto-Submitted", "auto-generated",
+                  "Content-Language", lang, "custom_args", "crier_key", d->key);
     if (ics) {
       char *c = b64(ics, strlen(ics));
       json_object_set_new(doc, "attachments",
                           json_pack("[{s:s, s:s, s:s, s:s}]", "content", c,
-                                    "type", ctype.data, "filename",
-                                    "event.ics", "disposition",
-                                    "attachment"));
+                                    "type", ctype.data, "filename", "event.ics",
+                                    "disposition", "attachment"));
       free(c);
     }
     json_body(req, doc);
@@ -223,8 +229,8 @@ void mailapi_build(struct delivery *d, struct http_req *req,
 }
 
 /* The provider's words on a failure. */
-static void provider_error(const struct channel *ch,
-                           const struct http_resp *r, struct buf *out)
+static void provider_error(const struct channel *ch, const struct http_resp *r,
+                           struct buf *out)
 {
   json_t *j = chan_json(r);
   buf_addf(out, "%s: ", ch->provider);
@@ -234,12 +240,13 @@ static void provider_error(const struct channel *ch,
              json_string_value(json_object_get(j, "Message"))
                  ? json_string_value(json_object_get(j, "Message"))
                  : "?");
-  } else if (which(ch) == SENDGRID && json_is_array(json_object_get(j,
-                                                                 "errors"))) {
+  } else if (which(ch) == SENDGRID &&
+             json_is_array(json_object_get(j, "errors"))) {
     buf_addf(out, "HTTP %ld: ", r->status);
     size_t i;
     json_t *er;
-    json_array_foreach(json_object_get(j, "errors"), i, er) {
+    json_array_foreach(json_object_get(j, "errors"), i, er)
+    {
       const char *m = json_string_value(json_object_get(er, "message"));
       const char *f = json_string_value(json_object_get(er, "field"));
       buf_addf(out, "%s%s%s%s%s", i ? "; " : "", m ? m : "?",
@@ -265,8 +272,8 @@ enum step mailapi_result(struct http_task *t, struct delivery *d,
                      : which(ch) == MAILGUN
                          ? json_string_value(json_object_get(j, "id"))
                          : NULL;
-    char *hdr = which(ch) == SENDGRID ? http_header(prev, "x-message-id")
-                                      : NULL;
+    char *hdr =
+        which(ch) == SENDGRID ? http_header(prev, "x-message-id") : NULL;
     if (id || hdr)
       snprintf(d->remote_id, sizeof(d->remote_id), "%s", id ? id : hdr);
     free(hdr);

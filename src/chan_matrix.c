@@ -18,10 +18,11 @@ enum { RESOLVE, CHECK_CRYPTO, JOIN, SEND };
 static int prepare(struct chan_ctx *c, struct err *e)
 {
   if (!http_url_allowed(c->ch->homeserver))
-    return err_set(e, EX_CONFIG, "channel '%s': the homeserver must be "
-                   "https:// (http only to a loopback address)", c->ch->name);
-  return secret_get(&c->ch->access_token, "matrix access_token", &c->token,
-                    e);
+    return err_set(e, EX_CONFIG,
+                   "channel '%s': the homeserver must be "
+                   "https:// (http only to a loopback address)",
+                   c->ch->name);
+  return secret_get(&c->ch->access_token, "matrix access_token", &c->token, e);
 }
 
 static void base(struct delivery *d, struct http_req *req, const char *path)
@@ -38,8 +39,7 @@ static void base(struct delivery *d, struct http_req *req, const char *path)
   chan_user_agent(req);
 }
 
-static void send_req(struct delivery *d, struct http_req *req,
-                     const char *room)
+static void send_req(struct delivery *d, struct http_req *req, const char *room)
 {
   struct buf p = BUF_INIT;
   buf_adds(&p, "/rooms/");
@@ -50,18 +50,17 @@ static void send_req(struct delivery *d, struct http_req *req,
   buf_release(&p);
   req->method = HTTP_PUT;
   http_req_header(req, "Content-Type: application/json");
-  json_t *content = json_pack("{s:s, s:s, s:s, s:s}", "msgtype", "m.notice",
-                              "body", d->msg.markdown, "format",
-                              "org.matrix.custom.html", "formatted_body",
-                              d->msg.html);
+  json_t *content = json_pack(
+      "{s:s, s:s, s:s, s:s}", "msgtype", "m.notice", "body", d->msg.markdown,
+      "format", "org.matrix.custom.html", "formatted_body", d->msg.html);
   char *s = json_dumps(content, JSON_COMPACT | JSON_PRESERVE_ORDER);
   buf_adds(&req->body, s);
   free(s);
   json_decref(content);
 }
 
-static void path_req(struct delivery *d, struct http_req *req,
-                     const char *fmt, const char *arg, const char *tail)
+static void path_req(struct delivery *d, struct http_req *req, const char *fmt,
+                     const char *arg, const char *tail)
 {
   struct buf p = BUF_INIT;
   buf_adds(&p, fmt);
@@ -118,12 +117,14 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   switch (d->phase) {
   case RESOLVE:
     if (!ok) {
-      r = chan_fail(t, prev, prev->status == 404 ? "the room alias is unknown"
-                                                 : "resolving the room alias");
+      r = chan_fail(t, prev,
+                    prev->status == 404 ? "the room alias is unknown"
+                                        : "resolving the room alias");
       break;
     }
     if (!json_is_string(json_object_get(j, "room_id"))) {
-      snprintf(t->error, sizeof(t->error), "resolving the room alias: no "
+      snprintf(t->error, sizeof(t->error),
+               "resolving the room alias: no "
                "room_id in the answer");
       break;
     }
@@ -136,8 +137,10 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     break;
   case CHECK_CRYPTO:
     if (ok) {
-      snprintf(t->error, sizeof(t->error), "room %s is encrypted; crier does "
-               "not encrypt, and members could not read the notice", room);
+      snprintf(t->error, sizeof(t->error),
+               "room %s is encrypted; crier does "
+               "not encrypt, and members could not read the notice",
+               room);
       break;
     }
     if (prev->code == CURLE_OK && prev->status == 403 && d->page == 0) {
@@ -154,8 +157,9 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     break;
   case JOIN:
     if (!ok) {
-      r = chan_fail(t, prev, "joining the room (invite the bot, or check "
-                             "the access token)");
+      r = chan_fail(t, prev,
+                    "joining the room (invite the bot, or check "
+                    "the access token)");
       break;
     }
     d->phase = CHECK_CRYPTO;
@@ -167,8 +171,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     if (ok && json_is_string(json_object_get(j, "event_id"))) {
       const char *ev = json_string_value(json_object_get(j, "event_id"));
       snprintf(d->remote_id, sizeof(d->remote_id), "%s", ev);
-      snprintf(d->url, sizeof(d->url), "https://matrix.to/#/%s/%s",
-               d->aux, ev);
+      snprintf(d->url, sizeof(d->url), "https://matrix.to/#/%s/%s", d->aux, ev);
       json_object_set_new(d->state, "room_id", json_string(d->aux));
       r = STEP_DONE;
       break;
@@ -179,7 +182,8 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       break;
     }
     if (ok) {
-      snprintf(t->error, sizeof(t->error), "sending: no event_id in the "
+      snprintf(t->error, sizeof(t->error),
+               "sending: no event_id in the "
                "answer");
       break;
     }
@@ -195,6 +199,8 @@ static void dry(struct delivery *d, struct http_req *req)
   send_req(d, req, d->ctx->ch->room);
 }
 
-const struct chan_ops chan_matrix_ops = {
-    .type = CHAN_MATRIX, .prepare = prepare, .step = step, .dry = dry,
-    .resend_safe = true};
+const struct chan_ops chan_matrix_ops = {.type = CHAN_MATRIX,
+                                         .prepare = prepare,
+                                         .step = step,
+                                         .dry = dry,
+                                         .resend_safe = true};

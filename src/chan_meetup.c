@@ -40,22 +40,26 @@ static int prepare(struct chan_ctx *c, struct err *e)
 {
   const struct channel *ch = c->ch;
   if (!http_url_allowed(ch->api_url) || !http_url_allowed(ch->token_url))
-    return err_set(e, EX_CONFIG, "channel '%s': api_url and token_url must "
-                   "be https:// (http only to a loopback address)", ch->name);
+    return err_set(e, EX_CONFIG,
+                   "channel '%s': api_url and token_url must "
+                   "be https:// (http only to a loopback address)",
+                   ch->name);
   switch (ch->auth.kind) {
   case MEETUP_AUTH_TOKEN:
-    return secret_get(&ch->auth.access_token, "meetup access_token",
-                      &c->token, e);
+    return secret_get(&ch->auth.access_token, "meetup access_token", &c->token,
+                      e);
   case MEETUP_AUTH_JWT:
     if (!ch->auth.member_id || !ch->auth.key_id)
-      return err_set(e, EX_CONFIG, "channel '%s': jwt needs client_key, "
-                     "member_id, key_id and private_key", ch->name);
+      return err_set(e, EX_CONFIG,
+                     "channel '%s': jwt needs client_key, "
+                     "member_id, key_id and private_key",
+                     ch->name);
     return secret_get(&ch->auth.private_key, "meetup private_key", &c->token,
                       e);
   case MEETUP_AUTH_REFRESH:
     if (ch->auth.client_secret.kind &&
-        secret_get(&ch->auth.client_secret, "meetup client_secret",
-                   &c->token2, e) < 0)
+        secret_get(&ch->auth.client_secret, "meetup client_secret", &c->token2,
+                   e) < 0)
       return -1;
     return 0; /* the refresh token is read when it is needed */
   default:
@@ -112,9 +116,9 @@ static int token_request(struct delivery *d, struct http_req *req,
   if (ch->auth.kind == MEETUP_AUTH_JWT) {
     struct buf jwt = BUF_INIT;
     struct err e;
-    if (jwt_sign_rs256(d->ctx->token.data, ch->auth.key_id,
-                       ch->auth.member_id, ch->auth.client_key,
-                       "api.meetup.com", time(NULL), 120, &jwt, &e) < 0) {
+    if (jwt_sign_rs256(d->ctx->token.data, ch->auth.key_id, ch->auth.member_id,
+                       ch->auth.client_key, "api.meetup.com", time(NULL), 120,
+                       &jwt, &e) < 0) {
       snprintf(t->error, sizeof(t->error), "%s", e.msg);
       return -1;
     }
@@ -173,13 +177,15 @@ static const char *const documents[] = {
                "message } } }",
 };
 static const char *const operations[] = {
-    [FIND] = "crierFindEvent", [CREATE] = "crierCreateEvent", [PUBLISH] = "crierPublishEvent",
-    [ANNOUNCE] = "crierAnnounceEvent", [EDIT] = "crierEditEvent",
-    [DELETE] = "crierDeleteEvent"};
-static const char *const fields[] = {
-    [FIND] = "groupByUrlname", [CREATE] = "createEvent", [PUBLISH] = "publishEventDraft",
-    [ANNOUNCE] = "announceEvent", [EDIT] = "editEvent",
-    [DELETE] = "deleteEvent"};
+    [FIND] = "crierFindEvent",       [CREATE] = "crierCreateEvent",
+    [PUBLISH] = "crierPublishEvent", [ANNOUNCE] = "crierAnnounceEvent",
+    [EDIT] = "crierEditEvent",       [DELETE] = "crierDeleteEvent"};
+static const char *const fields[] = {[FIND] = "groupByUrlname",
+                                     [CREATE] = "createEvent",
+                                     [PUBLISH] = "publishEventDraft",
+                                     [ANNOUNCE] = "announceEvent",
+                                     [EDIT] = "editEvent",
+                                     [DELETE] = "deleteEvent"};
 
 /* Local wall-clock time of the start, as public clients send it. */
 static void start_time(const struct event *ev, struct buf *out)
@@ -231,8 +237,8 @@ static void edit_duration(const struct delivery *d, json_t *input)
 static void edit_input(const struct delivery *d, json_t *input)
 {
   const struct event *ev = d->ev, *old = d->old;
-  const struct message *a = d->announcement.subject ? &d->announcement
-                                                     : &d->msg;
+  const struct message *a =
+      d->announcement.subject ? &d->announcement : &d->msg;
   struct buf b = BUF_INIT;
   if (!old || strcmp(old->title, ev->title) != 0)
     json_object_set_new(input, "title", json_string(a->subject));
@@ -278,23 +284,22 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     when_rfc3339(d->ev->start + 60, &to);
     json_object_set_new(vars, "urlname", json_string(d->ctx->ch->group));
     json_object_set_new(vars, "filter",
-                        json_pack("{s:s, s:s, s:s}", "afterDateTime",
-                                  from.data, "beforeDateTime", to.data,
-                                  "title", d->msg.subject));
+                        json_pack("{s:s, s:s, s:s}", "afterDateTime", from.data,
+                                  "beforeDateTime", to.data, "title",
+                                  d->msg.subject));
     buf_release(&from);
     buf_release(&to);
     break;
   }
   case CREATE:
-    json_object_set_new(input, "groupUrlname",
-                        json_string(d->ctx->ch->group));
+    json_object_set_new(input, "groupUrlname", json_string(d->ctx->ch->group));
     json_object_set_new(input, "title", json_string(d->msg.subject));
     json_object_set_new(input, "description", json_string(d->msg.html));
     json_object_set_new(input, "startDateTime", json_string(start.data));
     /* createEvent takes an ISO 8601 duration */
-    ical_duration((long)(event_end(d->ev, d->ctx->cfg->default_duration) -
-                         d->ev->start),
-                  &dur);
+    ical_duration(
+        (long)(event_end(d->ev, d->ctx->cfg->default_duration) - d->ev->start),
+        &dur);
     json_object_set_new(input, "duration", json_string(dur.data));
     if (place.len)
       json_object_set_new(input, "howToFindUs", json_string(place.data));
@@ -315,10 +320,10 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     break;
   case DELETE:
     json_object_set_new(input, "eventId", json_string(event_id));
-    json_object_set_new(input, "removeFromCalendar",
-                        json_boolean(d->ctx->ch->on_cancel &&
-                                     strcmp(d->ctx->ch->on_cancel,
-                                            "delete") == 0));
+    json_object_set_new(
+        input, "removeFromCalendar",
+        json_boolean(d->ctx->ch->on_cancel &&
+                     strcmp(d->ctx->ch->on_cancel, "delete") == 0));
     break;
   default:
     json_object_set_new(input, "eventId", json_string(event_id));
@@ -331,8 +336,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
   buf_release(&place);
   buf_release(&dur);
   json_t *doc = json_pack("{s:s, s:o, s:s}", "query", documents[op],
-                          "variables", vars, "operationName",
-                          operations[op]);
+                          "variables", vars, "operationName", operations[op]);
   char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
   buf_adds(&req->body, s);
   free(s);
@@ -407,17 +411,20 @@ static enum step next_mutation(struct delivery *d, struct http_task *t,
     } else if (strcmp(state_str(d, "announce"), "done") == 0) {
       r = STEP_DONE;
     } else {
-      snprintf(t->error, sizeof(t->error), "announceEvent for Meetup event "
+      snprintf(t->error, sizeof(t->error),
+               "announceEvent for Meetup event "
                "%s was under way when an earlier run stopped; check the "
-               "event on Meetup.com", state_str(d, "event_id"));
+               "event on Meetup.com",
+               state_str(d, "event_id"));
       r = STEP_UNCERTAIN;
     }
   } else {
     id = known_event(d);
     if (!id) {
-      snprintf(t->error, sizeof(t->error), "no Meetup event is known for %s "
-               "(link it as \"%s\" in the event file)", d->ev->id,
-               LINK_MEETUP);
+      snprintf(t->error, sizeof(t->error),
+               "no Meetup event is known for %s "
+               "(link it as \"%s\" in the event file)",
+               d->ev->id, LINK_MEETUP);
       r = STEP_FAIL;
     } else if (state_str(d, "done")) {
       r = STEP_DONE;
@@ -428,12 +435,13 @@ static enum step next_mutation(struct delivery *d, struct http_task *t,
   if (r == STEP_DONE) {
     const char *u = state_str(d, "url");
     snprintf(d->url, sizeof(d->url), "%s",
-             u ? u : event_link(d->ev, LINK_MEETUP) ? event_link(d->ev,
-                                                                 LINK_MEETUP)
-                                                    : "");
+             u                                ? u
+             : event_link(d->ev, LINK_MEETUP) ? event_link(d->ev, LINK_MEETUP)
+                                              : "");
     snprintf(d->remote_id, sizeof(d->remote_id), "%s",
              state_str(d, "event_id") ? state_str(d, "event_id")
-                                      : id ? id : "");
+             : id                     ? id
+                                      : "");
   }
   free(id);
   return r;
@@ -448,7 +456,8 @@ static void take_found(struct delivery *d, json_t *group)
   json_t *edges = json_object_get(json_object_get(group, "events"), "edges");
   size_t i;
   json_t *e;
-  json_array_foreach(edges, i, e) {
+  json_array_foreach(edges, i, e)
+  {
     json_t *node = json_object_get(e, "node");
     const char *id = json_string_value(json_object_get(node, "id"));
     const char *title = json_string_value(json_object_get(node, "title"));
@@ -477,7 +486,8 @@ static void join_errors(json_t *errs, struct buf *out)
 {
   size_t i;
   json_t *e;
-  json_array_foreach(errs, i, e) {
+  json_array_foreach(errs, i, e)
+  {
     if (i)
       buf_adds(out, "; ");
     const char *code = json_string_value(json_object_get(e, "code"));
@@ -511,10 +521,11 @@ static enum step on_token(struct delivery *d, struct http_task *t,
   if (rt && d->ctx->ch->auth.kind == MEETUP_AUTH_REFRESH) {
     char *k = refresh_key(d);
     struct err e;
-    if (d->ctx->journal &&
-        journal_token_set(d->ctx->journal, k, rt, &e) < 0) {
-      snprintf(t->error, sizeof(t->error), "cannot store the new refresh "
-               "token: %.400s", e.msg);
+    if (d->ctx->journal && journal_token_set(d->ctx->journal, k, rt, &e) < 0) {
+      snprintf(t->error, sizeof(t->error),
+               "cannot store the new refresh "
+               "token: %.400s",
+               e.msg);
       free(k);
       json_decref(j);
       return STEP_FAIL; /* the token is not used unless it is stored */
@@ -548,12 +559,10 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     if (op == ANNOUNCE) {
       /* did it arrive? only a clear refusal says no */
       if (prev->code == CURLE_OK && prev->status >= 400 && prev->status < 500 &&
-          prev->status != 408 && prev->status != 429)
-      {
+          prev->status != 408 && prev->status != 429) {
         json_object_del(d->state, "announce");
         chan_save_state(d);
-      }
-      else if (prev->code != CURLE_OK || prev->status >= 500) {
+      } else if (prev->code != CURLE_OK || prev->status >= 500) {
         chan_fail(t, prev, "announceEvent");
         return STEP_UNCERTAIN;
       }
@@ -604,8 +613,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     case EDIT:
       if (url && !state_str(d, "url"))
         json_object_set_new(d->state, "url", json_string(url));
-      set_state(d, d->kind == NOTICE_ANNOUNCE ? "edited" : "done",
-                "yes");
+      set_state(d, d->kind == NOTICE_ANNOUNCE ? "edited" : "done", "yes");
       r = next_mutation(d, t, req);
       break;
     case DELETE:

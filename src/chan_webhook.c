@@ -19,8 +19,10 @@ static int prepare(struct chan_ctx *c, struct err *e)
 {
   const struct channel *ch = c->ch;
   if (!http_url_allowed(ch->url))
-    return err_set(e, EX_CONFIG, "channel '%s': '%s' must be https:// (http "
-                   "only to a loopback address)", ch->name, ch->url);
+    return err_set(e, EX_CONFIG,
+                   "channel '%s': '%s' must be https:// (http "
+                   "only to a loopback address)",
+                   ch->name, ch->url);
   if (ch->secret.kind &&
       secret_get(&ch->secret, "webhook secret", &c->token, e) < 0)
     return -1;
@@ -28,11 +30,15 @@ static int prepare(struct chan_ctx *c, struct err *e)
       secret_get(&ch->signing_key, "webhook signing key", &c->token2, e) < 0)
     return -1;
   if (c->token.len && strncmp(c->token.data, "whsec_", 6) != 0)
-    return err_set(e, EX_CONFIG, "channel '%s': 'secret' must be a whsec_… "
-                   "secret (crier webhook keygen makes one)", ch->name);
+    return err_set(e, EX_CONFIG,
+                   "channel '%s': 'secret' must be a whsec_… "
+                   "secret (crier webhook keygen makes one)",
+                   ch->name);
   if (c->token2.len && strncmp(c->token2.data, "whsk_", 5) != 0)
-    return err_set(e, EX_CONFIG, "channel '%s': 'signing_key' must be a "
-                   "whsk_… key (crier webhook keygen --ed25519)", ch->name);
+    return err_set(e, EX_CONFIG,
+                   "channel '%s': 'signing_key' must be a "
+                   "whsk_… key (crier webhook keygen --ed25519)",
+                   ch->name);
   return 0;
 }
 
@@ -53,9 +59,9 @@ static json_t *talks_json(const struct event *ev)
     return json_null();
   json_t *a = json_array();
   for (size_t i = 0; i < ev->ntalks; i++)
-    json_array_append_new(a, json_pack("{s:s?, s:s?}", "title",
-                                       ev->talks[i].title, "speaker",
-                                       ev->talks[i].speaker));
+    json_array_append_new(a,
+                          json_pack("{s:s?, s:s?}", "title", ev->talks[i].title,
+                                    "speaker", ev->talks[i].speaker));
   return a;
 }
 
@@ -72,9 +78,9 @@ static void body(struct delivery *d)
       "s:{s:s, s:s, s:s}}",
       "type", "crier.notice", "notice", d->notice, "lang", d->lang, "event",
       "id", d->ev->id, "title", d->ev->title, "start", start.data, "url",
-      d->ctx->cfg->site_url ? url.data : NULL, "location",
-      location_json(d->ev), "talks", talks_json(d->ev), "message", "subject",
-      d->msg.subject, "markdown", d->msg.markdown, "html", d->msg.html);
+      d->ctx->cfg->site_url ? url.data : NULL, "location", location_json(d->ev),
+      "talks", talks_json(d->ev), "message", "subject", d->msg.subject,
+      "markdown", d->msg.markdown, "html", d->msg.html);
   char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
   buf_adds(&d->scratch, s);
   free(s);
@@ -97,12 +103,13 @@ static void build(struct delivery *d, struct http_req *req, long long ts)
   struct buf sigs = BUF_INIT;
   struct err e;
   if (c->token.len &&
-      sig_sign(c->token.data, d->key, ts, req->body.data, req->body.len,
-               &sigs, &e) == 0 && c->token2.len)
+      sig_sign(c->token.data, d->key, ts, req->body.data, req->body.len, &sigs,
+               &e) == 0 &&
+      c->token2.len)
     buf_addc(&sigs, ' ');
   if (c->token2.len)
-    sig_sign(c->token2.data, d->key, ts, req->body.data, req->body.len,
-             &sigs, &e);
+    sig_sign(c->token2.data, d->key, ts, req->body.data, req->body.len, &sigs,
+             &e);
   http_req_header(req, "webhook-signature: %s", sigs.data);
   buf_release(&sigs);
 }
@@ -120,13 +127,17 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     return STEP_DONE;
   }
   if (prev->code == CURLE_OK && prev->status == 410) {
-    snprintf(t->error, sizeof(t->error), "the endpoint answered 410 Gone: "
-             "remove or disable channel '%s'", d->ctx->ch->name);
+    snprintf(t->error, sizeof(t->error),
+             "the endpoint answered 410 Gone: "
+             "remove or disable channel '%s'",
+             d->ctx->ch->name);
     return STEP_FAIL;
   }
   if (prev->code == CURLE_OK && prev->status >= 300 && prev->status < 400) {
-    snprintf(t->error, sizeof(t->error), "the endpoint answered %ld (a "
-             "redirect, not followed: fix the url)", prev->status);
+    snprintf(t->error, sizeof(t->error),
+             "the endpoint answered %ld (a "
+             "redirect, not followed: fix the url)",
+             prev->status);
     return STEP_FAIL;
   }
   return chan_fail(t, prev, "webhook");
@@ -137,6 +148,8 @@ static void dry(struct delivery *d, struct http_req *req)
   build(d, req, (long long)time(NULL));
 }
 
-const struct chan_ops chan_webhook_ops = {
-    .type = CHAN_WEBHOOK, .prepare = prepare, .step = step, .dry = dry,
-    .resend_safe = true};
+const struct chan_ops chan_webhook_ops = {.type = CHAN_WEBHOOK,
+                                          .prepare = prepare,
+                                          .step = step,
+                                          .dry = dry,
+                                          .resend_safe = true};

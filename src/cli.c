@@ -62,31 +62,33 @@ static const struct opt *find_opt(const struct opt *opts, const char *arg,
 
 /* The global options of every command, pointing into a. */
 #define GLOBAL_OPTS(a, help, version, trace)                                   \
-  {OPT_STRING('c', "--config", &(a)->config_arg, "FILE",                       \
-              "the config (default ./crier.yaml, then\n"                       \
-              "/etc/crier/crier.yaml)"),                                       \
-   OPT_STRING(0, "--now", &(a)->now_arg, "TIME",                               \
-              "pretend it is TIME (RFC 3339); also CRIER_NOW"),                \
-   OPT_BOOL(0, "--json", &(a)->json, "machine-readable results on stdout"),    \
-   OPT_BOOL('q', "--quiet", &(a)->quiet, "only errors on stderr"),             \
-   OPT_COUNT('v', "--verbose", &(a)->verbose,                                  \
-             "a line per request (twice: headers and bodies)"),                \
-   OPT_BOOL(0, "--trace", (trace),                                             \
-            "requests and answers with headers and bodies\n"                   \
-            "(secrets redacted)"),                                             \
-   OPT_BOOL('h', "--help", (help), "this help"),                               \
-   OPT_BOOL(0, "--version", (version), "print the version"), OPT_END()}
+  {                                                                            \
+    OPT_STRING('c', "--config", &(a)->config_arg, "FILE",                      \
+               "the config (default ./crier.yaml, then\n"                      \
+               "/etc/crier/crier.yaml)"),                                      \
+        OPT_STRING(0, "--now", &(a)->now_arg, "TIME",                          \
+                   "pretend it is TIME (RFC 3339); also CRIER_NOW"),           \
+        OPT_BOOL(0, "--json", &(a)->json,                                      \
+                 "machine-readable results on stdout"),                        \
+        OPT_BOOL('q', "--quiet", &(a)->quiet, "only errors on stderr"),        \
+        OPT_COUNT('v', "--verbose", &(a)->verbose,                             \
+                  "a line per request (twice: headers and bodies)"),           \
+        OPT_BOOL(0, "--trace", (trace),                                        \
+                 "requests and answers with headers and bodies\n"              \
+                 "(secrets redacted)"),                                        \
+        OPT_BOOL('h', "--help", (help), "this help"),                          \
+        OPT_BOOL(0, "--version", (version), "print the version"), OPT_END()    \
+  }
 
 /* Prints one table of options. */
 static void print_opts(FILE *f, const struct opt *opts)
 {
   for (const struct opt *o = opts; o && o->name; o++) {
     char left[64];
-    int n = snprintf(left, sizeof(left), "  %s%c%s%s%s%s",
-                     o->short_name ? "-" : "", o->short_name ? o->short_name
-                                                             : ' ',
-                     o->short_name ? ", " : "  ", o->name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
+    int n = snprintf(
+        left, sizeof(left), "  %s%c%s%s%s%s", o->short_name ? "-" : "",
+        o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ",
+        o->name, o->arg ? " " : "", o->arg ? o->arg : "");
     if (!o->short_name) /* "      --name" */
       n = snprintf(left, sizeof(left), "      %s%s%s", o->name,
                    o->arg ? " " : "", o->arg ? o->arg : "");
@@ -125,7 +127,8 @@ void cli_usage(FILE *f, const struct cmd_help *h, const struct opt *opts)
     print_opts(f, opts);
   }
   fputs("\nglobal options: -c FILE, --now TIME, --json, -q, -v, --trace "
-        "(see crier --help)\n", f);
+        "(see crier --help)\n",
+        f);
   if (h->more)
     fprintf(f, "\n%s", h->more);
 }
@@ -135,8 +138,8 @@ void cli_usage(FILE *f, const struct cmd_help *h, const struct opt *opts)
  * the index after the last argument taken, -1 after a usage error (printed
  * with prog), -2 after --help/--version. */
 static int parse(struct app *a, int argc, char **argv, int first,
-                 const struct opt *opts, const char *prog,
-                 const char ***pos, int *npos, bool *help)
+                 const struct opt *opts, const char *prog, const char ***pos,
+                 int *npos, bool *help)
 {
   bool version = false, trace = false;
   const struct opt globals[] = GLOBAL_OPTS(a, help, &version, &trace);
@@ -178,9 +181,11 @@ static int parse(struct app *a, int argc, char **argv, int first,
       }
     }
     if (!o) {
-      fprintf(stderr, "crier%s%s: unknown option '%s' (crier%s%s --help "
-              "lists them)\n", prog ? " " : "", prog ? prog : "", arg,
-              prog ? " " : "", prog ? prog : "");
+      fprintf(stderr,
+              "crier%s%s: unknown option '%s' (crier%s%s --help "
+              "lists them)\n",
+              prog ? " " : "", prog ? prog : "", arg, prog ? " " : "",
+              prog ? prog : "");
       return -1;
     }
     if (o->kind == OPT_KIND_BOOL || o->kind == OPT_KIND_COUNT) {
@@ -263,8 +268,7 @@ bool cli_args(struct app *a, int argc, char **argv, const struct opt *opts,
   }
   if (*npos < min || *npos > max) {
     fprintf(stderr, "crier %s: %s (crier %s --help says more)\n", argv[0],
-            *npos < min ? "missing argument" : "unexpected argument",
-            argv[0]);
+            *npos < min ? "missing argument" : "unexpected argument", argv[0]);
     cli_usage(stderr, h, opts);
     free(*pos);
     *pos = NULL;
@@ -315,8 +319,8 @@ int cli_load_site(struct app *a, bool progress)
   int rc = cli_load_config(a);
   if (rc)
     return rc;
-  struct site_opts so = {.progress = progress && !a->quiet, .now = a->now,
-                         .strict = a->strict};
+  struct site_opts so = {
+      .progress = progress && !a->quiet, .now = a->now, .strict = a->strict};
   if (site_load(&a->site, &a->cfg, &so, &a->diags) < 0) {
     a->have_site = true;
     return EX_NOINPUT;
@@ -345,10 +349,12 @@ void cli_step_summary(const struct app *a, json_t *results)
   if (!f)
     return;
   fputs("| event | notice | channel | lang | result | where / why |\n"
-        "| --- | --- | --- | --- | --- | --- |\n", f);
+        "| --- | --- | --- | --- | --- | --- |\n",
+        f);
   size_t i;
   json_t *r;
-  json_array_foreach(results, i, r) {
+  json_array_foreach(results, i, r)
+  {
     const char *url = json_string_value(json_object_get(r, "url"));
     const char *err = json_string_value(json_object_get(r, "error"));
     struct buf why = BUF_INIT;
@@ -384,8 +390,7 @@ void cli_print_site_diags(struct app *a)
   diags_init(&shown);
   for (size_t i = 0; i < a->diags.n; i++) {
     const struct diag *g = &a->diags.v[i];
-    if (g->sev == DIAG_WARNING &&
-        (a->quiet || past_event_file(a, g->file)))
+    if (g->sev == DIAG_WARNING && (a->quiet || past_event_file(a, g->file)))
       continue;
     diag_add(&shown, g->sev, g->file, g->line, "%s", g->msg);
   }

@@ -70,16 +70,18 @@ int announce_event(struct app *a, const struct event *ev,
       continue;
     if (!channel_takes(ch, "announce")) {
       if (channels)
-        cli_warn(a, "channel '%s' does not take announcements (its "
-                 "'notices')", ch->name);
+        cli_warn(a,
+                 "channel '%s' does not take announcements (its "
+                 "'notices')",
+                 ch->name);
       continue;
     }
-    const struct jannounced *an = jview_announced(&v, event_uid(ev),
-                                                  ch->name);
-    items[n++] = (struct deliver_item){
-        .ev = ev, .ch = ch, .notice = "announce",
-        .generation = an ? an->generation : 0,
-        .remote = an ? an->remote : NULL};
+    const struct jannounced *an = jview_announced(&v, event_uid(ev), ch->name);
+    items[n++] = (struct deliver_item){.ev = ev,
+                                       .ch = ch,
+                                       .notice = "announce",
+                                       .generation = an ? an->generation : 0,
+                                       .remote = an ? an->remote : NULL};
   }
   if (!n) {
     cli_error("no channel takes the announcement of %s", ev->id);
@@ -92,9 +94,12 @@ int announce_event(struct app *a, const struct event *ev,
     cli_warn(a, "%s has already started", ev->id);
   struct renderer *r = renderer_new(&a->cfg);
   struct deliver_opts o = {.dry = dry ? DRY_REQUESTS : DRY_NONE,
-                           .force = force, .quiet = a->quiet,
-                           .json = a->json, .verbose = verbose,
-                           .now = a->now, .journal = j};
+                           .force = force,
+                           .quiet = a->quiet,
+                           .json = a->json,
+                           .verbose = verbose,
+                           .now = a->now,
+                           .journal = j};
   struct deliver_summary sum;
   int rc = deliver_run(&a->cfg, r, items, n, &o, results, &sum);
   renderer_free(r);

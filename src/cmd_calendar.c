@@ -32,9 +32,8 @@ static int write_if_changed(const char *path, const struct buf *data,
   struct buf old = BUF_INIT, tmp = BUF_INIT;
   struct err re;
   int rc = -1, fd = -1;
-  *same = access(path, F_OK) == 0 &&
-          file_read(path, BUF_MAX, &old, &re) == 0 && old.len == data->len &&
-          memcmp(old.data, data->data, data->len) == 0;
+  *same = access(path, F_OK) == 0 && file_read(path, BUF_MAX, &old, &re) == 0 &&
+          old.len == data->len && memcmp(old.data, data->data, data->len) == 0;
   if (*same) {
     rc = 0;
     goto out;
@@ -42,8 +41,7 @@ static int write_if_changed(const char *path, const struct buf *data,
   buf_addf(&tmp, "%s.tmp", path);
   fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    err_set(e, EX_CANTCREAT, "cannot write %s: %s", tmp.data,
-            strerror(errno));
+    err_set(e, EX_CANTCREAT, "cannot write %s: %s", tmp.data, strerror(errno));
     goto out;
   }
   size_t done = 0;
@@ -52,8 +50,7 @@ static int write_if_changed(const char *path, const struct buf *data,
     if (w < 0 && errno == EINTR)
       continue;
     if (w <= 0) {
-      err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data,
-              strerror(errno));
+      err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
       goto out;
     }
     done += (size_t)w;

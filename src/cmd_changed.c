@@ -25,8 +25,8 @@ static const struct cmd_help help = {
 /* Where the site's files are, relative to the top of the checkout. */
 struct where {
   const struct config *cfg;
-  const char *events;  /* the events directory ("" for the top) */
-  char **data;         /* the data files and directories */
+  const char *events; /* the events directory ("" for the top) */
+  char **data;        /* the data files and directories */
   bool *data_dir;
   size_t ndata;
 };
@@ -56,8 +56,8 @@ static bool data_rel(const struct where *w, const char *path)
   for (size_t i = 0; i < w->ndata; i++) {
     if (!w->data_dir[i] && strcmp(w->data[i], path) == 0)
       return true;
-    if (w->data_dir[i] && yaml && base[0] != '.' &&
-        strlen(w->data[i]) == dl && strncmp(w->data[i], path, dl) == 0)
+    if (w->data_dir[i] && yaml && base[0] != '.' && strlen(w->data[i]) == dl &&
+        strncmp(w->data[i], path, dl) == 0)
       return true;
   }
   return false;
@@ -81,8 +81,8 @@ static bool rel_to_top(const char *top, const char *path, struct buf *out)
     free(dir);
   }
   size_t tl = strlen(top);
-  bool ok = real && strncmp(real, top, tl) == 0 &&
-            (real[tl] == '/' || !real[tl]);
+  bool ok =
+      real && strncmp(real, top, tl) == 0 && (real[tl] == '/' || !real[tl]);
   if (ok)
     buf_adds(out, real[tl] ? real + tl + 1 : "");
   free(real);
@@ -113,14 +113,21 @@ static int resolve_rev(const char *top, const char *what, const char *rev,
     return err_set(e, EX_USAGE, "%s '%s' is not a revision", what, rev);
   struct buf spec = BUF_INIT;
   buf_addf(&spec, "%s^{commit}", rev);
-  const char *argv[] = {"git", "-C", top, "rev-parse", "--verify", "--quiet",
-                        "--end-of-options", spec.data, NULL};
+  const char *argv[] = {"git",
+                        "-C",
+                        top,
+                        "rev-parse",
+                        "--verify",
+                        "--quiet",
+                        "--end-of-options",
+                        spec.data,
+                        NULL};
   struct err pe;
   int rc = proc_capture(argv, 4096, out, &pe);
   buf_release(&spec);
   buf_rtrim(out);
-  if (rc < 0 || out->len < 40 || strspn(out->data, "0123456789abcdef") !=
-                                         out->len)
+  if (rc < 0 || out->len < 40 ||
+      strspn(out->data, "0123456789abcdef") != out->len)
     return err_set(e, EX_DATAERR, "%s '%s' is not a commit of %s", what, rev,
                    top);
   return 0;
@@ -190,8 +197,7 @@ static int from_git(struct app *a, const char *base, const char *head,
     goto out;
   }
   w.events = evrel.data;
-  const char **specs = xcalloc(2 + (a->cfg.fmt.data ? 64 : 0),
-                               sizeof(*specs));
+  const char **specs = xcalloc(2 + (a->cfg.fmt.data ? 64 : 0), sizeof(*specs));
   size_t nspecs = 0;
   if (a->cfg.walk_events)
     specs[nspecs++] = *evrel.data ? evrel.data : ".";
@@ -201,8 +207,8 @@ static int from_git(struct app *a, const char *base, const char *head,
       struct stat st;
       w.data = xrealloc(w.data, (w.ndata + 1) * sizeof(*w.data));
       w.data_dir = xrealloc(w.data_dir, (w.ndata + 1) * sizeof(bool));
-      w.data_dir[w.ndata] = stat(a->cfg.fmt.data[i], &st) == 0 &&
-                            S_ISDIR(st.st_mode);
+      w.data_dir[w.ndata] =
+          stat(a->cfg.fmt.data[i], &st) == 0 && S_ISDIR(st.st_mode);
       w.data[w.ndata] = buf_detach(&r);
       specs[nspecs++] = *w.data[w.ndata] ? w.data[w.ndata] : ".";
       w.ndata++;
@@ -219,9 +225,17 @@ static int from_git(struct app *a, const char *base, const char *head,
     r = resolve_rev(top.data, "--head", head, &h, e);
   if (r == 0) {
     /* renames are detected: a moved event is the same event */
-    const char *argv[12 + 66] = {"git", "-C", top.data, "diff",
-                                 "--name-status", "-z", "--find-renames",
-                                 "--end-of-options", b.data, h.data, "--"};
+    const char *argv[12 + 66] = {"git",
+                                 "-C",
+                                 top.data,
+                                 "diff",
+                                 "--name-status",
+                                 "-z",
+                                 "--find-renames",
+                                 "--end-of-options",
+                                 b.data,
+                                 h.data,
+                                 "--"};
     size_t k = 11;
     for (size_t i = 0; i < nspecs; i++)
       argv[k++] = specs[i];
@@ -281,9 +295,8 @@ static int from_git(struct app *a, const char *base, const char *head,
            sitefmt_file_id(&a->cfg.fmt, sub_from, NULL));
       l->renames = xgrow(l->renames, &l->caprenames, l->nrenames + 1,
                          sizeof(*l->renames));
-      l->renames[l->nrenames++] =
-          (struct rename){sitefmt_file_id(&a->cfg.fmt, sub_from, NULL),
-                          xstrdup(id)};
+      l->renames[l->nrenames++] = (struct rename){
+          sitefmt_file_id(&a->cfg.fmt, sub_from, NULL), xstrdup(id)};
     }
   }
   buf_release(&b);
@@ -306,14 +319,14 @@ static int send_lists(struct app *a, struct lists *l, bool dry, bool confirm,
 {
   /* an empty list means "none", not "all" */
   char *none[] = {NULL};
-  struct schedule_opts so = {
-      .only = l->only ? (const char *const *)l->only
-                      : (const char *const *)none,
-      .mode_changed = true,
-      .gone = l->gone ? (const char *const *)l->gone
-                      : (const char *const *)none,
-      .renames = l->renames, .nrenames = l->nrenames,
-      .confirm_cancel = confirm};
+  struct schedule_opts so = {.only = l->only ? (const char *const *)l->only
+                                             : (const char *const *)none,
+                             .mode_changed = true,
+                             .gone = l->gone ? (const char *const *)l->gone
+                                             : (const char *const *)none,
+                             .renames = l->renames,
+                             .nrenames = l->nrenames,
+                             .confirm_cancel = confirm};
   int rc = run_schedule(a, dry, &so, collect);
   for (size_t i = 0; i < l->nonly; i++)
     free(l->only[i]);
@@ -338,7 +351,8 @@ int cmd_changed(struct app *a, int argc, char **argv)
                  "the range's start (e.g. github.event.before)"),
       OPT_STRING(0, "--head", &head, "REV",
                  "the range's end (e.g. github.event.after)"),
-      OPT_BOOL('n', "--dry-run", &dry, "print what would be sent; send nothing"),
+      OPT_BOOL('n', "--dry-run", &dry,
+               "print what would be sent; send nothing"),
       OPT_BOOL(0, "--confirm-cancel", &confirm,
                "cancel the events of removed files also when\n"
                "more than schedule.max_vanished were removed"),
@@ -356,7 +370,7 @@ int cmd_changed(struct app *a, int argc, char **argv)
   if (!base && !npos) {
     free(pos);
     fprintf(stderr, "crier changed: nothing to look at: give --base and "
-            "--head, or files\n");
+                    "--head, or files\n");
     cli_usage(stderr, &help, opts);
     return EX_USAGE;
   }
@@ -392,8 +406,8 @@ int cmd_changed(struct app *a, int argc, char **argv)
   return send_lists(a, &l, dry, confirm, NULL);
 }
 
-int changed_range(struct app *a, const char *base, const char *head,
-                  bool dry, json_t *collect)
+int changed_range(struct app *a, const char *base, const char *head, bool dry,
+                  json_t *collect)
 {
   struct lists l = {0};
   struct err e;

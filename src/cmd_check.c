@@ -24,8 +24,8 @@ static const struct event *sample_event(const struct site *s, time_t now)
   const struct event *best = NULL;
   for (size_t i = 0; i < s->n; i++) {
     const struct event *ev = s->events[i];
-    if (ev->start > now && (!best || best->start <= now ||
-                            ev->start < best->start))
+    if (ev->start > now &&
+        (!best || best->start <= now || ev->start < best->start))
       best = ev;
     else if (!best || (best->start <= now && ev->start > best->start))
       best = ev;
@@ -45,9 +45,12 @@ static void meetup_titles(struct app *a, struct renderer *r)
       const struct event *ev = a->site.events[i];
       if (ev->start <= a->now)
         continue;
-      struct render_req q = {.ev = ev, .notice = "announce", .ch = ch,
+      struct render_req q = {.ev = ev,
+                             .notice = "announce",
+                             .ch = ch,
                              .langs = ch->langs,
-                             .en_first = ch->lang_first_en, .now = a->now};
+                             .en_first = ch->lang_first_en,
+                             .now = a->now};
       struct message m;
       struct err e;
       if (render_message(r, &q, &m, &e) < 0) {
@@ -68,10 +71,9 @@ int cmd_check(struct app *a, int argc, char **argv)
 {
   const char **pos;
   int npos, rc;
-  const struct opt opts[] = {
-      OPT_BOOL(0, "--strict", &a->strict,
-               "problems of past events are errors too"),
-      OPT_END()};
+  const struct opt opts[] = {OPT_BOOL(0, "--strict", &a->strict,
+                                      "problems of past events are errors too"),
+                             OPT_END()};
   if (!cli_args(a, argc, argv, opts, &help, 0, 1 << 20, &pos, &npos, &rc))
     return rc;
   rc = cli_load_config(a);
@@ -107,11 +109,10 @@ int cmd_check(struct app *a, int argc, char **argv)
   renderer_free(r);
   diags_sort(&a->diags);
   if (a->json) {
-    cli_json_out(json_pack("{s:I, s:I, s:I, s:o}", "events",
-                           (json_int_t)nevents, "errors",
-                           (json_int_t)a->diags.errors, "warnings",
-                           (json_int_t)a->diags.warnings, "diagnostics",
-                           diags_json(&a->diags)));
+    cli_json_out(json_pack(
+        "{s:I, s:I, s:I, s:o}", "events", (json_int_t)nevents, "errors",
+        (json_int_t)a->diags.errors, "warnings", (json_int_t)a->diags.warnings,
+        "diagnostics", diags_json(&a->diags)));
   }
   if (!a->json || !a->quiet) {
     struct diags shown;
@@ -125,8 +126,10 @@ int cmd_check(struct app *a, int argc, char **argv)
     diags_release(&shown);
   }
   if (!a->quiet)
-    fprintf(stderr, "crier: checked %zu event file%s: %zu error%s, %zu "
-            "warning%s\n", nevents, nevents == 1 ? "" : "s", a->diags.errors,
+    fprintf(stderr,
+            "crier: checked %zu event file%s: %zu error%s, %zu "
+            "warning%s\n",
+            nevents, nevents == 1 ? "" : "s", a->diags.errors,
             a->diags.errors == 1 ? "" : "s", a->diags.warnings,
             a->diags.warnings == 1 ? "" : "s");
   free(pos);

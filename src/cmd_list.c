@@ -35,8 +35,7 @@ static time_t next_notice(const struct app *a, const struct event *ev,
                           char name[32])
 {
   struct planned out[PLAN_MAX_NOTICES + 4];
-  size_t n = plan_channel(&a->cfg, ev, ch, a->now, h, out,
-                          ARRAY_SIZE(out));
+  size_t n = plan_channel(&a->cfg, ev, ch, a->now, h, out, ARRAY_SIZE(out));
   for (size_t k = 0; k < n; k++) {
     if (out[k].act != PLAN_SEND)
       continue;
@@ -56,15 +55,15 @@ static void when_text(time_t t, const char *zone, struct buf *b)
 {
   struct tm tm;
   when_local_in(zone, t, &tm);
-  buf_addf(b, "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_zone);
+  buf_addf(b, "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_zone);
 }
 
 int cmd_list(struct app *a, int argc, char **argv)
 {
   bool all = false;
-  const struct opt opts[] = {
-      OPT_BOOL('a', "--all", &all, "past events too"), OPT_END()};
+  const struct opt opts[] = {OPT_BOOL('a', "--all", &all, "past events too"),
+                             OPT_END()};
   int rc;
   if (!cli_start_site(a, argc, argv, opts, &help, true, &rc))
     return rc;
@@ -89,9 +88,9 @@ int cmd_list(struct app *a, int argc, char **argv)
     if (!all && ev->start <= a->now)
       continue;
     shown++;
-    const char *place = ev->loc ? (ev->loc->short_name ? ev->loc->short_name
-                                                       : ev->loc->name)
-                                : ev->location_key;
+    const char *place =
+        ev->loc ? (ev->loc->short_name ? ev->loc->short_name : ev->loc->name)
+                : ev->location_key;
     json_t *notices = a->json ? json_array() : NULL;
     if (!a->json) {
       buf_reset(&line);
@@ -119,10 +118,10 @@ int cmd_list(struct app *a, int argc, char **argv)
           continue;
         struct buf when = BUF_INIT;
         when_rfc3339(due, &when);
-        json_array_append_new(
-            notices, json_pack("{s:s, s:s, s:s, s:s, s:s}", "channel",
-                               ch->name, "notice", name, "lang", lang, "due",
-                               when.data, "sent", sent.data));
+        json_array_append_new(notices,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s}", "channel",
+                                        ch->name, "notice", name, "lang", lang,
+                                        "due", when.data, "sent", sent.data));
         buf_release(&when);
         continue;
       }
@@ -140,8 +139,8 @@ int cmd_list(struct app *a, int argc, char **argv)
         buf_adds(&rel, "due ");
         i18n_relative(LANG_ID_EN, a->now, due, &rel);
       }
-      printf("    %-16s %-5s %-13s %s (%s)\n", ch->name, lang, name,
-             when.data, rel.data);
+      printf("    %-16s %-5s %-13s %s (%s)\n", ch->name, lang, name, when.data,
+             rel.data);
       buf_release(&when);
       buf_release(&rel);
     }
@@ -149,13 +148,12 @@ int cmd_list(struct app *a, int argc, char **argv)
       struct buf start = BUF_INIT;
       when_rfc3339(ev->start, &start);
       json_array_append_new(
-          out, json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b, s:b, s:o}",
-                         "event", ev->id, "title", ev->title, "start",
-                         start.data, "location", ev->location_key, "place",
-                         ev->loc ? ev->loc->name : NULL, "online",
-                         ev->online_url, "cancelled", ev->cancelled,
-                         "unpublished", ev->unpublished, "notices",
-                         notices));
+          out,
+          json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b, s:b, s:o}", "event",
+                    ev->id, "title", ev->title, "start", start.data, "location",
+                    ev->location_key, "place", ev->loc ? ev->loc->name : NULL,
+                    "online", ev->online_url, "cancelled", ev->cancelled,
+                    "unpublished", ev->unpublished, "notices", notices));
       buf_release(&start);
     }
   }
@@ -167,8 +165,7 @@ int cmd_list(struct app *a, int argc, char **argv)
     cli_json_out(out);
   if (!a->json && !a->quiet) {
     if (!a->cfg.nchannels)
-      fprintf(stderr, "crier: no channels configured in %s\n",
-              a->config_path);
+      fprintf(stderr, "crier: no channels configured in %s\n", a->config_path);
     fprintf(stderr, "crier: %zu %sevent%s of %zu\n", shown,
             all ? "" : "upcoming ", shown == 1 ? "" : "s", a->site.n);
   }

@@ -79,8 +79,8 @@ int cmd_preview(struct app *a, int argc, char **argv)
     return rc;
   }
   if (lang && lang_find(lang) < 0) {
-    cli_error("--lang must be one of the languages (%s), not '%s'",
-              lang_list(), lang);
+    cli_error("--lang must be one of the languages (%s), not '%s'", lang_list(),
+              lang);
     return EX_USAGE;
   }
   if (lang)
@@ -119,10 +119,15 @@ int cmd_preview(struct app *a, int argc, char **argv)
   time_t due = off >= 0 ? when_before(ev->start, off) : now;
   if (!a->now_pinned && off >= 0 && (now < due || now >= ev->start))
     now = due; /* as it will read (or read) when it is due */
-  struct render_req q = {
-      .ev = ev, .old = old, .notice = notice, .ch = ch,
-      .langs = langs ? langs : ch ? ch->langs : LANG_DE | LANG_EN,
-      .en_first = !langs && ch && ch->lang_first_en, .now = now};
+  struct render_req q = {.ev = ev,
+                         .old = old,
+                         .notice = notice,
+                         .ch = ch,
+                         .langs = langs ? langs
+                                  : ch  ? ch->langs
+                                        : LANG_DE | LANG_EN,
+                         .en_first = !langs && ch && ch->lang_first_en,
+                         .now = now};
   struct renderer *r = renderer_new(&a->cfg);
   struct message m;
   rc = render_message(r, &q, &m, &e);

@@ -46,7 +46,8 @@ int cmd_retry(struct app *a, int argc, char **argv)
   const struct opt opts[] = {
       OPT_LIST(0, "--channel", &channels, "NAME",
                "only this channel (repeatable)"),
-      OPT_BOOL('n', "--dry-run", &dry, "show what would be sent; change nothing"),
+      OPT_BOOL('n', "--dry-run", &dry,
+               "show what would be sent; change nothing"),
       OPT_END()};
   const char **pos;
   int npos, rc;
@@ -104,9 +105,8 @@ int cmd_retry(struct app *a, int argc, char **argv)
     cli_error("%s", e.msg);
     rc = e.code;
   } else {
-    cli_info(a, "%zu uncertain deliver%s of %s %s", u.n,
-             u.n == 1 ? "y" : "ies", id, dry ? "would be sent again"
-                                            : "are sent again");
+    cli_info(a, "%zu uncertain deliver%s of %s %s", u.n, u.n == 1 ? "y" : "ies",
+             id, dry ? "would be sent again" : "are sent again");
     const char *only[] = {id, NULL};
     struct schedule_opts ro = {.only = only, .mode_changed = true};
     rc = run_schedule(a, dry, &ro, NULL);

@@ -68,8 +68,10 @@ static const struct cmd_help help = {
     "                        pulled (git pull --ff-only) and handled as by\n"
     "                        'crier changed'\n"
     "  POST /hooks/announce  Standard Webhooks (v1 with a whsec_, v1a with a\n"
-    "                        whpk_ serve.announce_secret) with {\"event\": ID,\n"
-    "                        \"channels\": [...], \"dry_run\": false}; answers\n"
+    "                        whpk_ serve.announce_secret) with {\"event\": "
+    "ID,\n"
+    "                        \"channels\": [...], \"dry_run\": false}; "
+    "answers\n"
     "                        with the results: 200, 502/503 (send the same\n"
     "                        request again later), 422 (unknown event or\n"
     "                        channel)\n"
@@ -117,8 +119,10 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss,
     sa->sin6_family = AF_INET6;
     sa->sin6_port = htons((uint16_t)port);
     if (inet_pton(AF_INET6, h, &sa->sin6_addr) != 1)
-      return err_set(e, EX_USAGE, "listen address '%s': '%s' is not an IPv6 "
-                     "address", spec, h);
+      return err_set(e, EX_USAGE,
+                     "listen address '%s': '%s' is not an IPv6 "
+                     "address",
+                     spec, h);
     snprintf(shown, n, "[%s]", h);
   } else {
     struct sockaddr_in *sa = (struct sockaddr_in *)ss;
@@ -127,8 +131,10 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss,
     if (strcmp(h, "localhost") == 0)
       snprintf(h, sizeof(h), "127.0.0.1");
     if (inet_pton(AF_INET, h, &sa->sin_addr) != 1)
-      return err_set(e, EX_USAGE, "listen address '%s': '%s' is not an IPv4 "
-                     "address (IPv6: [ADDR]:PORT)", spec, h);
+      return err_set(e, EX_USAGE,
+                     "listen address '%s': '%s' is not an IPv4 "
+                     "address (IPv6: [ADDR]:PORT)",
+                     spec, h);
     snprintf(shown, n, "%s", h);
   }
   return 0;
@@ -139,8 +145,8 @@ static void find_checkout(struct serve *s, struct app *a)
 {
   struct err e;
   struct buf top = BUF_INIT;
-  const char *top_argv[] = {"git", "-C", a->cfg.events_dir, "rev-parse",
-                            "--show-toplevel", NULL};
+  const char *top_argv[] = {
+      "git", "-C", a->cfg.events_dir, "rev-parse", "--show-toplevel", NULL};
   char real[PATH_MAX];
   if (proc_capture(top_argv, 4096, &top, &e) == 0 &&
       realpath(a->cfg.events_dir, real)) {
@@ -152,8 +158,10 @@ static void find_checkout(struct serve *s, struct app *a)
     s->top = buf_detach(&top);
   } else {
     if (s->github_secret.len)
-      cli_warn(a, "%s is not in a git checkout: GitHub pushes cannot be "
-               "pulled", a->cfg.events_dir);
+      cli_warn(a,
+               "%s is not in a git checkout: GitHub pushes cannot be "
+               "pulled",
+               a->cfg.events_dir);
     s->events_rel = xstrdup("");
     s->top = xstrdup(a->cfg.events_dir);
   }
@@ -175,8 +183,7 @@ static int load_secrets(struct serve *s, struct app *a)
     cli_error("%s", e.msg);
     return EX_CONFIG;
   }
-  if (s->announce_key.len &&
-      strncmp(s->announce_key.data, "whsec_", 6) != 0 &&
+  if (s->announce_key.len && strncmp(s->announce_key.data, "whsec_", 6) != 0 &&
       strncmp(s->announce_key.data, "whpk_", 5) != 0) {
     cli_error("serve.announce_secret must be a whsec_ secret or a whpk_ "
               "public key");
@@ -184,7 +191,8 @@ static int load_secrets(struct serve *s, struct app *a)
   }
   if (!s->github_secret.len && !s->announce_key.len) {
     cli_error("serve needs serve.github_secret or serve.announce_secret in "
-              "%s", a->config_path);
+              "%s",
+              a->config_path);
     return EX_CONFIG;
   }
   return 0;
@@ -214,7 +222,8 @@ static bool wind_down(struct serve *s, struct MHD_Daemon *d)
   json_t *left = serve_queue_pushes(&s->q, true);
   size_t i;
   json_t *v;
-  json_array_foreach(left, i, v) {
+  json_array_foreach(left, i, v)
+  {
     serve_log("push %s not done: kept in %s for the next start",
               json_string_value(json_object_get(v, "id")), s->spool);
   }
@@ -273,8 +282,8 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
   }
   size_t again = serve_work_unspool(s);
   if (again)
-    serve_log("%zu push(es) not done at the last stop queued again (%s)",
-              again, s->spool);
+    serve_log("%zu push(es) not done at the last stop queued again (%s)", again,
+              s->spool);
   pthread_t worker;
   int pr = pthread_create(&worker, NULL, serve_work_main, s);
   if (pr != 0) {
@@ -287,7 +296,8 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
   const union MHD_DaemonInfo *info =
       MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   serve_log("listening on %s:%u (github hooks %s, announce hooks %s, queue "
-            "%ld, git %ld s)", shown, info ? info->port : port,
+            "%ld, git %ld s)",
+            shown, info ? info->port : port,
             s->github_secret.len ? "on" : "off",
             s->announce_key.len ? "on" : "off", a->cfg.serve_queue,
             a->cfg.serve_git_timeout);
@@ -340,7 +350,7 @@ int cmd_serve(struct app *a, int argc, char **argv)
   struct err e;
   struct sockaddr_storage ss;
   char shown[INET6_ADDRSTRLEN + 3];
-  const char *spec = listen ? listen
+  const char *spec = listen                ? listen
                      : a->cfg.serve_listen ? a->cfg.serve_listen
                                            : "127.0.0.1:8787";
   rc = load_secrets(&s, a);

@@ -33,9 +33,9 @@ static void row(void *ud, const struct jrow *r)
                   "s:s?}",
                   "key", r->key, "event", r->event, "notice", r->notice,
                   "channel", r->channel, "lang", r->lang, "status",
-                  dstatus_name(r->status), "attempts", r->attempts,
-                  "remote_id", r->remote_id, "url", r->url, "error", r->error,
-                  "updated", r->updated));
+                  dstatus_name(r->status), "attempts", r->attempts, "remote_id",
+                  r->remote_id, "url", r->url, "error", r->error, "updated",
+                  r->updated));
     return;
   }
   /* a delivery that did not (surely) arrive shows why, not where */

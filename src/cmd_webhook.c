@@ -12,7 +12,8 @@
 #include "when.h"
 
 static const struct cmd_help help = {
-    "webhook", "keygen [--ed25519]\n"
+    "webhook",
+    "keygen [--ed25519]\n"
     "       crier webhook sign (--secret-env NAME | --secret-file PATH)\n"
     "                          --id ID --timestamp TS [FILE]\n"
     "       crier webhook verify (--secret-env NAME | --secret-file PATH)\n"
@@ -139,9 +140,9 @@ int cmd_webhook(struct app *a, int argc, char **argv)
     rc = EX_USAGE;
     goto out;
   }
-  int ok = github ? sig_github_verify(key.data, sigs, body.data, body.len, &e)
-                  : sig_verify(key.data, id, t, sigs, body.data, body.len,
-                               now, &e);
+  int ok =
+      github ? sig_github_verify(key.data, sigs, body.data, body.len, &e)
+             : sig_verify(key.data, id, t, sigs, body.data, body.len, now, &e);
   if (ok < 0) {
     fprintf(stderr, "crier: invalid: %s\n", e.msg);
     rc = 1;

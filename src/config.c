@@ -16,8 +16,20 @@
 
 /* A table-driven reader: each section lists its keys, their kind, and where
  * the value goes (an offset into the struct being filled). */
-enum ftype { F_STR, F_PATH, F_URL, F_ENDPOINT, F_LIST, F_BOOL, F_SECRET, F_INT, F_NUM,
-             F_DURATION, F_SECTION, F_IGNORE };
+enum ftype {
+  F_STR,
+  F_PATH,
+  F_URL,
+  F_ENDPOINT,
+  F_LIST,
+  F_BOOL,
+  F_SECRET,
+  F_INT,
+  F_NUM,
+  F_DURATION,
+  F_SECTION,
+  F_IGNORE
+};
 
 struct field {
   const char *key;
@@ -26,8 +38,14 @@ struct field {
   const struct field *sub; /* F_SECTION: its keys */
 };
 
-#define CF(k, t, m) {k, t, offsetof(struct config, m), NULL}
-#define HF(k, t, m) {k, t, offsetof(struct channel, m), NULL}
+#define CF(k, t, m)                                                            \
+  {                                                                            \
+    k, t, offsetof(struct config, m), NULL                                     \
+  }
+#define HF(k, t, m)                                                            \
+  {                                                                            \
+    k, t, offsetof(struct channel, m), NULL                                    \
+  }
 
 static const struct field site_fields[] = {
     CF("events", F_PATH, events_dir),
@@ -37,12 +55,18 @@ static const struct field site_fields[] = {
     CF("permalink", F_STR, permalink),
     CF("name", F_STR, site_name),
     /* the format of the event files: sitefmt.c */
-    {"fields", F_IGNORE, 0, NULL}, {"recursive", F_IGNORE, 0, NULL},
-    {"include", F_IGNORE, 0, NULL}, {"exclude", F_IGNORE, 0, NULL},
-    {"data", F_IGNORE, 0, NULL}, {"translations", F_IGNORE, 0, NULL},
-    {"other_keys", F_IGNORE, 0, NULL}, {"default_time", F_IGNORE, 0, NULL},
-    {"talks_missing", F_IGNORE, 0, NULL}, {"places", F_IGNORE, 0, NULL},
-    {"shortcodes", F_IGNORE, 0, NULL}, {"archive_after", F_IGNORE, 0, NULL},
+    {"fields", F_IGNORE, 0, NULL},
+    {"recursive", F_IGNORE, 0, NULL},
+    {"include", F_IGNORE, 0, NULL},
+    {"exclude", F_IGNORE, 0, NULL},
+    {"data", F_IGNORE, 0, NULL},
+    {"translations", F_IGNORE, 0, NULL},
+    {"other_keys", F_IGNORE, 0, NULL},
+    {"default_time", F_IGNORE, 0, NULL},
+    {"talks_missing", F_IGNORE, 0, NULL},
+    {"places", F_IGNORE, 0, NULL},
+    {"shortcodes", F_IGNORE, 0, NULL},
+    {"archive_after", F_IGNORE, 0, NULL},
     {NULL, 0, 0, NULL}};
 
 static const struct field serve_fields[] = {
@@ -105,32 +129,30 @@ static const struct field matrix_fields[] = {
     HF("room", F_STR, room),
     HF("access_token", F_SECRET, access_token),
     {NULL, 0, 0, NULL}};
-static const struct field github_fields[] = {
-    COMMON_FIELDS,
-    HF("repo", F_STR, repo),
-    HF("token", F_SECRET, token),
-    HF("mode", F_STR, mode),
-    HF("labels", F_LIST, labels),
-    HF("api_url", F_ENDPOINT, api_url),
-    HF("gap", F_NUM, gap),
-    HF("login", F_STR, login),
-    {NULL, 0, 0, NULL}};
-static const struct field mail_fields[] = {
-    COMMON_FIELDS,
-    HF("url", F_ENDPOINT, url),
-    HF("username", F_STR, username),
-    HF("password", F_SECRET, password),
-    HF("from", F_STR, from),
-    HF("to", F_LIST, to),
-    HF("bcc", F_LIST, bcc),
-    HF("calendar", F_BOOL, calendar),
-    HF("ca_file", F_PATH, ca_file),
-    HF("helo", F_STR, helo),
-    HF("provider", F_STR, provider),
-    HF("api_key", F_SECRET, api_key),
-    HF("api_url", F_ENDPOINT, api_url),
-    HF("domain", F_STR, domain),
-    {NULL, 0, 0, NULL}};
+static const struct field github_fields[] = {COMMON_FIELDS,
+                                             HF("repo", F_STR, repo),
+                                             HF("token", F_SECRET, token),
+                                             HF("mode", F_STR, mode),
+                                             HF("labels", F_LIST, labels),
+                                             HF("api_url", F_ENDPOINT, api_url),
+                                             HF("gap", F_NUM, gap),
+                                             HF("login", F_STR, login),
+                                             {NULL, 0, 0, NULL}};
+static const struct field mail_fields[] = {COMMON_FIELDS,
+                                           HF("url", F_ENDPOINT, url),
+                                           HF("username", F_STR, username),
+                                           HF("password", F_SECRET, password),
+                                           HF("from", F_STR, from),
+                                           HF("to", F_LIST, to),
+                                           HF("bcc", F_LIST, bcc),
+                                           HF("calendar", F_BOOL, calendar),
+                                           HF("ca_file", F_PATH, ca_file),
+                                           HF("helo", F_STR, helo),
+                                           HF("provider", F_STR, provider),
+                                           HF("api_key", F_SECRET, api_key),
+                                           HF("api_url", F_ENDPOINT, api_url),
+                                           HF("domain", F_STR, domain),
+                                           {NULL, 0, 0, NULL}};
 static const struct field meetup_fields[] = {
     COMMON_FIELDS,
     HF("group", F_STR, group),
@@ -152,7 +174,10 @@ static const struct {
   const struct field *fields;
   const char *required[3];
 } chan_types[] = {
-    {"matrix", CHAN_MATRIX, matrix_fields, {"homeserver", "room", "access_token"}},
+    {"matrix",
+     CHAN_MATRIX,
+     matrix_fields,
+     {"homeserver", "room", "access_token"}},
     {"github", CHAN_GITHUB, github_fields, {"repo", "token", NULL}},
     {"mail", CHAN_MAIL, mail_fields, {"from", "to", NULL}},
     {"meetup", CHAN_MEETUP, meetup_fields, {"group", "auth", NULL}},
@@ -174,7 +199,8 @@ struct ctx {
   struct diags *d;
 };
 
-#define bad(c, line, ...) diag_add((c)->d, DIAG_ERROR, (c)->file, line, __VA_ARGS__)
+#define bad(c, line, ...)                                                      \
+  diag_add((c)->d, DIAG_ERROR, (c)->file, line, __VA_ARGS__)
 
 static char *resolve_path(const char *dir, const char *p)
 {
@@ -200,7 +226,8 @@ static int read_secret(struct ctx *c, const char *key, const struct ynode *v,
   if (v->kind != Y_MAP || v->n != 1)
     return bad(c, v->line,
                "'%s' is a secret: write {env: NAME} or {file: PATH}, never "
-               "the secret itself", key);
+               "the secret itself",
+               key);
   const char *how = v->keys[0].str;
   const struct ynode *val = &v->items[0];
   if (val->kind != Y_STR || !val->str[0])
@@ -305,14 +332,13 @@ static int read_fields(struct ctx *c, const struct ynode *map,
     switch (f->type) {
     case F_BOOL:
       if (!ynode_bool(v, (bool *)slot))
-        rc = bad(c, v->line, "'%s' must be true or false, not '%s'", k->str,
-                 s);
+        rc = bad(c, v->line, "'%s' must be true or false, not '%s'", k->str, s);
       break;
     case F_INT: {
       long n = strtol(s, &end, 10);
       if (!*s || *end || n < 0 || n > 86400)
-        rc = bad(c, v->line, "'%s' must be a whole number, not '%s'", k->str,
-                 s);
+        rc =
+            bad(c, v->line, "'%s' must be a whole number, not '%s'", k->str, s);
       else
         *(long *)slot = n;
       break;
@@ -385,19 +411,24 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
       char *end = NULL;
       long n = v->kind == Y_STR ? strtol(v->str, &end, 10) : -1;
       if (v->kind != Y_STR || !*v->str || *end || n < 0 || n > 100000)
-        rc = bad(c, v->line, "'max_vanished' must be a whole number (how "
+        rc = bad(c, v->line,
+                 "'max_vanished' must be a whole number (how "
                  "many vanished events may be cancelled at once)");
       else
         cfg->max_vanished = n;
     } else if (strcmp(k->str, "reminders") == 0) {
       if (v->kind != Y_SEQ) {
-        rc = bad(c, v->line, "'%s' must be a list of durations such as "
-                 "[7d, 1d, 2h]", k->str);
+        rc = bad(c, v->line,
+                 "'%s' must be a list of durations such as "
+                 "[7d, 1d, 2h]",
+                 k->str);
         continue;
       }
       if (v->n > CONFIG_MAX_REMINDERS) {
-        rc = bad(c, v->line, "'reminders': %zu reminders, more than the "
-                 "limit of %d", v->n, CONFIG_MAX_REMINDERS);
+        rc = bad(c, v->line,
+                 "'reminders': %zu reminders, more than the "
+                 "limit of %d",
+                 v->n, CONFIG_MAX_REMINDERS);
         continue;
       }
       free(cfg->reminders);
@@ -406,16 +437,17 @@ static int read_schedule(struct ctx *c, const struct ynode *s,
       for (size_t j = 0; j < v->n; j++) {
         long secs;
         if (v->items[j].kind != Y_STR ||
-            when_parse_duration(v->items[j].str, &secs, &e) < 0 ||
-            secs <= 0) {
+            when_parse_duration(v->items[j].str, &secs, &e) < 0 || secs <= 0) {
           rc = bad(c, v->items[j].line, "'reminders': %s",
                    v->items[j].kind == Y_STR ? e.msg : "expected a duration");
           continue;
         }
         for (size_t m = 0; m < cfg->nreminders; m++)
           if (cfg->reminders[m] == secs)
-            rc = bad(c, v->items[j].line, "'reminders': '%s' is listed "
-                     "twice", v->items[j].str);
+            rc = bad(c, v->items[j].line,
+                     "'reminders': '%s' is listed "
+                     "twice",
+                     v->items[j].str);
         cfg->reminders[cfg->nreminders++] = secs;
       }
       /* sort descending: the earliest reminder first */
@@ -443,8 +475,10 @@ static int read_lang(struct ctx *c, const struct ynode *v, struct channel *ch)
     one = v->items;
   }
   if (v->kind == Y_MAP || n == 0 || n > LANG_MAX)
-    return bad(c, v->line, "'lang' must be a language (%s) or a list of "
-               "them, such as [de, en]", lang_list());
+    return bad(c, v->line,
+               "'lang' must be a language (%s) or a list of "
+               "them, such as [de, en]",
+               lang_list());
   ch->langs = 0;
   ch->nlang_order = 0;
   ch->lang_name[0] = '\0';
@@ -454,9 +488,10 @@ static int read_lang(struct ctx *c, const struct ynode *v, struct channel *ch)
     const struct ynode *l = &one[i];
     int id = l->kind == Y_STR ? lang_find(l->str) : -1;
     if (id < 0 || (ch->langs & (1 << id)))
-      rc = bad(c, l->line, "'lang' must be one of the languages with a "
-               "data file (%s), each once, not '%s'", lang_list(),
-               l->kind == Y_STR ? l->str : "?");
+      rc = bad(c, l->line,
+               "'lang' must be one of the languages with a "
+               "data file (%s), each once, not '%s'",
+               lang_list(), l->kind == Y_STR ? l->str : "?");
     else {
       if (id == LANG_ID_DE && (ch->langs & LANG_EN))
         ch->lang_first_en = true;
@@ -476,7 +511,8 @@ static int read_notices(struct ctx *c, const struct ynode *v,
   struct notice_filter *f = &ch->notices;
   f->announce = f->update = f->cancel = f->all_reminders = false;
   if (v->kind != Y_SEQ)
-    return bad(c, v->line, "'notices' must be a list such as [announce, "
+    return bad(c, v->line,
+               "'notices' must be a list such as [announce, "
                "reminder, update, cancel]");
   int rc = 0;
   for (size_t i = 0; i < v->n; i++) {
@@ -498,12 +534,14 @@ static int read_notices(struct ctx *c, const struct ynode *v,
         for (size_t k = 0; k < cfg->nreminders; k++)
           known |= cfg->reminders[k] == secs;
       if (!known) {
-        rc = bad(c, n->line, "'%s' is not one of the reminders in "
-                 "'schedule.reminders'", s);
+        rc = bad(c, n->line,
+                 "'%s' is not one of the reminders in "
+                 "'schedule.reminders'",
+                 s);
         continue;
       }
-      f->reminders = xrealloc(f->reminders,
-                              (f->nreminders + 1) * sizeof(char *));
+      f->reminders =
+          xrealloc(f->reminders, (f->nreminders + 1) * sizeof(char *));
       struct buf b = BUF_INIT;
       buf_adds(&b, "reminder-");
       when_format_duration(secs, &b);
@@ -516,8 +554,10 @@ static int read_notices(struct ctx *c, const struct ynode *v,
         rc = bad(c, n->line, "unknown notice '%s' (did you mean '%s'?)", s,
                  near);
       else
-        rc = bad(c, n->line, "unknown notice '%s' (expected announce, "
-                 "reminder, reminder-OFFSET, update or cancel)", s);
+        rc = bad(c, n->line,
+                 "unknown notice '%s' (expected announce, "
+                 "reminder, reminder-OFFSET, update or cancel)",
+                 s);
     }
   }
   return rc;
@@ -539,16 +579,20 @@ static int read_channel(struct ctx *c, const struct ynode *m,
   ch->notices.announce = ch->notices.update = ch->notices.cancel = true;
   ch->notices.all_reminders = true;
   if (m->kind != Y_MAP)
-    return bad(c, m->line, "a channel must be a map with name and type, not "
-               "%s", ykind_name(m->kind));
+    return bad(c, m->line,
+               "a channel must be a map with name and type, not "
+               "%s",
+               ykind_name(m->kind));
   const struct ynode *name = ymap_get(m, "name");
   const struct ynode *type = ymap_get(m, "type");
   if (!name || name->kind != Y_STR || !name->str[0])
     return bad(c, m->line, "a channel needs a 'name'");
   ch->name = xstrdup(name->str);
   if (!type || type->kind != Y_STR)
-    return bad(c, m->line, "channel '%s' needs a 'type' (matrix, github, "
-               "mail, meetup or webhook)", ch->name);
+    return bad(c, m->line,
+               "channel '%s' needs a 'type' (matrix, github, "
+               "mail, meetup or webhook)",
+               ch->name);
   size_t t = 0;
   while (t < NTYPES && strcmp(chan_types[t].name, type->str) != 0)
     t++;
@@ -559,8 +603,8 @@ static int read_channel(struct ctx *c, const struct ynode *m,
     const char *near = closest_word(type->str, names, NTYPES);
     return diag_add(c->d, DIAG_ERROR, c->file, type->line,
                     "unknown channel type '%s'%s%s%s (expected matrix, "
-                    "github, mail, meetup or webhook)", type->str,
-                    near ? " (did you mean '" : "", near ? near : "",
+                    "github, mail, meetup or webhook)",
+                    type->str, near ? " (did you mean '" : "", near ? near : "",
                     near ? "'?)" : "");
   }
   ch->type = chan_types[t].type;
@@ -580,8 +624,8 @@ static int read_channel(struct ctx *c, const struct ynode *m,
                chan_types[t].required[i]);
   if (ch->type == CHAN_GITHUB) {
     const char *slash = ch->repo ? strchr(ch->repo, '/') : NULL;
-    if (ch->repo && (!slash || slash == ch->repo || !slash[1] ||
-                     strchr(slash + 1, '/')))
+    if (ch->repo &&
+        (!slash || slash == ch->repo || !slash[1] || strchr(slash + 1, '/')))
       rc = bad(c, ymap_get(m, "repo")->line,
                "'repo' must be 'owner/name', not '%s'", ch->repo);
     if (ch->mode && strcmp(ch->mode, "issue") != 0 &&
@@ -597,18 +641,22 @@ static int read_channel(struct ctx *c, const struct ynode *m,
       ch->room[0] != '!')
     rc = bad(c, ymap_get(m, "room")->line,
              "'room' must be an alias (#room:server) or an id (!id:server), "
-             "not '%s'", ch->room);
+             "not '%s'",
+             ch->room);
   if (ch->type == CHAN_MAIL) {
     if (ch->url && ch->provider)
-      rc = bad(c, m->line, "channel '%s': give either 'url' (SMTP) or "
-               "'provider', not both", ch->name);
+      rc = bad(c, m->line,
+               "channel '%s': give either 'url' (SMTP) or "
+               "'provider', not both",
+               ch->name);
     if (!ch->url && !ch->provider)
-      rc = bad(c, m->line, "channel '%s' needs 'url' (smtps://host:465 or "
-               "smtp://host:587) or 'provider'", ch->name);
+      rc = bad(c, m->line,
+               "channel '%s' needs 'url' (smtps://host:465 or "
+               "smtp://host:587) or 'provider'",
+               ch->name);
     if (ch->url && strncmp(ch->url, "smtp", 4) != 0)
       rc = bad(c, ymap_get(m, "url")->line,
-               "'url' must start with smtps:// or smtp://, not '%s'",
-               ch->url);
+               "'url' must start with smtps:// or smtp://, not '%s'", ch->url);
     if (ch->helo && ch->provider)
       rc = bad(c, ymap_get(m, "helo")->line,
                "channel '%s': 'helo' is for SMTP ('url'), not a provider",
@@ -623,7 +671,8 @@ static int read_channel(struct ctx *c, const struct ynode *m,
         strcmp(ch->provider, "sendgrid") != 0)
       rc = bad(c, ymap_get(m, "provider")->line,
                "'provider' must be postmark, mailgun or sendgrid, not "
-               "'%s'", ch->provider);
+               "'%s'",
+               ch->provider);
   }
   if (ch->type == CHAN_MEETUP) {
     int kinds = (ch->auth.access_token.kind != SECRET_NONE) +
@@ -641,16 +690,17 @@ static int read_channel(struct ctx *c, const struct ynode *m,
     if (ch->on_cancel && strcmp(ch->on_cancel, "cancel") != 0 &&
         strcmp(ch->on_cancel, "delete") != 0)
       rc = bad(c, ymap_get(m, "on_cancel")->line,
-               "'on_cancel' must be cancel or delete, not '%s'",
-               ch->on_cancel);
+               "'on_cancel' must be cancel or delete, not '%s'", ch->on_cancel);
     if (!ch->api_url)
       ch->api_url = xstrdup("https://api.meetup.com/gql-ext");
     if (!ch->token_url)
       ch->token_url = xstrdup("https://secure.meetup.com/oauth2/access");
   }
   if (ch->type == CHAN_WEBHOOK && !ch->secret.kind && !ch->signing_key.kind)
-    rc = bad(c, m->line, "channel '%s' needs 'secret' (whsec_…) or "
-             "'signing_key' (whsk_…)", ch->name);
+    rc = bad(c, m->line,
+             "channel '%s' needs 'secret' (whsec_…) or "
+             "'signing_key' (whsk_…)",
+             ch->name);
   return rc;
 }
 
@@ -662,13 +712,14 @@ char *config_find(const char *explicit_path, struct err *e)
     return xstrdup("crier.yaml");
   if (access("/etc/crier/crier.yaml", F_OK) == 0)
     return xstrdup("/etc/crier/crier.yaml");
-  err_set(e, EX_CONFIG, "no configuration: ./crier.yaml and "
+  err_set(e, EX_CONFIG,
+          "no configuration: ./crier.yaml and "
           "/etc/crier/crier.yaml do not exist (use -c FILE)");
   return NULL;
 }
 
-static int config_from(struct config *cfg, const char *path,
-                       struct ynode *root, size_t errors, struct diags *d);
+static int config_from(struct config *cfg, const char *path, struct ynode *root,
+                       size_t errors, struct diags *d);
 
 int config_load(struct config *cfg, const char *path, struct diags *d)
 {
@@ -693,8 +744,8 @@ int config_parse(struct config *cfg, const char *path, const char *text,
 }
 
 /* Fills cfg from a parsed tree (NULL: it did not parse); frees root. */
-static int config_from(struct config *cfg, const char *path,
-                       struct ynode *root, size_t errors, struct diags *d)
+static int config_from(struct config *cfg, const char *path, struct ynode *root,
+                       size_t errors, struct diags *d)
 {
   static const long default_reminders[] = {7 * 86400, 86400, 2 * 3600};
   memset(cfg, 0, sizeof(*cfg));
@@ -732,8 +783,7 @@ static int config_from(struct config *cfg, const char *path,
     read_schedule(&c, s, cfg);
   s = ymap_get(root, "serve");
   if (cfg->serve_queue < 1 || cfg->serve_queue > 1000)
-    bad(&c, ymap_get(s, "queue")->line,
-        "'queue' must be between 1 and 1000");
+    bad(&c, ymap_get(s, "queue")->line, "'queue' must be between 1 and 1000");
   if (cfg->serve_git_timeout < 1)
     bad(&c, ymap_get(s, "git_timeout")->line,
         "'git_timeout' must be at least 1 (seconds)");
@@ -747,7 +797,8 @@ static int config_from(struct config *cfg, const char *path,
       struct channel *ch = &cfg->channels[cfg->nchannels++];
       read_channel(&c, &s->items[i], cfg, ch);
       for (size_t j = 0; ch->name && j + 1 < cfg->nchannels; j++)
-        if (cfg->channels[j].name && strcmp(cfg->channels[j].name, ch->name) == 0)
+        if (cfg->channels[j].name &&
+            strcmp(cfg->channels[j].name, ch->name) == 0)
           bad(&c, s->items[i].line, "channel name '%s' is used twice",
               ch->name);
     }
@@ -759,9 +810,9 @@ static int config_from(struct config *cfg, const char *path,
     cfg->events_dir = resolve_path(cfg->dir, "_posts");
   if (!cfg->events_dir) {
     const char *slash2 = strrchr(cfg->fmt.data[0], '/');
-    cfg->events_dir = slash2 ? xstrndup(cfg->fmt.data[0],
-                                        (size_t)(slash2 - cfg->fmt.data[0]))
-                             : xstrdup(".");
+    cfg->events_dir =
+        slash2 ? xstrndup(cfg->fmt.data[0], (size_t)(slash2 - cfg->fmt.data[0]))
+               : xstrdup(".");
   }
   for (size_t i = 0; i < cfg->nchannels && !cfg->fmt.meetup_group; i++)
     if (cfg->channels[i].type == CHAN_MEETUP && cfg->channels[i].group)
@@ -789,8 +840,10 @@ static int config_from(struct config *cfg, const char *path,
   s = ymap_get(root, "calendar");
   if (strcmp(cfg->cal_times, "local") != 0 &&
       strcmp(cfg->cal_times, "utc") != 0)
-    bad(&c, ymap_get(s, "times")->line, "'times' must be local (with the "
-        "zone's rules) or utc, not '%s'", cfg->cal_times);
+    bad(&c, ymap_get(s, "times")->line,
+        "'times' must be local (with the "
+        "zone's rules) or utc, not '%s'",
+        cfg->cal_times);
   if (cfg->cal_refresh < 60 || cfg->cal_refresh > 30 * 86400)
     bad(&c, ymap_get(s, "refresh")->line, "'refresh' must be from 1m to 30d");
   if (when_set_zone(cfg->timezone, &e) < 0) {
@@ -814,22 +867,25 @@ void config_release(struct config *cfg)
 {
   for (size_t i = 0; i < cfg->nchannels; i++) {
     struct channel *ch = &cfg->channels[i];
-    char **strs[] = {&ch->name, &ch->homeserver, &ch->room, &ch->repo,
-                     &ch->login,
-                     &ch->mode, &ch->api_url, &ch->url, &ch->username,
-                     &ch->from, &ch->ca_file, &ch->provider, &ch->domain,
-                     &ch->helo,
-                     &ch->group, &ch->token_url, &ch->on_cancel,
-                     &ch->auth.client_key,
-                     &ch->auth.member_id, &ch->auth.key_id,
-                     &ch->auth.client_id};
+    char **strs[] = {
+        &ch->name,           &ch->homeserver,  &ch->room,
+        &ch->repo,           &ch->login,       &ch->mode,
+        &ch->api_url,        &ch->url,         &ch->username,
+        &ch->from,           &ch->ca_file,     &ch->provider,
+        &ch->domain,         &ch->helo,        &ch->group,
+        &ch->token_url,      &ch->on_cancel,   &ch->auth.client_key,
+        &ch->auth.member_id, &ch->auth.key_id, &ch->auth.client_id};
     for (size_t k = 0; k < ARRAY_SIZE(strs); k++)
       xfree(strs[k]);
-    struct secret_ref *secs[] = {&ch->access_token, &ch->token, &ch->password,
-                                 &ch->api_key, &ch->auth.access_token,
+    struct secret_ref *secs[] = {&ch->access_token,
+                                 &ch->token,
+                                 &ch->password,
+                                 &ch->api_key,
+                                 &ch->auth.access_token,
                                  &ch->auth.private_key,
                                  &ch->auth.client_secret,
-                                 &ch->auth.refresh_token, &ch->secret,
+                                 &ch->auth.refresh_token,
+                                 &ch->secret,
                                  &ch->signing_key};
     for (size_t k = 0; k < ARRAY_SIZE(secs); k++)
       secret_release(secs[k]);
@@ -841,11 +897,11 @@ void config_release(struct config *cfg)
     free(ch->notices.reminders);
   }
   free(cfg->channels);
-  char **strs[] = {&cfg->path, &cfg->dir, &cfg->events_dir, &cfg->locations,
-                   &cfg->timezone, &cfg->site_url, &cfg->permalink,
-                   &cfg->site_name, &cfg->journal, &cfg->templates,
-                   &cfg->serve_listen, &cfg->serve_branch, &cfg->cal_name,
-                   &cfg->cal_output, &cfg->cal_times};
+  char **strs[] = {&cfg->path,      &cfg->dir,          &cfg->events_dir,
+                   &cfg->locations, &cfg->timezone,     &cfg->site_url,
+                   &cfg->permalink, &cfg->site_name,    &cfg->journal,
+                   &cfg->templates, &cfg->serve_listen, &cfg->serve_branch,
+                   &cfg->cal_name,  &cfg->cal_output,   &cfg->cal_times};
   for (size_t k = 0; k < ARRAY_SIZE(strs); k++)
     xfree(strs[k]);
   secret_release(&cfg->serve_github_secret);

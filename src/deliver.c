@@ -42,11 +42,13 @@ void deliver_item_key(const struct deliver_item *it, const char *lang,
                extra[0] ? extra : NULL, out);
 }
 
-static const char *const result_names[] = {
-    [RESULT_SENT] = "sent",          [RESULT_SKIPPED] = "skipped",
-    [RESULT_FAILED] = "failed",      [RESULT_UNCERTAIN] = "uncertain",
-    [RESULT_DRY_RUN] = "dry-run",    [RESULT_NOT_SENT] = "not sent",
-    [RESULT_UNRECORDED] = "unrecorded"};
+static const char *const result_names[] = {[RESULT_SENT] = "sent",
+                                           [RESULT_SKIPPED] = "skipped",
+                                           [RESULT_FAILED] = "failed",
+                                           [RESULT_UNCERTAIN] = "uncertain",
+                                           [RESULT_DRY_RUN] = "dry-run",
+                                           [RESULT_NOT_SENT] = "not sent",
+                                           [RESULT_UNRECORDED] = "unrecorded"};
 
 const char *dresult_name(enum dresult r)
 {
@@ -62,8 +64,8 @@ json_t *deliver_report(const struct deliver_result *r, bool quiet,
   if (!quiet || r->result == RESULT_FAILED || r->result == RESULT_UNCERTAIN ||
       r->result == RESULT_UNRECORDED) {
     struct buf line = BUF_INIT;
-    buf_addf(&line, "event=%s notice=%s channel=%s lang=%s result=%s",
-             r->event, r->notice, r->channel, r->lang, name);
+    buf_addf(&line, "event=%s notice=%s channel=%s lang=%s result=%s", r->event,
+             r->notice, r->channel, r->lang, name);
     if (url)
       buf_addf(&line, " url=%s", url);
     if (error) /* a skip is not an error: its line says why */
@@ -74,10 +76,10 @@ json_t *deliver_report(const struct deliver_result *r, bool quiet,
   }
   if (!results)
     return NULL;
-  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "event",
-                        r->event, "notice", r->notice, "channel", r->channel,
-                        "lang", r->lang, "result", name, "url", url,
-                        "error", error);
+  json_t *o =
+      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "event", r->event,
+                "notice", r->notice, "channel", r->channel, "lang", r->lang,
+                "result", name, "url", url, "error", error);
   json_array_append_new(results, o);
   return o;
 }
@@ -90,9 +92,9 @@ struct slot {
   const struct chan_ops *ops;
   enum dresult result; /* set when decided */
   char error[512];
-  bool queued;        /* handed to the engine */
-  bool config;        /* failed for the channel's configuration */
-  bool data;          /* failed for the event file or a template */
+  bool queued; /* handed to the engine */
+  bool config; /* failed for the channel's configuration */
+  bool data;   /* failed for the event file or a template */
   bool reported;
 };
 
@@ -144,14 +146,14 @@ static void report(struct run *x, struct slot *s)
     sum->failed++;
   }
   const struct delivery *d = &s->d;
-  struct deliver_result r = {d->ev->id, d->notice, d->ctx->ch->name,
-                             d->lang, s->result, d->url, s->error};
+  struct deliver_result r = {d->ev->id, d->notice, d->ctx->ch->name, d->lang,
+                             s->result, d->url,    s->error};
   json_t *rec = deliver_report(&r, x->o->quiet, x->results);
   if (rec && s->result == RESULT_DRY_RUN && d->msg.subject)
     json_object_set_new(rec, "message",
-                        json_pack("{s:s, s:s, s:s}", "subject",
-                                  d->msg.subject, "markdown",
-                                  d->msg.markdown, "html", d->msg.html));
+                        json_pack("{s:s, s:s, s:s}", "subject", d->msg.subject,
+                                  "markdown", d->msg.markdown, "html",
+                                  d->msg.html));
 }
 
 /* Remembers the first journal failure; later ones add nothing. */
@@ -186,8 +188,8 @@ static void print_request(const struct delivery *d, const struct http_req *q)
 
 static void print_message(const struct delivery *d)
 {
-  printf("=== %s · %s · %s (%s, %s)\n", d->ev->id, d->notice,
-         d->ctx->ch->name, chan_type_name(d->ctx->ch->type), d->lang);
+  printf("=== %s · %s · %s (%s, %s)\n", d->ev->id, d->notice, d->ctx->ch->name,
+         chan_type_name(d->ctx->ch->type), d->lang);
   printf("Subject: %s\n\n%s\n", d->msg.subject, d->msg.markdown);
 }
 
@@ -246,20 +248,22 @@ static bool settled_by_journal(struct run *x, struct slot *s)
   bool settled = true;
   if (row.status == DS_SENT) {
     snprintf(d->url, sizeof(d->url), "%s", row.url ? row.url : "");
-    decide(s, RESULT_SKIPPED, "already sent %s", row.updated ? row.updated : "");
+    decide(s, RESULT_SKIPPED, "already sent %s",
+           row.updated ? row.updated : "");
   } else if (row.status == DS_UNCERTAIN) {
-    decide(s, RESULT_UNCERTAIN, "an earlier attempt may have arrived (%.300s); "
+    decide(s, RESULT_UNCERTAIN,
+           "an earlier attempt may have arrived (%.300s); "
            "check, then send it again with --force",
            row.error ? row.error : "outcome unknown");
-  } else if (row.status == DS_SENDING && !s->ops->resend_safe &&
-             !x->o->dry) {
+  } else if (row.status == DS_SENDING && !s->ops->resend_safe && !x->o->dry) {
     /* a run stopped while this was going out: the server may have it,
      * and cannot tell crier */
-    decide(s, RESULT_UNCERTAIN, "a run stopped while this was being sent; it "
+    decide(s, RESULT_UNCERTAIN,
+           "a run stopped while this was being sent; it "
            "may have arrived: check, then send it again with --force");
     struct err e;
-    if (journal_finish(x->j, d->key, DS_UNCERTAIN, NULL, NULL, s->error,
-                       0, &e) < 0)
+    if (journal_finish(x->j, d->key, DS_UNCERTAIN, NULL, NULL, s->error, 0,
+                       &e) < 0)
       journal_failed(x, &e);
   } else {
     settled = false;
@@ -277,9 +281,13 @@ static bool settled_by_journal(struct run *x, struct slot *s)
 static int render_slot(struct run *x, struct slot *s)
 {
   struct delivery *d = &s->d;
-  struct render_req q = {.ev = d->ev, .old = d->old, .notice = d->notice,
-                         .ch = d->ctx->ch, .langs = d->langs,
-                         .en_first = d->en_first, .now = x->o->now};
+  struct render_req q = {.ev = d->ev,
+                         .old = d->old,
+                         .notice = d->notice,
+                         .ch = d->ctx->ch,
+                         .langs = d->langs,
+                         .en_first = d->en_first,
+                         .now = x->o->now};
   struct err e;
   if (render_message(x->r, &q, &d->msg, &e) < 0) {
     s->data = true;
@@ -319,17 +327,16 @@ static void prepare(struct run *x, size_t i)
     d->first = json_loads(it->remote, 0, NULL);
   char nonce[64];
   if (x->o->force) /* a new key each time, even within one second */
-    snprintf(nonce, sizeof(nonce), "force:%lld:%08x%08x",
-             (long long)time(NULL), randombytes_random(),
-             randombytes_random());
+    snprintf(nonce, sizeof(nonce), "force:%lld:%08x%08x", (long long)time(NULL),
+             randombytes_random(), randombytes_random());
   deliver_item_key(it, d->lang, x->o->force ? nonce : NULL, d->key);
   if (it->skip_reason) {
     decide(s, RESULT_SKIPPED, "%s", it->skip_reason);
     struct jrow sk = {.event = (char *)event_uid(d->ev),
                       .notice = (char *)d->notice,
-                      .channel = (char *)ch->name, .lang = d->lang,
-                      .for_start = notice_kind_of(d->notice) ==
-                                           NOTICE_REMINDER
+                      .channel = (char *)ch->name,
+                      .lang = d->lang,
+                      .for_start = notice_kind_of(d->notice) == NOTICE_REMINDER
                                        ? d->ev->start
                                        : 0};
     memcpy(sk.key, d->key, sizeof(sk.key));
@@ -358,8 +365,8 @@ static void prepare(struct run *x, size_t i)
    * of prepare, so that a later state gets a higher number */
   time_t changed;
   if (calendar_sequence(x->j, x->cfg, d->ev,
-                        notice_kind_of(d->notice) == NOTICE_CANCEL,
-                        !x->o->dry, &d->sequence, &changed, &e) < 0)
+                        notice_kind_of(d->notice) == NOTICE_CANCEL, !x->o->dry,
+                        &d->sequence, &changed, &e) < 0)
     journal_failed(x, &e);
   if (x->o->dry) {
     if (render_slot(x, s) < 0)
@@ -402,15 +409,15 @@ static int remember(struct run *x, const struct slot *s, struct err *e)
                          .channel = (char *)d->ctx->ch->name,
                          .hash = (char *)d->ev->hash,
                          .cancelled = kind == NOTICE_CANCEL,
-                         .generation = s->it->generation +
-                                       (kind == NOTICE_CANCEL ||
-                                        kind == NOTICE_REINSTATE)};
+                         .generation =
+                             s->it->generation + (kind == NOTICE_CANCEL ||
+                                                  kind == NOTICE_REINSTATE)};
   char *snap = event_snapshot(d->ev);
   a.snapshot = snap;
   char *remote = NULL;
   if (kind == NOTICE_ANNOUNCE) {
-    json_t *r = json_pack("{s:s, s:s, s:O}", "remote_id", d->remote_id,
-                          "url", d->url, "state", d->state);
+    json_t *r = json_pack("{s:s, s:s, s:O}", "remote_id", d->remote_id, "url",
+                          d->url, "state", d->state);
     remote = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(r);
   }
@@ -454,14 +461,13 @@ static void on_begin(void *ud, struct http_task **t, size_t n)
     struct delivery *d = &s->d;
     if (t[i]->refused)
       continue;
-    struct jrow claim = {.event = (char *)event_uid(d->ev),
-                         .notice = (char *)d->notice,
-                         .channel = (char *)d->ctx->ch->name,
-                         .lang = d->lang,
-                         .for_start = notice_kind_of(d->notice) ==
-                                              NOTICE_REMINDER
-                                          ? d->ev->start
-                                          : 0};
+    struct jrow claim = {
+        .event = (char *)event_uid(d->ev),
+        .notice = (char *)d->notice,
+        .channel = (char *)d->ctx->ch->name,
+        .lang = d->lang,
+        .for_start =
+            notice_kind_of(d->notice) == NOTICE_REMINDER ? d->ev->start : 0};
     memcpy(claim.key, d->key, sizeof(claim.key));
     enum dstatus before;
     ok = journal_claim(x->j, &claim, &before, &e) == 0;
@@ -526,11 +532,10 @@ static void on_end(void *ud, struct http_task **t, size_t n)
                                                       : DS_FAILED;
     if (ok && st == DS_SENT && remember(x, s, &e) < 0)
       ok = false;
-    if (ok && journal_finish(x->j, d->key, st,
-                             d->remote_id[0] ? d->remote_id : NULL,
-                             d->url[0] ? d->url : NULL,
-                             s->error[0] ? s->error : NULL,
-                             d->task.restarts, &e) < 0)
+    if (ok &&
+        journal_finish(x->j, d->key, st, d->remote_id[0] ? d->remote_id : NULL,
+                       d->url[0] ? d->url : NULL, s->error[0] ? s->error : NULL,
+                       d->task.restarts, &e) < 0)
       ok = false;
   }
   if (ok && journal_commit(x->j, &e) == 0) {
@@ -549,7 +554,8 @@ static void on_end(void *ud, struct http_task **t, size_t n)
     struct slot *s = t[i]->ud;
     x->sum->unrecorded++;
     char what[500];
-    snprintf(what, sizeof(what), "%s, but the journal could not record it "
+    snprintf(what, sizeof(what),
+             "%s, but the journal could not record it "
              "(%.300s): the next run may send it again",
              dresult_name(s->result), e.msg);
     if (s->result == RESULT_SENT)
@@ -560,14 +566,13 @@ static void on_end(void *ud, struct http_task **t, size_t n)
   }
 }
 
-
 static int exit_status(const struct deliver_summary *sum,
                        const struct err *journal_error)
 {
   if (journal_error->msg[0])
     return journal_error->code ? journal_error->code : EX_IOERR;
-  int hard = sum->failed - sum->temporary - sum->config - sum->data +
-             sum->uncertain;
+  int hard =
+      sum->failed - sum->temporary - sum->config - sum->data + sum->uncertain;
   if (hard > 0)
     return 1;
   if (sum->data > 0)
@@ -588,8 +593,13 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   if (!sum)
     sum = &local;
   memset(sum, 0, sizeof(*sum));
-  struct run x = {.cfg = cfg, .o = o, .j = o->journal, .r = r, .n = n,
-                  .results = results, .sum = sum};
+  struct run x = {.cfg = cfg,
+                  .o = o,
+                  .j = o->journal,
+                  .r = r,
+                  .n = n,
+                  .results = results,
+                  .sum = sum};
   struct err e;
   if (!x.j && !o->dry && n) {
     x.j = journal_open(cfg->journal, 5000, &e);
@@ -622,8 +632,10 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   for (size_t i = 0; i < n; i++)
     queued += x.slots[i].queued;
   if (queued && !x.journal_error.msg[0]) {
-    struct http_opts ho = {.verbose = o->verbose, .on_begin = on_begin,
-                           .on_end = on_end, .hook_ud = &x,
+    struct http_opts ho = {.verbose = o->verbose,
+                           .on_begin = on_begin,
+                           .on_end = on_end,
+                           .hook_ud = &x,
                            .stop = &stop_requested,
                            .retry_base = test_hooks.retry_base};
     struct http_engine *h = http_new(&ho);
@@ -645,10 +657,10 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     struct slot *s = &x.slots[i];
     if (s->queued && !s->d.task.begun) {
       /* never claimed: due again next time */
-      decide(s, RESULT_NOT_SENT, "%s", sum->stopped
-                                      ? "stopped (SIGTERM/SIGINT) before it "
-                                        "began"
-                                      : "not started: the journal failed");
+      decide(s, RESULT_NOT_SENT, "%s",
+             sum->stopped ? "stopped (SIGTERM/SIGINT) before it "
+                            "began"
+                          : "not started: the journal failed");
       report(&x, s);
     }
   }
@@ -659,7 +671,8 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   if (x.journal_error.msg[0])
     log_msg(LOG_ERROR, "%s", x.journal_error.msg);
   if (sum->stopped)
-    log_msg(LOG_INFO, "stopped by a signal: what was under way was "
+    log_msg(LOG_INFO,
+            "stopped by a signal: what was under way was "
             "finished and recorded; the rest goes out with the next run");
   int rc = exit_status(sum, &x.journal_error);
   for (size_t i = 0; i < n; i++)

@@ -37,31 +37,31 @@
 struct deliver_item {
   const struct event *ev;
   const struct channel *ch;
-  const char *notice; /* "announce", "reminder-7d", … (borrowed) */
-  const struct event *old;  /* update: the event as announced */
-  const char *skip_reason;  /* not sent: recorded as skipped with this */
-  int generation;           /* cancellations and reinstatements so far */
-  const char *remote;       /* where the announcement went (JSON), or NULL */
+  const char *notice;      /* "announce", "reminder-7d", … (borrowed) */
+  const struct event *old; /* update: the event as announced */
+  const char *skip_reason; /* not sent: recorded as skipped with this */
+  int generation;          /* cancellations and reinstatements so far */
+  const char *remote;      /* where the announcement went (JSON), or NULL */
 };
 
 enum deliver_dry { DRY_NONE, DRY_REQUESTS, DRY_MESSAGES };
 
 struct deliver_opts {
-  enum deliver_dry dry;  /* print requests or messages; nothing is sent or
-                            written */
-  bool force;     /* send again under a new key */
+  enum deliver_dry dry; /* print requests or messages; nothing is sent or
+                           written */
+  bool force;           /* send again under a new key */
   bool quiet;
-  bool json;      /* --json: dry-run messages go into the records only */
-  int verbose;    /* 1: a line per request; 2: headers and bodies */
-  time_t now;     /* for the texts, and the journal's clock */
+  bool json;   /* --json: dry-run messages go into the records only */
+  int verbose; /* 1: a line per request; 2: headers and bodies */
+  time_t now;  /* for the texts, and the journal's clock */
   struct journal *journal; /* an open journal to use (else opened here) */
 };
 
 struct deliver_summary {
   int sent, skipped, failed, temporary, uncertain;
-  int dry;      /* shown by a dry run */
-  int config;   /* failed because a channel's configuration is broken */
-  int data;     /* failed because an event file or template is broken */
+  int dry;        /* shown by a dry run */
+  int config;     /* failed because a channel's configuration is broken */
+  int data;       /* failed because an event file or template is broken */
   int unrecorded; /* outcomes the journal could not record */
   bool stopped;   /* SIGTERM or SIGINT */
 };
@@ -73,8 +73,15 @@ void deliver_item_key(const struct deliver_item *it, const char *lang,
                       const char *nonce, char out[65]);
 
 /* What became of a delivery. */
-enum dresult { RESULT_SENT, RESULT_SKIPPED, RESULT_FAILED, RESULT_UNCERTAIN,
-               RESULT_DRY_RUN, RESULT_NOT_SENT, RESULT_UNRECORDED };
+enum dresult {
+  RESULT_SENT,
+  RESULT_SKIPPED,
+  RESULT_FAILED,
+  RESULT_UNCERTAIN,
+  RESULT_DRY_RUN,
+  RESULT_NOT_SENT,
+  RESULT_UNRECORDED
+};
 /* Its name in result lines and --json: "sent", "dry-run", … (static). */
 const char *dresult_name(enum dresult r);
 
@@ -93,8 +100,8 @@ json_t *deliver_report(const struct deliver_result *r, bool quiet,
  * Returns the exit status: 0 when everything was sent or skipped, 75 when
  * every failure was temporary (or the run was stopped), 78 when every
  * failure came from a broken channel configuration, 65 from a broken event
- * file or template, 74 when an outcome could not be recorded, 1 otherwise; the journal's own status when it
- * cannot be opened. */
+ * file or template, 74 when an outcome could not be recorded, 1 otherwise; the
+ * journal's own status when it cannot be opened. */
 int deliver_run(const struct config *cfg, struct renderer *r,
                 const struct deliver_item *items, size_t n,
                 const struct deliver_opts *o, json_t *results,

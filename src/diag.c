@@ -114,12 +114,23 @@ static void annotation_escape(struct buf *b, const char *s, bool property)
 {
   for (; *s; s++) {
     switch (*s) {
-    case '%': buf_adds(b, "%25"); break;
-    case '\r': buf_adds(b, "%0D"); break;
-    case '\n': buf_adds(b, "%0A"); break;
-    case ':': property ? buf_adds(b, "%3A") : buf_addc(b, ':'); break;
-    case ',': property ? buf_adds(b, "%2C") : buf_addc(b, ','); break;
-    default: buf_addc(b, *s);
+    case '%':
+      buf_adds(b, "%25");
+      break;
+    case '\r':
+      buf_adds(b, "%0D");
+      break;
+    case '\n':
+      buf_adds(b, "%0A");
+      break;
+    case ':':
+      property ? buf_adds(b, "%3A") : buf_addc(b, ':');
+      break;
+    case ',':
+      property ? buf_adds(b, "%2C") : buf_addc(b, ',');
+      break;
+    default:
+      buf_addc(b, *s);
     }
   }
 }
@@ -160,10 +171,9 @@ json_t *diags_json(const struct diags *d)
   for (size_t i = 0; i < d->n; i++) {
     const struct diag *g = &d->v[i];
     json_array_append_new(
-        a, json_pack("{s:s?, s:i, s:s, s:s}", "file", g->file, "line",
-                     g->line, "severity",
-                     g->sev == DIAG_ERROR ? "error" : "warning", "message",
-                     g->msg));
+        a, json_pack("{s:s?, s:i, s:s, s:s}", "file", g->file, "line", g->line,
+                     "severity", g->sev == DIAG_ERROR ? "error" : "warning",
+                     "message", g->msg));
   }
   return a;
 }

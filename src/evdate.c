@@ -17,8 +17,8 @@ struct parsed {
   int y, m, d;
   int h, mi, s;
   enum zkind zk;
-  long off;           /* Z_OFFSET */
-  char zone[64];      /* Z_ABBR, Z_TZ: as written */
+  long off;      /* Z_OFFSET */
+  char zone[64]; /* Z_ABBR, Z_TZ: as written */
   char form[48];
 };
 
@@ -317,8 +317,9 @@ static int read_zone(const char **pp, struct parsed *r)
       r->zk = Z_TZ;
       p += n;
       form_add(r, "Area/City");
-    } else if (n == 3 && (strncasecmp(p, "UTC", 3) == 0 ||
-                          strncasecmp(p, "GMT", 3) == 0) &&
+    } else if (n == 3 &&
+               (strncasecmp(p, "UTC", 3) == 0 ||
+                strncasecmp(p, "GMT", 3) == 0) &&
                (sign = sign_at(p + 3, &sl)) != 0) {
       p += 3 + sl;
       if (read_offset(&p, sign, &r->off) < 0)
@@ -489,8 +490,10 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
       return err_set(e, EX_DATAERR, "time '%s': %s", tv,
                      why ? why : "not a time I can read");
     if (D.has_time && (D.h || D.mi || D.s))
-      return err_set(e, EX_DATAERR, "the time is given twice: in the date "
-                     "'%s' and as '%s'", dv, tv);
+      return err_set(e, EX_DATAERR,
+                     "the time is given twice: in the date "
+                     "'%s' and as '%s'",
+                     dv, tv);
     /* a date at midnight (a generator's publishing date) and a time */
     if (T.zk == Z_NONE && D.has_time) {
       T.zk = D.zk;
@@ -524,7 +527,8 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   if (in->zone) {
     if (!when_zone_exists(in->zone)) {
       out->bad = EVDATE_ZONE;
-      return err_set(e, EX_DATAERR, "unknown time zone '%s' (expected a "
+      return err_set(e, EX_DATAERR,
+                     "unknown time zone '%s' (expected a "
                      "name from the tz database such as 'America/Chicago')",
                      in->zone);
     }
@@ -533,12 +537,16 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   const char *zv = tv;
   if (T.zk == Z_TZ) {
     if (!when_zone_exists(T.zone))
-      return err_set(e, EX_DATAERR, "'%s': unknown time zone '%s' "
+      return err_set(e, EX_DATAERR,
+                     "'%s': unknown time zone '%s' "
                      "(expected a name from the tz database such as "
-                     "'America/Chicago')", zv, T.zone);
+                     "'America/Chicago')",
+                     zv, T.zone);
     if (zone && strcmp(zone, T.zone) != 0)
-      return err_set(e, EX_DATAERR, "'%s' names the zone %s, but the "
-                     "event's time zone is %s", zv, T.zone, zone);
+      return err_set(e, EX_DATAERR,
+                     "'%s' names the zone %s, but the "
+                     "event's time zone is %s",
+                     zv, T.zone, zone);
     zone = T.zone;
   }
   if (zone && strcmp(zone, when_zone()) != 0)
@@ -547,8 +555,12 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   char have[8];
   if (T.zk == Z_OFFSET) {
     /* the instant as written */
-    struct tm w = {.tm_year = D.y - 1900, .tm_mon = D.m - 1, .tm_mday = D.d,
-                   .tm_hour = T.h, .tm_min = T.mi, .tm_sec = T.s};
+    struct tm w = {.tm_year = D.y - 1900,
+                   .tm_mon = D.m - 1,
+                   .tm_mday = D.d,
+                   .tm_hour = T.h,
+                   .tm_min = T.mi,
+                   .tm_sec = T.s};
     out->start = timegm(&w) - T.off;
     when_local_in(zone, out->start, &tm);
     if (tm.tm_gmtoff != T.off) {
@@ -557,15 +569,16 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
       when_format_offset(tm.tm_gmtoff, have);
       if (warn->len)
         buf_adds(warn, "; ");
-      buf_addf(warn, "'%s' is at %s, but %s is %s (%s) then: the event "
+      buf_addf(warn,
+               "'%s' is at %s, but %s is %s (%s) then: the event "
                "starts at %02d:%02d there (leave out the offset to mean "
-               "%02d:%02d there)", zv, wrote, zone_label(zone), have,
-               tm.tm_zone, tm.tm_hour, tm.tm_min, T.h, T.mi);
+               "%02d:%02d there)",
+               zv, wrote, zone_label(zone), have, tm.tm_zone, tm.tm_hour,
+               tm.tm_min, T.h, T.mi);
     }
     return 0;
   }
-  int n = when_from_local_in(zone, D.y, D.m, D.d, T.h, T.mi, T.s,
-                             &out->start);
+  int n = when_from_local_in(zone, D.y, D.m, D.d, T.h, T.mi, T.s, &out->start);
   if (n == 0)
     return err_set(e, EX_DATAERR,
                    "%04d-%02d-%02d %02d:%02d does not exist in %s (the clocks "
@@ -576,9 +589,10 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   if (n == 2) {
     if (warn->len)
       buf_adds(warn, "; ");
-    buf_addf(warn, "%04d-%02d-%02d %02d:%02d happens twice in %s (the "
-             "clocks go back); taking the first, %s %s", D.y, D.m, D.d,
-             T.h, T.mi, zone_label(zone), have, tm.tm_zone);
+    buf_addf(warn,
+             "%04d-%02d-%02d %02d:%02d happens twice in %s (the "
+             "clocks go back); taking the first, %s %s",
+             D.y, D.m, D.d, T.h, T.mi, zone_label(zone), have, tm.tm_zone);
   }
   if (T.zk != Z_ABBR)
     return 0;
@@ -586,8 +600,10 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   if (!abbr_offset(zone, T.zone, &off)) {
     struct buf list = BUF_INIT;
     abbr_list(zone, &list);
-    err_set(e, EX_DATAERR, "'%s': unknown zone '%s' for %s (it uses %s; or "
-            "write an offset such as %s%s)", zv, T.zone, zone_label(zone),
+    err_set(e, EX_DATAERR,
+            "'%s': unknown zone '%s' for %s (it uses %s; or "
+            "write an offset such as %s%s)",
+            zv, T.zone, zone_label(zone),
             list.len ? list.data : "no abbreviations", have,
             zone ? "" : ", or give the event its own time zone");
     buf_release(&list);
@@ -596,15 +612,16 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   if (off != tm.tm_gmtoff) {
     if (warn->len)
       buf_adds(warn, "; ");
-    buf_addf(warn, "zone '%s' contradicts %s, which is %s (%s) on %04d-%02d-"
-             "%02d; the wall-clock time %02d:%02d wins", T.zone,
-             zone_label(zone), have, tm.tm_zone, D.y, D.m, D.d, T.h, T.mi);
+    buf_addf(warn,
+             "zone '%s' contradicts %s, which is %s (%s) on %04d-%02d-"
+             "%02d; the wall-clock time %02d:%02d wins",
+             T.zone, zone_label(zone), have, tm.tm_zone, D.y, D.m, D.d, T.h,
+             T.mi);
   }
   return 0;
 }
 
-int evdate_parse_str(const char *s, time_t *t, struct buf *warn,
-                     struct err *e)
+int evdate_parse_str(const char *s, time_t *t, struct buf *warn, struct err *e)
 {
   struct evdate_in in = {.date = s};
   struct evdate out;

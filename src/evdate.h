@@ -31,12 +31,12 @@
 #include "err.h"
 
 struct evdate_in {
-  const char *date;   /* the date as written (may hold the time and a
-                         zone); NULL when the event has none */
-  const char *time;   /* the time as written apart (may hold a zone) */
-  const char *zone;   /* the event's own zone (a tz database name) */
-  const char *name_date; /* a file name starting YYYY-MM-DD, for a
-                            missing date */
+  const char *date;         /* the date as written (may hold the time and a
+                               zone); NULL when the event has none */
+  const char *time;         /* the time as written apart (may hold a zone) */
+  const char *zone;         /* the event's own zone (a tz database name) */
+  const char *name_date;    /* a file name starting YYYY-MM-DD, for a
+                               missing date */
   const char *default_time; /* the time of events that give none */
 };
 
@@ -44,10 +44,10 @@ enum evdate_field { EVDATE_DATE, EVDATE_TIME, EVDATE_ZONE };
 
 struct evdate {
   time_t start;
-  int y, m, d;        /* the date, as soon as it was read (else 0) */
-  char zone[64];      /* the event's own zone; "" for the site's */
-  char form[96];      /* the shape written: "YYYY-MM-DD HH:MM ZONE" */
-  bool from_name;     /* the date came from the file name */
+  int y, m, d;           /* the date, as soon as it was read (else 0) */
+  char zone[64];         /* the event's own zone; "" for the site's */
+  char form[96];         /* the shape written: "YYYY-MM-DD HH:MM ZONE" */
+  bool from_name;        /* the date came from the file name */
   enum evdate_field bad; /* on failure: which value is at fault */
 };
 
@@ -58,7 +58,6 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
                  struct buf *warn, struct err *e);
 
 /* The same for one value holding date, time and zone. */
-int evdate_parse_str(const char *s, time_t *t, struct buf *warn,
-                     struct err *e);
+int evdate_parse_str(const char *s, time_t *t, struct buf *warn, struct err *e);
 
 #endif

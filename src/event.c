@@ -24,9 +24,9 @@
 
 /* ---- locations ---- */
 
-static const char *const location_keys[] = {
-    "short", "name", "street", "city", "web", "osm", "directions", "lat",
-    "lon"};
+static const char *const location_keys[] = {"short",      "name", "street",
+                                            "city",       "web",  "osm",
+                                            "directions", "lat",  "lon"};
 
 /* A degree value of at most limit in absolute value: 0, or -1. */
 static int degrees(const char *s, double limit, double *out)
@@ -55,8 +55,7 @@ static bool osm_geo(const char *u, double *lat, double *lon)
   const char *m = u ? strstr(u, "#map=") : NULL;
   const char *s1 = m ? strchr(m, '/') : NULL;
   const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
-  return s2 && degrees(s1 + 1, 90, lat) == 0 &&
-         degrees(s2 + 1, 180, lon) == 0;
+  return s2 && degrees(s1 + 1, 90, lat) == 0 && degrees(s2 + 1, 180, lon) == 0;
 }
 
 /* lat and lon of a location, or the ones its osm link holds. */
@@ -73,7 +72,8 @@ static void location_geo(struct location *loc, const struct ynode *m,
       degrees(la->str, 90, &loc->lat) < 0 ||
       degrees(lo->str, 180, &loc->lon) < 0 || strpbrk(la->str, "&/#") ||
       strpbrk(lo->str, "&/#")) {
-    diag_add(d, DIAG_ERROR, path, at->line, "location '%s': 'lat' and "
+    diag_add(d, DIAG_ERROR, path, at->line,
+             "location '%s': 'lat' and "
              "'lon' must both be given, in degrees (-90 to 90, -180 to 180)",
              loc->key);
     return;
@@ -89,8 +89,8 @@ static char *opt_str(const struct ynode *map, const char *key)
   return xstrdup(v->str);
 }
 
-static int want_str(const struct ynode *map, const char *key,
-                    const char *file, struct diags *d)
+static int want_str(const struct ynode *map, const char *key, const char *file,
+                    struct diags *d)
 {
   const struct ynode *v = ymap_get(map, key);
   if (v && v->kind != Y_STR)
@@ -115,8 +115,7 @@ static void unknown_keys(const struct ynode *map, const char *const *known,
       diag_add(d, sev, file, map->keys[i].line,
                "unknown %s key '%s' (did you mean '%s'?)", what, k, near);
     else
-      diag_add(d, sev, file, map->keys[i].line, "unknown %s key '%s'", what,
-               k);
+      diag_add(d, sev, file, map->keys[i].line, "unknown %s key '%s'", what, k);
   }
 }
 
@@ -134,21 +133,25 @@ int locations_load(struct locations *l, const char *path, struct diags *d)
   if (root->kind != Y_MAP) {
     diag_add(d, DIAG_ERROR, path, root->line,
              "the locations file must be a map from a key to its fields, "
-             "not %s", ykind_name(root->kind));
+             "not %s",
+             ykind_name(root->kind));
     goto out;
   }
   l->v = xcalloc(root->n, sizeof(*l->v));
   for (size_t i = 0; i < root->n; i++) {
     const struct ynode *m = &root->items[i];
     if (m->kind != Y_MAP) {
-      diag_add(d, DIAG_ERROR, path, m->line, "location '%s' must be a map, "
-               "not %s", root->keys[i].str, ykind_name(m->kind));
+      diag_add(d, DIAG_ERROR, path, m->line,
+               "location '%s' must be a map, "
+               "not %s",
+               root->keys[i].str, ykind_name(m->kind));
       continue;
     }
     for (size_t k = 0; k < sizeof(location_keys) / sizeof(*location_keys); k++)
       want_str(m, location_keys[k], path, d);
-    unknown_keys(m, location_keys, sizeof(location_keys) / sizeof(*location_keys),
-                 "location", DIAG_WARNING, path, d);
+    unknown_keys(m, location_keys,
+                 sizeof(location_keys) / sizeof(*location_keys), "location",
+                 DIAG_WARNING, path, d);
     struct location *loc = &l->v[l->n++];
     loc->key = xstrdup(root->keys[i].str);
     loc->line = root->keys[i].line;
@@ -200,12 +203,12 @@ const struct location *locations_find(const struct locations *l,
 
 /* ---- events ---- */
 
-static const char *const talk_keys[] = {"title", "speaker", "abstract",
-                                        "slides", "video", "speakers"};
+static const char *const talk_keys[] = {"title",  "speaker", "abstract",
+                                        "slides", "video",   "speakers"};
 static const char *const speaker_keys[] = {"name", "github", "twitter"};
 static const char *const place_keys[] = {
-    "name", "title", "short", "address", "street", "city", "url", "web",
-    "osm", "map", "directions"};
+    "name", "title", "short", "address", "street",    "city",
+    "url",  "web",   "osm",   "map",     "directions"};
 
 #define NKEYS(a) (sizeof(a) / sizeof(*(a)))
 
@@ -261,7 +264,8 @@ static void warn_controls(const struct ynode *n, const char *path,
   size_t at;
   if (n->kind == Y_STR && n->str &&
       term_find_control(n->str, strlen(n->str), &at))
-    diag_add(d, DIAG_WARNING, path, n->line, "control character U+%04X in "
+    diag_add(d, DIAG_WARNING, path, n->line,
+             "control character U+%04X in "
              "a value (crier shows it escaped; remove it)",
              control_at(n->str, at));
   for (size_t i = 0; (n->kind == Y_MAP || n->kind == Y_SEQ) && i < n->n; i++) {
@@ -374,8 +378,8 @@ const char *event_title(const struct event *ev, const char *lang)
 
 bool event_has_text(const struct event *ev, const char *lang)
 {
-  return lang && (text_in(ev, lang) ||
-                  (ev->lang && strcmp(ev->lang, lang) == 0));
+  return lang &&
+         (text_in(ev, lang) || (ev->lang && strcmp(ev->lang, lang) == 0));
 }
 
 const char *event_body(const struct event *ev, const char *lang)
@@ -409,8 +413,8 @@ static int split_front_matter(const char *text, size_t len, size_t *ys,
     size_t n = eol - i;
     while (n && (text[i + n - 1] == '\r' || text[i + n - 1] == ' '))
       n--;
-    if (n == 3 && (memcmp(text + i, "---", 3) == 0 ||
-                   memcmp(text + i, "...", 3) == 0)) {
+    if (n == 3 &&
+        (memcmp(text + i, "---", 3) == 0 || memcmp(text + i, "...", 3) == 0)) {
       *ye = i;
       *body = eol < len ? eol + 1 : eol;
       *body_line = line + 1;
@@ -476,8 +480,7 @@ static const struct ynode *str_node(const struct ld *l, enum fld f)
     return NULL;
   if (n->kind != Y_STR) {
     diag_add(l->d, DIAG_ERROR, l->ev->path, n->line,
-             "'%s' must be a string, not %s", fkey(l, f),
-             ykind_name(n->kind));
+             "'%s' must be a string, not %s", fkey(l, f), ykind_name(n->kind));
     return NULL;
   }
   return n;
@@ -552,7 +555,8 @@ static int load_talks(struct ld *l, const struct ynode *t)
     if (b)
       return diag_add(l->d, DIAG_ERROR, file, t->line,
                       "'%s: true' means nothing: use a list of talks, [] "
-                      "or false (an open space)", fkey(l, FLD_TALKS));
+                      "or false (an open space)",
+                      fkey(l, FLD_TALKS));
     ev->talks_state = TALKS_OPEN;
     return 0;
   }
@@ -585,22 +589,21 @@ static int load_talks(struct ld *l, const struct ynode *t)
     tk->slides = opt_str(m, "slides");
     tk->video = opt_str(m, "video");
     if (!tk->title)
-      rc = diag_add(l->d, DIAG_ERROR, file, m->line,
-                    "a talk without a 'title'");
+      rc =
+          diag_add(l->d, DIAG_ERROR, file, m->line, "a talk without a 'title'");
     struct buf names = BUF_INIT;
     const struct ynode *sp = ymap_get(m, "speaker");
     if (sp && sp->kind == Y_SEQ)
       rc = diag_add(l->d, DIAG_ERROR, file, sp->line,
                     "'speaker' must be a name or a map, not a list (use "
                     "'speakers' for several)");
-    else if (sp && read_speaker(l, sp, &names, &tk->github, &tk->twitter) <
-                       0)
+    else if (sp && read_speaker(l, sp, &names, &tk->github, &tk->twitter) < 0)
       rc = -1;
     const struct ynode *sps = ymap_get(m, "speakers");
     if (sps && sps->kind == Y_SEQ) {
       for (size_t k = 0; k < sps->n; k++)
-        if (read_speaker(l, &sps->items[k], &names, &tk->github,
-                         &tk->twitter) < 0)
+        if (read_speaker(l, &sps->items[k], &names, &tk->github, &tk->twitter) <
+            0)
           rc = -1;
     } else if (sps && !ynode_is_null(sps) &&
                read_speaker(l, sps, &names, &tk->github, &tk->twitter) < 0) {
@@ -675,8 +678,7 @@ static int load_links(struct ld *l, const struct ynode *n)
     }
     if (!is_url(v->str))
       diag_add(l->d, DIAG_WARNING, ev->path, v->line,
-               "link '%s' is not an http(s) URL: '%s'", n->keys[i].str,
-               v->str);
+               "link '%s' is not an http(s) URL: '%s'", n->keys[i].str, v->str);
     add_link(ev, n->keys[i].str, v->str, n->keys[i].line);
   }
   return rc;
@@ -690,8 +692,7 @@ static void link_from(struct ld *l, const char *label, const char *path)
   if (!v || ynode_is_null(v))
     return;
   if (v->kind != Y_STR || !v->str[0]) {
-    diag_add(l->d, DIAG_ERROR, ev->path, v->line, "'%s' must be a URL",
-             path);
+    diag_add(l->d, DIAG_ERROR, ev->path, v->line, "'%s' must be a URL", path);
     return;
   }
   if (!is_url(v->str))
@@ -699,9 +700,10 @@ static void link_from(struct ld *l, const char *label, const char *path)
              "'%s' is not an http(s) URL: '%s'", path, v->str);
   const char *had = event_link(ev, label);
   if (had && strcmp(had, v->str) != 0)
-    diag_add(l->d, DIAG_WARNING, ev->path, v->line, "'%s' gives another "
-             "'%s' link than the links: %s (the first is used)", path,
-             label, v->str);
+    diag_add(l->d, DIAG_WARNING, ev->path, v->line,
+             "'%s' gives another "
+             "'%s' link than the links: %s (the first is used)",
+             path, label, v->str);
   else if (!had)
     add_link(ev, label, v->str, v->line);
 }
@@ -721,7 +723,8 @@ static void meetup_id(struct ld *l)
   if (!l->f->meetup_group) {
     diag_add(l->d, DIAG_WARNING, l->ev->path, v->line,
              "'%s' is not used: a link to the Meetup.com event needs the "
-             "group of a meetup channel", fkey(l, FLD_MEETUP_ID));
+             "group of a meetup channel",
+             fkey(l, FLD_MEETUP_ID));
     return;
   }
   struct buf url = BUF_INIT;
@@ -806,9 +809,11 @@ static void load_place(struct ld *l)
     if (n->kind == Y_MAP) {
       place_from_map(l, n);
     } else if (n->kind != Y_STR) {
-      diag_add(l->d, DIAG_ERROR, path, n->line, "'%s' must be a key of the "
+      diag_add(l->d, DIAG_ERROR, path, n->line,
+               "'%s' must be a key of the "
                "locations file, a text or a map with name, address, city "
-               "and url, not %s", fkey(l, FLD_LOCATION), ykind_name(n->kind));
+               "and url, not %s",
+               fkey(l, FLD_LOCATION), ykind_name(n->kind));
     } else if (l->f->places == PLACES_TEXT) {
       place_from_text(ev, n->str);
     } else {
@@ -825,8 +830,9 @@ static void load_place(struct ld *l)
                    "location '%s' is not in %s%s%s%s", n->str,
                    locs->path ? locs->path : "the locations file",
                    near ? " (did you mean '" : "", near ? near : "",
-                   near ? "'?)" : " (to write places as text, set "
-                                  "site.places: text)");
+                   near ? "'?)"
+                        : " (to write places as text, set "
+                          "site.places: text)");
           free(keys);
         }
       }
@@ -841,9 +847,10 @@ static void load_place(struct ld *l)
     if (!v)
       continue;
     if (ev->location_key && ev->loc) {
-      diag_add(l->d, DIAG_WARNING, path, line, "'%s' is not used: the "
-               "place is '%s' of the locations file", fkey(l, parts[i]),
-               ev->location_key);
+      diag_add(l->d, DIAG_WARNING, path, line,
+               "'%s' is not used: the "
+               "place is '%s' of the locations file",
+               fkey(l, parts[i]), ev->location_key);
       free(v);
       continue;
     }
@@ -859,15 +866,16 @@ static void load_place(struct ld *l)
   }
   if (ev->own_loc && !ev->own_loc->name) {
     diag_add(l->d, DIAG_ERROR, path, ev->line_location,
-             "the place has no name ('%s' or name:)",
-             fkey(l, FLD_PLACE_NAME));
+             "the place has no name ('%s' or name:)", fkey(l, FLD_PLACE_NAME));
   }
   int line;
   char *online = fstr(l, FLD_ONLINE, &line);
   if (online) {
     if (!is_url(online))
-      diag_add(l->d, DIAG_ERROR, path, line, "'%s' must be the http(s) URL "
-               "to join online, not '%s'", fkey(l, FLD_ONLINE), online);
+      diag_add(l->d, DIAG_ERROR, path, line,
+               "'%s' must be the http(s) URL "
+               "to join online, not '%s'",
+               fkey(l, FLD_ONLINE), online);
     ev->online_url = online;
   }
 }
@@ -923,10 +931,11 @@ static void load_start(struct ld *l)
     if (!dn && !out.from_name && strcmp(e.msg, "no date") == 0)
       diag_add(l->d, DIAG_ERROR, path, 2, "no '%s'", fkey(l, FLD_DATE));
     else if (!dn && out.from_name && !tn)
-      diag_add(l->d, DIAG_ERROR, path, 2, "no '%s' (the file name gives "
+      diag_add(l->d, DIAG_ERROR, path, 2,
+               "no '%s' (the file name gives "
                "%04d-%02d-%02d, but not the time: add '%s' with the time, "
-               "or set site.default_time)", fkey(l, FLD_DATE), out.y, out.m,
-               out.d, fkey(l, FLD_DATE));
+               "or set site.default_time)",
+               fkey(l, FLD_DATE), out.y, out.m, out.d, fkey(l, FLD_DATE));
     else
       diag_add(l->d, DIAG_ERROR, path, line, "%s", e.msg);
   } else {
@@ -974,14 +983,18 @@ static void load_end(struct ld *l, bool have_start)
   const char *key = fkey(l, en ? FLD_END : FLD_DURATION);
   ev->line_end = n->line;
   if (en && du) {
-    diag_add(l->d, DIAG_ERROR, ev->path, du->line, "give '%s' or '%s', not "
-             "both", fkey(l, FLD_END), fkey(l, FLD_DURATION));
+    diag_add(l->d, DIAG_ERROR, ev->path, du->line,
+             "give '%s' or '%s', not "
+             "both",
+             fkey(l, FLD_END), fkey(l, FLD_DURATION));
     return;
   }
   if (n->kind != Y_STR) {
     diag_add(l->d, DIAG_ERROR, ev->path, n->line, "'%s' must be %s, not %s",
-             key, en ? "a time such as 21:30" : "a duration such as 2h or "
-                                                "1h30m",
+             key,
+             en ? "a time such as 21:30"
+                : "a duration such as 2h or "
+                  "1h30m",
              ykind_name(n->kind));
     return;
   }
@@ -1006,29 +1019,34 @@ static void load_end(struct ld *l, bool have_start)
                               tm.tm_mday + next, (int)(tod / 3600),
                               (int)(tod / 60 % 60), (int)(tod % 60), &end);
       if (k == 0) {
-        diag_add(l->d, DIAG_ERROR, ev->path, n->line, "'%s: %s' does not "
-                 "exist on that day in %s (the clocks skip it)", key, n->str,
-                 when_zone());
+        diag_add(l->d, DIAG_ERROR, ev->path, n->line,
+                 "'%s: %s' does not "
+                 "exist on that day in %s (the clocks skip it)",
+                 key, n->str, when_zone());
         goto out;
       }
     }
   } else if (evdate_parse_str(n->str, &end, &warn, &e) < 0) {
-    diag_add(l->d, DIAG_ERROR, ev->path, n->line, "'%s': %s (or a time of "
-             "day such as 21:30)", key, e.msg);
+    diag_add(l->d, DIAG_ERROR, ev->path, n->line,
+             "'%s': %s (or a time of "
+             "day such as 21:30)",
+             key, e.msg);
     goto out;
   } else if (warn.len) {
-    diag_add(l->d, DIAG_WARNING, ev->path, n->line, "'%s': %s", key,
-             warn.data);
+    diag_add(l->d, DIAG_WARNING, ev->path, n->line, "'%s': %s", key, warn.data);
   }
   if (end <= ev->start) {
-    diag_add(l->d, DIAG_ERROR, ev->path, n->line, "the event ends ('%s') "
-             "before it starts ('%s')", n->str,
-             ev->date_text ? ev->date_text : "its date");
+    diag_add(l->d, DIAG_ERROR, ev->path, n->line,
+             "the event ends ('%s') "
+             "before it starts ('%s')",
+             n->str, ev->date_text ? ev->date_text : "its date");
     goto out;
   }
   if (end - ev->start > 86400)
-    diag_add(l->d, DIAG_WARNING, ev->path, n->line, "the event lasts more "
-             "than a day (%s: %s); is that meant?", key, n->str);
+    diag_add(l->d, DIAG_WARNING, ev->path, n->line,
+             "the event lasts more "
+             "than a day (%s: %s); is that meant?",
+             key, n->str);
   ev->end = end;
 out:
   buf_release(&warn);
@@ -1077,8 +1095,10 @@ static void set_body(struct ld *l, const char *text, size_t len, int line0)
   }
   struct markup_ctx mc = {.base = l->cfg ? l->cfg->site_url : NULL,
                           .page = page.len ? page.data : NULL,
-                          .title = ev->title, .keep = l->f->keep_markup,
-                          .post_url = l->cfg ? post_page : NULL, .ud = &pc};
+                          .title = ev->title,
+                          .keep = l->f->keep_markup,
+                          .post_url = l->cfg ? post_page : NULL,
+                          .ud = &pc};
   markup_clean(&mc, text, len, &b);
   buf_release(&page);
   free(ev->body);
@@ -1088,7 +1108,8 @@ static void set_body(struct ld *l, const char *text, size_t len, int line0)
     int bl = line0;
     for (size_t i = 0; i < at; i++)
       bl += text[i] == '\n';
-    diag_add(l->d, DIAG_WARNING, ev->path, bl, "control character U+%04X "
+    diag_add(l->d, DIAG_WARNING, ev->path, bl,
+             "control character U+%04X "
              "in the text (crier shows it escaped; remove it)",
              control_at(text, at));
   }
@@ -1228,12 +1249,12 @@ struct event *event_load(const char *path, const struct config *cfg,
   if (file_read(path, FILE_MAX, &text, &e) < 0) {
     diag_add(d, DIAG_ERROR, path, 0, "%s",
              strncmp(e.msg, path, strlen(path)) == 0 ? e.msg + strlen(path) + 2
-                                                      : e.msg);
+                                                     : e.msg);
     buf_release(&text);
     return NULL;
   }
-  struct event *ev = event_parse(path, NULL, text.data, text.len, cfg, locs,
-                                 d, NULL);
+  struct event *ev =
+      event_parse(path, NULL, text.data, text.len, cfg, locs, d, NULL);
   buf_release(&text);
   return ev;
 }
@@ -1269,8 +1290,10 @@ static struct ynode *front_matter(const char *path, const char *data,
   }
   struct ynode *fm = yamlx_parse(data + ys, ye - ys, path, 1, d);
   if (fm && fm->kind != Y_MAP) {
-    diag_add(d, DIAG_ERROR, path, 2, "the front matter must be a map of "
-             "fields, not %s", ykind_name(fm->kind));
+    diag_add(d, DIAG_ERROR, path, 2,
+             "the front matter must be a map of "
+             "fields, not %s",
+             ykind_name(fm->kind));
     ynode_free(fm);
     return NULL;
   }
@@ -1278,8 +1301,8 @@ static struct ynode *front_matter(const char *path, const char *data,
 }
 
 /* The body: the text after the front matter, or a key of its own. */
-static void file_body(struct ld *l, const char *data, size_t len,
-                      size_t body, int body_line)
+static void file_body(struct ld *l, const char *data, size_t len, size_t body,
+                      int body_line)
 {
   const struct ynode *bn = fget(l, FLD_BODY);
   if (bn && bn->kind == Y_STR && !ynode_is_null(bn))
@@ -1332,8 +1355,7 @@ struct event *event_parse_text(const char *path, const char *id,
 }
 
 struct event *event_from_map(const char *path, const char *id,
-                             const struct ynode *map,
-                             const struct config *cfg,
+                             const struct ynode *map, const struct config *cfg,
                              const struct locations *locs, struct diags *d,
                              struct event_info *info)
 {
@@ -1350,8 +1372,10 @@ struct event *event_from_map(const char *path, const char *id,
   } else {
     l.ev->body = xstrdup("");
     if (bn && !ynode_is_null(bn))
-      diag_add(d, DIAG_ERROR, path, bn->line, "'%s' must be Markdown text, "
-               "not %s", bp, ykind_name(bn->kind));
+      diag_add(d, DIAG_ERROR, path, bn->line,
+               "'%s' must be Markdown text, "
+               "not %s",
+               bp, ykind_name(bn->kind));
   }
   return finish(&l, errors);
 }
@@ -1360,15 +1384,14 @@ char *event_snapshot(const struct event *ev)
 {
   json_t *links = json_array();
   for (size_t i = 0; i < ev->nlinks; i++)
-    json_array_append_new(links, json_pack("[s, s]", ev->links[i].label,
-                                           ev->links[i].url));
+    json_array_append_new(
+        links, json_pack("[s, s]", ev->links[i].label, ev->links[i].url));
   json_t *j = json_pack(
-      "{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o}", "id",
-      ev->id, "title", ev->title ? ev->title : "", "start",
-      (json_int_t)ev->start, "location", ev->location_key, "place",
-      ev->loc ? ev->loc->name : NULL, "street", ev->loc ? ev->loc->street
-                                                        : NULL,
-      "city", ev->loc ? ev->loc->city : NULL, "path", ev->path, "categories",
+      "{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o}", "id", ev->id,
+      "title", ev->title ? ev->title : "", "start", (json_int_t)ev->start,
+      "location", ev->location_key, "place", ev->loc ? ev->loc->name : NULL,
+      "street", ev->loc ? ev->loc->street : NULL, "city",
+      ev->loc ? ev->loc->city : NULL, "path", ev->path, "categories",
       ev->categories, "links", links);
   /* only when there are: snapshots of other events stay as they were */
   if (ev->end)
@@ -1432,8 +1455,8 @@ struct event *event_from_snapshot(const char *text)
   ev->talks_state = TALKS_NONE;
   if (json_is_string(json_object_get(j, "place"))) {
     ev->own_loc = xcalloc(1, sizeof(*ev->own_loc));
-    ev->own_loc->key = ev->location_key ? xstrdup(ev->location_key)
-                                        : xstrdup("");
+    ev->own_loc->key =
+        ev->location_key ? xstrdup(ev->location_key) : xstrdup("");
     ev->own_loc->name = jstr(j, "place");
     ev->own_loc->street = jstr(j, "street");
     ev->own_loc->city = jstr(j, "city");

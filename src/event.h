@@ -13,12 +13,12 @@
 #include "diag.h"
 
 struct location {
-  char *key;  /* "" for a place written in the event itself */
+  char *key; /* "" for a place written in the event itself */
   int line;
   char *short_name, *name, *street, *city, *web, *osm, *directions;
   bool has_geo;    /* lat/lon given, or read from the osm link */
   double lat, lon; /* WGS 84 degrees */
-  bool online; /* a place without a street in the locations file */
+  bool online;     /* a place without a street in the locations file */
 };
 
 struct locations {
@@ -73,24 +73,24 @@ struct event {
   time_t end; /* from 'end:' or 'duration:'; 0 when the file gives neither
                  (then event_end uses schedule.default_duration) */
   char *tz;   /* the event's own time zone; NULL: the site's */
-  char *location_key; /* NULL when absent */
+  char *location_key;         /* NULL when absent */
   const struct location *loc; /* NULL when absent or unknown */
-  char *online_url;   /* where to join online (online or hybrid) */
+  char *online_url;           /* where to join online (online or hybrid) */
   enum talks_state talks_state;
   bool program_in_body; /* no talks: key, and the site describes the
                            program in the body (site.talks_missing) */
   char **speakers;      /* the event's speakers, without talks */
   size_t nspeakers;
-  char *page_url;       /* the event's page from the file (site.fields.url) */
+  char *page_url; /* the event's page from the file (site.fields.url) */
   struct talk *talks;
   size_t ntalks;
   struct link *links;
   size_t nlinks;
   char *categories;
-  char *body;    /* Markdown after the front matter */
+  char *body; /* Markdown after the front matter */
   bool cancelled;
-  bool unpublished;  /* published: false or draft: true: never announced */
-  char hash[65]; /* hex SHA-256 of what matters to attendees */
+  bool unpublished; /* published: false or draft: true: never announced */
+  char hash[65];    /* hex SHA-256 of what matters to attendees */
   struct location *own_loc; /* written in the file or from a snapshot:
                                owned, loc points here */
   /* line numbers of the front matter fields (0 when absent) */
@@ -101,11 +101,11 @@ struct event {
 /* What loading found out about an event even when it failed: for the
  * rule that old events do not fail a run, and for suggestions. */
 struct event_info {
-  int y, m, d;         /* the event's date, when it could be read */
-  char form[96];       /* the shape its date was written in, "" if none */
-  char example[160];   /* its date (and time) as written */
-  size_t date_diag;    /* the index in d of an error about the date, or
-                          SIZE_MAX */
+  int y, m, d;       /* the event's date, when it could be read */
+  char form[96];     /* the shape its date was written in, "" if none */
+  char example[160]; /* its date (and time) as written */
+  size_t date_diag;  /* the index in d of an error about the date, or
+                        SIZE_MAX */
   int date_line;
 };
 
@@ -131,8 +131,7 @@ struct event *event_parse_text(const char *path, const char *id,
  * same rules as for front matter; body from site.fields.body (default
  * 'body'). */
 struct event *event_from_map(const char *path, const char *id,
-                             const struct ynode *map,
-                             const struct config *cfg,
+                             const struct ynode *map, const struct config *cfg,
                              const struct locations *locs, struct diags *d,
                              struct event_info *info);
 void event_free(struct event *ev);

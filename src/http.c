@@ -28,10 +28,10 @@ struct http_engine {
   CURLM *multi;
   struct http_task **tasks; /* in the order added */
   size_t n, cap;
-  size_t next;              /* tasks[next..] have not begun */
+  size_t next;               /* tasks[next..] have not begun */
   struct http_task **active; /* begun, not finished: at most the window */
   size_t nactive, capactive;
-  struct http_task **ended;  /* finished, not yet handed to on_end */
+  struct http_task **ended; /* finished, not yet handed to on_end */
   size_t nended, capended;
   struct serial *serials;
   size_t nserials, capserials;
@@ -190,8 +190,8 @@ void http_describe(const struct http_resp *r, struct buf *out)
     for (size_t i = 0; i < n; i++) {
       unsigned char c = (unsigned char)r->body.data[i];
       buf_addc(&b, c == '\n' || c == '\r' || c == '\t' ? ' '
-                   : c < 0x20                         ? '?'
-                                                      : (char)c);
+                   : c < 0x20                          ? '?'
+                                                       : (char)c);
     }
     if (r->body.len > n)
       buf_adds(&b, "…");
@@ -281,11 +281,16 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
 static const char *method_name(enum http_method m)
 {
   switch (m) {
-  case HTTP_GET: return "GET";
-  case HTTP_POST: return "POST";
-  case HTTP_PUT: return "PUT";
-  case HTTP_PATCH: return "PATCH";
-  case HTTP_SMTP: return "SMTP";
+  case HTTP_GET:
+    return "GET";
+  case HTTP_POST:
+    return "POST";
+  case HTTP_PUT:
+    return "PUT";
+  case HTTP_PATCH:
+    return "PATCH";
+  case HTTP_SMTP:
+    return "SMTP";
   }
   return "?";
 }
@@ -313,8 +318,7 @@ static void start(struct http_engine *h, struct http_task *t)
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (r->ca_file)
     curl_easy_setopt(c, CURLOPT_CAINFO, r->ca_file);
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-                   (curl_off_t)HTTP_MAX_RESPONSE);
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_RESPONSE);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -330,8 +334,7 @@ static void start(struct http_engine *h, struct http_task *t)
       curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
       curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body.data);
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                       (curl_off_t)r->body.len);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
       if (r->method != HTTP_POST)
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method_name(r->method));
     }
@@ -359,8 +362,8 @@ static struct serial *serial_of(struct http_engine *h, const char *key)
   for (size_t i = 0; i < h->nserials; i++)
     if (strcmp(h->serials[i].key, key) == 0)
       return &h->serials[i];
-  h->serials = xgrow(h->serials, &h->capserials, h->nserials + 1,
-                     sizeof(*h->serials));
+  h->serials =
+      xgrow(h->serials, &h->capserials, h->nserials + 1, sizeof(*h->serials));
   struct serial *s = &h->serials[h->nserials++];
   s->key = xstrdup(key);
   s->busy = false;
@@ -434,12 +437,12 @@ static void advance(struct http_engine *h, struct http_task *t,
   t->attempt++;
   int retries = t->retries >= 0 ? t->retries : 3;
   long asked = prev ? server_wait(prev) : -1;
-  double wait = asked >= 0
-                    ? (double)asked
-                    : h->o.retry_base * (double)(1L << (t->attempt - 1 < 10
-                                                            ? t->attempt - 1
-                                                            : 10)) +
-                          h->o.retry_base * randombytes_uniform(1000) / 1000.0;
+  double wait =
+      asked >= 0 ? (double)asked
+                 : h->o.retry_base *
+                           (double)(1L << (t->attempt - 1 < 10 ? t->attempt - 1
+                                                               : 10)) +
+                       h->o.retry_base * randombytes_uniform(1000) / 1000.0;
   if (t->attempt > retries || wait > h->o.max_wait) {
     if (!t->error[0])
       snprintf(t->error, sizeof(t->error), "gave up");
@@ -453,8 +456,8 @@ static void advance(struct http_engine *h, struct http_task *t,
   }
   t->restarts++;
   if (h->o.verbose)
-    log_msg(LOG_DEBUG, "retrying in %.1f s (attempt %d of %d): %s",
-            wait, t->attempt + 1, retries + 1, t->error);
+    log_msg(LOG_DEBUG, "retrying in %.1f s (attempt %d of %d): %s", wait,
+            t->attempt + 1, retries + 1, t->error);
   t->not_before = now + wait;
   resp_release(&t->resp);
   t->running = false;
@@ -475,9 +478,10 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
     t->resp.code = code >= 200 && code < 300 ? CURLE_OK : CURLE_WRITE_ERROR;
     if (t->resp.code == CURLE_OK) {
       char *url = secret_redacted(t->req.url.data);
-      log_msg(LOG_WARNING, "%s answered %ld with more than %zu bytes; only "
-              "the first %zu were read", url, code,
-              HTTP_MAX_RESPONSE, HTTP_MAX_RESPONSE);
+      log_msg(LOG_WARNING,
+              "%s answered %ld with more than %zu bytes; only "
+              "the first %zu were read",
+              url, code, HTTP_MAX_RESPONSE, HTTP_MAX_RESPONSE);
       free(url);
     }
   }
@@ -496,20 +500,20 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
   if (h->o.verbose) {
     char *url = secret_redacted(t->req.url.data);
     if (t->resp.code == CURLE_OK)
-      log_msg(LOG_DEBUG, "%s %s → %ld (%.3f s)",
-              method_name(t->req.method), url, code, secs);
+      log_msg(LOG_DEBUG, "%s %s → %ld (%.3f s)", method_name(t->req.method),
+              url, code, secs);
     else
-      log_msg(LOG_DEBUG, "%s %s → %s (%.3f s)",
-              method_name(t->req.method), url,
+      log_msg(LOG_DEBUG, "%s %s → %s (%.3f s)", method_name(t->req.method), url,
               t->resp.error[0] ? t->resp.error
-                               : curl_easy_strerror(t->resp.code), secs);
+                               : curl_easy_strerror(t->resp.code),
+              secs);
     free(url);
   }
   struct buf tr = BUF_INIT;
   if (h->o.verbose >= 2) {
     buf_addf(&tr, "%s", t->resp.headers.data);
-    buf_addf(&tr, "%.*s\n", (int)(t->resp.body.len < 8192 ? t->resp.body.len
-                                                          : 8192),
+    buf_addf(&tr, "%.*s\n",
+             (int)(t->resp.body.len < 8192 ? t->resp.body.len : 8192),
              t->resp.body.data);
   }
   advance(h, t, &t->resp, h->o.verbose >= 2 ? &tr : NULL);
@@ -561,8 +565,8 @@ static void begin_tasks(struct http_engine *h)
     batch[i]->begun = true;
   if (h->o.on_begin)
     h->o.on_begin(h->o.hook_ud, batch, m);
-  h->active = xgrow(h->active, &h->capactive, h->nactive + m,
-                    sizeof(*h->active));
+  h->active =
+      xgrow(h->active, &h->capactive, h->nactive + m, sizeof(*h->active));
   for (size_t i = 0; i < m; i++) {
     if (batch[i]->refused) {
       batch[i]->finished = true;

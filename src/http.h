@@ -27,34 +27,34 @@ struct http_req {
   enum http_method method;
   struct buf url;
   struct curl_slist *headers;
-  struct buf body;        /* the request body; SMTP: the whole message */
-  char *mail_from;        /* SMTP envelope */
+  struct buf body; /* the request body; SMTP: the whole message */
+  char *mail_from; /* SMTP envelope */
   struct curl_slist *rcpt;
-  const char *ca_file;    /* borrowed */
-  const char *username;   /* SMTP AUTH, borrowed */
-  const char *password;   /* SMTP AUTH, borrowed (a secret) */
-  const char *serial;     /* borrowed; requests with equal keys queue */
-  double gap;             /* seconds between two requests of one key */
+  const char *ca_file;  /* borrowed */
+  const char *username; /* SMTP AUTH, borrowed */
+  const char *password; /* SMTP AUTH, borrowed (a secret) */
+  const char *serial;   /* borrowed; requests with equal keys queue */
+  double gap;           /* seconds between two requests of one key */
 };
 
 struct http_resp {
-  long status;            /* HTTP status, or the last SMTP reply code */
+  long status; /* HTTP status, or the last SMTP reply code */
   struct buf body;
-  struct buf headers;     /* raw header lines; SMTP: the dialogue (smtp.h) */
+  struct buf headers; /* raw header lines; SMTP: the dialogue (smtp.h) */
   CURLcode code;
   char error[CURL_ERROR_SIZE];
   double seconds;
-  long retry_after;       /* seconds the server asked us to wait, or -1 */
-  bool data_started;      /* SMTP: the message itself began to go out */
-  bool no_auth;           /* SMTP: a password is configured, the server
-                             offered no AUTH over TLS: nothing was sent */
-  struct {                /* SMTP: the dialogue so far (smtp.c) */
+  long retry_after;  /* seconds the server asked us to wait, or -1 */
+  bool data_started; /* SMTP: the message itself began to go out */
+  bool no_auth;      /* SMTP: a password is configured, the server
+                        offered no AUTH over TLS: nothing was sent */
+  struct {           /* SMTP: the dialogue so far (smtp.c) */
     bool tls, sasl, auth_offered;
     int last;
     double deadline;
   } smtp;
-  bool too_large;         /* the body passed HTTP_MAX_RESPONSE: for a 2xx
-                             the transfer still counts (body cut short) */
+  bool too_large; /* the body passed HTTP_MAX_RESPONSE: for a 2xx
+                     the transfer still counts (body cut short) */
 };
 
 enum step { STEP_SEND, STEP_DONE, STEP_FAIL, STEP_RETRY, STEP_UNCERTAIN };
@@ -69,23 +69,23 @@ typedef enum step (*http_step_fn)(struct http_task *t,
 struct http_task {
   http_step_fn step;
   void *ud;
-  long timeout;           /* seconds for one request (0: 60) */
-  long connect_timeout;   /* seconds (0: 10) */
-  int retries;            /* restarts after temporary failures (-1: 3) */
+  long timeout;         /* seconds for one request (0: 60) */
+  long connect_timeout; /* seconds (0: 10) */
+  int retries;          /* restarts after temporary failures (-1: 3) */
   /* the result, set by the step function (or by the engine when it gives
    * up): */
-  enum step outcome;      /* DONE, FAIL, UNCERTAIN, or RETRY = temporary */
+  enum step outcome; /* DONE, FAIL, UNCERTAIN, or RETRY = temporary */
   char error[512];
-  bool config_error;      /* FAIL because of the configuration (TLS to a
-                             plain port, a certificate, a login) */
+  bool config_error; /* FAIL because of the configuration (TLS to a
+                        plain port, a certificate, a login) */
   /* engine state */
-  bool begun;             /* its first step ran */
-  bool refused;           /* on_begin said no: never started */
-  int restarts;           /* tries after the first */
+  bool begun;   /* its first step ran */
+  bool refused; /* on_begin said no: never started */
+  int restarts; /* tries after the first */
   int attempt;
-  double not_before;      /* monotonic seconds */
+  double not_before; /* monotonic seconds */
   bool running, finished;
-  bool restart;           /* the next step starts the task over */
+  bool restart; /* the next step starts the task over */
   struct http_req req;
   struct http_resp resp;
   CURL *easy;
@@ -94,11 +94,11 @@ struct http_task {
 };
 
 struct http_opts {
-  int verbose;            /* 1: a line per request; 2: headers and bodies */
-  double retry_base;      /* seconds of the first back-off (default 1) */
-  double max_wait;        /* most one task waits in total (default 120) */
-  size_t window;          /* tasks begun and not finished (0: 256) */
-  long host_connections;  /* connections to one host (0: 16) */
+  int verbose;           /* 1: a line per request; 2: headers and bodies */
+  double retry_base;     /* seconds of the first back-off (default 1) */
+  double max_wait;       /* most one task waits in total (default 120) */
+  size_t window;         /* tasks begun and not finished (0: 256) */
+  long host_connections; /* connections to one host (0: 16) */
   /* Called with the tasks about to begin (their first step runs right
    * after): the caller claims them. A task it sets refused is never
    * started (the caller has its result). */

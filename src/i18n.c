@@ -16,11 +16,29 @@
 
 /* ---- the table ---- */
 
-enum { REL_NOW, REL_MIN1, REL_MINN, REL_TODAY, REL_TONIGHT, REL_TOMORROW,
-       REL_TOMORROW_EVENING, REL_DAY_AFTER, REL_DAY1, REL_DAYN, REL_WEEK1,
-       REL_WEEKN, REL_N };
-enum { FIELD_TITLE, FIELD_DATE, FIELD_TIME, FIELD_LOCATION, FIELD_END,
-       FIELD_N };
+enum {
+  REL_NOW,
+  REL_MIN1,
+  REL_MINN,
+  REL_TODAY,
+  REL_TONIGHT,
+  REL_TOMORROW,
+  REL_TOMORROW_EVENING,
+  REL_DAY_AFTER,
+  REL_DAY1,
+  REL_DAYN,
+  REL_WEEK1,
+  REL_WEEKN,
+  REL_N
+};
+enum {
+  FIELD_TITLE,
+  FIELD_DATE,
+  FIELD_TIME,
+  FIELD_LOCATION,
+  FIELD_END,
+  FIELD_N
+};
 
 struct pair {
   char *k, *v;
@@ -81,10 +99,8 @@ static const struct {
   const char *key;
   size_t off, n;
 } lists[] = {
-    {"weekdays", LD(weekdays), 7},
-    {"weekdays_short", LD(weekdays_short), 7},
-    {"months", LD(months), 12},
-    {"months_short", LD(months_short), 12},
+    {"weekdays", LD(weekdays), 7}, {"weekdays_short", LD(weekdays_short), 7},
+    {"months", LD(months), 12},    {"months_short", LD(months_short), 12},
     {"am_pm", LD(am_pm), 2},
 };
 
@@ -231,8 +247,10 @@ static int lang_read(struct lang_data *L, const char *path, struct diags *d)
   free(L->path);
   L->path = xstrdup(path);
   if (root->kind != Y_MAP) {
-    diag_add(d, DIAG_ERROR, path, root->line, "a language file must be a "
-             "map, not %s", ykind_name(root->kind));
+    diag_add(d, DIAG_ERROR, path, root->line,
+             "a language file must be a "
+             "map, not %s",
+             ykind_name(root->kind));
     goto out;
   }
   check_keys(root, "", path, d);
@@ -254,14 +272,18 @@ static int lang_read(struct lang_data *L, const char *path, struct diags *d)
     if (!v)
       continue;
     if (v->kind != Y_SEQ || v->n != lists[i].n) {
-      diag_add(d, DIAG_ERROR, path, v->line, "'%s' must be a list of %zu "
-               "names", lists[i].key, lists[i].n);
+      diag_add(d, DIAG_ERROR, path, v->line,
+               "'%s' must be a list of %zu "
+               "names",
+               lists[i].key, lists[i].n);
       continue;
     }
     for (size_t k = 0; k < v->n; k++) {
       if (v->items[k].kind != Y_STR || !v->items[k].str[0]) {
-        diag_add(d, DIAG_ERROR, path, v->items[k].line, "'%s' must be a "
-                 "list of %zu names", lists[i].key, lists[i].n);
+        diag_add(d, DIAG_ERROR, path, v->items[k].line,
+                 "'%s' must be a "
+                 "list of %zu names",
+                 lists[i].key, lists[i].n);
         break;
       }
       char **s = slot(L, lists[i].off) + k;
@@ -274,15 +296,19 @@ static int lang_read(struct lang_data *L, const char *path, struct diags *d)
     if (!v || ynode_is_null(v))
       continue;
     if (v->kind != Y_MAP) {
-      diag_add(d, DIAG_ERROR, path, v->line, "'%s' must be a map of "
-               "strings", maps[i].key);
+      diag_add(d, DIAG_ERROR, path, v->line,
+               "'%s' must be a map of "
+               "strings",
+               maps[i].key);
       continue;
     }
     struct pairs *p = (struct pairs *)((char *)L + maps[i].off);
     for (size_t k = 0; k < v->n; k++) {
       if (v->items[k].kind != Y_STR) {
-        diag_add(d, DIAG_ERROR, path, v->items[k].line, "'%s.%s' must be a "
-                 "string", maps[i].key, v->keys[k].str);
+        diag_add(d, DIAG_ERROR, path, v->items[k].line,
+                 "'%s.%s' must be a "
+                 "string",
+                 maps[i].key, v->keys[k].str);
         continue;
       }
       pairs_set(p, v->keys[k].str, v->items[k].str);
@@ -313,8 +339,8 @@ static bool code_ok(const char *s)
   if (n < 2 || n > 15)
     return false;
   for (size_t i = 0; i < n; i++)
-    if (!islower((unsigned char)s[i]) && !(i >= 2 && (s[i] == '-' ||
-                                                       isalnum((unsigned char)s[i]))))
+    if (!islower((unsigned char)s[i]) &&
+        !(i >= 2 && (s[i] == '-' || isalnum((unsigned char)s[i]))))
       return false;
   return true;
 }
@@ -374,17 +400,20 @@ int i18n_load(const char *const *dirs, size_t ndirs, struct diags *d)
     for (size_t i = 0; i < n && !have; i++)
       have = strcmp(codes[i], first[f]) == 0;
     if (!have)
-      diag_add(d, DIAG_ERROR, NULL, 0, "no language data for '%s' (%s/"
-               "language.yaml in the templates directory)", first[f],
-               first[f]);
+      diag_add(d, DIAG_ERROR, NULL, 0,
+               "no language data for '%s' (%s/"
+               "language.yaml in the templates directory)",
+               first[f], first[f]);
     order[norder++] = first[f];
   }
   for (size_t i = 0; i < n; i++) {
     if (strcmp(codes[i], "de") == 0 || strcmp(codes[i], "en") == 0)
       continue;
     if (norder == LANG_MAX) {
-      diag_add(d, DIAG_ERROR, NULL, 0, "more than %d languages; '%s' and "
-               "the rest are ignored", LANG_MAX, codes[i]);
+      diag_add(d, DIAG_ERROR, NULL, 0,
+               "more than %d languages; '%s' and "
+               "the rest are ignored",
+               LANG_MAX, codes[i]);
       break;
     }
     order[norder++] = codes[i];
@@ -671,10 +700,10 @@ static long day_diff(time_t a, time_t b)
   struct tm ta, tb;
   when_local(a, &ta);
   when_local(b, &tb);
-  struct tm da = {.tm_year = ta.tm_year, .tm_mon = ta.tm_mon,
-                  .tm_mday = ta.tm_mday};
-  struct tm db = {.tm_year = tb.tm_year, .tm_mon = tb.tm_mon,
-                  .tm_mday = tb.tm_mday};
+  struct tm da = {
+      .tm_year = ta.tm_year, .tm_mon = ta.tm_mon, .tm_mday = ta.tm_mday};
+  struct tm db = {
+      .tm_year = tb.tm_year, .tm_mon = tb.tm_mon, .tm_mday = tb.tm_mday};
   return (long)((timegm(&db) - timegm(&da)) / 86400);
 }
 

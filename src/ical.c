@@ -124,14 +124,14 @@ static void utc_value(time_t t, struct buf *out)
 {
   struct tm tm;
   gmtime_r(&t, &tm);
-  buf_addf(out, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  buf_addf(out, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 static void local_value(const struct tm *tm, struct buf *out)
 {
-  buf_addf(out, "%04d%02d%02dT%02d%02d%02d", tm->tm_year + 1900,
-           tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
+  buf_addf(out, "%04d%02d%02dT%02d%02d%02d", tm->tm_year + 1900, tm->tm_mon + 1,
+           tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
 }
 
 /* A DATE-TIME property: local with TZID when the calendar has a zone and
@@ -250,8 +250,7 @@ static void vtimezone(struct buf *out, const struct ical_cal *c)
   when_local(from, &at_from);
   for (time_t t = from - step; t > from - 10 * 366 * 86400L; t -= step) {
     when_local(t, &tm);
-    if (tm.tm_gmtoff != at_from.tm_gmtoff ||
-        tm.tm_isdst != at_from.tm_isdst) {
+    if (tm.tm_gmtoff != at_from.tm_gmtoff || tm.tm_isdst != at_from.tm_isdst) {
       before = transition(t, t + step);
       struct tm prev;
       time_t p = before - 1;

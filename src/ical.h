@@ -25,22 +25,22 @@ enum ical_method { ICAL_NO_METHOD, ICAL_PUBLISH, ICAL_CANCEL };
 
 struct ical_cal {
   enum ical_method method;
-  const char *zone;  /* TZID for local times (a tz database name, the zone
-                        of when.h); NULL: UTC */
+  const char *zone;   /* TZID for local times (a tz database name, the zone
+                         of when.h); NULL: UTC */
   time_t first, last; /* the instants the calendar covers (for the
                          VTIMEZONE; both 0: none needed) */
-  const char *name;  /* NAME and X-WR-CALNAME, or NULL */
-  long refresh;      /* seconds: REFRESH-INTERVAL and X-PUBLISHED-TTL; 0:
-                        none */
+  const char *name;   /* NAME and X-WR-CALNAME, or NULL */
+  long refresh;       /* seconds: REFRESH-INTERVAL and X-PUBLISHED-TTL; 0:
+                         none */
 };
 
 struct ical_event {
   const char *uid;
   time_t start, end;
-  time_t stamp;      /* DTSTAMP */
-  time_t modified;   /* LAST-MODIFIED, 0: none */
+  time_t stamp;    /* DTSTAMP */
+  time_t modified; /* LAST-MODIFIED, 0: none */
   int sequence;
-  bool cancelled;    /* STATUS:CANCELLED, else CONFIRMED */
+  bool cancelled; /* STATUS:CANCELLED, else CONFIRMED */
   const char *summary;
   const char *location, *description, *url; /* NULL: none */
   bool has_geo;

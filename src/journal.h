@@ -32,8 +32,15 @@
 
 struct journal;
 
-enum dstatus { DS_NONE, DS_PENDING, DS_SENDING, DS_SENT, DS_FAILED,
-               DS_UNCERTAIN, DS_SKIPPED };
+enum dstatus {
+  DS_NONE,
+  DS_PENDING,
+  DS_SENDING,
+  DS_SENT,
+  DS_FAILED,
+  DS_UNCERTAIN,
+  DS_SKIPPED
+};
 
 const char *dstatus_name(enum dstatus s);
 /* Whether a delivery in status s is finished for good: sent, skipped or
@@ -71,8 +78,8 @@ void jrow_release(struct jrow *r);
 /* Claims key for sending: inserts the row or moves it to 'sending' and
  * counts an attempt. Returns the status it had before (DS_NONE for a new
  * row). */
-int journal_claim(struct journal *j, const struct jrow *r,
-                  enum dstatus *before, struct err *e);
+int journal_claim(struct journal *j, const struct jrow *r, enum dstatus *before,
+                  struct err *e);
 /* Groups writes in one transaction (one write to disk). */
 int journal_begin(struct journal *j, struct err *e);
 int journal_commit(struct journal *j, struct err *e);

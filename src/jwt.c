@@ -33,15 +33,16 @@ int jwt_sign_rs256(const char *pem, const char *key_id, const char *subject,
     key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
   BIO_free(bio);
   if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
-    err_set(e, EX_CONFIG, "the Meetup private key is not an RSA key in PEM "
+    err_set(e, EX_CONFIG,
+            "the Meetup private key is not an RSA key in PEM "
             "form");
     goto out;
   }
-  json_t *h = json_pack("{s:s, s:s, s:s}", "alg", "RS256", "typ", "JWT",
-                        "kid", key_id);
+  json_t *h =
+      json_pack("{s:s, s:s, s:s}", "alg", "RS256", "typ", "JWT", "kid", key_id);
   json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I}", "sub", subject, "iss",
-                        issuer, "aud", audience, "iat", (json_int_t)iat,
-                        "exp", (json_int_t)(iat + lifetime));
+                        issuer, "aud", audience, "iat", (json_int_t)iat, "exp",
+                        (json_int_t)(iat + lifetime));
   b64url_json(&input, h);
   buf_addc(&input, '.');
   b64url_json(&input, c);

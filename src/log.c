@@ -6,10 +6,12 @@
 
 static void to_stderr(enum log_level level, const char *line)
 {
-  static const char *const prefix[] = {
-      [LOG_ERROR] = "crier: error: ", [LOG_WARNING] = "crier: warning: ",
-      [LOG_INFO] = "crier: ",         [LOG_DEBUG] = "crier: ",
-      [LOG_LINE] = "",                [LOG_TRACE] = ""};
+  static const char *const prefix[] = {[LOG_ERROR] = "crier: error: ",
+                                       [LOG_WARNING] = "crier: warning: ",
+                                       [LOG_INFO] = "crier: ",
+                                       [LOG_DEBUG] = "crier: ",
+                                       [LOG_LINE] = "",
+                                       [LOG_TRACE] = ""};
   fprintf(stderr, "%s%s%s", prefix[level], line,
           level == LOG_TRACE ? "" : "\n");
 }

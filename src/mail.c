@@ -50,9 +50,9 @@ static const char q_open[] = "=?UTF-8?Q?";
 
 struct field {
   struct buf *out;
-  size_t col;    /* length of the current line */
-  bool word;     /* the current line holds a word (a fold may come) */
-  bool encoded;  /* the current line holds an encoded-word */
+  size_t col;   /* length of the current line */
+  bool word;    /* the current line holds a word (a fold may come) */
+  bool encoded; /* the current line holds an encoded-word */
 };
 
 static void field_start(struct field *f, struct buf *out, const char *name)

@@ -13,16 +13,16 @@
 #include "buf.h"
 
 struct mail {
-  const char *from;       /* "Name <addr>" or "addr" */
-  const char *const *to;  /* the same forms */
+  const char *from;      /* "Name <addr>" or "addr" */
+  const char *const *to; /* the same forms */
   size_t nto;
   const char *subject;
-  const char *text;       /* text/plain part (plain text, not Markdown) */
-  const char *html;       /* text/html part */
-  const char *message_id; /* without <> */
+  const char *text;        /* text/plain part (plain text, not Markdown) */
+  const char *html;        /* text/html part */
+  const char *message_id;  /* without <> */
   const char *in_reply_to; /* the Message-ID this one follows (without <>),
                               or NULL: In-Reply-To and References */
-  const char *language;   /* Content-Language, e.g. "de" or "de, en" */
+  const char *language;    /* Content-Language, e.g. "de" or "de, en" */
   time_t date;
   const char *ics;        /* an iCalendar object to attach, or NULL */
   const char *ics_method; /* its METHOD ("PUBLISH", "CANCEL"), or NULL */

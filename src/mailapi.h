@@ -7,8 +7,8 @@ int mailapi_prepare(struct chan_ctx *c, struct err *e);
 /* Fills req with the provider's send request; text is the plain-text
  * body (md_to_text). ics may be NULL; method is its METHOD. */
 void mailapi_build(struct delivery *d, struct http_req *req,
-                   const char *message_id, const char *text,
-                   const char *ics, const char *method);
+                   const char *message_id, const char *text, const char *ics,
+                   const char *method);
 enum step mailapi_result(struct http_task *t, struct delivery *d,
                          const struct http_resp *prev);
 

@@ -22,8 +22,7 @@ static uint64_t hash_of(const char *s)
   return h;
 }
 
-static struct map_slot *find(const struct map *m, const char *key,
-                             uint64_t h)
+static struct map_slot *find(const struct map *m, const char *key, uint64_t h)
 {
   size_t mask = m->cap - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -70,9 +69,8 @@ void *map_put(struct map *m, const char *key, void *value)
   return NULL;
 }
 
-void map_each(const struct map *m, void (*fn)(void *ud, const char *key,
-                                               void *value),
-              void *ud)
+void map_each(const struct map *m,
+              void (*fn)(void *ud, const char *key, void *value), void *ud)
 {
   for (size_t i = 0; i < m->cap; i++)
     if (m->slots[i].key)

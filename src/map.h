@@ -12,7 +12,10 @@ struct map {
   size_t cap, n;
 };
 
-#define MAP_INIT {NULL, 0, 0}
+#define MAP_INIT                                                               \
+  {                                                                            \
+    NULL, 0, 0                                                                 \
+  }
 
 /* The value of key, or NULL. */
 void *map_get(const struct map *m, const char *key);
@@ -20,9 +23,8 @@ void *map_get(const struct map *m, const char *key);
  * NULL. */
 void *map_put(struct map *m, const char *key, void *value);
 /* Calls fn for every entry, in no particular order. */
-void map_each(const struct map *m, void (*fn)(void *ud, const char *key,
-                                               void *value),
-              void *ud);
+void map_each(const struct map *m,
+              void (*fn)(void *ud, const char *key, void *value), void *ud);
 /* Frees the keys and the table; values are untouched. */
 void map_release(struct map *m);
 

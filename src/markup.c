@@ -303,8 +303,7 @@ static size_t find_closer(const struct scan *sc, const char *name,
   return 0;
 }
 
-static void fence(struct buf *out, const char *lang, const char *s,
-                  size_t n)
+static void fence(struct buf *out, const char *lang, const char *s, size_t n)
 {
   while (n && (*s == '\n' || *s == '\r')) {
     s++;
@@ -343,8 +342,8 @@ static bool hugo(struct scan *sc)
   parse_args(in, inl, &a);
   sc->i = e;
   size_t after;
-  size_t closer = a.closing || a.selfclose ? 0 : find_closer(sc, a.name,
-                                                             &after);
+  size_t closer =
+      a.closing || a.selfclose ? 0 : find_closer(sc, a.name, &after);
   if (a.closing) {
     /* a closer without its opener: dropped */
   } else if (closer) {
@@ -489,8 +488,8 @@ static void link_target(struct scan *sc, char quote)
   char *ref = xstrndup(sc->s + i, end - i);
   if (sc->c->base && !has_scheme(ref) && ref[0] != '#' && ref[0] != '{' &&
       ref[0])
-    url_resolve(sc->c->page && ref[0] != '/' ? sc->c->page : sc->c->base,
-                ref, sc->out);
+    url_resolve(sc->c->page && ref[0] != '/' ? sc->c->page : sc->c->base, ref,
+                sc->out);
   else
     buf_adds(sc->out, ref);
   free(ref);
@@ -604,13 +603,12 @@ static void clean_range(const struct markup_ctx *c, const char *s, size_t n,
       }
       if ((ch == 'h' || ch == 's' || ch == 'H' || ch == 'S') && sc.i > 0 &&
           isspace((unsigned char)s[sc.i - 1])) {
-        size_t al = sc.i + 5 <= n && strncasecmp(s + sc.i, "href=", 5) == 0
-                        ? 5
+        size_t al = sc.i + 5 <= n && strncasecmp(s + sc.i, "href=", 5) == 0 ? 5
                     : sc.i + 4 <= n && strncasecmp(s + sc.i, "src=", 4) == 0
                         ? 4
                         : 0;
-        if (al && sc.i + al < n && (s[sc.i + al] == '"' ||
-                                    s[sc.i + al] == '\'')) {
+        if (al && sc.i + al < n &&
+            (s[sc.i + al] == '"' || s[sc.i + al] == '\'')) {
           char q = s[sc.i + al];
           buf_add(out, s + sc.i, al + 1);
           sc.i += al + 1;

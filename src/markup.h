@@ -27,12 +27,12 @@
 #include "buf.h"
 
 struct markup_ctx {
-  const char *base;   /* the site's URL (a directory); NULL: links stay */
-  const char *page;   /* the event's page: a link relative to it (not
-                         starting with '/') resolves against it, as a
-                         browser would there; NULL: against base */
-  const char *title;  /* {{ page.title }} */
-  bool keep;          /* leave shortcodes and tags as written */
+  const char *base;  /* the site's URL (a directory); NULL: links stay */
+  const char *page;  /* the event's page: a link relative to it (not
+                        starting with '/') resolves against it, as a
+                        browser would there; NULL: against base */
+  const char *title; /* {{ page.title }} */
+  bool keep;         /* leave shortcodes and tags as written */
   /* the URL of the page of a post ("2024-09-11-slug"), for post_url and
    * link; NULL: base + the id */
   void (*post_url)(void *ud, const char *id, struct buf *out);

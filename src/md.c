@@ -35,13 +35,13 @@ struct plain {
   size_t depth, cap;
   size_t links[8]; /* where the text of open links began */
   size_t nlinks;
-  bool bol;      /* at the beginning of a line (prefix not yet written) */
-  bool started;  /* a block was written */
-  bool blank;    /* a blank line is due before the next block */
-  bool marked;   /* a list marker was written: the next block goes on */
-  bool skip;     /* inside an inline <script> or <style>: no text */
-  bool skipped;  /* one ended just now: its spaces fold into one */
-  char *href;    /* the target of an inline <a> that is open */
+  bool bol;     /* at the beginning of a line (prefix not yet written) */
+  bool started; /* a block was written */
+  bool blank;   /* a blank line is due before the next block */
+  bool marked;  /* a list marker was written: the next block goes on */
+  bool skip;    /* inside an inline <script> or <style>: no text */
+  bool skipped; /* one ended just now: its spaces fold into one */
+  char *href;   /* the target of an inline <a> that is open */
 };
 
 static void newline(struct plain *p)
@@ -150,10 +150,13 @@ static void utf8_put(struct buf *b, unsigned long cp)
  * or 0 when it is none crier knows. */
 static size_t entity(const char *s, size_t n, struct buf *out)
 {
-  static const struct { const char *name; const char *text; } named[] = {
-      {"amp;", "&"}, {"lt;", "<"}, {"gt;", ">"}, {"quot;", "\""},
-      {"apos;", "'"}, {"nbsp;", " "}, {"ndash;", "\u2013"},
-      {"mdash;", "\u2014"}, {"hellip;", "\u2026"}};
+  static const struct {
+    const char *name;
+    const char *text;
+  } named[] = {
+      {"amp;", "&"},        {"lt;", "<"},         {"gt;", ">"},
+      {"quot;", "\""},      {"apos;", "'"},       {"nbsp;", " "},
+      {"ndash;", "\u2013"}, {"mdash;", "\u2014"}, {"hellip;", "\u2026"}};
   for (size_t i = 0; i < sizeof(named) / sizeof(*named); i++) {
     size_t l = strlen(named[i].name);
     if (n >= l && memcmp(s, named[i].name, l) == 0) {
@@ -168,7 +171,8 @@ static size_t entity(const char *s, size_t n, struct buf *out)
     size_t digits = 0;
     while (i < n && digits < 8 &&
            (hex ? strchr("0123456789abcdefABCDEF", s[i]) != NULL
-                : (s[i] >= '0' && s[i] <= '9')) && s[i]) {
+                : (s[i] >= '0' && s[i] <= '9')) &&
+           s[i]) {
       char c = s[i];
       cp = cp * (hex ? 16 : 10) +
            (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
@@ -215,20 +219,20 @@ static void tag_name(const char *tag, size_t n, char name[16], bool *closing)
   *closing = i < n && tag[i] == '/';
   if (*closing)
     i++;
-  while (i < n && k < 15 && ((tag[i] >= 'a' && tag[i] <= 'z') ||
-                             (tag[i] >= 'A' && tag[i] <= 'Z') ||
-                             (tag[i] >= '0' && tag[i] <= '9')))
+  while (i < n && k < 15 &&
+         ((tag[i] >= 'a' && tag[i] <= 'z') ||
+          (tag[i] >= 'A' && tag[i] <= 'Z') || (tag[i] >= '0' && tag[i] <= '9')))
     name[k++] = (char)(tag[i++] | 0x20);
   name[k] = '\0';
 }
 
 static bool block_tag(const char *name)
 {
-  static const char *const v[] = {"p", "div", "br", "li", "tr", "h1", "h2",
-                                  "h3", "h4", "h5", "h6", "ul", "ol",
-                                  "table", "blockquote", "section",
-                                  "article", "header", "footer", "dd", "dt",
-                                  "pre", "hr"};
+  static const char *const v[] = {
+      "p",      "div",   "br",         "li",      "tr",      "h1",
+      "h2",     "h3",    "h4",         "h5",      "h6",      "ul",
+      "ol",     "table", "blockquote", "section", "article", "header",
+      "footer", "dd",    "dt",         "pre",     "hr"};
   for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++)
     if (strcmp(v[i], name) == 0)
       return true;
@@ -293,8 +297,8 @@ static void html_text(struct plain *p, const char *h, size_t n)
       html_tag(p, h + i, e - i, &text);
       if (text.len > before) {
         char first = text.data[before];
-        if (space && before && text.data[before - 1] != '\n' &&
-            first != '\n' && first != ' ') {
+        if (space && before && text.data[before - 1] != '\n' && first != '\n' &&
+            first != ' ') {
           /* the space before an image's text */
           struct buf added = BUF_INIT;
           buf_add(&added, text.data + before, text.len - before);
@@ -344,8 +348,8 @@ static bool tight_item(cmark_node *n)
 /* URLs that cmark's safe mode empties are not shown either. */
 static bool url_shown(const char *url)
 {
-  static const char *const bad[] = {"javascript:", "vbscript:", "file:",
-                                    "data:"};
+  static const char *const bad[] = {
+      "javascript:", "vbscript:", "file:", "data:"};
   if (!url || !*url)
     return false;
   for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
@@ -450,8 +454,8 @@ static void enter(struct plain *p, cmark_node *n)
   case CMARK_NODE_TEXT:
   case CMARK_NODE_CODE:
     if (!p->skip) {
-      const char *t = cmark_node_get_literal(n) ? cmark_node_get_literal(n)
-                                                : "";
+      const char *t =
+          cmark_node_get_literal(n) ? cmark_node_get_literal(n) : "";
       if (p->skipped && p->out->len && p->out->data[p->out->len - 1] == ' ')
         while (*t == ' ')
           t++;

@@ -1,9 +1,9 @@
 #ifndef CRIER_MD_H
 #define CRIER_MD_H
 /*
- * Markdown to HTML (and plain text) through cmark in safe mode: raw HTML is dropped and
- * links or images with javascript:, vbscript:, file: or data: URLs are
- * emptied, so nothing from an event file can inject markup.
+ * Markdown to HTML (and plain text) through cmark in safe mode: raw HTML is
+ * dropped and links or images with javascript:, vbscript:, file: or data: URLs
+ * are emptied, so nothing from an event file can inject markup.
  */
 #include <stddef.h>
 

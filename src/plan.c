@@ -8,10 +8,11 @@
 #include "util.h"
 #include "when.h"
 
-static const char *const kind_names[] = {
-    [NOTICE_ANNOUNCE] = "announce", [NOTICE_REMINDER] = "reminder",
-    [NOTICE_UPDATE] = "update",     [NOTICE_CANCEL] = "cancel",
-    [NOTICE_REINSTATE] = "reinstate"};
+static const char *const kind_names[] = {[NOTICE_ANNOUNCE] = "announce",
+                                         [NOTICE_REMINDER] = "reminder",
+                                         [NOTICE_UPDATE] = "update",
+                                         [NOTICE_CANCEL] = "cancel",
+                                         [NOTICE_REINSTATE] = "reinstate"};
 
 int notice_kind_of(const char *notice)
 {
@@ -72,8 +73,8 @@ static bool done(const struct hist *h, const char *notice, time_t start)
   return false;
 }
 
-static size_t add(struct planned *out, size_t n, size_t max,
-                  const char *notice, enum plan_act act, const char *reason)
+static size_t add(struct planned *out, size_t n, size_t max, const char *notice,
+                  enum plan_act act, const char *reason)
 {
   if (n >= max)
     return n;
@@ -84,8 +85,8 @@ static size_t add(struct planned *out, size_t n, size_t max,
 }
 
 size_t plan_channel(const struct config *cfg, const struct event *ev,
-                    const struct channel *ch, time_t now,
-                    const struct hist *h, struct planned *out, size_t max)
+                    const struct channel *ch, time_t now, const struct hist *h,
+                    struct planned *out, size_t max)
 {
   size_t n = 0;
   if (now >= ev->start || ev->unpublished)
@@ -160,8 +161,7 @@ time_t plan_next(const struct config *cfg, const struct event *ev,
     if (v[i].from <= now || v[i].from >= ev->start)
       continue;
     struct planned out[PLAN_MAX_NOTICES + 2];
-    size_t n = plan_channel(cfg, ev, ch, v[i].from, h, out,
-                            ARRAY_SIZE(out));
+    size_t n = plan_channel(cfg, ev, ch, v[i].from, h, out, ARRAY_SIZE(out));
     for (size_t k = 0; k < n; k++)
       if (out[k].act == PLAN_SEND) {
         snprintf(name, 32, "%s", out[k].notice);

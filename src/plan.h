@@ -17,8 +17,13 @@
 #define PLAN_MAX_NOTICES (1 + CONFIG_MAX_REMINDERS)
 
 /* Notice kinds. A reminder's name carries its offset ("reminder-7d"). */
-enum notice_kind { NOTICE_ANNOUNCE, NOTICE_REMINDER, NOTICE_UPDATE,
-                   NOTICE_CANCEL, NOTICE_REINSTATE };
+enum notice_kind {
+  NOTICE_ANNOUNCE,
+  NOTICE_REMINDER,
+  NOTICE_UPDATE,
+  NOTICE_CANCEL,
+  NOTICE_REINSTATE
+};
 
 /* The kind of a notice name; -1 for an unknown name. */
 int notice_kind_of(const char *notice);
@@ -83,8 +88,8 @@ struct planned {
  *   recorded): never a permanent skip because a clock went back.
  * Returns how many were written to out. */
 size_t plan_channel(const struct config *cfg, const struct event *ev,
-                    const struct channel *ch, time_t now,
-                    const struct hist *h, struct planned *out, size_t max);
+                    const struct channel *ch, time_t now, const struct hist *h,
+                    struct planned *out, size_t max);
 
 /* The first moment after now at which plan_channel would send something
  * (for `list`), and that notice's name in name (32 bytes); 0 when nothing

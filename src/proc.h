@@ -15,9 +15,9 @@
 #define PROC_TIMEOUT_MS (120 * 1000) /* proc_capture's limit */
 
 struct proc_limits {
-  int timeout_ms;             /* > 0 */
-  const atomic_int *cancel;   /* stop the child when it becomes non-zero;
-                                 may be NULL */
+  int timeout_ms;           /* > 0 */
+  const atomic_int *cancel; /* stop the child when it becomes non-zero;
+                               may be NULL */
 };
 
 /* Runs argv[0] (searched in PATH) and appends its standard output to out.

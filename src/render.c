@@ -29,7 +29,7 @@ struct renderer {
   size_t ndirs;
   struct cached **cache;
   size_t ncache, cap;
-  const char *lang;   /* while rendering: for partial lookup */
+  const char *lang; /* while rendering: for partial lookup */
   const char *type;
 };
 
@@ -184,8 +184,10 @@ static int load_partial(void *ud, const char *name, struct buf *src,
 {
   struct renderer *r = ud;
   if (strchr(name, '/') || name[0] == '.')
-    return err_set(e, EX_DATAERR, "partial name '%s' may not contain '/' or "
-                   "start with '.'", name);
+    return err_set(e, EX_DATAERR,
+                   "partial name '%s' may not contain '/' or "
+                   "start with '.'",
+                   name);
   struct buf a = BUF_INIT, b = BUF_INIT, tried = BUF_INIT;
   buf_addf(&a, "%s/%s/partials/%s.mustache", r->lang, r->type, name);
   buf_addf(&b, "%s/partials/%s.mustache", r->lang, name);
@@ -196,8 +198,8 @@ static int load_partial(void *ud, const char *name, struct buf *src,
   if (failed)
     rc = -1;
   else if (!c)
-    rc = err_set(e, EX_DATAERR, "partial '%s' not found (looked for %s)",
-                 name, tried.data);
+    rc = err_set(e, EX_DATAERR, "partial '%s' not found (looked for %s)", name,
+                 tried.data);
   else {
     /* a one-line partial is an inline snippet: its line end is not part
      * of it (editors add one) */
@@ -244,8 +246,8 @@ static json_t *location_json(const struct event *ev)
     return json_null();
   json_t *o = json_object();
   json_object_set_new(o, "key", json_string(l->key));
-  json_object_set_new(o, "short", str_or_null(l->short_name ? l->short_name
-                                                            : l->name));
+  json_object_set_new(o, "short",
+                      str_or_null(l->short_name ? l->short_name : l->name));
   json_object_set_new(o, "name", str_or_null(l->name));
   json_object_set_new(o, "street", str_or_null(l->street));
   json_object_set_new(o, "city", str_or_null(l->city));
@@ -352,8 +354,8 @@ static json_t *speakers_json(const struct event *ev)
   json_t *a = json_array();
   for (size_t i = 0; i < ev->nspeakers; i++)
     json_array_append_new(a, json_pack("{s:s, s:b, s:b}", "name",
-                                       ev->speakers[i], "first", i == 0,
-                                       "last", i + 1 == ev->nspeakers));
+                                       ev->speakers[i], "first", i == 0, "last",
+                                       i + 1 == ev->nspeakers));
   return a;
 }
 
@@ -366,8 +368,8 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
   json_object_set_new(o, "id", json_string(ev->id));
   json_object_set_new(o, "title", json_string(event_title(ev, lc)));
   site_event_url(cfg, ev, &b);
-  json_object_set_new(o, "url", cfg->site_url ? url_value(b.data)
-                                              : json_null());
+  json_object_set_new(o, "url",
+                      cfg->site_url ? url_value(b.data) : json_null());
   buf_release(&b);
   add_when(o, ev->start, ev->tz, l);
   add_end(o, ev, event_end(ev, cfg->default_duration), l);
@@ -382,11 +384,10 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
                       json_boolean(ev->talks_state == TALKS_NONE));
   json_object_set_new(o, "open_space",
                       json_boolean(ev->talks_state == TALKS_OPEN));
-  json_object_set_new(o, "talks_wanted",
-                      json_boolean(ev->talks_state == TALKS_WANTED &&
-                                   !ev->program_in_body));
-  json_object_set_new(o, "program_in_body",
-                      json_boolean(ev->program_in_body));
+  json_object_set_new(
+      o, "talks_wanted",
+      json_boolean(ev->talks_state == TALKS_WANTED && !ev->program_in_body));
+  json_object_set_new(o, "program_in_body", json_boolean(ev->program_in_body));
   json_object_set_new(o, "speakers", speakers_json(ev));
   json_object_set_new(o, "has_speakers", json_boolean(ev->nspeakers > 0));
   json_t *links = json_array();
@@ -396,8 +397,7 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
                                     "url", url_value(ev->links[i].url)));
   json_object_set_new(o, "has_links", json_boolean(ev->nlinks > 0));
   json_object_set_new(o, "links", links);
-  json_object_set_new(o, "meetup_url",
-                      url_value(event_link(ev, LINK_MEETUP)));
+  json_object_set_new(o, "meetup_url", url_value(event_link(ev, LINK_MEETUP)));
   json_object_set_new(o, "planning_url",
                       url_value(event_link(ev, LINK_PLANNING)));
   struct buf body = BUF_INIT;
@@ -408,8 +408,8 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
   while (lead < body.len && (body.data[lead] == '\n' || body.data[lead] == ' '))
     lead++;
   json_object_set_new(o, "body", str_or_null(body.data + lead));
-  json_object_set_new(o, "body_in_lang", json_boolean(
-                          event_has_text(ev, lc) && body.data[lead]));
+  json_object_set_new(o, "body_in_lang",
+                      json_boolean(event_has_text(ev, lc) && body.data[lead]));
   buf_release(&body);
   json_object_set_new(o, "cancelled", json_boolean(ev->cancelled));
   return o;
@@ -421,8 +421,8 @@ static void add_change(json_t *a, enum lang l, const char *field,
   if (strcmp(old, new) == 0)
     return;
   json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "field", field,
-                                     "label", i18n_field(l, field), "old",
-                                     old, "new", new));
+                                     "label", i18n_field(l, field), "old", old,
+                                     "new", new));
 }
 
 static const char *place_name(const struct event *ev)
@@ -545,11 +545,11 @@ static void tidy_markdown(struct buf *b)
       eol++;
     const char *line = b->data + i;
     size_t n = eol - i;
-    bool toggles = n >= 3 && (memcmp(line, "```", 3) == 0 ||
-                              memcmp(line, "~~~", 3) == 0);
+    bool toggles =
+        n >= 3 && (memcmp(line, "```", 3) == 0 || memcmp(line, "~~~", 3) == 0);
     if (!fence)
-      while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' ||
-                   line[n - 1] == '\r'))
+      while (n &&
+             (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
         n--;
     if (n == 0 && !fence) {
       pending_blank = out.len > 0;
@@ -635,8 +635,7 @@ int render_message(struct renderer *r, const struct render_req *q,
                    struct message *m, struct err *e)
 {
   memset(m, 0, sizeof(*m));
-  struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT,
-             html = BUF_INIT;
+  struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT, html = BUF_INIT;
   enum lang order[LANG_MAX];
   int n = render_order(q, order);
   int rc = -1;
@@ -645,8 +644,8 @@ int render_message(struct renderer *r, const struct render_req *q,
     buf_reset(&one);
     json_decref(ctx);
     ctx = render_context(r->cfg, q, order[i]);
-    if (render_one(r, q, order[i], ctx, "subject", tpl_escape_none, &one,
-                   e) < 0)
+    if (render_one(r, q, order[i], ctx, "subject", tpl_escape_none, &one, e) <
+        0)
       goto out;
     one_line(&one);
     /* the same subject in both languages (a title) is said once */
@@ -656,8 +655,7 @@ int render_message(struct renderer *r, const struct render_req *q,
       buf_add(&subj, one.data, one.len);
     }
     buf_reset(&one);
-    if (render_one(r, q, order[i], ctx, "md", tpl_escape_markdown, &one,
-                   e) < 0)
+    if (render_one(r, q, order[i], ctx, "md", tpl_escape_markdown, &one, e) < 0)
       goto out;
     tidy_markdown(&one);
     if (i)
@@ -669,10 +667,11 @@ int render_message(struct renderer *r, const struct render_req *q,
       utf8_len(subj.data) > MEETUP_TITLE_MAX) {
     /* Meetup refuses longer titles; cutting one short would publish a
      * title nobody wrote */
-    err_set(e, EX_DATAERR, "%s: the Meetup title '%s' has %zu characters, "
+    err_set(e, EX_DATAERR,
+            "%s: the Meetup title '%s' has %zu characters, "
             "more than Meetup's %d: shorten the event's title (or the meetup "
-            "announce.subject template)", q->ev->path, subj.data,
-            utf8_len(subj.data), MEETUP_TITLE_MAX);
+            "announce.subject template)",
+            q->ev->path, subj.data, utf8_len(subj.data), MEETUP_TITLE_MAX);
     goto out;
   }
   md_to_html(body.data, body.len, &html);
@@ -697,7 +696,8 @@ static void check_dir_templates(struct renderer *r, const char *dir,
   DIR *dd = opendir(p.data);
   if (!dd) {
     if (!rel[0])
-      diag_add(d, DIAG_ERROR, p.data, 0, "cannot read the templates "
+      diag_add(d, DIAG_ERROR, p.data, 0,
+               "cannot read the templates "
                "directory");
     buf_release(&p);
     return;
@@ -754,7 +754,8 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
                   struct diags *d)
 {
   if (!r->ndirs) {
-    diag_add(d, DIAG_ERROR, NULL, 0, "no templates directory: set "
+    diag_add(d, DIAG_ERROR, NULL, 0,
+             "no templates directory: set "
              "'templates' or install crier's templates");
     return;
   }
@@ -774,9 +775,12 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
       if (t >= 0 && !has_type_dir(r, chan_type_name((enum chan_type)t)))
         continue; /* it uses the generic templates, checked as t = -1 */
       struct channel ch = {.name = (char *)"check", .type = (enum chan_type)t};
-      struct render_req q = {.ev = ev, .old = ev, .notice = notices[k],
+      struct render_req q = {.ev = ev,
+                             .old = ev,
+                             .notice = notices[k],
                              .ch = t < 0 ? NULL : &ch,
-                             .langs = langs, .now = now};
+                             .langs = langs,
+                             .now = now};
       struct message m;
       struct err e;
       if (render_message(r, &q, &m, &e) < 0) {
@@ -789,8 +793,11 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
   /* every channel of the config, with its own languages */
   for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++) {
     const struct channel *ch = &r->cfg->channels[i];
-    struct render_req q = {.ev = ev, .notice = "announce", .ch = ch,
-                           .langs = ch->langs, .en_first = ch->lang_first_en,
+    struct render_req q = {.ev = ev,
+                           .notice = "announce",
+                           .ch = ch,
+                           .langs = ch->langs,
+                           .en_first = ch->lang_first_en,
                            .now = now};
     struct message m;
     struct err e;

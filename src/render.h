@@ -35,11 +35,11 @@ struct message {
 
 struct render_req {
   const struct event *ev;
-  const struct event *old; /* update: the event as announced; may be NULL */
-  const char *notice;      /* "announce", "reminder-7d", "update", "cancel" */
+  const struct event *old;  /* update: the event as announced; may be NULL */
+  const char *notice;       /* "announce", "reminder-7d", "update", "cancel" */
   const struct channel *ch; /* NULL: the generic templates */
-  int langs;               /* LANG_DE | LANG_EN | … (config.h) */
-  bool en_first;           /* en before de (when not in ch's order) */
+  int langs;                /* LANG_DE | LANG_EN | … (config.h) */
+  bool en_first;            /* en before de (when not in ch's order) */
   time_t now;
 };
 
@@ -67,7 +67,8 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
 
 /* Checks every template file in the user's and the built-in directories:
  * each parses, and each notice renders for ev (if not NULL) in German,
- * English and the channels' languages, and every channel type. Problems go to d. */
+ * English and the channels' languages, and every channel type. Problems go to
+ * d. */
 void render_check(struct renderer *r, const struct event *ev, time_t now,
                   struct diags *d);
 

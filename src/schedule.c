@@ -50,9 +50,12 @@ static void on_announced(void *ud, const struct jannounced *a)
 {
   struct load_ctx *c = ud;
   struct jannounced *copy = xcalloc(1, sizeof(*copy));
-  *copy = (struct jannounced){xstrdup(a->event), xstrdup(a->channel),
-                              xstrdup(a->hash), xstrdup(a->snapshot),
-                              a->cancelled, a->generation,
+  *copy = (struct jannounced){xstrdup(a->event),
+                              xstrdup(a->channel),
+                              xstrdup(a->hash),
+                              xstrdup(a->snapshot),
+                              a->cancelled,
+                              a->generation,
                               a->remote ? xstrdup(a->remote) : NULL};
   pair_key(&c->k, a->event, a->channel);
   map_put(&c->v->announced, c->k.data, copy);
@@ -120,8 +123,7 @@ void jview_release(struct jview *v)
   map_release(&v->site_uids);
 }
 
-const struct jannounced *jview_announced(const struct jview *v,
-                                         const char *uid,
+const struct jannounced *jview_announced(const struct jview *v, const char *uid,
                                          const char *channel)
 {
   struct buf k = BUF_INIT;
@@ -159,8 +161,8 @@ void jview_hist(const struct jview *v, const struct event *ev,
   const char *lang = channel_lang_name(ch);
   bool sent_announce = false;
   for (size_t i = 0; i < h->n; i++)
-    sent_announce |= strcmp(h->v[i].notice, "announce") == 0 &&
-                     h->v[i].status == DS_SENT;
+    sent_announce |=
+        strcmp(h->v[i].notice, "announce") == 0 && h->v[i].status == DS_SENT;
   /* an announcement without a snapshot (older journals): as it is now */
   h->announced_hash = a ? a->hash : sent_announce ? ev->hash : NULL;
   h->cancelled = a && a->cancelled;
@@ -254,8 +256,10 @@ static int follow(struct event *ev, const char *uid, struct jview *v,
                   struct journal *j, const struct schedule_opts *o,
                   struct diags *d, struct err *e)
 {
-  diag_add(d, DIAG_WARNING, ev->path, 0, "the same event as '%s' (renamed "
-           "or moved): its notices continue under that name", uid);
+  diag_add(d, DIAG_WARNING, ev->path, 0,
+           "the same event as '%s' (renamed "
+           "or moved): its notices continue under that name",
+           uid);
   event_set_uid(ev, uid);
   map_put(&v->site_uids, uid, (void *)1);
   if (j && !o->dry)
@@ -363,14 +367,14 @@ static void plan_one(struct schedule *s, const struct config *cfg,
   jview_hist(v, ev, ch, &h);
   const struct jannounced *a = jview_announced(v, event_uid(ev), ch->name);
   struct planned out[PLAN_MAX_NOTICES + 4];
-  size_t n = plan_channel(cfg, ev, ch, now, &h, out,
-                          ARRAY_SIZE(out));
-  struct deliver_item base = {.ev = ev, .ch = ch,
+  size_t n = plan_channel(cfg, ev, ch, now, &h, out, ARRAY_SIZE(out));
+  struct deliver_item base = {.ev = ev,
+                              .ch = ch,
                               .generation = a ? a->generation : 0,
                               .remote = a ? a->remote : NULL};
   /* a merged file is announced at once, whatever the lead */
-  if (mode_changed && !h.announced_hash && !ev->cancelled &&
-      !ev->unpublished && now < ev->start && channel_takes(ch, "announce")) {
+  if (mode_changed && !h.announced_hash && !ev->cancelled && !ev->unpublished &&
+      now < ev->start && channel_takes(ch, "announce")) {
     bool has = false;
     for (size_t i = 0; i < n; i++)
       has |= strcmp(out[i].notice, "announce") == 0;
@@ -447,7 +451,9 @@ static void on_gone(void *ud, const char *k, void *value)
   ev->cancelled = true;
   own(g->s, ev);
   map_put(&g->uids, a->event, ev);
-  add(g->s, (struct deliver_item){.ev = ev, .ch = ch, .notice = "cancel",
+  add(g->s, (struct deliver_item){.ev = ev,
+                                  .ch = ch,
+                                  .notice = "cancel",
                                   .generation = a->generation,
                                   .remote = a->remote});
 }
@@ -472,7 +478,8 @@ static void plan_gone(struct schedule *s, const struct config *cfg,
 {
   if (!site->nfiles) {
     if (v->announced.n)
-      diag_add(d, DIAG_WARNING, cfg->events_dir, 0, "the events directory "
+      diag_add(d, DIAG_WARNING, cfg->events_dir, 0,
+               "the events directory "
                "has no event files: crier cancels nothing (restore the "
                "files, or cancel events one by one)");
     return;
@@ -487,7 +494,8 @@ static void plan_gone(struct schedule *s, const struct config *cfg,
     struct buf names = BUF_INIT;
     for (size_t i = 0; i < ids.n; i++)
       buf_addf(&names, "%s%s", i ? ", " : "", ids.v[i]);
-    diag_add(d, DIAG_ERROR, cfg->events_dir, 0, "%zu announced events "
+    diag_add(d, DIAG_ERROR, cfg->events_dir, 0,
+             "%zu announced events "
              "vanished at once (%s); crier cancels none of them "
              "(schedule.max_vanished is %ld). Restore the files if this was "
              "not meant; if it was, run again with --confirm-cancel",
@@ -501,8 +509,7 @@ static void plan_gone(struct schedule *s, const struct config *cfg,
 
 int schedule_plan(struct schedule *s, const struct config *cfg,
                   struct site *site, struct journal *j, time_t now,
-                  const struct schedule_opts *o, struct diags *d,
-                  struct err *e)
+                  const struct schedule_opts *o, struct diags *d, struct err *e)
 {
   memset(s, 0, sizeof(*s));
   struct jview v;
@@ -521,7 +528,8 @@ int schedule_plan(struct schedule *s, const struct config *cfg,
     if (ev->unpublished) {
       for (size_t c = 0; c < cfg->nchannels; c++)
         if (jview_announced(&v, event_uid(ev), cfg->channels[c].name)) {
-          diag_add(d, DIAG_WARNING, ev->path, 0, "announced, and now "
+          diag_add(d, DIAG_WARNING, ev->path, 0,
+                   "announced, and now "
                    "unpublished: crier sends nothing more for it and does "
                    "not cancel it (set 'cancelled: true' to cancel)");
           break;

@@ -39,13 +39,13 @@ struct rename {
 };
 
 struct schedule_opts {
-  const char *const *only;  /* NULL-terminated event ids, or NULL: all */
-  bool mode_changed;        /* announce `only` at once, whatever the lead */
-  const char *const *gone;  /* changed: ids of removed files, or NULL */
+  const char *const *only; /* NULL-terminated event ids, or NULL: all */
+  bool mode_changed;       /* announce `only` at once, whatever the lead */
+  const char *const *gone; /* changed: ids of removed files, or NULL */
   const struct rename *renames;
   size_t nrenames;
-  bool confirm_cancel;      /* cancel vanished events beyond max_vanished */
-  bool dry;                 /* write nothing to the journal */
+  bool confirm_cancel; /* cancel vanished events beyond max_vanished */
+  bool dry;            /* write nothing to the journal */
 };
 
 /* The journal read once. */
@@ -74,8 +74,7 @@ void jview_release(struct jview *v);
 void jview_hist(const struct jview *v, const struct event *ev,
                 const struct channel *ch, struct hist *h);
 /* The announced record of (uid, channel), or NULL (borrowed). */
-const struct jannounced *jview_announced(const struct jview *v,
-                                         const char *uid,
+const struct jannounced *jview_announced(const struct jview *v, const char *uid,
                                          const char *channel);
 
 /* Gives every event of the site its journal identity: an alias the
@@ -89,9 +88,9 @@ int schedule_identify(struct site *site, const struct config *cfg,
 struct schedule {
   struct deliver_item *items;
   size_t n, cap;
-  struct event **owned;  /* rebuilt from snapshots */
+  struct event **owned; /* rebuilt from snapshots */
   size_t nowned, capowned;
-  char **names;          /* strings the items point to */
+  char **names; /* strings the items point to */
   size_t nnames, capnames;
 };
 

@@ -51,8 +51,8 @@ void secret_forget_all(void)
   nknown = capknown = 0;
 }
 
-int secret_get(const struct secret_ref *ref, const char *what,
-               struct buf *out, struct err *e)
+int secret_get(const struct secret_ref *ref, const char *what, struct buf *out,
+               struct err *e)
 {
   secret_wipe(out);
   if (ref->kind == SECRET_NONE)
@@ -60,8 +60,10 @@ int secret_get(const struct secret_ref *ref, const char *what,
   if (ref->kind == SECRET_ENV) {
     const char *v = getenv(ref->name);
     if (!v || !*v)
-      return err_set(e, EX_CONFIG, "%s: the environment variable %s is "
-                     "not set", what, ref->name);
+      return err_set(e, EX_CONFIG,
+                     "%s: the environment variable %s is "
+                     "not set",
+                     what, ref->name);
     buf_adds(out, v);
   } else {
     int fd = open(ref->name, O_RDONLY | O_CLOEXEC);
@@ -76,9 +78,10 @@ int secret_get(const struct secret_ref *ref, const char *what,
     }
     if (st.st_mode & 077) {
       close(fd);
-      return err_set(e, EX_CONFIG, "%s: %s can be read by others (mode "
-                     "%03o); chmod 600 it", what, ref->name,
-                     (unsigned)(st.st_mode & 0777));
+      return err_set(e, EX_CONFIG,
+                     "%s: %s can be read by others (mode "
+                     "%03o); chmod 600 it",
+                     what, ref->name, (unsigned)(st.st_mode & 0777));
     }
     close(fd);
     struct err fe;
@@ -86,8 +89,8 @@ int secret_get(const struct secret_ref *ref, const char *what,
       secret_wipe(out);
       return err_set(e, EX_CONFIG, "%s: cannot read %s", what, ref->name);
     }
-    while (out->len && (out->data[out->len - 1] == '\n' ||
-                        out->data[out->len - 1] == '\r'))
+    while (out->len &&
+           (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r'))
       out->data[--out->len] = '\0';
   }
   if (!out->len)
@@ -129,8 +132,8 @@ static void redact_after(struct buf *b, const char *key, bool to_eol)
     else
       while (end < b->len && token_char(b->data[end]))
         end++;
-    if (end == start || (end - start == 3 &&
-                         memcmp(b->data + start, "***", 3) == 0))
+    if (end == start ||
+        (end - start == 3 && memcmp(b->data + start, "***", 3) == 0))
       continue;
     mask(b, start, end);
     i = start + 2;
@@ -166,8 +169,8 @@ static void redact_json_member(struct buf *b, const char *key)
       end += b->data[end] == '\\' ? 2 : 1;
     if (end > b->len)
       end = b->len;
-    if (end == start || (end - start == 3 &&
-                         memcmp(b->data + start, "***", 3) == 0))
+    if (end == start ||
+        (end - start == 3 && memcmp(b->data + start, "***", 3) == 0))
       continue;
     mask(b, start, end);
     i = start + 2;
@@ -207,15 +210,14 @@ void secret_redact(struct buf *b)
   }
   redact_after(b, "Authorization: ", true);
   redact_after(b, "X-Postmark-Server-Token: ", true);
-  static const char *const keys[] = {"access_token=", "refresh_token=",
-                                     "assertion=", "client_secret=",
-                                     "whsec_", "whsk_", "password="};
+  static const char *const keys[] = {
+      "access_token=", "refresh_token=", "assertion=", "client_secret=",
+      "whsec_",        "whsk_",          "password="};
   for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
     redact_after(b, keys[k], false);
   static const char *const members[] = {
-      "access_token", "refresh_token", "id_token", "client_secret",
-      "password",     "api_key",       "token",    "accessJwt",
-      "refreshJwt",   "secret"};
+      "access_token", "refresh_token", "id_token",  "client_secret", "password",
+      "api_key",      "token",         "accessJwt", "refreshJwt",    "secret"};
   for (size_t k = 0; k < ARRAY_SIZE(members); k++)
     redact_json_member(b, members[k]);
   redact_jwts(b);

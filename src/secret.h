@@ -16,8 +16,8 @@
 /* Resolves ref into out (replacing its content). A file readable or
  * writable by group or others is refused; a trailing newline is dropped.
  * Fails with EX_CONFIG naming the variable or file, never the value. */
-int secret_get(const struct secret_ref *ref, const char *what,
-               struct buf *out, struct err *e);
+int secret_get(const struct secret_ref *ref, const char *what, struct buf *out,
+               struct err *e);
 
 /* Remembers s (at least 4 bytes) as a secret to redact. */
 void secret_register(const char *s, size_t n);

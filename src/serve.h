@@ -45,7 +45,7 @@ struct serve_job {
   int attempts;
   double not_before; /* monotonic seconds */
   /* the answer to the request that waits (announce), under the mutex */
-  void *conn;      /* the suspended connection, NULL when nobody waits */
+  void *conn; /* the suspended connection, NULL when nobody waits */
   bool answered;
   unsigned status;
   json_t *body;
@@ -71,7 +71,7 @@ struct serve_queue {
   pthread_mutex_t mu;
   pthread_cond_t cv; /* work arrived, or stop */
   struct serve_job *head;
-  size_t n, max;     /* jobs waiting (the running one not counted) */
+  size_t n, max; /* jobs waiting (the running one not counted) */
   struct serve_job *running;
   bool stopping, worker_gone, spool_dirty;
   /* ids whose work finished: "kind:id" in a chained hash table */
@@ -109,20 +109,19 @@ void serve_queue_mark_done(struct serve_queue *q, enum serve_kind kind,
                            const char *id);
 
 enum serve_admit {
-  SERVE_QUEUED,   /* the queue took it (and a reference) */
-  SERVE_SEEN,     /* its id is done: a replay */
-  SERVE_PENDING,  /* a job with its id waits or runs */
-  SERVE_FULL,     /* too many jobs wait */
-  SERVE_STOPPING  /* shutting down */
+  SERVE_QUEUED,  /* the queue took it (and a reference) */
+  SERVE_SEEN,    /* its id is done: a replay */
+  SERVE_PENDING, /* a job with its id waits or runs */
+  SERVE_FULL,    /* too many jobs wait */
+  SERVE_STOPPING /* shutting down */
 };
 
 /* Offers j to the queue. When it is taken and conn is not NULL,
  * suspend(conn) is called first, under the mutex, so that the worker
  * cannot answer a connection that is not suspended yet; the connection
  * then holds a reference too. */
-enum serve_admit serve_queue_admit(struct serve_queue *q,
-                                   struct serve_job *j, void *conn,
-                                   void (*suspend)(void *conn));
+enum serve_admit serve_queue_admit(struct serve_queue *q, struct serve_job *j,
+                                   void *conn, void (*suspend)(void *conn));
 /* Puts j (a push recovered from the spool) into the queue, whatever its
  * length. Takes the caller's reference. */
 void serve_queue_restore(struct serve_queue *q, struct serve_job *j);
@@ -180,21 +179,21 @@ json_t *serve_queue_pushes(struct serve_queue *q, bool always);
 struct serve {
   struct app *a;
   struct buf github_secret, announce_key;
-  char *events_rel;  /* the events directory inside the site repository */
-  char *top;         /* the site repository */
-  char *spool;       /* pushes not done at the last stop */
+  char *events_rel; /* the events directory inside the site repository */
+  char *top;        /* the site repository */
+  char *spool;      /* pushes not done at the last stop */
   int git_timeout_ms;
   double retry_base; /* seconds before a push is tried again (doubling) */
   int max_attempts;
-  atomic_int stop;   /* set on SIGTERM: git is stopped, no new job */
+  atomic_int stop; /* set on SIGTERM: git is stopped, no new job */
   pthread_mutex_t spool_mu;
   struct serve_queue q;
   /* the calendar feed (/events.ics): made by the worker (it needs the
    * site and the journal), served by the HTTP thread, under feed_mu */
   pthread_mutex_t feed_mu;
-  char *feed;          /* NULL until the worker made the first */
+  char *feed; /* NULL until the worker made the first */
   size_t feed_len;
-  char feed_etag[40];  /* "\"" 32 hex digits of its SHA-256 "\"" */
+  char feed_etag[40];   /* "\"" 32 hex digits of its SHA-256 "\"" */
   time_t feed_modified; /* when these bytes were first served */
 };
 

@@ -141,15 +141,17 @@ static bool touches_events(struct serve *s, json_t *push)
   size_t i;
   json_t *commit;
   size_t rl = strlen(s->events_rel);
-  json_array_foreach(json_object_get(push, "commits"), i, commit) {
+  json_array_foreach(json_object_get(push, "commits"), i, commit)
+  {
     static const char *const kinds[] = {"added", "modified", "removed"};
     for (size_t k = 0; k < 3; k++) {
       size_t m;
       json_t *p;
-      json_array_foreach(json_object_get(commit, kinds[k]), m, p) {
+      json_array_foreach(json_object_get(commit, kinds[k]), m, p)
+      {
         const char *path = json_string_value(p);
-        if (path && (!rl || (strncmp(path, s->events_rel, rl) == 0 &&
-                             path[rl] == '/')))
+        if (path &&
+            (!rl || (strncmp(path, s->events_rel, rl) == 0 && path[rl] == '/')))
           return true;
       }
     }
@@ -180,7 +182,8 @@ static enum MHD_Result queue_push(struct serve *s, struct MHD_Connection *c,
   switch (r) {
   case SERVE_QUEUED:
     serve_log("POST /hooks/github 202: push %.12s..%.12s (delivery %s) "
-              "queued", before, after, delivery);
+              "queued",
+              before, after, delivery);
     return reply(c, 202, json_pack("{s:b}", "queued", 1), 0);
   case SERVE_PENDING:
     serve_log("POST /hooks/github 202: delivery %s is queued already",
@@ -188,7 +191,8 @@ static enum MHD_Result queue_push(struct serve *s, struct MHD_Connection *c,
     return reply(c, 202, json_pack("{s:b}", "queued", 1), 0);
   case SERVE_SEEN:
     serve_log("POST /hooks/github 200: delivery %s was done before; "
-              "ignored", delivery);
+              "ignored",
+              delivery);
     return reply(c, 200, json_pack("{s:b}", "duplicate", 1), 0);
   case SERVE_FULL:
     serve_log("POST /hooks/github 503: queue full; delivery %s not taken",
@@ -197,8 +201,7 @@ static enum MHD_Result queue_push(struct serve *s, struct MHD_Connection *c,
   case SERVE_STOPPING:
     serve_log("POST /hooks/github 503: stopping; delivery %s not taken",
               delivery);
-    return busy(c, "the service is stopping; try again later",
-                RETRY_STOPPING);
+    return busy(c, "the service is stopping; try again later", RETRY_STOPPING);
   }
   return MHD_NO;
 }
@@ -234,21 +237,19 @@ static enum MHD_Result github(struct serve *s, struct MHD_Connection *c,
   const char *ref = json_string_value(json_object_get(push, "ref"));
   const char *before = json_string_value(json_object_get(push, "before"));
   const char *after = json_string_value(json_object_get(push, "after"));
-  const char *branch = s->a->cfg.serve_branch ? s->a->cfg.serve_branch
-                                              : "main";
+  const char *branch = s->a->cfg.serve_branch ? s->a->cfg.serve_branch : "main";
   enum MHD_Result ok;
   if (!ref || !is_sha(before) || !is_sha(after)) {
     serve_log("POST /hooks/github 400: not a push payload");
     ok = error(c, 400, "bad request");
   } else if (strncmp(ref, "refs/heads/", 11) != 0 ||
              strcmp(ref + 11, branch) != 0) {
-    serve_log("POST /hooks/github 204: push to %s, not %s; ignored",
-              shown(ref), branch);
+    serve_log("POST /hooks/github 204: push to %s, not %s; ignored", shown(ref),
+              branch);
     ok = reply(c, 204, json_object(), 0);
   } else if (!touches_events(s, push)) {
     serve_log("POST /hooks/github 204: push %.12s..%.12s does not touch %s",
-              before, after,
-              s->events_rel[0] ? s->events_rel : "the events");
+              before, after, s->events_rel[0] ? s->events_rel : "the events");
     ok = reply(c, 204, json_object(), 0);
   } else {
     ok = queue_push(s, c, delivery, before, after);
@@ -277,7 +278,8 @@ static bool check_channels(struct serve *s, json_t *chans, struct buf *why)
   const struct config *cfg = &s->a->cfg;
   size_t i;
   json_t *v;
-  json_array_foreach(chans, i, v) {
+  json_array_foreach(chans, i, v)
+  {
     if (!config_channel(cfg, json_string_value(v))) {
       buf_addf(why, "no channel '%.100s'", json_string_value(v));
       return false;
@@ -286,7 +288,8 @@ static bool check_channels(struct serve *s, json_t *chans, struct buf *why)
   for (size_t k = 0; k < cfg->nchannels; k++) {
     const struct channel *ch = &cfg->channels[k];
     bool named = !chans;
-    json_array_foreach(chans, i, v) {
+    json_array_foreach(chans, i, v)
+    {
       named |= strcmp(json_string_value(v), ch->name) == 0;
     }
     if (named && channel_takes(ch, "announce"))
@@ -297,8 +300,7 @@ static bool check_channels(struct serve *s, json_t *chans, struct buf *why)
   return false;
 }
 
-static enum MHD_Result queue_announce(struct serve *s,
-                                      struct MHD_Connection *c,
+static enum MHD_Result queue_announce(struct serve *s, struct MHD_Connection *c,
                                       struct conn *cc, const char *id,
                                       json_t *req)
 {
@@ -316,8 +318,8 @@ static enum MHD_Result queue_announce(struct serve *s,
   enum serve_admit r = serve_queue_admit(&s->q, j, c, suspend);
   if (r == SERVE_QUEUED) {
     cc->job = j;
-    serve_log("POST /hooks/announce: webhook-id %s queued (%s%s)", id,
-              j->event, j->dry ? ", dry run" : "");
+    serve_log("POST /hooks/announce: webhook-id %s queued (%s%s)", id, j->event,
+              j->dry ? ", dry run" : "");
     return MHD_YES; /* suspended: the worker answers */
   }
   serve_queue_unref(&s->q, j);
@@ -326,20 +328,19 @@ static enum MHD_Result queue_announce(struct serve *s,
     serve_log("POST /hooks/announce 409: webhook-id %s replayed", id);
     return error(c, 409, "replayed");
   case SERVE_PENDING:
-    serve_log("POST /hooks/announce 503: webhook-id %s is being worked on",
-              id);
+    serve_log("POST /hooks/announce 503: webhook-id %s is being worked on", id);
     return busy(c, "this webhook-id is being worked on; try again later",
                 RETRY_PENDING);
   case SERVE_FULL:
     serve_log("POST /hooks/announce 503: queue full; webhook-id %s not "
-              "taken", id);
+              "taken",
+              id);
     return busy(c, "busy; try again later", RETRY_FULL);
   case SERVE_STOPPING:
   default:
     serve_log("POST /hooks/announce 503: stopping; webhook-id %s not taken",
               id);
-    return busy(c, "the service is stopping; try again later",
-                RETRY_STOPPING);
+    return busy(c, "the service is stopping; try again later", RETRY_STOPPING);
   }
 }
 
@@ -355,8 +356,8 @@ static enum MHD_Result announce(struct serve *s, struct MHD_Connection *c,
   char *end = NULL;
   long long t = ts ? strtoll(ts, &end, 10) : 0;
   if (!id || !ts || !sigs || !*ts || *end ||
-      sig_verify(s->announce_key.data, id, t, sigs, cc->body.data,
-                 cc->body.len, time(NULL), &e) < 0) {
+      sig_verify(s->announce_key.data, id, t, sigs, cc->body.data, cc->body.len,
+                 time(NULL), &e) < 0) {
     serve_log("POST /hooks/announce 401: %s",
               id && ts && sigs && !*end ? e.msg : "missing headers");
     return error(c, 401, "invalid or expired signature");
@@ -378,12 +379,14 @@ static enum MHD_Result announce(struct serve *s, struct MHD_Connection *c,
   struct buf why = BUF_INIT;
   if (!ok) {
     serve_log("POST /hooks/announce 400: bad request body");
-    r = error(c, 400, "expected {\"event\": ID, \"channels\": [...], "
-                      "\"dry_run\": false}");
+    r = error(c, 400,
+              "expected {\"event\": ID, \"channels\": [...], "
+              "\"dry_run\": false}");
   } else if (!event_id_ok(what)) {
     serve_log("POST /hooks/announce 422: not an event id");
-    r = error(c, 422, "'event' must be an event id (its file name without "
-                      ".md)");
+    r = error(c, 422,
+              "'event' must be an event id (its file name without "
+              ".md)");
   } else if (!check_channels(s, chans, &why)) {
     serve_log("POST /hooks/announce 422: %s", why.data);
     r = error(c, 422, why.data);
@@ -467,7 +470,7 @@ enum MHD_Result serve_http_feed(struct serve *s, struct MHD_Connection *c,
   snprintf(etag, sizeof(etag), "%s", s->feed_etag);
   http_date(s->feed_modified, modified);
   /* If-None-Match decides when it is there; else If-Modified-Since */
-  bool fresh = inm ? etag_matches(inm, etag)
+  bool fresh = inm   ? etag_matches(inm, etag)
                : ims ? curl_getdate(ims, NULL) >= s->feed_modified &&
                            curl_getdate(ims, NULL) != -1
                      : false;

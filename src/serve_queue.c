@@ -197,9 +197,8 @@ static void append_locked(struct serve_queue *q, struct serve_job *j)
   pthread_cond_broadcast(&q->cv);
 }
 
-enum serve_admit serve_queue_admit(struct serve_queue *q,
-                                   struct serve_job *j, void *conn,
-                                   void (*suspend)(void *conn))
+enum serve_admit serve_queue_admit(struct serve_queue *q, struct serve_job *j,
+                                   void *conn, void (*suspend)(void *conn))
 {
   enum serve_admit r;
   pthread_mutex_lock(&q->mu);
@@ -363,11 +362,10 @@ void serve_queue_finish(struct serve_queue *q, struct serve_job *j,
 void serve_queue_journal(struct serve_queue *q, int code, const char *msg)
 {
   pthread_mutex_lock(&q->mu);
-  q->journal = code == 0 ? JOURNAL_OK
+  q->journal = code == 0             ? JOURNAL_OK
                : code == EX_TEMPFAIL ? JOURNAL_BUSY
                                      : JOURNAL_BROKEN;
-  snprintf(q->journal_error, sizeof(q->journal_error), "%s",
-           code ? msg : "");
+  snprintf(q->journal_error, sizeof(q->journal_error), "%s", code ? msg : "");
   pthread_mutex_unlock(&q->mu);
 }
 
@@ -445,17 +443,17 @@ json_t *serve_queue_status(struct serve_queue *q)
   pthread_mutex_lock(&q->mu);
   json_t *running = json_null();
   if (q->running)
-    running = json_pack("{s:s, s:s, s:i}", "kind",
-                        serve_kind_name(q->running->kind), "id",
-                        q->running->id, "attempt", q->running->attempts);
+    running =
+        json_pack("{s:s, s:s, s:i}", "kind", serve_kind_name(q->running->kind),
+                  "id", q->running->id, "attempt", q->running->attempts);
   json_t *last = json_null();
   if (q->have_last) {
     struct buf at = BUF_INIT;
     when_rfc3339_utc(q->last.at, &at);
     last = json_pack("{s:s, s:s, s:s, s:i, s:s}", "kind",
-                     serve_kind_name(q->last.kind), "id", q->last.id,
-                     "result", outcome_name(q->last.outcome), "exit",
-                     q->last.exit, "finished", at.data);
+                     serve_kind_name(q->last.kind), "id", q->last.id, "result",
+                     outcome_name(q->last.outcome), "exit", q->last.exit,
+                     "finished", at.data);
     if (q->last.error[0])
       json_object_set_new(last, "error", json_string(q->last.error));
     buf_release(&at);
@@ -477,8 +475,8 @@ static void add_push(json_t *a, const struct serve_job *j)
 {
   if (j->kind == SERVE_PUSH)
     json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:i}", "id", j->id,
-                                       "before", j->before, "after",
-                                       j->after, "attempts", j->attempts));
+                                       "before", j->before, "after", j->after,
+                                       "attempts", j->attempts));
 }
 
 json_t *serve_queue_pushes(struct serve_queue *q, bool always)

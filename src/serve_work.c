@@ -26,8 +26,8 @@
 
 #define JOURNAL_WAIT_MS 1000 /* the worker's own look at the journal */
 /* Retry-After (seconds) in answers to announce requests */
-#define RETRY_JOURNAL 10   /* another crier holds the journal */
-#define RETRY_DELIVERY 60  /* every failed delivery failed temporarily */
+#define RETRY_JOURNAL 10  /* another crier holds the journal */
+#define RETRY_DELIVERY 60 /* every failed delivery failed temporarily */
 #define RETRY_DELAY_MAX 300.0
 /* The calendar feed is made again at least this often (its window moves
  * with the clock), and when the worker is idle after a push */
@@ -36,8 +36,8 @@
 
 struct worker {
   struct serve *s;
-  double feed_due;  /* monotonic seconds; 0: now */
-  bool feed_stale;  /* a push may have changed the events */
+  double feed_due; /* monotonic seconds; 0: now */
+  bool feed_stale; /* a push may have changed the events */
   bool loaded;     /* the done ids of earlier runs are in the queue's set */
   char **unsaved;  /* journal keys of done ids not yet written */
   size_t nunsaved, capunsaved;
@@ -106,13 +106,14 @@ static void save_done(struct worker *w, const struct serve_job *j)
 {
   struct buf k = BUF_INIT;
   seen_key(j, &k);
-  w->unsaved = xgrow(w->unsaved, &w->capunsaved, w->nunsaved + 1,
-                     sizeof(*w->unsaved));
+  w->unsaved =
+      xgrow(w->unsaved, &w->capunsaved, w->nunsaved + 1, sizeof(*w->unsaved));
   w->unsaved[w->nunsaved++] = buf_detach(&k);
   struct err e;
   if (journal_visit(w, NULL, NULL, &e) < 0 && w->nunsaved)
     serve_log_redacted("%zu done id(s) not yet in the journal (%s); tried "
-                       "again later", w->nunsaved, e.msg);
+                       "again later",
+                       w->nunsaved, e.msg);
 }
 
 /* The events as they are now: every job loads them again. */
@@ -211,8 +212,7 @@ static enum serve_outcome run_push(struct worker *w, struct serve_job *j,
   if (seen)
     return SERVE_REPLAYED;
   struct buf out = BUF_INIT;
-  const char *pull[] = {"git", "-C", s->top, "pull", "--ff-only", "-q",
-                        NULL};
+  const char *pull[] = {"git", "-C", s->top, "pull", "--ff-only", "-q", NULL};
   const struct proc_limits lim = {.timeout_ms = s->git_timeout_ms,
                                   .cancel = &s->stop};
   int r = proc_capture_limited(pull, 1 << 20, &lim, &out, &e);
@@ -237,8 +237,7 @@ static enum serve_outcome run_push(struct worker *w, struct serve_job *j,
   return *rc == EX_TEMPFAIL ? SERVE_RETRY : SERVE_FAILED;
 }
 
-static const struct event *find_exactly(const struct site *site,
-                                        const char *id)
+static const struct event *find_exactly(const struct site *site, const char *id)
 {
   for (size_t i = 0; i < site->n; i++)
     if (strcmp(site->events[i]->id, id) == 0)
@@ -272,29 +271,27 @@ static enum serve_outcome run_announce(struct worker *w, struct serve_job *j,
   if (reload_site(s->a) < 0) {
     *rc = EX_NOINPUT;
     buf_adds(why, "the site does not load");
-    serve_queue_answer(q, j, 500,
-                       json_pack("{s:s}", "error", "the site does not load"),
-                       0);
+    serve_queue_answer(
+        q, j, 500, json_pack("{s:s}", "error", "the site does not load"), 0);
     return SERVE_FAILED;
   }
   const struct event *ev = find_exactly(&s->a->site, j->event);
   if (!ev) {
     *rc = EX_NOINPUT;
     if (site_is_broken(&s->a->site, j->event))
-      buf_addf(why, "the file of '%s' does not load (see the log)",
-               j->event);
+      buf_addf(why, "the file of '%s' does not load (see the log)", j->event);
     else
       buf_addf(why, "no event '%s'", j->event);
-    serve_queue_answer(q, j, 422, json_pack("{s:s}", "error", why->data),
-                       0);
+    serve_queue_answer(q, j, 422, json_pack("{s:s}", "error", why->data), 0);
     return SERVE_FAILED;
   }
   json_t *results = json_array();
   *rc = announce_event(s->a, ev, (const char *const *)j->channels, j->dry,
                        false, s->a->verbose, results);
-  unsigned status = *rc == 0 ? 200 : *rc == EX_TEMPFAIL ? 503
-                                   : *rc == 1           ? 502
-                                                        : 500;
+  unsigned status = *rc == 0             ? 200
+                    : *rc == EX_TEMPFAIL ? 503
+                    : *rc == 1           ? 502
+                                         : 500;
   json_t *body = json_pack("{s:i, s:o}", "status", *rc, "results", results);
   if (*rc == EX_TEMPFAIL)
     json_object_set_new(body, "error",
@@ -321,8 +318,8 @@ static void run_job(struct worker *w, struct serve_job *j)
   int rc = 0;
   struct buf why = BUF_INIT, line = BUF_INIT;
   bool push = j->kind == SERVE_PUSH;
-  enum serve_outcome o = push ? run_push(w, j, &rc, &why)
-                              : run_announce(w, j, &rc, &why);
+  enum serve_outcome o =
+      push ? run_push(w, j, &rc, &why) : run_announce(w, j, &rc, &why);
   double delay = 0;
   buf_addf(&line, "%s %s: ", push ? "push" : "announce", j->id);
   if (o == SERVE_RETRY && atomic_load(&s->stop)) {
@@ -330,8 +327,10 @@ static void run_job(struct worker *w, struct serve_job *j)
     buf_addf(&line, "not done (stopping): %s", why.data);
     o = SERVE_NOT_DONE;
   } else if (o == SERVE_RETRY && j->attempts >= s->max_attempts) {
-    buf_addf(&line, "gave up after %d attempts: %s; not done (a "
-             "redelivery is accepted)", j->attempts, why.data);
+    buf_addf(&line,
+             "gave up after %d attempts: %s; not done (a "
+             "redelivery is accepted)",
+             j->attempts, why.data);
     o = SERVE_FAILED;
   } else if (o == SERVE_RETRY) {
     delay = s->retry_base;
@@ -339,8 +338,8 @@ static void run_job(struct worker *w, struct serve_job *j)
       delay *= 2;
     if (delay > RETRY_DELAY_MAX)
       delay = RETRY_DELAY_MAX;
-    buf_addf(&line, "%s; tried again in %.1f s (attempt %d of %d)",
-             why.data, delay, j->attempts, s->max_attempts);
+    buf_addf(&line, "%s; tried again in %.1f s (attempt %d of %d)", why.data,
+             delay, j->attempts, s->max_attempts);
   } else if (o == SERVE_REPLAYED) {
     buf_adds(&line, "done before; nothing to do");
   } else {
@@ -427,7 +426,8 @@ void serve_work_spool(struct serve *s, bool always)
     if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ||
         close(fd) < 0 || rename(tmp.data, s->spool) < 0) {
       serve_log("cannot write %s: %s; pushes not done yet are lost if the "
-                "service stops", s->spool, strerror(errno));
+                "service stops",
+                s->spool, strerror(errno));
       if (fd >= 0)
         close(fd);
     }
@@ -454,14 +454,15 @@ size_t serve_work_unspool(struct serve *s)
   json_t *a = json_loadb(text.data, text.len, 0, &je);
   buf_release(&text);
   if (!json_is_array(a)) {
-    serve_log("%s:%d: not a list of pushes; ignored%s%s", s->spool,
-              je.line, a ? "" : ": ", a ? "" : je.text);
+    serve_log("%s:%d: not a list of pushes; ignored%s%s", s->spool, je.line,
+              a ? "" : ": ", a ? "" : je.text);
     json_decref(a);
     return 0;
   }
   size_t i;
   json_t *v;
-  json_array_foreach(a, i, v) {
+  json_array_foreach(a, i, v)
+  {
     const char *id = json_string_value(json_object_get(v, "id"));
     const char *before = json_string_value(json_object_get(v, "before"));
     const char *after = json_string_value(json_object_get(v, "after"));
@@ -470,8 +471,7 @@ size_t serve_work_unspool(struct serve *s)
     struct serve_job *j = serve_job_new(SERVE_PUSH, id);
     j->before = xstrdup(before);
     j->after = xstrdup(after);
-    j->attempts =
-        (int)json_integer_value(json_object_get(v, "attempts"));
+    j->attempts = (int)json_integer_value(json_object_get(v, "attempts"));
     serve_queue_restore(&s->q, j);
     n++;
   }

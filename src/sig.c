@@ -83,11 +83,11 @@ int sig_sign(const char *key, const char *id, long long ts, const void *body,
   } else if (strncmp(key, "whsk_", 5) == 0) {
     unsigned char sk[64], sig[crypto_sign_BYTES];
     if (ed_secret(key, sk) < 0) {
-      rc = err_set(e, EX_DATAERR, "the whsk_ key is not base64 of a 32- or "
+      rc = err_set(e, EX_DATAERR,
+                   "the whsk_ key is not base64 of a 32- or "
                    "64-byte ed25519 key");
     } else {
-      crypto_sign_detached(sig, NULL, (const unsigned char *)m.data, m.len,
-                           sk);
+      crypto_sign_detached(sig, NULL, (const unsigned char *)m.data, m.len, sk);
       buf_adds(out, "v1a,");
       buf_add_base64(out, sig, sizeof(sig), false);
     }
@@ -99,9 +99,8 @@ int sig_sign(const char *key, const char *id, long long ts, const void *body,
   return rc;
 }
 
-int sig_verify(const char *key, const char *id, long long ts,
-               const char *sigs, const void *body, size_t len, time_t now,
-               struct err *e)
+int sig_verify(const char *key, const char *id, long long ts, const char *sigs,
+               const void *body, size_t len, time_t now, struct err *e)
 {
   init();
   /* a header's number may be anything: refuse what no clock shows before
@@ -110,9 +109,11 @@ int sig_verify(const char *key, const char *id, long long ts,
     return err_set(e, EX_DATAERR, "the timestamp %lld is out of range", ts);
   long long skew = (long long)now - ts;
   if (skew > SIG_TOLERANCE || skew < -SIG_TOLERANCE)
-    return err_set(e, EX_DATAERR, "the timestamp is %lld seconds %s now "
-                   "(more than %d)", skew < 0 ? -skew : skew,
-                   skew < 0 ? "ahead of" : "behind", SIG_TOLERANCE);
+    return err_set(e, EX_DATAERR,
+                   "the timestamp is %lld seconds %s now "
+                   "(more than %d)",
+                   skew < 0 ? -skew : skew, skew < 0 ? "ahead of" : "behind",
+                   SIG_TOLERANCE);
   bool hmac_key = strncmp(key, "whsec_", 6) == 0;
   unsigned char k[256], pk[32];
   size_t kl = 0;
@@ -121,7 +122,8 @@ int sig_verify(const char *key, const char *id, long long ts,
       return err_set(e, EX_DATAERR, "the whsec_ secret is not valid base64");
   } else if (strncmp(key, "whpk_", 5) == 0) {
     if (key_bytes(key, "whpk_", pk, sizeof(pk), &kl) < 0 || kl != 32)
-      return err_set(e, EX_DATAERR, "the whpk_ key is not base64 of 32 "
+      return err_set(e, EX_DATAERR,
+                     "the whpk_ key is not base64 of 32 "
                      "bytes");
   } else if (strncmp(key, "whsk_", 5) == 0) {
     unsigned char sk[64];
@@ -149,11 +151,9 @@ int sig_verify(const char *key, const char *id, long long ts,
       size_t vl = (size_t)(comma - p);
       unsigned char got[128];
       size_t gl;
-      if (sodium_base642bin(got, sizeof(got), comma + 1,
-                            n - vl - 1, NULL, &gl, NULL,
-                            sodium_base64_VARIANT_ORIGINAL) == 0) {
-        if (hmac_key && vl == 2 && memcmp(p, "v1", 2) == 0 &&
-            gl == sizeof(mac))
+      if (sodium_base642bin(got, sizeof(got), comma + 1, n - vl - 1, NULL, &gl,
+                            NULL, sodium_base64_VARIANT_ORIGINAL) == 0) {
+        if (hmac_key && vl == 2 && memcmp(p, "v1", 2) == 0 && gl == sizeof(mac))
           ok = sodium_memcmp(got, mac, sizeof(mac)) == 0;
         else if (!hmac_key && vl == 3 && memcmp(p, "v1a", 3) == 0 &&
                  gl == crypto_sign_BYTES)
@@ -165,8 +165,8 @@ int sig_verify(const char *key, const char *id, long long ts,
   }
   buf_release(&m);
   if (!ok)
-    return err_set(e, EX_DATAERR, "no valid %s signature", hmac_key ? "v1"
-                                                                    : "v1a");
+    return err_set(e, EX_DATAERR, "no valid %s signature",
+                   hmac_key ? "v1" : "v1a");
   return 0;
 }
 
@@ -181,8 +181,8 @@ void sig_github(const char *secret, const void *body, size_t len,
   buf_addf(out, "sha256=%s", hex);
 }
 
-int sig_github_verify(const char *secret, const char *header,
-                      const void *body, size_t len, struct err *e)
+int sig_github_verify(const char *secret, const char *header, const void *body,
+                      size_t len, struct err *e)
 {
   struct buf want = BUF_INIT;
   sig_github(secret, body, len, &want);

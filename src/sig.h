@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "err.h"
 
-#define SIG_TOLERANCE 300 /* seconds a timestamp may be off */
+#define SIG_TOLERANCE 300         /* seconds a timestamp may be off */
 #define SIG_TS_MAX 253402300799LL /* 9999-12-31T23:59:59Z: later is refused */
 
 /* Appends the signature of id.timestamp.body under key (whsec_ → v1,
@@ -33,8 +33,8 @@ int sig_verify(const char *key, const char *id, long long timestamp,
 /* GitHub's X-Hub-Signature-256 value for body. */
 void sig_github(const char *secret, const void *body, size_t len,
                 struct buf *out);
-int sig_github_verify(const char *secret, const char *header,
-                      const void *body, size_t len, struct err *e);
+int sig_github_verify(const char *secret, const char *header, const void *body,
+                      size_t len, struct err *e);
 
 /* New keys: "whsec_" + 32 random bytes; or a whsk_/whpk_ pair. */
 void sig_keygen_hmac(struct buf *secret);

@@ -31,8 +31,8 @@ static int cmp_str(const void *a, const void *b)
 
 struct walk {
   const struct config *cfg;
-  const char *top;  /* the events directory, resolved */
-  char **rel;       /* paths found, relative to the events directory */
+  const char *top; /* the events directory, resolved */
+  char **rel;      /* paths found, relative to the events directory */
   size_t n, cap;
   bool full;
   struct diags *d;
@@ -57,7 +57,8 @@ static char entry_kind(const struct walk *w, int dfd, const char *path,
                   target[tl] == '/';
     if (!inside) {
       if (warn)
-        diag_add(w->d, DIAG_WARNING, path, 0, "a link that leads out of the "
+        diag_add(w->d, DIAG_WARNING, path, 0,
+                 "a link that leads out of the "
                  "events directory (to %s); skipped",
                  target ? target : "nowhere");
       free(target);
@@ -74,18 +75,18 @@ static char entry_kind(const struct walk *w, int dfd, const char *path,
     return 'd';
   if (warn)
     diag_add(w->d, DIAG_WARNING, path, 0, "not a regular file (%s); skipped",
-             S_ISFIFO(st.st_mode)                        ? "a FIFO"
+             S_ISFIFO(st.st_mode)                         ? "a FIFO"
              : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-             : S_ISSOCK(st.st_mode)                      ? "a socket"
-                                                         : "not a file");
+             : S_ISSOCK(st.st_mode)                       ? "a socket"
+                                                          : "not a file");
   return 0;
 }
 
 static bool is_bundle_index(const char *name)
 {
   return strcmp(name, "index.md") == 0 || strcmp(name, "index.markdown") == 0 ||
-         (strncmp(name, "index.", 6) == 0 && (strlen(name) > 9 &&
-          strcmp(name + strlen(name) - 3, ".md") == 0));
+         (strncmp(name, "index.", 6) == 0 &&
+          (strlen(name) > 9 && strcmp(name + strlen(name) - 3, ".md") == 0));
 }
 
 static void add_found(struct walk *w, const char *rel)
@@ -113,8 +114,10 @@ static void walk_dir(struct walk *w, const char *rel, int depth)
   DIR *dir = opendir(dirpath.data);
   if (!dir) {
     if (depth)
-      diag_add(w->d, DIAG_WARNING, dirpath.data, 0, "cannot read the "
-               "directory: %s; skipped", strerror(errno));
+      diag_add(w->d, DIAG_WARNING, dirpath.data, 0,
+               "cannot read the "
+               "directory: %s; skipped",
+               strerror(errno));
     buf_release(&dirpath);
     return;
   }
@@ -136,7 +139,8 @@ static void walk_dir(struct walk *w, const char *rel, int depth)
       add_found(w, child.data);
     } else if (k == 'd') {
       if (wanted) /* a directory named like an event file */
-        diag_add(w->d, DIAG_WARNING, path.data, 0, "not a regular file (a "
+        diag_add(w->d, DIAG_WARNING, path.data, 0,
+                 "not a regular file (a "
                  "directory); skipped");
       /* subdirectories (not links to them: no loops); page bundles one
        * level down always */
@@ -156,11 +160,17 @@ struct loading {
   struct site *s;
   const struct site_opts *o;
   struct diags *d;
-  struct map ids;      /* id → the path that has it */
+  struct map ids; /* id → the path that has it */
   /* the shapes of dates that loaded: for suggestions */
-  struct form { char form[96], example[160], path[256]; size_t count; } *forms;
+  struct form {
+    char form[96], example[160], path[256];
+    size_t count;
+  } * forms;
   size_t nforms, capforms;
-  struct pending { size_t diag; char form[96]; } *bad_dates;
+  struct pending {
+    size_t diag;
+    char form[96];
+  } * bad_dates;
   size_t nbad, capbad;
 };
 
@@ -178,8 +188,8 @@ static bool archived(const struct loading *ld, int y, int m, int d)
     return false;
   time_t day;
   /* the end of that day in any zone: noon UTC + 36 h */
-  struct tm t = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d,
-                 .tm_hour = 12};
+  struct tm t = {
+      .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
   day = timegm(&t) + 36 * 3600;
   return day + ld->s->cfg->fmt.archive_after < ld->o->now;
 }
@@ -200,7 +210,8 @@ static void loaded(struct loading *ld, struct event *ev, const char *path,
     if (!y && sscanf(id, "%4d-%2d-%2d%c", &y, &m, &d, &c) < 3)
       y = 0;
     if (archived(ld, y, m, d))
-      diags_demote(ld->d, from, " (an event of the past: a warning only; "
+      diags_demote(ld->d, from,
+                   " (an event of the past: a warning only; "
                    "'crier check --strict' makes it an error)");
     if (info && info->date_diag != SIZE_MAX) {
       ld->bad_dates = xgrow(ld->bad_dates, &ld->capbad, ld->nbad + 1,
@@ -213,8 +224,10 @@ static void loaded(struct loading *ld, struct event *ev, const char *path,
   }
   const char *had = map_get(&ld->ids, id);
   if (had) {
-    diag_add(ld->d, DIAG_ERROR, path, 0, "the id '%s' is also that of %s "
-             "(event ids must be unique: rename one)", id, had);
+    diag_add(ld->d, DIAG_ERROR, path, 0,
+             "the id '%s' is also that of %s "
+             "(event ids must be unique: rename one)",
+             id, had);
     event_free(ev);
     return;
   }
@@ -230,8 +243,7 @@ static void loaded(struct loading *ld, struct event *ev, const char *path,
     if (i == ld->nforms) {
       ld->forms = xgrow(ld->forms, &ld->capforms, i + 1, sizeof(*ld->forms));
       memset(&ld->forms[i], 0, sizeof(ld->forms[i]));
-      snprintf(ld->forms[i].form, sizeof(ld->forms[i].form), "%s",
-               info->form);
+      snprintf(ld->forms[i].form, sizeof(ld->forms[i].form), "%s", info->form);
       snprintf(ld->forms[i].example, sizeof(ld->forms[i].example), "%s",
                info->example);
       snprintf(ld->forms[i].path, sizeof(ld->forms[i].path), "%s", path);
@@ -254,8 +266,8 @@ static void suggest_forms(struct loading *ld)
     if (strcmp(ld->bad_dates[i].form, best->form) == 0)
       continue; /* written as the others are: the form is not at fault */
     struct buf b = BUF_INIT;
-    buf_addf(&b, " (the site's other events write %s, as in %s)",
-             best->example, best->path);
+    buf_addf(&b, " (the site's other events write %s, as in %s)", best->example,
+             best->path);
     diag_append(ld->d, ld->bad_dates[i].diag, b.data);
     buf_release(&b);
   }
@@ -323,8 +335,8 @@ static void load_translation(struct loading *ld, const char *path,
   }
   struct buf text = BUF_INIT;
   if (read_text(path, &text, ld->d)) {
-    struct event *tr = event_parse_text(path, id, text.data, text.len,
-                                        ld->s->cfg, ld->d);
+    struct event *tr =
+        event_parse_text(path, id, text.data, text.len, ld->s->cfg, ld->d);
     if (tr) {
       event_add_text(main, lang, tr);
       event_free(tr);
@@ -366,8 +378,9 @@ static size_t scan_ids(struct loading *ld, const char *path)
     /* a map from id to event: "ID:" at the start of a line */
     size_t kn = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
                           "VWXYZ0123456789._-");
-    if (kn && p[kn] == ':' && (p[kn + 1] == '\n' || p[kn + 1] == '\r' ||
-                               !p[kn + 1] || p[kn + 1] == ' ')) {
+    if (kn && p[kn] == ':' &&
+        (p[kn + 1] == '\n' || p[kn + 1] == '\r' || !p[kn + 1] ||
+         p[kn + 1] == ' ')) {
       const char *r = p + kn + 1;
       while (*r == ' ' || *r == '\r')
         r++;
@@ -413,23 +426,26 @@ static void load_data_entry(struct loading *ld, const char *path,
   const struct ynode *idn = ypath_get(m, idpath);
   const char *id = idn && idn->kind == Y_STR ? idn->str : key_id;
   if (!id || !*id) {
-    diag_add(ld->d, DIAG_ERROR, path, m->line, "an event without '%s' (its "
+    diag_add(ld->d, DIAG_ERROR, path, m->line,
+             "an event without '%s' (its "
              "id: each event of a data file needs one, see site.fields.id)",
              idpath);
     ld->s->nfiles++;
     return;
   }
   if (!id_ok(id)) {
-    diag_add(ld->d, DIAG_ERROR, path, idn ? idn->line : m->line, "the id "
+    diag_add(ld->d, DIAG_ERROR, path, idn ? idn->line : m->line,
+             "the id "
              "'%s' may hold only letters, digits, '.', '_' and '-', and "
-             "must start with a letter or a digit", id);
+             "must start with a letter or a digit",
+             id);
     ld->s->nfiles++;
     return;
   }
   size_t from = ld->d->n;
   struct event_info info;
-  struct event *ev = event_from_map(path, id, m, ld->s->cfg, &ld->s->locs,
-                                    ld->d, &info);
+  struct event *ev =
+      event_from_map(path, id, m, ld->s->cfg, &ld->s->locs, ld->d, &info);
   loaded(ld, ev, path, id, from, &info);
 }
 
@@ -440,9 +456,10 @@ static void load_data_file(struct loading *ld, const char *path)
   if (!root) {
     size_t n = scan_ids(ld, path);
     if (n)
-      diag_add(ld->d, DIAG_WARNING, path, 0, "%zu event%s in this file %s "
-               "left alone until it loads", n, n == 1 ? "" : "s",
-               n == 1 ? "is" : "are");
+      diag_add(ld->d, DIAG_WARNING, path, 0,
+               "%zu event%s in this file %s "
+               "left alone until it loads",
+               n, n == 1 ? "" : "s", n == 1 ? "is" : "are");
     else
       ld->s->broken_unknown = true;
     (void)from;
@@ -453,7 +470,8 @@ static void load_data_file(struct loading *ld, const char *path)
   if (root->kind == Y_SEQ) {
     for (size_t i = 0; i < root->n; i++) {
       if (root->items[i].kind != Y_MAP) {
-        diag_add(ld->d, DIAG_ERROR, path, root->items[i].line, "an event "
+        diag_add(ld->d, DIAG_ERROR, path, root->items[i].line,
+                 "an event "
                  "must be a map of fields, not %s",
                  ykind_name(root->items[i].kind));
         ld->s->nfiles++;
@@ -467,16 +485,18 @@ static void load_data_file(struct loading *ld, const char *path)
     /* a map from the id to the event */
     for (size_t i = 0; i < root->n; i++) {
       if (root->items[i].kind != Y_MAP) {
-        diag_add(ld->d, DIAG_ERROR, path, root->items[i].line, "event '%s' "
-                 "must be a map of fields, not %s", root->keys[i].str,
-                 ykind_name(root->items[i].kind));
+        diag_add(ld->d, DIAG_ERROR, path, root->items[i].line,
+                 "event '%s' "
+                 "must be a map of fields, not %s",
+                 root->keys[i].str, ykind_name(root->items[i].kind));
         ld->s->nfiles++;
         continue;
       }
       load_data_entry(ld, path, &root->items[i], root->keys[i].str);
     }
   } else {
-    diag_add(ld->d, DIAG_ERROR, path, root->line, "a data file must hold a "
+    diag_add(ld->d, DIAG_ERROR, path, root->line,
+             "a data file must hold a "
              "list of events, one event, or a map from id to event, not %s",
              ykind_name(root->kind));
     ld->s->broken_unknown = true;
@@ -487,9 +507,8 @@ static void load_data_file(struct loading *ld, const char *path)
 static bool yaml_name(const char *name)
 {
   size_t n = strlen(name);
-  return name[0] != '.' &&
-         ((n > 4 && strcmp(name + n - 4, ".yml") == 0) ||
-          (n > 5 && strcmp(name + n - 5, ".yaml") == 0));
+  return name[0] != '.' && ((n > 4 && strcmp(name + n - 4, ".yml") == 0) ||
+                            (n > 5 && strcmp(name + n - 5, ".yaml") == 0));
 }
 
 static void load_data(struct loading *ld)
@@ -498,8 +517,10 @@ static void load_data(struct loading *ld)
   for (size_t i = 0; data && data[i]; i++) {
     struct stat st;
     if (stat(data[i], &st) < 0) {
-      diag_add(ld->d, DIAG_ERROR, data[i], 0, "cannot read the data file: "
-               "%s", strerror(errno));
+      diag_add(ld->d, DIAG_ERROR, data[i], 0,
+               "cannot read the data file: "
+               "%s",
+               strerror(errno));
       ld->s->broken_unknown = true;
       continue;
     }
@@ -546,8 +567,7 @@ int site_load(struct site *s, const struct config *cfg,
     DIR *dir = opendir(cfg->events_dir);
     if (!dir)
       return diag_add(d, DIAG_ERROR, cfg->events_dir, 0,
-                      "cannot read the events directory: %s",
-                      strerror(errno));
+                      "cannot read the events directory: %s", strerror(errno));
     closedir(dir);
     char *top = realpath(cfg->events_dir, NULL);
     w.top = top;
@@ -667,8 +687,8 @@ static void add_entry(struct data_entry **v, size_t *n, size_t *cap,
   sodium_bin2hex(e->digest, sizeof(e->digest), h, sizeof(h));
 }
 
-size_t site_data_entries(const struct config *cfg, const char *text,
-                         size_t len, struct data_entry **out)
+size_t site_data_entries(const struct config *cfg, const char *text, size_t len,
+                         struct data_entry **out)
 {
   struct diags quiet;
   diags_init(&quiet);
@@ -677,16 +697,15 @@ size_t site_data_entries(const struct config *cfg, const char *text,
   *out = NULL;
   if (!root)
     return 0;
-  const char *idpath = cfg->fmt.fields[FLD_ID] ? cfg->fmt.fields[FLD_ID]
-                                               : "id";
+  const char *idpath = cfg->fmt.fields[FLD_ID] ? cfg->fmt.fields[FLD_ID] : "id";
   size_t n = 0, cap = 0;
   const struct ynode *idn;
   if (root->kind == Y_SEQ) {
     for (size_t i = 0; i < root->n; i++)
       if ((idn = ypath_get(&root->items[i], idpath)) && idn->kind == Y_STR)
         add_entry(out, &n, &cap, idn->str, &root->items[i]);
-  } else if (root->kind == Y_MAP &&
-             (idn = ypath_get(root, idpath)) && idn->kind == Y_STR) {
+  } else if (root->kind == Y_MAP && (idn = ypath_get(root, idpath)) &&
+             idn->kind == Y_STR) {
     add_entry(out, &n, &cap, idn->str, root);
   } else if (root->kind == Y_MAP) {
     for (size_t i = 0; i < root->n; i++) {
@@ -762,13 +781,13 @@ static bool same_file(const char *a, const char *b)
   return same;
 }
 
-const struct event *site_find(struct site *s, const char *what,
-                              struct diags *d, struct err *e)
+const struct event *site_find(struct site *s, const char *what, struct diags *d,
+                              struct err *e)
 {
   size_t wlen = strlen(what);
-  bool pathlike = strchr(what, '/') ||
-                  (wlen > 3 && strcmp(what + wlen - 3, ".md") == 0 &&
-                   access(what, F_OK) == 0);
+  bool pathlike =
+      strchr(what, '/') || (wlen > 3 && strcmp(what + wlen - 3, ".md") == 0 &&
+                            access(what, F_OK) == 0);
   if (pathlike && access(what, F_OK) == 0) {
     for (size_t i = 0; i < s->n; i++)
       if (same_file(s->events[i]->path, what))
@@ -799,11 +818,11 @@ const struct event *site_find(struct site *s, const char *what,
       bool m = pass == 0   ? il == wl && strncmp(id, what, wl) == 0
                : pass == 1 ? il == wl + 11 && strncmp(id + 11, what, wl) == 0
                /* "ownership" for the bundle 01-ownership */
-               : pass == 2 ? il > wl + 1 && id[il - wl - 1] == '-' &&
-                                 strncmp(id + il - wl, what, wl) == 0
-                           : (il > wl && strncmp(id, what, wl) == 0) ||
-                                 (il > wl + 11 &&
-                                  strncmp(id + 11, what, wl) == 0);
+               : pass == 2
+                   ? il > wl + 1 && id[il - wl - 1] == '-' &&
+                         strncmp(id + il - wl, what, wl) == 0
+                   : (il > wl && strncmp(id, what, wl) == 0) ||
+                         (il > wl + 11 && strncmp(id + 11, what, wl) == 0);
       if (m) {
         found = s->events[i];
         matches++;
@@ -816,8 +835,8 @@ const struct event *site_find(struct site *s, const char *what,
     err_set(e, EX_USAGE, "'%s' matches %d events; give the full id", what,
             matches);
   else
-    err_set(e, EX_NOINPUT, "no event '%s' in %s (see 'crier list --all')",
-            what, s->cfg->events_dir);
+    err_set(e, EX_NOINPUT, "no event '%s' in %s (see 'crier list --all')", what,
+            s->cfg->events_dir);
   return NULL;
 }
 
@@ -866,8 +885,7 @@ static void lint_links(const struct site *s, struct diags *d)
       for (int l = 0; l < 2; l++)
         if (strcasecmp(ev->links[k].label, labels[l]) == 0) {
           v = xgrow(v, &cap, n + 1, sizeof(*v));
-          v[n++] = (struct link_ref){l, ev->links[k].url, i,
-                                     ev->links[k].line};
+          v[n++] = (struct link_ref){l, ev->links[k].url, i, ev->links[k].line};
         }
   }
   if (n)
@@ -918,7 +936,8 @@ void site_lint(const struct site *s, struct diags *d)
   for (size_t i = 0; i < s->n; i++) {
     const struct event *ev = s->events[i];
     if (ev->unpublished)
-      diag_add(d, DIAG_WARNING, ev->path, 0, "a draft (published: false or "
+      diag_add(d, DIAG_WARNING, ev->path, 0,
+               "a draft (published: false or "
                "draft: true): crier never announces it");
     struct tm tm;
     when_local_in(ev->tz, ev->start, &tm);
@@ -926,9 +945,11 @@ void site_lint(const struct site *s, struct diags *d)
       if (y != tm.tm_year + 1900 || m != tm.tm_mon + 1 || dd != tm.tm_mday)
         diag_add(d, DIAG_WARNING, ev->path, ev->line_date,
                  "the file name says %04d-%02d-%02d but '%s:' says "
-                 "%04d-%02d-%02d", y, m, dd,
+                 "%04d-%02d-%02d",
+                 y, m, dd,
                  s->cfg && s->cfg->fmt.fields[FLD_DATE]
-                     ? s->cfg->fmt.fields[FLD_DATE] : "date",
+                     ? s->cfg->fmt.fields[FLD_DATE]
+                     : "date",
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     } else if (names_dated && !from_data_file(ev)) {
       diag_add(d, DIAG_WARNING, ev->path, 0,

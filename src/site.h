@@ -20,9 +20,9 @@ struct site {
   struct locations locs;
   struct event **events; /* the events that loaded */
   size_t n;
-  size_t nfiles;         /* events found (files and entries of data
-                            files), including broken ones */
-  char **broken;         /* ids of events that exist but did not load */
+  size_t nfiles; /* events found (files and entries of data
+                    files), including broken ones */
+  char **broken; /* ids of events that exist but did not load */
   size_t nbroken;
   bool broken_unknown;   /* a data file did not parse and not every id in
                             it could be read: any id may be broken */
@@ -31,9 +31,9 @@ struct site {
 
 /* How to load a site. */
 struct site_opts {
-  bool progress;  /* a progress line on stderr for large sites */
-  time_t now;     /* 0: no archive rule */
-  bool strict;    /* old events' problems stay errors (check --strict) */
+  bool progress; /* a progress line on stderr for large sites */
+  time_t now;    /* 0: no archive rule */
+  bool strict;   /* old events' problems stay errors (check --strict) */
 };
 
 /* Whether id is the id of an event that exists but did not load (or may
@@ -68,8 +68,8 @@ struct data_entry {
 /* The events in the text of a data file (a version of one from git, for
  * 'changed'); returns how many (0 when the text does not parse) and sets
  * *out (free with data_entries_free). */
-size_t site_data_entries(const struct config *cfg, const char *text,
-                         size_t len, struct data_entry **out);
+size_t site_data_entries(const struct config *cfg, const char *text, size_t len,
+                         struct data_entry **out);
 void data_entries_free(struct data_entry *v, size_t n);
 /* Whether path (relative to the events directory) is one of the site's
  * event files: chosen by site.include and site.exclude, at the top,
@@ -81,8 +81,8 @@ bool site_is_data_path(const struct config *cfg, const char *path);
 
 /* An event by id, file name or path; loads a path outside the events
  * directory too. NULL with an error (EX_DATAERR / EX_NOINPUT) otherwise. */
-const struct event *site_find(struct site *s, const char *what,
-                              struct diags *d, struct err *e);
+const struct event *site_find(struct site *s, const char *what, struct diags *d,
+                              struct err *e);
 
 /* Lint rules across files: file-name date vs date:, a month named in the
  * title vs the event's month, the same Meetup or planning link in two

@@ -12,9 +12,9 @@
 /* ---- crier's fields ---- */
 
 static const struct {
-  const char *name;  /* in site.fields */
-  const char *dflt;  /* today's key, or NULL */
-  const char *what;  /* for hints */
+  const char *name; /* in site.fields */
+  const char *dflt; /* today's key, or NULL */
+  const char *what; /* for hints */
 } flds[FLD_N] = {
     [FLD_ID] = {"id", "id", "the id (in data files)"},
     [FLD_TITLE] = {"title", "title", "the title"},
@@ -48,44 +48,75 @@ static const struct {
   const char *key;
   enum fld f;
 } aliases[] = {
-    {"name", FLD_TITLE}, {"event_name", FLD_TITLE}, {"headline", FLD_TITLE},
-    {"event_date", FLD_DATE}, {"eventdate", FLD_DATE},
-    {"start_date", FLD_DATE}, {"startdate", FLD_DATE},
-    {"datetime", FLD_DATE}, {"when", FLD_DATE}, {"day", FLD_DATE},
+    {"name", FLD_TITLE},
+    {"event_name", FLD_TITLE},
+    {"headline", FLD_TITLE},
+    {"event_date", FLD_DATE},
+    {"eventdate", FLD_DATE},
+    {"start_date", FLD_DATE},
+    {"startdate", FLD_DATE},
+    {"datetime", FLD_DATE},
+    {"when", FLD_DATE},
+    {"day", FLD_DATE},
     {"start", FLD_DATE},
-    {"time", FLD_TIME}, {"start_time", FLD_TIME}, {"starttime", FLD_TIME},
-    {"hour", FLD_TIME}, {"begin", FLD_TIME},
-    {"timezone", FLD_TIMEZONE}, {"time_zone", FLD_TIMEZONE},
+    {"time", FLD_TIME},
+    {"start_time", FLD_TIME},
+    {"starttime", FLD_TIME},
+    {"hour", FLD_TIME},
+    {"begin", FLD_TIME},
+    {"timezone", FLD_TIMEZONE},
+    {"time_zone", FLD_TIMEZONE},
     {"tz", FLD_TIMEZONE},
-    {"venue", FLD_LOCATION}, {"place", FLD_LOCATION}, {"where", FLD_LOCATION},
-    {"location_name", FLD_LOCATION}, {"room", FLD_LOCATION},
-    {"address", FLD_PLACE_ADDRESS}, {"street", FLD_PLACE_ADDRESS},
+    {"venue", FLD_LOCATION},
+    {"place", FLD_LOCATION},
+    {"where", FLD_LOCATION},
+    {"location_name", FLD_LOCATION},
+    {"room", FLD_LOCATION},
+    {"address", FLD_PLACE_ADDRESS},
+    {"street", FLD_PLACE_ADDRESS},
     {"city", FLD_PLACE_CITY},
-    {"online", FLD_ONLINE}, {"online_url", FLD_ONLINE},
-    {"stream", FLD_ONLINE}, {"stream_url", FLD_ONLINE},
-    {"livestream", FLD_ONLINE}, {"join_url", FLD_ONLINE},
-    {"zoom", FLD_ONLINE}, {"jitsi", FLD_ONLINE}, {"video_call", FLD_ONLINE},
-    {"meetup", FLD_MEETUP}, {"meetup_url", FLD_MEETUP},
-    {"meetup_link", FLD_MEETUP}, {"rsvp", FLD_MEETUP},
-    {"rsvp_url", FLD_MEETUP}, {"signup", FLD_MEETUP},
+    {"online", FLD_ONLINE},
+    {"online_url", FLD_ONLINE},
+    {"stream", FLD_ONLINE},
+    {"stream_url", FLD_ONLINE},
+    {"livestream", FLD_ONLINE},
+    {"join_url", FLD_ONLINE},
+    {"zoom", FLD_ONLINE},
+    {"jitsi", FLD_ONLINE},
+    {"video_call", FLD_ONLINE},
+    {"meetup", FLD_MEETUP},
+    {"meetup_url", FLD_MEETUP},
+    {"meetup_link", FLD_MEETUP},
+    {"rsvp", FLD_MEETUP},
+    {"rsvp_url", FLD_MEETUP},
+    {"signup", FLD_MEETUP},
     {"registration", FLD_MEETUP},
-    {"meetup_id", FLD_MEETUP_ID}, {"meetupid", FLD_MEETUP_ID},
-    {"speakers", FLD_SPEAKERS}, {"speaker", FLD_SPEAKERS},
-    {"presenters", FLD_SPEAKERS}, {"hosts", FLD_SPEAKERS},
-    {"talk", FLD_TALKS}, {"sessions", FLD_TALKS}, {"agenda", FLD_TALKS},
-    {"program", FLD_TALKS}, {"programme", FLD_TALKS},
+    {"meetup_id", FLD_MEETUP_ID},
+    {"meetupid", FLD_MEETUP_ID},
+    {"speakers", FLD_SPEAKERS},
+    {"speaker", FLD_SPEAKERS},
+    {"presenters", FLD_SPEAKERS},
+    {"hosts", FLD_SPEAKERS},
+    {"talk", FLD_TALKS},
+    {"sessions", FLD_TALKS},
+    {"agenda", FLD_TALKS},
+    {"program", FLD_TALKS},
+    {"programme", FLD_TALKS},
     {"schedule", FLD_TALKS},
     {"canceled", FLD_CANCELLED},
-    {"description", FLD_BODY}, {"content", FLD_BODY}, {"body", FLD_BODY},
+    {"description", FLD_BODY},
+    {"content", FLD_BODY},
+    {"body", FLD_BODY},
     {"details", FLD_BODY},
 };
 
 /* Keys of static site generators that never carry crier's fields. */
 static const char *const generator_keys[] = {
-    "layout", "tags", "permalink", "slug", "aliases", "weight", "type",
-    "lastmod", "author", "authors", "excerpt", "image", "images",
-    "translationKey", "lang", "menu", "toc", "comments", "sitemap",
-    "redirect_from", "summary", "keywords", "expiryDate", "publishDate"};
+    "layout",  "tags",     "permalink",  "slug",           "aliases",
+    "weight",  "type",     "lastmod",    "author",         "authors",
+    "excerpt", "image",    "images",     "translationKey", "lang",
+    "menu",    "toc",      "comments",   "sitemap",        "redirect_from",
+    "summary", "keywords", "expiryDate", "publishDate"};
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
 
@@ -143,9 +174,9 @@ void sitefmt_release(struct site_format *f)
 /* ---- reading the config ---- */
 
 static const char *const format_keys[] = {
-    "fields", "recursive", "include", "exclude", "data", "translations",
-    "other_keys", "default_time", "talks_missing", "places", "shortcodes",
-    "archive_after"};
+    "fields",        "recursive",    "include",    "exclude",
+    "data",          "translations", "other_keys", "default_time",
+    "talks_missing", "places",       "shortcodes", "archive_after"};
 
 bool sitefmt_key(const char *key)
 {
@@ -160,7 +191,8 @@ struct rd {
   struct diags *d;
 };
 
-#define bad(r, line, ...) diag_add((r)->d, DIAG_ERROR, (r)->file, line, __VA_ARGS__)
+#define bad(r, line, ...)                                                      \
+  diag_add((r)->d, DIAG_ERROR, (r)->file, line, __VA_ARGS__)
 
 /* A dotted path: segments that are not empty. */
 static bool path_ok(const char *p)
@@ -178,8 +210,10 @@ static int read_path(struct rd *r, const char *name, const struct ynode *v,
     return 0;
   }
   if (v->kind != Y_STR || !path_ok(v->str))
-    return bad(r, v->line, "'site.fields.%s' must be a key or a dotted path "
-               "such as 'event.date'", name);
+    return bad(r, v->line,
+               "'site.fields.%s' must be a key or a dotted path "
+               "such as 'event.date'",
+               name);
   free(*slot);
   *slot = xstrdup(v->str);
   return 0;
@@ -189,7 +223,8 @@ static int read_fields(struct rd *r, struct site_format *f,
                        const struct ynode *m)
 {
   if (m->kind != Y_MAP)
-    return bad(r, m->line, "'site.fields' must be a map from crier's field "
+    return bad(r, m->line,
+               "'site.fields' must be a map from crier's field "
                "to a key of the front matter");
   const char *names[FLD_N + 1];
   for (size_t i = 0; i < FLD_N; i++)
@@ -201,7 +236,8 @@ static int read_fields(struct rd *r, struct site_format *f,
     const struct ynode *v = &m->items[i];
     if (strcmp(k, "link") == 0) {
       if (v->kind != Y_MAP) {
-        rc = bad(r, v->line, "'site.fields.link' must be a map from a "
+        rc = bad(r, v->line,
+                 "'site.fields.link' must be a map from a "
                  "link's label to the key that holds its URL");
         continue;
       }
@@ -213,8 +249,7 @@ static int read_fields(struct rd *r, struct site_format *f,
           continue;
         }
         f->links = xrealloc(f->links, (f->nlinks + 1) * sizeof(*f->links));
-        f->links[f->nlinks++] = (struct link_field){xstrdup(v->keys[j].str),
-                                                    p};
+        f->links[f->nlinks++] = (struct link_field){xstrdup(v->keys[j].str), p};
       }
       continue;
     }
@@ -223,12 +258,13 @@ static int read_fields(struct rd *r, struct site_format *f,
       fi++;
     if (fi == FLD_N) {
       const char *near = closest_word(k, names, FLD_N + 1);
-      rc = bad(r, m->keys[i].line, "unknown field '%s' in 'site.fields'%s%s%s"
+      rc = bad(r, m->keys[i].line,
+               "unknown field '%s' in 'site.fields'%s%s%s"
                " (crier's fields: title, date, time, timezone, location, "
                "place_name, place_address, place_city, place_url, online, "
                "links, link, meetup, meetup_id, speakers, talks, cancelled, "
-               "published, draft, body, categories, url, id)", k,
-               near ? " (did you mean '" : "", near ? near : "",
+               "published, draft, body, categories, url, id)",
+               k, near ? " (did you mean '" : "", near ? near : "",
                near ? "'?)" : "");
       continue;
     }
@@ -287,8 +323,7 @@ static int read_choice(struct rd *r, const char *key, const struct ynode *v,
     }
   struct buf list = BUF_INIT;
   for (size_t i = 0; i < n; i++)
-    buf_addf(&list, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "",
-             choices[i]);
+    buf_addf(&list, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "", choices[i]);
   bad(r, v->line, "'site.%s' must be %s, not '%s'", key, list.data,
       v->kind == Y_STR ? v->str : ykind_name(v->kind));
   buf_release(&list);
@@ -320,14 +355,14 @@ int sitefmt_read(struct site_format *f, const struct ynode *site,
       c = read_list(&r, k, v, true, &f->data);
     } else if (strcmp(k, "translations") == 0) {
       c = read_list(&r, k, v, false, &f->translations);
-      for (size_t j = 0; c == 0 && f->translations && f->translations[j];
-           j++) {
+      for (size_t j = 0; c == 0 && f->translations && f->translations[j]; j++) {
         const char *t = f->translations[j];
         size_t tl = strlen(t);
-        if (tl < 2 || tl > 8 || strspn(t, "abcdefghijklmnopqrstuvwxyz-") !=
-                                    tl)
-          c = bad(&r, v->line, "'site.translations' must be language codes "
-                  "such as [en, de], not '%s'", t);
+        if (tl < 2 || tl > 8 || strspn(t, "abcdefghijklmnopqrstuvwxyz-") != tl)
+          c = bad(&r, v->line,
+                  "'site.translations' must be language codes "
+                  "such as [en, de], not '%s'",
+                  t);
       }
     } else if (strcmp(k, "other_keys") == 0) {
       c = read_list(&r, k, v, false, &f->other_keys);
@@ -335,7 +370,8 @@ int sitefmt_read(struct site_format *f, const struct ynode *site,
       if (ynode_is_null(v))
         xfree(&f->default_time);
       else if (v->kind != Y_STR)
-        c = bad(&r, v->line, "'site.default_time' must be a time such as "
+        c = bad(&r, v->line,
+                "'site.default_time' must be a time such as "
                 "19:00");
       else {
         free(f->default_time);
@@ -361,8 +397,8 @@ int sitefmt_read(struct site_format *f, const struct ynode *site,
         f->keep_markup = x == 1;
     } else if (strcmp(k, "archive_after") == 0) {
       struct err e;
-      if (v->kind != Y_STR || when_parse_duration(v->str, &f->archive_after,
-                                                  &e) < 0)
+      if (v->kind != Y_STR ||
+          when_parse_duration(v->str, &f->archive_after, &e) < 0)
         c = bad(&r, v->line, "'site.archive_after': %s",
                 v->kind == Y_STR ? e.msg : "must be a duration such as 7d");
     }
@@ -403,8 +439,7 @@ bool sitefmt_known_key(const struct site_format *f, const char *key)
   return false;
 }
 
-void sitefmt_hint(const struct site_format *f, const char *key,
-                  struct buf *out)
+void sitefmt_hint(const struct site_format *f, const char *key, struct buf *out)
 {
   /* a field's own name, or a key other sites use for it */
   for (size_t i = 0; i < FLD_N + N(aliases); i++) {
@@ -413,12 +448,13 @@ void sitefmt_hint(const struct site_format *f, const char *key,
       continue;
     enum fld fi = i < FLD_N ? (enum fld)i : aliases[i - FLD_N].f;
     if (f->fields[fi])
-      buf_addf(out, "crier reads %s from '%s'; to read it from here, set "
-               "site.fields.%s: %s", flds[fi].what, f->fields[fi],
-               flds[fi].name, key);
+      buf_addf(out,
+               "crier reads %s from '%s'; to read it from here, set "
+               "site.fields.%s: %s",
+               flds[fi].what, f->fields[fi], flds[fi].name, key);
     else
-      buf_addf(out, "to read %s from it, set site.fields.%s: %s",
-               flds[fi].what, flds[fi].name, key);
+      buf_addf(out, "to read %s from it, set site.fields.%s: %s", flds[fi].what,
+               flds[fi].name, key);
     return;
   }
   /* a misspelt key of this site */

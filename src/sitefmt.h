@@ -17,15 +17,18 @@
 
 /* crier's fields, in the order of site.fields. */
 enum fld {
-  FLD_ID,        /* data files: the key naming each event */
+  FLD_ID, /* data files: the key naming each event */
   FLD_TITLE,
-  FLD_DATE,      /* the date, or the date and time in one value */
-  FLD_TIME,      /* the time apart (may hold a zone) */
-  FLD_END,       /* when it ends: a time of day or a date and time */
-  FLD_DURATION,  /* or how long it lasts (2h, 1h30m) */
-  FLD_TIMEZONE,  /* the event's own tz database zone */
-  FLD_LOCATION,  /* a key of the locations file, a text, or a map */
-  FLD_PLACE_NAME, FLD_PLACE_ADDRESS, FLD_PLACE_CITY, FLD_PLACE_URL,
+  FLD_DATE,     /* the date, or the date and time in one value */
+  FLD_TIME,     /* the time apart (may hold a zone) */
+  FLD_END,      /* when it ends: a time of day or a date and time */
+  FLD_DURATION, /* or how long it lasts (2h, 1h30m) */
+  FLD_TIMEZONE, /* the event's own tz database zone */
+  FLD_LOCATION, /* a key of the locations file, a text, or a map */
+  FLD_PLACE_NAME,
+  FLD_PLACE_ADDRESS,
+  FLD_PLACE_CITY,
+  FLD_PLACE_URL,
   FLD_ONLINE,    /* the URL to join online */
   FLD_LINKS,     /* a map from a label to a URL */
   FLD_MEETUP,    /* the Meetup.com URL */
@@ -35,9 +38,9 @@ enum fld {
   FLD_CANCELLED,
   FLD_PUBLISHED,
   FLD_DRAFT,
-  FLD_BODY,      /* Markdown in a key (data files; else the file's text) */
+  FLD_BODY, /* Markdown in a key (data files; else the file's text) */
   FLD_CATEGORIES,
-  FLD_URL,       /* the event's page */
+  FLD_URL, /* the event's page */
   FLD_N
 };
 
@@ -49,8 +52,8 @@ struct link_field {
 };
 
 struct site_format {
-  char *fields[FLD_N];       /* dotted paths; NULL: not read */
-  struct link_field *links;  /* site.fields.link: one key per label */
+  char *fields[FLD_N];      /* dotted paths; NULL: not read */
+  struct link_field *links; /* site.fields.link: one key per label */
   size_t nlinks;
   bool recursive;            /* search subdirectories */
   char **include, **exclude; /* globs (NULL-terminated) */
@@ -61,10 +64,10 @@ struct site_format {
   char *default_time;        /* for events that give no time */
   enum talks_missing talks_missing;
   enum places_mode places;
-  bool keep_markup;          /* site.shortcodes: keep */
-  long archive_after;        /* seconds after an event's day */
-  bool events_given;         /* site.events was set */
-  char *meetup_group;        /* the first meetup channel's group */
+  bool keep_markup;   /* site.shortcodes: keep */
+  long archive_after; /* seconds after an event's day */
+  bool events_given;  /* site.events was set */
+  char *meetup_group; /* the first meetup channel's group */
 };
 
 /* The name of field f in site.fields ("place_name"). */

@@ -195,9 +195,9 @@ static int on_debug(CURL *c, curl_infotype type, char *data, size_t size,
     note(r, "< ", data, size);
     return 0;
   }
-  static const char *const shown[] = {"EHLO", "HELO", "STARTTLS", "MAIL",
-                                      "RCPT", "DATA", "RSET", "QUIT",
-                                      "NOOP"};
+  static const char *const shown[] = {"EHLO", "HELO", "STARTTLS",
+                                      "MAIL", "RCPT", "DATA",
+                                      "RSET", "QUIT", "NOOP"};
   if (r->smtp.sasl) {
     note(r, "> ", "(SASL data not shown)", 21);
     return 0;

@@ -8,18 +8,26 @@
 #include "util.h"
 #include "xalloc.h"
 
-enum kind { T_ROOT, T_TEXT, T_VAR, T_SECTION, T_INVERTED, T_PARTIAL,
-            T_BLOCK, T_PARENT };
+enum kind {
+  T_ROOT,
+  T_TEXT,
+  T_VAR,
+  T_SECTION,
+  T_INVERTED,
+  T_PARTIAL,
+  T_BLOCK,
+  T_PARENT
+};
 
 struct node {
   enum kind kind;
-  char *s;      /* text, or the tag's name */
-  size_t len;   /* of s */
-  bool escape;  /* T_VAR */
+  char *s;     /* text, or the tag's name */
+  size_t len;  /* of s */
+  bool escape; /* T_VAR */
   int line;
-  char *indent;    /* standalone partial/parent: indentation; block: see
-                      below; NULL when not standalone */
-  bool same_line;  /* block opened and closed on one standalone line */
+  char *indent;   /* standalone partial/parent: indentation; block: see
+                     below; NULL when not standalone */
+  bool same_line; /* block opened and closed on one standalone line */
   struct node *kids;
   size_t nkids, cap;
 };
@@ -37,8 +45,8 @@ struct tok {
   size_t len;
   size_t start, end; /* source span */
   int line;
-  bool removed;   /* whitespace of a standalone line */
-  char *indent;   /* see struct node */
+  bool removed; /* whitespace of a standalone line */
+  char *indent; /* see struct node */
   bool same_line;
 };
 
@@ -94,8 +102,12 @@ static void emit_text(struct toks *t, const char *src, size_t from, size_t to,
   while (from < to) {
     const char *nl = memchr(src + from, '\n', to - from);
     size_t end = nl ? (size_t)(nl - src) + 1 : to;
-    push_tok(t, (struct tok){.type = 0, .s = src + from, .len = end - from,
-                             .start = from, .end = end, .line = *line});
+    push_tok(t, (struct tok){.type = 0,
+                             .s = src + from,
+                             .len = end - from,
+                             .start = from,
+                             .end = end,
+                             .line = *line});
     if (nl)
       (*line)++;
     from = end;
@@ -173,9 +185,8 @@ static int tokenize(const char *src, size_t len, const char *name,
       if (a == 0 || b == a || b == n || a >= sizeof(otag) ||
           n - b >= sizeof(ctag) || memchr(s + b, ' ', n - b) ||
           memchr(s, '=', a) || memchr(s + b, '=', n - b))
-        return err_set(e, EX_DATAERR,
-                       "%s:%d: bad delimiter change '%.*s'", name, tline,
-                       (int)n, s);
+        return err_set(e, EX_DATAERR, "%s:%d: bad delimiter change '%.*s'",
+                       name, tline, (int)n, s);
       memcpy(otag, s, a);
       otag[a] = '\0';
       ol = a;
@@ -185,8 +196,12 @@ static int tokenize(const char *src, size_t len, const char *name,
     } else if (type != '!' && n == 0) {
       return err_set(e, EX_DATAERR, "%s:%d: empty tag name", name, tline);
     }
-    push_tok(t, (struct tok){.type = type, .s = s, .len = n, .start = tstart,
-                             .end = pos, .line = tline});
+    push_tok(t, (struct tok){.type = type,
+                             .s = s,
+                             .len = n,
+                             .start = tstart,
+                             .end = pos,
+                             .line = tline});
   }
   return 0;
 }
@@ -240,8 +255,8 @@ static void mark_standalone(const char *src, size_t len, struct toks *t)
     }
     if (ok && tags) {
       const struct tok *first = &t->v[i];
-      char *line_indent = first->type == 0 ? leading_ws(first->s, first->len)
-                                           : xstrdup("");
+      char *line_indent =
+          first->type == 0 ? leading_ws(first->s, first->len) : xstrdup("");
       size_t line_end = t->v[j].end;
       bool gave = false;
       for (size_t k = i; k <= j; k++) {
@@ -353,8 +368,8 @@ static int build(struct tpl *t, struct toks *tk, struct err *e)
       if (cur->len != k->len || memcmp(cur->s, k->s, k->len) != 0)
         return err_set(e, EX_DATAERR,
                        "%s:%d: '{{/%.*s}}' does not match '%s' opened on "
-                       "line %d", t->name, k->line, (int)k->len, k->s,
-                       cur->s, cur->line);
+                       "line %d",
+                       t->name, k->line, (int)k->len, k->s, cur->s, cur->line);
       depth--;
       cur = &t->root;
       for (size_t d = 0; d < depth; d++)
@@ -407,7 +422,7 @@ struct tpl *tpl_parse(const char *src, size_t len, const char *name,
 
 /* ---- rendering ---- */
 
-struct frame {           /* block overrides of one parent tag */
+struct frame { /* block overrides of one parent tag */
   const struct node *parent;
   const struct frame *outer;
 };
@@ -419,8 +434,8 @@ struct rstate {
   struct err *e;
   json_t *stack[TPL_MAX_DEPTH * 8];
   size_t sp;
-  int depth;   /* partials and parents being rendered */
-  int blocks;  /* blocks being rendered */
+  int depth;  /* partials and parents being rendered */
+  int blocks; /* blocks being rendered */
   struct buf *out;
   const struct frame *innermost;
 };
@@ -580,8 +595,8 @@ static const struct node *find_override(const struct rstate *r,
 
 /* Re-indents text: strips the indentation the block had where it was
  * written (drop) and adds the one it has where it is expanded (add). */
-static void reindent(struct buf *out, const char *s, size_t n,
-                     const char *drop, const char *add)
+static void reindent(struct buf *out, const char *s, size_t n, const char *drop,
+                     const char *add)
 {
   size_t dl = strlen(drop);
   bool bol = true;
@@ -632,7 +647,8 @@ static int render_block(struct rstate *r, const struct node *n)
   if (r->blocks >= TPL_MAX_DEPTH)
     return err_set(r->e, EX_DATAERR,
                    "blocks nested deeper than %d (does block '%s' contain "
-                   "itself?)", TPL_MAX_DEPTH, n->s);
+                   "itself?)",
+                   TPL_MAX_DEPTH, n->s);
   r->blocks++;
   int rc = render_block_in(r, n);
   r->blocks--;
@@ -670,7 +686,8 @@ static int render_nodes(struct rstate *r, const struct node *kids, size_t nk)
       if (json_is_array(v)) {
         size_t idx;
         json_t *item;
-        json_array_foreach(v, idx, item) {
+        json_array_foreach(v, idx, item)
+        {
           if (push(r, item) < 0)
             return -1;
           int rc = render_nodes(r, n->kids, n->nkids);
@@ -714,11 +731,13 @@ static int render_nodes(struct rstate *r, const struct node *kids, size_t nk)
 }
 
 int tpl_render(const struct tpl *t, json_t *data, tpl_load_fn load,
-               void *load_ud, tpl_escape_fn esc, struct buf *out,
-               struct err *e)
+               void *load_ud, tpl_escape_fn esc, struct buf *out, struct err *e)
 {
-  struct rstate r = {.load = load, .ud = load_ud,
-                     .esc = esc ? esc : tpl_escape_html, .e = e, .out = out};
+  struct rstate r = {.load = load,
+                     .ud = load_ud,
+                     .esc = esc ? esc : tpl_escape_html,
+                     .e = e,
+                     .out = out};
   r.stack[r.sp++] = data;
   return render_nodes(&r, t->root.kids, t->root.nkids);
 }
@@ -727,12 +746,23 @@ void tpl_escape_html(struct buf *out, const char *s, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
     switch (s[i]) {
-    case '&': buf_adds(out, "&amp;"); break;
-    case '<': buf_adds(out, "&lt;"); break;
-    case '>': buf_adds(out, "&gt;"); break;
-    case '"': buf_adds(out, "&quot;"); break;
-    case '\'': buf_adds(out, "&#39;"); break;
-    default: buf_addc(out, s[i]);
+    case '&':
+      buf_adds(out, "&amp;");
+      break;
+    case '<':
+      buf_adds(out, "&lt;");
+      break;
+    case '>':
+      buf_adds(out, "&gt;");
+      break;
+    case '"':
+      buf_adds(out, "&quot;");
+      break;
+    case '\'':
+      buf_adds(out, "&#39;");
+      break;
+    default:
+      buf_addc(out, s[i]);
     }
   }
 }

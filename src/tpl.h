@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "err.h"
 
-#define TPL_MAX_DEPTH 40               /* nested partials and parents */
+#define TPL_MAX_DEPTH 40                 /* nested partials and parents */
 #define TPL_MAX_OUTPUT ((size_t)4 << 20) /* bytes one render may produce */
 
 struct tpl;

@@ -25,8 +25,10 @@ int url_parse(const char *s, struct url *u, struct err *e)
   for (const char *p = s; *p; p++) {
     unsigned char c = (unsigned char)*p;
     if (c <= 0x20 || c == 0x7f || c == '\\')
-      return err_set(e, EX_CONFIG, "URL '%s' contains a space, backslash or "
-                     "control character", s);
+      return err_set(e, EX_CONFIG,
+                     "URL '%s' contains a space, backslash or "
+                     "control character",
+                     s);
   }
   const char *colon = strstr(s, "://");
   if (!colon)
@@ -37,16 +39,20 @@ int url_parse(const char *s, struct url *u, struct err *e)
     if (strlen(schemes[i].name) == sl && strncmp(s, schemes[i].name, sl) == 0)
       defport = schemes[i].port;
   if (!defport)
-    return err_set(e, EX_CONFIG, "URL '%s': the scheme must be https, http, "
-                   "smtps or smtp", s);
+    return err_set(e, EX_CONFIG,
+                   "URL '%s': the scheme must be https, http, "
+                   "smtps or smtp",
+                   s);
   memcpy(u->scheme, s, sl);
   const char *h = colon + 3;
   size_t alen = strcspn(h, "/?#");
   const char *aend = h + alen;
   u->rest = aend;
   if (memchr(h, '@', alen))
-    return err_set(e, EX_CONFIG, "URL '%s': user information before the host "
-                   "('…@') is not allowed", s);
+    return err_set(e, EX_CONFIG,
+                   "URL '%s': user information before the host "
+                   "('…@') is not allowed",
+                   s);
   const char *hend;
   if (*h == '[') {
     const char *rb = memchr(h, ']', alen);
@@ -67,8 +73,10 @@ int url_parse(const char *s, struct url *u, struct err *e)
       return err_set(e, EX_CONFIG, "URL '%s' has no host", s);
     for (size_t i = 0; i < hl; i++) {
       if (!host_char(h[i]))
-        return err_set(e, EX_CONFIG, "URL '%s': the host may contain only "
-                       "letters, digits, '-' and '.'", s);
+        return err_set(e, EX_CONFIG,
+                       "URL '%s': the host may contain only "
+                       "letters, digits, '-' and '.'",
+                       s);
       u->host[i] = (char)tolower((unsigned char)h[i]);
     }
   }
@@ -78,7 +86,8 @@ int url_parse(const char *s, struct url *u, struct err *e)
       return err_set(e, EX_CONFIG, "URL '%s': bad port", s);
     long port = 0;
     for (const char *p = hend + 1; p < aend; p++) {
-      if (!isdigit((unsigned char)*p) || (port = port * 10 + (*p - '0')) > 65535)
+      if (!isdigit((unsigned char)*p) ||
+          (port = port * 10 + (*p - '0')) > 65535)
         return err_set(e, EX_CONFIG, "URL '%s': bad port", s);
     }
     if (port == 0)
@@ -107,8 +116,8 @@ bool url_is_loopback(const struct url *u)
 
 bool url_same_origin(const struct url *a, const struct url *b)
 {
-  return strcmp(a->scheme, b->scheme) == 0 &&
-         strcmp(a->host, b->host) == 0 && a->port == b->port;
+  return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 &&
+         a->port == b->port;
 }
 
 int url_check_endpoint(const char *s, struct err *e)
@@ -117,7 +126,8 @@ int url_check_endpoint(const char *s, struct err *e)
   if (url_parse(s, &u, e) < 0)
     return -1;
   if (strcmp(u.scheme, "http") == 0 && !url_is_loopback(&u))
-    return err_set(e, EX_CONFIG, "URL '%s' must be https:// (plain http only "
+    return err_set(e, EX_CONFIG,
+                   "URL '%s' must be https:// (plain http only "
                    "to a loopback address: 127.0.0.0/8, [::1], localhost)",
                    s);
   return 0;

@@ -16,9 +16,9 @@
 #include "err.h"
 
 struct url {
-  char scheme[8];  /* "https", "http", "smtp", "smtps" */
-  char host[256];  /* lower case; IPv6 without brackets */
-  int port;        /* explicit, or the scheme's default */
+  char scheme[8]; /* "https", "http", "smtp", "smtps" */
+  char host[256]; /* lower case; IPv6 without brackets */
+  int port;       /* explicit, or the scheme's default */
   bool ipv6;
   const char *rest; /* borrowed: the path, query and fragment ("" if none) */
 };

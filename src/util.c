@@ -17,8 +17,7 @@ int file_read(const char *path, size_t max, struct buf *out, struct err *e)
    * is not a regular file is refused before it is read */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0)
-    return err_set(e, EX_NOINPUT, "%s: cannot open: %s", path,
-                   strerror(errno));
+    return err_set(e, EX_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) < 0) {
     err_set(e, EX_NOINPUT, "%s: cannot stat: %s", path, strerror(errno));
@@ -29,8 +28,10 @@ int file_read(const char *path, size_t max, struct buf *out, struct err *e)
     goto out;
   }
   if ((size_t)st.st_size > max) {
-    err_set(e, EX_DATAERR, "%s: file is %lld bytes, larger than the limit "
-            "of %zu bytes", path, (long long)st.st_size, max);
+    err_set(e, EX_DATAERR,
+            "%s: file is %lld bytes, larger than the limit "
+            "of %zu bytes",
+            path, (long long)st.st_size, max);
     goto out;
   }
   buf_reset(out);
@@ -161,8 +162,7 @@ static size_t edit_distance(const char *a, const char *b)
   return row[lb];
 }
 
-const char *closest_word(const char *word, const char *const *cands,
-                         size_t n)
+const char *closest_word(const char *word, const char *const *cands, size_t n)
 {
   const char *best = NULL;
   size_t bestd = 4;

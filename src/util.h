@@ -28,8 +28,7 @@ size_t utf8_prefix(const char *s, size_t n);
 
 /* The candidate closest to word (edit distance at most 3, or a prefix);
  * NULL when none is close. Borrowed from the candidates array. */
-const char *closest_word(const char *word, const char *const *cands,
-                         size_t n);
+const char *closest_word(const char *word, const char *const *cands, size_t n);
 
 /* Case-insensitive (ASCII) strstr. */
 const char *str_find_ci(const char *hay, const char *needle);

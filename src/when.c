@@ -21,7 +21,6 @@ static struct {
 } abbr_cache[4];
 static size_t abbr_next;
 
-
 bool when_zone_exists(const char *name)
 {
   if (strcmp(name, "UTC") == 0)
@@ -80,8 +79,12 @@ bool when_valid_date(int y, int m, int d)
 int when_from_local(int year, int mon, int day, int hour, int min, int sec,
                     time_t *t)
 {
-  struct tm w = {.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day,
-                 .tm_hour = hour, .tm_min = min, .tm_sec = sec};
+  struct tm w = {.tm_year = year - 1900,
+                 .tm_mon = mon - 1,
+                 .tm_mday = day,
+                 .tm_hour = hour,
+                 .tm_min = min,
+                 .tm_sec = sec};
   time_t u = timegm(&w); /* the wall-clock fields read as if UTC */
   /* Every offset the zone uses within a day of u is a candidate; an
    * instant u - off is a solution if the zone's offset at it is off. */
@@ -176,8 +179,7 @@ void when_format_offset(long off, char out[8])
   char sign = off < 0 ? '-' : '+';
   if (off < 0)
     off = -off;
-  snprintf(out, 8, "%c%02ld:%02ld", sign, (off / 3600) % 100,
-           (off / 60) % 60);
+  snprintf(out, 8, "%c%02ld:%02ld", sign, (off / 3600) % 100, (off / 60) % 60);
 }
 
 /* Makes name the zone of local time for a moment (NULL or the site's
@@ -195,8 +197,8 @@ static bool other_zone(const char *zone)
   return zone && strcmp(zone, zone_name) != 0;
 }
 
-int when_from_local_in(const char *zone, int year, int mon, int day,
-                       int hour, int min, int sec, time_t *t)
+int when_from_local_in(const char *zone, int year, int mon, int day, int hour,
+                       int min, int sec, time_t *t)
 {
   if (!other_zone(zone))
     return when_from_local(year, mon, day, hour, min, sec, t);
@@ -233,8 +235,8 @@ size_t when_zone_abbrs(const char *zone, const struct when_abbr **out)
   /* every month of the years the events of a site fall into */
   for (int y = 1990; y <= 2037; y++)
     for (int m = 0; m < 12; m++) {
-      struct tm w = {.tm_year = y - 1900, .tm_mon = m, .tm_mday = 15,
-                     .tm_hour = 12};
+      struct tm w = {
+          .tm_year = y - 1900, .tm_mon = m, .tm_mday = 15, .tm_hour = 12};
       time_t t = timegm(&w);
       struct tm tm;
       localtime_r(&t, &tm);
@@ -276,14 +278,19 @@ int when_parse_now(const char *str, time_t *t, struct err *e)
   long off = 0;
   if (strcmp(s, "Z") != 0 && strcmp(s, "z") != 0 && parse_offset(s, &off) < 0)
     goto bad;
-  struct tm w = {.tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2],
-                 .tm_hour = f[3], .tm_min = f[4], .tm_sec = f[5]};
+  struct tm w = {.tm_year = f[0] - 1900,
+                 .tm_mon = f[1] - 1,
+                 .tm_mday = f[2],
+                 .tm_hour = f[3],
+                 .tm_min = f[4],
+                 .tm_sec = f[5]};
   *t = timegm(&w) - off;
   return 0;
 bad:
   return err_set(e, EX_USAGE,
                  "bad time '%s' (expected RFC 3339, e.g. "
-                 "2024-09-11T19:15:00+02:00)", str);
+                 "2024-09-11T19:15:00+02:00)",
+                 str);
 }
 
 int when_parse_duration(const char *str, long *secs, struct err *e)
@@ -302,12 +309,23 @@ int when_parse_duration(const char *str, long *secs, struct err *e)
       goto bad;
     long unit;
     switch (*end) {
-    case 'w': unit = 7 * 86400; break;
-    case 'd': unit = 86400; break;
-    case 'h': unit = 3600; break;
-    case 'm': unit = 60; break;
-    case 's': unit = 1; break;
-    default: goto bad;
+    case 'w':
+      unit = 7 * 86400;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 's':
+      unit = 1;
+      break;
+    default:
+      goto bad;
     }
     total += v * unit;
     s = end + 1;
@@ -317,7 +335,8 @@ int when_parse_duration(const char *str, long *secs, struct err *e)
 bad:
   return err_set(e, EX_CONFIG,
                  "bad duration '%s' (expected a number and a unit d, h, m or "
-                 "s, such as 21d or 2h)", str);
+                 "s, such as 21d or 2h)",
+                 str);
 }
 
 void when_format_duration(long secs, struct buf *out)
@@ -339,15 +358,16 @@ time_t when_before(time_t t, long offset)
   struct tm tm;
   localtime_r(&t, &tm);
   /* the date offset/86400 days earlier, by whole-day arithmetic in UTC */
-  struct tm day = {.tm_year = tm.tm_year, .tm_mon = tm.tm_mon,
+  struct tm day = {.tm_year = tm.tm_year,
+                   .tm_mon = tm.tm_mon,
                    .tm_mday = tm.tm_mday - (int)(offset / 86400),
                    .tm_hour = 12};
   time_t noon = timegm(&day);
   struct tm d;
   gmtime_r(&noon, &d);
   time_t r;
-  int n = when_from_local(d.tm_year + 1900, d.tm_mon + 1, d.tm_mday,
-                          tm.tm_hour, tm.tm_min, tm.tm_sec, &r);
+  int n = when_from_local(d.tm_year + 1900, d.tm_mon + 1, d.tm_mday, tm.tm_hour,
+                          tm.tm_min, tm.tm_sec, &r);
   if (n == 0) /* in a gap: the wall-clock time read with the offset before */
     n = when_from_local(d.tm_year + 1900, d.tm_mon + 1, d.tm_mday,
                         tm.tm_hour + 1, tm.tm_min, tm.tm_sec, &r);
@@ -381,9 +401,8 @@ const char *when_day_abbr(int wday)
 
 const char *when_month_abbr(int mon)
 {
-  static const char *const mons[] = {"Jan", "Feb", "Mar", "Apr",
-                                     "May", "Jun", "Jul", "Aug",
-                                     "Sep", "Oct", "Nov", "Dec"};
+  static const char *const mons[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   return mons[(mon % 12 + 12) % 12];
 }
 

@@ -35,8 +35,8 @@ bool when_valid_date(int y, int m, int d);
 /* when_from_local and when_local for another zone of the tz database
  * (zone NULL: the site zone). The zone is made local time for the call
  * only: not for use from two threads at once. */
-int when_from_local_in(const char *zone, int year, int mon, int day,
-                       int hour, int min, int sec, time_t *t);
+int when_from_local_in(const char *zone, int year, int mon, int day, int hour,
+                       int min, int sec, time_t *t);
 void when_local_in(const char *zone, time_t t, struct tm *tm);
 
 #define WHEN_MAX_ABBRS 16

@@ -65,7 +65,8 @@ static int parse_collection(struct pstate *p, struct ynode *out, bool map,
     yaml_event_t ev;
     if (next_event(p, &ev) < 0)
       return -1;
-    if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+    if (ev.type == YAML_SEQUENCE_END_EVENT ||
+        ev.type == YAML_MAPPING_END_EVENT) {
       yaml_event_delete(&ev);
       return 0;
     }
@@ -146,8 +147,8 @@ static int parse_node(struct pstate *p, yaml_event_t *ev, struct ynode *out,
   }
   if (ev->type == YAML_SCALAR_EVENT) {
     out->kind = Y_STR;
-    out->str = xstrndup((const char *)ev->data.scalar.value,
-                        ev->data.scalar.length);
+    out->str =
+        xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
     out->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     if (strlen(out->str) != ev->data.scalar.length) {
       yaml_event_delete(ev);
@@ -253,8 +254,7 @@ const struct ynode *ypath_get(const struct ynode *map, const char *path)
       return NULL;
     const struct ynode *next = NULL;
     for (size_t i = 0; i < n->n && !next; i++)
-      if (strlen(n->keys[i].str) == seg &&
-          memcmp(n->keys[i].str, p, seg) == 0)
+      if (strlen(n->keys[i].str) == seg && memcmp(n->keys[i].str, p, seg) == 0)
         next = &n->items[i];
     if (!next || !p[seg])
       return next;
@@ -288,9 +288,12 @@ bool ynode_bool(const struct ynode *n, bool *b)
 const char *ykind_name(enum ykind k)
 {
   switch (k) {
-  case Y_STR: return "a string";
-  case Y_MAP: return "a map";
-  case Y_SEQ: return "a list";
+  case Y_STR:
+    return "a string";
+  case Y_MAP:
+    return "a map";
+  case Y_SEQ:
+    return "a list";
   }
   return "?";
 }

@@ -18,10 +18,10 @@ enum ykind { Y_STR, Y_MAP, Y_SEQ };
 
 struct ynode {
   enum ykind kind;
-  int line;    /* 1-based line in the file */
-  bool plain;  /* a scalar written without quotes or block style */
-  char *str;   /* Y_STR: the value, NUL-terminated */
-  size_t n;    /* Y_MAP, Y_SEQ: number of entries */
+  int line;            /* 1-based line in the file */
+  bool plain;          /* a scalar written without quotes or block style */
+  char *str;           /* Y_STR: the value, NUL-terminated */
+  size_t n;            /* Y_MAP, Y_SEQ: number of entries */
   struct ynode *keys;  /* Y_MAP: the keys (Y_STR nodes) */
   struct ynode *items; /* Y_MAP: the values; Y_SEQ: the elements */
 };

@@ -37,8 +37,8 @@ static bool run_one(json_t *t, struct buf *out, struct err *e)
   json_t *tmpl = json_object_get(t, "template");
   const char *want = json_string_value(json_object_get(t, "expected"));
   const char *name = json_string_value(json_object_get(t, "name"));
-  struct tpl *tp = tpl_parse(json_string_value(tmpl),
-                             json_string_length(tmpl), name, e);
+  struct tpl *tp =
+      tpl_parse(json_string_value(tmpl), json_string_length(tmpl), name, e);
   int rc = tp ? tpl_render(tp, json_object_get(t, "data"), load_partial,
                            json_object_get(t, "partials"), NULL, out, e)
               : -1;
@@ -62,15 +62,16 @@ int main(int argc, char **argv)
   }
   if (!d) {
     printf("SKIP: %s not found (the shared folder is absent, and no npm "
-           "copy is installed): mustache spec not run\n", argv[1]);
+           "copy is installed): mustache spec not run\n",
+           argv[1]);
     return 77;
   }
   closedir(d);
   /* negative control: the comparison must catch a wrong output */
   {
-    json_t *bad = json_pack("{s:s, s:s, s:{s:s}, s:s}", "name", "control",
-                            "template", "{{a}}", "data", "a", "x",
-                            "expected", "y");
+    json_t *bad =
+        json_pack("{s:s, s:s, s:{s:s}, s:s}", "name", "control", "template",
+                  "{{a}}", "data", "a", "x", "expected", "y");
     struct err e = {0};
     struct buf out = BUF_INIT;
     bool ok = run_one(bad, &out, &e);
@@ -98,7 +99,8 @@ int main(int argc, char **argv)
     }
     size_t i;
     json_t *t;
-    json_array_foreach(json_object_get(spec, "tests"), i, t) {
+    json_array_foreach(json_object_get(spec, "tests"), i, t)
+    {
       struct err e = {0};
       struct buf out = BUF_INIT;
       if (run_one(t, &out, &e)) {

@@ -24,7 +24,7 @@ static int t_passed, t_failed;
 #define STR_EQ(got, want)                                                      \
   do {                                                                         \
     const char *g_ = (got), *w_ = (want);                                      \
-    OK(g_ && w_ && strcmp(g_, w_) == 0, "%s\n  got:  \"%s\"\n  want: \"%s\"",  \
+    OK(g_ &&w_ &&strcmp(g_, w_) == 0, "%s\n  got:  \"%s\"\n  want: \"%s\"",    \
        #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)");                          \
   } while (0)
 
@@ -87,8 +87,8 @@ static inline void t_rmdir(const char *dir)
     int failed_before_ = t_failed;                                             \
     fn();                                                                      \
     if (t_failed != failed_before_)                                            \
-      fprintf(stderr, "  (%d failed in case %s)\n",                            \
-              t_failed - failed_before_, #fn);                                 \
+      fprintf(stderr, "  (%d failed in case %s)\n", t_failed - failed_before_, \
+              #fn);                                                            \
   } while (0)
 /* Writes text to the file rel under dir. */
 static inline void t_put(const char *dir, const char *rel, const char *text)

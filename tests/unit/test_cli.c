@@ -10,8 +10,8 @@
 static const struct cmd_help help = {"demo", "ARG [options]",
                                      "Does demo things.\n", "Exit 0.\n"};
 
-static int parse(struct app *a, const struct opt *opts, int argc,
-                 char **argv, const char ***pos, int *npos)
+static int parse(struct app *a, const struct opt *opts, int argc, char **argv,
+                 const char ***pos, int *npos)
 {
   FILE *saved = stdout;
   stdout = fopen("/dev/null", "w"); /* --help output */
@@ -26,13 +26,24 @@ static void values_flags_lists_counts(void)
   struct app a = {0};
   bool dry = false;
   const char *notice = NULL, **channels = NULL;
-  const struct opt opts[] = {
-      OPT_BOOL('n', "--dry-run", &dry, "d"),
-      OPT_STRING(0, "--notice", &notice, "KIND", "k"),
-      OPT_LIST(0, "--channel", &channels, "NAME", "c"), OPT_END()};
-  char *argv[] = {"demo", "x", "--notice=update", "--channel", "a", "-n",
-                  "--channel=b", "-vv", "--trace", "-c", "f.yaml", "--",
-                  "--not-an-option", NULL};
+  const struct opt opts[] = {OPT_BOOL('n', "--dry-run", &dry, "d"),
+                             OPT_STRING(0, "--notice", &notice, "KIND", "k"),
+                             OPT_LIST(0, "--channel", &channels, "NAME", "c"),
+                             OPT_END()};
+  char *argv[] = {"demo",
+                  "x",
+                  "--notice=update",
+                  "--channel",
+                  "a",
+                  "-n",
+                  "--channel=b",
+                  "-vv",
+                  "--trace",
+                  "-c",
+                  "f.yaml",
+                  "--",
+                  "--not-an-option",
+                  NULL};
   const char **pos;
   int npos;
   OK(parse(&a, opts, 13, argv, &pos, &npos) == 0, "parsed");
@@ -55,11 +66,9 @@ static void errors(void)
   struct app a = {0};
   const char *v = NULL, **pos;
   int npos;
-  const struct opt opts[] = {OPT_STRING(0, "--value", &v, "V", "v"),
-                             OPT_END()};
+  const struct opt opts[] = {OPT_STRING(0, "--value", &v, "V", "v"), OPT_END()};
   char *unknown[] = {"demo", "--bogus", NULL};
-  OK(parse(&a, opts, 2, unknown, &pos, &npos) == -1 && !pos,
-     "unknown option");
+  OK(parse(&a, opts, 2, unknown, &pos, &npos) == -1 && !pos, "unknown option");
   char *missing[] = {"demo", "--value", NULL};
   OK(parse(&a, opts, 2, missing, &pos, &npos) == -1, "missing value");
   char *extra[] = {"demo", "--json=yes", NULL};
@@ -71,7 +80,7 @@ static void errors(void)
 static void globals_before_the_command(void)
 {
   struct app a = {0};
-  char *argv[] = {"crier", "-q", "--now=2030-01-01T00:00:00Z", "-v", "run",
+  char *argv[] = {"crier",     "-q", "--now=2030-01-01T00:00:00Z", "-v", "run",
                   "--dry-run", NULL};
   INT_EQ(cli_parse_globals(&a, 6, argv), 4);
   OK(a.quiet && a.verbose == 1, "-q and -v");
@@ -101,8 +110,7 @@ static void usage_from_the_table(void)
   OK(strstr(text, "      --notice KIND       first line\n"
                   "                          second line\n"),
      "%s", text);
-  OK(strstr(text, "Does demo things.") && strstr(text, "Exit 0."), "%s",
-     text);
+  OK(strstr(text, "Does demo things.") && strstr(text, "Exit 0."), "%s", text);
   free(text);
 }
 

@@ -71,14 +71,17 @@ static void every_channel_type(void)
           "        key_id: k\n        private_key: {file: /etc/k.pem}\n"
           "  - name: w\n    type: webhook\n    url: https://w.org\n"
           "    signing_key: {env: WK}\n",
-          &d) == 0, "a full config: %s", d.n ? d.v[0].msg : "");
+          &d) == 0,
+     "a full config: %s", d.n ? d.v[0].msg : "");
   INT_EQ(c.nchannels, 5);
   INT_EQ(c.reminders[0], 3 * 86400); /* sorted, earliest first */
   const struct channel *m = config_channel(&c, "m");
   OK(m && m->type == CHAN_MATRIX && m->langs == (LANG_DE | LANG_EN) &&
-         m->lang_first_en, "matrix, en first");
+         m->lang_first_en,
+     "matrix, en first");
   OK(m->access_token.kind == SECRET_ENV &&
-         strcmp(m->access_token.name, "TOKEN") == 0, "env secret");
+         strcmp(m->access_token.name, "TOKEN") == 0,
+     "env secret");
   OK(channel_takes(m, "announce") && channel_takes(m, "reminder-2h") &&
          !channel_takes(m, "reminder-3d") && !channel_takes(m, "update"),
      "notice filter");
@@ -105,26 +108,32 @@ static void mistakes(void)
     const char *text, *msg;
     int line;
   } bad[] = {
-      {"site:\n  timzone: UTC\n", "unknown key 'timzone' in 'site' (did you "
-                                  "mean 'timezone'?)", 2},
+      {"site:\n  timzone: UTC\n",
+       "unknown key 'timzone' in 'site' (did you "
+       "mean 'timezone'?)",
+       2},
       {"jurnal: x\n", "did you mean 'journal'?", 1},
       {"schedule:\n  reminder: [1d]\n", "did you mean 'reminders'?", 2},
       {"channels:\n  - name: a\n    type: webhook\n    url: https://x\n"
-       "    secret: whsec_abc\n", "'secret' is a secret", 5},
+       "    secret: whsec_abc\n",
+       "'secret' is a secret", 5},
       {"channels:\n  - name: a\n    type: webhook\n    url: https://x\n"
        "    secret: {env: A}\n    retires: 3\n",
        "unknown key 'retires' in channel 'a' (type webhook) (did you mean "
-       "'retries'?)", 6},
+       "'retries'?)",
+       6},
       {"channels:\n  - name: a\n    type: webhook\n    url: https://x\n",
        "needs 'secret'", 2},
       {"channels:\n  - name: a\n    type: matrix\n", "needs 'homeserver'", 2},
       {"channels:\n  - name: a\n    type: mail\n    from: x\n    to: y\n",
        "needs 'url'", 2},
       {"channels:\n  - name: a\n    type: mail\n    url: https://x\n"
-       "    from: x\n    to: y\n", "must start with smtps://", 4},
+       "    from: x\n    to: y\n",
+       "must start with smtps://", 4},
       {"channels:\n  - name: a\n    type: webhook\n    url: https://x\n"
        "    secret: {env: A}\n  - name: a\n    type: webhook\n"
-       "    url: https://y\n    secret: {env: B}\n", "used twice", 6},
+       "    url: https://y\n    secret: {env: B}\n",
+       "used twice", 6},
       {"channels:\n  - name: a\n    type: webhook\n    url: https://x\n"
        "    secret: {env: A}\n    notices: [reminder-5d]\n",
        "'reminder-5d' is not one of the reminders", 6},
@@ -134,14 +143,17 @@ static void mistakes(void)
       {"site:\n  timezone: Nowhere/City\n", "unknown time zone", 2},
       {"schedule:\n  reminders: [1d, 24h]\n", "listed twice", 2},
       {"channels:\n  - name: a\n    type: webhook\n    url: https://x\n"
-       "    secret: {vault: A}\n", "not 'vault'", 5},
+       "    secret: {vault: A}\n",
+       "not 'vault'", 5},
       {"site: [a]\n", "must be a map", 1},
       {"channels:\n  - name: a\n    type: webhook\n"
        "    url: http://127.attacker.example/x\n    secret: {env: A}\n",
        "must be https://", 4},
       {"schedule:\n  max_vanished: some\n", "must be a whole number", 2},
-      {"schedule:\n  default_duration: 0m\n", "'default_duration' must be "
-       "from 1m", 2},
+      {"schedule:\n  default_duration: 0m\n",
+       "'default_duration' must be "
+       "from 1m",
+       2},
       {"calendar:\n  times: floating\n", "'times' must be local", 2},
       {"calendar:\n  past: soon\n", "'past': bad duration", 2},
       {"calendar:\n  refresh: 5s\n", "'refresh' must be from 1m", 2},
@@ -158,10 +170,12 @@ static void mistakes(void)
 /* the calendar section and the default duration */
 static void calendar(void)
 {
-  OK(load(&c, "schedule:\n  default_duration: 2h30m\ncalendar:\n  name: "
-              "Treff\n  output: site/events.ics\n  times: utc\n  past: 30d\n"
-              "  future: 52w\n  refresh: 1d\n", &d) == 0, "calendar: %s",
-     d.n ? d.v[0].msg : "");
+  OK(load(&c,
+          "schedule:\n  default_duration: 2h30m\ncalendar:\n  name: "
+          "Treff\n  output: site/events.ics\n  times: utc\n  past: 30d\n"
+          "  future: 52w\n  refresh: 1d\n",
+          &d) == 0,
+     "calendar: %s", d.n ? d.v[0].msg : "");
   INT_EQ(c.default_duration, 9000);
   STR_EQ(c.cal_name, "Treff");
   OK(c.cal_output && strstr(c.cal_output, "/site/events.ics"), "output %s",

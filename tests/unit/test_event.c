@@ -43,13 +43,13 @@ static void test_states(const struct locations *l)
             "---\ntitle: B\ndate: 2030-01-01 19:00\ntalks: []\n---\n", l, &d);
   OK(ev && ev->talks_state == TALKS_NONE, "[]");
   event_free(ev);
-  ev = load("2030-01-01-c.md",
-            "---\ntitle: C\ndate: 2030-01-01 19:00\ntalks: false\n---\n", l,
-            &d);
+  ev =
+      load("2030-01-01-c.md",
+           "---\ntitle: C\ndate: 2030-01-01 19:00\ntalks: false\n---\n", l, &d);
   OK(ev && ev->talks_state == TALKS_OPEN, "false");
   event_free(ev);
-  ev = load("2030-01-01-d.md", "---\ntitle: D\ndate: 2030-01-01 19:00\n---",
-            l, &d);
+  ev = load("2030-01-01-d.md", "---\ntitle: D\ndate: 2030-01-01 19:00\n---", l,
+            &d);
   OK(ev && ev->talks_state == TALKS_WANTED, "absent");
   STR_EQ(ev->body, "");
   event_free(ev);
@@ -70,14 +70,14 @@ static void test_fields(const struct locations *l)
 {
   struct diags d;
   diags_init(&d);
-  struct event *ev = load(
-      "2030-02-03-fields.md",
-      "---\ntitle: \"Köln – Glühwein\"\ndate: 2030-02-03 19:30:00 MEZ\n"
-      "categories: meetup cologne\nlocation: here\nlinks:\n"
-      "  \"Meetup.com\": \"https://m.example/1\"\n"
-      "  \"Slides v1.2\": \"https://s.example/x\"\ncancelled: true\n---\n"
-      "Body line\n",
-      l, &d);
+  struct event *ev =
+      load("2030-02-03-fields.md",
+           "---\ntitle: \"Köln – Glühwein\"\ndate: 2030-02-03 19:30:00 MEZ\n"
+           "categories: meetup cologne\nlocation: here\nlinks:\n"
+           "  \"Meetup.com\": \"https://m.example/1\"\n"
+           "  \"Slides v1.2\": \"https://s.example/x\"\ncancelled: true\n---\n"
+           "Body line\n",
+           l, &d);
   OK(ev != NULL, "loads: %s", d.n ? d.v[0].msg : "");
   STR_EQ(ev->id, "2030-02-03-fields");
   STR_EQ(ev->title, "Köln – Glühwein");
@@ -99,12 +99,14 @@ static void test_fields(const struct locations *l)
   /* the hash changes with the time, not with the body */
   ev = load("2030-02-03-fields.md",
             "---\ntitle: \"Köln – Glühwein\"\ndate: 2030-02-03 19:30:00 MEZ\n"
-            "location: here\n---\nOther body\n", l, &d);
+            "location: here\n---\nOther body\n",
+            l, &d);
   OK(strcmp(ev->hash, hash1) == 0, "body does not change the hash");
   event_free(ev);
   ev = load("2030-02-03-fields.md",
             "---\ntitle: \"Köln – Glühwein\"\ndate: 2030-02-03 20:00 MEZ\n"
-            "location: here\n---\n", l, &d);
+            "location: here\n---\n",
+            l, &d);
   OK(strcmp(ev->hash, hash1) != 0, "time changes the hash");
   event_free(ev);
   diags_release(&d);
@@ -124,7 +126,8 @@ static void test_errors(const struct locations *l)
       {"---\ntitle: x\ndate: 2030-01-01 19:00\ntalks: true\n---\n",
        "'talks: true' means nothing", 4},
       {"---\ntitle: x\ndate: 2030-01-01 19:00\ntalks:\n- speaker: {name: a}\n"
-       "---\n", "a talk without a 'title'", 5},
+       "---\n",
+       "a talk without a 'title'", 5},
       {"---\ntitle: x\ndate: 2030-01-01 19:00\nlinks: [a]\n---\n",
        "'links' must be a map", 4},
       {"---\ntitle: x\ndate: 2030-01-01 19:00\ncancelled: maybe\n---\n",
@@ -133,7 +136,8 @@ static void test_errors(const struct locations *l)
       {"---\ntitle: x\n", "not closed", 1},
       {"---\n- a\n---\n", "must be a map of fields", 2},
       {"---\ntitle: x\ndate: 2030-01-01 19:00\nend: 21:00\nduration: 2h\n"
-       "---\n", "'end' or 'duration', not both", 5},
+       "---\n",
+       "'end' or 'duration', not both", 5},
       {"---\ntitle: x\ndate: 2030-01-01 19:00\nduration: 2 hours\n---\n",
        "'duration': bad duration", 4},
       {"---\ntitle: x\ndate: 2030-01-01 19:00\nduration: 0h\n---\n",
@@ -169,8 +173,10 @@ static void test_end(const struct locations *l)
 {
   struct diags d;
   diags_init(&d);
-  struct event *ev = load("2030-01-01-e1.md", "---\ntitle: A\ndate: "
-                          "2030-10-26 19:00\nend: 21:30\n---\n", l, &d);
+  struct event *ev = load("2030-01-01-e1.md",
+                          "---\ntitle: A\ndate: "
+                          "2030-10-26 19:00\nend: 21:30\n---\n",
+                          l, &d);
   OK(ev && ev->end == at("2030-10-26T21:30:00+02:00"), "end: a time");
   INT_EQ(ev ? ev->line_end : 0, 4);
   char *snap = ev ? event_snapshot(ev) : NULL;
@@ -183,27 +189,35 @@ static void test_end(const struct locations *l)
   snprintf(hash_with_end, sizeof(hash_with_end), "%s", ev ? ev->hash : "");
   event_free(ev);
   /* across midnight into the night the clocks go back */
-  ev = load("2030-01-01-e2.md", "---\ntitle: A\ndate: 2030-10-26 19:00\n"
-            "end: 03:30\n---\n", l, &d);
+  ev = load("2030-01-01-e2.md",
+            "---\ntitle: A\ndate: 2030-10-26 19:00\n"
+            "end: 03:30\n---\n",
+            l, &d);
   OK(ev && ev->end == at("2030-10-27T03:30:00+01:00"), "end: the next day");
   OK(ev && event_end(ev, 7200) == ev->end, "event_end: its own");
   event_free(ev);
-  ev = load("2030-01-01-e3.md", "---\ntitle: A\ndate: 2030-10-26 19:00\n"
-            "duration: 1h30m\n---\n", l, &d);
+  ev = load("2030-01-01-e3.md",
+            "---\ntitle: A\ndate: 2030-10-26 19:00\n"
+            "duration: 1h30m\n---\n",
+            l, &d);
   OK(ev && ev->end == at("2030-10-26T20:30:00+02:00"), "duration");
   event_free(ev);
   /* a whole date and time, with a zone, a day later: a warning */
-  ev = load("2030-01-01-e4.md", "---\ntitle: A\ndate: 2030-10-26 19:00\n"
-            "end: 2030-10-28 12:00 MEZ\n---\n", l, &d);
+  ev = load("2030-01-01-e4.md",
+            "---\ntitle: A\ndate: 2030-10-26 19:00\n"
+            "end: 2030-10-28 12:00 MEZ\n---\n",
+            l, &d);
   OK(ev && ev->end == at("2030-10-28T12:00:00+01:00"), "end: a date");
   OK(d.n == 1 && d.v[0].sev == DIAG_WARNING &&
-     strstr(d.v[0].msg, "more than a day"), "long: %s",
-     d.n ? d.v[0].msg : "no warning");
+         strstr(d.v[0].msg, "more than a day"),
+     "long: %s", d.n ? d.v[0].msg : "no warning");
   event_free(ev);
-  ev = load("2030-01-01-e5.md", "---\ntitle: A\ndate: 2030-10-26 19:00\n"
-            "---\n", l, &d);
+  ev = load("2030-01-01-e5.md",
+            "---\ntitle: A\ndate: 2030-10-26 19:00\n"
+            "---\n",
+            l, &d);
   OK(ev && ev->end == 0 &&
-     event_end(ev, 7200) == at("2030-10-26T21:00:00+02:00"),
+         event_end(ev, 7200) == at("2030-10-26T21:00:00+02:00"),
      "no end: the default duration");
   OK(ev && strcmp(ev->hash, hash_with_end) != 0, "an end changes the hash");
   char *s2 = ev ? event_snapshot(ev) : NULL;
@@ -219,14 +233,14 @@ static void test_geo(void)
   struct diags d;
   diags_init(&d);
   struct locations l;
-  const char *p = put("geo.yml",
-                      "a:\n  name: A\n  lat: \"50.9481\"\n  lon: \"6.9196\"\n"
-                      "b:\n  name: B\n  osm: \"https://www.openstreetmap.org/"
-                      "?mlat=50.1&mlon=-6.25#map=19/50.1/-6.25\"\n"
-                      "c:\n  name: C\n  osm: \"https://www.openstreetmap.org/"
-                      "#map=17/-33.85/151.2\"\n"
-                      "d:\n  name: D\n  osm: \"https://www.openstreetmap.org/"
-                      "node/1446603282\"\n");
+  const char *p =
+      put("geo.yml", "a:\n  name: A\n  lat: \"50.9481\"\n  lon: \"6.9196\"\n"
+                     "b:\n  name: B\n  osm: \"https://www.openstreetmap.org/"
+                     "?mlat=50.1&mlon=-6.25#map=19/50.1/-6.25\"\n"
+                     "c:\n  name: C\n  osm: \"https://www.openstreetmap.org/"
+                     "#map=17/-33.85/151.2\"\n"
+                     "d:\n  name: D\n  osm: \"https://www.openstreetmap.org/"
+                     "node/1446603282\"\n");
   OK(locations_load(&l, p, &d) == 0 && l.n == 4, "geo locations");
   OK(l.v[0].has_geo && l.v[0].lat == 50.9481 && l.v[0].lon == 6.9196,
      "lat/lon");
@@ -234,11 +248,14 @@ static void test_geo(void)
   OK(l.v[2].has_geo && l.v[2].lat == -33.85 && l.v[2].lon == 151.2, "#map");
   OK(!l.v[3].has_geo, "a node link has no coordinates");
   locations_release(&l);
-  OK(locations_load(&l, put("geo2.yml", "a:\n  name: A\n  lat: \"50\"\n"),
-                    &d) < 0, "lat without lon refused");
+  OK(locations_load(&l, put("geo2.yml", "a:\n  name: A\n  lat: \"50\"\n"), &d) <
+         0,
+     "lat without lon refused");
   locations_release(&l);
-  OK(locations_load(&l, put("geo3.yml", "a:\n  name: A\n  lat: \"95\"\n"
-                                        "  lon: \"6\"\n"), &d) < 0,
+  OK(locations_load(&l,
+                    put("geo3.yml", "a:\n  name: A\n  lat: \"95\"\n"
+                                    "  lon: \"6\"\n"),
+                    &d) < 0,
      "lat out of range refused");
   locations_release(&l);
   diags_release(&d);
@@ -301,8 +318,9 @@ int main(void)
   struct locations l;
   struct diags d;
   diags_init(&d);
-  const char *lp = put("locations.yml", "here:\n  name: \"Here\"\n"
-                                        "  street: \"S 1\"\n  city: \"Köln\"\n");
+  const char *lp =
+      put("locations.yml", "here:\n  name: \"Here\"\n"
+                           "  street: \"S 1\"\n  city: \"Köln\"\n");
   OK(locations_load(&l, lp, &d) == 0 && l.n == 1, "locations");
   /* a list instead of a map, and a location without a name */
   struct locations l2;

@@ -151,8 +151,11 @@ static void on_end(void *ud, struct http_task **t, size_t n)
 static void run_all(struct probe *p, size_t n, size_t window,
                     volatile int *stop)
 {
-  struct http_opts o = {.retry_base = 0.01, .window = window,
-                        .on_begin = on_begin, .on_end = on_end, .stop = stop};
+  struct http_opts o = {.retry_base = 0.01,
+                        .window = window,
+                        .on_begin = on_begin,
+                        .on_end = on_end,
+                        .stop = stop};
   struct http_engine *h = http_new(&o);
   for (size_t i = 0; i < n; i++)
     http_add(h, &p[i].task);
@@ -230,8 +233,7 @@ static void serial_requests_never_overlap(void)
   for (int i = 0; i < 3; i++)
     probe_init(&p[i], url, NULL);
   run_all(p, 3, 0, NULL);
-  OK(srv.max_in_flight > 1, "unkeyed requests overlap: %d",
-     srv.max_in_flight);
+  OK(srv.max_in_flight > 1, "unkeyed requests overlap: %d", srv.max_in_flight);
 }
 
 static void the_window_bounds_tasks_under_way(void)

@@ -78,8 +78,7 @@ int main(void)
   STR_EQ(rel(LANG_ID_DE, "2024-09-11T17:15:00+02:00", ev), "heute Abend");
   STR_EQ(rel(LANG_ID_EN, "2024-09-11T17:15:00+02:00", ev), "tonight");
   STR_EQ(rel(LANG_ID_DE, "2024-09-10T19:15:00+02:00", ev), "morgen Abend");
-  STR_EQ(rel(LANG_ID_EN, "2024-09-10T19:15:00+02:00", ev),
-         "tomorrow evening");
+  STR_EQ(rel(LANG_ID_EN, "2024-09-10T19:15:00+02:00", ev), "tomorrow evening");
   STR_EQ(rel(LANG_ID_DE, "2024-09-09T10:00:00+02:00", ev), "übermorgen");
   STR_EQ(rel(LANG_ID_EN, "2024-09-09T10:00:00+02:00", ev), "in 2 days");
   STR_EQ(rel(LANG_ID_DE, "2024-09-04T19:15:00+02:00", ev), "in einer Woche");
@@ -90,15 +89,19 @@ int main(void)
   STR_EQ(rel(LANG_ID_DE, "2024-09-11T18:45:00+02:00", ev), "in 30 Minuten");
   STR_EQ(rel(LANG_ID_EN, "2024-09-11T19:14:30+02:00", ev), "in a minute");
   STR_EQ(rel(LANG_ID_EN, "2024-09-11T19:20:00+02:00", ev), "now");
-  STR_EQ(rel(LANG_ID_DE, "2024-09-11T08:00:00+02:00",
-             "2024-09-11T12:00:00+02:00"), "heute");
-  STR_EQ(rel(LANG_ID_EN, "2024-09-10T08:00:00+02:00",
-             "2024-09-11T12:00:00+02:00"), "tomorrow");
+  STR_EQ(
+      rel(LANG_ID_DE, "2024-09-11T08:00:00+02:00", "2024-09-11T12:00:00+02:00"),
+      "heute");
+  STR_EQ(
+      rel(LANG_ID_EN, "2024-09-10T08:00:00+02:00", "2024-09-11T12:00:00+02:00"),
+      "tomorrow");
   /* calendar days across the DST change: Saturday to Sunday is one day */
-  STR_EQ(rel(LANG_ID_EN, "2024-03-30T23:30:00+01:00",
-             "2024-03-31T19:00:00+02:00"), "tomorrow evening");
-  STR_EQ(rel(LANG_ID_DE, "2024-10-20T19:00:00+02:00",
-             "2024-10-27T19:00:00+01:00"), "in einer Woche");
+  STR_EQ(
+      rel(LANG_ID_EN, "2024-03-30T23:30:00+01:00", "2024-03-31T19:00:00+02:00"),
+      "tomorrow evening");
+  STR_EQ(
+      rel(LANG_ID_DE, "2024-10-20T19:00:00+02:00", "2024-10-27T19:00:00+01:00"),
+      "in einer Woche");
   STR_EQ(i18n_field(LANG_ID_DE, "location"), "Ort");
   STR_EQ(i18n_field(LANG_ID_EN, "location"), "Place");
 
@@ -114,8 +117,7 @@ int main(void)
   i18n_date_short((enum lang)nl, &tm, &b);
   STR_EQ(b.data, "wo 13 mrt 2024");
   STR_EQ(rel((enum lang)nl, "2024-09-10T19:15:00+02:00", ev), "morgenavond");
-  STR_EQ(rel((enum lang)nl, "2024-09-06T19:15:00+02:00", ev),
-         "over 5 dagen");
+  STR_EQ(rel((enum lang)nl, "2024-09-06T19:15:00+02:00", ev), "over 5 dagen");
   STR_EQ(rel((enum lang)nl, "2024-09-11T19:14:30+02:00", ev),
          "over een minuut");
   STR_EQ(i18n_field((enum lang)nl, "time"), "Tijd");
@@ -126,7 +128,8 @@ int main(void)
   INT_EQ(i18n_month_from("MARCH", 5), 2);
   INT_EQ(i18n_month_from("Marc", 4), -1);
   OK(i18n_is_weekday("Tuesday", 7) && i18n_is_weekday("di", 2) &&
-     !i18n_is_weekday("Tues", 4), "weekdays");
+         !i18n_is_weekday("Tues", 4),
+     "weekdays");
   INT_EQ(i18n_ampm_from("p.m.", 4), 1);
   INT_EQ(i18n_ampm_from("AM", 2), 0);
   INT_EQ(i18n_ampm_from("pn", 2), -1);
@@ -146,8 +149,7 @@ int main(void)
                           "texts: {program_in_description: See below.}\n");
   OK(load_with_user(msg, sizeof(msg)) == 0, "override loads: %s", msg);
   STR_EQ(rel(LANG_ID_EN, "2024-09-11T17:15:00+02:00", ev), "this evening");
-  STR_EQ(rel(LANG_ID_EN, "2024-09-10T19:15:00+02:00", ev),
-         "tomorrow evening");
+  STR_EQ(rel(LANG_ID_EN, "2024-09-10T19:15:00+02:00", ev), "tomorrow evening");
   const char *tn, *tv = NULL;
   for (size_t i = 0; i18n_text(LANG_ID_EN, i, &tn, &tv); i++)
     if (strcmp(tn, "program_in_description") == 0)

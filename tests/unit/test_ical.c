@@ -23,13 +23,18 @@ static void test_text(void)
   struct ical_event ev = {
       .uid = "2030-12-04-x@x.example",
       .start = at("2030-12-04T19:30:00+01:00"),
-      .end = at("2030-12-04T21:30:00+01:00"), .stamp = at("2024-12-04T17:28:53Z"),
+      .end = at("2030-12-04T21:30:00+01:00"),
+      .stamp = at("2024-12-04T17:28:53Z"),
       .sequence = 3,
       .summary = "Glühwein; Traits, and \\ more – a very long summary that "
                  "needs folding because it is long, Köln äöü\x1b[31m\xc2\x9b",
-      .location = "Keller, Köln", .description = "Talk – A\nKeller",
-      .url = "https://x.example/e", .has_geo = true, .lat = 50.9481,
-      .lon = -6.5, .organizer = "\"Kölner \\\"Treff\\\"\" <crier@x.example>"};
+      .location = "Keller, Köln",
+      .description = "Talk – A\nKeller",
+      .url = "https://x.example/e",
+      .has_geo = true,
+      .lat = 50.9481,
+      .lon = -6.5,
+      .organizer = "\"Kölner \\\"Treff\\\"\" <crier@x.example>"};
   ical_single(&b, &c, &ev);
   OK(strncmp(b.data, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", 30) == 0, "%s",
      b.data);
@@ -45,7 +50,8 @@ static void test_text(void)
   OK(strstr(b.data, "DESCRIPTION:Talk – A\\nKeller\r\n"), "newline as \\n");
   OK(strstr(b.data, "GEO:50.948100;-6.500000\r\n"), "geo");
   OK(strstr(b.data, "ORGANIZER;CN=\"Kölner \\Treff\\\":mailto:crier@x.example"
-                    "\r\n"), "organizer without quotes in CN: %s", b.data);
+                    "\r\n"),
+     "organizer without quotes in CN: %s", b.data);
   OK(strstr(b.data, "STATUS:CONFIRMED\r\n"), "status");
   OK(!strstr(b.data, "VTIMEZONE"), "no VTIMEZONE in UTC");
   OK(t_lines_within(b.data, 75), "folded at 75 octets");
@@ -71,8 +77,8 @@ static void test_duration(void)
   static const struct {
     long secs;
     const char *want;
-  } v[] = {{7200, "PT2H"}, {5400, "PT1H30M"}, {86400, "P1D"},
-           {93600, "P1DT2H"}, {0, "PT0S"}, {43200, "PT12H"}, {61, "PT1M1S"}};
+  } v[] = {{7200, "PT2H"}, {5400, "PT1H30M"}, {86400, "P1D"}, {93600, "P1DT2H"},
+           {0, "PT0S"},    {43200, "PT12H"},  {61, "PT1M1S"}};
   for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
     struct buf b = BUF_INIT;
     ical_duration(v[i].secs, &b);
@@ -88,21 +94,25 @@ static void test_zone(void)
   struct err e;
   OK(when_set_zone("Europe/Berlin", &e) == 0, "%s", e.msg);
   struct buf b = BUF_INIT;
-  struct ical_cal c = {.zone = "Europe/Berlin", .name = "Treff, Köln",
+  struct ical_cal c = {.zone = "Europe/Berlin",
+                       .name = "Treff, Köln",
                        .refresh = 43200,
                        .first = at("2030-03-30T19:00:00+01:00"),
                        .last = at("2030-10-27T03:00:00+01:00")};
   ical_begin(&b, &c);
-  struct ical_event ev = {.uid = "a@x", .start = c.first,
+  struct ical_event ev = {.uid = "a@x",
+                          .start = c.first,
                           .end = at("2030-03-31T03:30:00+02:00"),
-                          .stamp = 1, .summary = "Across the spring change"};
+                          .stamp = 1,
+                          .summary = "Across the spring change"};
   ical_event(&b, &c, &ev);
   /* 02:30 happens twice on 2030-10-27: both are written in UTC (readers
    * differ on which one a local 02:30 means) */
   struct ical_event late = {.uid = "b@x",
                             .start = at("2030-10-27T02:30:00+02:00"),
                             .end = at("2030-10-27T02:30:00+01:00"),
-                            .stamp = 1, .summary = "Twice"};
+                            .stamp = 1,
+                            .summary = "Twice"};
   ical_event(&b, &c, &late);
   ical_end(&b);
   OK(!strstr(b.data, "METHOD"), "a feed has no method");
@@ -115,12 +125,15 @@ static void test_zone(void)
   /* in force on 2030-01-01: standard time since 2029-10-28 */
   OK(strstr(b.data, "BEGIN:STANDARD\r\nDTSTART:20291028T030000\r\n"
                     "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\n"
-                    "END:STANDARD\r\n"), "before: %s", b.data);
+                    "END:STANDARD\r\n"),
+     "before: %s", b.data);
   OK(strstr(b.data, "BEGIN:DAYLIGHT\r\nDTSTART:20300331T020000\r\n"
                     "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\n"
-                    "END:DAYLIGHT\r\n"), "spring 2030");
+                    "END:DAYLIGHT\r\n"),
+     "spring 2030");
   OK(strstr(b.data, "BEGIN:STANDARD\r\nDTSTART:20301027T030000\r\n"
-                    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"), "autumn");
+                    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"),
+     "autumn");
   INT_EQ(count(b.data, "BEGIN:DAYLIGHT"), 1);
   INT_EQ(count(b.data, "BEGIN:STANDARD"), 2);
   OK(strstr(b.data, "DTSTART;TZID=Europe/Berlin:20300330T190000\r\n"),

@@ -79,18 +79,23 @@ static void test_folding(void)
 {
   struct buf b = BUF_INIT;
   /* the checks themselves catch what they are for (negative controls) */
-  OK(!folded("Subject: =?UTF-8?Q?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa?=\r\n"),
+  OK(!folded("Subject: "
+             "=?UTF-8?Q?"
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+             "aaaaa?=\r\n"),
      "an 84-character line with an encoded-word is caught");
-  OK(!folded("Subject: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"),
+  OK(!folded("Subject: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"),
      "a 79-character line is caught");
   char *u = unfold("Subject: a\r\n b\r\n");
   STR_EQ(u, "Subject: a b\r\n");
   free(u);
 
   /* a long ASCII subject is folded at its spaces and unfolds to itself */
-  const char *ascii = "Reminder: Rust in December, Wednesday 4 December 2030 at "
-                      "19:30, Kulturkeller South, Cologne, with two talks and "
-                      "mulled wine";
+  const char *ascii =
+      "Reminder: Rust in December, Wednesday 4 December 2030 at "
+      "19:30, Kulturkeller South, Cologne, with two talks and "
+      "mulled wine";
   mail_header(&b, "Subject", ascii);
   OK(folded(b.data), "ASCII folded at 78: %s", b.data);
   OK(strstr(b.data, "\r\n ") != NULL, "it was folded");
@@ -116,11 +121,13 @@ static void test_folding(void)
   /* after a fold, a short word and a long one: the long one gets a line
    * of its own (a fold was once allowed only past the header's name) */
   buf_reset(&b);
-  mail_header(&b, "Subject", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                             "aaaaaaaaa b ccccccccccccccccccccccccccccccccccccccccccccccccccccc"
-                             "cccccccccccccccccccccccc d");
-  OK(strstr(b.data, "\r\n b\r\n cccc") != NULL, "folded before the long word: %s",
-     b.data);
+  mail_header(
+      &b, "Subject",
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+      "aaaaaaaaa b ccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+      "cccccccccccccccccccccccc d");
+  OK(strstr(b.data, "\r\n b\r\n cccc") != NULL,
+     "folded before the long word: %s", b.data);
 
   /* non-ASCII: the first line fits beside the name, every line ≤ 76 */
   buf_reset(&b);
@@ -128,7 +135,8 @@ static void test_folding(void)
                    "Dezember – Mi. 04.12.2030, 19:30 Uhr, Kulturkeller Süd";
   mail_header(&b, "Subject", de);
   OK(folded(b.data), "encoded lines ≤ 76: %s", b.data);
-  OK(strncmp(b.data, "Subject: =?UTF-8?Q?", 19) == 0, "begins on the first line");
+  OK(strncmp(b.data, "Subject: =?UTF-8?Q?", 19) == 0,
+     "begins on the first line");
   char *dec = decode_words(b.data);
   STR_EQ(dec, de);
   free(dec);
@@ -136,15 +144,21 @@ static void test_folding(void)
   /* addresses: an encoded name, then the address, folded between them or
    * between addresses when a line is full */
   buf_reset(&b);
-  const char *to[] = {"Mitglieder des Kölner Rust-Treffs und alle, die es "
-                      "werden wollen <mitglieder-und-freunde@treff.example.net>",
-                      "\"Organisation, Team\" <orga@treff.example.net>",
-                      "plain@treff.example.net",
-                      "<angle@treff.example.net>"};
-  struct mail m = {.from = "Kölner Rust-Treff <crier@x.example>", .to = to,
-                   .nto = 4, .subject = de, .text = "x\n", .html = "<p>x</p>",
-                   .message_id = "0123456789abcdef0123456789abcdef@treff.example.net",
-                   .language = "de", .date = 1733333333};
+  const char *to[] = {
+      "Mitglieder des Kölner Rust-Treffs und alle, die es "
+      "werden wollen <mitglieder-und-freunde@treff.example.net>",
+      "\"Organisation, Team\" <orga@treff.example.net>",
+      "plain@treff.example.net", "<angle@treff.example.net>"};
+  struct mail m = {.from = "Kölner Rust-Treff <crier@x.example>",
+                   .to = to,
+                   .nto = 4,
+                   .subject = de,
+                   .text = "x\n",
+                   .html = "<p>x</p>",
+                   .message_id =
+                       "0123456789abcdef0123456789abcdef@treff.example.net",
+                   .language = "de",
+                   .date = 1733333333};
   mail_build(&m, &b);
   char *head = head_of(b.data);
   OK(folded(head), "every header line folded:\n%s", head);
@@ -161,9 +175,11 @@ static void test_folding(void)
   buf_reset(&b);
   m.in_reply_to = "fedcba9876543210fedcba9876543210@treff.example.net";
   mail_build(&m, &b);
-  OK(strstr(b.data, "\r\nIn-Reply-To: <fedcba9876543210fedcba9876543210@treff.example.net>\r\n"),
+  OK(strstr(b.data, "\r\nIn-Reply-To: "
+                    "<fedcba9876543210fedcba9876543210@treff.example.net>\r\n"),
      "In-Reply-To");
-  OK(strstr(b.data, "\r\nReferences: <fedcba9876543210fedcba9876543210@treff.example.net>\r\n"),
+  OK(strstr(b.data, "\r\nReferences: "
+                    "<fedcba9876543210fedcba9876543210@treff.example.net>\r\n"),
      "References");
   head = head_of(b.data);
   OK(folded(head), "still folded");
@@ -271,15 +287,21 @@ int main(void)
 
   buf_reset(&b);
   const char *to[] = {"Mitglieder <list@x.example>", "b@x.example"};
-  struct mail m = {.from = "Kölner Rust-Treff <crier@x.example>", .to = to,
-                   .nto = 2, .subject = "Erinnerung: morgen Abend",
-                   .text = "Hallo\n\nBis morgen!", .html = "<p>Hallo</p>",
-                   .message_id = "abc123@x.example", .language = "de",
-                   .date = 1733333333, .ics = "BEGIN:VCALENDAR\r\n",
+  struct mail m = {.from = "Kölner Rust-Treff <crier@x.example>",
+                   .to = to,
+                   .nto = 2,
+                   .subject = "Erinnerung: morgen Abend",
+                   .text = "Hallo\n\nBis morgen!",
+                   .html = "<p>Hallo</p>",
+                   .message_id = "abc123@x.example",
+                   .language = "de",
+                   .date = 1733333333,
+                   .ics = "BEGIN:VCALENDAR\r\n",
                    .ics_method = "CANCEL"};
   mail_build(&m, &b);
   OK(strstr(b.data, "From: =?UTF-8?Q?K=C3=B6lner_Rust-Treff?= "
-                    "<crier@x.example>\r\n") != NULL, "%s", b.data);
+                    "<crier@x.example>\r\n") != NULL,
+     "%s", b.data);
   OK(strstr(b.data, "To: \"Mitglieder\" <list@x.example>, b@x.example\r\n"),
      "To list: %s", b.data);
   OK(strstr(b.data, "Date: Wed, 4 Dec 2024 18:28:53 +0100\r\n"), "Date");
@@ -289,7 +311,8 @@ int main(void)
   OK(strstr(b.data, "text/plain") < strstr(b.data, "text/html"),
      "text before HTML");
   OK(strstr(b.data, "Content-Type: text/calendar; method=CANCEL; "
-                    "charset=utf-8\r\n"), "calendar part with its method");
+                    "charset=utf-8\r\n"),
+     "calendar part with its method");
   OK(t_lines_within(b.data, 998), "no line over 998");
 
   buf_release(&b);

@@ -113,8 +113,8 @@ int main(void)
 
   /* pathological input stays bounded: 1 MiB of unclosed openers,
    * unmatched backticks, nested pairs */
-  static const char *const bombs[] = {"{{< x >}}", "{{", "{%", "`", "{{% a %}}",
-                                      "[a](", "{{< a >}}{{< /a >}}"};
+  static const char *const bombs[] = {
+      "{{< x >}}", "{{", "{%", "`", "{{% a %}}", "[a](", "{{< a >}}{{< /a >}}"};
   for (size_t k = 0; k < sizeof(bombs) / sizeof(*bombs); k++) {
     struct buf in = BUF_INIT, out = BUF_INIT;
     while (in.len < ((size_t)1 << 20))

@@ -44,14 +44,17 @@ int main(void)
   TEXT("<ul>\n<li>one</li>\n<li>two &ndash; <i>too</i></li>\n</ul>\n",
        "- one\n- two \u2013 too\n");
   TEXT("<div><style>p { color: red }</style>"
-       "<a href=\"javascript:alert(1)\">click</a></div>\n", "click\n");
+       "<a href=\"javascript:alert(1)\">click</a></div>\n",
+       "click\n");
   TEXT("Inline <a href=\"https://x.example/\">link</a> here.\n",
        "Inline link <https://x.example/> here.\n");
   /* entities */
   TEXT("&amp; &lt;b&gt; &#x2013;\n", "& <b> –\n");
   /* paragraphs, breaks */
-  TEXT("Hallo zusammen,\n\nwir laden\neuch ein.\n", "Hallo zusammen,\n\nwir laden\neuch ein.\n");
-  TEXT("**Kulturkeller Süd**\\\nGlühweinweg 3\n", "Kulturkeller Süd\nGlühweinweg 3\n");
+  TEXT("Hallo zusammen,\n\nwir laden\neuch ein.\n",
+       "Hallo zusammen,\n\nwir laden\neuch ein.\n");
+  TEXT("**Kulturkeller Süd**\\\nGlühweinweg 3\n",
+       "Kulturkeller Süd\nGlühweinweg 3\n");
   /* headings */
   TEXT("# Treffen\n\n## Vorträge\n\n### Ein Vortrag\n\nText\n",
        "Treffen\n=======\n\nVorträge\n--------\n\nEin Vortrag\n\nText\n");

@@ -27,8 +27,8 @@ int main(void)
   if (when_set_zone("Europe/Berlin", &e) < 0)
     return 77;
   long reminders[] = {7 * 86400, 86400, 7200};
-  struct config c = {.announce_lead = 21 * 86400, .reminders = reminders,
-                     .nreminders = 3};
+  struct config c = {
+      .announce_lead = 21 * 86400, .reminders = reminders, .nreminders = 3};
   struct channel all = {.notices = {.announce = true, .all_reminders = true}};
   char *only1d[] = {(char *)"reminder-1d"};
   struct channel r1d = {.notices = {.reminders = only1d, .nreminders = 1}};

@@ -37,8 +37,8 @@ int main(void)
      "%s", e.msg);
 
   const char *none[] = {"crier-no-such-program", NULL};
-  OK(proc_capture(none, 100, &out, &e) < 0 && e.code == EX_UNAVAILABLE,
-     "%s", e.msg);
+  OK(proc_capture(none, 100, &out, &e) < 0 && e.code == EX_UNAVAILABLE, "%s",
+     e.msg);
 
   /* out of time: the child and what it started are stopped */
   buf_reset(&out);

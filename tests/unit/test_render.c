@@ -49,16 +49,18 @@ int main(void)
   struct renderer *r = renderer_new(&cfg);
   time_t now = ev->start - 86400;
 
-  struct render_req q = {.ev = ev, .notice = "announce", .langs = LANG_EN,
-                         .now = now};
+  struct render_req q = {
+      .ev = ev, .notice = "announce", .langs = LANG_EN, .now = now};
   json_t *ctx = render_context(&cfg, &q, LANG_ID_EN);
-  STR_EQ(json_string_value(json_object_get(json_object_get(ctx, "event"),
-                                           "url")),
-         "https://ex.org/2030/x/");
-  OK(json_is_true(json_object_get(json_object_get(ctx, "event"),
-                                  "talks_wanted")), "talks wanted");
-  STR_EQ(json_string_value(json_object_get(json_object_get(ctx, "notice"),
-                                           "relative")), "tomorrow evening");
+  STR_EQ(
+      json_string_value(json_object_get(json_object_get(ctx, "event"), "url")),
+      "https://ex.org/2030/x/");
+  OK(json_is_true(
+         json_object_get(json_object_get(ctx, "event"), "talks_wanted")),
+     "talks wanted");
+  STR_EQ(json_string_value(
+             json_object_get(json_object_get(ctx, "notice"), "relative")),
+         "tomorrow evening");
   json_decref(ctx);
 
   struct message m;
@@ -73,8 +75,8 @@ int main(void)
   OK(strchr(m.subject, '\n') == NULL, "one-line subject");
   message_release(&m);
 
-  struct channel mu = {.name = (char *)"mu", .type = CHAN_MEETUP,
-                       .langs = LANG_EN};
+  struct channel mu = {
+      .name = (char *)"mu", .type = CHAN_MEETUP, .langs = LANG_EN};
   q.ch = &mu;
   /* a Meetup title is never cut: an error names the limit */
   OK(render_message(r, &q, &m, &e) < 0 && e.code == EX_DATAERR &&

@@ -14,18 +14,18 @@
 
 struct row {
   const char *name;
-  const char *start;     /* the event */
+  const char *start; /* the event */
   bool cancelled;
-  const char *hash;      /* the event's content now ("A" or "B") */
+  const char *hash; /* the event's content now ("A" or "B") */
   const char *now;
   const char *history;   /* "notice=status@time[#start];…" (status: sent,
                             failed, skipped, uncertain, sending; start: the
                             start a reminder was for) */
   const char *announced; /* the hash when announced, or NULL */
   bool update_done;
-  const char *want;      /* "SEND:announce SKIP:reminder-7d WAIT:…" */
-  const char *flags;     /* U unpublished; c a cancellation of this
-                            generation exists; r a reinstatement does */
+  const char *want;  /* "SEND:announce SKIP:reminder-7d WAIT:…" */
+  const char *flags; /* U unpublished; c a cancellation of this
+                        generation exists; r a reinstatement does */
 };
 
 static const struct row rows[] = {
@@ -34,25 +34,27 @@ static const struct row rows[] = {
     {"announcement due", "2024-09-11T19:15:00+02:00", false, "A",
      "2024-08-21T19:15:00+02:00", "", NULL, false, "SEND:announce"},
     {"announced, nothing else due", "2024-09-11T19:15:00+02:00", false, "A",
-     "2024-08-25T10:00:00+02:00",
-     "announce=sent@2024-08-21T17:15:00Z", "A", false, ""},
+     "2024-08-25T10:00:00+02:00", "announce=sent@2024-08-21T17:15:00Z", "A",
+     false, ""},
     {"7d reminder", "2024-09-11T19:15:00+02:00", false, "A",
-     "2024-09-04T19:15:00+02:00",
-     "announce=sent@2024-08-21T17:15:00Z", "A", false, "SEND:reminder-7d"},
+     "2024-09-04T19:15:00+02:00", "announce=sent@2024-08-21T17:15:00Z", "A",
+     false, "SEND:reminder-7d"},
     {"downtime: 7d and 1d due, 1d wins", "2024-09-11T19:15:00+02:00", false,
      "A", "2024-09-10T20:00:00+02:00", "announce=sent@2024-08-21T17:15:00Z",
      "A", false, "SKIP:reminder-7d SEND:reminder-1d"},
     {"late file: announcement wins, reminders skipped",
-     "2024-09-11T19:15:00+02:00", false, "A", "2024-09-11T16:00:00+02:00",
-     "", NULL, false, "SKIP:reminder-7d SKIP:reminder-1d SEND:announce"},
+     "2024-09-11T19:15:00+02:00", false, "A", "2024-09-11T16:00:00+02:00", "",
+     NULL, false, "SKIP:reminder-7d SKIP:reminder-1d SEND:announce"},
     {"after a late announcement the 2h reminder is within min_gap",
      "2024-09-11T19:15:00+02:00", false, "A", "2024-09-11T17:15:00+02:00",
-     "announce=sent@2024-09-11T14:00:00Z;reminder-7d=skipped@2024-09-11T14:00:00Z;"
+     "announce=sent@2024-09-11T14:00:00Z;reminder-7d=skipped@2024-09-11T14:00:"
+     "00Z;"
      "reminder-1d=skipped@2024-09-11T14:00:00Z",
      "A", false, "SKIP:reminder-2h"},
     {"min_gap passed", "2024-09-11T19:15:00+02:00", false, "A",
      "2024-09-11T17:15:00+02:00",
-     "announce=sent@2024-09-11T08:00:00Z;reminder-7d=skipped@2024-09-11T08:00:00Z;"
+     "announce=sent@2024-09-11T08:00:00Z;reminder-7d=skipped@2024-09-11T08:00:"
+     "00Z;"
      "reminder-1d=skipped@2024-09-11T08:00:00Z",
      "A", false, "SEND:reminder-2h"},
     {"a failed reminder is tried again", "2024-09-11T19:15:00+02:00", false,
@@ -78,14 +80,13 @@ static const struct row rows[] = {
      "2024-08-25T10:00:00+02:00", "announce=sent@2024-08-21T17:15:00Z", "A",
      true, ""},
     {"changed before announcing: just announce", "2024-09-11T19:15:00+02:00",
-     false, "B", "2024-08-25T10:00:00+02:00", "", NULL, false,
-     "SEND:announce"},
+     false, "B", "2024-08-25T10:00:00+02:00", "", NULL, false, "SEND:announce"},
     {"update and a due reminder together: one message, the update",
      "2024-09-11T19:15:00+02:00", false, "B", "2024-09-05T10:00:00+02:00",
      "announce=sent@2024-08-21T17:15:00Z", "A", false,
      "SEND:update SKIP:reminder-7d"},
-    {"min_gap counts an update as a notice", "2024-09-11T19:15:00+02:00",
-     false, "B", "2024-09-10T20:00:00+02:00",
+    {"min_gap counts an update as a notice", "2024-09-11T19:15:00+02:00", false,
+     "B", "2024-09-10T20:00:00+02:00",
      "announce=sent@2024-08-21T17:15:00Z;reminder-7d=sent@2024-09-04T17:15:00Z"
      "#2024-09-11T19:15:00+02:00;update=sent@2024-09-10T17:00:00Z",
      "A", true, "SKIP:reminder-1d"},
@@ -104,8 +105,8 @@ static const struct row rows[] = {
      "#2024-09-11T19:15:00+02:00;update=sent@2024-09-08T10:00:00Z;"
      "reminder-7d=skipped@2024-09-08T10:00:00Z#2024-09-18T19:15:00+02:00",
      "A", true, "SEND:reminder-1d"},
-    {"postponed: the new 2h reminder too",
-     "2024-09-18T19:15:00+02:00", false, "B", "2024-09-18T17:15:00+02:00",
+    {"postponed: the new 2h reminder too", "2024-09-18T19:15:00+02:00", false,
+     "B", "2024-09-18T17:15:00+02:00",
      "announce=sent@2024-08-21T17:15:00Z;reminder-7d=sent@2024-09-04T17:15:00Z"
      "#2024-09-11T19:15:00+02:00;reminder-1d=sent@2024-09-10T17:15:00Z"
      "#2024-09-11T19:15:00+02:00;update=sent@2024-09-08T10:00:00Z;"
@@ -120,12 +121,12 @@ static const struct row rows[] = {
     /* cancelled, then on again */
     {"cancellation taken back: one notice that it takes place",
      "2024-09-11T19:15:00+02:00", false, "A", "2024-09-03T10:00:00+02:00",
-     "announce=sent@2024-08-21T17:15:00Z;cancel=sent@2024-09-01T08:00:00Z",
-     "A", false, "SEND:reinstate", "c"},
+     "announce=sent@2024-08-21T17:15:00Z;cancel=sent@2024-09-01T08:00:00Z", "A",
+     false, "SEND:reinstate", "c"},
     {"taken back with a reminder due: the notice states the facts",
      "2024-09-11T19:15:00+02:00", false, "A", "2024-09-05T10:00:00+02:00",
-     "announce=sent@2024-08-21T17:15:00Z;cancel=sent@2024-09-01T08:00:00Z",
-     "A", false, "SEND:reinstate SKIP:reminder-7d", "c"},
+     "announce=sent@2024-08-21T17:15:00Z;cancel=sent@2024-09-01T08:00:00Z", "A",
+     false, "SEND:reinstate SKIP:reminder-7d", "c"},
     {"reinstated already", "2024-09-11T19:15:00+02:00", false, "A",
      "2024-09-03T11:00:00+02:00",
      "announce=sent@2024-08-21T17:15:00Z;cancel=sent@2024-09-01T08:00:00Z;"
@@ -149,17 +150,17 @@ static const struct row rows[] = {
      false, "SEND:cancel"},
     {"cancelled, cancellation sent", "2024-09-11T19:15:00+02:00", true, "A",
      "2024-09-02T10:00:00+02:00",
-     "announce=sent@2024-08-21T17:15:00Z;cancel=sent@2024-09-01T08:00:00Z",
-     "A", false, ""},
-    {"cancelled before announcing: silence", "2024-09-11T19:15:00+02:00",
-     true, "A", "2024-09-01T10:00:00+02:00", "", NULL, false, ""},
+     "announce=sent@2024-08-21T17:15:00Z;cancel=sent@2024-09-01T08:00:00Z", "A",
+     false, ""},
+    {"cancelled before announcing: silence", "2024-09-11T19:15:00+02:00", true,
+     "A", "2024-09-01T10:00:00+02:00", "", NULL, false, ""},
     {"cancelled and started: nothing", "2024-09-11T19:15:00+02:00", true, "A",
      "2024-09-11T20:00:00+02:00", "announce=sent@2024-08-21T17:15:00Z", "A",
      false, ""},
     /* DST: event Sunday 2024-03-31 19:00 CEST; the 1d reminder is due at
      * 19:00 CET on Saturday, not at 18:00 */
-    {"DST spring: 1d not yet at 18:30", "2024-03-31T19:00:00+02:00", false,
-     "A", "2024-03-30T18:30:00+01:00",
+    {"DST spring: 1d not yet at 18:30", "2024-03-31T19:00:00+02:00", false, "A",
+     "2024-03-30T18:30:00+01:00",
      "announce=sent@2024-03-10T18:00:00Z;reminder-7d=sent@2024-03-24T18:00:00Z",
      "A", false, ""},
     {"DST spring: 1d at 19:00 CET", "2024-03-31T19:00:00+02:00", false, "A",
@@ -169,14 +170,14 @@ static const struct row rows[] = {
     {"DST autumn: 7d reminder at 19:00 CEST", "2024-10-27T19:00:00+01:00",
      false, "A", "2024-10-20T19:00:00+02:00",
      "announce=sent@2024-10-06T17:00:00Z", "A", false, "SEND:reminder-7d"},
-    {"DST autumn: 1 minute earlier nothing", "2024-10-27T19:00:00+01:00",
-     false, "A", "2024-10-20T18:59:00+02:00",
-     "announce=sent@2024-10-06T17:00:00Z", "A", false, ""},
+    {"DST autumn: 1 minute earlier nothing", "2024-10-27T19:00:00+01:00", false,
+     "A", "2024-10-20T18:59:00+02:00", "announce=sent@2024-10-06T17:00:00Z",
+     "A", false, ""},
 };
 
 static enum dstatus parse_status(const char *s, size_t n)
 {
-  static const char *const names[] = {"none", "pending", "sending", "sent",
+  static const char *const names[] = {"none",   "pending",   "sending", "sent",
                                       "failed", "uncertain", "skipped"};
   for (int i = 0; i < 7; i++)
     if (strlen(names[i]) == n && strncmp(names[i], s, n) == 0)
@@ -190,15 +191,19 @@ int main(void)
   if (when_set_zone("Europe/Berlin", &e) < 0)
     return 77;
   long reminders[] = {7 * 86400, 86400, 7200};
-  struct config cfg = {.announce_lead = 21 * 86400, .reminders = reminders,
-                       .nreminders = 3, .min_gap = 6 * 3600};
+  struct config cfg = {.announce_lead = 21 * 86400,
+                       .reminders = reminders,
+                       .nreminders = 3,
+                       .min_gap = 6 * 3600};
   struct channel ch = {.name = (char *)"c",
-                       .notices = {.announce = true, .update = true,
-                                   .cancel = true, .all_reminders = true}};
+                       .notices = {.announce = true,
+                                   .update = true,
+                                   .cancel = true,
+                                   .all_reminders = true}};
   for (size_t r = 0; r < sizeof(rows) / sizeof(*rows); r++) {
     const struct row *t = &rows[r];
-    struct event ev = {.id = (char *)"e", .start = at(t->start),
-                       .cancelled = t->cancelled};
+    struct event ev = {
+        .id = (char *)"e", .start = at(t->start), .cancelled = t->cancelled};
     snprintf(ev.hash, sizeof(ev.hash), "%s", t->hash);
     struct hist_entry hv[16];
     size_t hn = 0;
@@ -208,8 +213,7 @@ int main(void)
       const char *end = strchr(p, ';');
       if (!end)
         end = p + strlen(p);
-      snprintf(hv[hn].notice, sizeof(hv[hn].notice), "%.*s",
-               (int)(eq - p), p);
+      snprintf(hv[hn].notice, sizeof(hv[hn].notice), "%.*s", (int)(eq - p), p);
       hv[hn].status = (int)parse_status(eq + 1, (size_t)(atp - eq - 1));
       char when[80];
       snprintf(when, sizeof(when), "%.*s", (int)(end - atp - 1), atp + 1);
@@ -227,8 +231,11 @@ int main(void)
     }
     const char *fl = t->flags ? t->flags : "";
     ev.unpublished = strchr(fl, 'U') != NULL;
-    struct hist h = {.v = hv, .n = hn, .announced_hash = t->announced,
-                     .update_done = t->update_done, .last_sent = last,
+    struct hist h = {.v = hv,
+                     .n = hn,
+                     .announced_hash = t->announced,
+                     .update_done = t->update_done,
+                     .last_sent = last,
                      .cancel_done = strchr(fl, 'c') != NULL,
                      .reinstate_done = strchr(fl, 'r') != NULL};
     /* the announced record says "cancelled" until a reinstatement */

@@ -88,8 +88,7 @@ static void test_admission(void)
   /* the spool lists the pushes not done */
   json_t *p = serve_queue_pushes(&q, false);
   OK(p && json_array_size(p) == 1, "p1 left");
-  STR_EQ(json_string_value(json_object_get(json_array_get(p, 0), "id")),
-         "p1");
+  STR_EQ(json_string_value(json_object_get(json_array_get(p, 0), "id")), "p1");
   json_decref(p);
   OK(serve_queue_pushes(&q, false) == NULL, "nothing changed since");
   serve_queue_release(&q);

@@ -26,8 +26,7 @@ static void put(const char *rel, const char *text)
   t_put(dir, rel, text);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag,
-                  struct FTW *f)
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
   (void)st;
   (void)flag;
@@ -96,8 +95,11 @@ static void test_bundles_and_translations(void)
       "---\ntitle: Nur Deutsch\ndate: 2031-05-09T18:30:00+02:00\n---\n");
   put("content/events/02-b/notes.md", "not an event: not an index\n");
   put("content/events/03-c/index.md", "---\ntitle: [broken\n---\n");
-  OK(load(&l, "site:\n  events: content/events\n  translations: [en, de]\n"
-              "  timezone: Europe/Berlin\n", 0) == 0, "loads");
+  OK(load(&l,
+          "site:\n  events: content/events\n  translations: [en, de]\n"
+          "  timezone: Europe/Berlin\n",
+          0) == 0,
+     "loads");
   INT_EQ(l.s.n, 2);
   INT_EQ(l.s.nfiles, 3);
   const struct event *a = by_id(&l.s, "01-a");
@@ -157,8 +159,7 @@ static void test_data_files(void)
   put("d/a.yml", "[ { title: x, id: one ]\n");
   OK(load(&l, "site:\n  data: d/a.yml\n  timezone: Europe/Berlin\n", 0) == 0,
      "loads");
-  OK(l.s.broken_unknown && site_is_broken(&l.s, "anything"),
-     "broken_unknown");
+  OK(l.s.broken_unknown && site_is_broken(&l.s, "anything"), "broken_unknown");
   unload(&l);
 }
 
@@ -169,10 +170,12 @@ static void test_unique_and_archive(void)
   put("e/sub/y.md", "---\ntitle: Y\ndate: 2031-02-30 19:00\n---\n");
   put("e/sub/x.md", "---\ntitle: X2\ndate: 2031-05-06 19:00\n---\n");
   time_t now = at("2031-01-01T00:00:00Z");
-  OK(load(&l, "site:\n  events: e\n  recursive: true\n"
-              "  timezone: Europe/Berlin\n", now) == 0, "loads");
-  OK(has_diag(&l.d, DIAG_ERROR, "e/x.md", 0,
-              "the id 'x' is also that of"),
+  OK(load(&l,
+          "site:\n  events: e\n  recursive: true\n"
+          "  timezone: Europe/Berlin\n",
+          now) == 0,
+     "loads");
+  OK(has_diag(&l.d, DIAG_ERROR, "e/x.md", 0, "the id 'x' is also that of"),
      "duplicate id");
   OK(has_diag(&l.d, DIAG_WARNING, "e/x.md", 3, "an event of the past"),
      "an old event warns");

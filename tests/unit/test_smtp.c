@@ -16,7 +16,8 @@ static void test_replies(void)
 {
   struct smtp_reply r;
   reply("550 5.1.1 <no-such-user@crier.test>: Recipient address rejected: "
-        "User unknown in virtual mailbox table\r\n", &r);
+        "User unknown in virtual mailbox table\r\n",
+        &r);
   INT_EQ(r.code, 550);
   STR_EQ(r.status, "5.1.1");
   STR_EQ(r.text, "<no-such-user@crier.test>: Recipient address rejected: "
@@ -138,7 +139,8 @@ static void test_dialogue(void)
     INT_EQ(x[9].reply.code, 354);
     STR_EQ(x[10].cmd, ".");
     INT_EQ(x[10].reply.code, 451);
-    STR_EQ(x[10].reply.text, "<END-OF-MESSAGE>: End-of-data rejected: try later");
+    STR_EQ(x[10].reply.text,
+           "<END-OF-MESSAGE>: End-of-data rejected: try later");
     STR_EQ(x[11].cmd, "QUIT");
     INT_EQ(x[11].reply.code, 221);
   }
@@ -147,7 +149,8 @@ static void test_dialogue(void)
   /* DATA refused: no end of message; a reply cut short is kept */
   x = NULL;
   n = smtp_dialogue("< 220 hi\n> DATA\n< 554 5.5.1 Error: no valid recipients\n"
-                    "> QUIT\n< 221-Bye\n", &x);
+                    "> QUIT\n< 221-Bye\n",
+                    &x);
   INT_EQ(n, 3);
   if (n == 3) {
     STR_EQ(x[1].cmd, "DATA");

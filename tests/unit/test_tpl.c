@@ -43,13 +43,14 @@ int main(void)
          "\\# head\n\\- item");
   STR_EQ(render("{{{a}}}", "{\"a\":\"*x*\"}", NULL, tpl_escape_markdown, &e),
          "*x*");
-  STR_EQ(render("{{a}}", "{\"a\":\"<x>\"}", NULL, tpl_escape_none, &e),
-         "<x>");
+  STR_EQ(render("{{a}}", "{\"a\":\"<x>\"}", NULL, tpl_escape_none, &e), "<x>");
   /* crier treats "" as false, so optional fields can guard sections */
-  STR_EQ(render("{{#a}}yes{{/a}}{{^a}}no{{/a}}", "{\"a\":\"\"}", NULL, NULL,
-                &e), "no");
+  STR_EQ(
+      render("{{#a}}yes{{/a}}{{^a}}no{{/a}}", "{\"a\":\"\"}", NULL, NULL, &e),
+      "no");
   STR_EQ(render("{{n}} {{f}} {{b}}", "{\"n\":42,\"f\":1.5,\"b\":true}", NULL,
-                NULL, &e), "42 1.5 true");
+                NULL, &e),
+         "42 1.5 true");
 
   static const struct {
     const char *tmpl, *msg;
@@ -70,8 +71,7 @@ int main(void)
     OK(!got && strstr(e.msg, bad[i].msg), "%s → %s (got %s)", bad[i].tmpl,
        bad[i].msg, got ? got : e.msg);
   }
-  STR_EQ(render("{{=<% >%=}}[<%>p>%]", "{}", "{\"p\":\"P\"}", NULL, &e),
-         "[P]");
+  STR_EQ(render("{{=<% >%=}}[<%>p>%]", "{}", "{\"p\":\"P\"}", NULL, &e), "[P]");
   /* an override that contains its own block (found by fuzz_tpl: it
    * recursed until the stack overflowed) */
   OK(!render("{{<p}}{{$a}}[{{$a}}x{{/a}}]{{/a}}{{/p}}", "{}",
@@ -81,17 +81,22 @@ int main(void)
      "self-containing block: %s", e.msg);
   /* a partial that includes itself, and a cycle of two */
   OK(!render("{{>a}}", "{}", "{\"a\":\"x{{>a}}\"}", NULL, &e) &&
-         strstr(e.msg, "include itself"), "self-inclusion: %s", e.msg);
+         strstr(e.msg, "include itself"),
+     "self-inclusion: %s", e.msg);
   OK(!render("{{>a}}", "{}", "{\"a\":\"{{>b}}\",\"b\":\"{{<a}}{{/a}}\"}", NULL,
-             &e) && strstr(e.msg, "nested deeper"), "cycle: %s", e.msg);
+             &e) &&
+         strstr(e.msg, "nested deeper"),
+     "cycle: %s", e.msg);
   /* data-driven recursion that ends is fine */
   STR_EQ(render("{{>n}}", "{\"c\":[{\"c\":[{\"c\":[]}]}]}",
-                "{\"n\":\"[{{#c}}{{>n}}{{/c}}]\"}", NULL, &e), "[[[]]]");
+                "{\"n\":\"[{{#c}}{{>n}}{{/c}}]\"}", NULL, &e),
+         "[[[]]]");
   /* exponential output is cut off */
   const char *boom = "{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}"
                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
                      "{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}";
   OK(!render(boom, "{\"l\":[1,2,3,4,5,6,7,8,9,10]}", NULL, NULL, &e) &&
-         strstr(e.msg, "larger than the limit"), "output limit: %s", e.msg);
+         strstr(e.msg, "larger than the limit"),
+     "output limit: %s", e.msg);
   return t_summary();
 }

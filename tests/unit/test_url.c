@@ -14,33 +14,33 @@ int main(void)
 {
   struct url u;
   struct err e;
-  OK(url_parse("https://API.GitHub.com:8443/repos/x?a=1", &u, &e) == 0,
-     "%s", e.msg);
+  OK(url_parse("https://API.GitHub.com:8443/repos/x?a=1", &u, &e) == 0, "%s",
+     e.msg);
   STR_EQ(u.scheme, "https");
   STR_EQ(u.host, "api.github.com");
   INT_EQ(u.port, 8443);
   STR_EQ(u.rest, "/repos/x?a=1");
   OK(url_parse("http://[::1]:8080", &u, &e) == 0 && u.ipv6 && u.port == 8080 &&
-         strcmp(u.rest, "") == 0, "ipv6: %s", e.msg);
+         strcmp(u.rest, "") == 0,
+     "ipv6: %s", e.msg);
   OK(url_parse("smtp://mail.example.org", &u, &e) == 0 && u.port == 25,
      "smtp default port");
 
   /* refused: forms another parser might read otherwise */
-  static const char *const bad[] = {
-      "https://api.github.com@evil.example/next",
-      "https://user:pw@host/",
-      "https://host\\\\@evil/",
-      "https://ho st/",
-      "https://host:99999/",
-      "https://host:/",
-      "https://host:0/",
-      "https://[::1/",
-      "https:///path",
-      "ftp://host/",
-      "javascript://x/",
-      "host/path",
-      "https://host\r\n/",
-      "HTTPS://host/"};
+  static const char *const bad[] = {"https://api.github.com@evil.example/next",
+                                    "https://user:pw@host/",
+                                    "https://host\\\\@evil/",
+                                    "https://ho st/",
+                                    "https://host:99999/",
+                                    "https://host:/",
+                                    "https://host:0/",
+                                    "https://[::1/",
+                                    "https:///path",
+                                    "ftp://host/",
+                                    "javascript://x/",
+                                    "host/path",
+                                    "https://host\r\n/",
+                                    "HTTPS://host/"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
     OK(url_parse(bad[i], &u, &e) < 0 && e.code == EX_CONFIG, "accepted %s",
        bad[i]);

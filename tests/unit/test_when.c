@@ -10,8 +10,11 @@
 
 static time_t utc(int y, int mo, int d, int h, int mi)
 {
-  struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                  .tm_hour = h, .tm_min = mi};
+  struct tm tm = {.tm_year = y - 1900,
+                  .tm_mon = mo - 1,
+                  .tm_mday = d,
+                  .tm_hour = h,
+                  .tm_min = mi};
   return timegm(&tm);
 }
 
@@ -55,18 +58,18 @@ static void test_event_dates(void)
   struct buf warn = BUF_INIT;
   struct err e = {0};
   time_t t;
-  OK(evdate_parse_str("2024-09-11 19:15:00 MESZ", &t, &warn, &e) == 0,
-     "%s", e.msg);
+  OK(evdate_parse_str("2024-09-11 19:15:00 MESZ", &t, &warn, &e) == 0, "%s",
+     e.msg);
   INT_EQ(t, utc(2024, 9, 11, 17, 15));
   INT_EQ(warn.len, 0);
   /* an abbreviation that contradicts the date: a warning, wall clock wins */
-  OK(evdate_parse_str("2016-04-06 19:15:00 MEZ", &t, &warn, &e) == 0,
-     "%s", e.msg);
+  OK(evdate_parse_str("2016-04-06 19:15:00 MEZ", &t, &warn, &e) == 0, "%s",
+     e.msg);
   INT_EQ(t, utc(2016, 4, 6, 17, 15));
   OK(strstr(warn.data, "zone 'MEZ' contradicts") != NULL, "%s", warn.data);
   buf_reset(&warn);
-  OK(evdate_parse_str("2015-07-29 19:00:00 MEST", &t, &warn, &e) == 0,
-     "%s", e.msg);
+  OK(evdate_parse_str("2015-07-29 19:00:00 MEST", &t, &warn, &e) == 0, "%s",
+     e.msg);
   INT_EQ(warn.len, 0);
   OK(evdate_parse_str("2020-02-05 19:15 CET", &t, &warn, &e) == 0, "x");
   INT_EQ(t, utc(2020, 2, 5, 18, 15));
@@ -77,21 +80,22 @@ static void test_event_dates(void)
   buf_reset(&warn);
   /* an offset is the instant as written; one the zone does not have
    * then is a warning */
-  OK(evdate_parse_str("2024-07-01 19:00 +02:00", &t, &warn, &e) == 0,
-     "%s", e.msg);
-  OK(evdate_parse_str("2024-07-01 19:00 +0200", &t, &warn, &e) == 0,
-     "%s", e.msg);
+  OK(evdate_parse_str("2024-07-01 19:00 +02:00", &t, &warn, &e) == 0, "%s",
+     e.msg);
+  OK(evdate_parse_str("2024-07-01 19:00 +0200", &t, &warn, &e) == 0, "%s",
+     e.msg);
   INT_EQ(warn.len, 0);
-  OK(evdate_parse_str("2024-07-01 19:00 +01:00", &t, &warn, &e) == 0,
-     "%s", e.msg);
+  OK(evdate_parse_str("2024-07-01 19:00 +01:00", &t, &warn, &e) == 0, "%s",
+     e.msg);
   INT_EQ(t, utc(2024, 7, 1, 18, 0));
-  STR_EQ(warn.data, "'2024-07-01 19:00 +01:00' is at +01:00, but "
+  STR_EQ(warn.data,
+         "'2024-07-01 19:00 +01:00' is at +01:00, but "
          "Europe/Berlin is +02:00 (CEST) then: the event starts at 20:00 "
          "there (leave out the offset to mean 19:00 there)");
   buf_reset(&warn);
   /* the offset picks the second occurrence in an overlap */
-  OK(evdate_parse_str("2024-10-27 02:30 +01:00", &t, &warn, &e) == 0,
-     "%s", e.msg);
+  OK(evdate_parse_str("2024-10-27 02:30 +01:00", &t, &warn, &e) == 0, "%s",
+     e.msg);
   INT_EQ(t, utc(2024, 10, 27, 1, 30));
   INT_EQ(warn.len, 0);
   OK(evdate_parse_str("2024-10-27 02:30", &t, &warn, &e) == 0, "x");
@@ -109,7 +113,8 @@ static void test_event_dates(void)
   OK(evdate_parse_str("2024-04-30 19:60", &t, &warn, &e) < 0, "19:60");
   OK(evdate_parse_str("2024-04-30", &t, &warn, &e) < 0, "no time");
   OK(evdate_parse_str("2024-04-30 19:00 PST", &t, &warn, &e) < 0, "PST");
-  STR_EQ(e.msg, "'2024-04-30 19:00 PST': unknown zone 'PST' for "
+  STR_EQ(e.msg,
+         "'2024-04-30 19:00 PST': unknown zone 'PST' for "
          "Europe/Berlin (it uses CET, CEST; also written MEZ, MET, MESZ, "
          "MEST, MEZT; or write an offset such as +02:00, or give the event "
          "its own time zone)");
@@ -239,10 +244,8 @@ static void test_forms(void)
   EV("2015-03-24", "7 p.m.", "2015-03-24T19:00:00+01:00");
   EV("2015-03-24", "12 AM", "2015-03-24T00:00:00+01:00");
   EV("2015-03-24", "12:15 PM", "2015-03-24T12:15:00+01:00");
-  EV("2015-03-24", "13:15 PM",
-     "error: time '13:15 PM': not a time I can read");
-  EV("2015-03-24", "19",
-     "error: time '19': not a time I can read");
+  EV("2015-03-24", "13:15 PM", "error: time '13:15 PM': not a time I can read");
+  EV("2015-03-24", "19", "error: time '19': not a time I can read");
   /* single-digit hours, seconds and their fractions */
   EV("2015-03-24 9:05", NULL, "2015-03-24T09:05:00+01:00");
   EV("2015-03-24 19:15:30.250", NULL, "2015-03-24T19:15:30+01:00");
@@ -260,8 +263,11 @@ static void test_forms(void)
      "02:15 there (leave out the offset to mean 19:15 there)");
   EV("2024-09-11 19:15 UTC+2", NULL, "2024-09-11T19:15:00+02:00");
   EV("2024-12-11 19:15 GMT+1", NULL, "2024-12-11T19:15:00+01:00");
-  EV("2024-12-11 19:15 UTC\xE2\x88\x92" "5", NULL,
-     "2024-12-12T01:15:00+01:00 | '2024-12-11 19:15 UTC\xE2\x88\x92" "5' is at "
+  EV("2024-12-11 19:15 UTC\xE2\x88\x92"
+     "5",
+     NULL,
+     "2024-12-12T01:15:00+01:00 | '2024-12-11 19:15 UTC\xE2\x88\x92"
+     "5' is at "
      "-05:00, but Europe/Berlin is +01:00 (CET) then: the event starts at "
      "01:15 there (leave out the offset to mean 19:15 there)");
   EV("2024-12-11", "19:15 (MEZ)", "2024-12-11T19:15:00+01:00");
@@ -274,8 +280,11 @@ static void test_forms(void)
   EV("2024-09-11", "18:30 - 21:00",
      "2024-09-11T18:30:00+02:00 | '18:30 - 21:00' is a range: crier reads "
      "its start");
-  EV("2024-09-11 6:30 PM\xE2\x80\x93" "9 PM", NULL,
-     "2024-09-11T18:30:00+02:00 | '2024-09-11 6:30 PM\xE2\x80\x93" "9 PM' is a "
+  EV("2024-09-11 6:30 PM\xE2\x80\x93"
+     "9 PM",
+     NULL,
+     "2024-09-11T18:30:00+02:00 | '2024-09-11 6:30 PM\xE2\x80\x93"
+     "9 PM' is a "
      "range: crier reads its start");
   /* a tz name per event: the wall-clock time there */
   EV("2024-09-11 18:30 America/Chicago", NULL,
@@ -289,10 +298,10 @@ static void test_forms(void)
   STR_EQ(ev("2024-12-11", "18:30 MEZ", "America/Chicago", NULL, NULL),
          "error: '18:30 MEZ': unknown zone 'MEZ' for America/Chicago (it "
          "uses CST, CDT; or write an offset such as -06:00)");
-  STR_EQ(ev("2024-12-11 18:30 Europe/Paris", NULL, "America/Chicago", NULL,
-            NULL),
-         "error: '2024-12-11 18:30 Europe/Paris' names the zone "
-         "Europe/Paris, but the event's time zone is America/Chicago");
+  STR_EQ(
+      ev("2024-12-11 18:30 Europe/Paris", NULL, "America/Chicago", NULL, NULL),
+      "error: '2024-12-11 18:30 Europe/Paris' names the zone "
+      "Europe/Paris, but the event's time zone is America/Chicago");
   STR_EQ(ev("2024-12-11 18:30", NULL, "Mars/Base", NULL, NULL),
          "error: unknown time zone 'Mars/Base' (expected a name from the tz "
          "database such as 'America/Chicago')");

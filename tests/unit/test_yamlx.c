@@ -52,13 +52,13 @@ int main(void)
       {"a: \"unterminated\n", "invalid YAML", 2},
       {"a:\n\tb: 1\n", "invalid YAML", 2},
       {"x: 1\n\"ab\\0\": x\n", "NUL character", 2}, /* in a key */
-      {"x: \"ab\\0\"\n", "NUL character", 1},        /* in a value */
+      {"x: \"ab\\0\"\n", "NUL character", 1},       /* in a value */
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
     n = parse(bad[i].src, &d);
     OK(!n, "refused: %s", bad[i].src);
-    OK(d.n && strstr(d.v[0].msg, bad[i].msg), "message for %s: %s",
-       bad[i].src, d.n ? d.v[0].msg : "(none)");
+    OK(d.n && strstr(d.v[0].msg, bad[i].msg), "message for %s: %s", bad[i].src,
+       d.n ? d.v[0].msg : "(none)");
     OK(d.n && d.v[0].line == bad[i].line, "line for %s: %d", bad[i].src,
        d.n ? d.v[0].line : -1);
     ynode_free(n);
