@@ -554,3 +554,61 @@ void md_to_text(const char *markdown, size_t len, struct buf *out)
   free(p.stack);
   free(p.href);
 }
+
+/* Folds white space (newlines included) to single spaces and trims. */
+void md_one_line(struct buf *b)
+{
+  size_t w = 0;
+  bool space = true;
+  for (size_t i = 0; i < b->len; i++) {
+    char c = b->data[i];
+    bool ws = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (ws) {
+      if (!space)
+        b->data[w++] = ' ';
+      space = true;
+    } else {
+      b->data[w++] = c;
+      space = false;
+    }
+  }
+  while (w && b->data[w - 1] == ' ')
+    w--;
+  buf_truncate(b, w);
+}
+
+/* Trims trailing white space of every line (outside code fences), drops
+ * blank lines at the start and runs of blank lines beyond one (templates
+ * with sections leave them), and ends with exactly one newline. */
+void md_tidy(struct buf *b)
+{
+  struct buf out = BUF_INIT;
+  bool fence = false, pending_blank = false;
+  for (size_t i = 0; i < b->len;) {
+    size_t eol = i;
+    while (eol < b->len && b->data[eol] != '\n')
+      eol++;
+    const char *line = b->data + i;
+    size_t n = eol - i;
+    bool toggles =
+        n >= 3 && (memcmp(line, "```", 3) == 0 || memcmp(line, "~~~", 3) == 0);
+    if (!fence)
+      while (n &&
+             (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
+        n--;
+    if (n == 0 && !fence) {
+      pending_blank = out.len > 0;
+    } else {
+      if (pending_blank)
+        buf_addc(&out, '\n');
+      pending_blank = false;
+      buf_add(&out, line, n);
+      buf_addc(&out, '\n');
+    }
+    if (toggles)
+      fence = !fence;
+    i = eol + 1;
+  }
+  buf_release(b);
+  *b = out;
+}

@@ -5,6 +5,7 @@
  * dropped and links or images with javascript:, vbscript:, file: or data: URLs
  * are emptied, so nothing from an event file can inject markup.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -22,5 +23,15 @@ void md_to_html(const char *markdown, size_t len, struct buf *out);
  * scripts, styles and comments dropped) and unsafe URLs dropped as in
  * the HTML. Ends with a newline. */
 void md_to_text(const char *markdown, size_t len, struct buf *out);
+
+/* Folds white space (newlines included) in b to single spaces and trims:
+ * a rendered subject on one line. */
+void md_one_line(struct buf *b);
+
+/* Tidies rendered Markdown in b: trims trailing white space of every line
+ * (outside code fences), drops blank lines at the start and runs of blank
+ * lines beyond one (templates with sections leave them), and ends with
+ * exactly one newline. */
+void md_tidy(struct buf *b);
 
 #endif

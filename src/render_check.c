@@ -1,0 +1,133 @@
+/* crier check's part for templates: every file parses, every notice
+ * renders. */
+#include "render.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "render_lookup.h"
+#include "tpl.h"
+#include "util.h"
+
+static void check_dir_templates(struct renderer *r, const char *dir,
+                                const char *rel, int depth, struct diags *d)
+{
+  struct buf p = BUF_INIT;
+  buf_addf(&p, "%s%s%s", dir, rel[0] ? "/" : "", rel);
+  DIR *dd = opendir(p.data);
+  if (!dd) {
+    if (!rel[0])
+      diag_add(d, DIAG_ERROR, p.data, 0,
+               "cannot read the templates "
+               "directory");
+    buf_release(&p);
+    return;
+  }
+  struct dirent *de;
+  while ((de = readdir(dd))) {
+    if (de->d_name[0] == '.')
+      continue;
+    struct buf child = BUF_INIT;
+    buf_addf(&child, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
+    struct buf full = BUF_INIT;
+    buf_addf(&full, "%s/%s", dir, child.data);
+    if (render_is_dir(full.data)) {
+      if (depth < 4)
+        check_dir_templates(r, dir, child.data, depth + 1, d);
+    } else {
+      size_t n = strlen(de->d_name);
+      if (n > 9 && strcmp(de->d_name + n - 9, ".mustache") == 0) {
+        struct err e;
+        bool failed = false;
+        const struct cached *c = render_source(r, full.data, &e, &failed);
+        if (failed) {
+          diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+        } else if (c && c->src) {
+          struct tpl *t = tpl_parse(c->src, c->len, full.data, &e);
+          if (!t)
+            diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+          tpl_free(t);
+        }
+      }
+    }
+    buf_release(&child);
+    buf_release(&full);
+  }
+  closedir(dd);
+  buf_release(&p);
+}
+
+/* Whether any template directory has templates for channel type. */
+static bool has_type_dir(const struct renderer *r, const char *type)
+{
+  for (size_t i = 0; i < r->ndirs; i++)
+    for (size_t l = 0; l < lang_count(); l++) {
+      char p[PATH_MAX];
+      snprintf(p, sizeof(p), "%s/%s/%s", r->dirs[i], lang_code((enum lang)l),
+               type);
+      if (render_is_dir(p))
+        return true;
+    }
+  return false;
+}
+
+void render_check(struct renderer *r, const struct event *ev, time_t now,
+                  struct diags *d)
+{
+  if (!r->ndirs) {
+    diag_add(d, DIAG_ERROR, NULL, 0,
+             "no templates directory: set "
+             "'templates' or install crier's templates");
+    return;
+  }
+  for (size_t i = 0; i < r->ndirs; i++)
+    check_dir_templates(r, r->dirs[i], "", 0, d);
+  if (!ev)
+    return;
+  static const char *const notices[] = {"announce", "reminder-1d", "update",
+                                        "cancel", "reinstate"};
+  /* the languages a notice can be sent or previewed in: German, English
+   * and those of the channels */
+  int langs = LANG_DE | LANG_EN;
+  for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
+    langs |= r->cfg->channels[i].langs;
+  for (size_t k = 0; k < ARRAY_SIZE(notices); k++) {
+    for (int t = -1; t <= CHAN_WEBHOOK; t++) {
+      if (t >= 0 && !has_type_dir(r, chan_type_name((enum chan_type)t)))
+        continue; /* it uses the generic templates, checked as t = -1 */
+      struct channel ch = {.name = (char *)"check", .type = (enum chan_type)t};
+      struct render_req q = {.ev = ev,
+                             .old = ev,
+                             .notice = notices[k],
+                             .ch = t < 0 ? NULL : &ch,
+                             .langs = langs,
+                             .now = now};
+      struct message m;
+      struct err e;
+      if (render_message(r, &q, &m, &e) < 0) {
+        diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+        return;
+      }
+      message_release(&m);
+    }
+  }
+  /* every channel of the config, with its own languages */
+  for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++) {
+    const struct channel *ch = &r->cfg->channels[i];
+    struct render_req q = {.ev = ev,
+                           .notice = "announce",
+                           .ch = ch,
+                           .langs = ch->langs,
+                           .en_first = ch->lang_first_en,
+                           .now = now};
+    struct message m;
+    struct err e;
+    if (render_message(r, &q, &m, &e) < 0) {
+      diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+      return;
+    }
+    message_release(&m);
+  }
+}

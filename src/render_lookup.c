@@ -1,0 +1,179 @@
+/* Template lookup: the directories a renderer searches, the cache of
+ * sources read, and partials. */
+#include "render_lookup.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "xalloc.h"
+
+bool render_is_dir(const char *p)
+{
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *render_builtin_dir(void)
+{
+  static char found[PATH_MAX];
+  static bool done;
+  if (done)
+    return found[0] ? found : NULL;
+  done = true;
+  const char *env = getenv("CRIER_TEMPLATES_DIR");
+  if (env && render_is_dir(env)) {
+    snprintf(found, sizeof(found), "%s", env);
+    return found;
+  }
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = '\0';
+      char cand[PATH_MAX + 64];
+      snprintf(cand, sizeof(cand), "%s/../share/crier/templates", exe);
+      if (render_is_dir(cand) && realpath(cand, found))
+        return found;
+    }
+  }
+  if (render_is_dir(CRIER_SOURCE_DIR "/templates")) {
+    snprintf(found, sizeof(found), "%s", CRIER_SOURCE_DIR "/templates");
+    return found;
+  }
+  if (render_is_dir(CRIER_DATADIR "/templates")) {
+    snprintf(found, sizeof(found), "%s", CRIER_DATADIR "/templates");
+    return found;
+  }
+  return NULL;
+}
+
+struct renderer *renderer_new(const struct config *cfg)
+{
+  struct renderer *r = xcalloc(1, sizeof(*r));
+  r->cfg = cfg;
+  if (cfg && cfg->templates)
+    r->dirs[r->ndirs++] = cfg->templates;
+  const char *b = render_builtin_dir();
+  if (b)
+    r->dirs[r->ndirs++] = b;
+  return r;
+}
+
+void renderer_free(struct renderer *r)
+{
+  if (!r)
+    return;
+  for (size_t i = 0; i < r->ncache; i++) {
+    free(r->cache[i]->path);
+    free(r->cache[i]->src);
+    free(r->cache[i]);
+  }
+  free(r->cache);
+  free(r);
+}
+
+/* The source of path from the cache (reading it once); NULL if it cannot
+ * be read. The entry is borrowed from the renderer and stays valid until
+ * renderer_free, whatever is loaded meanwhile. */
+const struct cached *render_source(struct renderer *r, const char *path,
+                                   struct err *e, bool *failed)
+{
+  for (size_t i = 0; i < r->ncache; i++)
+    if (strcmp(r->cache[i]->path, path) == 0)
+      return r->cache[i];
+  struct cached c = {.path = xstrdup(path)};
+  if (access(path, F_OK) == 0) {
+    struct buf b = BUF_INIT;
+    int line;
+    const char *why;
+    if (file_read(path, FILE_MAX, &b, e) < 0) {
+      *failed = true;
+    } else if (utf8_check(b.data, b.len, &line, &why) < 0) {
+      err_set(e, EX_DATAERR, "%s:%d: %s", path, line, why);
+      *failed = true;
+    }
+    if (*failed) {
+      buf_release(&b);
+      free(c.path);
+      return NULL;
+    }
+    c.len = b.len;
+    c.src = buf_detach(&b);
+  }
+  struct cached *entry = xmalloc(sizeof(*entry));
+  *entry = c;
+  r->cache = xgrow(r->cache, &r->cap, r->ncache + 1, sizeof(*r->cache));
+  r->cache[r->ncache++] = entry;
+  return entry;
+}
+
+/* Finds the first existing file among dirs × candidates. */
+const struct cached *render_find(struct renderer *r, const char *const *rel,
+                                 size_t nrel, struct buf *tried, struct err *e,
+                                 bool *failed)
+{
+  struct buf p = BUF_INIT;
+  const struct cached *c = NULL;
+  for (size_t d = 0; d < r->ndirs && !c; d++) {
+    for (size_t k = 0; k < nrel && !c; k++) {
+      if (!rel[k])
+        continue;
+      buf_reset(&p);
+      buf_addf(&p, "%s/%s", r->dirs[d], rel[k]);
+      c = render_source(r, p.data, e, failed);
+      if (*failed)
+        break;
+      if (c && !c->src) {
+        if (tried) {
+          if (tried->len)
+            buf_adds(tried, ", ");
+          buf_adds(tried, p.data);
+        }
+        c = NULL;
+      }
+    }
+  }
+  buf_release(&p);
+  return c;
+}
+
+int render_load_partial(void *ud, const char *name, struct buf *src,
+                        struct err *e)
+{
+  struct renderer *r = ud;
+  if (strchr(name, '/') || name[0] == '.')
+    return err_set(e, EX_DATAERR,
+                   "partial name '%s' may not contain '/' or "
+                   "start with '.'",
+                   name);
+  struct buf a = BUF_INIT, b = BUF_INIT, tried = BUF_INIT;
+  buf_addf(&a, "%s/%s/partials/%s.mustache", r->lang, r->type, name);
+  buf_addf(&b, "%s/partials/%s.mustache", r->lang, name);
+  const char *rel[] = {r->type ? a.data : NULL, b.data};
+  bool failed = false;
+  const struct cached *c = render_find(r, rel, 2, &tried, e, &failed);
+  int rc = 1;
+  if (failed)
+    rc = -1;
+  else if (!c)
+    rc = err_set(e, EX_DATAERR, "partial '%s' not found (looked for %s)", name,
+                 tried.data);
+  else {
+    /* a one-line partial is an inline snippet: its line end is not part
+     * of it (editors add one) */
+    size_t len = c->len;
+    if (len && c->src[len - 1] == '\n' && !memchr(c->src, '\n', len - 1))
+      len--;
+    buf_add(src, c->src, len);
+  }
+  buf_release(&a);
+  buf_release(&b);
+  buf_release(&tried);
+  return rc;
+}
