@@ -4,7 +4,8 @@
  * Channel adapters. A delivery is one (event, notice, channel, language)
  * with its idempotency key and rendered message; a channel adapter turns
  * it into a sequence of requests (a step function for the HTTP engine).
- * Adding a channel means one chan_*.c and one entry in chan_ops_for.
+ * Adding a channel means a chan_*.c with its ops, an entry in
+ * chan_ops_for, and its type and fields in config.c (docs/HACKING.md).
  * Channel contexts hold what deliveries to one channel share (secrets,
  * tokens); secrets are wiped when the context is released.
  */
@@ -25,7 +26,8 @@ struct chan_ctx {
   const struct config *cfg;
   struct journal *journal; /* NULL in dry runs */
   struct buf token;   /* matrix/github/meetup access token; webhook secret */
-  struct buf token2;  /* webhook signing key; mail password */
+  struct buf secret2; /* the second secret: webhook signing key, mail
+                         password, Meetup client secret */
   char *serial;       /* the serial key of this channel's writes */
   bool ready;         /* secrets resolved */
   char *meetup_token; /* an access token fetched this run (secret) */
@@ -58,9 +60,10 @@ struct delivery {
   char remote_id[256];
   /* working fields of the step functions */
   int phase;
-  int page;
+  int page; /* a step's counter: GitHub result pages read, Matrix joins
+               tried */
   struct buf scratch;
-  char *aux;   /* a step's string: room id, next page URL */
+  char *aux;   /* a step's string: the Matrix room id */
   long number; /* GitHub issue number */
 };
 

@@ -54,7 +54,7 @@ static int prepare(struct chan_ctx *c, struct err *e)
   if (ch->provider)
     return mailapi_prepare(c, e);
   if (ch->password.kind &&
-      secret_get(&ch->password, "mail password", &c->token2, e) < 0)
+      secret_get(&ch->password, "mail password", &c->secret2, e) < 0)
     return -1;
   return 0;
 }
@@ -216,7 +216,7 @@ static void build(struct delivery *d, struct http_req *req)
     req->rcpt = recipients(d);
     req->ca_file = ch->ca_file;
     req->username = ch->username;
-    req->password = d->ctx->token2.len ? d->ctx->token2.data : NULL;
+    req->password = d->ctx->secret2.len ? d->ctx->secret2.data : NULL;
     char *parent = thread_parent(d);
     struct mail m = {.from = ch->from,
                      .to = (const char *const *)ch->to.v,
@@ -382,7 +382,7 @@ static enum step smtp_result(struct http_task *t, struct delivery *d,
     buf_addf(&msg,
              "the server does not offer STARTTLS%s; use smtps:// or a "
              "server that offers it",
-             d->ctx->token2.len ? ", and the password is sent only over TLS"
+             d->ctx->secret2.len ? ", and the password is sent only over TLS"
                                 : "");
     t->config_error = true;
     s = STEP_FAIL;

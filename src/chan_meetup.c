@@ -58,7 +58,7 @@ static int prepare(struct chan_ctx *c, struct err *e)
                       e);
   case MEETUP_AUTH_REFRESH:
     if (ch->auth.client_secret.kind &&
-        secret_get(&ch->auth.client_secret, "meetup client_secret", &c->token2,
+        secret_get(&ch->auth.client_secret, "meetup client_secret", &c->secret2,
                    e) < 0)
       return -1;
     return 0; /* the refresh token is read when it is needed */
@@ -149,8 +149,8 @@ static int token_request(struct delivery *d, struct http_req *req,
   form_value(&req->body, "refresh_token", rt.data);
   if (ch->auth.client_id)
     form_value(&req->body, "client_id", ch->auth.client_id);
-  if (d->ctx->token2.len)
-    form_value(&req->body, "client_secret", d->ctx->token2.data);
+  if (d->ctx->secret2.len)
+    form_value(&req->body, "client_secret", d->ctx->secret2.data);
   secret_wipe(&rt);
   return 0;
 }

@@ -27,14 +27,14 @@ static int prepare(struct chan_ctx *c, struct err *e)
       secret_get(&ch->secret, "webhook secret", &c->token, e) < 0)
     return -1;
   if (ch->signing_key.kind &&
-      secret_get(&ch->signing_key, "webhook signing key", &c->token2, e) < 0)
+      secret_get(&ch->signing_key, "webhook signing key", &c->secret2, e) < 0)
     return -1;
   if (c->token.len && strncmp(c->token.data, "whsec_", 6) != 0)
     return err_set(e, EX_CONFIG,
                    "channel '%s': 'secret' must be a whsec_… "
                    "secret (crier webhook keygen makes one)",
                    ch->name);
-  if (c->token2.len && strncmp(c->token2.data, "whsk_", 5) != 0)
+  if (c->secret2.len && strncmp(c->secret2.data, "whsk_", 5) != 0)
     return err_set(e, EX_CONFIG,
                    "channel '%s': 'signing_key' must be a "
                    "whsk_… key (crier webhook keygen --ed25519)",
@@ -105,10 +105,10 @@ static void build(struct delivery *d, struct http_req *req, long long ts)
   if (c->token.len &&
       sig_sign(c->token.data, d->key, ts, req->body.data, req->body.len, &sigs,
                &e) == 0 &&
-      c->token2.len)
+      c->secret2.len)
     buf_addc(&sigs, ' ');
-  if (c->token2.len)
-    sig_sign(c->token2.data, d->key, ts, req->body.data, req->body.len, &sigs,
+  if (c->secret2.len)
+    sig_sign(c->secret2.data, d->key, ts, req->body.data, req->body.len, &sigs,
              &e);
   http_req_header(req, "webhook-signature: %s", sigs.data);
   buf_release(&sigs);

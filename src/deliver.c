@@ -217,7 +217,7 @@ static struct chan_ctx *ctx_for(struct run *x, const struct channel *ch)
 static void ctx_release(struct chan_ctx *c)
 {
   secret_wipe(&c->token);
-  secret_wipe(&c->token2);
+  secret_wipe(&c->secret2);
   if (c->meetup_token) {
     sodium_memzero(c->meetup_token, strlen(c->meetup_token));
     free(c->meetup_token);
