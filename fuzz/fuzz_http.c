@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   size_t c = pick % 6;
   struct chan_ctx ctx = {.ch = &chans[c], .cfg = &cfg};
   buf_init(&ctx.token);
-  buf_init(&ctx.token2);
+  buf_init(&ctx.secret2);
   buf_adds(&ctx.token, "tok");
   ctx.serial = (char *)"s";
   size_t k = pick / 6 % 4;
@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   buf_release(&d.scratch);
   free(d.aux);
   buf_release(&ctx.token);
-  buf_release(&ctx.token2);
+  buf_release(&ctx.secret2);
   free(ctx.meetup_token);
   char *v = http_header(&r, "retry-after");
   free(v);

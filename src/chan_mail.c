@@ -383,7 +383,7 @@ static enum step smtp_result(struct http_task *t, struct delivery *d,
              "the server does not offer STARTTLS%s; use smtps:// or a "
              "server that offers it",
              d->ctx->secret2.len ? ", and the password is sent only over TLS"
-                                : "");
+                                 : "");
     t->config_error = true;
     s = STEP_FAIL;
   } else if (refusal(x, n)) {
