@@ -79,13 +79,13 @@ cat "$tmp/err" >&2
     echo '```'
   fi
   echo
-  if [ "$preview" = 0 ]; then
-    cat "$tmp/preview"
-  else
-    echo "**crier changed --dry-run** failed (exit $preview):"
+  cat "$tmp/preview"
+  if [ "$preview" != 0 ]; then
+    echo
+    echo "**crier changed --dry-run** exited $preview:"
     echo
     echo '```text'
-    grep -v '^event=' "$tmp/err"
+    grep -v '^event=\|^crier: dry run' "$tmp/err"
     echo '```'
   fi
   echo

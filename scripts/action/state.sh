@@ -146,7 +146,11 @@ save)
     printf '100644 blob %s\tjournal.db-wal\n' "$(git hash-object -w "$journal-wal")" >>"$tmp/tree"
   fi
   sealed=""
-  if [ -f "$tokens" ] && ! have_key; then
+  if [ ! -f "$tokens" ] && [ -s "$book/tokens.blob" ]; then
+    # tokens this run could not unseal (no key): kept as they are
+    sealed=$(cat "$book/tokens.blob")
+    printf '100644 blob %s\ttokens.sealed\n' "$sealed" >>"$tmp/tree"
+  elif [ -f "$tokens" ] && ! have_key; then
     echo "::warning::crier: $tokens (the rotating Meetup refresh token) is not kept: the state-key input is empty, and the branch $branch would publish it. The next run cannot use it: use Meetup's JWT flow in CI, or set state-key (see crier's README, State in GitHub Actions)"
   elif [ -f "$tokens" ]; then
     if [ -s "$book/tokens.blob" ] && sha256sum <"$tokens" | cmp -s - "$book/tokens.sha256"; then
@@ -181,8 +185,8 @@ TEXT
       "$new:refs/heads/$branch" 2>"$tmp/push"; then
     echo "$new" >"$book/commit"
     echo "$tree" >"$book/tree"
-    if [ -n "$sealed" ]; then
-      echo "$sealed" >"$book/tokens.blob"
+    if [ -n "$sealed" ]; then echo "$sealed" >"$book/tokens.blob"; fi
+    if [ -n "$sealed" ] && [ -f "$tokens" ]; then
       sha256sum <"$tokens" >"$book/tokens.sha256"
     fi
     rm -rf "$cache"
