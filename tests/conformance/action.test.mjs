@@ -134,3 +134,11 @@ test('every script passes shellcheck', (t) => {
     assert.equal(r.status, 0, `${f}:\n${r.stdout}`);
   }
 });
+
+test('the README shows the example workflow as it is', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const example = readFileSync(workflowFile, 'utf8');
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.includes(example), 'README.md has examples/github/announce.yml in a yaml block');
+  assert.ok(!blocks.includes(example.replace('41 * * * *', '17 6 * * *')), 'negative control');
+});

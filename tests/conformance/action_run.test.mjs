@@ -229,6 +229,7 @@ test('pushes, a cancelled run, a force-push, a lost cache, pull requests, schedu
   assert.ok(r.ok, failed(r));
   assert.equal(r.step('Build crier').outputs.built, 'false', 'crier came from the cache');
   assert.deepEqual(announced(), ['2031-04-10-async announce']);
+  if (process.env.CRIER_ACTION_TIMES) for (const x of r.steps) console.log(`# ${x.name}: ${x.outcome} ${x.ms?.toFixed(0)} ms`);
   const state1 = stateTip(s);
   assert.ok(state1, 'the state branch was made');
   assert.equal(r.outputs['state-commit'], state1);
@@ -246,6 +247,7 @@ test('pushes, a cancelled run, a force-push, a lost cache, pull requests, schedu
   j = job(s, port, { ...push(c2, c3), now: '2031-03-02T10:00:00+01:00' });
   r = await j.run({ command: 'changed' });
   assert.ok(r.ok, failed(r));
+  if (process.env.CRIER_ACTION_TIMES) for (const x of r.steps) console.log(`# ${x.name}: ${x.outcome} ${x.ms?.toFixed(0)} ms`);
   assert.match(r.step('Run crier').stderr, /changes since [0-9a-f]{12}, the last commit crier finished/);
   assert.deepEqual(announced(), ['2031-04-10-async announce', '2031-04-17-open-space announce', '2031-04-24-hack-night announce']);
   assert.ok(j.log.includes(`cache hit: crier-state-${state1}`), 'the state came from the cache');

@@ -239,7 +239,7 @@ export class Job {
   }
 
   // Runs the action with these inputs (strings); resolves
-  // {ok, outputs, steps: [{name, id, outcome, outputs, stdout, stderr}]}.
+  // {ok, outputs, steps: [{name, id, outcome, outputs, stdout, stderr, ms}]}.
   // hooks.before[step name]: awaited before that step (when it runs).
   async run(inputs = {}, hooks = {}) {
     const { actionDir } = this.o;
@@ -265,6 +265,7 @@ export class Job {
         continue;
       }
       if (hooks.before?.[rec.name]) await hooks.before[rec.name]();
+      const started = process.hrtime.bigint();
       if (step.uses) {
         const kind = step.uses.replace(/@.*/, '');
         if (!cacheInputs[kind]) throw new Error(`uses: ${step.uses} cannot run here`);
@@ -297,6 +298,7 @@ export class Job {
         this.summary += readFileSync(file('summary'), 'utf8');
         this.annotations.push(...annotations(r.stdout).map((a) => ({ ...a, step: rec.name })));
       }
+      rec.ms = Number(process.hrtime.bigint() - started) / 1e6;
       contexts.steps[id] = { outputs: rec.outputs, outcome: rec.outcome, conclusion: rec.outcome };
       if (rec.outcome === 'failure') ctx.failed = true;
     }
