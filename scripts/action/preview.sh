@@ -137,7 +137,7 @@ comment() {
       echo "::warning::crier: the pull request's comments could not be read (HTTP $status): the preview is in the job summary only"
       return 0
     fi
-    id=$(jq -r --arg m "$marker" 'map(select(.user.type == "Bot" and (.body | startswith($m)))) | .[0].id // empty' "$tmp/answer")
+    id=$(jq -r --arg m "$marker" 'map(select(.user.type == "Bot" and ((.body // "") | startswith($m)))) | .[0].id // empty' "$tmp/answer")
     if [ -n "$id" ] || [ "$(jq length "$tmp/answer")" -lt 100 ]; then break; fi
   done
   if [ -n "$id" ]; then
