@@ -19,7 +19,7 @@ struct app {
   bool json, quiet;
   int verbose;
   time_t now;
-  bool now_pinned;        /* --now or CRIER_NOW */
+  bool now_pinned; /* --now or CRIER_NOW */
   char *config_path;
   struct config cfg;
   bool have_cfg;
@@ -35,20 +35,35 @@ struct app {
 enum opt_kind { OPT_KIND_BOOL, OPT_KIND_STRING, OPT_KIND_LIST, OPT_KIND_COUNT };
 
 struct opt {
-  const char *name;   /* "--notice" */
-  char short_name;    /* 0 if none */
+  const char *name; /* "--notice" */
+  char short_name;  /* 0 if none */
   enum opt_kind kind;
-  void *dest;         /* bool *, const char **, const char *** (a list,
-                         NULL-terminated, the caller frees the array), int */
-  const char *arg;    /* the value's name in the usage: "KIND" */
-  const char *help;   /* what it does; '\n' starts another line */
+  void *dest;       /* bool *, const char **, const char *** (a list,
+                       NULL-terminated, the caller frees the array), int */
+  const char *arg;  /* the value's name in the usage: "KIND" */
+  const char *help; /* what it does; '\n' starts another line */
 };
 
-#define OPT_BOOL(s, l, p, h) {l, s, OPT_KIND_BOOL, p, NULL, h}
-#define OPT_STRING(s, l, p, a, h) {l, s, OPT_KIND_STRING, p, a, h}
-#define OPT_LIST(s, l, p, a, h) {l, s, OPT_KIND_LIST, p, a, h}
-#define OPT_COUNT(s, l, p, h) {l, s, OPT_KIND_COUNT, p, NULL, h}
-#define OPT_END() {NULL, 0, OPT_KIND_BOOL, NULL, NULL, NULL}
+#define OPT_BOOL(s, l, p, h)                                                   \
+  {                                                                            \
+    l, s, OPT_KIND_BOOL, p, NULL, h                                            \
+  }
+#define OPT_STRING(s, l, p, a, h)                                              \
+  {                                                                            \
+    l, s, OPT_KIND_STRING, p, a, h                                             \
+  }
+#define OPT_LIST(s, l, p, a, h)                                                \
+  {                                                                            \
+    l, s, OPT_KIND_LIST, p, a, h                                               \
+  }
+#define OPT_COUNT(s, l, p, h)                                                  \
+  {                                                                            \
+    l, s, OPT_KIND_COUNT, p, NULL, h                                           \
+  }
+#define OPT_END()                                                              \
+  {                                                                            \
+    NULL, 0, OPT_KIND_BOOL, NULL, NULL, NULL                                   \
+  }
 
 /* What `crier NAME --help` says around the options. */
 struct cmd_help {
@@ -131,8 +146,8 @@ int announce_event(struct app *a, const struct event *ev,
                    int verbose, json_t *results);
 
 /* The changed-files logic for a git range (changed, serve). */
-int changed_range(struct app *a, const char *base, const char *head,
-                  bool dry, json_t *collect);
+int changed_range(struct app *a, const char *base, const char *head, bool dry,
+                  json_t *collect);
 
 int cmd_serve(struct app *a, int argc, char **argv);
 

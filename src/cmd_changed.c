@@ -11,7 +11,8 @@
 #include "xalloc.h"
 
 static const struct cmd_help help = {
-    "changed", "(--base REV --head REV | FILE...) [options]\n"
+    "changed",
+    "(--base REV --head REV | FILE...) [options]\n"
     "       crier changed --since-state --head REV [--base REV] [options]",
     "For a push or merge to the site: announces the events whose files were\n"
     "added between two git revisions (or the files given) right away, sends\n"
@@ -62,14 +63,21 @@ static int resolve_rev(const char *top, const char *what, const char *rev,
     return err_set(e, EX_USAGE, "%s '%s' is not a revision", what, rev);
   struct buf spec = BUF_INIT;
   buf_addf(&spec, "%s^{commit}", rev);
-  const char *argv[] = {"git", "-C", top, "rev-parse", "--verify", "--quiet",
-                        "--end-of-options", spec.data, NULL};
+  const char *argv[] = {"git",
+                        "-C",
+                        top,
+                        "rev-parse",
+                        "--verify",
+                        "--quiet",
+                        "--end-of-options",
+                        spec.data,
+                        NULL};
   struct err pe;
   int rc = proc_capture(argv, 4096, out, &pe);
   buf_release(&spec);
   buf_rtrim(out);
-  if (rc < 0 || out->len < 40 || strspn(out->data, "0123456789abcdef") !=
-                                         out->len)
+  if (rc < 0 || out->len < 40 ||
+      strspn(out->data, "0123456789abcdef") != out->len)
     return err_set(e, EX_DATAERR, "%s '%s' is not a commit of %s", what, rev,
                    top);
   return 0;
@@ -104,9 +112,19 @@ static int from_git(struct app *a, const char *base, const char *head,
     r = resolve_rev(top.data, "--head", head, &h, e);
   if (r == 0) {
     /* renames are detected: a moved event is the same event */
-    const char *argv[] = {"git", "-C", top.data, "diff", "--name-status",
-                          "-z", "--find-renames", "--end-of-options", b.data,
-                          h.data, "--", *rel ? rel : ".", NULL};
+    const char *argv[] = {"git",
+                          "-C",
+                          top.data,
+                          "diff",
+                          "--name-status",
+                          "-z",
+                          "--find-renames",
+                          "--end-of-options",
+                          b.data,
+                          h.data,
+                          "--",
+                          *rel ? rel : ".",
+                          NULL};
     r = proc_capture(argv, (size_t)64 << 20, &diff, e);
   }
   buf_release(&b);
@@ -165,14 +183,14 @@ static int send_lists(struct app *a, struct lists *l, bool dry, bool confirm,
 {
   /* an empty list means "none", not "all" */
   char *none[] = {NULL};
-  struct schedule_opts so = {
-      .only = l->only ? (const char *const *)l->only
-                      : (const char *const *)none,
-      .mode_changed = true,
-      .gone = l->gone ? (const char *const *)l->gone
-                      : (const char *const *)none,
-      .renames = l->renames, .nrenames = l->nrenames,
-      .confirm_cancel = confirm};
+  struct schedule_opts so = {.only = l->only ? (const char *const *)l->only
+                                             : (const char *const *)none,
+                             .mode_changed = true,
+                             .gone = l->gone ? (const char *const *)l->gone
+                                             : (const char *const *)none,
+                             .renames = l->renames,
+                             .nrenames = l->nrenames,
+                             .confirm_cancel = confirm};
   int rc = run_schedule(a, dry, &so, collect);
   for (size_t i = 0; i < l->nonly; i++)
     free(l->only[i]);
@@ -221,20 +239,23 @@ static int since_state(struct app *a, const char *base, const char *head,
   } else if (base && (zero || commit_known(a, base, &known))) {
     from = base;
     if (last)
-      cli_warn(a, "the last commit crier finished, %.12s, is not in this "
+      cli_warn(a,
+               "the last commit crier finished, %.12s, is not in this "
                "checkout (a force-push?); changes since --base %.12s",
                last, base);
   } else if (last) {
-    cli_warn(a, "the last commit crier finished, %.12s, is not in this "
+    cli_warn(a,
+             "the last commit crier finished, %.12s, is not in this "
              "checkout (a force-push?)%s: every event counts as changed",
              last, base ? ", nor is --base" : "");
   } else {
     /* nothing to compare with (the first run, or the state was lost):
      * what the site holds now is the starting point, and `crier run`
      * announces its events when they are due */
-    cli_info(a, "no commit crier finished is recorded%s: %.12s is the "
-             "starting point", base ? " and --base is not in this checkout"
-                                    : "", h.data);
+    cli_info(a,
+             "no commit crier finished is recorded%s: %.12s is the "
+             "starting point",
+             base ? " and --base is not in this checkout" : "", h.data);
     rc = a->diags.errors ? EX_DATAERR : 0;
     goto record;
   }
@@ -252,16 +273,17 @@ static int since_state(struct app *a, const char *base, const char *head,
       rc = send_lists(a, &l, dry, confirm, collect);
     }
   } else {
-    struct schedule_opts so = {.mode_changed = true,
-                               .confirm_cancel = confirm};
+    struct schedule_opts so = {.mode_changed = true, .confirm_cancel = confirm};
     rc = run_schedule(a, dry, &so, collect);
   }
 record:
   if (dry)
     goto out;
   if (rc != 0) {
-    cli_info(a, "%.12s is not recorded as finished: the next run starts "
-             "from the same commit", h.data);
+    cli_info(a,
+             "%.12s is not recorded as finished: the next run starts "
+             "from the same commit",
+             h.data);
   } else if (ci_commit_set(a->cfg.journal, h.data, &e) < 0) {
     cli_error("%s", e.msg);
     rc = e.code;
@@ -287,7 +309,8 @@ int cmd_changed(struct app *a, int argc, char **argv)
                "in the journal; --base only when there is none\n"
                "in the checkout) and record --head once\n"
                "everything was sent"),
-      OPT_BOOL('n', "--dry-run", &dry, "print what would be sent; send nothing"),
+      OPT_BOOL('n', "--dry-run", &dry,
+               "print what would be sent; send nothing"),
       OPT_BOOL(0, "--markdown", &markdown,
                "with --dry-run: the messages as Markdown, for a\n"
                "pull-request comment"),
@@ -362,8 +385,8 @@ out:
   return rc;
 }
 
-int changed_range(struct app *a, const char *base, const char *head,
-                  bool dry, json_t *collect)
+int changed_range(struct app *a, const char *base, const char *head, bool dry,
+                  json_t *collect)
 {
   struct lists l = {0};
   struct err e;

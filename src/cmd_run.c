@@ -11,7 +11,6 @@
 #include "schedule.h"
 #include "when.h"
 
-
 static const struct cmd_help help = {
     "run", "[options]",
     "Sends every notice that is due now, once: for each upcoming event and\n"
@@ -68,8 +67,10 @@ int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
   json_t *results = json_array();
   struct deliver_summary sum = {0};
   struct deliver_opts dopt = {.dry = dry ? DRY_MESSAGES : DRY_NONE,
-                              .quiet = a->quiet, .json = a->json,
-                              .verbose = a->verbose, .now = a->now,
+                              .quiet = a->quiet,
+                              .json = a->json,
+                              .verbose = a->verbose,
+                              .now = a->now,
                               .journal = j};
   rc = deliver_run(&a->cfg, r, s.items, s.n, &dopt, results, &sum);
   renderer_free(r);
@@ -84,13 +85,16 @@ int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
     struct buf now = BUF_INIT;
     when_rfc3339(a->now, &now);
     if (dry)
-      fprintf(stderr, "crier: dry run at %s: %d notice%s due, %d skipped, "
-              "%d failed to render; nothing was sent\n", now.data, sum.dry,
-              sum.dry == 1 ? "" : "s", sum.skipped, sum.failed);
+      fprintf(stderr,
+              "crier: dry run at %s: %d notice%s due, %d skipped, "
+              "%d failed to render; nothing was sent\n",
+              now.data, sum.dry, sum.dry == 1 ? "" : "s", sum.skipped,
+              sum.failed);
     else
-      fprintf(stderr, "crier: %s: %d sent, %d skipped, %d failed, %d "
-              "uncertain\n", now.data, sum.sent, sum.skipped, sum.failed,
-              sum.uncertain);
+      fprintf(stderr,
+              "crier: %s: %d sent, %d skipped, %d failed, %d "
+              "uncertain\n",
+              now.data, sum.sent, sum.skipped, sum.failed, sum.uncertain);
     buf_release(&now);
   }
   schedule_release(&s);

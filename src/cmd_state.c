@@ -1,10 +1,7 @@
 /* crier state: where the state is, and sealing a file of it for CI. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -28,8 +25,8 @@ static const struct cmd_help help = {
     "600 and replaced at once. The cipher is libsodium's secretbox\n"
     "(XSalsa20-Poly1305) with a random nonce.\n",
     "Exit status: 0 done, 64 usage, 65 IN is not sealed or does not open\n"
-    "with the key, 66 IN cannot be read, 73 OUT cannot be written, 78 the\n"
-    "key is missing or is not the base64 of 32 bytes.\n"};
+    "with the key, 66 IN cannot be read, 73 or 74 OUT cannot be written,\n"
+    "78 the key is missing or is not the base64 of 32 bytes.\n"};
 
 static const char magic[8] = {'c', 'r', 'i', 'e', 'r', 'S', 'B', '1'};
 #define SEAL_MAX ((size_t)1 << 20)
@@ -58,36 +55,6 @@ static int read_key(const char *name,
   rc = 0;
 out:
   secret_wipe(&text);
-  return rc;
-}
-
-/* Writes data to path with mode 600, replacing it at once. */
-static int write_file(const char *path, const void *data, size_t n,
-                      struct err *e)
-{
-  struct buf tmp = BUF_INIT;
-  buf_addf(&tmp, "%s.XXXXXX", path);
-  int rc = -1;
-  int fd = mkstemp(tmp.data); /* mode 600 */
-  if (fd < 0) {
-    err_set(e, EX_CANTCREAT, "cannot write %s: %s", path, strerror(errno));
-    goto out;
-  }
-  if (write(fd, data, n) != (ssize_t)n || fsync(fd) < 0) {
-    err_set(e, EX_CANTCREAT, "cannot write %s: %s", tmp.data, strerror(errno));
-    close(fd);
-    unlink(tmp.data);
-    goto out;
-  }
-  close(fd);
-  if (rename(tmp.data, path) < 0) {
-    err_set(e, EX_CANTCREAT, "cannot replace %s: %s", path, strerror(errno));
-    unlink(tmp.data);
-    goto out;
-  }
-  rc = 0;
-out:
-  buf_release(&tmp);
   return rc;
 }
 
@@ -142,7 +109,7 @@ static int seal(const char *key_env, bool open, const char *in, const char *out,
     dst.len = n;
     dst.data[n] = '\0';
   }
-  rc = write_file(out, dst.data, dst.len, e);
+  rc = file_replace(out, dst.data, dst.len, 0600, e);
 wipe:
   sodium_memzero(key, sizeof(key));
 out:

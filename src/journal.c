@@ -20,9 +20,21 @@
 #include "xalloc.h"
 
 /* Statements prepared once per journal and kept for its life. */
-enum stmt_id { S_GET, S_CLAIM, S_FINISH, S_STATE, S_SKIP,
-               S_SET_ANNOUNCED, S_ALIAS, S_KV_GET, S_KV_SET, S_KV_DEL,
-               S_SEQ_GET, S_SEQ_SET, S_COUNT };
+enum stmt_id {
+  S_GET,
+  S_CLAIM,
+  S_FINISH,
+  S_STATE,
+  S_SKIP,
+  S_SET_ANNOUNCED,
+  S_ALIAS,
+  S_KV_GET,
+  S_KV_SET,
+  S_KV_DEL,
+  S_SEQ_GET,
+  S_SEQ_SET,
+  S_COUNT
+};
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_GET] = "SELECT key, event, notice, channel, lang, status, attempts, "
@@ -141,10 +153,9 @@ static const char *const migrations[] = {
 static int db_err(struct journal *j, struct err *e, const char *what)
 {
   int code = sqlite3_errcode(j->db);
-  return err_set(e, code == SQLITE_BUSY || code == SQLITE_LOCKED
-                        ? EX_TEMPFAIL
-                        : EX_IOERR,
-                 "journal %s: %s: %s", j->path, what, sqlite3_errmsg(j->db));
+  return err_set(
+      e, code == SQLITE_BUSY || code == SQLITE_LOCKED ? EX_TEMPFAIL : EX_IOERR,
+      "journal %s: %s: %s", j->path, what, sqlite3_errmsg(j->db));
 }
 
 static int exec(struct journal *j, const char *sql, struct err *e)
@@ -173,8 +184,10 @@ static int take_lock(const char *path, int wait_ms, int *fd, struct err *e)
     if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
       break;
     if (errno != EWOULDBLOCK || waited >= wait_ms) {
-      err_set(e, EX_TEMPFAIL, "another crier is using the journal %s (lock "
-              "%s); try again later", path, lp.data);
+      err_set(e, EX_TEMPFAIL,
+              "another crier is using the journal %s (lock "
+              "%s); try again later",
+              path, lp.data);
       close(*fd);
       *fd = -1;
       buf_release(&lp);
@@ -203,8 +216,9 @@ static int file_version(struct journal *j, int *version, struct err *e)
   sqlite3_finalize(st);
   st = NULL;
   if (*version == 0) {
-    if (sqlite3_prepare_v2(j->db, "SELECT count(*) FROM sqlite_master WHERE "
-                                  "type='table' AND name='delivery'",
+    if (sqlite3_prepare_v2(j->db,
+                           "SELECT count(*) FROM sqlite_master WHERE "
+                           "type='table' AND name='delivery'",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
       db_err(j, e, "reading the schema");
@@ -253,9 +267,8 @@ struct journal *journal_open(const char *path, int wait_ms, struct err *e)
   int version = 0;
   if (take_lock(path, wait_ms, &j->lock_fd, e) < 0)
     goto fail;
-  if (sqlite3_open_v2(path, &j->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-      SQLITE_OK) {
+  if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      NULL) != SQLITE_OK) {
     err_set(e, EX_CANTCREAT, "cannot open the journal %s: %s", path,
             j->db ? sqlite3_errmsg(j->db) : "out of memory");
     goto fail;
@@ -266,10 +279,11 @@ struct journal *journal_open(const char *path, int wait_ms, struct err *e)
   if (file_version(j, &version, e) < 0)
     goto fail;
   if (version > JOURNAL_VERSION) {
-    err_set(e, EX_CONFIG, "journal %s was written by a newer crier (schema "
+    err_set(e, EX_CONFIG,
+            "journal %s was written by a newer crier (schema "
             "version %d; this crier knows up to %d); it is left untouched: "
-            "upgrade crier, or point 'journal:' elsewhere", path, version,
-            JOURNAL_VERSION);
+            "upgrade crier, or point 'journal:' elsewhere",
+            path, version, JOURNAL_VERSION);
     goto fail;
   }
   chmod(path, 0600);
@@ -311,9 +325,8 @@ void journal_set_clock(struct journal *j, time_t now)
  * cleared; NULL after filling e. */
 static sqlite3_stmt *stmt(struct journal *j, enum stmt_id id, struct err *e)
 {
-  if (!j->stmts[id] &&
-      sqlite3_prepare_v2(j->db, stmt_sql[id], -1, &j->stmts[id], NULL) !=
-          SQLITE_OK) {
+  if (!j->stmts[id] && sqlite3_prepare_v2(j->db, stmt_sql[id], -1,
+                                          &j->stmts[id], NULL) != SQLITE_OK) {
     db_err(j, e, "preparing a statement");
     return NULL;
   }
@@ -371,7 +384,7 @@ static void read_row(sqlite3_stmt *st, struct jrow *r)
 }
 
 #define COLS                                                                   \
-  "key, event, notice, channel, lang, status, attempts, remote_id, url, "     \
+  "key, event, notice, channel, lang, status, attempts, remote_id, url, "      \
   "error, state, created, updated, for_start"
 
 void jrow_release(struct jrow *r)
@@ -436,8 +449,8 @@ void journal_rollback(struct journal *j)
   sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int journal_claim(struct journal *j, const struct jrow *r,
-                  enum dstatus *before, struct err *e)
+int journal_claim(struct journal *j, const struct jrow *r, enum dstatus *before,
+                  struct err *e)
 {
   char now[32];
   now_text(j, now);
@@ -450,8 +463,8 @@ int journal_claim(struct journal *j, const struct jrow *r,
   sqlite3_stmt *st = stmt(j, S_CLAIM, e);
   if (!st)
     return -1;
-  const char *vals[] = {r->key, r->event, r->notice, r->channel, r->lang,
-                        now, now};
+  const char *vals[] = {r->key,  r->event, r->notice, r->channel,
+                        r->lang, now,      now};
   bind_texts(st, vals, 7);
   if (r->for_start)
     sqlite3_bind_int64(st, 8, (sqlite3_int64)r->for_start);
@@ -496,8 +509,8 @@ int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
   sqlite3_stmt *st = stmt(j, S_SKIP, e);
   if (!st)
     return -1;
-  const char *vals[] = {r->key, r->event, r->notice, r->channel, r->lang,
-                        reason, now, now};
+  const char *vals[] = {r->key,  r->event, r->notice, r->channel,
+                        r->lang, reason,   now,       now};
   bind_texts(st, vals, 8);
   if (r->for_start)
     sqlite3_bind_int64(st, 9, (sqlite3_int64)r->for_start);
@@ -507,9 +520,8 @@ int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
 }
 
 /* Runs a SELECT of COLS with text parameters and calls fn for each row. */
-static int each_row(struct journal *j, const char *sql,
-                    const char *const *vals, int n,
-                    void (*fn)(void *ud, const struct jrow *r), void *ud,
+static int each_row(struct journal *j, const char *sql, const char *const *vals,
+                    int n, void (*fn)(void *ud, const struct jrow *r), void *ud,
                     struct err *e)
 {
   sqlite3_stmt *st = NULL;
@@ -563,8 +575,9 @@ int journal_set_announced(struct journal *j, const struct jannounced *a,
   sqlite3_stmt *st = stmt(j, S_SET_ANNOUNCED, e);
   if (!st)
     return -1;
-  const char *vals[] = {a->event, a->channel, a->hash, a->snapshot,
-                        a->cancelled ? "1" : "0", now};
+  const char *vals[] = {
+      a->event, a->channel, a->hash, a->snapshot, a->cancelled ? "1" : "0",
+      now};
   bind_texts(st, vals, 6);
   sqlite3_bind_int(st, 7, a->generation);
   sqlite3_bind_text(st, 8, a->remote, -1, SQLITE_STATIC);
@@ -589,9 +602,13 @@ int journal_each_announced(struct journal *j, const char *event,
     sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    struct jannounced a = {col(st, 0), col(st, 1), col(st, 2), col(st, 3),
+    struct jannounced a = {col(st, 0),
+                           col(st, 1),
+                           col(st, 2),
+                           col(st, 3),
                            sqlite3_column_int(st, 4) != 0,
-                           sqlite3_column_int(st, 5), col(st, 6)};
+                           sqlite3_column_int(st, 5),
+                           col(st, 6)};
     fn(ud, &a);
     jannounced_release(&a);
   }
@@ -727,7 +744,6 @@ int journal_kv_each(struct journal *j, const char *prefix,
   return rc;
 }
 
-
 /* ---- tokens: the secrets crier must keep between runs ---- */
 
 static void tokens_path(const struct journal *j, struct buf *p)
@@ -780,35 +796,12 @@ int journal_token_set(struct journal *j, const char *k, const char *v,
   json_object_set_new(o, k, json_string(v));
   char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
   json_decref(o);
-  struct buf p = BUF_INIT, tmp = BUF_INIT;
+  struct buf p = BUF_INIT;
   tokens_path(j, &p);
-  buf_addf(&tmp, "%s.new", p.data);
-  int rc = -1;
   size_t n = strlen(text);
-  unlink(tmp.data);
-  int fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    err_set(e, EX_CANTCREAT, "cannot write %s: %s", tmp.data,
-            strerror(errno));
-    goto out;
-  }
-  if (write(fd, text, n) != (ssize_t)n || fsync(fd) < 0) {
-    err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
-    close(fd);
-    unlink(tmp.data);
-    goto out;
-  }
-  close(fd);
-  if (rename(tmp.data, p.data) < 0) {
-    err_set(e, EX_IOERR, "cannot replace %s: %s", p.data, strerror(errno));
-    unlink(tmp.data);
-    goto out;
-  }
-  rc = 0;
-out:
+  int rc = file_replace(p.data, text, n, 0600, e);
   sodium_memzero(text, n);
   free(text);
   buf_release(&p);
-  buf_release(&tmp);
   return rc;
 }

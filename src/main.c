@@ -47,18 +47,12 @@ static const struct {
   const char *name;
   int (*fn)(struct app *, int, char **);
 } commands[] = {
-    {"check", cmd_check},
-    {"list", cmd_list},
-    {"preview", cmd_preview},
-    {"run", cmd_run},
-    {"announce", cmd_announce},
-    {"changed", cmd_changed},
-    {"serve", cmd_serve},
-    {"status", cmd_status},
-    {"retry", cmd_retry},
-    {"calendar", cmd_calendar},
-    {"webhook", cmd_webhook},
-    {"state", cmd_state},
+    {"check", cmd_check},       {"list", cmd_list},
+    {"preview", cmd_preview},   {"run", cmd_run},
+    {"announce", cmd_announce}, {"changed", cmd_changed},
+    {"serve", cmd_serve},       {"status", cmd_status},
+    {"retry", cmd_retry},       {"calendar", cmd_calendar},
+    {"webhook", cmd_webhook},   {"state", cmd_state},
 };
 
 int main(int argc, char **argv)

@@ -17,8 +17,7 @@ int file_read(const char *path, size_t max, struct buf *out, struct err *e)
    * is not a regular file is refused before it is read */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0)
-    return err_set(e, EX_NOINPUT, "%s: cannot open: %s", path,
-                   strerror(errno));
+    return err_set(e, EX_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) < 0) {
     err_set(e, EX_NOINPUT, "%s: cannot stat: %s", path, strerror(errno));
@@ -29,8 +28,10 @@ int file_read(const char *path, size_t max, struct buf *out, struct err *e)
     goto out;
   }
   if ((size_t)st.st_size > max) {
-    err_set(e, EX_DATAERR, "%s: file is %lld bytes, larger than the limit "
-            "of %zu bytes", path, (long long)st.st_size, max);
+    err_set(e, EX_DATAERR,
+            "%s: file is %lld bytes, larger than the limit "
+            "of %zu bytes",
+            path, (long long)st.st_size, max);
     goto out;
   }
   buf_reset(out);
@@ -56,6 +57,47 @@ int file_read(const char *path, size_t max, struct buf *out, struct err *e)
   rc = 0;
 out:
   close(fd);
+  return rc;
+}
+
+int file_replace(const char *path, const void *data, size_t n, mode_t mode,
+                 struct err *e)
+{
+  struct buf tmp = BUF_INIT;
+  buf_addf(&tmp, "%s.XXXXXX", path);
+  int rc = -1;
+  int fd = mkstemp(tmp.data); /* mode 600 until it is complete */
+  if (fd < 0) {
+    err_set(e, EX_CANTCREAT, "cannot write %s: %s", path, strerror(errno));
+    goto out;
+  }
+  for (size_t done = 0; done < n;) {
+    ssize_t w = write(fd, (const char *)data + done, n - done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
+      goto fail;
+    }
+    done += (size_t)w;
+  }
+  if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+    err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
+    goto fail;
+  }
+  if (close(fd) < 0 || rename(tmp.data, path) < 0) {
+    fd = -1;
+    err_set(e, EX_IOERR, "cannot replace %s: %s", path, strerror(errno));
+    goto fail;
+  }
+  rc = 0;
+  goto out;
+fail:
+  if (fd >= 0)
+    close(fd);
+  unlink(tmp.data);
+out:
+  buf_release(&tmp);
   return rc;
 }
 
@@ -161,8 +203,7 @@ static size_t edit_distance(const char *a, const char *b)
   return row[lb];
 }
 
-const char *closest_word(const char *word, const char *const *cands,
-                         size_t n)
+const char *closest_word(const char *word, const char *const *cands, size_t n)
 {
   const char *best = NULL;
   size_t bestd = 4;

@@ -76,8 +76,9 @@ static void migration(const char *dir)
   int n = 0;
   OK(journal_each_announced(j, NULL, on_announced, &n, &e) == 0 && n == 1,
      "one announced row");
-  OK(journal_set_alias(j, "2030-12-05-gluehwein", "2030-12-04-gluehwein",
-                       &e) == 0, "the new tables are there: %s", e.msg);
+  OK(journal_set_alias(j, "2030-12-05-gluehwein", "2030-12-04-gluehwein", &e) ==
+         0,
+     "the new tables are there: %s", e.msg);
   journal_close(j);
   /* opened again: nothing to migrate, still fine */
   j = journal_open(path, 0, &e);
@@ -99,7 +100,8 @@ static void migration(const char *dir)
      "newer journal: %s", e.msg);
   journal_close(j);
   file_read(path, (size_t)1 << 20, &after, &e);
-  OK(before.len == after.len && memcmp(before.data, after.data, before.len) == 0,
+  OK(before.len == after.len &&
+         memcmp(before.data, after.data, before.len) == 0,
      "the newer journal's bytes are unchanged");
   char wal[600];
   snprintf(wal, sizeof(wal), "%s-wal", path);
@@ -138,8 +140,9 @@ static void test_sequence(const char *path)
   int seq = -1;
   time_t changed = 0;
   journal_set_clock(j, 1000);
-  OK(journal_sequence(j, "ev", "h1", 5000, false, true, &seq, &changed,
-                      &e) == 0, "%s", e.msg);
+  OK(journal_sequence(j, "ev", "h1", 5000, false, true, &seq, &changed, &e) ==
+         0,
+     "%s", e.msg);
   INT_EQ(seq, 0);
   INT_EQ(changed, 1000);
   journal_set_clock(j, 2000);
@@ -246,10 +249,12 @@ int main(void)
   OK(j != NULL, "%s", e.msg);
   /* a second holder is refused with EX_TEMPFAIL */
   struct journal *j2 = journal_open(path, 200, &e);
-  OK(!j2 && e.code == EX_TEMPFAIL && strstr(e.msg, "another crier"),
-     "lock: %s", e.msg);
-  struct jrow r = {.event = (char *)"ev", .notice = (char *)"announce",
-                   .channel = (char *)"chat", .lang = (char *)"de"};
+  OK(!j2 && e.code == EX_TEMPFAIL && strstr(e.msg, "another crier"), "lock: %s",
+     e.msg);
+  struct jrow r = {.event = (char *)"ev",
+                   .notice = (char *)"announce",
+                   .channel = (char *)"chat",
+                   .lang = (char *)"de"};
   delivery_key("ev", "announce", "chat", "de", NULL, r.key);
   OK(strlen(r.key) == 64, "hex key");
   char k2[65];
@@ -264,7 +269,8 @@ int main(void)
      "a second claim sees 'sending'");
   OK(journal_finish(j, r.key, DS_FAILED, NULL, NULL,
                     "HTTP 500: token syt_abc123 Authorization: Bearer xyz", 0,
-                    &e) == 0, "finish");
+                    &e) == 0,
+     "finish");
   struct jrow got;
   OK(journal_get(j, r.key, &got), "get");
   INT_EQ(got.status, DS_FAILED);
@@ -276,13 +282,31 @@ int main(void)
   OK(journal_finish(j, r.key, DS_SENT, "$ev", "https://x/1", NULL, 0, &e) == 0,
      "sent");
   OK(journal_get(j, r.key, &got) && got.status == DS_SENT &&
-         strcmp(got.url, "https://x/1") == 0 && !got.error, "sent row");
+         strcmp(got.url, "https://x/1") == 0 && !got.error,
+     "sent row");
   jrow_release(&got);
   OK(journal_kv_set(j, "k", "v1", &e) == 0 &&
-         journal_kv_set(j, "k", "v2", &e) == 0, "kv");
+         journal_kv_set(j, "k", "v2", &e) == 0,
+     "kv");
   char *v = journal_kv_get(j, "k");
   STR_EQ(v, "v2");
   free(v);
+  /* tokens: beside the journal, mode 600, replaced whole */
+  OK(journal_token_set(j, "meetup:m", "rt-first", &e) == 0 &&
+         journal_token_set(j, "meetup:m", "rt-second", &e) == 0,
+     "tokens: %s", e.msg);
+  v = journal_token_get(j, "meetup:m");
+  STR_EQ(v, "rt-second");
+  free(v);
+  char tok[600];
+  snprintf(tok, sizeof(tok), "%s.tokens", path);
+  struct stat ts;
+  OK(stat(tok, &ts) == 0 && (ts.st_mode & 0777) == 0600, "tokens mode %o",
+     (unsigned)(ts.st_mode & 0777));
+  /* a file that cannot be replaced: an error, the old one stays */
+  snprintf(tok, sizeof(tok), "%s/no-such-dir/x", dir);
+  OK(file_replace(tok, "x", 1, 0600, &e) < 0 && e.code == EX_CANTCREAT,
+     "file_replace: %s", e.msg);
   journal_close(j);
   /* reopened, everything is there */
   j = journal_open(path, 0, &e);
@@ -296,9 +320,11 @@ int main(void)
   OK(!journal_open(dir, 0, &e) && e.code == EX_CANTCREAT, "%s", e.msg);
   snprintf(path, sizeof(path), "%s/j.db", dir);
   rm_db(path);
-  static const char *const extra[] = {"old.db-wal", "old.db-shm", "new.db-wal",
-                                      "new.db-shm", "old.db.lock",
-                                      "new.db.lock", "old.db", "new.db"};
+  snprintf(path, sizeof(path), "%s/j.db.tokens", dir);
+  unlink(path);
+  static const char *const extra[] = {
+      "old.db-wal",  "old.db-shm",  "new.db-wal", "new.db-shm",
+      "old.db.lock", "new.db.lock", "old.db",     "new.db"};
   for (size_t i = 0; i < sizeof(extra) / sizeof(*extra); i++) {
     snprintf(path, sizeof(path), "%s/%s", dir, extra[i]);
     unlink(path);
