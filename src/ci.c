@@ -7,6 +7,7 @@
 #include "journal.h"
 #include "plan.h"
 #include "schedule.h"
+#include "tpl.h"
 #include "util.h"
 #include "when.h"
 #include "xalloc.h"
@@ -175,41 +176,32 @@ static size_t longest_run(const char *s, char c)
   return best;
 }
 
+static void backticks(FILE *f, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    fputc('`', f);
+}
+
 /* s as a Markdown code span (nothing in it is markup). */
 static void code_span(FILE *f, const char *s)
 {
   size_t n = longest_run(s, '`') + 1;
   bool pad = *s == '`' || (*s && s[strlen(s) - 1] == '`');
-  for (size_t i = 0; i < n; i++)
-    fputc('`', f);
+  backticks(f, n);
   fprintf(f, "%s%s%s", pad ? " " : "", s, pad ? " " : "");
-  for (size_t i = 0; i < n; i++)
-    fputc('`', f);
+  backticks(f, n);
 }
 
-/* s as HTML text. */
+/* s as HTML text on one line. */
 static void html_text(FILE *f, const char *s)
 {
-  for (; *s; s++)
-    switch (*s) {
-    case '&':
-      fputs("&amp;", f);
-      break;
-    case '<':
-      fputs("&lt;", f);
-      break;
-    case '>':
-      fputs("&gt;", f);
-      break;
-    case '"':
-      fputs("&quot;", f);
-      break;
-    case '\n':
-      fputc(' ', f);
-      break;
-    default:
-      fputc(*s, f);
-    }
+  struct buf b = BUF_INIT;
+  tpl_escape_html(&b, s, strlen(s));
+  for (char *p = b.data; *p; p++)
+    if (*p == '\n')
+      *p = ' ';
+  fputs(b.data, f);
+  buf_release(&b);
 }
 
 static const char *chan_type(const struct app *a, const char *name)
@@ -232,12 +224,10 @@ static void md_message(const struct app *a, json_t *r, bool open, FILE *f)
   fputs("</code></summary>\n\n", f);
   size_t n = longest_run(body, '`') + 1;
   n = n < 3 ? 3 : n;
-  for (size_t i = 0; i < n; i++)
-    fputc('`', f);
+  backticks(f, n);
   fprintf(f, "markdown\n%s%s", body,
           *body && body[strlen(body) - 1] == '\n' ? "" : "\n");
-  for (size_t i = 0; i < n; i++)
-    fputc('`', f);
+  backticks(f, n);
   fputs("\n\n</details>\n\n", f);
 }
 
