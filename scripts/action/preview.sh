@@ -42,8 +42,11 @@ head=$(git rev-parse HEAD)
 files=()
 while IFS= read -r -d '' f; do
   case "$f" in
-  *.md | *.markdown) files+=("$(realpath -m --relative-to=. "$top/$f")") ;;
+  *.md | *.markdown) f=$(realpath -m --relative-to=. "$top/$f") ;;
+  *) continue ;;
   esac
+  case "$f" in -*) f="./$f" ;; esac # a name is never an option
+  files+=("$f")
 done < <(git diff --name-only -z --diff-filter=d "$base" "$head" -- "$rel")
 
 # 1. the check: annotations (stdout) go to the log, where the runner
@@ -59,6 +62,12 @@ GITHUB_ACTIONS=false GITHUB_STEP_SUMMARY='' crier -c "$cfg" changed \
 preview=$?
 cat "$tmp/err" >&2
 
+# a code fence longer than any run of backticks in the text it holds
+fence() {
+  awk '{ while (match($0, /`+/)) { if (RLENGTH > n) n = RLENGTH; $0 = substr($0, RSTART + RLENGTH) } }
+    END { n = n < 3 ? 3 : n + 1; s = ""; for (i = 0; i < n; i++) s = s "`"; print s }' "$1"
+}
+
 {
   echo "### crier: what merging this pull request sends"
   echo
@@ -72,11 +81,12 @@ cat "$tmp/err" >&2
   else
     echo "**crier check** of $what: **errors** (exit $check); they are annotated on the diff."
   fi
-  if grep -q ': \(error\|warning\): ' "$tmp/check"; then
+  grep ': \(error\|warning\): ' "$tmp/check" >"$tmp/problems"
+  if [ -s "$tmp/problems" ]; then
     echo
-    echo '```text'
-    grep ': \(error\|warning\): ' "$tmp/check"
-    echo '```'
+    echo "$(fence "$tmp/problems")text"
+    cat "$tmp/problems"
+    fence "$tmp/problems"
   fi
   echo
   cat "$tmp/preview"
@@ -84,9 +94,10 @@ cat "$tmp/err" >&2
     echo
     echo "**crier changed --dry-run** exited $preview:"
     echo
-    echo '```text'
-    grep -v '^event=\|^crier: dry run' "$tmp/err"
-    echo '```'
+    grep -v '^event=\|^crier: dry run' "$tmp/err" >"$tmp/why"
+    echo "$(fence "$tmp/why")text"
+    cat "$tmp/why"
+    fence "$tmp/why"
   fi
   echo
   echo "<sub>For ${head:0:12}: nothing has been sent. The messages go out when the pull request is merged; the journal on the state branch decides what is new and what is an update.</sub>"
