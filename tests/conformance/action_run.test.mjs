@@ -412,6 +412,9 @@ test('pushes, a cancelled run, a force-push, a lost cache, pull requests, schedu
   assert.equal(st.ids.size, st.hooks.length - 1);
   assert.equal(st.issues.filter((i) => i.title.startsWith('Summer')).length, 1, 'GitHub by its marker: once');
   assert.deepEqual(st.invalid, []);
+  // no token in any step's output, summary or annotation
+  for (const x of jobs.filter((y) => y.o.repository === 'o/r'))
+    assert.ok(!JSON.stringify([x.summary, x.annotations, x.outputsSeen]).includes('ghs_'), 'a token was printed');
 });
 
 test('the Meetup refresh token is committed only sealed, and comes back', async (t) => {
@@ -471,6 +474,7 @@ test('the Meetup refresh token is committed only sealed, and comes back', async 
   assert.equal(r.step('Restore the state').code, 78);
   assert.equal(r.step('Run crier').outcome, 'skipped', 'crier does not run without its token');
   assert.equal(stateTip(s), sealedState);
+  for (const x of jobs) assert.ok(!x.outputsSeen.includes(key) && !x.outputsSeen.includes(token), 'a secret was printed');
 });
 
 test('crier is built once per version and runner image, then comes from the cache', async (t) => {

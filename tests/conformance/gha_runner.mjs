@@ -206,6 +206,7 @@ export class Job {
     this.summary = '';
     this.annotations = [];
     this.log = [];
+    this.outputsSeen = ''; // everything the steps printed
     this.n = 0;
   }
 
@@ -290,6 +291,7 @@ export class Job {
         const r = await bash(script, { cwd: this.workspace, env });
         rec.stdout = r.stdout;
         rec.stderr = r.stderr;
+        this.outputsSeen += r.stdout + r.stderr;
         rec.code = r.code;
         rec.outcome = r.code === 0 ? 'success' : 'failure';
         rec.outputs = readKeyValues(file('output'));
