@@ -6,11 +6,13 @@ PKGS="build-essential cmake pkg-config git ca-certificates tzdata time openssl
 clang libclang-rt-14-dev clang-format
 libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
 libsqlite3-dev libssl-dev libmicrohttpd-dev shellcheck
-postfix dovecot-core python3 python3-icalendar curl"
+postfix dovecot-core python3 python3-icalendar curl jq"
 # postfix and dovecot-core are the real SMTP server and SASL service the
 # postfix conformance test starts on loopback ports with a configuration of
 # its own; python3's email package parses what they deliver; curl's own
 # trace of a login is that test's control for its secret check.
+# jq and curl are what the GitHub Action's scripts (scripts/action/) use,
+# run by its tests as a runner would.
 # python3-icalendar is the second iCalendar parser the calendar tests read
 # crier's feed and invitations with (ical.js from npm is the first).
 # Node.js and npm install the reference implementations the conformance

@@ -159,6 +159,7 @@ int cmd_list(struct app *a, int argc, char **argv);
 int cmd_preview(struct app *a, int argc, char **argv);
 int cmd_run(struct app *a, int argc, char **argv);
 int cmd_announce(struct app *a, int argc, char **argv);
+int cmd_state(struct app *a, int argc, char **argv);
 int cmd_status(struct app *a, int argc, char **argv);
 int cmd_retry(struct app *a, int argc, char **argv);
 int cmd_webhook(struct app *a, int argc, char **argv);

@@ -5,13 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ci.h"
 #include "cli.h"
 #include "proc.h"
 #include "schedule.h"
 #include "xalloc.h"
 
 static const struct cmd_help help = {
-    "changed", "(--base REV --head REV | FILE...) [options]",
+    "changed",
+    "(--base REV --head REV | FILE...) [options]\n"
+    "       crier changed --since-state --head REV [--base REV] [options]",
     "For a push or merge to the site: announces the events whose files were\n"
     "added between two git revisions (or the files given) right away, sends\n"
     "an update for announced events whose date, time, place or title\n"
@@ -19,7 +22,15 @@ static const struct cmd_help help = {
     "were removed (a renamed or moved file is the same event: an update if\n"
     "its facts changed). An event file edited before it was announced is\n"
     "just announced. Uses git on the site's checkout; safe to run twice on\n"
-    "the same range.\n",
+    "the same range.\n"
+    "With --since-state (CI, where runs get cancelled and branches\n"
+    "force-pushed) the range starts at the last commit crier finished, as\n"
+    "the journal records it, so that a run catches up with the pushes\n"
+    "before it that were not handled; --base only when the journal has\n"
+    "none. A recorded commit the checkout no longer has (a force-push)\n"
+    "makes every event count as changed; with nothing recorded and no\n"
+    "usable --base, --head is only recorded as the starting point. --head\n"
+    "is recorded when the run exits 0.\n",
     "Exit status as for crier run.\n"};
 
 /* Where the site's files are, relative to the top of the checkout. */
@@ -342,17 +353,114 @@ static int send_lists(struct app *a, struct lists *l, bool dry, bool confirm,
   return rc;
 }
 
+/* The commit rev names in the site's repository, as a full id in out;
+ * false when the checkout has no such commit. */
+static bool commit_known(struct app *a, const char *rev, struct buf *out)
+{
+  struct err e;
+  buf_reset(out);
+  return resolve_rev(a->cfg.events_dir, "commit", rev, out, &e) == 0;
+}
+
+/* --since-state: from the last commit crier finished (else --base, else
+ * everything once that commit is gone), and head recorded when everything
+ * was sent. */
+static int since_state(struct app *a, const char *base, const char *head,
+                       bool dry, bool confirm, json_t *collect)
+{
+  struct err e;
+  struct buf h = BUF_INIT, known = BUF_INIT;
+  char *last = NULL;
+  int rc;
+  if (resolve_rev(a->cfg.events_dir, "--head", head, &h, &e) < 0 ||
+      ci_commit_get(a->cfg.journal, &last, &e) < 0) {
+    cli_error("%s", e.msg);
+    rc = e.code;
+    goto out;
+  }
+  bool zero = base && *base && strspn(base, "0") == strlen(base);
+  const char *from = NULL;
+  if (last && commit_known(a, last, &known)) {
+    from = known.data;
+    cli_info(a, "changes since %.12s, the last commit crier finished", from);
+  } else if (base && (zero || commit_known(a, base, &known))) {
+    from = base;
+    if (last)
+      cli_warn(a,
+               "the last commit crier finished, %.12s, is not in this "
+               "checkout (a force-push?); changes since --base %.12s",
+               last, base);
+  } else if (last) {
+    cli_warn(a,
+             "the last commit crier finished, %.12s, is not in this "
+             "checkout (a force-push?)%s: every event counts as changed",
+             last, base ? ", nor is --base" : "");
+  } else {
+    /* nothing to compare with (the first run, or the state was lost):
+     * what the site holds now is the starting point, and `crier run`
+     * announces its events when they are due */
+    cli_info(a,
+             "no commit crier finished is recorded%s: %.12s is the "
+             "starting point",
+             base ? " and --base is not in this checkout" : "", h.data);
+    rc = a->diags.errors ? EX_DATAERR : 0;
+    goto record;
+  }
+  if (from) {
+    struct lists l = {0};
+    if (from_git(a, from, h.data, &l, &e) < 0) {
+      cli_error("%s", e.msg);
+      rc = e.code;
+      goto out;
+    }
+    if (!l.nonly && !l.ngone) {
+      cli_info(a, "no event files changed");
+      rc = a->diags.errors ? EX_DATAERR : 0;
+    } else {
+      rc = send_lists(a, &l, dry, confirm, collect);
+    }
+  } else {
+    struct schedule_opts so = {.mode_changed = true, .confirm_cancel = confirm};
+    rc = run_schedule(a, dry, &so, collect);
+  }
+record:
+  if (dry)
+    goto out;
+  if (rc != 0) {
+    cli_info(a,
+             "%.12s is not recorded as finished: the next run starts "
+             "from the same commit",
+             h.data);
+  } else if (ci_commit_set(a->cfg.journal, h.data, &e) < 0) {
+    cli_error("%s", e.msg);
+    rc = e.code;
+  }
+out:
+  free(last);
+  buf_release(&h);
+  buf_release(&known);
+  return rc;
+}
+
 int cmd_changed(struct app *a, int argc, char **argv)
 {
-  bool dry = false, confirm = false;
+  bool dry = false, confirm = false, since = false, markdown = false;
   const char *base = NULL, *head = NULL;
   const struct opt opts[] = {
       OPT_STRING(0, "--base", &base, "REV",
                  "the range's start (e.g. github.event.before)"),
       OPT_STRING(0, "--head", &head, "REV",
                  "the range's end (e.g. github.event.after)"),
+      OPT_BOOL(0, "--since-state", &since,
+               "start from the last commit crier finished (kept\n"
+               "in the journal; --base only when there is none\n"
+               "in the checkout) and record --head once\n"
+               "everything was sent"),
       OPT_BOOL('n', "--dry-run", &dry,
                "print what would be sent; send nothing"),
+      OPT_BOOL(0, "--markdown", &markdown,
+               "with --dry-run: the messages as Markdown, for a\n"
+               "pull-request comment"),
       OPT_BOOL(0, "--confirm-cancel", &confirm,
                "cancel the events of removed files also when\n"
                "more than schedule.max_vanished were removed"),
@@ -361,16 +469,18 @@ int cmd_changed(struct app *a, int argc, char **argv)
   int npos, rc;
   if (!cli_args(a, argc, argv, opts, &help, 0, 1 << 20, &pos, &npos, &rc))
     return rc;
-  if (!!base != !!head || (base && npos)) {
+  const char *bad = since && (!head || npos)
+                        ? "--since-state needs --head, and no files"
+                    : !since && (!!base != !!head || (base && npos))
+                        ? "give --base and --head, or files"
+                    : !since && !base && !npos
+                        ? "nothing to look at: give --base and --head, or "
+                          "files"
+                    : markdown && !dry ? "--markdown is for --dry-run"
+                                       : NULL;
+  if (bad) {
     free(pos);
-    fprintf(stderr, "crier changed: give --base and --head, or files\n");
-    cli_usage(stderr, &help, opts);
-    return EX_USAGE;
-  }
-  if (!base && !npos) {
-    free(pos);
-    fprintf(stderr, "crier changed: nothing to look at: give --base and "
-                    "--head, or files\n");
+    fprintf(stderr, "crier changed: %s\n", bad);
     cli_usage(stderr, &help, opts);
     return EX_USAGE;
   }
@@ -380,12 +490,20 @@ int cmd_changed(struct app *a, int argc, char **argv)
     free(pos);
     return rc;
   }
+  /* Markdown is made from the records: the text form stays unprinted */
+  json_t *collect = markdown ? json_array() : NULL;
+  bool json = a->json;
+  a->json |= markdown;
   struct lists l = {0};
   struct err e;
+  if (since) {
+    rc = since_state(a, base, head, dry, confirm, collect);
+    goto out;
+  }
   if (base && from_git(a, base, head, &l, &e) < 0) {
     cli_error("%s", e.msg);
-    free(pos);
-    return e.code;
+    rc = e.code;
+    goto out;
   }
   for (int i = 0; i < npos; i++) {
     struct diags d;
@@ -398,12 +516,20 @@ int cmd_changed(struct app *a, int argc, char **argv)
     else
       cli_warn(a, "%s", e.msg);
   }
-  free(pos);
   if (!l.nonly && !l.ngone) {
     cli_info(a, "no event files changed");
-    return a->diags.errors ? EX_DATAERR : 0;
+    rc = a->diags.errors ? EX_DATAERR : 0;
+  } else {
+    rc = send_lists(a, &l, dry, confirm, collect);
   }
-  return send_lists(a, &l, dry, confirm, NULL);
+out:
+  a->json = json;
+  free(pos);
+  if (collect) {
+    ci_markdown(a, collect, stdout);
+    json_decref(collect);
+  }
+  return rc;
 }
 
 int changed_range(struct app *a, const char *base, const char *head, bool dry,

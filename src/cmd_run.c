@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ci.h"
 #include "cli.h"
 #include "deliver.h"
 #include "render.h"
@@ -21,7 +22,9 @@ static const struct cmd_help help = {
     "is the same event). Never after the start. When several are due (the\n"
     "machine was off, the file came late), only the latest goes out and the\n"
     "others are recorded as skipped; no reminder within schedule.min_gap of\n"
-    "the previous notice.\n",
+    "the previous notice. A reminder that went out more than an hour\n"
+    "after it was due is reported (under GitHub Actions also as an\n"
+    "annotation and in the step summary).\n",
     "SIGTERM or SIGINT: nothing new starts; what is under way finishes and\n"
     "is recorded (exit 75).\n"
     "\n"
@@ -117,5 +120,13 @@ int cmd_run(struct app *a, int argc, char **argv)
   if (!cli_start_site(a, argc, argv, opts, &help, true, &rc))
     return rc;
   struct schedule_opts so = {.confirm_cancel = confirm};
-  return run_schedule(a, dry, &so, NULL);
+  json_t *results = json_array();
+  rc = run_schedule(a, dry, &so, results);
+  if (!dry)
+    ci_late_reminders(a, results);
+  if (a->json)
+    cli_json_out(results);
+  else
+    json_decref(results);
+  return rc;
 }

@@ -796,34 +796,12 @@ int journal_token_set(struct journal *j, const char *k, const char *v,
   json_object_set_new(o, k, json_string(v));
   char *text = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
   json_decref(o);
-  struct buf p = BUF_INIT, tmp = BUF_INIT;
+  struct buf p = BUF_INIT;
   tokens_path(j, &p);
-  buf_addf(&tmp, "%s.new", p.data);
-  int rc = -1;
   size_t n = strlen(text);
-  unlink(tmp.data);
-  int fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    err_set(e, EX_CANTCREAT, "cannot write %s: %s", tmp.data, strerror(errno));
-    goto out;
-  }
-  if (write(fd, text, n) != (ssize_t)n || fsync(fd) < 0) {
-    err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
-    close(fd);
-    unlink(tmp.data);
-    goto out;
-  }
-  close(fd);
-  if (rename(tmp.data, p.data) < 0) {
-    err_set(e, EX_IOERR, "cannot replace %s: %s", p.data, strerror(errno));
-    unlink(tmp.data);
-    goto out;
-  }
-  rc = 0;
-out:
+  int rc = file_replace(p.data, text, n, 0600, e);
   sodium_memzero(text, n);
   free(text);
   buf_release(&p);
-  buf_release(&tmp);
   return rc;
 }

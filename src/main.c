@@ -25,6 +25,7 @@ static const char about[] =
     "  status [EVENT]       what the journal says was sent, and where\n"
     "  retry EVENT          send an event's 'uncertain' deliveries again\n"
     "  calendar [-o FILE]   write the iCalendar feed of the events\n"
+    "  state paths|seal|unseal   where the journal is; seal a file for CI\n"
     "  webhook keygen|sign|verify   webhook signature helpers\n"
     "\n"
     "global options (before or after the command):\n";
@@ -51,7 +52,7 @@ static const struct {
     {"announce", cmd_announce}, {"changed", cmd_changed},
     {"serve", cmd_serve},       {"status", cmd_status},
     {"retry", cmd_retry},       {"calendar", cmd_calendar},
-    {"webhook", cmd_webhook},
+    {"webhook", cmd_webhook},   {"state", cmd_state},
 };
 
 int main(int argc, char **argv)

@@ -60,6 +60,47 @@ out:
   return rc;
 }
 
+int file_replace(const char *path, const void *data, size_t n, mode_t mode,
+                 struct err *e)
+{
+  struct buf tmp = BUF_INIT;
+  buf_addf(&tmp, "%s.XXXXXX", path);
+  int rc = -1;
+  int fd = mkstemp(tmp.data); /* mode 600 until it is complete */
+  if (fd < 0) {
+    err_set(e, EX_CANTCREAT, "cannot write %s: %s", path, strerror(errno));
+    goto out;
+  }
+  for (size_t done = 0; done < n;) {
+    ssize_t w = write(fd, (const char *)data + done, n - done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
+      goto fail;
+    }
+    done += (size_t)w;
+  }
+  if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+    err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
+    goto fail;
+  }
+  if (close(fd) < 0 || rename(tmp.data, path) < 0) {
+    fd = -1;
+    err_set(e, EX_IOERR, "cannot replace %s: %s", path, strerror(errno));
+    goto fail;
+  }
+  rc = 0;
+  goto out;
+fail:
+  if (fd >= 0)
+    close(fd);
+  unlink(tmp.data);
+out:
+  buf_release(&tmp);
+  return rc;
+}
+
 int utf8_check(const char *str, size_t n, int *line, const char **why)
 {
   const unsigned char *s = (const unsigned char *)str;

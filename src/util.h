@@ -6,6 +6,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "err.h"
@@ -16,6 +17,12 @@
  * EX_NOINPUT if it cannot be read, EX_DATAERR if it is larger than max bytes
  * or is not a regular file. */
 int file_read(const char *path, size_t max, struct buf *out, struct err *e);
+
+/* Replaces the file at path with data[0..n) (mode mode) at once: written
+ * to a new file beside it, synced, renamed over it; others never see a
+ * part of it. Fails with EX_CANTCREAT or EX_IOERR. */
+int file_replace(const char *path, const void *data, size_t n, mode_t mode,
+                 struct err *e);
 
 /* Returns 0 if s[0..n) is valid UTF-8 without NUL bytes; otherwise -1 and
  * the 1-based line of the first bad byte in *line, and a reason. */

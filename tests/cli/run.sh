@@ -54,7 +54,7 @@ C="$CRIER -c $T/s/crier.yaml"
 expect 0 'usage: crier' $CRIER --help
 expect 0 'commands:' $CRIER help
 expect 0 '^crier [0-9]+\.[0-9]+' $CRIER --version
-for cmd in check list preview run announce status webhook changed serve; do
+for cmd in check list preview run announce status webhook changed serve state; do
   expect 0 "usage: crier $cmd" $CRIER $cmd --help
 done
 expect 64 "unknown command 'frobnicate'" $CRIER frobnicate
@@ -509,6 +509,79 @@ expect 0 'event=four notice=announce' printf '%s' "$out"
 if grep -q 'event=one' <<<"$out"; then fail=$((fail + 1)); echo "FAIL: changed looked at the unchanged event one"; else pass=$((pass + 1)); fi
 kill "$recv"
 wait "$recv" 2>/dev/null
+
+# --- crier changed --since-state: the last commit finished, in the journal ---
+site
+cat >"$T/s/crier.yaml" <<'Y'
+site:
+  timezone: Europe/Berlin
+  url: https://example.net
+channels:
+  - name: hook
+    type: webhook
+    url: http://127.0.0.1:9/hook
+    secret: {env: W}
+    lang: en
+    retries: 0
+Y
+G="git -C $T/s -c user.name=t -c user.email=t@t"
+$G init -q && $G add -A && $G commit -qm one
+c1=$($G rev-parse HEAD)
+N="--now 2030-05-01T00:00:00Z"
+expect 64 '--since-state needs --head, and no files' $C changed --since-state
+expect 64 '--since-state needs --head, and no files' $C changed --since-state --head HEAD good
+expect 64 '--markdown is for --dry-run' $C changed --base HEAD --head HEAD --markdown
+expect 0 "no commit crier finished is recorded: ${c1:0:12} is the starting point" env -C "$T/s" $C changed --since-state --head HEAD $N
+post 2030-05-13-next.md '---\ntitle: "Next"\ndate: 2030-05-13 19:00\nlocation: here\n---\n'
+$G add -A && $G commit -qm two
+c2=$($G rev-parse HEAD)
+expect 0 "changes since ${c1:0:12}, the last commit crier finished" env -C "$T/s" $C changed --since-state --head HEAD --dry-run $N
+expect 0 'event=2030-05-13-next notice=announce channel=hook lang=en result=dry-run' env -C "$T/s" $C changed --since-state --head HEAD --dry-run $N
+# a run that did not send everything is not the new start
+expect 75 "${c2:0:12} is not recorded as finished: the next run starts from the same commit" env -C "$T/s" W=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw $C changed --since-state --head HEAD $N
+expect 0 "changes since ${c1:0:12}, the last commit crier finished" env -C "$T/s" $C changed --since-state --head HEAD --dry-run $N
+sed -i 's/^    retries: 0/    retries: 0\n    notices: [cancel]/' "$T/s/crier.yaml"
+expect 0 "changes since ${c1:0:12}" env -C "$T/s" $C changed --since-state --head HEAD $N
+expect 0 "changes since ${c2:0:12}" env -C "$T/s" $C changed --since-state --head HEAD $N
+expect 0 'no event files changed' env -C "$T/s" $C changed --since-state --head HEAD $N
+# a force-push took that commit away: every event counts, --base first
+$G commit -q --amend -m 'two, again'
+$G reflog expire --expire=now --all && $G gc -q --prune=now
+expect 0 "is not in this checkout \(a force-push\?\); changes since --base ${c1:0:12}" env -C "$T/s" $C changed --since-state --base "$c1" --head HEAD --dry-run $N
+expect 0 "the last commit crier finished, ${c2:0:12}, is not in this checkout \(a force-push\?\): every event counts as changed" env -C "$T/s" $C changed --since-state --head HEAD $N
+expect 0 "changes since $($G rev-parse --short=12 HEAD)" env -C "$T/s" $C changed --since-state --head HEAD $N
+# the markdown of a dry run: code, not markup
+sed -i '/notices: \[cancel\]/d' "$T/s/crier.yaml"
+post 2030-05-20-md.md '---\ntitle: "@octocat <b>x</b> ``` y"\ndate: 2030-05-20 19:00\nlocation: here\n---\nBody with ```` four\n'
+$G add -A && $G commit -qm three
+expect 0 '^#### `2030-05-20-md`: announce' env -C "$T/s" $C changed --base HEAD~1 --head HEAD --dry-run --markdown $N
+expect 0 '<code>@octocat &lt;b&gt;x&lt;/b&gt; ``` y' env -C "$T/s" $C changed --base HEAD~1 --head HEAD --dry-run --markdown $N
+expect 0 '^`````markdown$' env -C "$T/s" $C changed --base HEAD~1 --head HEAD --dry-run --markdown $N
+expect 0 '^Nothing would be sent\.$' env -C "$T/s" $C changed --base HEAD --head HEAD --dry-run --markdown $N
+rm -rf "$T/s/.git"
+# --- crier state ---
+site
+expect 0 "^journal $T/s/crier.db$" $C state paths
+expect 0 "\"tokens\": \"$T/s/crier.db.tokens\"" $C --json state paths
+expect 0 "\"events\": \"$T/s/_posts\"" $C --json state paths
+expect 64 'crier state: missing argument' $C state
+expect 64 'expected paths, or seal or unseal' $C state seal only-one
+K=$(openssl rand -base64 32)
+printf '{"meetup:x":"rt-canary-secret"}' >"$T/tok"
+expect 0 '' env CRIER_STATE_KEY="$K" $CRIER state seal "$T/tok" "$T/tok.sealed"
+if grep -q canary "$T/tok.sealed" || [ "$(stat -c %a "$T/tok.sealed")" != 600 ]; then
+  fail=$((fail + 1)); echo "FAIL: the sealed file shows the token or others may read it"
+else pass=$((pass + 1)); fi
+expect 0 '' env CRIER_STATE_KEY="$K" $CRIER state unseal "$T/tok.sealed" "$T/tok.out"
+if cmp -s "$T/tok" "$T/tok.out"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: unseal gave other bytes"; fi
+expect 65 'does not open with \$CRIER_STATE_KEY' env CRIER_STATE_KEY="$(openssl rand -base64 32)" $CRIER state unseal "$T/tok.sealed" "$T/x"
+expect 65 'is not a file crier sealed' env CRIER_STATE_KEY="$K" $CRIER state unseal "$T/tok" "$T/x"
+expect 78 'is not the base64 of 32 bytes' env CRIER_STATE_KEY=c2hvcnQ= $CRIER state seal "$T/tok" "$T/x"
+expect 78 'CRIER_STATE_KEY is not set' env -u CRIER_STATE_KEY $CRIER state seal "$T/tok" "$T/x"
+expect 66 'cannot' env CRIER_STATE_KEY="$K" $CRIER state seal "$T/nope" "$T/x"
+printf 'x' | dd of="$T/tok.sealed" bs=1 seek=50 conv=notrunc 2>/dev/null
+expect 65 'altered, or sealed with another key' env CRIER_STATE_KEY="$K" $CRIER state unseal "$T/tok.sealed" "$T/x"
+if [ -e "$T/x" ]; then fail=$((fail + 1)); echo "FAIL: a refused unseal wrote its output"; else pass=$((pass + 1)); fi
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

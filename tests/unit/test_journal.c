@@ -291,6 +291,22 @@ int main(void)
   char *v = journal_kv_get(j, "k");
   STR_EQ(v, "v2");
   free(v);
+  /* tokens: beside the journal, mode 600, replaced whole */
+  OK(journal_token_set(j, "meetup:m", "rt-first", &e) == 0 &&
+         journal_token_set(j, "meetup:m", "rt-second", &e) == 0,
+     "tokens: %s", e.msg);
+  v = journal_token_get(j, "meetup:m");
+  STR_EQ(v, "rt-second");
+  free(v);
+  char tok[600];
+  snprintf(tok, sizeof(tok), "%s.tokens", path);
+  struct stat ts;
+  OK(stat(tok, &ts) == 0 && (ts.st_mode & 0777) == 0600, "tokens mode %o",
+     (unsigned)(ts.st_mode & 0777));
+  /* a file that cannot be replaced: an error, the old one stays */
+  snprintf(tok, sizeof(tok), "%s/no-such-dir/x", dir);
+  OK(file_replace(tok, "x", 1, 0600, &e) < 0 && e.code == EX_CANTCREAT,
+     "file_replace: %s", e.msg);
   journal_close(j);
   /* reopened, everything is there */
   j = journal_open(path, 0, &e);
@@ -304,6 +320,8 @@ int main(void)
   OK(!journal_open(dir, 0, &e) && e.code == EX_CANTCREAT, "%s", e.msg);
   snprintf(path, sizeof(path), "%s/j.db", dir);
   rm_db(path);
+  snprintf(path, sizeof(path), "%s/j.db.tokens", dir);
+  unlink(path);
   static const char *const extra[] = {
       "old.db-wal",  "old.db-shm",  "new.db-wal", "new.db-shm",
       "old.db.lock", "new.db.lock", "old.db",     "new.db"};
