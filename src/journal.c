@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "lazy.h"
 #include "secret.h"
 #include "util.h"
 #include "when.h"
@@ -261,6 +262,8 @@ struct journal *journal_open(const char *path, int wait_ms, struct err *e)
     err_set(e, EX_CANTCREAT, "journal %s is not a regular file", path);
     return NULL;
   }
+  if (lazy_load(LAZY_SQLITE, e) < 0)
+    return NULL;
   struct journal *j = xcalloc(1, sizeof(*j));
   j->path = xstrdup(path);
   j->lock_fd = -1;

@@ -78,6 +78,20 @@ expect 66 "no event 'missing'" $C preview missing
 expect 64 'bad time' $C list --now yesterday
 expect 64 'CRIER_NOW: bad time' env CRIER_NOW=soon $C list
 expect 0 'result=dry-run' $C run --dry-run --now 2030-05-01T00:00:00Z
+# a library is loaded only by the commands that need it (src/lazy.h):
+# check, --version and a dry run without a journal load none of libcurl,
+# libcrypto, libmicrohttpd and libsqlite3; a journal loads SQLite only
+loaded() {
+  LD_DEBUG=files "$@" 2>&1 >/dev/null |
+    grep -oE 'file=lib(curl|crypto|microhttpd|sqlite3)\.so[.0-9]*' |
+    sed 's/^file=//; s/\.so.*//' | sort -u | tr '\n' ' '
+}
+expect 0 '^$' loaded $C check
+expect 0 '^$' loaded $CRIER --version
+expect 0 '^$' loaded $C run --dry-run --now 2030-05-01T00:00:00Z
+expect 0 '^libsqlite3 $' loaded $C run --now 2030-04-01T00:00:00Z
+expect 0 '^libsqlite3 $' loaded $C list --now 2030-04-01T00:00:00Z
+site # without the journal those runs made
 expect 0 '0 notices due' $C run --dry-run --now 2030-01-01T00:00:00Z
 expect 0 '0 notices due' $C run --dry-run --now 2030-05-06T19:00:00+02:00
 expect 0 'nothing sent yet' $C status
