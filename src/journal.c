@@ -34,6 +34,7 @@ enum stmt_id {
   S_KV_DEL,
   S_SEQ_GET,
   S_SEQ_SET,
+  S_SNAPSHOT,
   S_COUNT
 };
 
@@ -76,6 +77,8 @@ static const char *const stmt_sql[S_COUNT] = {
                   "CONFLICT(event) DO UPDATE SET seq=excluded.seq, "
                   "hash=excluded.hash, end_time=excluded.end_time, "
                   "cancelled=excluded.cancelled, changed=excluded.changed",
+    [S_SNAPSHOT] = "SELECT snapshot FROM announced WHERE event=? AND "
+                   "channel=?",
 };
 
 struct journal {
@@ -560,6 +563,37 @@ int journal_each(struct journal *j, const char *event,
                   NULL, 0, fn, ud, e);
 }
 
+int journal_each_brief(struct journal *j,
+                       void (*fn)(void *ud, const struct jbrief *r), void *ud,
+                       struct err *e)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db,
+                         "SELECT key, event, notice, channel, status, "
+                         "updated, for_start FROM delivery ORDER BY event, "
+                         "updated DESC, key",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_err(j, e, "list");
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    struct jbrief r = {
+        (const char *)sqlite3_column_text(st, 0),
+        (const char *)sqlite3_column_text(st, 1),
+        (const char *)sqlite3_column_text(st, 2),
+        (const char *)sqlite3_column_text(st, 3),
+        (const char *)sqlite3_column_text(st, 5),
+        status_from((const char *)sqlite3_column_text(st, 4)),
+        (time_t)sqlite3_column_int64(st, 6),
+    };
+    if (r.key && r.event && r.notice && r.channel)
+      fn(ud, &r);
+  }
+  sqlite3_finalize(st);
+  if (s != SQLITE_DONE)
+    return db_err(j, e, "list");
+  return 0;
+}
+
 void jannounced_release(struct jannounced *a)
 {
   free(a->event);
@@ -589,36 +623,45 @@ int journal_set_announced(struct journal *j, const struct jannounced *a,
   return rc;
 }
 
-int journal_each_announced(struct journal *j, const char *event,
+int journal_each_announced(struct journal *j,
                            void (*fn)(void *ud, const struct jannounced *a),
                            void *ud, struct err *e)
 {
   sqlite3_stmt *st = NULL;
-  const char *sql =
-      event ? "SELECT event, channel, hash, snapshot, cancelled, generation, "
-              "remote FROM announced WHERE event=? ORDER BY event, channel"
-            : "SELECT event, channel, hash, snapshot, cancelled, generation, "
-              "remote FROM announced ORDER BY event, channel";
-  if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(j->db,
+                         "SELECT event, channel, hash, cancelled, generation, "
+                         "remote FROM announced ORDER BY event, channel",
+                         -1, &st, NULL) != SQLITE_OK)
     return db_err(j, e, "announced");
-  if (event)
-    sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    struct jannounced a = {col(st, 0),
-                           col(st, 1),
-                           col(st, 2),
-                           col(st, 3),
-                           sqlite3_column_int(st, 4) != 0,
-                           sqlite3_column_int(st, 5),
-                           col(st, 6)};
-    fn(ud, &a);
-    jannounced_release(&a);
+    /* borrowed for the call: the snapshot stays in the journal */
+    struct jannounced a = {
+        (char *)sqlite3_column_text(st, 0), (char *)sqlite3_column_text(st, 1),
+        (char *)sqlite3_column_text(st, 2), NULL,
+        sqlite3_column_int(st, 3) != 0,     sqlite3_column_int(st, 4),
+        (char *)sqlite3_column_text(st, 5)};
+    if (a.event && a.channel && a.hash)
+      fn(ud, &a);
   }
   sqlite3_finalize(st);
   if (s != SQLITE_DONE)
     return db_err(j, e, "announced");
   return 0;
+}
+
+char *journal_snapshot(struct journal *j, const char *event,
+                       const char *channel)
+{
+  struct err e;
+  sqlite3_stmt *st = stmt(j, S_SNAPSHOT, &e);
+  if (!st)
+    return NULL;
+  const char *vals[] = {event, channel};
+  bind_texts(st, vals, 2);
+  char *snap = sqlite3_step(st) == SQLITE_ROW ? col(st, 0) : NULL;
+  sqlite3_reset(st);
+  return snap;
 }
 
 int journal_set_alias(struct journal *j, const char *id, const char *uid,
