@@ -82,7 +82,8 @@ int cmd_list(struct app *a, int argc, char **argv)
     cli_warn(a, "%s (showing the plan without the journal)", e.msg);
   diags_release(&d);
   json_t *out = a->json ? json_array() : NULL;
-  struct buf line = BUF_INIT, sent = BUF_INIT;
+  struct buf line = BUF_INIT, sent = BUF_INIT, when = BUF_INIT, rel = BUF_INIT;
+  time_t shown_due = 0; /* when and rel are for it */
   size_t shown = 0;
   for (size_t i = 0; i < a->site.n; i++) {
     const struct event *ev = a->site.events[i];
@@ -119,13 +120,13 @@ int cmd_list(struct app *a, int argc, char **argv)
       if (a->json) {
         if (!due)
           continue;
-        struct buf when = BUF_INIT;
-        when_rfc3339(due, &when);
+        struct buf at = BUF_INIT;
+        when_rfc3339(due, &at);
         json_array_append_new(notices,
                               json_pack("{s:s, s:s, s:s, s:s, s:s}", "channel",
                                         ch->name, "notice", name, "lang", lang,
-                                        "due", when.data, "sent", sent.data));
-        buf_release(&when);
+                                        "due", at.data, "sent", sent.data));
+        buf_release(&at);
         continue;
       }
       if (sent.len)
@@ -134,18 +135,20 @@ int cmd_list(struct app *a, int argc, char **argv)
         printf("    %-16s nothing more to send\n", ch->name);
         continue;
       }
-      struct buf when = BUF_INIT, rel = BUF_INIT;
-      when_text(due, NULL, &when);
-      if (due <= a->now)
-        buf_adds(&rel, "due now");
-      else {
-        buf_adds(&rel, "due ");
-        i18n_relative(LANG_ID_EN, a->now, due, &rel);
+      if (due != shown_due) { /* the channels of an event share most */
+        buf_reset(&when);
+        buf_reset(&rel);
+        when_text(due, NULL, &when);
+        if (due <= a->now)
+          buf_adds(&rel, "due now");
+        else {
+          buf_adds(&rel, "due ");
+          i18n_relative(LANG_ID_EN, a->now, due, &rel);
+        }
+        shown_due = due;
       }
       printf("    %-16s %-5s %-13s %s (%s)\n", ch->name, lang, name, when.data,
              rel.data);
-      buf_release(&when);
-      buf_release(&rel);
     }
     if (a->json) {
       struct buf start = BUF_INIT;
@@ -161,6 +164,8 @@ int cmd_list(struct app *a, int argc, char **argv)
     }
   }
   buf_release(&sent);
+  buf_release(&when);
+  buf_release(&rel);
   jview_release(&v);
   buf_release(&line);
   journal_close(j);

@@ -77,8 +77,8 @@ static const char *const stmt_sql[S_COUNT] = {
                   "CONFLICT(event) DO UPDATE SET seq=excluded.seq, "
                   "hash=excluded.hash, end_time=excluded.end_time, "
                   "cancelled=excluded.cancelled, changed=excluded.changed",
-    [S_SNAPSHOT] = "SELECT snapshot FROM announced WHERE event=? AND "
-                   "channel=?",
+    [S_SNAPSHOT] = "SELECT snapshot, remote FROM announced WHERE event=? "
+                   "AND channel=?",
 };
 
 struct journal {
@@ -630,17 +630,19 @@ int journal_each_announced(struct journal *j,
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(j->db,
                          "SELECT event, channel, hash, cancelled, generation, "
-                         "remote FROM announced ORDER BY event, channel",
+                         "remote IS NOT NULL FROM announced ORDER BY event, "
+                         "channel",
                          -1, &st, NULL) != SQLITE_OK)
     return db_err(j, e, "announced");
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    /* borrowed for the call: the snapshot stays in the journal */
-    struct jannounced a = {
-        (char *)sqlite3_column_text(st, 0), (char *)sqlite3_column_text(st, 1),
-        (char *)sqlite3_column_text(st, 2), NULL,
-        sqlite3_column_int(st, 3) != 0,     sqlite3_column_int(st, 4),
-        (char *)sqlite3_column_text(st, 5)};
+    /* borrowed for the call: the snapshot and remote stay in the journal */
+    struct jannounced a = {.event = (char *)sqlite3_column_text(st, 0),
+                           .channel = (char *)sqlite3_column_text(st, 1),
+                           .hash = (char *)sqlite3_column_text(st, 2),
+                           .cancelled = sqlite3_column_int(st, 3) != 0,
+                           .generation = sqlite3_column_int(st, 4),
+                           .has_remote = sqlite3_column_int(st, 5) != 0};
     if (a.event && a.channel && a.hash)
       fn(ud, &a);
   }
@@ -650,8 +652,9 @@ int journal_each_announced(struct journal *j,
   return 0;
 }
 
-char *journal_snapshot(struct journal *j, const char *event,
-                       const char *channel)
+/* Column i of (event, channel)'s announced row (0 snapshot, 1 remote). */
+static char *announced_text(struct journal *j, const char *event,
+                            const char *channel, int i)
 {
   struct err e;
   sqlite3_stmt *st = stmt(j, S_SNAPSHOT, &e);
@@ -659,9 +662,20 @@ char *journal_snapshot(struct journal *j, const char *event,
     return NULL;
   const char *vals[] = {event, channel};
   bind_texts(st, vals, 2);
-  char *snap = sqlite3_step(st) == SQLITE_ROW ? col(st, 0) : NULL;
+  char *text = sqlite3_step(st) == SQLITE_ROW ? col(st, i) : NULL;
   sqlite3_reset(st);
-  return snap;
+  return text;
+}
+
+char *journal_snapshot(struct journal *j, const char *event,
+                       const char *channel)
+{
+  return announced_text(j, event, channel, 0);
+}
+
+char *journal_remote(struct journal *j, const char *event, const char *channel)
+{
+  return announced_text(j, event, channel, 1);
 }
 
 int journal_set_alias(struct journal *j, const char *id, const char *uid,

@@ -126,21 +126,24 @@ struct jannounced {
   char *event, *channel, *hash, *snapshot;
   bool cancelled;
   int generation;
-  char *remote; /* may be NULL */
+  char *remote;    /* may be NULL */
+  bool has_remote; /* journal_each_announced: the journal has a remote */
 };
 void jannounced_release(struct jannounced *a);
 /* Inserts or replaces (event, channel). remote NULL keeps the one there. */
 int journal_set_announced(struct journal *j, const struct jannounced *a,
                           struct err *e);
 /* Calls fn for every announced (event, channel), by event and channel,
- * without its snapshot (a->snapshot is NULL: journal_snapshot reads it);
- * the strings are the journal's, valid during the call. */
+ * without its snapshot and remote (NULL: journal_snapshot and
+ * journal_remote read them; has_remote says whether there is one); the
+ * strings are the journal's, valid during the call. */
 int journal_each_announced(struct journal *j,
                            void (*fn)(void *ud, const struct jannounced *a),
                            void *ud, struct err *e);
-/* The snapshot of (event, channel), or NULL; caller frees. */
+/* The snapshot, the remote of (event, channel), or NULL; caller frees. */
 char *journal_snapshot(struct journal *j, const char *event,
                        const char *channel);
+char *journal_remote(struct journal *j, const char *event, const char *channel);
 
 /* Event identities: file id → the id the journal knows the event by. */
 int journal_set_alias(struct journal *j, const char *id, const char *uid,

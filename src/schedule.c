@@ -42,36 +42,42 @@ static bool key_digest(const char *key, unsigned char d[32])
   return key[64] == '\0';
 }
 
+/* The place in k->index of digest d: its entry, or the empty one where
+ * it goes. */
 static size_t keys_find(const struct jkeys *k, const unsigned char d[32])
 {
   uint64_t h;
   memcpy(&h, d, sizeof(h)); /* a digest: its bytes are the hash */
   size_t mask = k->cap - 1;
   for (size_t i = (size_t)h & mask;; i = (i + 1) & mask)
-    if (!k->slots[i][32] || memcmp(k->slots[i], d, 32) == 0)
+    if (!k->index[i] || memcmp(k->keys[k->index[i] - 1], d, 32) == 0)
       return i;
 }
 
 static void keys_put(struct jkeys *k, const char *key, enum dstatus s)
 {
   unsigned char d[32];
-  if (!key_digest(key, d)) {
+  if (!key_digest(key, d) || k->n >= UINT32_MAX - 1) {
     map_put(&k->odd, key, (void *)(intptr_t)(s + 1));
     return;
   }
   if ((k->n + 1) * 4 > k->cap * 3) {
-    struct jkeys old = *k;
-    k->cap = old.cap ? old.cap * 2 : 1024;
-    k->slots = xcalloc(k->cap, sizeof(*k->slots));
-    for (size_t i = 0; i < old.cap; i++)
-      if (old.slots[i][32])
-        memcpy(k->slots[keys_find(k, old.slots[i])], old.slots[i], 33);
-    free(old.slots);
+    free(k->index);
+    k->cap = k->cap ? k->cap * 2 : 1024;
+    k->index = xcalloc(k->cap, sizeof(*k->index));
+    for (size_t i = 0; i < k->n; i++)
+      k->index[keys_find(k, k->keys[i])] = (uint32_t)(i + 1);
   }
   size_t i = keys_find(k, d);
-  k->n += !k->slots[i][32];
-  memcpy(k->slots[i], d, 32);
-  k->slots[i][32] = (unsigned char)(s + 1);
+  if (!k->index[i]) {
+    if (k->n == k->capkeys) {
+      k->capkeys = k->capkeys ? k->capkeys + k->capkeys / 2 : 1024;
+      k->keys = xrealloc(k->keys, k->capkeys * sizeof(*k->keys));
+    }
+    memcpy(k->keys[k->n], d, 32);
+    k->index[i] = (uint32_t)++k->n;
+  }
+  k->keys[k->index[i] - 1][32] = (unsigned char)(s + 1);
 }
 
 /* The status of key + 1, or 0 when the journal does not have it. */
@@ -80,7 +86,10 @@ static int keys_get(const struct jkeys *k, const char *key)
   unsigned char d[32];
   if (!key_digest(key, d))
     return (int)(intptr_t)map_get(&k->odd, key);
-  return k->cap ? k->slots[keys_find(k, d)][32] : 0;
+  if (!k->cap)
+    return 0;
+  size_t i = keys_find(k, d);
+  return k->index[i] ? k->keys[k->index[i] - 1][32] : 0;
 }
 
 static struct juid *juid_of(struct jview *v, const char *uid)
@@ -194,13 +203,12 @@ static void on_announced(void *ud, const struct jannounced *a)
   struct juid *u = juid_of(c->v, a->event);
   struct jpair *p = pair_of(u, intern(&c->v->strs, a->channel));
   p->announced = true;
-  p->ann = (struct jannounced){(char *)intern(&c->v->strs, a->event),
-                               (char *)p->channel,
-                               (char *)intern(&c->v->strs, a->hash),
-                               NULL,
-                               a->cancelled,
-                               a->generation,
-                               a->remote ? xstrdup(a->remote) : NULL};
+  p->ann = (struct jannounced){.event = (char *)intern(&c->v->strs, a->event),
+                               .channel = (char *)p->channel,
+                               .hash = (char *)intern(&c->v->strs, a->hash),
+                               .cancelled = a->cancelled,
+                               .generation = a->generation,
+                               .has_remote = a->has_remote};
 }
 
 static void on_alias(void *ud, const char *id, const char *uid)
@@ -214,7 +222,11 @@ static void on_alias(void *ud, const char *id, const char *uid)
 static void index_announced(void *ud, const char *uid, void *value)
 {
   struct jview *v = ud;
-  const struct juid *u = value;
+  struct juid *u = value;
+  if (u->cap > u->n) { /* loaded: no more pairs come */
+    u->cap = u->n;
+    u->pairs = xrealloc(u->pairs, (u->n ? u->n : 1) * sizeof(*u->pairs));
+  }
   const struct jannounced *first = NULL;
   for (size_t i = 0; i < u->n; i++)
     if (u->pairs[i].announced &&
@@ -250,7 +262,7 @@ static void free_juid(void *ud, const char *k, void *value)
   (void)k;
   struct juid *u = value;
   for (size_t i = 0; i < u->n; i++)
-    free(u->pairs[i].ann.remote);
+    free(u->pairs[i].remote);
   free(u->pairs);
   free(u->rows);
   free(u);
@@ -271,7 +283,8 @@ void jview_release(struct jview *v)
   map_release(&v->uids);
   map_release(&v->alias);
   map_release(&v->strs);
-  free(v->status.slots);
+  free(v->status.keys);
+  free(v->status.index);
   map_release(&v->status.odd);
   map_release(&v->known);
   map_release(&v->by_uid);
@@ -289,6 +302,17 @@ const struct jannounced *jview_announced(const struct jview *v, const char *uid,
 char *jview_snapshot(const struct jview *v, const struct jannounced *a)
 {
   return v->j ? journal_snapshot(v->j, a->event, a->channel) : NULL;
+}
+
+const char *jview_remote(struct jview *v, const char *uid, const char *channel)
+{
+  const struct jpair *found = pair_find(v, uid, channel);
+  struct jpair *p = (struct jpair *)found; /* v is the caller's */
+  if (!p || !p->announced || !p->ann.has_remote || !v->j)
+    return NULL;
+  if (!p->remote)
+    p->remote = journal_remote(v->j, p->ann.event, p->channel);
+  return p->remote;
 }
 
 struct each_ann {
@@ -552,18 +576,16 @@ static bool listed(const char *const *list, const char *id)
 
 static void plan_one(struct schedule *s, const struct config *cfg,
                      const struct event *ev, const struct plan_times *t,
-                     const struct channel *ch, const struct jview *v,
-                     time_t now, bool mode_changed)
+                     const struct channel *ch, struct jview *v, time_t now,
+                     bool mode_changed)
 {
   struct hist h;
   jview_hist(v, ev, ch, &h);
   const struct jannounced *a = jview_announced(v, event_uid(ev), ch->name);
   struct planned out[PLAN_MAX_NOTICES + 4];
   size_t n = plan_channel_at(cfg, ev, t, ch, now, &h, out, ARRAY_SIZE(out));
-  struct deliver_item base = {.ev = ev,
-                              .ch = ch,
-                              .generation = a ? a->generation : 0,
-                              .remote = a ? a->remote : NULL};
+  struct deliver_item base = {
+      .ev = ev, .ch = ch, .generation = a ? a->generation : 0};
   /* a merged file is announced at once, whatever the lead */
   if (mode_changed && !h.announced_hash && !ev->cancelled && !ev->unpublished &&
       now < ev->start && channel_takes(ch, "announce")) {
@@ -580,6 +602,10 @@ static void plan_one(struct schedule *s, const struct config *cfg,
       add(s, it);
     }
   }
+  /* where the announcement went, read only for what is planned */
+  for (size_t i = 0; i < n && a && !base.remote; i++)
+    if (out[i].act != PLAN_WAIT)
+      base.remote = jview_remote(v, event_uid(ev), ch->name);
   for (size_t i = 0; i < n; i++) {
     if (out[i].act == PLAN_WAIT)
       continue;
@@ -599,7 +625,7 @@ struct gone_ctx {
   struct schedule *s;
   const struct config *cfg;
   struct site *site;
-  const struct jview *v;
+  struct jview *v;
   time_t now;
   const struct schedule_opts *o;
   struct map uids; /* vanished uids to cancel → their first snapshot */
@@ -640,11 +666,12 @@ static void gone_one(struct gone_ctx *g, const struct jannounced *a)
   ev->cancelled = true;
   own(g->s, ev);
   map_put(&g->uids, a->event, ev);
-  add(g->s, (struct deliver_item){.ev = ev,
-                                  .ch = ch,
-                                  .notice = "cancel",
-                                  .generation = a->generation,
-                                  .remote = a->remote});
+  add(g->s, (struct deliver_item){
+                .ev = ev,
+                .ch = ch,
+                .notice = "cancel",
+                .generation = a->generation,
+                .remote = jview_remote(g->v, a->event, a->channel)});
 }
 
 static void on_gone(void *ud, const struct jannounced *a)
@@ -675,7 +702,7 @@ static void collect_uid(void *ud, const char *k, void *value)
 /* Cancellations of vanished events: all of them, or none when more
  * vanished at once than the configuration allows without confirmation. */
 static void plan_gone(struct schedule *s, const struct config *cfg,
-                      struct site *site, const struct jview *v, time_t now,
+                      struct site *site, struct jview *v, time_t now,
                       const struct schedule_opts *o, struct diags *d)
 {
   if (!site->nfiles) {

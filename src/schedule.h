@@ -23,6 +23,7 @@
  * items point to; it borrows the site's events.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -56,8 +57,9 @@ struct jpair {
   size_t n;
   time_t last_sent;      /* the latest row sent (0: none) */
   bool announced;        /* ann holds the announced record */
-  struct jannounced ann; /* strings interned, remote owned, snapshot NULL
-                            (jview_snapshot reads it) */
+  struct jannounced ann; /* strings interned; snapshot and remote NULL
+                            (jview_snapshot, jview_remote read them) */
+  char *remote;          /* read by jview_remote, owned */
 };
 
 /* Everything the journal knows about one event identity. */
@@ -68,10 +70,12 @@ struct juid {
 };
 
 /* Delivery keys and their statuses: 32-byte digests (the hex keys
- * decoded) in one open-addressed table. */
+ * decoded), indexed by an open-addressed table. */
 struct jkeys {
-  unsigned char (*slots)[33]; /* digest, status + 1 (0: empty) */
-  size_t cap, n;
+  unsigned char (*keys)[33]; /* digest, status + 1, in the order met */
+  size_t n, capkeys;
+  uint32_t *index; /* place in keys + 1 (0: empty) */
+  size_t cap;
   struct map odd; /* keys that are not 64 hex digits → status + 1 */
 };
 
@@ -101,6 +105,9 @@ const struct jannounced *jview_announced(const struct jview *v, const char *uid,
 /* The snapshot of an announced record (the event as it was announced,
  * JSON), read from the journal; NULL when there is none. Caller frees. */
 char *jview_snapshot(const struct jview *v, const struct jannounced *a);
+/* Where (uid, channel)'s announcement went (JSON, see journal.h), read
+ * from the journal once; NULL when nothing is known. Borrowed from v. */
+const char *jview_remote(struct jview *v, const char *uid, const char *channel);
 /* Calls fn for every announced record. */
 void jview_each_announced(const struct jview *v,
                           void (*fn)(void *ud, const struct jannounced *a),
