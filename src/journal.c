@@ -88,6 +88,8 @@ struct journal {
   char *path;
   time_t now; /* the run's clock; 0: the system's */
   sqlite3_stmt *stmts[S_COUNT];
+  time_t now_at; /* now_text is this instant */
+  char now_text[32];
 };
 
 static const char *const status_names[] = {
@@ -424,12 +426,17 @@ bool journal_get(struct journal *j, const char *key, struct jrow *r)
   return found;
 }
 
-static void now_text(const struct journal *j, char out[32])
+static void now_text(struct journal *j, char out[32])
 {
-  struct buf b = BUF_INIT;
-  when_rfc3339_utc(j->now ? j->now : time(NULL), &b);
-  snprintf(out, 32, "%s", b.data);
-  buf_release(&b);
+  time_t t = j->now ? j->now : time(NULL);
+  if (!j->now_text[0] || t != j->now_at) { /* a run writes many a second */
+    struct buf b = BUF_INIT;
+    when_rfc3339_utc(t, &b);
+    snprintf(j->now_text, sizeof(j->now_text), "%s", b.data);
+    buf_release(&b);
+    j->now_at = t;
+  }
+  memcpy(out, j->now_text, sizeof(j->now_text));
 }
 
 int journal_begin(struct journal *j, struct err *e)

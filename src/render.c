@@ -34,7 +34,7 @@ static int render_one(struct renderer *r, const struct render_req *q,
   const char *rel[] = {type ? a.data : NULL, b.data};
   bool failed = false;
   int rc = -1;
-  struct tpl *t = NULL;
+  const struct tpl *t = NULL;
   const struct cached *c = render_find(r, rel, 2, &tried, e, &failed);
   if (failed)
     goto out;
@@ -43,19 +43,18 @@ static int render_one(struct renderer *r, const struct render_req *q,
             q->notice, tried.len ? tried.data : "a templates directory");
     goto out;
   }
-  t = tpl_parse(c->src, c->len, c->path, e);
+  t = render_parsed(r, c, e); /* parsed once per renderer */
   if (!t)
     goto out;
   r->lang = lc;
   r->type = type;
-  rc = tpl_render(t, ctx, render_load_partial, r, esc, out, e);
+  rc = tpl_render_parsed(t, ctx, render_parsed_partial, r, esc, out, e);
   if (rc < 0 && strncmp(e->msg, c->path, strlen(c->path)) != 0) {
     char msg[sizeof(e->msg)];
     memcpy(msg, e->msg, sizeof(msg));
     err_set(e, e->code, "%s: %s", c->path, msg);
   }
 out:
-  tpl_free(t);
   buf_release(&a);
   buf_release(&b);
   buf_release(&tried);
