@@ -87,6 +87,9 @@ static const struct field calendar_fields[] = {
     CF("refresh", F_DURATION, cal_refresh),
     {NULL, 0, 0, NULL}};
 
+static const struct field delivery_fields[] = {
+    CF("connections", F_INT, connections), {NULL, 0, 0, NULL}};
+
 static const struct field top_fields[] = {
     {"site", F_SECTION, 0, site_fields},
     CF("journal", F_PATH, journal),
@@ -95,6 +98,7 @@ static const struct field top_fields[] = {
     {"channels", F_IGNORE, 0, NULL},
     {"serve", F_SECTION, 0, serve_fields},
     {"calendar", F_SECTION, 0, calendar_fields},
+    {"delivery", F_SECTION, 0, delivery_fields},
     {NULL, 0, 0, NULL}};
 
 static const char *const schedule_keys[] = {"announce_lead", "reminders",
@@ -761,6 +765,7 @@ static int config_from(struct config *cfg, const char *path, struct ynode *root,
   cfg->max_vanished = 1;
   cfg->serve_queue = 32;
   cfg->serve_git_timeout = 60;
+  cfg->connections = 16;
   cfg->nreminders = 3;
   sitefmt_init(&cfg->fmt);
   cfg->reminders = xmalloc(sizeof(default_reminders));
@@ -787,6 +792,10 @@ static int config_from(struct config *cfg, const char *path, struct ynode *root,
   if (cfg->serve_git_timeout < 1)
     bad(&c, ymap_get(s, "git_timeout")->line,
         "'git_timeout' must be at least 1 (seconds)");
+  s = ymap_get(root, "delivery");
+  if (cfg->connections < 1 || cfg->connections > 256)
+    bad(&c, ymap_get(s, "connections")->line,
+        "'connections' must be between 1 and 256");
   s = ymap_get(root, "channels");
   if (s && s->kind != Y_SEQ && !ynode_is_null(s)) {
     bad(&c, s->line, "'channels' must be a list of channels, not %s",

@@ -227,6 +227,8 @@ printf 'sites:\n  timezone: Europe/Berlin\n' >"$T/s/crier.yaml"
 expect 78 "crier.yaml:1: error: unknown key 'sites' in the configuration \(did you mean 'site'\?\)" $C list
 printf 'site:\n  timezone: Europe/Cologne\n' >"$T/s/crier.yaml"
 expect 78 "crier.yaml:2: error: unknown time zone 'Europe/Cologne'" $C list
+printf 'delivery:\n  connections: 0\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:2: error: 'connections' must be between 1 and 256" $C check
 printf 'channels:\n  - name: m\n    type: matrix\n    homeserver: https://x\n    room: "#r:x"\n    access_token: syt_secret_in_file\n' >"$T/s/crier.yaml"
 expect 78 "crier.yaml:6: error: 'access_token' is a secret: write \{env: NAME\} or \{file: PATH\}" $C check
 printf 'channels:\n  - name: m\n    type: matrx\n' >"$T/s/crier.yaml"
