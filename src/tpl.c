@@ -741,29 +741,30 @@ static int render_nodes(struct rstate *r, const struct node *kids, size_t nk)
   return 0;
 }
 
+/* Renders t with data from a state with its loader set. */
+static int render_top(struct rstate *r, const struct tpl *t, json_t *data,
+                      tpl_escape_fn esc, struct buf *out, struct err *e)
+{
+  r->esc = esc ? esc : tpl_escape_html;
+  r->e = e;
+  r->out = out;
+  r->stack[r->sp++] = data;
+  return render_nodes(r, t->root.kids, t->root.nkids);
+}
+
 int tpl_render(const struct tpl *t, json_t *data, tpl_load_fn load,
                void *load_ud, tpl_escape_fn esc, struct buf *out, struct err *e)
 {
-  struct rstate r = {.load = load,
-                     .ud = load_ud,
-                     .esc = esc ? esc : tpl_escape_html,
-                     .e = e,
-                     .out = out};
-  r.stack[r.sp++] = data;
-  return render_nodes(&r, t->root.kids, t->root.nkids);
+  struct rstate r = {.load = load, .ud = load_ud};
+  return render_top(&r, t, data, esc, out, e);
 }
 
 int tpl_render_parsed(const struct tpl *t, json_t *data, tpl_parsed_fn parsed,
                       void *ud, tpl_escape_fn esc, struct buf *out,
                       struct err *e)
 {
-  struct rstate r = {.parsed = parsed,
-                     .ud = ud,
-                     .esc = esc ? esc : tpl_escape_html,
-                     .e = e,
-                     .out = out};
-  r.stack[r.sp++] = data;
-  return render_nodes(&r, t->root.kids, t->root.nkids);
+  struct rstate r = {.parsed = parsed, .ud = ud};
+  return render_top(&r, t, data, esc, out, e);
 }
 
 void tpl_escape_html(struct buf *out, const char *s, size_t n)
