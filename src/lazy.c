@@ -30,8 +30,11 @@ static struct {
 static int open_spec(const struct lazy_spec *s, char *why, size_t n)
 {
   /* RTLD_LOCAL: the library's names stay out of the process's global
-   * scope, so they never interpose on the forwarders of the same name */
-  void *h = dlopen(s->soname, RTLD_NOW | RTLD_LOCAL);
+   * scope, so they never interpose on the forwarders of the same name.
+   * RTLD_LAZY: what the libraries call among themselves is bound when
+   * first called (those linked with BIND_NOW bind at once anyway); crier's
+   * own calls are resolved below, every one, before any is used. */
+  void *h = dlopen(s->soname, RTLD_LAZY | RTLD_LOCAL);
   if (!h) {
     const char *msg = dlerror();
     snprintf(why, n, "%s", msg ? msg : "?");
