@@ -91,6 +91,22 @@ expect 0 '^$' loaded $CRIER --version
 expect 0 '^$' loaded $C run --dry-run --now 2030-05-01T00:00:00Z
 expect 0 '^libsqlite3 $' loaded $C run --now 2030-04-01T00:00:00Z
 expect 0 '^libsqlite3 $' loaded $C list --now 2030-04-01T00:00:00Z
+# a library that cannot be loaded is an error that names it (exit 69),
+# not a crash, and nothing is claimed: an empty file under each library's
+# name (read from the binary) comes first on the loader's path. A binary
+# that links them does not start at all (the loader exits 127).
+site
+mkdir -p "$T/broken"
+for lib in curl sqlite3; do
+  so=$(grep -aoE "lib$lib\.so\.[0-9]+" "$CRIER" | head -n 1)
+  : >"$T/broken/${so:-lib$lib.so.missing}"
+done
+expect 69 'cannot load libsqlite3\.so\.[0-9]+ \(needed for the journal\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" $C run --now 2030-04-01T00:00:00Z
+rm -f "$T"/broken/libsqlite3.*
+expect 69 'cannot load libcurl\.so\.[0-9]+ \(needed to send\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
+expect 0 'crier: 0 deliveries' $C status
 site # without the journal those runs made
 expect 0 '0 notices due' $C run --dry-run --now 2030-01-01T00:00:00Z
 expect 0 '0 notices due' $C run --dry-run --now 2030-05-06T19:00:00+02:00
