@@ -67,7 +67,7 @@ if command -v valgrind >/dev/null 2>&1; then
       sed -n 's/.*Collected : //p')
     d=$(sent)
     awk -v n="$n" -v d="$d" -v i="$i" -v pd="$pd" -v pi="$pi" 'BEGIN {
-      printf "%-8s %-11s %16d %16.0f", n, d, i, i / d
+      printf "%-8s %-11s %16.0f %16.0f", n, d, i, i / d
       if (pd) printf " %18.0f", (i - pi) / (d - pd)
       printf "\n" }'
     pd=$d pi=$i

@@ -44,6 +44,9 @@ cc -O2 -o "$tmp/measure" bench/measure.c
 export W=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw T=tok
 
 start_servers() { # DELAY_MS → HTTP_PORT POLICY_PORT
+  # a ports file of an earlier server would be read before the new one
+  # truncates it
+  rm -f "$tmp/ports.$1"
   DELAY_MS=$1 node bench/servers.mjs >"$tmp/ports.$1" &
   pids="$pids $!"
   for _ in $(seq 50); do [ -s "$tmp/ports.$1" ] && break; sleep 0.1; done
@@ -167,7 +170,7 @@ print(" ".join(str(x.getsockname()[1]) for x in s))')
   f=$(ls "$box"/* | head -1)
   awk 'body || !/^(Return-Path|Delivered-To|Received|X-Original-To):|^[ \t]/ { body = 1 } body' "$f" |
     sed 's/$/\r/' >"$tmp/mail.eml"
-  echo "one mail ($(wc -c <"$tmp/mail.eml") bytes: STARTTLS, AUTH PLAIN) through Postfix $(postconf -h mail_version 2>/dev/null):"
+  echo "one mail ($(wc -c <"$tmp/mail.eml") bytes: STARTTLS, AUTH PLAIN) through Postfix $(postconf -d -h mail_version 2>/dev/null):"
   table crier-announce curl,same-message -- \
     -- "$crier" -q -c "$tmp/mail/crier.yaml" announce bench --force \
     -- curl -s --url "smtp://127.0.0.1:$submit/crier.test" --ssl-reqd --cacert "$pf/tls/ca.pem" \
