@@ -82,6 +82,11 @@ struct chan_ops {
    * the channel checks first (GitHub markers, Meetup's state). Mail cannot
    * tell: such a delivery becomes 'uncertain'. */
   bool resend_safe;
+  /* A resend asks the server whether the first attempt arrived (GitHub's
+   * markers, Meetup's own events): the server shows only what it has
+   * finished, so a delivery a stopped run left 'sending' waits until that
+   * run's request can no longer be on its way. */
+  bool checks_first;
   /* An update re-renders the announcement too (d->announcement): the
    * channel keeps showing it, with the new facts. */
   bool update_shows_announcement;

@@ -467,4 +467,5 @@ const struct chan_ops chan_github_ops = {.type = CHAN_GITHUB,
                                          .prepare = prepare,
                                          .step = step,
                                          .dry = dry,
-                                         .resend_safe = true};
+                                         .resend_safe = true,
+                                         .checks_first = true};

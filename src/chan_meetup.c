@@ -657,4 +657,5 @@ const struct chan_ops chan_meetup_ops = {.type = CHAN_MEETUP,
                                          .dry = dry,
                                          .cannot = cannot,
                                          .resend_safe = true,
+                                         .checks_first = true,
                                          .update_shows_announcement = true};

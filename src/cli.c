@@ -448,4 +448,5 @@ void cli_read_test_hooks(void)
   test_hooks.github_gap = hook_value("CRIER_TEST_GITHUB_GAP");
   test_hooks.serve_timeout = (long)hook_value("CRIER_TEST_SERVE_TIMEOUT");
   test_hooks.serve_retry_ms = (long)hook_value("CRIER_TEST_SERVE_RETRY_MS");
+  test_hooks.landing_window = (long)hook_value("CRIER_TEST_LANDING_S");
 }

@@ -237,6 +237,25 @@ static void decide(struct slot *s, enum dresult result, const char *fmt, ...)
   va_end(ap);
 }
 
+/* How long a request to ch may still be on its way after its run
+ * stopped: its connect and transfer time limits, and a margin. */
+static long landing_window(const struct channel *ch)
+{
+  long w = (ch->timeout > 0 ? ch->timeout : 60) + 10 + 5;
+  if (test_hooks.landing_window > 0 && test_hooks.landing_window < w)
+    w = test_hooks.landing_window;
+  return w;
+}
+
+/* Whether a delivery claimed at claimed_at (by the system's clock; 0: not
+ * known, long ago) may still be reaching ch's server. */
+static bool still_landing(const struct channel *ch, time_t claimed_at)
+{
+  time_t now = time(NULL);
+  return claimed_at > 0 && claimed_at <= now &&
+         now - claimed_at < landing_window(ch);
+}
+
 /* What the journal has on a slot's key decides it before any request:
  * returns true when the slot needs no sending. */
 static bool settled_by_journal(struct run *x, struct slot *s)
@@ -255,6 +274,18 @@ static bool settled_by_journal(struct run *x, struct slot *s)
            "an earlier attempt may have arrived (%.300s); "
            "check, then send it again with --force",
            row.error ? row.error : "outcome unknown");
+  } else if (row.status == DS_SENDING && s->ops->checks_first && !x->o->dry &&
+             still_landing(d->ctx->ch, row.claimed_at)) {
+    /* the check would see only what the server has finished: a request
+     * of the stopped run that is still being handled would be missed,
+     * and sent a second time */
+    decide(s, RESULT_NOT_SENT,
+           "a stopped run was sending this %llds ago; its request may "
+           "still reach the server: a run from %lds after it checks "
+           "whether it arrived",
+           (long long)(time(NULL) - row.claimed_at),
+           landing_window(d->ctx->ch));
+    x->sum->later++;
   } else if (row.status == DS_SENDING && !s->ops->resend_safe && !x->o->dry) {
     /* a run stopped while this was going out: the server may have it,
      * and cannot tell crier */
@@ -516,6 +547,17 @@ static void outcome(struct slot *s)
     s->config = true;
 }
 
+/* A write of a channel that checks first is leaving: the journal notes
+ * when, so that a run after a stop waits until it cannot be on its way. */
+static void on_write(void *ud, struct http_task *t)
+{
+  struct run *x = ud;
+  struct slot *s = t->ud;
+  struct err e;
+  if (x->j && s->ops->checks_first && journal_touch(x->j, s->d.key, &e) < 0)
+    journal_failed(x, &e);
+}
+
 static void on_end(void *ud, struct http_task **t, size_t n)
 {
   struct run *x = ud;
@@ -579,7 +621,7 @@ static int exit_status(const struct deliver_summary *sum,
     return EX_DATAERR;
   if (sum->config > 0)
     return EX_CONFIG;
-  if (sum->temporary > 0 || sum->stopped)
+  if (sum->temporary > 0 || sum->stopped || sum->later > 0)
     return EX_TEMPFAIL;
   return 0;
 }
@@ -635,6 +677,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     struct http_opts ho = {.verbose = o->verbose,
                            .on_begin = on_begin,
                            .on_end = on_end,
+                           .on_write = on_write,
                            .hook_ud = &x,
                            .stop = &stop_requested,
                            .retry_base = test_hooks.retry_base};

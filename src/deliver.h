@@ -63,6 +63,8 @@ struct deliver_summary {
   int config;     /* failed because a channel's configuration is broken */
   int data;       /* failed because an event file or template is broken */
   int unrecorded; /* outcomes the journal could not record */
+  int later;      /* left for a later run: a stopped run's request may
+                     still be reaching the server */
   bool stopped;   /* SIGTERM or SIGINT */
 };
 

@@ -305,6 +305,8 @@ static void start(struct http_engine *h, struct http_task *t)
   resp_release(&t->resp);
   t->read_pos = 0;
   struct http_req *r = &t->req;
+  if (h->o.on_write && r->method != HTTP_GET)
+    h->o.on_write(h->o.hook_ud, t);
   curl_easy_setopt(c, CURLOPT_URL, r->url.data);
   curl_easy_setopt(c, CURLOPT_PRIVATE, t);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->resp.error);
