@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "journal.h"
 #include "when.h"
 #include "xalloc.h"
 
@@ -429,6 +431,35 @@ const struct event *cli_site_event(struct app *a, const char *what, int *rc)
     *rc = e.code;
   }
   return ev;
+}
+
+const struct event *cli_start_event(struct app *a, int argc, char **argv,
+                                    const struct opt *opts,
+                                    const struct cmd_help *h, int *rc)
+{
+  const char **pos;
+  int npos;
+  if (!cli_args(a, argc, argv, opts, h, 1, 1, &pos, &npos, rc))
+    return NULL;
+  const struct event *ev = cli_site_event(a, pos[0], rc);
+  free(pos);
+  return ev;
+}
+
+int cli_open_journal(struct app *a, bool dry, struct journal **j)
+{
+  *j = NULL;
+  if (dry && access(a->cfg.journal, F_OK) != 0)
+    return 0;
+  struct err e;
+  *j = journal_open(a->cfg.journal, 5000, &e);
+  if (!*j) {
+    cli_error("%s", e.msg);
+    return e.code;
+  }
+  if (!dry)
+    journal_set_clock(*j, a->now);
+  return 0;
 }
 
 struct test_hooks test_hooks;

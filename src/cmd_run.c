@@ -38,16 +38,10 @@ int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
                  json_t *collect)
 {
   struct err e;
-  struct journal *j = NULL;
-  if (!dry || access(a->cfg.journal, F_OK) == 0) {
-    j = journal_open(a->cfg.journal, 5000, &e);
-    if (!j) {
-      cli_error("%s", e.msg);
-      return e.code;
-    }
-    if (!dry)
-      journal_set_clock(j, a->now);
-  }
+  struct journal *j;
+  int jrc = cli_open_journal(a, dry, &j);
+  if (jrc)
+    return jrc;
   struct schedule_opts o = *so;
   o.dry = dry;
   struct schedule s;

@@ -353,7 +353,7 @@ expect 0 'usage: crier calendar' $C calendar --help
 expect 0 'BEGIN:VCALENDAR' $C calendar --now 2030-05-01T00:00:00Z
 expect 0 '"uid": "2030-05-06-good@example.net"' $C --json calendar --now 2030-05-01T00:00:00Z
 expect 64 'unexpected argument|usage' $C calendar extra
-expect 73 "cannot write $T/nowhere/e.ics.tmp" $C calendar -o "$T/nowhere/e.ics" --now 2030-05-01T00:00:00Z
+expect 73 "cannot write $T/nowhere/e.ics: No such file" $C calendar -o "$T/nowhere/e.ics" --now 2030-05-01T00:00:00Z
 expect 0 'calendar: .*/e.ics written' $C calendar -o "$T/e.ics" --now 2030-05-01T00:00:00Z
 expect 0 'calendar: .*/e.ics unchanged' $C calendar -o "$T/e.ics" --now 2030-05-02T00:00:00Z
 # a control character in a title does not reach the feed
