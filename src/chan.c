@@ -9,11 +9,17 @@
 #include <string.h>
 
 extern const struct chan_type chan_matrix, chan_github, chan_mail, chan_meetup,
-    chan_webhook;
+    chan_webhook, chan_mastodon;
 
 /* The table: a new type is one row here (and its chan_<type>.c). */
 const struct chan_type *const chan_types[] = {
-    &chan_matrix, &chan_github, &chan_mail, &chan_meetup, &chan_webhook, NULL};
+    &chan_matrix,   /* chan_matrix.c */
+    &chan_github,   /* chan_github.c */
+    &chan_mail,     /* chan_mail.c, chan_mailapi.c */
+    &chan_meetup,   /* chan_meetup.c */
+    &chan_webhook,  /* chan_webhook.c */
+    &chan_mastodon, /* chan_mastodon.c */
+    NULL};
 
 const struct chan_type *chan_type_find(const char *name)
 {
@@ -130,6 +136,34 @@ void chan_delivery_release(struct delivery *d)
     d->ctx->ch->type->delivery_release(d);
   free(d->priv);
   d->priv = NULL;
+}
+
+static void template_values(const struct channel *ch,
+                            const struct cfg_field *fields, json_t *o)
+{
+  for (const struct cfg_field *f = fields; f->key; f++) {
+    const char *slot = (const char *)ch->conf + f->off;
+    if (f->kind == CFG_SECTION) {
+      template_values(ch, f->sub, o);
+    } else if (!(f->flags & CFG_TEMPLATE)) {
+      continue;
+    } else if (f->kind == CFG_LIST) {
+      const struct strlist *l = (const struct strlist *)slot;
+      json_t *a = json_array();
+      for (size_t i = 0; i < l->n; i++)
+        json_array_append_new(a, json_string(l->v[i]));
+      json_object_set_new(o, f->key, a);
+    } else if (f->kind == CFG_STR || f->kind == CFG_URL) {
+      const char *v = *(char *const *)slot;
+      json_object_set_new(o, f->key, v ? json_string(v) : json_null());
+    }
+  }
+}
+
+void chan_template_values(const struct channel *ch, json_t *o)
+{
+  if (ch->type && ch->conf)
+    template_values(ch, ch->type->fields, o);
 }
 
 size_t chan_text_length(const struct channel *ch, const char *text)

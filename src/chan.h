@@ -173,6 +173,9 @@ const struct buf *chan_secret(const struct chan_ctx *c,
 void chan_delivery_init(struct delivery *d);
 void chan_delivery_release(struct delivery *d);
 
+/* Adds the channel's keys marked CFG_TEMPLATE to o (the template
+ * context's "channel"). */
+void chan_template_values(const struct channel *ch, json_t *o);
 /* The body's length in ch's count, and its limit (0: none). */
 size_t chan_text_length(const struct channel *ch, const char *text);
 size_t chan_text_limit(const struct channel *ch);

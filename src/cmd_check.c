@@ -83,10 +83,10 @@ static void channel_limits(struct app *a, struct renderer *r)
         if (len > limit)
           diag_add(&a->diags, DIAG_WARNING, ev->path, ev->line_title,
                    "channel '%s': the %s text has %zu characters, more than "
-                   "%s's %zu: shorten the event's title or the %s template "
-                   "(%s/%s.md.mustache)",
+                   "%s's %zu: shorten the event's title or the template "
+                   "%s/%s.md.mustache",
                    ch->name, notices[k], len, ch->type->label, limit,
-                   ch->type->name, ch->type->name, notice_kind(notices[k]));
+                   ch->type->name, notice_kind(notices[k]));
         message_release(&m);
       }
     }

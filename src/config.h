@@ -57,6 +57,8 @@ enum cfg_kind {
 
 enum cfg_flags {
   CFG_REQUIRED = 1, /* the key must be given */
+  CFG_TEMPLATE = 4, /* templates see the value as channel.<key> (strings
+                       and lists of strings) */
   CFG_LAZY = 2      /* a secret resolved when it is needed, not when the
                        channel is prepared (one that may be kept elsewhere
                        after its first use) */

@@ -131,9 +131,8 @@ int render_message(struct renderer *r, const struct render_req *q,
         buf_adds(&body, "\n---\n\n");
     } else {
       buf_rtrim(&one);
-      buf_addc(&one, '\n');
       if (i)
-        buf_addc(&body, '\n');
+        buf_adds(&body, "\n\n");
     }
     buf_add(&body, one.data, one.len);
   }

@@ -3,7 +3,8 @@
 // every channel type, then run again until done. Each reference server
 // counts what it received: the webhook receiver accepts each webhook-id once
 // (its dedup key) and must see no new id for a notice; Matrix one event per
-// transaction id; GitHub one issue per event (by crier's account); Meetup
+// transaction id; Mastodon one status per Idempotency-Key; GitHub one
+// issue per event (by crier's account); Meetup
 // one createEvent and one announceEvent per event (GraphQL executed against
 // the real schema); mail (npm smtp-server) no Message-ID twice, and a mail
 // that may have arrived is left 'uncertain', never sent again on a guess.
@@ -23,7 +24,7 @@ const slow = () => new Promise((r) => setTimeout(r, crypto.randomInt(0, 1500)));
 
 function receivers() {
   const wh = new Webhook(SECRET);
-  const st = { hookIds: new Map(), matrix: new Map(), issues: [], invalid: [] };
+  const st = { hookIds: new Map(), matrix: new Map(), issues: [], toots: new Map(), invalid: [] };
   const server = http.createServer(async (req, res) => {
     const body = (await readBody(req)).toString('utf8');
     const url = new URL(req.url, 'http://x');
@@ -42,6 +43,14 @@ function receivers() {
       const txn = url.pathname.split('/').pop();
       if (!st.matrix.has(txn)) st.matrix.set(txn, `$e${st.matrix.size}`);
       return send(200, { event_id: st.matrix.get(txn) });
+    }
+    if (url.pathname === '/api/v1/statuses') {
+      // Mastodon keeps an Idempotency-Key (about an hour): a repeat
+      // returns the status the key made
+      const key = req.headers['idempotency-key'];
+      if (!st.toots.has(key)) st.toots.set(key, { id: String(st.toots.size + 1), text: JSON.parse(body).status });
+      await slow();
+      return send(200, { id: st.toots.get(key).id, url: `https://social.example/@t/${st.toots.get(key).id}` });
     }
     if (url.pathname === '/user') return send(200, { login: 'crier-bot' });
     if (url.pathname === '/repos/o/r/issues' && req.method === 'GET') return send(200, st.issues);
@@ -91,7 +100,8 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     `  - {name: m, type: matrix, homeserver: 'http://127.0.0.1:${port}', room: '!r:x', access_token: {env: T}, lang: en}\n` +
     `  - {name: g, type: github, repo: o/r, token: {env: T}, api_url: 'http://127.0.0.1:${port}', lang: en, gap: 0}\n` +
     `  - {name: mail, type: mail, url: 'smtp://127.0.0.1:${mport}', from: 'Treff <crier@treff.example.net>', to: [list@treff.example.net], lang: en}\n` +
-    `  - {name: mu, type: meetup, group: testtreff, api_url: 'http://127.0.0.1:${muport}/gql-ext', auth: {access_token: {env: M}}, lang: en}\n`);
+    `  - {name: mu, type: meetup, group: testtreff, api_url: 'http://127.0.0.1:${muport}/gql-ext', auth: {access_token: {env: M}}, lang: en}\n` +
+    `  - {name: toot, type: mastodon, instance: 'http://127.0.0.1:${port}', access_token: {env: T}, max_characters: 500, lang: en}\n`);
   writeFileSync(join(site.dir, '_posts/2030-12-09-three.md'), extra('three', '2030-12-09 19:00', 'Drei'));
   writeFileSync(join(site.dir, '_posts/2030-12-11-four.md'), extra('four', '2030-12-11 19:00', 'Vier'));
   const env = { T: 'tok', W: SECRET, M: 'at-0' };
@@ -125,6 +135,9 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     assert.deepEqual([...st.hookIds.values()].map((v) => v.what).sort(), events.map((e) => `${e} announce`).sort());
     // Matrix: one event per transaction id, one per notice
     assert.equal(st.matrix.size, events.length);
+    // Mastodon: one status per event (a repeat had the same key)
+    assert.equal(st.toots.size, events.length, [...st.toots.values()].map((t) => t.text.split('\n')[0]).join(' | '));
+    for (const s of of('toot')) assert.equal(s.status, 'sent', JSON.stringify(s));
     // GitHub: one issue per event
     assert.equal(st.issues.length, events.length, st.issues.map((i) => i.title).join(' | '));
     // Meetup: one event and one announceEvent each (the linked one is edited)
