@@ -9,7 +9,7 @@
 #include <string.h>
 
 extern const struct chan_type chan_matrix, chan_github, chan_mail, chan_meetup,
-    chan_webhook, chan_mastodon;
+    chan_webhook, chan_mastodon, chan_bluesky;
 
 /* The table: a new type is one row here (and its chan_<type>.c). */
 const struct chan_type *const chan_types[] = {
@@ -19,6 +19,7 @@ const struct chan_type *const chan_types[] = {
     &chan_meetup,   /* chan_meetup.c */
     &chan_webhook,  /* chan_webhook.c */
     &chan_mastodon, /* chan_mastodon.c */
+    &chan_bluesky,  /* chan_bluesky.c */
     NULL};
 
 const struct chan_type *chan_type_find(const char *name)
