@@ -9,17 +9,18 @@
 #include <string.h>
 
 extern const struct chan_type chan_matrix, chan_github, chan_mail, chan_meetup,
-    chan_webhook, chan_mastodon, chan_bluesky;
+    chan_webhook, chan_mastodon, chan_bluesky, chan_discourse;
 
 /* The table: a new type is one row here (and its chan_<type>.c). */
 const struct chan_type *const chan_types[] = {
-    &chan_matrix,   /* chan_matrix.c */
-    &chan_github,   /* chan_github.c */
-    &chan_mail,     /* chan_mail.c, chan_mailapi.c */
-    &chan_meetup,   /* chan_meetup.c */
-    &chan_webhook,  /* chan_webhook.c */
-    &chan_mastodon, /* chan_mastodon.c */
-    &chan_bluesky,  /* chan_bluesky.c */
+    &chan_matrix,    /* chan_matrix.c */
+    &chan_github,    /* chan_github.c */
+    &chan_mail,      /* chan_mail.c, chan_mailapi.c */
+    &chan_meetup,    /* chan_meetup.c */
+    &chan_webhook,   /* chan_webhook.c */
+    &chan_mastodon,  /* chan_mastodon.c */
+    &chan_bluesky,   /* chan_bluesky.c */
+    &chan_discourse, /* chan_discourse.c */
     NULL};
 
 const struct chan_type *chan_type_find(const char *name)

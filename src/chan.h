@@ -132,6 +132,9 @@ struct chan_type {
    * older than key_window seconds (0: the server never forgets). */
   enum chan_idem idem;
   long key_window;
+  /* IDEM_LOOKUP: whether the lookup finds d (NULL: every delivery); a
+   * delivery it does not find ends 'uncertain' as with IDEM_NONE. */
+  bool (*looks_up)(const struct delivery *d);
   /* Running. prepare (may be NULL) checks the channel once per run, its
    * secrets already resolved. ctx->priv and d->priv are zeroed blocks of
    * ctx_size and delivery_size bytes; ctx_release and delivery_release

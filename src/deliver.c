@@ -217,10 +217,11 @@ static void decide(struct slot *s, enum dresult result, const char *fmt, ...)
 
 /* Whether a delivery a stopped run left 'sending' (claimed at row's
  * update) may be sent again at now: the server recognises the repeat. */
-static bool resend_safe(const struct chan_type *t, const struct jrow *row,
-                        time_t now)
+static bool resend_safe(const struct chan_type *t, const struct delivery *d,
+                        const struct jrow *row, time_t now)
 {
-  if (t->idem == IDEM_NONE)
+  if (t->idem == IDEM_NONE ||
+      (t->idem == IDEM_LOOKUP && t->looks_up && !t->looks_up(d)))
     return false;
   if (t->idem != IDEM_KEY || !t->key_window)
     return true;
@@ -249,7 +250,7 @@ static bool settled_by_journal(struct run *x, struct slot *s)
            "check, then send it again with --force",
            row.error ? row.error : "outcome unknown");
   } else if (row.status == DS_SENDING && !x->o->dry &&
-             !resend_safe(s->type, &row, x->o->now)) {
+             !resend_safe(s->type, d, &row, x->o->now)) {
     decide(s, RESULT_UNCERTAIN,
            "a run stopped while this was being sent; it "
            "may have arrived: check, then send it again with --force");
