@@ -261,3 +261,27 @@ void chan_content_language(const struct delivery *d, char *out, size_t n)
   }
   out[k] = '\0';
 }
+
+size_t chan_link_len(const char *text, const char *p)
+{
+  if ((p != text && !strchr(" \t\n(<", p[-1])) ||
+      (strncmp(p, "https://", 8) != 0 && strncmp(p, "http://", 7) != 0))
+    return 0;
+  size_t n = strcspn(p, " \t\n<>");
+  while (n && strchr(".,;:!?)'\"", p[n - 1]))
+    n--;
+  return n;
+}
+
+int chan_hashtags(const struct cfg_check *k, const char *key,
+                  struct strlist *tags)
+{
+  for (size_t i = 0; i < tags->n; i++) {
+    char *h = tags->v[i];
+    if (h[0] == '#')
+      memmove(h, h + 1, strlen(h));
+    if (!h[0] || strpbrk(h, " \t#"))
+      return cfg_error(k, key, "'%s' is not a hashtag", tags->v[i]);
+  }
+  return 0;
+}

@@ -215,5 +215,13 @@ void chan_url(struct http_req *req, const char *base, const char *path);
 void chan_json_body(struct http_req *req, json_t *v);
 /* A 2xx answer. */
 bool chan_ok(const struct http_resp *r);
+/* The length of a link at p in text (http:// or https:// at the start or
+ * after white space, up to white space, without trailing punctuation), or
+ * 0: what plain-text platforms link. */
+size_t chan_link_len(const char *text, const char *p);
+/* Hashtags as written in crier.yaml, with or without '#': without it
+ * after this; -1 (an error at the key) for one that is none. */
+int chan_hashtags(const struct cfg_check *k, const char *key,
+                  struct strlist *tags);
 
 #endif

@@ -78,15 +78,7 @@ static int check(const struct cfg_check *k, struct channel *ch)
                      "'handle' must be a handle such as treff.bsky.social, "
                      "not '%s'",
                      b->handle);
-  for (size_t i = 0; i < b->hashtags.n; i++) {
-    char *h = b->hashtags.v[i];
-    if (h[0] == '#')
-      memmove(h, h + 1, strlen(h));
-    if (!h[0] || strpbrk(h, " \t#"))
-      return cfg_error(k, "hashtags", "'%s' is not a hashtag",
-                       b->hashtags.v[i]);
-  }
-  return 0;
+  return chan_hashtags(k, "hashtags", &b->hashtags);
 }
 
 static int prepare(struct chan_ctx *c, struct err *e)
@@ -179,21 +171,6 @@ static void lookup(struct delivery *d, struct http_req *req)
   d->phase = LOOKUP;
 }
 
-/* Where a link starts: http(s):// at the start or after white space. */
-static bool link_at(const char *s, const char *p)
-{
-  return (p == s || strchr(" \t\n(<", p[-1])) &&
-         (strncmp(p, "https://", 8) == 0 || strncmp(p, "http://", 7) == 0);
-}
-
-static size_t link_len(const char *p)
-{
-  size_t n = strcspn(p, " \t\n<>");
-  while (n && strchr(".,;:!?)'\"", p[n - 1]))
-    n--;
-  return n;
-}
-
 /* A hashtag at p: '#' at the start or after white space, then letters,
  * digits, '_' or non-ASCII up to white space or punctuation; not digits
  * alone. Returns its length with the '#', or 0. */
@@ -226,7 +203,7 @@ static json_t *facets(const char *text)
   json_t *a = json_array();
   for (const char *p = text; *p;) {
     size_t n;
-    if (link_at(text, p) && (n = link_len(p)) > 8) {
+    if ((n = chan_link_len(text, p)) > 8) {
       char *uri = xstrndup(p, n);
       json_array_append_new(
           a, facet((size_t)(p - text), (size_t)(p - text) + n,

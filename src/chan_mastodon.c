@@ -64,16 +64,7 @@ static int check(const struct cfg_check *k, struct channel *ch)
                      "'visibility' must be public, unlisted, private or "
                      "direct, not '%s'",
                      m->visibility);
-  /* hashtags as written, with or without '#' */
-  for (size_t i = 0; i < m->hashtags.n; i++) {
-    char *h = m->hashtags.v[i];
-    if (h[0] == '#')
-      memmove(h, h + 1, strlen(h));
-    if (!h[0] || strpbrk(h, " \t#"))
-      return cfg_error(k, "hashtags", "'%s' is not a hashtag",
-                       m->hashtags.v[i]);
-  }
-  return 0;
+  return chan_hashtags(k, "hashtags", &m->hashtags);
 }
 
 static int prepare(struct chan_ctx *c, struct err *e)
@@ -87,31 +78,13 @@ static int prepare(struct chan_ctx *c, struct err *e)
   return 0;
 }
 
-/* Where a link starts: http:// or https:// after white space or at the
- * start. */
-static bool link_at(const char *s, const char *p)
-{
-  return (p == s || strchr(" \t\n(<", p[-1])) &&
-         (strncmp(p, "https://", 8) == 0 || strncmp(p, "http://", 7) == 0);
-}
-
-/* The length of the link at p: up to white space, without trailing
- * punctuation (a sentence's full stop is not part of the link). */
-static size_t link_len(const char *p)
-{
-  size_t n = strcspn(p, " \t\n<>");
-  while (n && strchr(".,;:!?)'\"", p[n - 1]))
-    n--;
-  return n;
-}
-
 /* Mastodon's count with links as url_chars characters. */
 static size_t count(const char *text, long url_chars)
 {
   struct buf b = BUF_INIT;
   for (const char *p = text; *p;) {
-    if (link_at(text, p)) {
-      size_t n = link_len(p);
+    size_t n = chan_link_len(text, p);
+    if (n) {
       for (long i = 0; i < url_chars; i++)
         buf_addc(&b, 'x');
       p += n;
