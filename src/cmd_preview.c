@@ -145,8 +145,12 @@ int cmd_preview(struct app *a, int argc, char **argv)
                            "markdown", m.markdown, "html", m.html, "text",
                            text.data));
     buf_release(&text);
-  } else
-    printf("%s\n\n%s", m.subject, html ? m.html : m.markdown);
+  } else {
+    const char *body = html ? m.html : m.markdown;
+    size_t n = strlen(body);
+    /* a plain-text body is the exact text, without a final line end */
+    printf("%s\n\n%s%s", m.subject, body, n && body[n - 1] != '\n' ? "\n" : "");
+  }
   message_release(&m);
   return 0;
 }

@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "plan.h"
 #include "secret.h"
+#include "when.h"
 #include "xalloc.h"
 
 void deliver_item_key(const struct deliver_item *it, const char *lang,
@@ -89,7 +90,7 @@ json_t *deliver_report(const struct deliver_result *r, bool quiet,
 struct slot {
   struct delivery d;
   const struct deliver_item *it;
-  const struct chan_ops *ops;
+  const struct chan_type *type;
   enum dresult result; /* set when decided */
   char error[512];
   bool queued; /* handed to the engine */
@@ -199,31 +200,8 @@ static struct chan_ctx *ctx_for(struct run *x, const struct channel *ch)
     if (x->ctxs[i].ch == ch)
       return &x->ctxs[i];
   struct chan_ctx *c = &x->ctxs[x->nctx++];
-  memset(c, 0, sizeof(*c));
-  c->ch = ch;
-  c->cfg = x->cfg;
-  c->journal = x->j;
-  struct buf s = BUF_INIT;
-  if (ch->type == CHAN_GITHUB) /* writes to one repository queue */
-    buf_addf(&s, "github:%s/repos/%s", ch->api_url, ch->repo);
-  else
-    buf_addf(&s, "%s:%s", chan_type_name(ch->type), ch->name);
-  c->serial = buf_detach(&s);
-  const struct chan_ops *ops = chan_ops_for(ch->type);
-  c->ready = ops->prepare(c, &c->error) == 0;
+  chan_ctx_init(c, ch, x->cfg, x->j);
   return c;
-}
-
-static void ctx_release(struct chan_ctx *c)
-{
-  secret_wipe(&c->token);
-  secret_wipe(&c->secret2);
-  if (c->meetup_token) {
-    sodium_memzero(c->meetup_token, strlen(c->meetup_token));
-    free(c->meetup_token);
-  }
-  free(c->serial);
-  free(c->login);
 }
 
 static void decide(struct slot *s, enum dresult result, const char *fmt, ...)
@@ -256,6 +234,22 @@ static bool still_landing(const struct channel *ch, time_t claimed_at)
          now - claimed_at < landing_window(ch);
 }
 
+/* Whether a delivery a stopped run left 'sending' (claimed at row's
+ * update) may be sent again at now: the server recognises the repeat. */
+static bool resend_safe(const struct chan_type *t, const struct delivery *d,
+                        const struct jrow *row, time_t now)
+{
+  if (t->idem == IDEM_NONE ||
+      (t->idem == IDEM_LOOKUP && t->looks_up && !t->looks_up(d)))
+    return false;
+  if (t->idem != IDEM_KEY || !t->key_window)
+    return true;
+  time_t claimed = 0;
+  struct err e;
+  return row->updated && when_parse_now(row->updated, &claimed, &e) == 0 &&
+         now - claimed < t->key_window;
+}
+
 /* What the journal has on a slot's key decides it before any request:
  * returns true when the slot needs no sending. */
 static bool settled_by_journal(struct run *x, struct slot *s)
@@ -274,8 +268,19 @@ static bool settled_by_journal(struct run *x, struct slot *s)
            "an earlier attempt may have arrived (%.300s); "
            "check, then send it again with --force",
            row.error ? row.error : "outcome unknown");
-  } else if (row.status == DS_SENDING && s->ops->checks_first && !x->o->dry &&
-             still_landing(d->ctx->ch, row.claimed_at)) {
+  } else if (row.status == DS_SENDING && !x->o->dry &&
+             !resend_safe(s->type, d, &row, x->o->now)) {
+    /* a run stopped while this was going out: the server may have it,
+     * and cannot tell crier */
+    decide(s, RESULT_UNCERTAIN,
+           "a run stopped while this was being sent; it "
+           "may have arrived: check, then send it again with --force");
+    struct err e;
+    if (journal_finish(x->j, d->key, DS_UNCERTAIN, NULL, NULL, s->error, 0,
+                       &e) < 0)
+      journal_failed(x, &e);
+  } else if (row.status == DS_SENDING && s->type->idem == IDEM_LOOKUP &&
+             !x->o->dry && still_landing(d->ctx->ch, row.claimed_at)) {
     /* the check would see only what the server has finished: a request
      * of the stopped run that is still being handled would be missed,
      * and sent a second time */
@@ -286,16 +291,6 @@ static bool settled_by_journal(struct run *x, struct slot *s)
            (long long)(time(NULL) - row.claimed_at),
            landing_window(d->ctx->ch));
     x->sum->later++;
-  } else if (row.status == DS_SENDING && !s->ops->resend_safe && !x->o->dry) {
-    /* a run stopped while this was going out: the server may have it,
-     * and cannot tell crier */
-    decide(s, RESULT_UNCERTAIN,
-           "a run stopped while this was being sent; it "
-           "may have arrived: check, then send it again with --force");
-    struct err e;
-    if (journal_finish(x->j, d->key, DS_UNCERTAIN, NULL, NULL, s->error, 0,
-                       &e) < 0)
-      journal_failed(x, &e);
   } else {
     settled = false;
     if (row.state)
@@ -325,7 +320,7 @@ static int render_slot(struct run *x, struct slot *s)
     decide(s, RESULT_FAILED, "%s", e.msg);
     return -1;
   }
-  if (s->ops->update_shows_announcement && d->kind == NOTICE_UPDATE) {
+  if (s->type->update_shows_announcement && d->kind == NOTICE_UPDATE) {
     q.notice = "announce";
     q.old = NULL;
     if (render_message(x->r, &q, &d->announcement, &e) < 0) {
@@ -344,7 +339,7 @@ static void prepare(struct run *x, size_t i)
   struct delivery *d = &s->d;
   const struct deliver_item *it = s->it;
   const struct channel *ch = it->ch;
-  s->ops = chan_ops_for(ch->type);
+  s->type = ch->type;
   d->ev = it->ev;
   d->notice = it->notice;
   d->kind = (enum notice_kind)notice_kind_of(it->notice);
@@ -379,7 +374,7 @@ static void prepare(struct run *x, size_t i)
   if (settled_by_journal(x, s))
     return;
   struct err e;
-  const char *why = s->ops->cannot ? s->ops->cannot(d) : NULL;
+  const char *why = s->type->cannot ? s->type->cannot(d) : NULL;
   if (why) {
     decide(s, RESULT_SKIPPED, "%s", why);
     return;
@@ -399,12 +394,13 @@ static void prepare(struct run *x, size_t i)
                         notice_kind_of(d->notice) == NOTICE_CANCEL, !x->o->dry,
                         &d->sequence, &changed, &e) < 0)
     journal_failed(x, &e);
+  chan_delivery_init(d);
   if (x->o->dry) {
     if (render_slot(x, s) < 0)
       return;
     if (x->o->dry == DRY_REQUESTS) {
       struct http_req req = {0};
-      s->ops->dry(d, &req);
+      s->type->dry(d, &req);
       print_request(d, &req);
       buf_release(&req.url);
       buf_release(&req.body);
@@ -421,7 +417,7 @@ static void prepare(struct run *x, size_t i)
            note ? d->ctx->error.msg : "");
     return;
   }
-  d->task.step = s->ops->step;
+  d->task.step = s->type->step;
   d->task.ud = s;
   d->task.timeout = ch->timeout;
   d->task.retries = (int)ch->retries;
@@ -468,8 +464,7 @@ static void slot_release(struct slot *s)
   json_decref(d->first);
   d->state = d->first = NULL;
   buf_release(&d->scratch);
-  free(d->aux);
-  d->aux = NULL;
+  chan_delivery_release(d);
 }
 
 /* The engine's hooks: claims before the first request, outcomes as soon
@@ -554,7 +549,8 @@ static void on_write(void *ud, struct http_task *t)
   struct run *x = ud;
   struct slot *s = t->ud;
   struct err e;
-  if (x->j && s->ops->checks_first && journal_touch(x->j, s->d.key, &e) < 0)
+  if (x->j && s->type->idem == IDEM_LOOKUP &&
+      journal_touch(x->j, s->d.key, &e) < 0)
     journal_failed(x, &e);
 }
 
@@ -721,7 +717,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   for (size_t i = 0; i < n; i++)
     slot_release(&x.slots[i]);
   for (size_t i = 0; i < x.nctx; i++)
-    ctx_release(&x.ctxs[i]);
+    chan_ctx_release(&x.ctxs[i]);
   free(x.ctxs);
   free(x.slots);
   if (!o->journal)

@@ -23,14 +23,14 @@
 #include "event.h"
 #include "i18n.h"
 
-#define MEETUP_TITLE_MAX 80
-
 struct renderer;
 
 struct message {
   char *subject;  /* one line, plain text */
-  char *markdown; /* body */
-  char *html;     /* body through cmark, safe mode */
+  char *markdown; /* body: Markdown, or the channel's own format (plain
+                     text, the platform's markup: chan.h) */
+  char *html;     /* body through cmark, safe mode (other formats: the
+                     text escaped for HTML) */
 };
 
 struct render_req {

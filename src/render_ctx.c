@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "chan.h"
 #include "site.h"
 #include "util.h"
 #include "when.h"
@@ -298,6 +299,7 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
     json_object_set_new(ch, "name", json_string(q->ch->name));
     json_object_set_new(ch, "type", json_string(chan_type_name(q->ch->type)));
     json_object_set_new(ch, chan_type_name(q->ch->type), json_true());
+    chan_template_values(q->ch, ch);
   }
   json_object_set_new(ctx, "channel", ch);
   return ctx;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "chan.h"
 #include "config.h"
 #include "render.h"
 #include "util.h"
@@ -76,7 +77,7 @@ int main(void)
   message_release(&m);
 
   struct channel mu = {
-      .name = (char *)"mu", .type = CHAN_MEETUP, .langs = LANG_EN};
+      .name = (char *)"mu", .type = chan_type_find("meetup"), .langs = LANG_EN};
   q.ch = &mu;
   /* a Meetup title is never cut: an error names the limit */
   OK(render_message(r, &q, &m, &e) < 0 && e.code == EX_DATAERR &&
