@@ -64,6 +64,7 @@ int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
     return e.code;
   }
   struct renderer *r = renderer_new(&a->cfg);
+  renderer_set_site(r, &a->site);
   json_t *results = json_array();
   struct deliver_summary sum = {0};
   struct deliver_opts dopt = {.dry = dry ? DRY_MESSAGES : DRY_NONE,

@@ -64,6 +64,7 @@ static const struct field site_fields[] = {
     {"other_keys", F_IGNORE, 0, NULL},
     {"default_time", F_IGNORE, 0, NULL},
     {"talks_missing", F_IGNORE, 0, NULL},
+    {"body", F_IGNORE, 0, NULL},
     {"places", F_IGNORE, 0, NULL},
     {"shortcodes", F_IGNORE, 0, NULL},
     {"archive_after", F_IGNORE, 0, NULL},
