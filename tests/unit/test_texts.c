@@ -382,13 +382,20 @@ static char *abstract_twice(const struct event *ev, const char *text)
   return fault;
 }
 
-/* The phrase with which each language asks for talks; checked against the
- * templates in controls(), so that it cannot go stale. */
-static const struct {
-  const char *lang, *phrase;
-} wanted[] = {{"de", "Vorträge gesucht"},
-              {"en", "Talks wanted"},
-              {"nl", "Talks gezocht"}};
+/* The phrase with which language l asks for talks: its text.talks_wanted
+ * without the final punctuation ("Vorträge gesucht"), or NULL. */
+static char *wanted_phrase(enum lang l)
+{
+  const char *name, *value;
+  for (size_t i = 0; i18n_text(l, i, &name, &value); i++)
+    if (strcmp(name, "talks_wanted") == 0) {
+      size_t n = strlen(value);
+      while (n && strchr("!.: ", value[n - 1]))
+        n--;
+      return xstrndup(value, n);
+    }
+  return NULL;
+}
 
 /* "Talks wanted" for an event whose body describes the evening (no
  * talks: key, a body of 40 words or more); "the programme is in the
@@ -399,14 +406,14 @@ static char *program_faults(enum lang l, const struct event *ev,
   const char *body = event_body(ev, lang_code(l));
   bool program =
       ev->talks_state == TALKS_WANTED && body && words_in(body) >= 40;
-  for (size_t i = 0; program && i < ARRAY_SIZE(wanted); i++)
-    if (strcmp(wanted[i].lang, lang_code(l)) == 0 &&
-        contains_words(text, wanted[i].phrase)) {
-      struct buf b = BUF_INIT;
-      buf_addf(&b, "\"%s\" although the body describes the evening",
-               wanted[i].phrase);
-      return buf_detach(&b);
-    }
+  char *wanted = program ? wanted_phrase(l) : NULL;
+  if (wanted && contains_words(text, wanted)) {
+    struct buf b = BUF_INIT;
+    buf_addf(&b, "\"%s\" although the body describes the evening", wanted);
+    free(wanted);
+    return buf_detach(&b);
+  }
+  free(wanted);
   const char *name, *value;
   for (size_t i = 0; i18n_text(l, i, &name, &value); i++) {
     if (strcmp(name, "program_in_description") != 0 || !strstr(text, value))
@@ -461,12 +468,29 @@ static void controls(void)
                       "Yours,\nKai\n");
   OK(f == NULL, "one salutation passes: %s", f ? f : "");
   free(f);
-  for (size_t i = 0; i < ARRAY_SIZE(wanted); i++) {
-    int l = lang_find(wanted[i].lang);
-    OK(l >= 0 && has_phrase(&own[l], wanted[i].phrase),
-       "'%s' is how the %s templates ask for talks", wanted[i].phrase,
-       wanted[i].lang);
+  /* every language says how it asks for talks, and it is one of its
+   * phrases */
+  for (size_t l = 0; l < lang_count(); l++) {
+    char *w = wanted_phrase((enum lang)l);
+    OK(w && has_phrase(&own[l], w), "%s: text.talks_wanted '%s'",
+       lang_code((enum lang)l), w ? w : "(none)");
+    free(w);
   }
+  struct event described = {
+      .talks_state = TALKS_WANTED,
+      .body = (char *)"This month we look at slices, vectors and strings, "
+                      "and at how Rust keeps them apart: what a slice "
+                      "borrows, what a vector owns, why a string is not an "
+                      "array of characters, and where each of them lives "
+                      "in memory when your program runs on a machine."};
+  f = program_faults(LANG_ID_DE, &described,
+                     "Hallo zusammen, Vorträge gesucht! Du möchtest …");
+  OK(f != NULL, "talks wanted above a described evening is found");
+  free(f);
+  f = program_faults(LANG_ID_DE, &described,
+                     "Das Programm steht in der Beschreibung unten.");
+  OK(f != NULL, "the description below, without it, is found");
+  free(f);
   f = foreign_phrase(LANG_ID_DE, "Hallo zusammen, Talks wanted!", NULL);
   OK(f != NULL, "an English phrase in German is found");
   free(f);
