@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential cmake pkg-config git ca-certificates tzdata time openssl
 clang libclang-rt-14-dev clang-format
 libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libcmark-dev
-libsqlite3-dev libssl-dev libmicrohttpd-dev shellcheck
+libsqlite3-dev libssl-dev libmicrohttpd-dev libunistring-dev shellcheck
 postfix dovecot-core python3 python3-icalendar curl jq"
 # postfix and dovecot-core are the real SMTP server and SASL service the
 # postfix conformance test starts on loopback ports with a configuration of

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mail.h"
+#include "chan.h"
 #include "map.h"
 #include "schedule.h"
 #include "url.h"
@@ -31,7 +31,7 @@ void calendar_uid_domain(const struct config *cfg, struct buf *out)
   }
   for (size_t i = 0; i < cfg->nchannels; i++) {
     const struct channel *ch = &cfg->channels[i];
-    char *a = ch->type == CHAN_MAIL && ch->from ? mail_address(ch->from) : NULL;
+    char *a = ch->type->sender ? ch->type->sender(ch) : NULL;
     const char *at = a ? strchr(a, '@') : NULL;
     if (at) {
       buf_adds(out, at + 1);

@@ -19,7 +19,6 @@
 #include <strings.h>
 
 #include "hooks.h"
-#include "secret.h"
 #include "url.h"
 #include "util.h"
 #include "xalloc.h"
@@ -30,14 +29,75 @@ enum { WHOAMI, LIST_ISSUES, CREATE_ISSUE, LIST_COMMENTS, CREATE_COMMENT };
  * always says "next" cannot keep a delivery going forever. */
 #define GITHUB_MAX_PAGES 500
 
+struct github_conf {
+  char *repo, *mode, *api_url, *login;
+  struct strlist labels;
+  struct secret_ref token;
+  double gap; /* seconds between writes to one repository */
+};
+
+static const struct cfg_field fields[] = {
+    CFG_FIELD("repo", CFG_STR, struct github_conf, repo, CFG_REQUIRED, NULL),
+    CFG_FIELD("token", CFG_SECRET, struct github_conf, token, CFG_REQUIRED,
+              NULL),
+    CFG_FIELD("mode", CFG_STR, struct github_conf, mode, 0, "issue"),
+    CFG_FIELD("labels", CFG_LIST, struct github_conf, labels, 0, NULL),
+    CFG_FIELD("api_url", CFG_ENDPOINT, struct github_conf, api_url, 0,
+              "https://api.github.com"),
+    CFG_FIELD("gap", CFG_NUM, struct github_conf, gap, 0, NULL),
+    CFG_FIELD("login", CFG_STR, struct github_conf, login, 0, NULL),
+    CFG_END};
+
+/* What the deliveries to one channel share: the account the token posts
+ * as. */
+struct github_ctx {
+  char *login;
+};
+
+/* A delivery's working state. */
+struct github_delivery {
+  long number; /* the issue */
+  int pages;   /* result pages read */
+};
+
+#define CONF(d) CHAN_CONF(struct github_conf, (d)->ctx->ch)
+
+static int check(const struct cfg_check *k, struct channel *ch)
+{
+  const struct github_conf *g = ch->conf;
+  int rc = 0;
+  const char *slash = g->repo ? strchr(g->repo, '/') : NULL;
+  if (g->repo &&
+      (!slash || slash == g->repo || !slash[1] || strchr(slash + 1, '/')))
+    rc = cfg_error(k, "repo", "'repo' must be 'owner/name', not '%s'", g->repo);
+  if (g->mode && strcmp(g->mode, "issue") != 0 &&
+      strcmp(g->mode, "comment") != 0)
+    rc = cfg_error(k, "mode", "'mode' must be issue or comment, not '%s'",
+                   g->mode);
+  return rc;
+}
+
 static int prepare(struct chan_ctx *c, struct err *e)
 {
-  if (!http_url_allowed(c->ch->api_url))
+  if (!http_url_allowed(CHAN_CONF(struct github_conf, c->ch)->api_url))
     return err_set(e, EX_CONFIG,
                    "channel '%s': api_url must be https:// "
                    "(http only to a loopback address)",
                    c->ch->name);
-  return secret_get(&c->ch->token, "github token", &c->token, e);
+  return 0;
+}
+
+static void ctx_release(struct chan_ctx *c)
+{
+  struct github_ctx *g = c->priv;
+  free(g->login);
+}
+
+/* Writes to one repository queue, whichever channels write them. */
+static void serial(const struct channel *ch, struct buf *out)
+{
+  const struct github_conf *g = ch->conf;
+  buf_addf(out, "github:%s/repos/%s", g->api_url, g->repo);
 }
 
 /* A request to the API: url (a page the server gave), or the configured
@@ -45,18 +105,13 @@ static int prepare(struct chan_ctx *c, struct err *e)
 static void api_at(struct delivery *d, struct http_req *req, const char *url,
                    const char *path)
 {
-  if (url) {
+  if (url)
     buf_adds(&req->url, url);
-  } else {
-    const char *a = d->ctx->ch->api_url;
-    size_t n = strlen(a);
-    while (n && a[n - 1] == '/')
-      n--;
-    buf_add(&req->url, a, n);
-    buf_adds(&req->url, path);
-  }
+  else
+    chan_url(req, CONF(d)->api_url, path);
   http_req_header(req, "Accept: application/vnd.github+json");
-  http_req_header(req, "Authorization: Bearer %s", d->ctx->token.data);
+  http_req_header(req, "Authorization: Bearer %s",
+                  chan_secret(d->ctx, &CONF(d)->token)->data);
   http_req_header(req, "X-GitHub-Api-Version: 2022-11-28");
   chan_user_agent(req);
 }
@@ -65,7 +120,7 @@ static void api_at(struct delivery *d, struct http_req *req, const char *url,
 static void api(struct delivery *d, struct http_req *req, const char *url)
 {
   struct buf p = BUF_INIT;
-  buf_addf(&p, "/repos/%s", d->ctx->ch->repo);
+  buf_addf(&p, "/repos/%s", CONF(d)->repo);
   api_at(d, req, url, p.data);
   buf_release(&p);
 }
@@ -85,7 +140,7 @@ static void list_issues(struct delivery *d, struct http_req *req)
 {
   api(d, req, NULL);
   buf_adds(&req->url, "/issues?state=all&per_page=100");
-  const struct strlist *l = &d->ctx->ch->labels;
+  const struct strlist *l = &CONF(d)->labels;
   if (l->n) {
     buf_adds(&req->url, "&labels=");
     for (size_t i = 0; i < l->n; i++) {
@@ -103,7 +158,7 @@ static void write_request(struct delivery *d, struct http_req *req)
 {
   req->method = HTTP_POST;
   req->serial = d->ctx->serial;
-  req->gap = d->ctx->ch->gap > 0         ? d->ctx->ch->gap
+  req->gap = CONF(d)->gap > 0            ? CONF(d)->gap
              : test_hooks.github_gap > 0 ? test_hooks.github_gap
                                          : 1.0;
   http_req_header(req, "Content-Type: application/json");
@@ -122,38 +177,33 @@ static void create_issue(struct delivery *d, struct http_req *req)
   key_marker(d, &body);
   buf_adds(&body, "\n");
   json_t *labels = json_array();
-  for (size_t i = 0; i < d->ctx->ch->labels.n; i++)
-    json_array_append_new(labels, json_string(d->ctx->ch->labels.v[i]));
+  for (size_t i = 0; i < CONF(d)->labels.n; i++)
+    json_array_append_new(labels, json_string(CONF(d)->labels.v[i]));
   json_t *doc = json_pack("{s:s, s:s, s:o}", "title", d->msg.subject, "body",
                           body.data, "labels", labels);
-  char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  buf_adds(&req->body, s);
-  free(s);
-  json_decref(doc);
+  chan_json_body(req, doc);
   buf_release(&body);
 }
 
 static void list_comments(struct delivery *d, struct http_req *req)
 {
+  struct github_delivery *gd = d->priv;
   api(d, req, NULL);
-  buf_addf(&req->url, "/issues/%ld/comments?per_page=100", d->number);
+  buf_addf(&req->url, "/issues/%ld/comments?per_page=100", gd->number);
   req->method = HTTP_GET;
 }
 
 static void create_comment(struct delivery *d, struct http_req *req)
 {
+  struct github_delivery *gd = d->priv;
   api(d, req, NULL);
-  buf_addf(&req->url, "/issues/%ld/comments", d->number);
+  buf_addf(&req->url, "/issues/%ld/comments", gd->number);
   write_request(d, req);
   struct buf body = BUF_INIT;
   buf_addf(&body, "### %s\n\n%s\n", d->msg.subject, d->msg.markdown);
   key_marker(d, &body);
   buf_adds(&body, "\n");
-  json_t *doc = json_pack("{s:s}", "body", body.data);
-  char *s = json_dumps(doc, JSON_COMPACT);
-  buf_adds(&req->body, s);
-  free(s);
-  json_decref(doc);
+  chan_json_body(req, json_pack("{s:s}", "body", body.data));
   buf_release(&body);
 }
 
@@ -182,7 +232,7 @@ static char *next_page(const struct delivery *d, const struct http_resp *r,
     p = end ? end + 1 : NULL;
   }
   free(link);
-  if (next && !url_may_follow(d->ctx->ch->api_url, next)) {
+  if (next && !url_may_follow(CONF(d)->api_url, next)) {
     free(next);
     next = NULL;
     *refused = true;
@@ -233,13 +283,13 @@ static long planning_issue(const struct delivery *d)
   const char *u = event_link(d->ev, LINK_PLANNING);
   struct url link, api;
   if (!u || url_parse(u, &link, NULL) < 0 ||
-      url_parse(d->ctx->ch->api_url, &api, NULL) < 0)
+      url_parse(CONF(d)->api_url, &api, NULL) < 0)
     return 0;
   if (strcmp(link.host, "github.com") != 0 &&
       strcmp(link.host, "www.github.com") != 0 &&
       strcmp(link.host, api.host) != 0)
     return 0;
-  const char *repo = d->ctx->ch->repo;
+  const char *repo = CONF(d)->repo;
   size_t rl = strlen(repo);
   const char *p = link.rest;
   if (*p++ != '/' || strncasecmp(p, repo, rl) != 0 ||
@@ -257,17 +307,18 @@ static long planning_issue(const struct delivery *d)
 static enum step search(struct delivery *d, struct http_task *t,
                         struct http_req *req)
 {
-  if (strcmp(d->ctx->ch->mode, "comment") == 0 && !d->number) {
-    d->number = planning_issue(d);
-    if (!d->number) {
+  struct github_delivery *gd = d->priv;
+  if (strcmp(CONF(d)->mode, "comment") == 0 && !gd->number) {
+    gd->number = planning_issue(d);
+    if (!gd->number) {
       snprintf(t->error, sizeof(t->error),
                "mode comment needs a '%s' link "
                "to an issue of %s in the event file",
-               LINK_PLANNING, d->ctx->ch->repo);
+               LINK_PLANNING, CONF(d)->repo);
       return STEP_FAIL;
     }
   }
-  if (d->number) {
+  if (gd->number) {
     d->phase = LIST_COMMENTS;
     list_comments(d, req);
   } else {
@@ -280,17 +331,17 @@ static enum step search(struct delivery *d, struct http_task *t,
 static enum step start(struct delivery *d, struct http_task *t,
                        struct http_req *req)
 {
-  free(d->aux);
-  d->aux = NULL;
-  d->number = 0;
-  d->page = 0;
+  struct github_delivery *gd = d->priv;
+  struct github_ctx *gc = d->ctx->priv;
+  gd->number = 0;
+  gd->pages = 0;
   /* a later notice goes where the announcement went */
   const char *known = chan_first_state(d, "issue");
   if (known && d->kind != NOTICE_ANNOUNCE)
-    d->number = strtol(known, NULL, 10);
-  if (!d->ctx->login && d->ctx->ch->login)
-    d->ctx->login = xstrdup(d->ctx->ch->login);
-  if (!d->ctx->login) {
+    gd->number = strtol(known, NULL, 10);
+  if (!gc->login && CONF(d)->login)
+    gc->login = xstrdup(CONF(d)->login);
+  if (!gc->login) {
     d->phase = WHOAMI;
     api_at(d, req, NULL, "/user");
     req->method = HTTP_GET;
@@ -304,17 +355,19 @@ static bool own(const struct delivery *d, const json_t *item)
 {
   const char *login = json_string_value(
       json_object_get(json_object_get(item, "user"), "login"));
-  return login && d->ctx->login && strcasecmp(login, d->ctx->login) == 0;
+  const struct github_ctx *gc = d->ctx->priv;
+  return login && gc->login && strcasecmp(login, gc->login) == 0;
 }
 
 /* The URL and id (an issue's number, a comment's id) of what was posted. */
 static void take_result(struct delivery *d, const json_t *o, bool issue)
 {
+  const struct github_delivery *gd = d->priv;
   const char *u = json_string_value(json_object_get(o, "html_url"));
   snprintf(d->url, sizeof(d->url), "%s", u ? u : "");
   long long number =
       issue ? (long long)json_integer_value(json_object_get(o, "number"))
-            : (long long)d->number;
+            : (long long)gd->number;
   snprintf(d->remote_id, sizeof(d->remote_id), "%lld",
            issue ? number
                  : (long long)json_integer_value(json_object_get(o, "id")));
@@ -327,6 +380,8 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
                       struct http_req *req)
 {
   struct delivery *d = task_delivery(t);
+  struct github_delivery *gd = d->priv;
+  struct github_ctx *gc = d->ctx->priv;
   if (!prev)
     return start(d, t, req);
   bool ok = prev->code == CURLE_OK && prev->status >= 200 && prev->status < 300;
@@ -339,15 +394,15 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   case WHOAMI: {
     const char *login = json_string_value(json_object_get(j, "login"));
     if (ok && login) {
-      if (!d->ctx->login) /* deliveries on one channel ask together */
-        d->ctx->login = xstrdup(login);
+      if (!gc->login) /* deliveries on one channel ask together */
+        gc->login = xstrdup(login);
     } else if (prev->code == CURLE_OK && prev->status == 403 &&
                getenv("GITHUB_ACTIONS") &&
                strcmp(getenv("GITHUB_ACTIONS"), "true") == 0) {
       /* the workflow's GITHUB_TOKEN may not read /user; it posts as the
        * Actions bot */
-      if (!d->ctx->login)
-        d->ctx->login = xstrdup("github-actions[bot]");
+      if (!gc->login)
+        gc->login = xstrdup("github-actions[bot]");
     } else {
       r = explain(t, prev,
                   "finding the token's account (GET /user; set "
@@ -384,8 +439,8 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
         done = true;
         break;
       }
-      if (d->phase == LIST_ISSUES && has(body, em.data) && !d->number)
-        d->number = (long)json_integer_value(json_object_get(it, "number"));
+      if (d->phase == LIST_ISSUES && has(body, em.data) && !gd->number)
+        gd->number = (long)json_integer_value(json_object_get(it, "number"));
     }
     if (done) {
       r = STEP_DONE; /* posted before: nothing to do */
@@ -398,11 +453,11 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       snprintf(t->error, sizeof(t->error),
                "the server's next page is not "
                "on %s; not following it",
-               d->ctx->ch->api_url);
+               CONF(d)->api_url);
       r = STEP_FAIL;
       break;
     }
-    if (next && ++d->page >= GITHUB_MAX_PAGES) {
+    if (next && ++gd->pages >= GITHUB_MAX_PAGES) {
       free(next);
       snprintf(t->error, sizeof(t->error),
                "more than %d pages of issues or "
@@ -418,7 +473,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       r = STEP_SEND;
       break;
     }
-    if (d->phase == LIST_ISSUES && d->number && d->kind != NOTICE_ANNOUNCE) {
+    if (d->phase == LIST_ISSUES && gd->number && d->kind != NOTICE_ANNOUNCE) {
       d->phase = LIST_COMMENTS;
       list_comments(d, req);
     } else if (d->phase == LIST_ISSUES) {
@@ -451,20 +506,31 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
 
 static void dry(struct delivery *d, struct http_req *req)
 {
-  if (strcmp(d->ctx->ch->mode, "comment") == 0) {
-    d->number = planning_issue(d);
+  struct github_delivery *gd = d->priv;
+  if (strcmp(CONF(d)->mode, "comment") == 0) {
+    gd->number = planning_issue(d);
     create_comment(d, req);
   } else if (d->kind == NOTICE_ANNOUNCE) {
     create_issue(d, req);
   } else {
     const char *known = chan_first_state(d, "issue");
-    d->number = known ? strtol(known, NULL, 10) : 0; /* 0: found when sent */
+    gd->number = known ? strtol(known, NULL, 10) : 0; /* 0: found when sent */
     create_comment(d, req);
   }
 }
 
-const struct chan_ops chan_github_ops = {.type = CHAN_GITHUB,
-                                         .prepare = prepare,
-                                         .step = step,
-                                         .dry = dry,
-                                         .resend_safe = true};
+const struct chan_type chan_github = {.name = "github",
+                                      .label = "GitHub",
+                                      .fields = fields,
+                                      .conf_size = sizeof(struct github_conf),
+                                      .check = check,
+                                      .format = CHAN_MARKDOWN,
+                                      .idem = IDEM_LOOKUP,
+                                      .ctx_size = sizeof(struct github_ctx),
+                                      .delivery_size =
+                                          sizeof(struct github_delivery),
+                                      .prepare = prepare,
+                                      .ctx_release = ctx_release,
+                                      .serial = serial,
+                                      .step = step,
+                                      .dry = dry};

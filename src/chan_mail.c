@@ -23,7 +23,6 @@
 
 #include "key.h"
 #include "calendar.h"
-#include "deliver.h"
 #include "ical.h"
 #include "mail.h"
 #include "mailapi.h"
@@ -34,36 +33,97 @@
 #include "smtp.h"
 #include "xalloc.h"
 
+#define MF(k, kind, m, flags)                                                  \
+  CFG_FIELD(k, kind, struct mail_conf, m, flags, NULL)
+static const struct cfg_field fields[] = {
+    MF("url", CFG_ENDPOINT, url, 0),
+    MF("username", CFG_STR, username, 0),
+    MF("password", CFG_SECRET, password, 0),
+    MF("from", CFG_STR, from, CFG_REQUIRED),
+    MF("to", CFG_LIST, to, CFG_REQUIRED),
+    MF("bcc", CFG_LIST, bcc, 0),
+    MF("calendar", CFG_BOOL, calendar, 0),
+    MF("ca_file", CFG_PATH, ca_file, 0),
+    MF("helo", CFG_STR, helo, 0),
+    MF("provider", CFG_STR, provider, 0),
+    MF("api_key", CFG_SECRET, api_key, 0),
+    MF("api_url", CFG_ENDPOINT, api_url, 0),
+    MF("domain", CFG_STR, domain, 0),
+    CFG_END};
+
+#define CONF(d) CHAN_CONF(struct mail_conf, (d)->ctx->ch)
+
+static int check(const struct cfg_check *k, struct channel *ch)
+{
+  const struct mail_conf *m = ch->conf;
+  int rc = 0;
+  if (m->url && m->provider)
+    rc = cfg_error(k, NULL,
+                   "channel '%s': give either 'url' (SMTP) or "
+                   "'provider', not both",
+                   ch->name);
+  if (!m->url && !m->provider)
+    rc = cfg_error(k, NULL,
+                   "channel '%s' needs 'url' (smtps://host:465 or "
+                   "smtp://host:587) or 'provider'",
+                   ch->name);
+  if (m->url && strncmp(m->url, "smtp", 4) != 0)
+    rc = cfg_error(k, "url",
+                   "'url' must start with smtps:// or smtp://, not '%s'",
+                   m->url);
+  if (m->helo && m->provider)
+    rc = cfg_error(k, "helo",
+                   "channel '%s': 'helo' is for SMTP ('url'), not a provider",
+                   ch->name);
+  else if (m->helo && !mail_helo_ok(m->helo))
+    rc = cfg_error(k, "helo",
+                   "'helo' must be a fully qualified domain name (mail.example."
+                   "org) or an address literal ([192.0.2.1]), not '%s'",
+                   m->helo);
+  if (m->provider && strcmp(m->provider, "postmark") != 0 &&
+      strcmp(m->provider, "mailgun") != 0 &&
+      strcmp(m->provider, "sendgrid") != 0)
+    rc = cfg_error(k, "provider",
+                   "'provider' must be postmark, mailgun or sendgrid, not "
+                   "'%s'",
+                   m->provider);
+  return rc;
+}
+
 static int prepare(struct chan_ctx *c, struct err *e)
 {
   const struct channel *ch = c->ch;
-  char *from = mail_address(ch->from);
+  const struct mail_conf *m = ch->conf;
+  char *from = mail_address(m->from);
   if (!from)
     return err_set(e, EX_CONFIG, "channel '%s': 'from' has no address: '%s'",
-                   ch->name, ch->from);
+                   ch->name, m->from);
   free(from);
-  for (size_t i = 0; i < ch->to.n; i++) {
-    char *a = mail_address(ch->to.v[i]);
+  for (size_t i = 0; i < m->to.n; i++) {
+    char *a = mail_address(m->to.v[i]);
     if (!a)
       return err_set(e, EX_CONFIG,
                      "channel '%s': '%s' in 'to' is not an "
                      "address",
-                     ch->name, ch->to.v[i]);
+                     ch->name, m->to.v[i]);
     free(a);
   }
-  if (ch->provider)
+  if (m->provider)
     return mailapi_prepare(c, e);
-  if (ch->password.kind &&
-      secret_get(&ch->password, "mail password", &c->secret2, e) < 0)
-    return -1;
   return 0;
+}
+
+static char *sender(const struct channel *ch)
+{
+  const struct mail_conf *m = ch->conf;
+  return m->from ? mail_address(m->from) : NULL;
 }
 
 /* The domain of the from address (borrowed from a, which the caller
  * frees), or "crier.invalid". */
 static const char *from_domain(const struct channel *ch, char **a)
 {
-  *a = mail_address(ch->from);
+  *a = mail_address(CHAN_CONF(struct mail_conf, ch)->from);
   const char *at = *a ? strchr(*a, '@') : NULL;
   return at ? at + 1 : "crier.invalid";
 }
@@ -82,8 +142,9 @@ static void message_id(const char *key, const struct channel *ch,
  * fully qualified, else the domain of the from address. */
 static void helo_name(const struct channel *ch, struct buf *out)
 {
-  if (ch->helo) {
-    buf_adds(out, ch->helo);
+  const struct mail_conf *m = ch->conf;
+  if (m->helo) {
+    buf_adds(out, m->helo);
     return;
   }
   char host[256];
@@ -103,10 +164,11 @@ static void helo_name(const struct channel *ch, struct buf *out)
  * path in 'url' names it when 'helo' does not. */
 static void smtp_url(const struct channel *ch, struct buf *out)
 {
-  const char *u = ch->url;
+  const struct mail_conf *m = ch->conf;
+  const char *u = m->url;
   const char *host = strstr(u, "://");
   const char *slash = host ? strchr(host + 3, '/') : NULL;
-  if (slash && slash[1] && !ch->helo) {
+  if (slash && slash[1] && !m->helo) {
     buf_adds(out, u);
     return;
   }
@@ -135,9 +197,9 @@ static bool delivered_to(const struct delivery *d, const char *addr)
  * message yet. */
 static struct curl_slist *recipients(const struct delivery *d)
 {
-  const struct channel *ch = d->ctx->ch;
+  const struct mail_conf *m = CONF(d);
   struct curl_slist *l = NULL;
-  const struct strlist *lists[] = {&ch->to, &ch->bcc};
+  const struct strlist *lists[] = {&m->to, &m->bcc};
   for (size_t k = 0; k < 2; k++)
     for (size_t i = 0; i < lists[k]->n; i++) {
       char *a = mail_address(lists[k]->v[i]);
@@ -189,7 +251,7 @@ static const char *calendar(const struct delivery *d, struct buf *ics)
   ce.ie.stamp = time(NULL);
   ce.ie.sequence = d->sequence;
   ce.ie.cancelled = cancel;
-  ce.ie.organizer = d->ctx->ch->from;
+  ce.ie.organizer = CONF(d)->from;
   ical_single(ics, &cal, &ce.ie);
   calendar_entry_release(&ce);
   return ical_method_name(cal.method);
@@ -198,13 +260,14 @@ static const char *calendar(const struct delivery *d, struct buf *ics)
 static void build(struct delivery *d, struct http_req *req)
 {
   const struct channel *ch = d->ctx->ch;
+  const struct mail_conf *mc = ch->conf;
   struct buf mid = BUF_INIT, ics = BUF_INIT, text = BUF_INIT;
   const char *method = NULL;
   message_id(d->key, ch, &mid);
-  if (ch->calendar)
+  if (mc->calendar)
     method = calendar(d, &ics);
   md_to_text(d->msg.markdown, strlen(d->msg.markdown), &text);
-  if (ch->provider) {
+  if (mc->provider) {
     mailapi_build(d, req, mid.data, text.data, ics.len ? ics.data : NULL,
                   method);
   } else {
@@ -212,15 +275,16 @@ static void build(struct delivery *d, struct http_req *req)
     chan_content_language(d, langs, sizeof(langs));
     req->method = HTTP_SMTP;
     smtp_url(ch, &req->url);
-    req->mail_from = mail_address(ch->from);
+    const struct buf *password = chan_secret(d->ctx, &mc->password);
+    req->mail_from = mail_address(mc->from);
     req->rcpt = recipients(d);
-    req->ca_file = ch->ca_file;
-    req->username = ch->username;
-    req->password = d->ctx->secret2.len ? d->ctx->secret2.data : NULL;
+    req->ca_file = mc->ca_file;
+    req->username = mc->username;
+    req->password = password->len ? password->data : NULL;
     char *parent = thread_parent(d);
-    struct mail m = {.from = ch->from,
-                     .to = (const char *const *)ch->to.v,
-                     .nto = ch->to.n,
+    struct mail m = {.from = mc->from,
+                     .to = (const char *const *)mc->to.v,
+                     .nto = mc->to.n,
                      .subject = d->msg.subject,
                      .text = text.data,
                      .html = d->msg.html,
@@ -382,8 +446,9 @@ static enum step smtp_result(struct http_task *t, struct delivery *d,
     buf_addf(&msg,
              "the server does not offer STARTTLS%s; use smtps:// or a "
              "server that offers it",
-             d->ctx->secret2.len ? ", and the password is sent only over TLS"
-                                 : "");
+             chan_secret(d->ctx, &CONF(d)->password)->len
+                 ? ", and the password is sent only over TLS"
+                 : "");
     t->config_error = true;
     s = STEP_FAIL;
   } else if (refusal(x, n)) {
@@ -449,7 +514,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     }
     return STEP_SEND;
   }
-  if (d->ctx->ch->provider)
+  if (CONF(d)->provider)
     return mailapi_result(t, d, prev);
   return smtp_result(t, d, prev);
 }
@@ -459,5 +524,14 @@ static void dry(struct delivery *d, struct http_req *req)
   build(d, req);
 }
 
-const struct chan_ops chan_mail_ops = {
-    .type = CHAN_MAIL, .prepare = prepare, .step = step, .dry = dry};
+const struct chan_type chan_mail = {.name = "mail",
+                                    .label = "mail",
+                                    .fields = fields,
+                                    .conf_size = sizeof(struct mail_conf),
+                                    .check = check,
+                                    .format = CHAN_MARKDOWN,
+                                    .idem = IDEM_NONE,
+                                    .prepare = prepare,
+                                    .step = step,
+                                    .dry = dry,
+                                    .sender = sender};

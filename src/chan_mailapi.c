@@ -23,32 +23,34 @@
 
 enum provider { POSTMARK, MAILGUN, SENDGRID };
 
-static enum provider which(const struct channel *ch)
+static enum provider which(const struct mail_conf *m)
 {
-  return strcmp(ch->provider, "postmark") == 0  ? POSTMARK
-         : strcmp(ch->provider, "mailgun") == 0 ? MAILGUN
-                                                : SENDGRID;
+  return strcmp(m->provider, "postmark") == 0  ? POSTMARK
+         : strcmp(m->provider, "mailgun") == 0 ? MAILGUN
+                                               : SENDGRID;
 }
 
 int mailapi_prepare(struct chan_ctx *c, struct err *e)
 {
-  const struct channel *ch = c->ch;
-  if (which(ch) == MAILGUN && !ch->domain)
+  const struct mail_conf *m = c->ch->conf;
+  if (which(m) == MAILGUN && !m->domain)
     return err_set(e, EX_CONFIG, "channel '%s': mailgun needs 'domain'",
-                   ch->name);
-  if (ch->api_url && !http_url_allowed(ch->api_url))
+                   c->ch->name);
+  if (m->api_url && !http_url_allowed(m->api_url))
     return err_set(e, EX_CONFIG,
                    "channel '%s': api_url must be https:// "
                    "(http only to a loopback address)",
-                   ch->name);
-  return secret_get(&ch->api_key, "mail api_key", &c->token, e);
+                   c->ch->name);
+  if (!m->api_key.kind)
+    return err_set(e, EX_CONFIG, "mail api_key: no secret configured");
+  return 0;
 }
 
-static const char *base_url(const struct channel *ch)
+static const char *base_url(const struct mail_conf *m)
 {
-  if (ch->api_url)
-    return ch->api_url;
-  switch (which(ch)) {
+  if (m->api_url)
+    return m->api_url;
+  switch (which(m)) {
   case POSTMARK:
     return "https://api.postmarkapp.com";
   case MAILGUN:
@@ -58,10 +60,10 @@ static const char *base_url(const struct channel *ch)
   }
 }
 
-static void url(struct http_req *req, const struct channel *ch,
+static void url(struct http_req *req, const struct mail_conf *m,
                 const char *path)
 {
-  const char *b = base_url(ch);
+  const char *b = base_url(m);
   size_t n = strlen(b);
   while (n && b[n - 1] == '/')
     n--;
@@ -115,8 +117,8 @@ void mailapi_build(struct delivery *d, struct http_req *req,
                    const char *message_id, const char *text, const char *ics,
                    const char *method)
 {
-  const struct channel *ch = d->ctx->ch;
-  const char *key = d->ctx->token.len ? d->ctx->token.data : "";
+  const struct mail_conf *m = d->ctx->ch->conf;
+  const char *key = chan_secret(d->ctx, &m->api_key)->data;
   char lang[32];
   chan_content_language(d, lang, sizeof(lang));
   req->method = HTTP_POST;
@@ -126,17 +128,17 @@ void mailapi_build(struct delivery *d, struct http_req *req,
   buf_adds(&ctype, "text/calendar");
   if (method)
     buf_addf(&ctype, "; method=%s", method);
-  if (which(ch) == POSTMARK) {
-    url(req, ch, "/email");
+  if (which(m) == POSTMARK) {
+    url(req, m, "/email");
     http_req_header(req, "Accept: application/json");
     http_req_header(req, "Content-Type: application/json");
     http_req_header(req, "X-Postmark-Server-Token: %s", key);
     struct buf to = BUF_INIT, bcc = BUF_INIT;
-    joined(&ch->to, &to);
-    joined(&ch->bcc, &bcc);
+    joined(&m->to, &to);
+    joined(&m->bcc, &bcc);
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s}}",
-        "From", ch->from, "To", to.data, "Subject", d->msg.subject, "TextBody",
+        "From", m->from, "To", to.data, "Subject", d->msg.subject, "TextBody",
         text, "HtmlBody", d->msg.html, "MessageStream", "outbound", "Headers",
         "Name", "Auto-Submitted", "Value", "auto-generated", "Name",
         "Content-Language", "Value", lang, "Metadata", "crier_key", d->key);
@@ -152,12 +154,12 @@ void mailapi_build(struct delivery *d, struct http_req *req,
     json_body(req, doc);
     buf_release(&to);
     buf_release(&bcc);
-  } else if (which(ch) == MAILGUN) {
+  } else if (which(m) == MAILGUN) {
     struct buf path = BUF_INIT;
     buf_adds(&path, "/v3/");
-    http_escape(&path, ch->domain);
+    http_escape(&path, m->domain);
     buf_adds(&path, "/messages");
-    url(req, ch, path.data);
+    url(req, m, path.data);
     buf_release(&path);
     struct buf auth = BUF_INIT;
     buf_addf(&auth, "api:%s", key);
@@ -172,11 +174,11 @@ void mailapi_build(struct delivery *d, struct http_req *req,
     http_req_header(req, "Content-Type: multipart/form-data; boundary=%s",
                     boundary);
     struct buf *b = &req->body;
-    form_field(b, boundary, "from", ch->from);
-    for (size_t i = 0; i < ch->to.n; i++)
-      form_field(b, boundary, "to", ch->to.v[i]);
-    for (size_t i = 0; i < ch->bcc.n; i++)
-      form_field(b, boundary, "bcc", ch->bcc.v[i]);
+    form_field(b, boundary, "from", m->from);
+    for (size_t i = 0; i < m->to.n; i++)
+      form_field(b, boundary, "to", m->to.v[i]);
+    for (size_t i = 0; i < m->bcc.n; i++)
+      form_field(b, boundary, "bcc", m->bcc.v[i]);
     form_field(b, boundary, "subject", d->msg.subject);
     form_field(b, boundary, "text", text);
     form_field(b, boundary, "html", d->msg.html);
@@ -194,14 +196,14 @@ void mailapi_build(struct delivery *d, struct http_req *req,
                boundary, ctype.data, ics);
     buf_addf(b, "--%s--\r\n", boundary);
   } else {
-    url(req, ch, "/v3/mail/send");
+    url(req, m, "/v3/mail/send");
     http_req_header(req, "Authorization: Bearer %s", key);
     http_req_header(req, "Content-Type: application/json");
     json_t *to = json_array(), *bcc = json_array();
-    for (size_t i = 0; i < ch->to.n; i++)
-      json_array_append_new(to, sg_address(ch->to.v[i]));
-    for (size_t i = 0; i < ch->bcc.n; i++)
-      json_array_append_new(bcc, sg_address(ch->bcc.v[i]));
+    for (size_t i = 0; i < m->to.n; i++)
+      json_array_append_new(to, sg_address(m->to.v[i]));
+    for (size_t i = 0; i < m->bcc.n; i++)
+      json_array_append_new(bcc, sg_address(m->bcc.v[i]));
     json_t *pers = json_pack("{s:o}", "to", to);
     if (json_array_size(bcc))
       json_object_set_new(pers, "bcc", bcc);
@@ -210,7 +212,7 @@ void mailapi_build(struct delivery *d, struct http_req *req,
     json_t *doc =
         json_pack("{s:[o], s:o, s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:s}, "
                   "s:{s:s}}",
-                  "personalizations", pers, "from", sg_address(ch->from),
+                  "personalizations", pers, "from", sg_address(m->from),
                   "subject", d->msg.subject, "content", "type", "text/plain",
                   "value", text, "type", "text/html", "value", d->msg.html,
                   "headers", "Auto-Submitted", "auto-generated",
@@ -229,27 +231,27 @@ void mailapi_build(struct delivery *d, struct http_req *req,
 }
 
 /* The provider's words on a failure. */
-static void provider_error(const struct channel *ch, const struct http_resp *r,
+static void provider_error(const struct mail_conf *m, const struct http_resp *r,
                            struct buf *out)
 {
   json_t *j = chan_json(r);
-  buf_addf(out, "%s: ", ch->provider);
-  if (which(ch) == POSTMARK && json_is_object(j)) {
+  buf_addf(out, "%s: ", m->provider);
+  if (which(m) == POSTMARK && json_is_object(j)) {
     buf_addf(out, "HTTP %ld, ErrorCode %lld: %s", r->status,
              (long long)json_integer_value(json_object_get(j, "ErrorCode")),
              json_string_value(json_object_get(j, "Message"))
                  ? json_string_value(json_object_get(j, "Message"))
                  : "?");
-  } else if (which(ch) == SENDGRID &&
+  } else if (which(m) == SENDGRID &&
              json_is_array(json_object_get(j, "errors"))) {
     buf_addf(out, "HTTP %ld: ", r->status);
     size_t i;
     json_t *er;
     json_array_foreach(json_object_get(j, "errors"), i, er)
     {
-      const char *m = json_string_value(json_object_get(er, "message"));
+      const char *msg = json_string_value(json_object_get(er, "message"));
       const char *f = json_string_value(json_object_get(er, "field"));
-      buf_addf(out, "%s%s%s%s%s", i ? "; " : "", m ? m : "?",
+      buf_addf(out, "%s%s%s%s%s", i ? "; " : "", msg ? msg : "?",
                f ? " (field " : "", f ? f : "", f ? ")" : "");
     }
   } else if (json_is_string(json_object_get(j, "message"))) {
@@ -264,16 +266,15 @@ static void provider_error(const struct channel *ch, const struct http_resp *r,
 enum step mailapi_result(struct http_task *t, struct delivery *d,
                          const struct http_resp *prev)
 {
-  const struct channel *ch = d->ctx->ch;
+  const struct mail_conf *m = d->ctx->ch->conf;
   if (prev->code == CURLE_OK && prev->status >= 200 && prev->status < 300) {
     json_t *j = chan_json(prev);
-    const char *id = which(ch) == POSTMARK
+    const char *id = which(m) == POSTMARK
                          ? json_string_value(json_object_get(j, "MessageID"))
-                     : which(ch) == MAILGUN
+                     : which(m) == MAILGUN
                          ? json_string_value(json_object_get(j, "id"))
                          : NULL;
-    char *hdr =
-        which(ch) == SENDGRID ? http_header(prev, "x-message-id") : NULL;
+    char *hdr = which(m) == SENDGRID ? http_header(prev, "x-message-id") : NULL;
     if (id || hdr)
       snprintf(d->remote_id, sizeof(d->remote_id), "%s", id ? id : hdr);
     free(hdr);
@@ -287,15 +288,15 @@ enum step mailapi_result(struct http_task *t, struct delivery *d,
       prev->code != CURLE_COULDNT_RESOLVE_PROXY &&
       prev->code != CURLE_SSL_CONNECT_ERROR &&
       prev->code != CURLE_PEER_FAILED_VERIFICATION) {
-    buf_addf(&b, "%s: ", ch->provider);
+    buf_addf(&b, "%s: ", m->provider);
     http_describe(prev, &b);
     buf_adds(&b, " — the request may have reached the provider");
     s = STEP_UNCERTAIN;
   } else {
     if (prev->code == CURLE_OK)
-      provider_error(ch, prev, &b);
+      provider_error(m, prev, &b);
     else {
-      buf_addf(&b, "%s: ", ch->provider);
+      buf_addf(&b, "%s: ", m->provider);
       http_describe(prev, &b);
     }
     s = http_temporary(prev) ? STEP_RETRY : STEP_FAIL;

@@ -10,31 +10,70 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "secret.h"
 #include "xalloc.h"
 
 enum { RESOLVE, CHECK_CRYPTO, JOIN, SEND };
 
+struct matrix_conf {
+  char *homeserver, *room;
+  struct secret_ref access_token;
+};
+
+static const struct cfg_field fields[] = {
+    CFG_FIELD("homeserver", CFG_ENDPOINT, struct matrix_conf, homeserver,
+              CFG_REQUIRED, NULL),
+    CFG_FIELD("room", CFG_STR, struct matrix_conf, room, CFG_REQUIRED, NULL),
+    CFG_FIELD("access_token", CFG_SECRET, struct matrix_conf, access_token,
+              CFG_REQUIRED, NULL),
+    CFG_END};
+
+/* A delivery's working state. */
+struct matrix_delivery {
+  char *room_id; /* the room, resolved */
+  int joins;     /* joins tried */
+};
+
+static int check(const struct cfg_check *k, struct channel *ch)
+{
+  const struct matrix_conf *m = ch->conf;
+  if (m->room && m->room[0] != '#' && m->room[0] != '!')
+    return cfg_error(k, "room",
+                     "'room' must be an alias (#room:server) or an id "
+                     "(!id:server), not '%s'",
+                     m->room);
+  return 0;
+}
+
 static int prepare(struct chan_ctx *c, struct err *e)
 {
-  if (!http_url_allowed(c->ch->homeserver))
+  if (!http_url_allowed(CHAN_CONF(struct matrix_conf, c->ch)->homeserver))
     return err_set(e, EX_CONFIG,
                    "channel '%s': the homeserver must be "
                    "https:// (http only to a loopback address)",
                    c->ch->name);
-  return secret_get(&c->ch->access_token, "matrix access_token", &c->token, e);
+  return 0;
+}
+
+static void delivery_release(struct delivery *d)
+{
+  struct matrix_delivery *md = d->priv;
+  free(md->room_id);
+}
+
+static void set_room(struct delivery *d, const char *room)
+{
+  struct matrix_delivery *md = d->priv;
+  free(md->room_id);
+  md->room_id = xstrdup(room);
 }
 
 static void base(struct delivery *d, struct http_req *req, const char *path)
 {
-  const char *hs = d->ctx->ch->homeserver;
-  size_t n = strlen(hs);
-  while (n && hs[n - 1] == '/')
-    n--;
-  buf_add(&req->url, hs, n);
-  buf_adds(&req->url, "/_matrix/client/v3");
+  const struct matrix_conf *m = d->ctx->ch->conf;
+  chan_url(req, m->homeserver, "/_matrix/client/v3");
   buf_adds(&req->url, path);
-  http_req_header(req, "Authorization: Bearer %s", d->ctx->token.data);
+  http_req_header(req, "Authorization: Bearer %s",
+                  chan_secret(d->ctx, &m->access_token)->data);
   http_req_header(req, "Accept: application/json");
   chan_user_agent(req);
 }
@@ -53,10 +92,7 @@ static void send_req(struct delivery *d, struct http_req *req, const char *room)
   json_t *content = json_pack(
       "{s:s, s:s, s:s, s:s}", "msgtype", "m.notice", "body", d->msg.markdown,
       "format", "org.matrix.custom.html", "formatted_body", d->msg.html);
-  char *s = json_dumps(content, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  buf_adds(&req->body, s);
-  free(s);
-  json_decref(content);
+  chan_json_body(req, content);
 }
 
 static void path_req(struct delivery *d, struct http_req *req, const char *fmt,
@@ -73,9 +109,10 @@ static void path_req(struct delivery *d, struct http_req *req, const char *fmt,
 /* Asks to join the room (once per attempt). */
 static enum step join_room(struct delivery *d, struct http_req *req)
 {
-  d->page++;
+  struct matrix_delivery *md = d->priv;
+  md->joins++;
   d->phase = JOIN;
-  path_req(d, req, "/join/", d->aux, "");
+  path_req(d, req, "/join/", md->room_id, "");
   req->method = HTTP_POST;
   http_req_header(req, "Content-Type: application/json");
   buf_adds(&req->body, "{}");
@@ -92,9 +129,10 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
                       struct http_req *req)
 {
   struct delivery *d = task_delivery(t);
-  const char *room = d->ctx->ch->room;
+  struct matrix_delivery *md = d->priv;
+  const char *room = CHAN_CONF(struct matrix_conf, d->ctx->ch)->room;
   if (!prev) {
-    d->page = 0; /* joins tried */
+    md->joins = 0;
     const char *known = chan_first_state(d, "room_id");
     if (known && d->kind != NOTICE_ANNOUNCE)
       room = known;
@@ -104,10 +142,9 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       req->method = HTTP_GET;
       return STEP_SEND;
     }
-    free(d->aux);
-    d->aux = xstrdup(room);
+    set_room(d, room);
     d->phase = CHECK_CRYPTO;
-    path_req(d, req, "/rooms/", d->aux, "/state/m.room.encryption/");
+    path_req(d, req, "/rooms/", md->room_id, "/state/m.room.encryption/");
     req->method = HTTP_GET;
     return STEP_SEND;
   }
@@ -128,10 +165,9 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
                "room_id in the answer");
       break;
     }
-    free(d->aux);
-    d->aux = xstrdup(json_string_value(json_object_get(j, "room_id")));
+    set_room(d, json_string_value(json_object_get(j, "room_id")));
     d->phase = CHECK_CRYPTO;
-    path_req(d, req, "/rooms/", d->aux, "/state/m.room.encryption/");
+    path_req(d, req, "/rooms/", md->room_id, "/state/m.room.encryption/");
     req->method = HTTP_GET;
     r = STEP_SEND;
     break;
@@ -143,7 +179,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
                room);
       break;
     }
-    if (prev->code == CURLE_OK && prev->status == 403 && d->page == 0) {
+    if (prev->code == CURLE_OK && prev->status == 403 && md->joins == 0) {
       r = join_room(d, req);
       break;
     }
@@ -152,7 +188,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       break;
     }
     d->phase = SEND;
-    send_req(d, req, d->aux);
+    send_req(d, req, md->room_id);
     r = STEP_SEND;
     break;
   case JOIN:
@@ -163,7 +199,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       break;
     }
     d->phase = CHECK_CRYPTO;
-    path_req(d, req, "/rooms/", d->aux, "/state/m.room.encryption/");
+    path_req(d, req, "/rooms/", md->room_id, "/state/m.room.encryption/");
     req->method = HTTP_GET;
     r = STEP_SEND;
     break;
@@ -171,13 +207,14 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     if (ok && json_is_string(json_object_get(j, "event_id"))) {
       const char *ev = json_string_value(json_object_get(j, "event_id"));
       snprintf(d->remote_id, sizeof(d->remote_id), "%s", ev);
-      snprintf(d->url, sizeof(d->url), "https://matrix.to/#/%s/%s", d->aux, ev);
-      json_object_set_new(d->state, "room_id", json_string(d->aux));
+      snprintf(d->url, sizeof(d->url), "https://matrix.to/#/%s/%s", md->room_id,
+               ev);
+      json_object_set_new(d->state, "room_id", json_string(md->room_id));
       r = STEP_DONE;
       break;
     }
     if (prev->code == CURLE_OK && prev->status == 403 &&
-        strcmp(errcode(j), "M_FORBIDDEN") == 0 && d->page == 0) {
+        strcmp(errcode(j), "M_FORBIDDEN") == 0 && md->joins == 0) {
       r = join_room(d, req);
       break;
     }
@@ -196,11 +233,19 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
 
 static void dry(struct delivery *d, struct http_req *req)
 {
-  send_req(d, req, d->ctx->ch->room);
+  send_req(d, req, CHAN_CONF(struct matrix_conf, d->ctx->ch)->room);
 }
 
-const struct chan_ops chan_matrix_ops = {.type = CHAN_MATRIX,
-                                         .prepare = prepare,
-                                         .step = step,
-                                         .dry = dry,
-                                         .resend_safe = true};
+const struct chan_type chan_matrix = {.name = "matrix",
+                                      .label = "Matrix",
+                                      .fields = fields,
+                                      .conf_size = sizeof(struct matrix_conf),
+                                      .check = check,
+                                      .format = CHAN_MARKDOWN,
+                                      .idem = IDEM_KEY,
+                                      .delivery_size =
+                                          sizeof(struct matrix_delivery),
+                                      .delivery_release = delivery_release,
+                                      .prepare = prepare,
+                                      .step = step,
+                                      .dry = dry};

@@ -36,34 +36,119 @@
 
 enum { TOKEN, FIND, CREATE, PUBLISH, ANNOUNCE, EDIT, DELETE };
 
+struct meetup_conf {
+  char *group, *api_url, *token_url;
+  char *on_cancel; /* "cancel" (keep it on the calendar) or "delete" */
+  struct {
+    struct secret_ref access_token;
+    char *client_key, *member_id, *key_id, *client_id;
+    struct secret_ref private_key, client_secret, refresh_token;
+    enum {
+      MEETUP_AUTH_NONE,
+      MEETUP_AUTH_TOKEN,
+      MEETUP_AUTH_JWT,
+      MEETUP_AUTH_REFRESH
+    } kind;
+  } auth;
+};
+
+#define MF(k, kind, m, flags, def)                                             \
+  CFG_FIELD(k, kind, struct meetup_conf, m, flags, def)
+static const struct cfg_field jwt_fields[] = {
+    MF("client_key", CFG_STR, auth.client_key, 0, NULL),
+    MF("member_id", CFG_STR, auth.member_id, 0, NULL),
+    MF("key_id", CFG_STR, auth.key_id, 0, NULL),
+    MF("private_key", CFG_SECRET, auth.private_key, 0, NULL), CFG_END};
+/* the refresh token is read when it is needed: after its first use the
+ * newest one is in the token store */
+static const struct cfg_field refresh_fields[] = {
+    MF("client_id", CFG_STR, auth.client_id, 0, NULL),
+    MF("client_secret", CFG_SECRET, auth.client_secret, 0, NULL),
+    MF("refresh_token", CFG_SECRET, auth.refresh_token, CFG_LAZY, NULL),
+    CFG_END};
+static const struct cfg_field auth_fields[] = {
+    MF("access_token", CFG_SECRET, auth.access_token, 0, NULL),
+    CFG_SUB("jwt", jwt_fields), CFG_SUB("refresh", refresh_fields), CFG_END};
+static const struct cfg_field fields[] = {
+    MF("group", CFG_STR, group, CFG_REQUIRED, NULL),
+    MF("api_url", CFG_ENDPOINT, api_url, 0, "https://api.meetup.com/gql-ext"),
+    MF("token_url", CFG_ENDPOINT, token_url, 0,
+       "https://secure.meetup.com/oauth2/access"),
+    MF("on_cancel", CFG_STR, on_cancel, 0, NULL),
+    {"auth", CFG_SECTION, 0, auth_fields, CFG_REQUIRED, NULL},
+    CFG_END};
+
+/* What the deliveries to one channel share: an access token fetched this
+ * run (a secret). */
+struct meetup_ctx {
+  char *token;
+};
+
+/* A delivery's working state. */
+struct meetup_delivery {
+  bool searched; /* the group's events were searched in this attempt */
+};
+
+#define CONF(d) CHAN_CONF(struct meetup_conf, (d)->ctx->ch)
+
+static int check(const struct cfg_check *k, struct channel *ch)
+{
+  struct meetup_conf *m = ch->conf;
+  int rc = 0;
+  int kinds =
+      (m->auth.access_token.kind != SECRET_NONE) +
+      (m->auth.private_key.kind != SECRET_NONE || m->auth.client_key != NULL) +
+      (m->auth.refresh_token.kind != SECRET_NONE || m->auth.client_id != NULL);
+  if (cfg_has(k, "auth") && kinds != 1)
+    rc = cfg_error(k, "auth",
+                   "'auth' takes exactly one of access_token, jwt or refresh");
+  m->auth.kind = m->auth.access_token.kind ? MEETUP_AUTH_TOKEN
+                 : m->auth.client_key      ? MEETUP_AUTH_JWT
+                 : m->auth.client_id       ? MEETUP_AUTH_REFRESH
+                                           : MEETUP_AUTH_NONE;
+  if (m->on_cancel && strcmp(m->on_cancel, "cancel") != 0 &&
+      strcmp(m->on_cancel, "delete") != 0)
+    rc = cfg_error(k, "on_cancel",
+                   "'on_cancel' must be cancel or delete, not '%s'",
+                   m->on_cancel);
+  /* event files may name their Meetup event by its id alone: the first
+   * Meetup channel's group makes it a URL */
+  if (!k->cfg->fmt.meetup_group && m->group)
+    k->cfg->fmt.meetup_group = xstrdup(m->group);
+  return rc;
+}
+
 static int prepare(struct chan_ctx *c, struct err *e)
 {
   const struct channel *ch = c->ch;
-  if (!http_url_allowed(ch->api_url) || !http_url_allowed(ch->token_url))
+  const struct meetup_conf *m = ch->conf;
+  if (!http_url_allowed(m->api_url) || !http_url_allowed(m->token_url))
     return err_set(e, EX_CONFIG,
                    "channel '%s': api_url and token_url must "
                    "be https:// (http only to a loopback address)",
                    ch->name);
-  switch (ch->auth.kind) {
+  switch (m->auth.kind) {
   case MEETUP_AUTH_TOKEN:
-    return secret_get(&ch->auth.access_token, "meetup access_token", &c->token,
-                      e);
+  case MEETUP_AUTH_REFRESH:
+    return 0;
   case MEETUP_AUTH_JWT:
-    if (!ch->auth.member_id || !ch->auth.key_id)
+    if (!m->auth.member_id || !m->auth.key_id || !m->auth.private_key.kind)
       return err_set(e, EX_CONFIG,
                      "channel '%s': jwt needs client_key, "
                      "member_id, key_id and private_key",
                      ch->name);
-    return secret_get(&ch->auth.private_key, "meetup private_key", &c->token,
-                      e);
-  case MEETUP_AUTH_REFRESH:
-    if (ch->auth.client_secret.kind &&
-        secret_get(&ch->auth.client_secret, "meetup client_secret", &c->secret2,
-                   e) < 0)
-      return -1;
-    return 0; /* the refresh token is read when it is needed */
+    return 0;
   default:
     return err_set(e, EX_CONFIG, "channel '%s' has no 'auth'", ch->name);
+  }
+}
+
+static void ctx_release(struct chan_ctx *c)
+{
+  struct meetup_ctx *mc = c->priv;
+  if (mc->token) {
+    sodium_memzero(mc->token, strlen(mc->token));
+    free(mc->token);
   }
 }
 
@@ -107,18 +192,18 @@ static void form_value(struct buf *b, const char *name, const char *v)
 static int token_request(struct delivery *d, struct http_req *req,
                          struct http_task *t)
 {
-  const struct channel *ch = d->ctx->ch;
+  const struct meetup_conf *m = CONF(d);
   req->method = HTTP_POST;
-  buf_adds(&req->url, ch->token_url);
+  buf_adds(&req->url, m->token_url);
   http_req_header(req, "Content-Type: application/x-www-form-urlencoded");
   http_req_header(req, "Accept: application/json");
   chan_user_agent(req);
-  if (ch->auth.kind == MEETUP_AUTH_JWT) {
+  if (m->auth.kind == MEETUP_AUTH_JWT) {
     struct buf jwt = BUF_INIT;
     struct err e;
-    if (jwt_sign_rs256(d->ctx->token.data, ch->auth.key_id, ch->auth.member_id,
-                       ch->auth.client_key, "api.meetup.com", time(NULL), 120,
-                       &jwt, &e) < 0) {
+    if (jwt_sign_rs256(chan_secret(d->ctx, &m->auth.private_key)->data,
+                       m->auth.key_id, m->auth.member_id, m->auth.client_key,
+                       "api.meetup.com", time(NULL), 120, &jwt, &e) < 0) {
       snprintf(t->error, sizeof(t->error), "%s", e.msg);
       return -1;
     }
@@ -140,17 +225,18 @@ static int token_request(struct delivery *d, struct http_req *req,
     sodium_memzero(stored, strlen(stored));
     free(stored);
     secret_register(rt.data, rt.len);
-  } else if (secret_get(&ch->auth.refresh_token, "meetup refresh_token", &rt,
+  } else if (secret_get(&m->auth.refresh_token, "meetup refresh_token", &rt,
                         &e) < 0) {
     snprintf(t->error, sizeof(t->error), "%s", e.msg);
     return -1;
   }
   form_value(&req->body, "grant_type", "refresh_token");
   form_value(&req->body, "refresh_token", rt.data);
-  if (ch->auth.client_id)
-    form_value(&req->body, "client_id", ch->auth.client_id);
-  if (d->ctx->secret2.len)
-    form_value(&req->body, "client_secret", d->ctx->secret2.data);
+  if (m->auth.client_id)
+    form_value(&req->body, "client_id", m->auth.client_id);
+  const struct buf *cs = chan_secret(d->ctx, &m->auth.client_secret);
+  if (cs->len)
+    form_value(&req->body, "client_secret", cs->data);
   secret_wipe(&rt);
   return 0;
 }
@@ -180,12 +266,12 @@ static const char *const operations[] = {
     [FIND] = "crierFindEvent",       [CREATE] = "crierCreateEvent",
     [PUBLISH] = "crierPublishEvent", [ANNOUNCE] = "crierAnnounceEvent",
     [EDIT] = "crierEditEvent",       [DELETE] = "crierDeleteEvent"};
-static const char *const fields[] = {[FIND] = "groupByUrlname",
-                                     [CREATE] = "createEvent",
-                                     [PUBLISH] = "publishEventDraft",
-                                     [ANNOUNCE] = "announceEvent",
-                                     [EDIT] = "editEvent",
-                                     [DELETE] = "deleteEvent"};
+static const char *const results[] = {[FIND] = "groupByUrlname",
+                                      [CREATE] = "createEvent",
+                                      [PUBLISH] = "publishEventDraft",
+                                      [ANNOUNCE] = "announceEvent",
+                                      [EDIT] = "editEvent",
+                                      [DELETE] = "deleteEvent"};
 
 /* Local wall-clock time of the start, as public clients send it. */
 static void start_time(const struct event *ev, struct buf *out)
@@ -263,13 +349,15 @@ static void gql(struct delivery *d, struct http_req *req, int op,
                 const char *event_id)
 {
   req->method = HTTP_POST;
-  buf_adds(&req->url, d->ctx->ch->api_url);
+  const struct meetup_ctx *mc = d->ctx->priv;
+  buf_adds(&req->url, CONF(d)->api_url);
   req->serial = d->ctx->serial;
   http_req_header(req, "Content-Type: application/json");
   http_req_header(req, "Accept: application/json");
   http_req_header(req, "Authorization: Bearer %s",
-                  d->ctx->meetup_token ? d->ctx->meetup_token
-                                       : d->ctx->token.data);
+                  mc->token
+                      ? mc->token
+                      : chan_secret(d->ctx, &CONF(d)->auth.access_token)->data);
   chan_user_agent(req);
   json_t *vars = json_object();
   json_t *input = json_object();
@@ -282,7 +370,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     struct buf from = BUF_INIT, to = BUF_INIT;
     when_rfc3339(d->ev->start - 60, &from);
     when_rfc3339(d->ev->start + 60, &to);
-    json_object_set_new(vars, "urlname", json_string(d->ctx->ch->group));
+    json_object_set_new(vars, "urlname", json_string(CONF(d)->group));
     json_object_set_new(vars, "filter",
                         json_pack("{s:s, s:s, s:s}", "afterDateTime", from.data,
                                   "beforeDateTime", to.data, "title",
@@ -292,7 +380,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     break;
   }
   case CREATE:
-    json_object_set_new(input, "groupUrlname", json_string(d->ctx->ch->group));
+    json_object_set_new(input, "groupUrlname", json_string(CONF(d)->group));
     json_object_set_new(input, "title", json_string(d->msg.subject));
     json_object_set_new(input, "description", json_string(d->msg.html));
     json_object_set_new(input, "startDateTime", json_string(start.data));
@@ -322,8 +410,8 @@ static void gql(struct delivery *d, struct http_req *req, int op,
     json_object_set_new(input, "eventId", json_string(event_id));
     json_object_set_new(
         input, "removeFromCalendar",
-        json_boolean(d->ctx->ch->on_cancel &&
-                     strcmp(d->ctx->ch->on_cancel, "delete") == 0));
+        json_boolean(CONF(d)->on_cancel &&
+                     strcmp(CONF(d)->on_cancel, "delete") == 0));
     break;
   default:
     json_object_set_new(input, "eventId", json_string(event_id));
@@ -337,10 +425,7 @@ static void gql(struct delivery *d, struct http_req *req, int op,
   buf_release(&dur);
   json_t *doc = json_pack("{s:s, s:o, s:s}", "query", documents[op],
                           "variables", vars, "operationName", operations[op]);
-  char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  buf_adds(&req->body, s);
-  free(s);
-  json_decref(doc);
+  chan_json_body(req, doc);
   d->phase = op;
 }
 
@@ -388,6 +473,7 @@ static char *known_event(const struct delivery *d)
 static enum step next_mutation(struct delivery *d, struct http_task *t,
                                struct http_req *req)
 {
+  struct meetup_delivery *md = d->priv;
   char *id = NULL;
   enum step r = STEP_SEND;
   if (d->kind == NOTICE_ANNOUNCE) {
@@ -397,8 +483,8 @@ static enum step next_mutation(struct delivery *d, struct http_task *t,
         r = STEP_DONE;
       else
         gql(d, req, EDIT, id);
-    } else if (!state_str(d, "event_id") && !d->number) {
-      d->number = 1; /* searched in this attempt */
+    } else if (!state_str(d, "event_id") && !md->searched) {
+      md->searched = true;
       gql(d, req, FIND, NULL);
     } else if (!state_str(d, "event_id")) {
       gql(d, req, CREATE, NULL);
@@ -518,7 +604,7 @@ static enum step on_token(struct delivery *d, struct http_task *t,
     json_decref(j);
     return r;
   }
-  if (rt && d->ctx->ch->auth.kind == MEETUP_AUTH_REFRESH) {
+  if (rt && CONF(d)->auth.kind == MEETUP_AUTH_REFRESH) {
     char *k = refresh_key(d);
     struct err e;
     if (d->ctx->journal && journal_token_set(d->ctx->journal, k, rt, &e) < 0) {
@@ -532,7 +618,12 @@ static enum step on_token(struct delivery *d, struct http_task *t,
     }
     free(k);
   }
-  d->ctx->meetup_token = xstrdup(at);
+  struct meetup_ctx *mc = d->ctx->priv;
+  if (mc->token) {
+    sodium_memzero(mc->token, strlen(mc->token));
+    free(mc->token);
+  }
+  mc->token = xstrdup(at);
   json_decref(j);
   return next_mutation(d, t, req);
 }
@@ -542,8 +633,10 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
 {
   struct delivery *d = task_delivery(t);
   if (!prev) {
-    d->number = 0; /* the group's events not searched yet */
-    if (d->ctx->ch->auth.kind != MEETUP_AUTH_TOKEN && !d->ctx->meetup_token) {
+    struct meetup_delivery *md = d->priv;
+    const struct meetup_ctx *mc = d->ctx->priv;
+    md->searched = false;
+    if (CONF(d)->auth.kind != MEETUP_AUTH_TOKEN && !mc->token) {
       d->phase = TOKEN;
       if (token_request(d, req, t) < 0)
         return STEP_FAIL;
@@ -567,11 +660,11 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
         return STEP_UNCERTAIN;
       }
     }
-    return chan_fail(t, prev, fields[op]);
+    return chan_fail(t, prev, results[op]);
   }
   json_t *j = chan_json(prev);
   struct buf why = BUF_INIT;
-  json_t *data = json_object_get(json_object_get(j, "data"), fields[op]);
+  json_t *data = json_object_get(json_object_get(j, "data"), results[op]);
   json_t *top = json_object_get(j, "errors");
   json_t *perr = json_object_get(data, "errors");
   enum step r = STEP_FAIL;
@@ -582,7 +675,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   } else if (json_array_size(perr)) {
     join_errors(perr, &why);
   } else if (!data || json_is_null(data)) {
-    buf_addf(&why, "%s returned nothing", fields[op]);
+    buf_addf(&why, "%s returned nothing", results[op]);
   } else {
     json_t *ev = json_object_get(data, "event");
     const char *id = json_string_value(json_object_get(ev, "id"));
@@ -631,7 +724,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
       json_object_del(d->state, "announce"); /* refused: safe to retry */
       chan_save_state(d);
     }
-    snprintf(t->error, sizeof(t->error), "%s: %s", fields[op], why.data);
+    snprintf(t->error, sizeof(t->error), "%s: %s", results[op], why.data);
     r = STEP_FAIL;
   }
   buf_release(&why);
@@ -651,10 +744,20 @@ static void dry(struct delivery *d, struct http_req *req)
   free(id);
 }
 
-const struct chan_ops chan_meetup_ops = {.type = CHAN_MEETUP,
-                                         .prepare = prepare,
-                                         .step = step,
-                                         .dry = dry,
-                                         .cannot = cannot,
-                                         .resend_safe = true,
-                                         .update_shows_announcement = true};
+const struct chan_type chan_meetup = {
+    .name = "meetup",
+    .label = "Meetup",
+    .fields = fields,
+    .conf_size = sizeof(struct meetup_conf),
+    .check = check,
+    .format = CHAN_MARKDOWN,
+    .subject_max = 80, /* Meetup refuses longer titles */
+    .cannot = cannot,
+    .update_shows_announcement = true,
+    .idem = IDEM_LOOKUP,
+    .ctx_size = sizeof(struct meetup_ctx),
+    .delivery_size = sizeof(struct meetup_delivery),
+    .prepare = prepare,
+    .ctx_release = ctx_release,
+    .step = step,
+    .dry = dry};

@@ -15,26 +15,47 @@
 #include "site.h"
 #include "when.h"
 
+struct webhook_conf {
+  char *url;
+  struct secret_ref secret, signing_key;
+};
+
+static const struct cfg_field fields[] = {
+    CFG_FIELD("url", CFG_ENDPOINT, struct webhook_conf, url, CFG_REQUIRED,
+              NULL),
+    CFG_FIELD("secret", CFG_SECRET, struct webhook_conf, secret, 0, NULL),
+    CFG_FIELD("signing_key", CFG_SECRET, struct webhook_conf, signing_key, 0,
+              NULL),
+    CFG_END};
+
+static int check(const struct cfg_check *k, struct channel *ch)
+{
+  const struct webhook_conf *w = ch->conf;
+  if (!w->secret.kind && !w->signing_key.kind)
+    return cfg_error(k, NULL,
+                     "channel '%s' needs 'secret' (whsec_…) or "
+                     "'signing_key' (whsk_…)",
+                     ch->name);
+  return 0;
+}
+
 static int prepare(struct chan_ctx *c, struct err *e)
 {
   const struct channel *ch = c->ch;
-  if (!http_url_allowed(ch->url))
+  const struct webhook_conf *w = ch->conf;
+  if (!http_url_allowed(w->url))
     return err_set(e, EX_CONFIG,
                    "channel '%s': '%s' must be https:// (http "
                    "only to a loopback address)",
-                   ch->name, ch->url);
-  if (ch->secret.kind &&
-      secret_get(&ch->secret, "webhook secret", &c->token, e) < 0)
-    return -1;
-  if (ch->signing_key.kind &&
-      secret_get(&ch->signing_key, "webhook signing key", &c->secret2, e) < 0)
-    return -1;
-  if (c->token.len && strncmp(c->token.data, "whsec_", 6) != 0)
+                   ch->name, w->url);
+  const struct buf *secret = chan_secret(c, &w->secret);
+  const struct buf *key = chan_secret(c, &w->signing_key);
+  if (secret->len && strncmp(secret->data, "whsec_", 6) != 0)
     return err_set(e, EX_CONFIG,
                    "channel '%s': 'secret' must be a whsec_… "
                    "secret (crier webhook keygen makes one)",
                    ch->name);
-  if (c->secret2.len && strncmp(c->secret2.data, "whsk_", 5) != 0)
+  if (key->len && strncmp(key->data, "whsk_", 5) != 0)
     return err_set(e, EX_CONFIG,
                    "channel '%s': 'signing_key' must be a "
                    "whsk_… key (crier webhook keygen --ed25519)",
@@ -92,9 +113,12 @@ static void body(struct delivery *d)
 static void build(struct delivery *d, struct http_req *req, long long ts)
 {
   const struct chan_ctx *c = d->ctx;
+  const struct webhook_conf *w = c->ch->conf;
+  const struct buf *secret = chan_secret(c, &w->secret);
+  const struct buf *key = chan_secret(c, &w->signing_key);
   body(d);
   req->method = HTTP_POST;
-  buf_adds(&req->url, c->ch->url);
+  buf_adds(&req->url, w->url);
   buf_add(&req->body, d->scratch.data, d->scratch.len);
   chan_user_agent(req);
   http_req_header(req, "Content-Type: application/json");
@@ -102,14 +126,13 @@ static void build(struct delivery *d, struct http_req *req, long long ts)
   http_req_header(req, "webhook-timestamp: %lld", ts);
   struct buf sigs = BUF_INIT;
   struct err e;
-  if (c->token.len &&
-      sig_sign(c->token.data, d->key, ts, req->body.data, req->body.len, &sigs,
+  if (secret->len &&
+      sig_sign(secret->data, d->key, ts, req->body.data, req->body.len, &sigs,
                &e) == 0 &&
-      c->secret2.len)
+      key->len)
     buf_addc(&sigs, ' ');
-  if (c->secret2.len)
-    sig_sign(c->secret2.data, d->key, ts, req->body.data, req->body.len, &sigs,
-             &e);
+  if (key->len)
+    sig_sign(key->data, d->key, ts, req->body.data, req->body.len, &sigs, &e);
   http_req_header(req, "webhook-signature: %s", sigs.data);
   buf_release(&sigs);
 }
@@ -148,8 +171,13 @@ static void dry(struct delivery *d, struct http_req *req)
   build(d, req, (long long)time(NULL));
 }
 
-const struct chan_ops chan_webhook_ops = {.type = CHAN_WEBHOOK,
-                                          .prepare = prepare,
-                                          .step = step,
-                                          .dry = dry,
-                                          .resend_safe = true};
+const struct chan_type chan_webhook = {.name = "webhook",
+                                       .label = "webhook",
+                                       .fields = fields,
+                                       .conf_size = sizeof(struct webhook_conf),
+                                       .check = check,
+                                       .format = CHAN_MARKDOWN,
+                                       .idem = IDEM_KEY,
+                                       .prepare = prepare,
+                                       .step = step,
+                                       .dry = dry};

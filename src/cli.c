@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "journal.h"
 #include "when.h"
 #include "xalloc.h"
 
@@ -431,6 +433,35 @@ const struct event *cli_site_event(struct app *a, const char *what, int *rc)
   return ev;
 }
 
+const struct event *cli_start_event(struct app *a, int argc, char **argv,
+                                    const struct opt *opts,
+                                    const struct cmd_help *h, int *rc)
+{
+  const char **pos;
+  int npos;
+  if (!cli_args(a, argc, argv, opts, h, 1, 1, &pos, &npos, rc))
+    return NULL;
+  const struct event *ev = cli_site_event(a, pos[0], rc);
+  free(pos);
+  return ev;
+}
+
+int cli_open_journal(struct app *a, bool dry, struct journal **j)
+{
+  *j = NULL;
+  if (dry && access(a->cfg.journal, F_OK) != 0)
+    return 0;
+  struct err e;
+  *j = journal_open(a->cfg.journal, 5000, &e);
+  if (!*j) {
+    cli_error("%s", e.msg);
+    return e.code;
+  }
+  if (!dry)
+    journal_set_clock(*j, a->now);
+  return 0;
+}
+
 struct test_hooks test_hooks;
 
 /* A positive number from a CRIER_TEST_* variable, else 0. */
@@ -448,4 +479,5 @@ void cli_read_test_hooks(void)
   test_hooks.github_gap = hook_value("CRIER_TEST_GITHUB_GAP");
   test_hooks.serve_timeout = (long)hook_value("CRIER_TEST_SERVE_TIMEOUT");
   test_hooks.serve_retry_ms = (long)hook_value("CRIER_TEST_SERVE_RETRY_MS");
+  test_hooks.landing_window = (long)hook_value("CRIER_TEST_LANDING_S");
 }

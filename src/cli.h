@@ -12,6 +12,8 @@
 #include "diag.h"
 #include "site.h"
 
+struct journal;
+
 struct app {
   const char *prog;
   const char *config_arg; /* -c */
@@ -118,6 +120,16 @@ void cli_print_site_diags(struct app *a);
  * of one, or a path), printing the problems. NULL with the exit status in
  * *rc when the site does not load or there is no such event. */
 const struct event *cli_site_event(struct app *a, const char *what, int *rc);
+/* The start of a command whose one positional argument names an event:
+ * cli_args, then cli_site_event. NULL with the exit status in *rc. */
+const struct event *cli_start_event(struct app *a, int argc, char **argv,
+                                    const struct opt *opts,
+                                    const struct cmd_help *h, int *rc);
+/* Opens the config's journal for a command that sends (dry false: the
+ * run's clock is a->now) or only looks (dry: only when the file exists;
+ * *j stays NULL otherwise). Returns 0, or the exit status after printing
+ * why it cannot be opened. */
+int cli_open_journal(struct app *a, bool dry, struct journal **j);
 void app_release(struct app *a);
 
 /* Prints "crier: error: ..." (or warning) to stderr. */
@@ -140,6 +152,10 @@ void cli_step_summary(const struct app *a, json_t *results);
 struct schedule_opts;
 int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
                  json_t *collect);
+/* The same with the dry run's form (enum deliver_dry, deliver.h): the
+ * messages, or one line per notice. */
+int run_schedule_as(struct app *a, int dry, const struct schedule_opts *so,
+                    json_t *collect);
 
 /* Sends ev's announcement to its channels (all, or those named). */
 int announce_event(struct app *a, const struct event *ev,

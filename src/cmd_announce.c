@@ -26,16 +26,10 @@ int announce_event(struct app *a, const struct event *ev,
 {
   /* the event's identity, and where an earlier announcement went */
   struct err e;
-  struct journal *j = NULL;
-  if (!dry || access(a->cfg.journal, F_OK) == 0) {
-    j = journal_open(a->cfg.journal, 5000, &e);
-    if (!j) {
-      cli_error("%s", e.msg);
-      return e.code;
-    }
-    if (!dry)
-      journal_set_clock(j, a->now);
-  }
+  struct journal *j;
+  int jrc = cli_open_journal(a, dry, &j);
+  if (jrc)
+    return jrc;
   struct jview v;
   struct diags d;
   diags_init(&d);
@@ -94,6 +88,7 @@ int announce_event(struct app *a, const struct event *ev,
   if (ev->start <= a->now)
     cli_warn(a, "%s has already started", ev->id);
   struct renderer *r = renderer_new(&a->cfg);
+  renderer_set_site(r, &a->site);
   struct deliver_opts o = {.dry = dry ? DRY_REQUESTS : DRY_NONE,
                            .force = force,
                            .quiet = a->quiet,
@@ -126,14 +121,8 @@ int cmd_announce(struct app *a, int argc, char **argv)
                "redacted) and send nothing"),
       OPT_BOOL('f', "--force", &force, "send again, under a new key"),
       OPT_END()};
-  const char **pos;
-  int npos, rc;
-  if (!cli_args(a, argc, argv, opts, &help, 1, 1, &pos, &npos, &rc)) {
-    free(channels);
-    return rc;
-  }
-  const struct event *ev = cli_site_event(a, pos[0], &rc);
-  free(pos);
+  int rc;
+  const struct event *ev = cli_start_event(a, argc, argv, opts, &help, &rc);
   if (!ev) {
     free(channels);
     return rc;

@@ -29,51 +29,12 @@ static const struct cmd_help help = {
 static int write_if_changed(const char *path, const struct buf *data,
                             bool *same, struct err *e)
 {
-  struct buf old = BUF_INIT, tmp = BUF_INIT;
+  struct buf old = BUF_INIT;
   struct err re;
-  int rc = -1, fd = -1;
   *same = access(path, F_OK) == 0 && file_read(path, BUF_MAX, &old, &re) == 0 &&
           old.len == data->len && memcmp(old.data, data->data, data->len) == 0;
-  if (*same) {
-    rc = 0;
-    goto out;
-  }
-  buf_addf(&tmp, "%s.tmp", path);
-  fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    err_set(e, EX_CANTCREAT, "cannot write %s: %s", tmp.data, strerror(errno));
-    goto out;
-  }
-  size_t done = 0;
-  while (done < data->len) {
-    ssize_t w = write(fd, data->data + done, data->len - done);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0) {
-      err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
-      goto out;
-    }
-    done += (size_t)w;
-  }
-  if (fsync(fd) < 0 || close(fd) < 0) {
-    fd = -1;
-    err_set(e, EX_IOERR, "cannot write %s: %s", tmp.data, strerror(errno));
-    goto out;
-  }
-  fd = -1;
-  if (rename(tmp.data, path) < 0) {
-    err_set(e, EX_CANTCREAT, "cannot replace %s: %s", path, strerror(errno));
-    goto out;
-  }
-  rc = 0;
-out:
-  if (fd >= 0)
-    close(fd);
-  if (rc < 0 && tmp.len)
-    unlink(tmp.data);
   buf_release(&old);
-  buf_release(&tmp);
-  return rc;
+  return *same ? 0 : file_replace(path, data->data, data->len, 0644, e);
 }
 
 int cmd_calendar(struct app *a, int argc, char **argv)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chan.h"
 #include "cli.h"
 #include "render.h"
 #include "when.h"
@@ -33,36 +34,61 @@ static const struct event *sample_event(const struct site *s, time_t now)
   return best;
 }
 
-/* Every upcoming event's Meetup title fits Meetup's limit (each Meetup
- * channel, its languages). */
-static void meetup_titles(struct app *a, struct renderer *r)
+/* Every upcoming event's texts fit each channel's platform: a title longer
+ * than the platform takes is an error (it is never cut), a body longer than
+ * its limit a warning. */
+static void channel_limits(struct app *a, struct renderer *r)
 {
+  char notices[CONFIG_MAX_REMINDERS + 1][48];
+  size_t nnotices = 0;
+  snprintf(notices[nnotices++], sizeof(notices[0]), "announce");
+  for (size_t i = 0; i < a->cfg.nreminders; i++) {
+    struct buf b = BUF_INIT;
+    buf_adds(&b, "reminder-");
+    when_format_duration(a->cfg.reminders[i], &b);
+    snprintf(notices[nnotices++], sizeof(notices[0]), "%s", b.data);
+    buf_release(&b);
+  }
   for (size_t c = 0; c < a->cfg.nchannels; c++) {
     const struct channel *ch = &a->cfg.channels[c];
-    if (ch->type != CHAN_MEETUP || !channel_takes(ch, "announce"))
+    size_t limit = chan_text_limit(ch);
+    if (!ch->type->subject_max && !limit)
       continue;
-    for (size_t i = 0; i < a->site.n; i++) {
-      const struct event *ev = a->site.events[i];
-      if (ev->start <= a->now)
+    for (size_t k = 0; k < nnotices; k++) {
+      /* the reminders it takes (a title is the announcement's) */
+      if (!channel_takes(ch, notices[k]) || (k > 0 && !limit))
         continue;
-      struct render_req q = {.ev = ev,
-                             .notice = "announce",
-                             .ch = ch,
-                             .langs = ch->langs,
-                             .en_first = ch->lang_first_en,
-                             .now = a->now};
-      struct message m;
-      struct err e;
-      if (render_message(r, &q, &m, &e) < 0) {
-        const char *msg = e.msg;
-        size_t pl = strlen(ev->path);
-        if (strncmp(msg, ev->path, pl) == 0 && msg[pl] == ':')
-          msg += pl + 2;
-        diag_add(&a->diags, DIAG_ERROR, ev->path, ev->line_title,
-                 "channel '%s': %s", ch->name, msg);
-        continue;
+      for (size_t i = 0; i < a->site.n; i++) {
+        const struct event *ev = a->site.events[i];
+        if (ev->start <= a->now)
+          continue;
+        struct render_req q = {.ev = ev,
+                               .notice = notices[k],
+                               .ch = ch,
+                               .langs = ch->langs,
+                               .en_first = ch->lang_first_en,
+                               .now = a->now};
+        struct message m;
+        struct err e;
+        if (render_message(r, &q, &m, &e) < 0) {
+          const char *msg = e.msg;
+          size_t pl = strlen(ev->path);
+          if (strncmp(msg, ev->path, pl) == 0 && msg[pl] == ':')
+            msg += pl + 2;
+          diag_add(&a->diags, DIAG_ERROR, ev->path, ev->line_title,
+                   "channel '%s': %s", ch->name, msg);
+          continue;
+        }
+        size_t len = limit ? chan_text_length(ch, m.markdown) : 0;
+        if (len > limit)
+          diag_add(&a->diags, DIAG_WARNING, ev->path, ev->line_title,
+                   "channel '%s': the %s text has %zu characters, more than "
+                   "%s's %zu: shorten the event's title or the template "
+                   "%s/%s.md.mustache",
+                   ch->name, notices[k], len, ch->type->label, limit,
+                   ch->type->name, notice_kind(notices[k]));
+        message_release(&m);
       }
-      message_release(&m);
     }
   }
 }
@@ -104,8 +130,9 @@ int cmd_check(struct app *a, int argc, char **argv)
     sample = sample_event(s, a->now);
   }
   struct renderer *r = renderer_new(&a->cfg);
+  renderer_set_site(r, &a->site);
   render_check(r, sample, a->now, &a->diags);
-  meetup_titles(a, r);
+  channel_limits(a, r);
   renderer_free(r);
   diags_sort(&a->diags);
   if (a->json) {

@@ -49,14 +49,8 @@ int cmd_retry(struct app *a, int argc, char **argv)
       OPT_BOOL('n', "--dry-run", &dry,
                "show what would be sent; change nothing"),
       OPT_END()};
-  const char **pos;
-  int npos, rc;
-  if (!cli_args(a, argc, argv, opts, &help, 1, 1, &pos, &npos, &rc)) {
-    free(channels);
-    return rc;
-  }
-  const struct event *ev = cli_site_event(a, pos[0], &rc);
-  free(pos);
+  int rc;
+  const struct event *ev = cli_start_event(a, argc, argv, opts, &help, &rc);
   if (!ev) {
     free(channels);
     return rc;

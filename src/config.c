@@ -1,12 +1,14 @@
 #include "config.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
-#include "mail.h"
+#include "chan.h"
 #include "render.h"
 #include "url.h"
 #include "util.h"
@@ -14,188 +16,64 @@
 #include "xalloc.h"
 #include "yamlx.h"
 
-/* A table-driven reader: each section lists its keys, their kind, and where
- * the value goes (an offset into the struct being filled). */
-enum ftype {
-  F_STR,
-  F_PATH,
-  F_URL,
-  F_ENDPOINT,
-  F_LIST,
-  F_BOOL,
-  F_SECRET,
-  F_INT,
-  F_NUM,
-  F_DURATION,
-  F_SECTION,
-  F_IGNORE
-};
-
-struct field {
-  const char *key;
-  enum ftype type;
-  size_t off;
-  const struct field *sub; /* F_SECTION: its keys */
-};
-
+/* A table-driven reader: each section lists its keys (struct cfg_field,
+ * config.h), their kind, and where the value goes (an offset into the
+ * struct being filled). A channel type lists its own (chan.h). */
 #define CF(k, t, m)                                                            \
   {                                                                            \
-    k, t, offsetof(struct config, m), NULL                                     \
+    k, t, offsetof(struct config, m), NULL, 0, NULL                            \
   }
-#define HF(k, t, m)                                                            \
+#define IGNORED(k)                                                             \
   {                                                                            \
-    k, t, offsetof(struct channel, m), NULL                                    \
+    k, CFG_IGNORE, 0, NULL, 0, NULL                                            \
   }
 
-static const struct field site_fields[] = {
-    CF("events", F_PATH, events_dir),
-    CF("locations", F_PATH, locations),
-    CF("timezone", F_STR, timezone),
-    CF("url", F_URL, site_url),
-    CF("permalink", F_STR, permalink),
-    CF("name", F_STR, site_name),
+static const struct cfg_field site_fields[] = {
+    CF("events", CFG_PATH, events_dir), CF("locations", CFG_PATH, locations),
+    CF("timezone", CFG_STR, timezone), CF("url", CFG_URL, site_url),
+    CF("permalink", CFG_STR, permalink), CF("name", CFG_STR, site_name),
     /* the format of the event files: sitefmt.c */
-    {"fields", F_IGNORE, 0, NULL},
-    {"recursive", F_IGNORE, 0, NULL},
-    {"include", F_IGNORE, 0, NULL},
-    {"exclude", F_IGNORE, 0, NULL},
-    {"data", F_IGNORE, 0, NULL},
-    {"translations", F_IGNORE, 0, NULL},
-    {"other_keys", F_IGNORE, 0, NULL},
-    {"default_time", F_IGNORE, 0, NULL},
-    {"talks_missing", F_IGNORE, 0, NULL},
-    {"places", F_IGNORE, 0, NULL},
-    {"shortcodes", F_IGNORE, 0, NULL},
-    {"archive_after", F_IGNORE, 0, NULL},
-    {NULL, 0, 0, NULL}};
+    IGNORED("fields"), IGNORED("recursive"), IGNORED("include"),
+    IGNORED("exclude"), IGNORED("data"), IGNORED("translations"),
+    IGNORED("other_keys"), IGNORED("default_time"), IGNORED("talks_missing"),
+    IGNORED("body"), IGNORED("places"), IGNORED("shortcodes"),
+    IGNORED("archive_after"), CFG_END};
 
-static const struct field serve_fields[] = {
-    CF("listen", F_STR, serve_listen),
-    CF("branch", F_STR, serve_branch),
-    CF("github_secret", F_SECRET, serve_github_secret),
-    CF("announce_secret", F_SECRET, serve_announce_secret),
-    CF("queue", F_INT, serve_queue),
-    CF("git_timeout", F_INT, serve_git_timeout),
-    {NULL, 0, 0, NULL}};
+static const struct cfg_field serve_fields[] = {
+    CF("listen", CFG_STR, serve_listen),
+    CF("branch", CFG_STR, serve_branch),
+    CF("github_secret", CFG_SECRET, serve_github_secret),
+    CF("announce_secret", CFG_SECRET, serve_announce_secret),
+    CF("queue", CFG_INT, serve_queue),
+    CF("git_timeout", CFG_INT, serve_git_timeout),
+    CFG_END};
 
-static const struct field calendar_fields[] = {
-    CF("name", F_STR, cal_name),
-    CF("output", F_PATH, cal_output),
-    CF("times", F_STR, cal_times),
-    CF("past", F_DURATION, cal_past),
-    CF("future", F_DURATION, cal_future),
-    CF("refresh", F_DURATION, cal_refresh),
-    {NULL, 0, 0, NULL}};
+static const struct cfg_field calendar_fields[] = {
+    CF("name", CFG_STR, cal_name),
+    CF("output", CFG_PATH, cal_output),
+    CF("times", CFG_STR, cal_times),
+    CF("past", CFG_DURATION, cal_past),
+    CF("future", CFG_DURATION, cal_future),
+    CF("refresh", CFG_DURATION, cal_refresh),
+    CFG_END};
 
-static const struct field delivery_fields[] = {
-    CF("connections", F_INT, connections), {NULL, 0, 0, NULL}};
+static const struct cfg_field delivery_fields[] = {
+    CF("connections", CFG_INT, connections), CFG_END};
 
-static const struct field top_fields[] = {
-    {"site", F_SECTION, 0, site_fields},
-    CF("journal", F_PATH, journal),
-    CF("templates", F_PATH, templates),
-    {"schedule", F_IGNORE, 0, NULL},
-    {"channels", F_IGNORE, 0, NULL},
-    {"serve", F_SECTION, 0, serve_fields},
-    {"calendar", F_SECTION, 0, calendar_fields},
-    {"delivery", F_SECTION, 0, delivery_fields},
-    {NULL, 0, 0, NULL}};
+static const struct cfg_field top_fields[] = {
+    CFG_SUB("site", site_fields),
+    CF("journal", CFG_PATH, journal),
+    CF("templates", CFG_PATH, templates),
+    IGNORED("schedule"),
+    IGNORED("channels"),
+    CFG_SUB("serve", serve_fields),
+    CFG_SUB("calendar", calendar_fields),
+    CFG_SUB("delivery", delivery_fields),
+    CFG_END};
 
 static const char *const schedule_keys[] = {"announce_lead", "reminders",
                                             "min_gap", "max_vanished",
                                             "default_duration"};
-
-static const struct field jwt_fields[] = {
-    HF("client_key", F_STR, auth.client_key),
-    HF("member_id", F_STR, auth.member_id),
-    HF("key_id", F_STR, auth.key_id),
-    HF("private_key", F_SECRET, auth.private_key),
-    {NULL, 0, 0, NULL}};
-static const struct field refresh_fields[] = {
-    HF("client_id", F_STR, auth.client_id),
-    HF("client_secret", F_SECRET, auth.client_secret),
-    HF("refresh_token", F_SECRET, auth.refresh_token),
-    {NULL, 0, 0, NULL}};
-static const struct field auth_fields[] = {
-    HF("access_token", F_SECRET, auth.access_token),
-    {"jwt", F_SECTION, 0, jwt_fields},
-    {"refresh", F_SECTION, 0, refresh_fields},
-    {NULL, 0, 0, NULL}};
-
-#define COMMON_FIELDS                                                          \
-  {"name", F_IGNORE, 0, NULL}, {"type", F_IGNORE, 0, NULL},                    \
-      {"lang", F_IGNORE, 0, NULL}, {"notices", F_IGNORE, 0, NULL},             \
-      HF("timeout", F_INT, timeout), HF("retries", F_INT, retries)
-
-static const struct field matrix_fields[] = {
-    COMMON_FIELDS,
-    HF("homeserver", F_ENDPOINT, homeserver),
-    HF("room", F_STR, room),
-    HF("access_token", F_SECRET, access_token),
-    {NULL, 0, 0, NULL}};
-static const struct field github_fields[] = {COMMON_FIELDS,
-                                             HF("repo", F_STR, repo),
-                                             HF("token", F_SECRET, token),
-                                             HF("mode", F_STR, mode),
-                                             HF("labels", F_LIST, labels),
-                                             HF("api_url", F_ENDPOINT, api_url),
-                                             HF("gap", F_NUM, gap),
-                                             HF("login", F_STR, login),
-                                             {NULL, 0, 0, NULL}};
-static const struct field mail_fields[] = {COMMON_FIELDS,
-                                           HF("url", F_ENDPOINT, url),
-                                           HF("username", F_STR, username),
-                                           HF("password", F_SECRET, password),
-                                           HF("from", F_STR, from),
-                                           HF("to", F_LIST, to),
-                                           HF("bcc", F_LIST, bcc),
-                                           HF("calendar", F_BOOL, calendar),
-                                           HF("ca_file", F_PATH, ca_file),
-                                           HF("helo", F_STR, helo),
-                                           HF("provider", F_STR, provider),
-                                           HF("api_key", F_SECRET, api_key),
-                                           HF("api_url", F_ENDPOINT, api_url),
-                                           HF("domain", F_STR, domain),
-                                           {NULL, 0, 0, NULL}};
-static const struct field meetup_fields[] = {
-    COMMON_FIELDS,
-    HF("group", F_STR, group),
-    HF("api_url", F_ENDPOINT, api_url),
-    HF("token_url", F_ENDPOINT, token_url),
-    HF("on_cancel", F_STR, on_cancel),
-    {"auth", F_SECTION, 0, auth_fields},
-    {NULL, 0, 0, NULL}};
-static const struct field webhook_fields[] = {
-    COMMON_FIELDS,
-    HF("url", F_ENDPOINT, url),
-    HF("secret", F_SECRET, secret),
-    HF("signing_key", F_SECRET, signing_key),
-    {NULL, 0, 0, NULL}};
-
-static const struct {
-  const char *name;
-  enum chan_type type;
-  const struct field *fields;
-  const char *required[3];
-} chan_types[] = {
-    {"matrix",
-     CHAN_MATRIX,
-     matrix_fields,
-     {"homeserver", "room", "access_token"}},
-    {"github", CHAN_GITHUB, github_fields, {"repo", "token", NULL}},
-    {"mail", CHAN_MAIL, mail_fields, {"from", "to", NULL}},
-    {"meetup", CHAN_MEETUP, meetup_fields, {"group", "auth", NULL}},
-    {"webhook", CHAN_WEBHOOK, webhook_fields, {"url", NULL, NULL}},
-};
-#define NTYPES (ARRAY_SIZE(chan_types))
-
-const char *chan_type_name(enum chan_type t)
-{
-  for (size_t i = 0; i < NTYPES; i++)
-    if (chan_types[i].type == t)
-      return chan_types[i].name;
-  return "?";
-}
 
 struct ctx {
   const char *file;
@@ -222,6 +100,13 @@ static void strlist_release(struct strlist *l)
   free(l->v);
   l->v = NULL;
   l->n = 0;
+}
+
+static void secret_release(struct secret_ref *s)
+{
+  free(s->name);
+  s->name = NULL;
+  s->kind = SECRET_NONE;
 }
 
 static int read_secret(struct ctx *c, const char *key, const struct ynode *v,
@@ -264,21 +149,102 @@ static void report_unknown(struct ctx *c, const struct ynode *k,
              k->str, where);
 }
 
+/* Reads value v of key k (field f) into its slot in base. */
+static int read_value(struct ctx *c, const struct cfg_field *f, const char *k,
+                      const struct ynode *v, void *base)
+{
+  char *slot = (char *)base + f->off;
+  if (f->kind == CFG_SECRET)
+    return read_secret(c, k, v, (struct secret_ref *)slot);
+  if (f->kind == CFG_LIST) {
+    struct strlist *l = (struct strlist *)slot;
+    strlist_release(l);
+    if (v->kind == Y_STR && !ynode_is_null(v)) {
+      l->v = xcalloc(1, sizeof(char *));
+      l->v[l->n++] = xstrdup(v->str);
+      return 0;
+    }
+    if (v->kind != Y_SEQ)
+      return bad(c, v->line, "'%s' must be a list of strings", k);
+    int rc = 0;
+    l->v = xcalloc(v->n ? v->n : 1, sizeof(char *));
+    for (size_t j = 0; j < v->n; j++) {
+      if (v->items[j].kind != Y_STR) {
+        rc = bad(c, v->items[j].line, "'%s' must be a list of strings", k);
+        continue;
+      }
+      l->v[l->n++] = xstrdup(v->items[j].str);
+    }
+    return rc;
+  }
+  if (v->kind != Y_STR)
+    return bad(c, v->line, "'%s' must be a single value, not %s", k,
+               ykind_name(v->kind));
+  const char *s = v->str;
+  char *end;
+  struct err de;
+  switch (f->kind) {
+  case CFG_BOOL:
+    if (!ynode_bool(v, (bool *)slot))
+      return bad(c, v->line, "'%s' must be true or false, not '%s'", k, s);
+    break;
+  case CFG_INT: {
+    long n = strtol(s, &end, 10);
+    if (!*s || *end || n < 0 || n > 86400)
+      return bad(c, v->line, "'%s' must be a whole number, not '%s'", k, s);
+    *(long *)slot = n;
+    break;
+  }
+  case CFG_NUM: {
+    double n = strtod(s, &end);
+    if (!*s || *end || n < 0 || n > 3600)
+      return bad(c, v->line, "'%s' must be a number of seconds, not '%s'", k,
+                 s);
+    *(double *)slot = n;
+    break;
+  }
+  case CFG_URL:
+  case CFG_ENDPOINT: {
+    /* an endpoint is where crier sends requests (and credentials) */
+    struct url u;
+    struct err ue;
+    if (url_parse(s, &u, &ue) < 0 ||
+        (f->kind == CFG_ENDPOINT && url_check_endpoint(s, &ue) < 0))
+      return bad(c, v->line, "'%s': %s", k, ue.msg);
+    free(*(char **)slot);
+    *(char **)slot = xstrdup(s);
+    break;
+  }
+  case CFG_DURATION:
+    if (when_parse_duration(s, (long *)slot, &de) < 0)
+      return bad(c, v->line, "'%s': %s", k, de.msg);
+    break;
+  case CFG_PATH:
+    free(*(char **)slot);
+    *(char **)slot = resolve_path(c->dir, s);
+    break;
+  default:
+    free(*(char **)slot);
+    *(char **)slot = xstrdup(s);
+  }
+  return 0;
+}
+
 static int read_fields(struct ctx *c, const struct ynode *map,
-                       const struct field *fields, void *base,
+                       const struct cfg_field *fields, void *base,
                        const char *where)
 {
   int rc = 0;
   if (map->kind != Y_MAP)
     return bad(c, map->line, "%s must be a map, not %s", where,
                ykind_name(map->kind));
-  const char *names[32];
+  const char *names[48];
   size_t nnames = 0;
-  for (const struct field *f = fields; f->key && nnames < 32; f++)
+  for (const struct cfg_field *f = fields; f->key && nnames < 48; f++)
     names[nnames++] = f->key;
   for (size_t i = 0; i < map->n; i++) {
     const struct ynode *k = &map->keys[i], *v = &map->items[i];
-    const struct field *f = fields;
+    const struct cfg_field *f = fields;
     while (f->key && strcmp(f->key, k->str) != 0)
       f++;
     if (!f->key) {
@@ -286,10 +252,9 @@ static int read_fields(struct ctx *c, const struct ynode *map,
       rc = -1;
       continue;
     }
-    char *slot = (char *)base + f->off;
-    if (f->type == F_IGNORE)
+    if (f->kind == CFG_IGNORE)
       continue;
-    if (f->type == F_SECTION) {
+    if (f->kind == CFG_SECTION) {
       struct buf w = BUF_INIT;
       buf_addf(&w, "'%s'", k->str);
       if (read_fields(c, v, f->sub, base, w.data) < 0)
@@ -297,93 +262,77 @@ static int read_fields(struct ctx *c, const struct ynode *map,
       buf_release(&w);
       continue;
     }
-    if (f->type == F_SECRET) {
-      if (read_secret(c, k->str, v, (struct secret_ref *)slot) < 0)
+    if (read_value(c, f, k->str, v, base) < 0)
+      rc = -1;
+  }
+  return rc;
+}
+
+/* The defaults of the keys map does not have, and the required ones it
+ * lacks (an error at line). */
+static int fill_defaults(struct ctx *c, const struct ynode *map,
+                         const struct cfg_field *fields, void *base,
+                         const char *name, int line)
+{
+  int rc = 0;
+  for (const struct cfg_field *f = fields; f->key; f++) {
+    const struct ynode *v = map ? ymap_get(map, f->key) : NULL;
+    if (!v && (f->flags & CFG_REQUIRED)) {
+      rc = bad(c, line, "channel '%s' needs '%s'", name, f->key);
+    } else if (f->kind == CFG_SECTION) {
+      if (v && v->kind == Y_MAP &&
+          fill_defaults(c, v, f->sub, base, name, v->line) < 0)
         rc = -1;
-      continue;
-    }
-    if (f->type == F_LIST) {
-      struct strlist *l = (struct strlist *)slot;
-      strlist_release(l);
-      if (v->kind == Y_STR && !ynode_is_null(v)) {
-        l->v = xcalloc(1, sizeof(char *));
-        l->v[l->n++] = xstrdup(v->str);
-        continue;
-      }
-      if (v->kind != Y_SEQ) {
-        rc = bad(c, v->line, "'%s' must be a list of strings", k->str);
-        continue;
-      }
-      l->v = xcalloc(v->n, sizeof(char *));
-      for (size_t j = 0; j < v->n; j++) {
-        if (v->items[j].kind != Y_STR) {
-          rc = bad(c, v->items[j].line, "'%s' must be a list of strings",
-                   k->str);
-          continue;
-        }
-        l->v[l->n++] = xstrdup(v->items[j].str);
-      }
-      continue;
-    }
-    if (v->kind != Y_STR) {
-      rc = bad(c, v->line, "'%s' must be a single value, not %s", k->str,
-               ykind_name(v->kind));
-      continue;
-    }
-    const char *s = v->str;
-    char *end;
-    struct err de;
-    switch (f->type) {
-    case F_BOOL:
-      if (!ynode_bool(v, (bool *)slot))
-        rc = bad(c, v->line, "'%s' must be true or false, not '%s'", k->str, s);
-      break;
-    case F_INT: {
-      long n = strtol(s, &end, 10);
-      if (!*s || *end || n < 0 || n > 86400)
-        rc =
-            bad(c, v->line, "'%s' must be a whole number, not '%s'", k->str, s);
-      else
-        *(long *)slot = n;
-      break;
-    }
-    case F_NUM: {
-      double n = strtod(s, &end);
-      if (!*s || *end || n < 0 || n > 3600)
-        rc = bad(c, v->line, "'%s' must be a number of seconds, not '%s'",
-                 k->str, s);
-      else
-        *(double *)slot = n;
-      break;
-    }
-    case F_URL:
-    case F_ENDPOINT: {
-      /* an endpoint is where crier sends requests (and credentials) */
-      struct url u;
-      struct err ue;
-      if (url_parse(s, &u, &ue) < 0 ||
-          (f->type == F_ENDPOINT && url_check_endpoint(s, &ue) < 0)) {
-        rc = bad(c, v->line, "'%s': %s", k->str, ue.msg);
-        break;
-      }
-      free(*(char **)slot);
-      *(char **)slot = xstrdup(s);
-      break;
-    }
-    case F_DURATION:
-      if (when_parse_duration(s, (long *)slot, &de) < 0)
-        rc = bad(c, v->line, "'%s': %s", k->str, de.msg);
-      break;
-    case F_PATH:
-      free(*(char **)slot);
-      *(char **)slot = resolve_path(c->dir, s);
-      break;
-    default:
-      free(*(char **)slot);
-      *(char **)slot = xstrdup(s);
+    } else if (!v && f->def) {
+      struct ynode dv = {.kind = Y_STR, .line = line, .str = (char *)f->def};
+      if (read_value(c, f, f->key, &dv, base) < 0)
+        rc = -1;
     }
   }
   return rc;
+}
+
+/* Frees what the fields' slots in base hold. */
+static void release_fields(const struct cfg_field *fields, void *base)
+{
+  for (const struct cfg_field *f = fields; f->key; f++) {
+    char *slot = (char *)base + f->off;
+    switch (f->kind) {
+    case CFG_SECTION:
+      release_fields(f->sub, base);
+      break;
+    case CFG_STR:
+    case CFG_PATH:
+    case CFG_URL:
+    case CFG_ENDPOINT:
+      xfree((char **)slot);
+      break;
+    case CFG_LIST:
+      strlist_release((struct strlist *)slot);
+      break;
+    case CFG_SECRET:
+      secret_release((struct secret_ref *)slot);
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+/* The field of key in fields (sections too), or NULL. */
+static const struct cfg_field *find_field(const struct cfg_field *fields,
+                                          const char *key)
+{
+  for (const struct cfg_field *f = fields; f->key; f++) {
+    if (f->kind == CFG_SECTION) {
+      const struct cfg_field *in = find_field(f->sub, key);
+      if (in)
+        return in;
+    } else if (strcmp(f->key, key) == 0 && f->kind != CFG_IGNORE) {
+      return f;
+    }
+  }
+  return NULL;
 }
 
 static int read_schedule(struct ctx *c, const struct ynode *s,
@@ -567,9 +516,71 @@ static int read_notices(struct ctx *c, const struct ynode *v,
   return rc;
 }
 
-static bool has_key(const struct ynode *m, const char *key)
+/* The keys every channel has, whatever its type. */
+static const struct cfg_field common_fields[] = {
+    IGNORED("name"),
+    IGNORED("type"),
+    IGNORED("lang"),
+    IGNORED("notices"),
+    {"timeout", CFG_INT, offsetof(struct channel, timeout), NULL, 0, NULL},
+    {"retries", CFG_INT, offsetof(struct channel, retries), NULL, 0, NULL},
+    CFG_END};
+
+int cfg_error(const struct cfg_check *k, const char *key, const char *fmt, ...)
 {
-  return ymap_get(m, key) != NULL;
+  const struct ynode *v = key ? ymap_get(k->node, key) : NULL;
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  return diag_add(k->d, DIAG_ERROR, k->file, v ? v->line : k->node->line, "%s",
+                  msg);
+}
+
+bool cfg_has(const struct cfg_check *k, const char *key)
+{
+  return ymap_get(k->node, key) != NULL;
+}
+
+/* The keys of a channel: the common ones, then its type's (the names
+ * offered for a misspelt key). */
+static int read_channel_keys(struct ctx *c, const struct ynode *m,
+                             struct channel *ch, const char *where)
+{
+  const struct chan_type *t = ch->type;
+  int rc = 0;
+  const char *names[64];
+  size_t nnames = 0;
+  for (const struct cfg_field *f = common_fields; f->key; f++)
+    names[nnames++] = f->key;
+  for (const struct cfg_field *f = t->fields; f->key && nnames < 64; f++)
+    names[nnames++] = f->key;
+  for (size_t i = 0; i < m->n; i++) {
+    const struct ynode *k = &m->keys[i], *v = &m->items[i];
+    const struct cfg_field *f = common_fields;
+    void *base = ch;
+    while (f->key && strcmp(f->key, k->str) != 0)
+      f++;
+    if (!f->key) {
+      base = ch->conf;
+      for (f = t->fields; f->key && strcmp(f->key, k->str) != 0;)
+        f++;
+    }
+    if (!f->key) {
+      report_unknown(c, k, names, nnames, where);
+      rc = -1;
+    } else if (f->kind == CFG_SECTION) {
+      struct buf w = BUF_INIT;
+      buf_addf(&w, "'%s'", k->str);
+      if (read_fields(c, v, f->sub, base, w.data) < 0)
+        rc = -1;
+      buf_release(&w);
+    } else if (f->kind != CFG_IGNORE && read_value(c, f, k->str, v, base) < 0) {
+      rc = -1;
+    }
+  }
+  return rc;
 }
 
 static int read_channel(struct ctx *c, const struct ynode *m,
@@ -593,28 +604,27 @@ static int read_channel(struct ctx *c, const struct ynode *m,
     return bad(c, m->line, "a channel needs a 'name'");
   ch->name = xstrdup(name->str);
   if (!type || type->kind != Y_STR)
-    return bad(c, m->line,
-               "channel '%s' needs a 'type' (matrix, github, "
-               "mail, meetup or webhook)",
-               ch->name);
-  size_t t = 0;
-  while (t < NTYPES && strcmp(chan_types[t].name, type->str) != 0)
-    t++;
-  if (t == NTYPES) {
-    const char *names[NTYPES];
-    for (size_t i = 0; i < NTYPES; i++)
-      names[i] = chan_types[i].name;
-    const char *near = closest_word(type->str, names, NTYPES);
+    return bad(c, m->line, "channel '%s' needs a 'type' (%s)", ch->name,
+               chan_type_names());
+  const struct chan_type *t = chan_type_find(type->str);
+  if (!t) {
+    const char *names[64];
+    size_t n = 0;
+    while (n < 64 && chan_types[n]) {
+      names[n] = chan_types[n]->name;
+      n++;
+    }
+    const char *near = closest_word(type->str, names, n);
     return diag_add(c->d, DIAG_ERROR, c->file, type->line,
-                    "unknown channel type '%s'%s%s%s (expected matrix, "
-                    "github, mail, meetup or webhook)",
-                    type->str, near ? " (did you mean '" : "", near ? near : "",
-                    near ? "'?)" : "");
+                    "unknown channel type '%s'%s%s%s (expected %s)", type->str,
+                    near ? " (did you mean '" : "", near ? near : "",
+                    near ? "'?)" : "", chan_type_names());
   }
-  ch->type = chan_types[t].type;
+  ch->type = t;
+  ch->conf = xcalloc(1, t->conf_size ? t->conf_size : 1);
   struct buf where = BUF_INIT;
-  buf_addf(&where, "channel '%s' (type %s)", ch->name, chan_types[t].name);
-  int rc = read_fields(c, m, chan_types[t].fields, ch, where.data);
+  buf_addf(&where, "channel '%s' (type %s)", ch->name, t->name);
+  int rc = read_channel_keys(c, m, ch, where.data);
   buf_release(&where);
   const struct ynode *v = ymap_get(m, "lang");
   if (v && read_lang(c, v, ch) < 0)
@@ -622,89 +632,11 @@ static int read_channel(struct ctx *c, const struct ynode *m,
   v = ymap_get(m, "notices");
   if (v && read_notices(c, v, cfg, ch) < 0)
     rc = -1;
-  for (size_t i = 0; i < 3 && chan_types[t].required[i]; i++)
-    if (!has_key(m, chan_types[t].required[i]))
-      rc = bad(c, m->line, "channel '%s' needs '%s'", ch->name,
-               chan_types[t].required[i]);
-  if (ch->type == CHAN_GITHUB) {
-    const char *slash = ch->repo ? strchr(ch->repo, '/') : NULL;
-    if (ch->repo &&
-        (!slash || slash == ch->repo || !slash[1] || strchr(slash + 1, '/')))
-      rc = bad(c, ymap_get(m, "repo")->line,
-               "'repo' must be 'owner/name', not '%s'", ch->repo);
-    if (ch->mode && strcmp(ch->mode, "issue") != 0 &&
-        strcmp(ch->mode, "comment") != 0)
-      rc = bad(c, ymap_get(m, "mode")->line,
-               "'mode' must be issue or comment, not '%s'", ch->mode);
-    if (!ch->mode)
-      ch->mode = xstrdup("issue");
-    if (!ch->api_url)
-      ch->api_url = xstrdup("https://api.github.com");
-  }
-  if (ch->type == CHAN_MATRIX && ch->room && ch->room[0] != '#' &&
-      ch->room[0] != '!')
-    rc = bad(c, ymap_get(m, "room")->line,
-             "'room' must be an alias (#room:server) or an id (!id:server), "
-             "not '%s'",
-             ch->room);
-  if (ch->type == CHAN_MAIL) {
-    if (ch->url && ch->provider)
-      rc = bad(c, m->line,
-               "channel '%s': give either 'url' (SMTP) or "
-               "'provider', not both",
-               ch->name);
-    if (!ch->url && !ch->provider)
-      rc = bad(c, m->line,
-               "channel '%s' needs 'url' (smtps://host:465 or "
-               "smtp://host:587) or 'provider'",
-               ch->name);
-    if (ch->url && strncmp(ch->url, "smtp", 4) != 0)
-      rc = bad(c, ymap_get(m, "url")->line,
-               "'url' must start with smtps:// or smtp://, not '%s'", ch->url);
-    if (ch->helo && ch->provider)
-      rc = bad(c, ymap_get(m, "helo")->line,
-               "channel '%s': 'helo' is for SMTP ('url'), not a provider",
-               ch->name);
-    else if (ch->helo && !mail_helo_ok(ch->helo))
-      rc = bad(c, ymap_get(m, "helo")->line,
-               "'helo' must be a fully qualified domain name (mail.example."
-               "org) or an address literal ([192.0.2.1]), not '%s'",
-               ch->helo);
-    if (ch->provider && strcmp(ch->provider, "postmark") != 0 &&
-        strcmp(ch->provider, "mailgun") != 0 &&
-        strcmp(ch->provider, "sendgrid") != 0)
-      rc = bad(c, ymap_get(m, "provider")->line,
-               "'provider' must be postmark, mailgun or sendgrid, not "
-               "'%s'",
-               ch->provider);
-  }
-  if (ch->type == CHAN_MEETUP) {
-    int kinds = (ch->auth.access_token.kind != SECRET_NONE) +
-                (ch->auth.private_key.kind != SECRET_NONE ||
-                 ch->auth.client_key != NULL) +
-                (ch->auth.refresh_token.kind != SECRET_NONE ||
-                 ch->auth.client_id != NULL);
-    if (has_key(m, "auth") && kinds != 1)
-      rc = bad(c, ymap_get(m, "auth")->line,
-               "'auth' takes exactly one of access_token, jwt or refresh");
-    ch->auth.kind = ch->auth.access_token.kind ? MEETUP_AUTH_TOKEN
-                    : ch->auth.client_key      ? MEETUP_AUTH_JWT
-                    : ch->auth.client_id       ? MEETUP_AUTH_REFRESH
-                                               : MEETUP_AUTH_NONE;
-    if (ch->on_cancel && strcmp(ch->on_cancel, "cancel") != 0 &&
-        strcmp(ch->on_cancel, "delete") != 0)
-      rc = bad(c, ymap_get(m, "on_cancel")->line,
-               "'on_cancel' must be cancel or delete, not '%s'", ch->on_cancel);
-    if (!ch->api_url)
-      ch->api_url = xstrdup("https://api.meetup.com/gql-ext");
-    if (!ch->token_url)
-      ch->token_url = xstrdup("https://secure.meetup.com/oauth2/access");
-  }
-  if (ch->type == CHAN_WEBHOOK && !ch->secret.kind && !ch->signing_key.kind)
-    rc = bad(c, m->line,
-             "channel '%s' needs 'secret' (whsec_…) or "
-             "'signing_key' (whsk_…)",
-             ch->name);
+  if (fill_defaults(c, m, t->fields, ch->conf, ch->name, m->line) < 0)
+    rc = -1;
+  struct cfg_check k = {.file = c->file, .d = c->d, .node = m, .cfg = cfg};
+  if (t->check && t->check(&k, ch) < 0)
+    rc = -1;
   return rc;
 }
 
@@ -823,10 +755,6 @@ static int config_from(struct config *cfg, const char *path, struct ynode *root,
         slash2 ? xstrndup(cfg->fmt.data[0], (size_t)(slash2 - cfg->fmt.data[0]))
                : xstrdup(".");
   }
-  for (size_t i = 0; i < cfg->nchannels && !cfg->fmt.meetup_group; i++)
-    if (cfg->channels[i].type == CHAN_MEETUP && cfg->channels[i].group)
-      cfg->fmt.meetup_group = xstrdup(cfg->channels[i].group);
-
   if (!cfg->locations) {
     struct buf p = BUF_INIT;
     buf_addf(&p, "%s/_data/locations.yml", cfg->dir);
@@ -865,42 +793,14 @@ out:
   return d->errors > errors ? -1 : 0;
 }
 
-static void secret_release(struct secret_ref *s)
-{
-  free(s->name);
-  s->name = NULL;
-  s->kind = SECRET_NONE;
-}
-
 void config_release(struct config *cfg)
 {
   for (size_t i = 0; i < cfg->nchannels; i++) {
     struct channel *ch = &cfg->channels[i];
-    char **strs[] = {
-        &ch->name,           &ch->homeserver,  &ch->room,
-        &ch->repo,           &ch->login,       &ch->mode,
-        &ch->api_url,        &ch->url,         &ch->username,
-        &ch->from,           &ch->ca_file,     &ch->provider,
-        &ch->domain,         &ch->helo,        &ch->group,
-        &ch->token_url,      &ch->on_cancel,   &ch->auth.client_key,
-        &ch->auth.member_id, &ch->auth.key_id, &ch->auth.client_id};
-    for (size_t k = 0; k < ARRAY_SIZE(strs); k++)
-      xfree(strs[k]);
-    struct secret_ref *secs[] = {&ch->access_token,
-                                 &ch->token,
-                                 &ch->password,
-                                 &ch->api_key,
-                                 &ch->auth.access_token,
-                                 &ch->auth.private_key,
-                                 &ch->auth.client_secret,
-                                 &ch->auth.refresh_token,
-                                 &ch->secret,
-                                 &ch->signing_key};
-    for (size_t k = 0; k < ARRAY_SIZE(secs); k++)
-      secret_release(secs[k]);
-    strlist_release(&ch->labels);
-    strlist_release(&ch->to);
-    strlist_release(&ch->bcc);
+    if (ch->type && ch->conf)
+      release_fields(ch->type->fields, ch->conf);
+    free(ch->conf);
+    free(ch->name);
     for (size_t k = 0; k < ch->notices.nreminders; k++)
       free(ch->notices.reminders[k]);
     free(ch->notices.reminders);
@@ -955,4 +855,21 @@ const char *channel_lang_name(const struct channel *ch)
   if (ch->langs == (LANG_DE | LANG_EN))
     return ch->lang_first_en ? "en+de" : "de+en";
   return ch->langs == LANG_EN ? "en" : "de";
+}
+
+const void *channel_value(const struct channel *ch, const char *key)
+{
+  const struct cfg_field *f =
+      ch->type && ch->conf ? find_field(ch->type->fields, key) : NULL;
+  return f ? (const char *)ch->conf + f->off : NULL;
+}
+
+const char *channel_str(const struct channel *ch, const char *key)
+{
+  const struct cfg_field *f =
+      ch->type && ch->conf ? find_field(ch->type->fields, key) : NULL;
+  if (!f || (f->kind != CFG_STR && f->kind != CFG_PATH && f->kind != CFG_URL &&
+             f->kind != CFG_ENDPOINT))
+    return NULL;
+  return *(char *const *)((const char *)ch->conf + f->off);
 }

@@ -13,21 +13,14 @@
 #include "err.h"
 #include "i18n.h"
 #include "sitefmt.h"
+#include "yamlx.h"
 
-/* A reference to a secret: never the secret itself. */
 #define CONFIG_MAX_REMINDERS 32
 
+/* A reference to a secret: never the secret itself. */
 struct secret_ref {
   enum { SECRET_NONE, SECRET_ENV, SECRET_FILE } kind;
   char *name; /* variable name or file path */
-};
-
-enum chan_type {
-  CHAN_MATRIX,
-  CHAN_GITHUB,
-  CHAN_MAIL,
-  CHAN_MEETUP,
-  CHAN_WEBHOOK
 };
 
 /* A set of languages: bit 1 << id for each language id of i18n.h. */
@@ -46,9 +39,60 @@ struct strlist {
   size_t n;
 };
 
+/* The kinds of value a key of crier.yaml takes. */
+enum cfg_kind {
+  CFG_STR,
+  CFG_PATH,     /* relative to the config file's directory */
+  CFG_URL,      /* an absolute URL */
+  CFG_ENDPOINT, /* a URL crier sends requests (and credentials) to */
+  CFG_LIST,     /* a list of strings (struct strlist), or one string */
+  CFG_BOOL,
+  CFG_SECRET,   /* {env: NAME} or {file: PATH} (struct secret_ref) */
+  CFG_INT,      /* a whole number from 0 to 86400 (long) */
+  CFG_NUM,      /* a number of seconds from 0 to 3600 (double) */
+  CFG_DURATION, /* 90s, 5m, 2h, 21d (long seconds) */
+  CFG_SECTION,  /* a map of its own keys (sub), filling the same struct */
+  CFG_IGNORE    /* read elsewhere */
+};
+
+enum cfg_flags {
+  CFG_REQUIRED = 1, /* the key must be given */
+  CFG_TEMPLATE = 4, /* templates see the value as channel.<key> (strings
+                       and lists of strings) */
+  CFG_LAZY = 2      /* a secret resolved when it is needed, not when the
+                       channel is prepared (one that may be kept elsewhere
+                       after its first use) */
+};
+
+/* A key of a section: where its value goes (an offset into the struct
+ * being filled), its default (written as in crier.yaml; NULL: none) and
+ * flags. A channel type declares its keys this way (chan.h). */
+struct cfg_field {
+  const char *key;
+  enum cfg_kind kind;
+  size_t off;
+  const struct cfg_field *sub; /* CFG_SECTION: its keys */
+  unsigned flags;
+  const char *def;
+};
+#define CFG_FIELD(k, kind, type, m, flags, def)                                \
+  {                                                                            \
+    k, kind, offsetof(type, m), NULL, flags, def                               \
+  }
+#define CFG_SUB(k, sub)                                                        \
+  {                                                                            \
+    k, CFG_SECTION, 0, sub, 0, NULL                                            \
+  }
+#define CFG_END                                                                \
+  {                                                                            \
+    NULL, CFG_IGNORE, 0, NULL, 0, NULL                                         \
+  }
+
+struct chan_type; /* chan.h: what a type of channel is and does */
+
 struct channel {
   char *name;
-  enum chan_type type;
+  const struct chan_type *type;
   int line;
   int langs;                          /* LANG_DE | LANG_EN | 1 << other ids */
   bool lang_first_en;                 /* lang: [en, de] */
@@ -58,36 +102,9 @@ struct channel {
   struct notice_filter notices;
   long timeout; /* seconds, 0 = default */
   long retries; /* -1 = default */
-  /* matrix */
-  char *homeserver, *room;
-  struct secret_ref access_token;
-  /* github */
-  char *repo, *mode, *api_url, *login;
-  struct strlist labels;
-  struct secret_ref token;
-  double gap; /* seconds between writes to one repository */
-  /* mail */
-  char *url, *username, *from, *ca_file, *provider, *domain;
-  char *helo; /* the name said in EHLO (SMTP) */
-  struct secret_ref password, api_key;
-  struct strlist to, bcc;
-  bool calendar;
-  /* meetup */
-  char *group, *token_url;
-  char *on_cancel; /* "cancel" (keep it on the calendar) or "delete" */
-  struct {
-    struct secret_ref access_token;
-    char *client_key, *member_id, *key_id, *client_id;
-    struct secret_ref private_key, client_secret, refresh_token;
-    enum {
-      MEETUP_AUTH_NONE,
-      MEETUP_AUTH_TOKEN,
-      MEETUP_AUTH_JWT,
-      MEETUP_AUTH_REFRESH
-    } kind;
-  } auth;
-  /* webhook */
-  struct secret_ref secret, signing_key;
+  /* The type's own settings: its struct (declared in its chan_*.c),
+   * filled from its fields, released by config_release. */
+  void *conf;
 };
 
 struct config {
@@ -137,12 +154,35 @@ int config_parse(struct config *c, const char *path, const char *text,
                  size_t len, struct diags *d);
 void config_release(struct config *c);
 
-const char *chan_type_name(enum chan_type t);
+/* The name of a channel type ("matrix"), as crier.yaml writes it. */
+const char *chan_type_name(const struct chan_type *t);
+/* What a channel type's check sees (chan.h): the channel's map in
+ * crier.yaml, for lines, and where problems go. */
+struct cfg_check {
+  const char *file;
+  struct diags *d;
+  const struct ynode *node;
+  struct config *cfg;
+};
+/* An error about the channel at the line of key (the channel's own line
+ * when key is NULL or not written); returns -1. */
+int cfg_error(const struct cfg_check *k, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Whether the channel's map has key. */
+bool cfg_has(const struct cfg_check *k, const char *key);
 /* Channel by name, or NULL. */
 const struct channel *config_channel(const struct config *c, const char *name);
 /* "de", "en", "de+en", "en+de", "nl", …: the languages of a channel as
  * written, joined by '+' (borrowed from ch, or static). */
 const char *channel_lang_name(const struct channel *ch);
+/* The value of a channel's key, found through its type's fields (keys in
+ * sections by their own name): a pointer into ch->conf to a char *, a
+ * struct secret_ref, a struct strlist, a bool, a long or a double as the
+ * field's kind says; NULL when the type has no such key. channel_str: the
+ * string of a CFG_STR, CFG_PATH, CFG_URL or CFG_ENDPOINT key (NULL when it
+ * is not set). Borrowed from ch. */
+const void *channel_value(const struct channel *ch, const char *key);
+const char *channel_str(const struct channel *ch, const char *key);
 /* Whether channel ch takes notice kind ("announce", "reminder-7d", …). */
 bool channel_takes(const struct channel *ch, const char *notice);
 

@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "plan.h"
 #include "secret.h"
+#include "when.h"
 #include "xalloc.h"
 
 void deliver_item_key(const struct deliver_item *it, const char *lang,
@@ -89,7 +90,7 @@ json_t *deliver_report(const struct deliver_result *r, bool quiet,
 struct slot {
   struct delivery d;
   const struct deliver_item *it;
-  const struct chan_ops *ops;
+  const struct chan_type *type;
   enum dresult result; /* set when decided */
   char error[512];
   bool queued; /* handed to the engine */
@@ -121,6 +122,20 @@ static void on_signal(int sig)
   stop_requested = 1;
 }
 
+/* --dry-run --summary: the notice in one line, with its subject or what
+ * became of it. */
+static void print_summary(const struct slot *s)
+{
+  const struct delivery *d = &s->d;
+  printf("%s · %s · %s (%s, %s): ", d->ev->id, d->notice, d->ctx->ch->name,
+         chan_type_name(d->ctx->ch->type), d->lang);
+  if (s->result == RESULT_DRY_RUN && d->msg.subject)
+    printf("%s\n", d->msg.subject);
+  else
+    printf("%s%s%s\n", dresult_name(s->result), s->error[0] ? " – " : "",
+           s->error);
+}
+
 static void report(struct run *x, struct slot *s)
 {
   if (s->reported)
@@ -148,7 +163,10 @@ static void report(struct run *x, struct slot *s)
   const struct delivery *d = &s->d;
   struct deliver_result r = {d->ev->id, d->notice, d->ctx->ch->name, d->lang,
                              s->result, d->url,    s->error};
-  json_t *rec = deliver_report(&r, x->o->quiet, x->results);
+  bool summary = x->o->dry == DRY_SUMMARY;
+  if (summary && !x->o->json)
+    print_summary(s);
+  json_t *rec = deliver_report(&r, x->o->quiet || summary, x->results);
   if (rec && s->result == RESULT_DRY_RUN && d->msg.subject)
     json_object_set_new(rec, "message",
                         json_pack("{s:s, s:s, s:s}", "subject", d->msg.subject,
@@ -199,31 +217,8 @@ static struct chan_ctx *ctx_for(struct run *x, const struct channel *ch)
     if (x->ctxs[i].ch == ch)
       return &x->ctxs[i];
   struct chan_ctx *c = &x->ctxs[x->nctx++];
-  memset(c, 0, sizeof(*c));
-  c->ch = ch;
-  c->cfg = x->cfg;
-  c->journal = x->j;
-  struct buf s = BUF_INIT;
-  if (ch->type == CHAN_GITHUB) /* writes to one repository queue */
-    buf_addf(&s, "github:%s/repos/%s", ch->api_url, ch->repo);
-  else
-    buf_addf(&s, "%s:%s", chan_type_name(ch->type), ch->name);
-  c->serial = buf_detach(&s);
-  const struct chan_ops *ops = chan_ops_for(ch->type);
-  c->ready = ops->prepare(c, &c->error) == 0;
+  chan_ctx_init(c, ch, x->cfg, x->j);
   return c;
-}
-
-static void ctx_release(struct chan_ctx *c)
-{
-  secret_wipe(&c->token);
-  secret_wipe(&c->secret2);
-  if (c->meetup_token) {
-    sodium_memzero(c->meetup_token, strlen(c->meetup_token));
-    free(c->meetup_token);
-  }
-  free(c->serial);
-  free(c->login);
 }
 
 static void decide(struct slot *s, enum dresult result, const char *fmt, ...)
@@ -235,6 +230,41 @@ static void decide(struct slot *s, enum dresult result, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(s->error, sizeof(s->error), fmt, ap);
   va_end(ap);
+}
+
+/* How long a request to ch may still be on its way after its run
+ * stopped: its connect and transfer time limits, and a margin. */
+static long landing_window(const struct channel *ch)
+{
+  long w = (ch->timeout > 0 ? ch->timeout : 60) + 10 + 5;
+  if (test_hooks.landing_window > 0 && test_hooks.landing_window < w)
+    w = test_hooks.landing_window;
+  return w;
+}
+
+/* Whether a delivery claimed at claimed_at (by the system's clock; 0: not
+ * known, long ago) may still be reaching ch's server. */
+static bool still_landing(const struct channel *ch, time_t claimed_at)
+{
+  time_t now = time(NULL);
+  return claimed_at > 0 && claimed_at <= now &&
+         now - claimed_at < landing_window(ch);
+}
+
+/* Whether a delivery a stopped run left 'sending' (claimed at row's
+ * update) may be sent again at now: the server recognises the repeat. */
+static bool resend_safe(const struct chan_type *t, const struct delivery *d,
+                        const struct jrow *row, time_t now)
+{
+  if (t->idem == IDEM_NONE ||
+      (t->idem == IDEM_LOOKUP && t->looks_up && !t->looks_up(d)))
+    return false;
+  if (t->idem != IDEM_KEY || !t->key_window)
+    return true;
+  time_t claimed = 0;
+  struct err e;
+  return row->updated && when_parse_now(row->updated, &claimed, &e) == 0 &&
+         now - claimed < t->key_window;
 }
 
 /* What the journal has on a slot's key decides it before any request:
@@ -255,7 +285,8 @@ static bool settled_by_journal(struct run *x, struct slot *s)
            "an earlier attempt may have arrived (%.300s); "
            "check, then send it again with --force",
            row.error ? row.error : "outcome unknown");
-  } else if (row.status == DS_SENDING && !s->ops->resend_safe && !x->o->dry) {
+  } else if (row.status == DS_SENDING && !x->o->dry &&
+             !resend_safe(s->type, d, &row, x->o->now)) {
     /* a run stopped while this was going out: the server may have it,
      * and cannot tell crier */
     decide(s, RESULT_UNCERTAIN,
@@ -265,6 +296,18 @@ static bool settled_by_journal(struct run *x, struct slot *s)
     if (journal_finish(x->j, d->key, DS_UNCERTAIN, NULL, NULL, s->error, 0,
                        &e) < 0)
       journal_failed(x, &e);
+  } else if (row.status == DS_SENDING && s->type->idem == IDEM_LOOKUP &&
+             !x->o->dry && still_landing(d->ctx->ch, row.claimed_at)) {
+    /* the check would see only what the server has finished: a request
+     * of the stopped run that is still being handled would be missed,
+     * and sent a second time */
+    decide(s, RESULT_NOT_SENT,
+           "a stopped run was sending this %llds ago; its request may "
+           "still reach the server: a run from %lds after it checks "
+           "whether it arrived",
+           (long long)(time(NULL) - row.claimed_at),
+           landing_window(d->ctx->ch));
+    x->sum->later++;
   } else {
     settled = false;
     if (row.state)
@@ -294,7 +337,7 @@ static int render_slot(struct run *x, struct slot *s)
     decide(s, RESULT_FAILED, "%s", e.msg);
     return -1;
   }
-  if (s->ops->update_shows_announcement && d->kind == NOTICE_UPDATE) {
+  if (s->type->update_shows_announcement && d->kind == NOTICE_UPDATE) {
     q.notice = "announce";
     q.old = NULL;
     if (render_message(x->r, &q, &d->announcement, &e) < 0) {
@@ -313,7 +356,7 @@ static void prepare(struct run *x, size_t i)
   struct delivery *d = &s->d;
   const struct deliver_item *it = s->it;
   const struct channel *ch = it->ch;
-  s->ops = chan_ops_for(ch->type);
+  s->type = ch->type;
   d->ev = it->ev;
   d->notice = it->notice;
   d->kind = (enum notice_kind)notice_kind_of(it->notice);
@@ -348,7 +391,7 @@ static void prepare(struct run *x, size_t i)
   if (settled_by_journal(x, s))
     return;
   struct err e;
-  const char *why = s->ops->cannot ? s->ops->cannot(d) : NULL;
+  const char *why = s->type->cannot ? s->type->cannot(d) : NULL;
   if (why) {
     decide(s, RESULT_SKIPPED, "%s", why);
     return;
@@ -368,19 +411,20 @@ static void prepare(struct run *x, size_t i)
                         notice_kind_of(d->notice) == NOTICE_CANCEL, !x->o->dry,
                         &d->sequence, &changed, &e) < 0)
     journal_failed(x, &e);
+  chan_delivery_init(d);
   if (x->o->dry) {
     if (render_slot(x, s) < 0)
       return;
     if (x->o->dry == DRY_REQUESTS) {
       struct http_req req = {0};
-      s->ops->dry(d, &req);
+      s->type->dry(d, &req);
       print_request(d, &req);
       buf_release(&req.url);
       buf_release(&req.body);
       curl_slist_free_all(req.headers);
       curl_slist_free_all(req.rcpt);
       free(req.mail_from);
-    } else if (!x->o->json) {
+    } else if (!x->o->json && x->o->dry == DRY_MESSAGES) {
       print_message(d);
     }
     /* the request form says what sending would need; the message form is
@@ -390,7 +434,7 @@ static void prepare(struct run *x, size_t i)
            note ? d->ctx->error.msg : "");
     return;
   }
-  d->task.step = s->ops->step;
+  d->task.step = s->type->step;
   d->task.ud = s;
   d->task.timeout = ch->timeout;
   d->task.retries = (int)ch->retries;
@@ -437,8 +481,7 @@ static void slot_release(struct slot *s)
   json_decref(d->first);
   d->state = d->first = NULL;
   buf_release(&d->scratch);
-  free(d->aux);
-  d->aux = NULL;
+  chan_delivery_release(d);
 }
 
 /* The engine's hooks: claims before the first request, outcomes as soon
@@ -516,6 +559,18 @@ static void outcome(struct slot *s)
     s->config = true;
 }
 
+/* A write of a channel that checks first is leaving: the journal notes
+ * when, so that a run after a stop waits until it cannot be on its way. */
+static void on_write(void *ud, struct http_task *t)
+{
+  struct run *x = ud;
+  struct slot *s = t->ud;
+  struct err e;
+  if (x->j && s->type->idem == IDEM_LOOKUP &&
+      journal_touch(x->j, s->d.key, &e) < 0)
+    journal_failed(x, &e);
+}
+
 static void on_end(void *ud, struct http_task **t, size_t n)
 {
   struct run *x = ud;
@@ -579,7 +634,7 @@ static int exit_status(const struct deliver_summary *sum,
     return EX_DATAERR;
   if (sum->config > 0)
     return EX_CONFIG;
-  if (sum->temporary > 0 || sum->stopped)
+  if (sum->temporary > 0 || sum->stopped || sum->later > 0)
     return EX_TEMPFAIL;
   return 0;
 }
@@ -636,6 +691,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
                            .host_connections = cfg->connections,
                            .on_begin = on_begin,
                            .on_end = on_end,
+                           .on_write = on_write,
                            .hook_ud = &x,
                            .stop = &stop_requested,
                            .retry_base = test_hooks.retry_base};
@@ -679,7 +735,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   for (size_t i = 0; i < n; i++)
     slot_release(&x.slots[i]);
   for (size_t i = 0; i < x.nctx; i++)
-    ctx_release(&x.ctxs[i]);
+    chan_ctx_release(&x.ctxs[i]);
   free(x.ctxs);
   free(x.slots);
   if (!o->journal)

@@ -44,7 +44,10 @@ struct deliver_item {
   const char *remote;      /* where the announcement went (JSON), or NULL */
 };
 
-enum deliver_dry { DRY_NONE, DRY_REQUESTS, DRY_MESSAGES };
+/* A dry run prints each request, each message, or one line per notice
+ * (DRY_SUMMARY: its subject, or what became of it, instead of a result
+ * line). */
+enum deliver_dry { DRY_NONE, DRY_REQUESTS, DRY_MESSAGES, DRY_SUMMARY };
 
 struct deliver_opts {
   enum deliver_dry dry; /* print requests or messages; nothing is sent or
@@ -63,6 +66,8 @@ struct deliver_summary {
   int config;     /* failed because a channel's configuration is broken */
   int data;       /* failed because an event file or template is broken */
   int unrecorded; /* outcomes the journal could not record */
+  int later;      /* left for a later run: a stopped run's request may
+                     still be reaching the server */
   bool stopped;   /* SIGTERM or SIGINT */
 };
 

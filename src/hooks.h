@@ -15,6 +15,9 @@ struct test_hooks {
                           cuts a client off */
   long serve_retry_ms; /* CRIER_TEST_SERVE_RETRY_MS: first wait before a
                           push is tried again */
+  long landing_window; /* CRIER_TEST_LANDING_S: s a stopped run's request
+                          may still be on its way (else the channel's
+                          time limits) */
 };
 
 extern struct test_hooks test_hooks;

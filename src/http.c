@@ -328,6 +328,8 @@ static void start(struct http_engine *h, struct http_task *t)
   resp_release(&t->resp);
   t->read_pos = 0;
   struct http_req *r = &t->req;
+  if (h->o.on_write && r->method != HTTP_GET)
+    h->o.on_write(h->o.hook_ud, t);
   curl_easy_setopt(c, CURLOPT_URL, r->url.data);
   curl_easy_setopt(c, CURLOPT_PRIVATE, t);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->resp.error);
@@ -435,6 +437,25 @@ static bool try_start(struct http_engine *h, struct http_task *t, double now)
   return true;
 }
 
+/* x-ratelimit-reset: Unix seconds (GitHub), or an ISO 8601 time in UTC
+ * (Mastodon: 2024-05-01T12:05:00.000000Z); -1 if neither. */
+static long reset_at(const char *v)
+{
+  char *end;
+  long at = strtol(v, &end, 10);
+  if (end != v && !*end)
+    return at;
+  struct tm tm = {0};
+  char zone = 0;
+  if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%*[.0-9]%c", &tm.tm_year, &tm.tm_mon,
+             &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &zone) < 6 ||
+      (zone && zone != 'Z'))
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return (long)timegm(&tm);
+}
+
 /* Seconds to wait before retrying after resp, from the server's word. */
 static long server_wait(const struct http_resp *r)
 {
@@ -442,7 +463,7 @@ static long server_wait(const struct http_resp *r)
   char *rem = http_header(r, "x-ratelimit-remaining");
   char *reset = http_header(r, "x-ratelimit-reset");
   if (rem && reset && strcmp(rem, "0") == 0) {
-    long at = strtol(reset, NULL, 10);
+    long at = reset_at(reset);
     long d = at - (long)time(NULL);
     if (d >= 0 && d > w)
       w = d + 1;

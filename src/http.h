@@ -111,6 +111,8 @@ struct http_opts {
   /* Called with the tasks that finished since the last call, before any
    * other task begins: the caller records them. */
   void (*on_end)(void *ud, struct http_task **t, size_t n);
+  /* Called just before a request other than a GET leaves (may be NULL). */
+  void (*on_write)(void *ud, struct http_task *t);
   void *hook_ud;
   /* When *stop becomes non-zero: nothing new begins, tasks waiting for a
    * retry end as temporary failures, requests in flight finish. */

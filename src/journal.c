@@ -26,6 +26,7 @@ enum stmt_id {
   S_CLAIM,
   S_FINISH,
   S_STATE,
+  S_TOUCH,
   S_SKIP,
   S_SET_ANNOUNCED,
   S_ALIAS,
@@ -40,17 +41,19 @@ enum stmt_id {
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_GET] = "SELECT key, event, notice, channel, lang, status, attempts, "
-              "remote_id, url, error, state, created, updated, for_start "
-              "FROM delivery WHERE key=?",
+              "remote_id, url, error, state, created, updated, for_start, "
+              "claimed_at FROM delivery WHERE key=?",
     [S_CLAIM] = "INSERT INTO delivery (key, event, notice, channel, lang, "
-                "status, attempts, created, updated, for_start) VALUES "
-                "(?, ?, ?, ?, ?, 'sending', 1, ?, ?, ?) ON CONFLICT(key) DO "
-                "UPDATE SET status='sending', attempts=attempts+1, "
-                "updated=excluded.updated",
+                "status, attempts, created, updated, for_start, claimed_at) "
+                "VALUES (?, ?, ?, ?, ?, 'sending', 1, ?, ?, ?, ?) ON "
+                "CONFLICT(key) DO UPDATE SET status='sending', "
+                "attempts=attempts+1, updated=excluded.updated, "
+                "claimed_at=excluded.claimed_at",
     [S_FINISH] = "UPDATE delivery SET status=?, remote_id=coalesce(?, "
                  "remote_id), url=coalesce(?, url), error=?, updated=?, "
                  "attempts=attempts+? WHERE key=?",
     [S_STATE] = "UPDATE delivery SET state=? WHERE key=?",
+    [S_TOUCH] = "UPDATE delivery SET claimed_at=? WHERE key=?",
     [S_SKIP] = "INSERT INTO delivery (key, event, notice, channel, lang, "
                "status, attempts, error, created, updated, for_start) "
                "VALUES (?, ?, ?, ?, ?, 'skipped', 0, ?, ?, ?, ?) ON "
@@ -154,6 +157,9 @@ static const char *const migrations[] = {
           " a.hash, NULL, a.cancelled, a.updated FROM announced a WHERE"
           " a.updated = (SELECT max(b.updated) FROM announced b WHERE"
           " b.event = a.event) GROUP BY a.event;",
+    /* When a delivery was last claimed, by the system's clock (rows of
+     * earlier versions: NULL, read as long ago). */
+    [3] = "ALTER TABLE delivery ADD COLUMN claimed_at INTEGER;",
 };
 
 static int db_err(struct journal *j, struct err *e, const char *what)
@@ -389,6 +395,8 @@ static void read_row(sqlite3_stmt *st, struct jrow *r)
   r->created = col(st, 11);
   r->updated = col(st, 12);
   r->for_start = (time_t)sqlite3_column_int64(st, 13);
+  if (sqlite3_column_count(st) > 14)
+    r->claimed_at = (time_t)sqlite3_column_int64(st, 14);
 }
 
 #define COLS                                                                   \
@@ -481,6 +489,9 @@ int journal_claim(struct journal *j, const struct jrow *r, enum dstatus *before,
   bind_texts(st, vals, 7);
   if (r->for_start)
     sqlite3_bind_int64(st, 8, (sqlite3_int64)r->for_start);
+  /* the system's clock, not the run's: how long ago a request may have
+   * left is a matter of real seconds, also when --now is pinned */
+  sqlite3_bind_int64(st, 9, (sqlite3_int64)time(NULL));
   int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(j, e, "claim");
   sqlite3_reset(st);
   return rc;
@@ -512,6 +523,18 @@ int journal_set_state(struct journal *j, const char *key, const char *state,
 {
   const char *vals[] = {state, key};
   return run_stmt(j, S_STATE, "state", vals, 2, e);
+}
+
+int journal_touch(struct journal *j, const char *key, struct err *e)
+{
+  sqlite3_stmt *st = stmt(j, S_TOUCH, e);
+  if (!st)
+    return -1;
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+  sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(j, e, "touch");
+  sqlite3_reset(st);
+  return rc;
 }
 
 int journal_skip(struct journal *j, const struct jrow *r, const char *reason,

@@ -28,7 +28,7 @@
 
 #include "err.h"
 
-#define JOURNAL_VERSION 3 /* the schema this crier writes */
+#define JOURNAL_VERSION 4 /* the schema this crier writes */
 
 struct journal;
 
@@ -55,7 +55,9 @@ struct jrow {
   char *remote_id, *url, *error;
   char *state; /* JSON text owned by the channel, or NULL */
   char *created, *updated;
-  time_t for_start; /* reminders: the start they were for (0: any) */
+  time_t for_start;  /* reminders: the start they were for (0: any) */
+  time_t claimed_at; /* when it was last claimed, by the system's clock
+                        (0: not known) */
 };
 
 /* Opens (creating or migrating) the journal at path and takes its lock,
@@ -94,6 +96,10 @@ int journal_finish(struct journal *j, const char *key, enum dstatus s,
 /* Saves the channel state (JSON text) of key at once. */
 int journal_set_state(struct journal *j, const char *key, const char *state,
                       struct err *e);
+/* Notes that a request for key is leaving now (claimed_at, by the
+ * system's clock): a later run knows how long it may still be on its
+ * way. */
+int journal_touch(struct journal *j, const char *key, struct err *e);
 /* Records a notice that is not sent, with the reason (status 'skipped'). */
 int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
                  struct err *e);

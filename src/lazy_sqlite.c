@@ -26,7 +26,8 @@
   X(sqlite3_column_text)                                                       \
   X(sqlite3_column_int)                                                        \
   X(sqlite3_column_int64)                                                      \
-  X(sqlite3_column_type)
+  X(sqlite3_column_type)                                                       \
+  X(sqlite3_column_count)
 
 LAZY_DEFINE(lazy_sqlite_spec, CRIER_SONAME_SQLITE, "needed for the journal",
             SQLITE_FUNCS);
@@ -134,4 +135,9 @@ sqlite3_int64 sqlite3_column_int64(sqlite3_stmt *st, int i)
 int sqlite3_column_type(sqlite3_stmt *st, int i)
 {
   return FN(sqlite3_column_type)(st, i);
+}
+
+int sqlite3_column_count(sqlite3_stmt *st)
+{
+  return FN(sqlite3_column_count)(st);
 }

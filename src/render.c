@@ -2,8 +2,10 @@
 
 #include <string.h>
 
+#include "chan.h"
 #include "md.h"
 #include "render_lookup.h"
+#include "site.h"
 #include "tpl.h"
 #include "util.h"
 
@@ -82,15 +84,44 @@ int render_order(const struct render_req *q, enum lang order[LANG_MAX])
   return n;
 }
 
-int render_message(struct renderer *r, const struct render_req *q,
+/* How q's channel writes its texts: the escape for fields, and whether
+ * the body is Markdown (tidied, with HTML from cmark). */
+static tpl_escape_fn body_escape(const struct render_req *q, bool *markdown)
+{
+  const struct chan_type *t = q->ch ? q->ch->type : NULL;
+  *markdown = !t || t->format == CHAN_MARKDOWN;
+  if (!t || t->format == CHAN_MARKDOWN)
+    return tpl_escape_markdown;
+  if (t->format == CHAN_MARKUP && t->escape)
+    return t->escape;
+  return tpl_escape_none;
+}
+
+void renderer_set_site(struct renderer *r, const struct site *s)
+{
+  body_recur_free(r->recur);
+  r->recur = NULL;
+  r->site = s;
+}
+
+int render_message(struct renderer *r, const struct render_req *req,
                    struct message *m, struct err *e)
 {
   memset(m, 0, sizeof(*m));
+  struct render_req with = *req;
+  if (!with.recur && r->site) {
+    if (!r->recur)
+      r->recur = body_recur_new(r->site->events, r->site->n);
+    with.recur = r->recur;
+  }
+  const struct render_req *q = &with;
   struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT, html = BUF_INIT;
   enum lang order[LANG_MAX];
   int n = render_order(q, order);
   int rc = -1;
   json_t *ctx = NULL;
+  bool markdown;
+  tpl_escape_fn esc = body_escape(q, &markdown);
   for (int i = 0; i < n; i++) {
     buf_reset(&one);
     json_decref(ctx);
@@ -106,26 +137,36 @@ int render_message(struct renderer *r, const struct render_req *q,
       buf_add(&subj, one.data, one.len);
     }
     buf_reset(&one);
-    if (render_one(r, q, order[i], ctx, "md", tpl_escape_markdown, &one, e) < 0)
+    if (render_one(r, q, order[i], ctx, "md", esc, &one, e) < 0)
       goto out;
-    md_tidy(&one);
-    if (i)
-      buf_adds(&body, "\n---\n\n");
+    if (markdown) {
+      md_tidy(&one);
+      if (i)
+        buf_adds(&body, "\n---\n\n");
+    } else {
+      buf_rtrim(&one);
+      if (i)
+        buf_adds(&body, "\n\n");
+    }
     buf_add(&body, one.data, one.len);
   }
-  if (q->ch && q->ch->type == CHAN_MEETUP &&
-      strcmp(q->notice, "announce") == 0 &&
-      utf8_len(subj.data) > MEETUP_TITLE_MAX) {
-    /* Meetup refuses longer titles; cutting one short would publish a
-     * title nobody wrote */
+  const struct chan_type *t = q->ch ? q->ch->type : NULL;
+  if (t && t->subject_max && strcmp(q->notice, "announce") == 0 &&
+      utf8_len(subj.data) > t->subject_max) {
+    /* the platform refuses longer titles; cutting one short would publish
+     * a title nobody wrote */
     err_set(e, EX_DATAERR,
-            "%s: the Meetup title '%s' has %zu characters, "
-            "more than Meetup's %d: shorten the event's title (or the meetup "
+            "%s: the %s title '%s' has %zu characters, "
+            "more than %s's %zu: shorten the event's title (or the %s "
             "announce.subject template)",
-            q->ev->path, subj.data, utf8_len(subj.data), MEETUP_TITLE_MAX);
+            q->ev->path, t->label, subj.data, utf8_len(subj.data), t->label,
+            t->subject_max, t->name);
     goto out;
   }
-  md_to_html(body.data, body.len, &html);
+  if (markdown)
+    md_to_html(body.data, body.len, &html);
+  else
+    tpl_escape_html(&html, body.data, body.len);
   m->subject = buf_detach(&subj);
   m->markdown = buf_detach(&body);
   m->html = buf_detach(&html);

@@ -17,20 +17,22 @@
 
 #include <jansson.h>
 
+#include "body.h"
 #include "config.h"
 #include "diag.h"
 #include "err.h"
 #include "event.h"
 #include "i18n.h"
 
-#define MEETUP_TITLE_MAX 80
-
 struct renderer;
+struct site;
 
 struct message {
   char *subject;  /* one line, plain text */
-  char *markdown; /* body */
-  char *html;     /* body through cmark, safe mode */
+  char *markdown; /* body: Markdown, or the channel's own format (plain
+                     text, the platform's markup: chan.h) */
+  char *html;     /* body through cmark, safe mode (other formats: the
+                     text escaped for HTML) */
 };
 
 struct render_req {
@@ -40,7 +42,10 @@ struct render_req {
   const struct channel *ch; /* NULL: the generic templates */
   int langs;                /* LANG_DE | LANG_EN | … (config.h) */
   bool en_first;            /* en before de (when not in ch's order) */
-  time_t now;
+  time_t now;               /* when the notice goes out */
+  /* what recurs in the site's bodies (for the theme); NULL: the
+   * renderer's site's (renderer_set_site), else nothing */
+  const struct body_recur *recur;
 };
 
 /* The built-in template directory (installed, or the source tree's);
@@ -49,6 +54,9 @@ const char *render_builtin_dir(void);
 
 struct renderer *renderer_new(const struct config *cfg);
 void renderer_free(struct renderer *r);
+/* The site whose events r renders (borrowed; it must outlive r): what
+ * recurs in its bodies is collected when r first renders a message. */
+void renderer_set_site(struct renderer *r, const struct site *s);
 
 /* Renders q into m (caller releases m with message_release). Fails with
  * EX_DATAERR for a missing or broken template, naming the file. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chan.h"
 #include "render_lookup.h"
 #include "tpl.h"
 #include "util.h"
@@ -94,14 +95,16 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
   for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
     langs |= r->cfg->channels[i].langs;
   for (size_t k = 0; k < ARRAY_SIZE(notices); k++) {
-    for (int t = -1; t <= CHAN_WEBHOOK; t++) {
-      if (t >= 0 && !has_type_dir(r, chan_type_name((enum chan_type)t)))
-        continue; /* it uses the generic templates, checked as t = -1 */
-      struct channel ch = {.name = (char *)"check", .type = (enum chan_type)t};
+    /* the generic templates, then every type with templates of its own */
+    for (size_t t = 0; t == 0 || chan_types[t - 1]; t++) {
+      const struct chan_type *type = t ? chan_types[t - 1] : NULL;
+      if (type && !has_type_dir(r, type->name))
+        continue; /* it uses the generic templates, checked first */
+      struct channel ch = {.name = (char *)"check", .type = type};
       struct render_req q = {.ev = ev,
                              .old = ev,
                              .notice = notices[k],
-                             .ch = t < 0 ? NULL : &ch,
+                             .ch = type ? &ch : NULL,
                              .langs = langs,
                              .now = now};
       struct message m;

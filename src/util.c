@@ -1,9 +1,11 @@
 #include "util.h"
 
 #include <sodium.h>
+#include <unigbrk.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <strings.h>
 #include <string.h>
@@ -160,6 +162,17 @@ size_t utf8_len(const char *s)
   for (; *s; s++)
     if (((unsigned char)*s & 0xC0) != 0x80)
       n++;
+  return n;
+}
+
+size_t utf8_graphemes(const char *s)
+{
+  const uint8_t *p = (const uint8_t *)s, *end = p + strlen(s);
+  size_t n = 0;
+  while (p && p < end) {
+    p = u8_grapheme_next(p, end);
+    n++;
+  }
   return n;
 }
 

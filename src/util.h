@@ -30,6 +30,11 @@ int utf8_check(const char *s, size_t n, int *line, const char **why);
 
 /* Number of code points in a valid UTF-8 string. */
 size_t utf8_len(const char *s);
+/* Number of grapheme clusters (what a reader sees as one character:
+ * "ü" written as u and a combining mark, a flag, an emoji with a skin
+ * tone) in a valid UTF-8 string, by Unicode's extended grapheme cluster
+ * rules (UAX #29, libunistring). */
+size_t utf8_graphemes(const char *s);
 /* Byte length of the longest prefix of s with at most n code points. */
 size_t utf8_prefix(const char *s, size_t n);
 

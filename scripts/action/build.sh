@@ -44,13 +44,14 @@ build)
     libs="libcurl jansson yaml-0.1 libsodium libcmark sqlite3 libcrypto libmicrohttpd"
     # shellcheck disable=SC2086
     if ! command -v cmake >/dev/null || ! command -v pkg-config >/dev/null ||
-        ! pkg-config --exists $libs; then
+        ! pkg-config --exists $libs || [ ! -f /usr/include/unigbrk.h ]; then
       sudo=""
       [ "$(id -u)" = 0 ] || sudo=sudo
       $sudo apt-get update -qq
       $sudo apt-get install -y -qq --no-install-recommends cmake pkg-config \
         gcc make libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev \
-        libcmark-dev libsqlite3-dev libssl-dev libmicrohttpd-dev tzdata jq >/dev/null
+        libcmark-dev libsqlite3-dev libssl-dev libmicrohttpd-dev \
+        libunistring-dev tzdata jq >/dev/null
     fi
     build="${RUNNER_TEMP:?}/crier-build"
     rm -rf "$build" "$prefix"

@@ -38,6 +38,9 @@ const channels = {
   matrix: (port) => `  - name: c\n    type: matrix\n    homeserver: http://127.0.0.1:${port}\n    room: "!r:x"\n    access_token: {env: S}\n`,
   github: (port) => `  - name: c\n    type: github\n    repo: o/r\n    token: {env: S}\n    api_url: http://127.0.0.1:${port}\n`,
   meetup: (port) => `  - name: c\n    type: meetup\n    group: g\n    api_url: http://127.0.0.1:${port}/gql\n    auth:\n      access_token: {env: S}\n`,
+  bluesky: (port) => `  - name: c\n    type: bluesky\n    pds: http://127.0.0.1:${port}\n    handle: t.bsky.social\n    app_password: {env: S}\n`,
+  discourse: (port) => `  - name: c\n    type: discourse\n    forum: http://127.0.0.1:${port}\n    api_key: {env: S}\n    username: crier\n`,
+  mastodon: (port) => `  - name: c\n    type: mastodon\n    instance: http://127.0.0.1:${port}\n    access_token: {env: S}\n    max_characters: 500\n`,
 };
 const env = { S: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
 

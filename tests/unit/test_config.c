@@ -78,28 +78,41 @@ static void every_channel_type(void)
   INT_EQ(c.nchannels, 5);
   INT_EQ(c.reminders[0], 3 * 86400); /* sorted, earliest first */
   const struct channel *m = config_channel(&c, "m");
-  OK(m && m->type == CHAN_MATRIX && m->langs == (LANG_DE | LANG_EN) &&
-         m->lang_first_en,
+  OK(m && strcmp(chan_type_name(m->type), "matrix") == 0 &&
+         m->langs == (LANG_DE | LANG_EN) && m->lang_first_en,
      "matrix, en first");
-  OK(m->access_token.kind == SECRET_ENV &&
-         strcmp(m->access_token.name, "TOKEN") == 0,
+  const struct secret_ref *at = channel_value(m, "access_token");
+  OK(at && at->kind == SECRET_ENV && strcmp(at->name, "TOKEN") == 0,
      "env secret");
   OK(channel_takes(m, "announce") && channel_takes(m, "reminder-2h") &&
          !channel_takes(m, "reminder-3d") && !channel_takes(m, "update"),
      "notice filter");
   const struct channel *g = config_channel(&c, "g");
-  OK(g->token.kind == SECRET_FILE && strstr(g->token.name, "/tok"),
+  const struct secret_ref *tok = channel_value(g, "token");
+  OK(tok->kind == SECRET_FILE && strstr(tok->name, "/tok"),
      "file secret relative to the config");
-  STR_EQ(g->mode, "issue");
-  STR_EQ(g->api_url, "https://api.github.com");
-  OK(g->labels.n == 1 && strcmp(g->labels.v[0], "meetup") == 0, "labels");
+  STR_EQ(channel_str(g, "mode"), "issue");
+  STR_EQ(channel_str(g, "api_url"), "https://api.github.com");
+  const struct strlist *labels = channel_value(g, "labels");
+  OK(labels->n == 1 && strcmp(labels->v[0], "meetup") == 0, "labels");
   OK(channel_takes(g, "reminder-3d"), "all notices by default");
+  OK(!channel_value(g, "homeserver") && !channel_str(g, "token"),
+     "only its type's keys, and strings only for strings");
   const struct channel *ml = config_channel(&c, "mail");
-  OK(ml->to.n == 2 && ml->calendar && ml->timeout == 30, "mail");
+  const struct strlist *to = channel_value(ml, "to");
+  OK(to->n == 2 && *(const bool *)channel_value(ml, "calendar") &&
+         ml->timeout == 30,
+     "mail");
   const struct channel *mu = config_channel(&c, "mu");
-  OK(mu->auth.kind == MEETUP_AUTH_JWT, "jwt auth");
-  STR_EQ(mu->api_url, "https://api.meetup.com/gql-ext");
-  OK(config_channel(&c, "w")->signing_key.kind == SECRET_ENV, "webhook");
+  STR_EQ(channel_str(mu, "client_key"), "ck");
+  OK(((const struct secret_ref *)channel_value(mu, "private_key"))->kind ==
+         SECRET_FILE,
+     "jwt auth");
+  STR_EQ(channel_str(mu, "api_url"), "https://api.meetup.com/gql-ext");
+  OK(((const struct secret_ref *)channel_value(config_channel(&c, "w"),
+                                               "signing_key"))
+             ->kind == SECRET_ENV,
+     "webhook");
   config_release(&c);
 }
 

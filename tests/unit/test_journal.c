@@ -249,8 +249,9 @@ static void test_migrate_v2(const char *path)
   OK(sqlite3_open(path, &db) == SQLITE_OK, "sqlite");
   sqlite3_stmt *st = NULL;
   sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-  OK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 3,
-     "version 3 now");
+  OK(sqlite3_step(st) == SQLITE_ROW &&
+         sqlite3_column_int(st, 0) == JOURNAL_VERSION,
+     "version %d now", JOURNAL_VERSION);
   sqlite3_finalize(st);
   sqlite3_close(db);
 }
@@ -280,7 +281,28 @@ int main(void)
   delivery_key("ev", "announce", "chat", "de", NULL, k2);
   STR_EQ(k2, r.key);
   enum dstatus before;
+  /* the run's clock may be pinned; when a claim or a write left is the
+   * system's */
+  journal_set_clock(j, 1900000000);
+  time_t t0 = time(NULL);
   OK(journal_claim(j, &r, &before, &e) == 0 && before == DS_NONE, "claim");
+  struct jrow got;
+  OK(journal_get(j, r.key, &got) && got.claimed_at >= t0 &&
+         got.claimed_at <= time(NULL),
+     "claimed_at by the system's clock: %lld", (long long)got.claimed_at);
+  jrow_release(&got);
+  sqlite3 *raw;
+  OK(sqlite3_open(path, &raw) == SQLITE_OK, "sqlite");
+  char sql[200];
+  snprintf(sql, sizeof(sql), "UPDATE delivery SET claimed_at=1 WHERE key='%s'",
+           r.key);
+  OK(sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK, "age it");
+  sqlite3_close(raw);
+  OK(journal_touch(j, r.key, &e) == 0, "touch: %s", e.msg);
+  OK(journal_get(j, r.key, &got) && got.claimed_at >= t0,
+     "a write leaving moves claimed_at: %lld", (long long)got.claimed_at);
+  jrow_release(&got);
+  journal_set_clock(j, 0);
   OK(journal_set_state(j, r.key, "{\"event_id\":\"1\"}", &e) == 0, "state");
   OK(journal_claim(j, &r, &before, &e) == 0 && before == DS_SENDING,
      "a second claim sees 'sending'");
@@ -288,7 +310,6 @@ int main(void)
                     "HTTP 500: token syt_abc123 Authorization: Bearer xyz", 0,
                     &e) == 0,
      "finish");
-  struct jrow got;
   OK(journal_get(j, r.key, &got), "get");
   INT_EQ(got.status, DS_FAILED);
   INT_EQ(got.attempts, 2);

@@ -1,0 +1,122 @@
+/* The channel table: every row is complete, names are unique and listed in
+ * messages; config reads a type's keys through its row alone (required
+ * keys, defaults, secrets resolved and wiped by the table walker). */
+#include "harness.h"
+
+#include <stdlib.h>
+
+#include "chan.h"
+#include "config.h"
+#include "diag.h"
+
+static void rows_complete(void)
+{
+  size_t n = 0;
+  for (; chan_types[n]; n++) {
+    const struct chan_type *t = chan_types[n];
+    OK(t->name && t->label && t->fields && t->conf_size && t->step && t->dry,
+       "row %zu (%s) is complete", n, t->name ? t->name : "?");
+    OK(chan_type_find(t->name) == t, "%s is found by its name", t->name);
+    OK(strstr(chan_type_names(), t->name) != NULL, "%s is listed: %s", t->name,
+       chan_type_names());
+    OK(t->format != CHAN_MARKUP || t->escape,
+       "%s: markup needs its escape function", t->name);
+    OK(t->idem != IDEM_KEY || t->key_window >= 0, "%s: key_window", t->name);
+    for (size_t k = 0; k < n; k++)
+      OK(strcmp(chan_types[k]->name, t->name) != 0, "%s twice", t->name);
+  }
+  OK(n >= 5, "the table has %zu types", n);
+  OK(!chan_type_find("nosuch"), "an unknown name is no type");
+  const char *names = chan_type_names();
+  OK(strncmp(names, "matrix, github, mail, meetup", 28) == 0 &&
+         strstr(names, " or "),
+     "listed in the table's order: %s", names);
+}
+
+static int parse(struct config *c, const char *text, struct diags *d)
+{
+  diags_release(d);
+  diags_init(d);
+  return config_parse(c, "/tmp/crier-test-chan.yaml", text, strlen(text), d);
+}
+
+static bool has(const struct diags *d, const char *msg)
+{
+  for (size_t i = 0; i < d->n; i++)
+    if (strstr(d->v[i].msg, msg))
+      return true;
+  for (size_t i = 0; i < d->n; i++)
+    fprintf(stderr, "  have %d: %s\n", d->v[i].line, d->v[i].msg);
+  return false;
+}
+
+/* The messages that name the types come from the table. */
+static void unknown_type(void)
+{
+  struct config c;
+  struct diags d;
+  diags_init(&d);
+  OK(parse(&c, "channels:\n  - {name: a, type: fax}\n", &d) < 0,
+     "an unknown type is an error");
+  char want[600];
+  snprintf(want, sizeof(want), "(expected %s)", chan_type_names());
+  OK(has(&d, want), "the message lists every type");
+  config_release(&c);
+  OK(parse(&c, "channels:\n  - {name: a}\n", &d) < 0, "no type");
+  OK(has(&d, "needs a 'type'") && has(&d, chan_type_names()),
+     "the types are listed");
+  config_release(&c);
+  diags_release(&d);
+}
+
+/* Required keys and defaults come from the fields; a secret key's value is
+ * resolved into the context and found by its slot. */
+static void fields_and_secrets(void)
+{
+  struct config c;
+  struct diags d;
+  diags_init(&d);
+  OK(parse(&c, "channels:\n  - {name: g, type: github, token: {env: X}}\n",
+           &d) < 0,
+     "a required key is missing");
+  OK(has(&d, "channel 'g' needs 'repo'"), "named");
+  config_release(&c);
+  setenv("CRIER_TEST_CHAN_TOKEN", "t0ken-value", 1);
+  OK(parse(&c,
+           "channels:\n  - {name: g, type: github, repo: o/r, token: {env: "
+           "CRIER_TEST_CHAN_TOKEN}}\n",
+           &d) == 0,
+     "github: %s", d.n ? d.v[0].msg : "");
+  const struct channel *g = config_channel(&c, "g");
+  STR_EQ(channel_str(g, "api_url"), "https://api.github.com");
+  STR_EQ(channel_str(g, "mode"), "issue");
+  struct chan_ctx ctx;
+  chan_ctx_init(&ctx, g, &c, NULL);
+  OK(ctx.ready, "prepared: %s", ctx.error.msg);
+  const struct secret_ref *ref = channel_value(g, "token");
+  STR_EQ(chan_secret(&ctx, ref)->data, "t0ken-value");
+  struct secret_ref other = {0};
+  OK(chan_secret(&ctx, &other)->len == 0, "a key that is not set is empty");
+  chan_ctx_release(&ctx);
+  config_release(&c);
+  unsetenv("CRIER_TEST_CHAN_TOKEN");
+  OK(parse(&c,
+           "channels:\n  - {name: g, type: github, repo: o/r, token: {env: "
+           "CRIER_TEST_CHAN_TOKEN}}\n",
+           &d) == 0,
+     "parsed");
+  chan_ctx_init(&ctx, config_channel(&c, "g"), &c, NULL);
+  OK(!ctx.ready && strstr(ctx.error.msg, "CRIER_TEST_CHAN_TOKEN is not set"),
+     "an unset secret makes the context fail: %s", ctx.error.msg);
+  chan_ctx_release(&ctx);
+  config_release(&c);
+  diags_release(&d);
+}
+
+int main(void)
+{
+  CASE(rows_complete);
+  CASE(unknown_type);
+  CASE(fields_and_secrets);
+  return t_summary();
+}
