@@ -101,6 +101,8 @@ void renderer_set_site(struct renderer *r, const struct site *s)
 {
   body_recur_free(r->recur);
   r->recur = NULL;
+  render_memo_free(r->memo);
+  r->memo = NULL;
   r->site = s;
 }
 
@@ -109,10 +111,15 @@ int render_message(struct renderer *r, const struct render_req *req,
 {
   memset(m, 0, sizeof(*m));
   struct render_req with = *req;
+  with.memo = NULL;
   if (!with.recur && r->site) {
     if (!r->recur)
       r->recur = body_recur_new(r->site->events, r->site->n);
     with.recur = r->recur;
+    /* the themes kept are those made with the site's recurring texts */
+    if (!r->memo)
+      r->memo = render_memo_new(r->site->events, r->site->n);
+    with.memo = r->memo;
   }
   const struct render_req *q = &with;
   struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT, html = BUF_INIT;

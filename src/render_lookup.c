@@ -70,6 +70,7 @@ void renderer_free(struct renderer *r)
   if (!r)
     return;
   body_recur_free(r->recur);
+  render_memo_free(r->memo);
   for (size_t i = 0; i < r->ncache; i++) {
     struct cached *c = r->cache[i];
     for (size_t k = 0; k < c->npartials; k++) {

@@ -42,6 +42,7 @@ struct renderer {
   const char *type;
   const struct site *site;  /* borrowed (renderer_set_site), may be NULL */
   struct body_recur *recur; /* of site's bodies, made when first needed */
+  struct render_memo *memo; /* of site's events, made when first needed */
 };
 
 bool render_is_dir(const char *path);
