@@ -41,8 +41,13 @@ const channels = {
   bluesky: (port) => `  - name: c\n    type: bluesky\n    pds: http://127.0.0.1:${port}\n    handle: t.bsky.social\n    app_password: {env: S}\n`,
   discourse: (port) => `  - name: c\n    type: discourse\n    forum: http://127.0.0.1:${port}\n    api_key: {env: S}\n    username: crier\n`,
   mastodon: (port) => `  - name: c\n    type: mastodon\n    instance: http://127.0.0.1:${port}\n    access_token: {env: S}\n    max_characters: 500\n`,
+  discord: () => '  - name: c\n    type: discord\n    webhook_url: {env: WEBHOOK_URL}\n',
 };
 const env = { S: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+// channels whose endpoint is itself a secret
+const urlEnv = {
+  discord: (port) => ({ WEBHOOK_URL: `http://127.0.0.1:${port}/api/webhooks/1180000000000000001/tok-faults` }),
+};
 
 async function status(site) {
   const r = await run(['-c', site.config, 'status', '--json']);
@@ -64,7 +69,7 @@ for (const [type, chan] of Object.entries(channels)) {
       const site = makeSite(chan(port) + '    retries: 1\n    timeout: 1\n');
       try {
         const t0 = Date.now();
-        const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], env);
+        const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], { ...env, ...urlEnv[type]?.(port) });
         const [row] = await status(site);
         const out = JSON.parse(r.stdout)[0];
         if (mode === 'badjson' && type === 'webhook') {
