@@ -23,6 +23,7 @@ const struct chan_type *const chan_types[] = {
     &chan_bluesky,   /* chan_bluesky.c */
     &chan_discourse, /* chan_discourse.c */
     &chan_discord,   /* chan_discord.c */
+    &chan_telegram,  /* chan_telegram.c */
     NULL};
 
 const struct chan_type *chan_type_find(const char *name)

@@ -42,6 +42,7 @@ const channels = {
   discourse: (port) => `  - name: c\n    type: discourse\n    forum: http://127.0.0.1:${port}\n    api_key: {env: S}\n    username: crier\n`,
   mastodon: (port) => `  - name: c\n    type: mastodon\n    instance: http://127.0.0.1:${port}\n    access_token: {env: S}\n    max_characters: 500\n`,
   discord: () => '  - name: c\n    type: discord\n    webhook_url: {env: WEBHOOK_URL}\n',
+  telegram: (port) => `  - name: c\n    type: telegram\n    bot_token: {env: S}\n    chat_id: "-1001234567890"\n    api_url: http://127.0.0.1:${port}\n`,
 };
 const env = { S: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
 // channels whose endpoint is itself a secret

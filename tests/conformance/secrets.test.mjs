@@ -14,6 +14,7 @@ const canaries = {
   WH: 'whsec_Q0FOQVJZd2ViaG9va3NlY3JldDEyMzQ1Njc4',
   MU: 'CANARY_meetup_token_93b1',
   DB: 'CANARY.discord-bot.5e2c',
+  TG: '7012345678:CANARY-telegram-bot-token',
 };
 // secrets that are (or hold) a URL: the endpoint is itself secret, and so
 // is the token in its path, wherever it appears
@@ -28,7 +29,7 @@ function everything(ok) {
   const server = http.createServer(async (req, res) => {
     await readBody(req);
     const send = (code, obj) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
-    if (!ok) return send(401, { message: `bad credentials ${req.headers.authorization}`, errcode: 'M_UNKNOWN_TOKEN' });
+    if (!ok) return send(401, { message: `bad credentials ${req.headers.authorization} for ${req.url}`, errcode: 'M_UNKNOWN_TOKEN' });
     if (req.url.includes('/state/')) return send(404, { errcode: 'M_NOT_FOUND' });
     if (req.url.includes('/send/')) return send(200, { event_id: '$e' });
     if (req.url === '/user') return send(200, { login: 'crier-bot' });
@@ -36,6 +37,7 @@ function everything(ok) {
     if (req.url.startsWith('/repos')) return send(201, { number: 1, html_url: 'https://github.com/o/r/issues/1' });
     if (/^\/api\/v10\/webhooks\/\d+\/[^/?]+$/.test(req.url) && req.method === 'GET') return send(200, { id: '1180000000000000001', channel_id: '5', guild_id: '6' });
     if (req.url.startsWith('/api/v10/channels/')) return send(200, []);
+    if (req.url.startsWith('/bot')) return send(200, { ok: true, result: { message_id: 5, chat: { id: -1001, type: 'channel' } } });
     if (req.url.startsWith('/api/v10/webhooks/')) return send(200, { id: '77', channel_id: '5', content: 'x' });
     if (req.url.startsWith('/gql')) return send(200, { data: { createEvent: { event: { id: '1', eventUrl: 'https://m/1' }, errors: null },
       publishEventDraft: { event: { id: '1', eventUrl: 'https://m/1' }, errors: null }, announceEvent: { event: { id: '1', eventUrl: 'https://m/1' }, errors: null } } });
@@ -53,7 +55,8 @@ for (const ok of [true, false]) {
       `  - {name: g, type: github, repo: o/r, token: {env: GH}, api_url: 'http://127.0.0.1:${port}', retries: 0}\n` +
       `  - {name: w, type: webhook, url: 'http://127.0.0.1:${port}/h', secret: {env: WH}, retries: 0}\n` +
       `  - {name: mu, type: meetup, group: g, api_url: 'http://127.0.0.1:${port}/gql', auth: {access_token: {env: MU}}, retries: 0}\n` +
-      `  - {name: dc, type: discord, webhook_url: {env: DW}, bot_token: {env: DB}, retries: 0}\n`);
+      `  - {name: dc, type: discord, webhook_url: {env: DW}, bot_token: {env: DB}, retries: 0}\n` +
+      `  - {name: tg, type: telegram, bot_token: {env: TG}, chat_id: '-1001', api_url: 'http://127.0.0.1:${port}', retries: 0}\n`);
     const env = { ...canaries, ...urlSecrets(port) };
     try {
       const outs = [];
@@ -68,7 +71,7 @@ for (const ok of [true, false]) {
       }
       const text = outs.join('\n');
       assert.match(text, ok ? /result=sent/ : /result=failed/, 'the runs did their work');
-      for (const ch of ['dc']) assert.match(text, new RegExp(`channel=${ch} .*result=${ok ? 'sent' : 'failed'}`), `${ch} did its work`);
+      for (const ch of ['dc', 'tg']) assert.match(text, new RegExp(`channel=${ch} .*result=${ok ? 'sent' : 'failed'}`), `${ch} did its work`);
       assert.match(text, /> POST|> PUT/, '--trace printed requests');
       const files = readdirSync(site.dir).filter((f) => f.startsWith('journal.db'));
       assert.ok(files.length, 'a journal was written');

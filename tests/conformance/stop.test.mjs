@@ -5,7 +5,8 @@
 // (its dedup key) and must see no new id for a notice; Matrix one event per
 // transaction id; Mastodon one status per Idempotency-Key; Bluesky one post
 // per record key; Discourse one topic per external_id; Discord one message
-// per delivery (found again by a bot); GitHub one issue per
+// per delivery (found again by a bot); Telegram no message twice; GitHub
+// one issue per
 // event (by crier's account); Meetup
 // one createEvent and one announceEvent per event (GraphQL executed against
 // the real schema); mail (npm smtp-server) no Message-ID twice, and a mail
@@ -26,7 +27,7 @@ const slow = () => new Promise((r) => setTimeout(r, crypto.randomInt(0, 1500)));
 
 function receivers() {
   const wh = new Webhook(SECRET);
-  const st = { hookIds: new Map(), matrix: new Map(), issues: [], toots: new Map(), skeets: new Map(), sessions: 0, topics: [], discord: [], invalid: [] };
+  const st = { hookIds: new Map(), matrix: new Map(), issues: [], toots: new Map(), skeets: new Map(), sessions: 0, topics: [], discord: [], telegram: [], invalid: [] };
   const server = http.createServer(async (req, res) => {
     const body = (await readBody(req)).toString('utf8');
     const url = new URL(req.url, 'http://x');
@@ -95,6 +96,13 @@ function receivers() {
       await slow();
       return send(200, m);
     }
+    // Telegram: no key, no reading back; each message counted
+    if (url.pathname === '/botTG:tok/sendMessage') {
+      const m = { message_id: st.telegram.length + 1, text: JSON.parse(body).text };
+      st.telegram.push(m);
+      await slow();
+      return send(200, { ok: true, result: { message_id: m.message_id, chat: { id: -1001, type: 'channel' } } });
+    }
     if (url.pathname === '/user') return send(200, { login: 'crier-bot' });
     if (url.pathname === '/repos/o/r/issues' && req.method === 'GET') return send(200, st.issues);
     if (url.pathname === '/repos/o/r/issues' && req.method === 'POST') {
@@ -147,13 +155,14 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     `  - {name: toot, type: mastodon, instance: 'http://127.0.0.1:${port}', access_token: {env: T}, max_characters: 500, lang: en}\n` +
     `  - {name: sky, type: bluesky, pds: 'http://127.0.0.1:${port}', handle: t.bsky.social, app_password: {env: T}, lang: en}\n` +
     `  - {name: forum, type: discourse, forum: 'http://127.0.0.1:${port}/forum', api_key: {env: T}, username: crier, lang: en}\n` +
-    `  - {name: dc, type: discord, webhook_url: {env: DW}, bot_token: {env: T}, lang: en}\n`);
+    `  - {name: dc, type: discord, webhook_url: {env: DW}, bot_token: {env: T}, lang: en}\n` +
+    `  - {name: tg, type: telegram, bot_token: {env: TG}, chat_id: '-1001', api_url: 'http://127.0.0.1:${port}', lang: en}\n`);
   writeFileSync(join(site.dir, '_posts/2030-12-09-three.md'), extra('three', '2030-12-09 19:00', 'Drei'));
   writeFileSync(join(site.dir, '_posts/2030-12-11-four.md'), extra('four', '2030-12-11 19:00', 'Vier'));
   // a GitHub or Meetup write a killed run left on its way may land up to
   // 1.5 s later here: a run checks for it only LANDING s after it left
   const LANDING = 3;
-  const env = { T: 'tok', W: SECRET, M: 'at-0', DW: `http://127.0.0.1:${port}/api/webhooks/11/dtok`, CRIER_TEST_LANDING_S: String(LANDING) };
+  const env = { T: 'tok', W: SECRET, M: 'at-0', DW: `http://127.0.0.1:${port}/api/webhooks/11/dtok`, TG: 'TG:tok', CRIER_TEST_LANDING_S: String(LANDING) };
   const now = ['--now', '2030-12-01T10:00:00+01:00'];
   const events = ['2030-12-04-gluehwein', '2030-12-09-three', '2030-12-11-four', '2030-12-18-linked'];
   try {
@@ -201,6 +210,13 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     // found again by its marker
     assert.equal(st.discord.length, events.length, st.discord.map((m) => m.content.split('\n')[0]).join(' | '));
     for (const s of of('dc')) assert.equal(s.status, 'sent', JSON.stringify(s));
+    // Telegram (nothing to look at): no message twice; one that may have
+    // arrived is 'uncertain', not sent again
+    const tgFirst = st.telegram.map((m) => m.text.split('\n')[0]);
+    assert.equal(new Set(tgFirst).size, tgFirst.length, tgFirst.join(' | '));
+    for (const s of of('tg')) assert.ok(s.status === 'sent' || s.status === 'uncertain', JSON.stringify(s));
+    assert.ok(of('tg').filter((s) => s.status === 'sent').length <= st.telegram.length);
+    assert.equal(of('tg').length, events.length);
     // GitHub: one issue per event
     assert.equal(st.issues.length, events.length, st.issues.map((i) => i.title).join(' | '));
     // Meetup: one event and one announceEvent each (the linked one is edited)
