@@ -121,8 +121,7 @@ static int parse_webhook(struct discord_ctx *x, const char *u)
     buf_adds(&b, "/v10");
   x->base = buf_detach(&b);
   x->id = xstrndup(id, (size_t)(slash - id));
-  buf_add(&x->token, tok, tl);
-  secret_register(x->token.data, tl);
+  buf_add(&x->token, tok, tl); /* registered with the URL (secret_get) */
   return 0;
 }
 

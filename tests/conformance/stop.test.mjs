@@ -5,8 +5,8 @@
 // (its dedup key) and must see no new id for a notice; Matrix one event per
 // transaction id; Mastodon one status per Idempotency-Key; Bluesky one post
 // per record key; Discourse one topic per external_id; Discord one message
-// per delivery (found again by a bot); Telegram no message twice; GitHub
-// one issue per
+// per delivery (found again by a bot); Slack one message per metadata key;
+// Telegram no message twice; GitHub one issue per
 // event (by crier's account); Meetup
 // one createEvent and one announceEvent per event (GraphQL executed against
 // the real schema); mail (npm smtp-server) no Message-ID twice, and a mail
@@ -27,7 +27,7 @@ const slow = () => new Promise((r) => setTimeout(r, crypto.randomInt(0, 1500)));
 
 function receivers() {
   const wh = new Webhook(SECRET);
-  const st = { hookIds: new Map(), matrix: new Map(), issues: [], toots: new Map(), skeets: new Map(), sessions: 0, topics: [], discord: [], telegram: [], invalid: [] };
+  const st = { hookIds: new Map(), matrix: new Map(), issues: [], toots: new Map(), skeets: new Map(), sessions: 0, topics: [], discord: [], telegram: [], slack: [], invalid: [] };
   const server = http.createServer(async (req, res) => {
     const body = (await readBody(req)).toString('utf8');
     const url = new URL(req.url, 'http://x');
@@ -96,6 +96,16 @@ function receivers() {
       await slow();
       return send(200, m);
     }
+    // Slack: messages with their metadata, read back by the bot
+    if (url.pathname === '/slack/conversations.history') return send(200, { ok: true, messages: [...st.slack].reverse() });
+    if (url.pathname === '/slack/chat.getPermalink') return send(200, { ok: true, permalink: 'https://t.slack.com/archives/C1/p1' });
+    if (url.pathname === '/slack/chat.postMessage') {
+      const d = JSON.parse(body);
+      const m = { ts: `${1924000000 + st.slack.length}.0001`, text: d.text, metadata: d.metadata };
+      st.slack.push(m);
+      await slow();
+      return send(200, { ok: true, channel: 'C0123ABCDEF', ts: m.ts });
+    }
     // Telegram: no key, no reading back; each message counted
     if (url.pathname === '/botTG:tok/sendMessage') {
       const m = { message_id: st.telegram.length + 1, text: JSON.parse(body).text };
@@ -156,7 +166,8 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     `  - {name: sky, type: bluesky, pds: 'http://127.0.0.1:${port}', handle: t.bsky.social, app_password: {env: T}, lang: en}\n` +
     `  - {name: forum, type: discourse, forum: 'http://127.0.0.1:${port}/forum', api_key: {env: T}, username: crier, lang: en}\n` +
     `  - {name: dc, type: discord, webhook_url: {env: DW}, bot_token: {env: T}, lang: en}\n` +
-    `  - {name: tg, type: telegram, bot_token: {env: TG}, chat_id: '-1001', api_url: 'http://127.0.0.1:${port}', lang: en}\n`);
+    `  - {name: tg, type: telegram, bot_token: {env: TG}, chat_id: '-1001', api_url: 'http://127.0.0.1:${port}', lang: en}\n` +
+    `  - {name: sl, type: slack, bot_token: {env: T}, channel: C0123ABCDEF, api_url: 'http://127.0.0.1:${port}/slack', lang: en}\n`);
   writeFileSync(join(site.dir, '_posts/2030-12-09-three.md'), extra('three', '2030-12-09 19:00', 'Drei'));
   writeFileSync(join(site.dir, '_posts/2030-12-11-four.md'), extra('four', '2030-12-11 19:00', 'Vier'));
   // a GitHub or Meetup write a killed run left on its way may land up to
@@ -210,6 +221,10 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     // found again by its marker
     assert.equal(st.discord.length, events.length, st.discord.map((m) => m.content.split('\n')[0]).join(' | '));
     for (const s of of('dc')) assert.equal(s.status, 'sent', JSON.stringify(s));
+    // Slack (a bot that reads the channel): one message per event, found
+    // again by its metadata
+    assert.equal(st.slack.length, events.length, st.slack.map((m) => m.text.split('\n')[0]).join(' | '));
+    for (const s of of('sl')) assert.equal(s.status, 'sent', JSON.stringify(s));
     // Telegram (nothing to look at): no message twice; one that may have
     // arrived is 'uncertain', not sent again
     const tgFirst = st.telegram.map((m) => m.text.split('\n')[0]);

@@ -136,6 +136,10 @@ static void markup_escapes(void)
   char *t = escaped("telegram", "A & <b>\"x's\"</b>");
   STR_EQ(t, "A &amp; &lt;b&gt;&quot;x&#39;s&quot;&lt;/b&gt;");
   free(t);
+  char *sl = escaped("slack", "a *b* & <c> _d_");
+  STR_EQ(sl, "a <!date^0^{_}|*>b<!date^0^{_}|*> &amp; &lt;c&gt; "
+             "<!date^0^{_}|_>d<!date^0^{_}|_>");
+  free(sl);
   const struct chan_type *tg = chan_type_find("telegram");
   INT_EQ(tg->text_length("<b>a &amp; b</b>"), 5);
   INT_EQ(tg->text_length("&#128512; \xf0\x9f\x98\x80"), 5); /* 😀 is two */
