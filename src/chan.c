@@ -25,6 +25,7 @@ const struct chan_type *const chan_types[] = {
     &chan_discord,   /* chan_discord.c */
     &chan_telegram,  /* chan_telegram.c */
     &chan_slack,     /* chan_slack.c */
+    &chan_zulip,     /* chan_zulip.c */
     NULL};
 
 const struct chan_type *chan_type_find(const char *name)

@@ -44,6 +44,7 @@ const channels = {
   discord: () => '  - name: c\n    type: discord\n    webhook_url: {env: WEBHOOK_URL}\n',
   slack: (port) => `  - name: c\n    type: slack\n    bot_token: {env: S}\n    channel: C0123ABCDEF\n    api_url: http://127.0.0.1:${port}/api\n`,
   'slack-webhook': () => '  - name: c\n    type: slack\n    webhook_url: {env: WEBHOOK_URL}\n',
+  zulip: (port) => `  - name: c\n    type: zulip\n    site: http://127.0.0.1:${port}\n    email: bot@z.example\n    api_key: {env: S}\n    stream: treffen\n`,
   telegram: (port) => `  - name: c\n    type: telegram\n    bot_token: {env: S}\n    chat_id: "-1001234567890"\n    api_url: http://127.0.0.1:${port}\n`,
 };
 const env = { S: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };

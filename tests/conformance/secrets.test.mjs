@@ -16,6 +16,7 @@ const canaries = {
   DB: 'CANARY.discord-bot.5e2c',
   TG: '7012345678:CANARY-telegram-bot-token',
   SB: 'xoxb-CANARY-slack-bot-4411',
+  ZK: 'CANARYzulipApiKey5566',
 };
 // secrets that are (or hold) a URL: the endpoint is itself secret, and so
 // is the token in its path, wherever it appears
@@ -25,7 +26,9 @@ const urlSecrets = (port) => ({
   DW: `http://127.0.0.1:${port}/api/webhooks/1180000000000000001/CANARY-discord-webhook-9f3a`,
   SH: `http://127.0.0.1:${port}/services/T0/B0/CANARYslackHOOK`,
 });
-const pathTokens = ['CANARY-discord-webhook-9f3a', 'CANARYslackHOOK'];
+const pathTokens = ['CANARY-discord-webhook-9f3a', 'CANARYslackHOOK',
+  // a Basic credential holds the key: its base64 is a secret too
+  Buffer.from('bot@z.example:CANARYzulipApiKey5566').toString('base64')];
 
 function everything(ok) {
   const server = http.createServer(async (req, res) => {
@@ -43,6 +46,8 @@ function everything(ok) {
     if (req.url.startsWith('/slack/conversations.history')) return send(200, { ok: true, messages: [] });
     if (req.url.startsWith('/slack/chat.postMessage')) return send(200, { ok: true, channel: 'C0123ABCDEF', ts: '1.2' });
     if (req.url.startsWith('/slack/')) return send(200, { ok: true, permalink: 'https://t.slack.com/archives/C0123ABCDEF/p12' });
+    if (req.url.startsWith('/zulip/api/v1/messages') && req.method === 'GET') return send(200, { result: 'success', messages: [] });
+    if (req.url.startsWith('/zulip/')) return send(200, { result: 'success', id: 42 });
     if (req.url.startsWith('/bot')) return send(200, { ok: true, result: { message_id: 5, chat: { id: -1001, type: 'channel' } } });
     if (req.url.startsWith('/api/v10/webhooks/')) return send(200, { id: '77', channel_id: '5', content: 'x' });
     if (req.url.startsWith('/gql')) return send(200, { data: { createEvent: { event: { id: '1', eventUrl: 'https://m/1' }, errors: null },
@@ -64,7 +69,8 @@ for (const ok of [true, false]) {
       `  - {name: dc, type: discord, webhook_url: {env: DW}, bot_token: {env: DB}, retries: 0}\n` +
       `  - {name: tg, type: telegram, bot_token: {env: TG}, chat_id: '-1001', api_url: 'http://127.0.0.1:${port}', retries: 0}\n` +
       `  - {name: sl, type: slack, bot_token: {env: SB}, channel: C0123ABCDEF, api_url: 'http://127.0.0.1:${port}/slack', retries: 0}\n` +
-      `  - {name: slh, type: slack, webhook_url: {env: SH}, retries: 0}\n`);
+      `  - {name: slh, type: slack, webhook_url: {env: SH}, retries: 0}\n` +
+      `  - {name: zl, type: zulip, site: 'http://127.0.0.1:${port}/zulip', email: bot@z.example, api_key: {env: ZK}, stream: s, retries: 0}\n`);
     const env = { ...canaries, ...urlSecrets(port) };
     try {
       const outs = [];
@@ -79,7 +85,7 @@ for (const ok of [true, false]) {
       }
       const text = outs.join('\n');
       assert.match(text, ok ? /result=sent/ : /result=failed/, 'the runs did their work');
-      for (const ch of ['dc', 'tg', 'sl', 'slh']) assert.match(text, new RegExp(`channel=${ch} .*result=${ok ? 'sent' : 'failed'}`), `${ch} did its work`);
+      for (const ch of ['dc', 'tg', 'sl', 'slh', 'zl']) assert.match(text, new RegExp(`channel=${ch} .*result=${ok ? 'sent' : 'failed'}`), `${ch} did its work`);
       assert.match(text, /> POST|> PUT/, '--trace printed requests');
       const files = readdirSync(site.dir).filter((f) => f.startsWith('journal.db'));
       assert.ok(files.length, 'a journal was written');

@@ -6,7 +6,8 @@
 // transaction id; Mastodon one status per Idempotency-Key; Bluesky one post
 // per record key; Discourse one topic per external_id; Discord one message
 // per delivery (found again by a bot); Slack one message per metadata key;
-// Telegram no message twice; GitHub one issue per
+// Zulip one message per marker; Telegram no message twice; GitHub one issue
+// per
 // event (by crier's account); Meetup
 // one createEvent and one announceEvent per event (GraphQL executed against
 // the real schema); mail (npm smtp-server) no Message-ID twice, and a mail
@@ -27,7 +28,7 @@ const slow = () => new Promise((r) => setTimeout(r, crypto.randomInt(0, 1500)));
 
 function receivers() {
   const wh = new Webhook(SECRET);
-  const st = { hookIds: new Map(), matrix: new Map(), issues: [], toots: new Map(), skeets: new Map(), sessions: 0, topics: [], discord: [], telegram: [], slack: [], invalid: [] };
+  const st = { hookIds: new Map(), matrix: new Map(), issues: [], toots: new Map(), skeets: new Map(), sessions: 0, topics: [], discord: [], telegram: [], slack: [], zulip: [], invalid: [] };
   const server = http.createServer(async (req, res) => {
     const body = (await readBody(req)).toString('utf8');
     const url = new URL(req.url, 'http://x');
@@ -106,6 +107,19 @@ function receivers() {
       await slow();
       return send(200, { ok: true, channel: 'C0123ABCDEF', ts: m.ts });
     }
+    // Zulip: the bot's messages in a topic, read back
+    if (url.pathname === '/zulip/api/v1/messages' && req.method === 'GET') {
+      const narrow = JSON.parse(url.searchParams.get('narrow'));
+      const topic = narrow.find((n) => n.operator === 'topic').operand;
+      return send(200, { result: 'success', messages: st.zulip.filter((m) => m.topic === topic) });
+    }
+    if (url.pathname === '/zulip/api/v1/messages' && req.method === 'POST') {
+      const f = new URLSearchParams(body);
+      const m = { id: 7000 + st.zulip.length, topic: f.get('topic'), content: f.get('content') };
+      st.zulip.push(m);
+      await slow();
+      return send(200, { result: 'success', id: m.id });
+    }
     // Telegram: no key, no reading back; each message counted
     if (url.pathname === '/botTG:tok/sendMessage') {
       const m = { message_id: st.telegram.length + 1, text: JSON.parse(body).text };
@@ -167,7 +181,8 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     `  - {name: forum, type: discourse, forum: 'http://127.0.0.1:${port}/forum', api_key: {env: T}, username: crier, lang: en}\n` +
     `  - {name: dc, type: discord, webhook_url: {env: DW}, bot_token: {env: T}, lang: en}\n` +
     `  - {name: tg, type: telegram, bot_token: {env: TG}, chat_id: '-1001', api_url: 'http://127.0.0.1:${port}', lang: en}\n` +
-    `  - {name: sl, type: slack, bot_token: {env: T}, channel: C0123ABCDEF, api_url: 'http://127.0.0.1:${port}/slack', lang: en}\n`);
+    `  - {name: sl, type: slack, bot_token: {env: T}, channel: C0123ABCDEF, api_url: 'http://127.0.0.1:${port}/slack', lang: en}\n` +
+    `  - {name: zl, type: zulip, site: 'http://127.0.0.1:${port}/zulip', email: bot@z.example, api_key: {env: T}, stream: treffen, lang: en}\n`);
   writeFileSync(join(site.dir, '_posts/2030-12-09-three.md'), extra('three', '2030-12-09 19:00', 'Drei'));
   writeFileSync(join(site.dir, '_posts/2030-12-11-four.md'), extra('four', '2030-12-11 19:00', 'Vier'));
   // a GitHub or Meetup write a killed run left on its way may land up to
@@ -225,6 +240,11 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     // again by its metadata
     assert.equal(st.slack.length, events.length, st.slack.map((m) => m.text.split('\n')[0]).join(' | '));
     for (const s of of('sl')) assert.equal(s.status, 'sent', JSON.stringify(s));
+    // Zulip: one message per event, each in its event's topic (found again
+    // by its marker)
+    assert.equal(st.zulip.length, events.length, st.zulip.map((m) => m.topic).join(' | '));
+    assert.equal(new Set(st.zulip.map((m) => m.topic)).size, events.length);
+    for (const s of of('zl')) assert.equal(s.status, 'sent', JSON.stringify(s));
     // Telegram (nothing to look at): no message twice; one that may have
     // arrived is 'uncertain', not sent again
     const tgFirst = st.telegram.map((m) => m.text.split('\n')[0]);

@@ -140,6 +140,13 @@ static void markup_escapes(void)
   STR_EQ(sl, "a <!date^0^{_}|*>b<!date^0^{_}|*> &amp; &lt;c&gt; "
              "<!date^0^{_}|_>d<!date^0^{_}|_>");
   free(sl);
+  char *z =
+      escaped("zulip", "a *b* & <c> @**all** `d` ~e~ [f](g) $$h$$ _i_ \"j's\"");
+  STR_EQ(z,
+         "a &#42;b&#42; &amp; &lt;c&gt; @&#42;&#42;all&#42;&#42; &#96;d&#96; "
+         "&#126;e&#126; &#91;f&#93;(g) &#36;&#36;h&#36;&#36; _i_ "
+         "&quot;j&#39;s&quot;");
+  free(z);
   const struct chan_type *tg = chan_type_find("telegram");
   INT_EQ(tg->text_length("<b>a &amp; b</b>"), 5);
   INT_EQ(tg->text_length("&#128512; \xf0\x9f\x98\x80"), 5); /* 😀 is two */
