@@ -328,3 +328,19 @@ test('a long text is cut into sections of at most 3000 characters, nothing lost'
     assert.equal(a.text.replace(/\n/g, ''), a.blocks.map((b) => b.text.text).join('').replace(/\n/g, ''));
   } finally { server.close(); site.cleanup(); }
 });
+
+test('a text over 40,000 characters is not sent; check warns beforehand', async () => {
+  const { server, st } = slack();
+  const port = await listen(server);
+  const site = makeSite(hook());
+  const file = join(site.dir, '_posts/2030-12-04-gluehwein.md');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"Glühwein & Traits: Rust im Dezember"', `"${'Glühwein '.repeat(4450).trim()}"`));
+  try {
+    const c = await run(['-c', site.config, 'check', '--now', '2030-12-01T10:00:00+01:00'], env(port));
+    assert.match(c.stderr, /warning: channel '\w+': the announce text has 4\d{4} characters, more than Slack's 40000/);
+    const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], env(port));
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(JSON.parse(r.stdout)[0].error, /more than Slack's 40000/);
+    assert.equal(st.hooks.length, 0);
+  } finally { server.close(); site.cleanup(); }
+});
