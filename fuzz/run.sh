@@ -7,7 +7,8 @@
 # printed, and the script exits 1 (turn it into a regression test).
 # Prints each target's executions. FUZZ_RUNS=N also ends a target after N
 # executions (the long run: FUZZ_RUNS=10000000); FUZZ_MAX_LEN bounds the
-# input size (default 65536).
+# input size (default 65536); FUZZ_SEED=N fixes libFuzzer's random seed
+# (default 0: a new one each run).
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-30}
@@ -65,7 +66,7 @@ for name in $targets; do
   [ -x "$t" ] || { echo "no fuzz target $name" >&2; exit 2; }
   mkdir -p "$corpus/$name"
   log=$(mktemp)
-  if ! "$t" -max_total_time="$secs" -runs="$runs" -timeout=10 \
+  if ! "$t" -max_total_time="$secs" -runs="$runs" -seed="${FUZZ_SEED:-0}" -timeout=10 \
       -rss_limit_mb=2048 -max_len="$max_len" \
       -artifact_prefix="fuzz/crashes/$name-" "$corpus/$name" >"$log" 2>&1; then
     echo "$name: CRASH (see fuzz/crashes/)"

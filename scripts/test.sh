@@ -3,7 +3,10 @@
 # (scripts/lint.sh), builds with -Werror, runs
 # every test, then builds again with AddressSanitizer and
 # UndefinedBehaviorSanitizer and runs every test a second time, and runs
-# each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60).
+# each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60)
+# from a fixed seed (FUZZ_SEED, default 1), so that the inputs CI tries are
+# the ones a run here tried: a red CI comes from a change, not from luck.
+# Finding new inputs is the long run's work (fuzz/README.md).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -39,5 +42,6 @@ cmake --build build/asan -j"$jobs"
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   suites build/asan "suites (ASan+UBSan build)"
 )
-echo "== fuzz each target for ${FUZZ_SECONDS:-60} s"
-FUZZ_BUILD=build/fuzz-ci FUZZ_CORPUS=build/fuzz-ci/corpus fuzz/run.sh "${FUZZ_SECONDS:-60}"
+echo "== fuzz each target for ${FUZZ_SECONDS:-60} s (seed ${FUZZ_SEED:-1})"
+rm -rf build/fuzz-ci/corpus # the seeds only, as on a fresh clone
+FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_BUILD=build/fuzz-ci FUZZ_CORPUS=build/fuzz-ci/corpus fuzz/run.sh "${FUZZ_SECONDS:-60}"

@@ -152,6 +152,10 @@ void cli_step_summary(const struct app *a, json_t *results);
 struct schedule_opts;
 int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
                  json_t *collect);
+/* The same with the dry run's form (enum deliver_dry, deliver.h): the
+ * messages, or one line per notice. */
+int run_schedule_as(struct app *a, int dry, const struct schedule_opts *so,
+                    json_t *collect);
 
 /* Sends ev's announcement to its channels (all, or those named). */
 int announce_event(struct app *a, const struct event *ev,

@@ -87,6 +87,7 @@ int announce_event(struct app *a, const struct event *ev,
   if (ev->start <= a->now)
     cli_warn(a, "%s has already started", ev->id);
   struct renderer *r = renderer_new(&a->cfg);
+  renderer_set_site(r, &a->site);
   struct deliver_opts o = {.dry = dry ? DRY_REQUESTS : DRY_NONE,
                            .force = force,
                            .quiet = a->quiet,

@@ -130,6 +130,7 @@ int cmd_check(struct app *a, int argc, char **argv)
     sample = sample_event(s, a->now);
   }
   struct renderer *r = renderer_new(&a->cfg);
+  renderer_set_site(r, &a->site);
   render_check(r, sample, a->now, &a->diags);
   channel_limits(a, r);
   renderer_free(r);

@@ -14,32 +14,23 @@ static const struct cmd_help help = {
     "Renders a notice of EVENT (an id such as 2024-09-11-more-than-a-filter,\n"
     "a unique part of one, or a path) and prints the subject, a blank line\n"
     "and the Markdown body (--html: the HTML body; --json: all three, and\n"
-    "the plain text a mail carries as \"text\"). --now is the moment of\n"
-    "sending (default: now if the notice is due now, else the moment it is\n"
-    "due).\n",
+    "the plain text a mail carries as \"text\"). The text is as it will\n"
+    "go out: an announcement or a reminder as of the moment it is due (or\n"
+    "now, if that has passed and the event is still ahead), an update, a\n"
+    "cancellation or a reinstatement as of now (--now, else the clock).\n",
     NULL};
-
-/* Seconds before the start that a notice goes out, or -1 if unknown. */
-static long notice_offset(const struct config *cfg, const char *notice)
-{
-  if (strcmp(notice, "announce") == 0)
-    return cfg->announce_lead;
-  if (strncmp(notice, "reminder-", 9) == 0) {
-    long secs;
-    struct err e;
-    if (when_parse_duration(notice + 9, &secs, &e) == 0)
-      return secs;
-  }
-  return -1;
-}
 
 static bool valid_notice(const struct config *cfg, const char *n)
 {
   if (strcmp(n, "announce") == 0 || strcmp(n, "update") == 0 ||
       strcmp(n, "cancel") == 0 || strcmp(n, "reinstate") == 0)
     return true;
-  long secs = notice_offset(cfg, n);
-  for (size_t i = 0; secs > 0 && i < cfg->nreminders; i++)
+  long secs;
+  struct err e;
+  if (strncmp(n, "reminder-", 9) != 0 ||
+      when_parse_duration(n + 9, &secs, &e) < 0)
+    return false;
+  for (size_t i = 0; i < cfg->nreminders; i++)
     if (cfg->reminders[i] == secs)
       return true;
   return false;
@@ -114,11 +105,8 @@ int cmd_preview(struct app *a, int argc, char **argv)
     return e.code;
   }
   diags_release(&d);
-  time_t now = a->now;
-  long off = notice_offset(&a->cfg, notice);
-  time_t due = off >= 0 ? when_before(ev->start, off) : now;
-  if (!a->now_pinned && off >= 0 && (now < due || now >= ev->start))
-    now = due; /* as it will read (or read) when it is due */
+  /* as it will read when it goes out */
+  time_t now = plan_send_time(&a->cfg, ev, notice, a->now);
   struct render_req q = {.ev = ev,
                          .old = old,
                          .notice = notice,
@@ -129,6 +117,7 @@ int cmd_preview(struct app *a, int argc, char **argv)
                          .en_first = !langs && ch && ch->lang_first_en,
                          .now = now};
   struct renderer *r = renderer_new(&a->cfg);
+  renderer_set_site(r, &a->site);
   struct message m;
   rc = render_message(r, &q, &m, &e);
   renderer_free(r);

@@ -37,6 +37,12 @@ static const struct cmd_help help = {
 int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
                  json_t *collect)
 {
+  return run_schedule_as(a, dry ? DRY_MESSAGES : DRY_NONE, so, collect);
+}
+
+int run_schedule_as(struct app *a, int dry, const struct schedule_opts *so,
+                    json_t *collect)
+{
   struct err e;
   struct journal *j;
   int jrc = cli_open_journal(a, dry, &j);
@@ -58,9 +64,10 @@ int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
     return e.code;
   }
   struct renderer *r = renderer_new(&a->cfg);
+  renderer_set_site(r, &a->site);
   json_t *results = json_array();
   struct deliver_summary sum = {0};
-  struct deliver_opts dopt = {.dry = dry ? DRY_MESSAGES : DRY_NONE,
+  struct deliver_opts dopt = {.dry = (enum deliver_dry)dry,
                               .quiet = a->quiet,
                               .json = a->json,
                               .verbose = a->verbose,
@@ -101,10 +108,13 @@ int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
 
 int cmd_run(struct app *a, int argc, char **argv)
 {
-  bool dry = false, confirm = false;
+  bool dry = false, confirm = false, summary = false;
   const struct opt opts[] = {
       OPT_BOOL('n', "--dry-run", &dry,
                "print what would be sent; send nothing, write\nnothing"),
+      OPT_BOOL(0, "--summary", &summary,
+               "with --dry-run: one line per notice (its subject,\n"
+               "or why it is skipped) instead of the messages"),
       OPT_BOOL(0, "--confirm-cancel", &confirm,
                "cancel announced events whose files vanished,\n"
                "also when more vanished at once than\n"
@@ -113,9 +123,17 @@ int cmd_run(struct app *a, int argc, char **argv)
   int rc;
   if (!cli_start_site(a, argc, argv, opts, &help, true, &rc))
     return rc;
+  if (summary && !dry) {
+    cli_error("--summary goes with --dry-run");
+    return EX_USAGE;
+  }
   struct schedule_opts so = {.confirm_cancel = confirm};
   json_t *results = json_array();
-  rc = run_schedule(a, dry, &so, results);
+  rc = run_schedule_as(a,
+                       !dry      ? DRY_NONE
+                       : summary ? DRY_SUMMARY
+                                 : DRY_MESSAGES,
+                       &so, results);
   if (!dry)
     ci_late_reminders(a, results);
   if (a->json)

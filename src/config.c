@@ -36,8 +36,8 @@ static const struct cfg_field site_fields[] = {
     IGNORED("fields"), IGNORED("recursive"), IGNORED("include"),
     IGNORED("exclude"), IGNORED("data"), IGNORED("translations"),
     IGNORED("other_keys"), IGNORED("default_time"), IGNORED("talks_missing"),
-    IGNORED("places"), IGNORED("shortcodes"), IGNORED("archive_after"),
-    CFG_END};
+    IGNORED("body"), IGNORED("places"), IGNORED("shortcodes"),
+    IGNORED("archive_after"), CFG_END};
 
 static const struct cfg_field serve_fields[] = {
     CF("listen", CFG_STR, serve_listen),

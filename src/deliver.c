@@ -122,6 +122,20 @@ static void on_signal(int sig)
   stop_requested = 1;
 }
 
+/* --dry-run --summary: the notice in one line, with its subject or what
+ * became of it. */
+static void print_summary(const struct slot *s)
+{
+  const struct delivery *d = &s->d;
+  printf("%s · %s · %s (%s, %s): ", d->ev->id, d->notice, d->ctx->ch->name,
+         chan_type_name(d->ctx->ch->type), d->lang);
+  if (s->result == RESULT_DRY_RUN && d->msg.subject)
+    printf("%s\n", d->msg.subject);
+  else
+    printf("%s%s%s\n", dresult_name(s->result), s->error[0] ? " – " : "",
+           s->error);
+}
+
 static void report(struct run *x, struct slot *s)
 {
   if (s->reported)
@@ -149,7 +163,10 @@ static void report(struct run *x, struct slot *s)
   const struct delivery *d = &s->d;
   struct deliver_result r = {d->ev->id, d->notice, d->ctx->ch->name, d->lang,
                              s->result, d->url,    s->error};
-  json_t *rec = deliver_report(&r, x->o->quiet, x->results);
+  bool summary = x->o->dry == DRY_SUMMARY;
+  if (summary && !x->o->json)
+    print_summary(s);
+  json_t *rec = deliver_report(&r, x->o->quiet || summary, x->results);
   if (rec && s->result == RESULT_DRY_RUN && d->msg.subject)
     json_object_set_new(rec, "message",
                         json_pack("{s:s, s:s, s:s}", "subject", d->msg.subject,
@@ -407,7 +424,7 @@ static void prepare(struct run *x, size_t i)
       curl_slist_free_all(req.headers);
       curl_slist_free_all(req.rcpt);
       free(req.mail_from);
-    } else if (!x->o->json) {
+    } else if (!x->o->json && x->o->dry == DRY_MESSAGES) {
       print_message(d);
     }
     /* the request form says what sending would need; the message form is

@@ -44,7 +44,10 @@ struct deliver_item {
   const char *remote;      /* where the announcement went (JSON), or NULL */
 };
 
-enum deliver_dry { DRY_NONE, DRY_REQUESTS, DRY_MESSAGES };
+/* A dry run prints each request, each message, or one line per notice
+ * (DRY_SUMMARY: its subject, or what became of it, instead of a result
+ * line). */
+enum deliver_dry { DRY_NONE, DRY_REQUESTS, DRY_MESSAGES, DRY_SUMMARY };
 
 struct deliver_opts {
   enum deliver_dry dry; /* print requests or messages; nothing is sent or

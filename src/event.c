@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "evdate.h"
+#include "i18n.h"
 #include "markup.h"
 #include "site.h"
 #include "term.h"
@@ -99,6 +100,64 @@ static int want_str(const struct ynode *map, const char *key, const char *file,
   return 0;
 }
 
+/* directions: a text, or a map from a language code to a text. */
+static void read_directions(struct location *loc, const struct ynode *v,
+                            const char *path, struct diags *d)
+{
+  if (!v || ynode_is_null(v))
+    return;
+  if (v->kind == Y_STR) {
+    free(loc->directions);
+    loc->directions = xstrdup(v->str);
+    return;
+  }
+  bool ok = v->kind == Y_MAP;
+  for (size_t i = 0; ok && i < v->n; i++)
+    ok = v->items[i].kind == Y_STR;
+  if (!ok) {
+    diag_add(d, DIAG_ERROR, path, v->line,
+             "'directions' must be a text, or a map from a language "
+             "to a text ({de: …, en: …})");
+    return;
+  }
+  for (size_t i = 0; i < v->n; i++) {
+    const char *lang = v->keys[i].str;
+    if (lang_find(lang) < 0)
+      diag_add(d, DIAG_WARNING, path, v->keys[i].line,
+               "directions in '%s', which is not a language crier has "
+               "(%s)",
+               lang, lang_list());
+    loc->directions_in =
+        xrealloc(loc->directions_in,
+                 (loc->ndirections_in + 1) * sizeof(*loc->directions_in));
+    loc->directions_in[loc->ndirections_in++] =
+        (struct ltext){xstrdup(lang), xstrdup(v->items[i].str)};
+  }
+  free(loc->directions);
+  loc->directions = v->n ? xstrdup(v->items[0].str) : NULL;
+}
+
+static void free_directions(struct location *loc)
+{
+  free(loc->directions);
+  for (size_t i = 0; i < loc->ndirections_in; i++) {
+    free(loc->directions_in[i].lang);
+    free(loc->directions_in[i].text);
+  }
+  free(loc->directions_in);
+  loc->directions = NULL;
+  loc->directions_in = NULL;
+  loc->ndirections_in = 0;
+}
+
+const char *location_directions(const struct location *l, const char *lang)
+{
+  for (size_t i = 0; l && lang && i < l->ndirections_in; i++)
+    if (strcmp(l->directions_in[i].lang, lang) == 0)
+      return l->directions_in[i].text;
+  return l ? l->directions : NULL;
+}
+
 static void unknown_keys(const struct ynode *map, const char *const *known,
                          size_t nknown, const char *what, enum diag_sev sev,
                          const char *file, struct diags *d)
@@ -148,7 +207,8 @@ int locations_load(struct locations *l, const char *path, struct diags *d)
       continue;
     }
     for (size_t k = 0; k < sizeof(location_keys) / sizeof(*location_keys); k++)
-      want_str(m, location_keys[k], path, d);
+      if (strcmp(location_keys[k], "directions") != 0)
+        want_str(m, location_keys[k], path, d);
     unknown_keys(m, location_keys,
                  sizeof(location_keys) / sizeof(*location_keys), "location",
                  DIAG_WARNING, path, d);
@@ -161,7 +221,7 @@ int locations_load(struct locations *l, const char *path, struct diags *d)
     loc->city = opt_str(m, "city");
     loc->web = opt_str(m, "web");
     loc->osm = opt_str(m, "osm");
-    loc->directions = opt_str(m, "directions");
+    read_directions(loc, ymap_get(m, "directions"), path, d);
     loc->online = !loc->street;
     location_geo(loc, m, path, d);
     if (!loc->name)
@@ -185,7 +245,7 @@ void locations_release(struct locations *l)
     free(loc->city);
     free(loc->web);
     free(loc->osm);
-    free(loc->directions);
+    free_directions(loc);
   }
   free(l->v);
   free(l->path);
@@ -205,7 +265,9 @@ const struct location *locations_find(const struct locations *l,
 
 static const char *const talk_keys[] = {"title",  "speaker", "abstract",
                                         "slides", "video",   "speakers"};
-static const char *const speaker_keys[] = {"name", "github", "twitter"};
+static const char *const speaker_keys[] = {"name",     "github",  "twitter",
+                                           "mastodon", "bluesky", "url"};
+static void person_release(struct person *p);
 static const char *const place_keys[] = {
     "name", "title", "short", "address", "street",    "city",
     "url",  "web",   "osm",   "map",     "directions"};
@@ -247,6 +309,20 @@ char *event_id_from_path(const char *path)
   return sitefmt_file_id(NULL, path, NULL);
 }
 
+bool event_id_date(const char *id, int *y, int *m, int *d, const char **slug)
+{
+  static const char form[] = "dddd-dd-dd-";
+  for (size_t i = 0; form[i]; i++)
+    if (form[i] == 'd' ? !isdigit((unsigned char)id[i]) : id[i] != form[i])
+      return false;
+  *y = (int)strtol(id, NULL, 10);
+  *m = (int)strtol(id + 5, NULL, 10);
+  *d = (int)strtol(id + 8, NULL, 10);
+  if (slug)
+    *slug = id + 11;
+  return true;
+}
+
 /* The code point of the control character at s[at] (C1 ones are two
  * bytes in UTF-8). */
 static unsigned control_at(const char *s, size_t at)
@@ -286,7 +362,7 @@ static void location_free(struct location *l)
   free(l->city);
   free(l->web);
   free(l->osm);
-  free(l->directions);
+  free_directions(l);
   free(l);
 }
 
@@ -326,6 +402,9 @@ void event_free(struct event *ev)
     free(t->speaker);
     free(t->github);
     free(t->twitter);
+    for (size_t k = 0; k < t->npeople; k++)
+      person_release(&t->people[k]);
+    free(t->people);
   }
   free(ev->talks);
   free_strv(ev->speakers, ev->nspeakers);
@@ -512,14 +591,15 @@ static void unknown_in(const struct ld *l, const struct ynode *map,
   unknown_keys(map, known, nknown, what, DIAG_WARNING, l->ev->path, l->d);
 }
 
-/* A speaker: a name, or a map with name, github, twitter. */
-static int read_speaker(const struct ld *l, const struct ynode *sp,
-                        struct buf *names, char **github, char **twitter)
+/* A speaker: a name, or a map with name and handles, read into p (which
+ * the caller zeroed and releases). */
+static int read_person(const struct ld *l, const struct ynode *sp,
+                       struct person *p)
 {
   const char *file = l->ev->path;
   if (sp->kind == Y_STR) {
     if (!ynode_is_null(sp))
-      buf_addf(names, "%s%s", names->len ? ", " : "", sp->str);
+      p->name = xstrdup(sp->str);
     return 0;
   }
   if (sp->kind != Y_MAP)
@@ -530,18 +610,56 @@ static int read_speaker(const struct ld *l, const struct ynode *sp,
   for (size_t k = 0; k < NKEYS(speaker_keys); k++)
     if (want_str(sp, speaker_keys[k], file, l->d) < 0)
       rc = -1;
-  char *name = opt_str(sp, "name");
-  char *gh = opt_str(sp, "github"), *tw = opt_str(sp, "twitter");
-  const char *shown = name ? name : gh ? gh : tw;
-  if (shown && *shown)
-    buf_addf(names, "%s%s", names->len ? ", " : "", shown);
-  if (!*github && gh)
-    *github = xstrdup(gh);
-  if (!*twitter && tw)
-    *twitter = xstrdup(tw);
-  free(name);
-  free(gh);
-  free(tw);
+  p->name = opt_str(sp, "name");
+  p->github = opt_str(sp, "github");
+  p->twitter = opt_str(sp, "twitter");
+  p->mastodon = opt_str(sp, "mastodon");
+  p->bluesky = opt_str(sp, "bluesky");
+  p->url = opt_str(sp, "url");
+  return rc;
+}
+
+static void person_release(struct person *p)
+{
+  free(p->name);
+  free(p->github);
+  free(p->twitter);
+  free(p->mastodon);
+  free(p->bluesky);
+  free(p->url);
+  memset(p, 0, sizeof(*p));
+}
+
+/* The name a speaker is shown by: the name, else a handle. */
+static const char *person_shown(const struct person *p)
+{
+  return nonempty(p->name)       ? p->name
+         : nonempty(p->github)   ? p->github
+         : nonempty(p->twitter)  ? p->twitter
+         : nonempty(p->mastodon) ? p->mastodon
+                                 : p->bluesky;
+}
+
+/* Adds the speaker sp to the talk tk. */
+static int add_speaker(const struct ld *l, const struct ynode *sp,
+                       struct talk *tk, struct buf *names)
+{
+  struct person p = {0};
+  int rc = read_person(l, sp, &p);
+  const char *shown = person_shown(&p);
+  if (!nonempty(shown)) {
+    person_release(&p);
+    return rc;
+  }
+  buf_addf(names, "%s%s", names->len ? ", " : "", shown);
+  if (!tk->github && p.github)
+    tk->github = xstrdup(p.github);
+  if (!tk->twitter && p.twitter)
+    tk->twitter = xstrdup(p.twitter);
+  if (!p.name)
+    p.name = xstrdup(shown);
+  tk->people = xrealloc(tk->people, (tk->npeople + 1) * sizeof(*tk->people));
+  tk->people[tk->npeople++] = p;
   return rc;
 }
 
@@ -597,16 +715,15 @@ static int load_talks(struct ld *l, const struct ynode *t)
       rc = diag_add(l->d, DIAG_ERROR, file, sp->line,
                     "'speaker' must be a name or a map, not a list (use "
                     "'speakers' for several)");
-    else if (sp && read_speaker(l, sp, &names, &tk->github, &tk->twitter) < 0)
+    else if (sp && add_speaker(l, sp, tk, &names) < 0)
       rc = -1;
     const struct ynode *sps = ymap_get(m, "speakers");
     if (sps && sps->kind == Y_SEQ) {
       for (size_t k = 0; k < sps->n; k++)
-        if (read_speaker(l, &sps->items[k], &names, &tk->github, &tk->twitter) <
-            0)
+        if (add_speaker(l, &sps->items[k], tk, &names) < 0)
           rc = -1;
     } else if (sps && !ynode_is_null(sps) &&
-               read_speaker(l, sps, &names, &tk->github, &tk->twitter) < 0) {
+               add_speaker(l, sps, tk, &names) < 0) {
       rc = -1;
     }
     if (names.len)
@@ -630,15 +747,13 @@ static int load_speakers(struct ld *l, const struct ynode *n)
   ev->speakers = xcalloc(k ? k : 1, sizeof(*ev->speakers));
   int rc = 0;
   for (size_t i = 0; i < k; i++) {
-    struct buf name = BUF_INIT;
-    char *gh = NULL, *tw = NULL;
-    if (read_speaker(l, &items[i], &name, &gh, &tw) < 0)
+    struct person p = {0};
+    if (read_person(l, &items[i], &p) < 0)
       rc = -1;
-    if (name.len)
-      ev->speakers[ev->nspeakers++] = buf_detach(&name);
-    buf_release(&name);
-    free(gh);
-    free(tw);
+    const char *shown = person_shown(&p);
+    if (nonempty(shown))
+      ev->speakers[ev->nspeakers++] = xstrdup(shown);
+    person_release(&p);
   }
   return rc;
 }
@@ -772,8 +887,10 @@ static void place_from_map(struct ld *l, const struct ynode *m)
   struct event *ev = l->ev;
   unknown_in(l, m, place_keys, NKEYS(place_keys), "place");
   for (size_t k = 0; k < NKEYS(place_keys); k++)
-    want_str(m, place_keys[k], ev->path, l->d);
+    if (strcmp(place_keys[k], "directions") != 0)
+      want_str(m, place_keys[k], ev->path, l->d);
   struct location *p = own_place(ev);
+  read_directions(p, ymap_get(m, "directions"), ev->path, l->d);
   /* each part under its name, or the name other sites give it */
   static const struct {
     const char *key, *alt;
@@ -785,7 +902,6 @@ static void place_from_map(struct ld *l, const struct ynode *m)
       {"city", NULL, offsetof(struct location, city)},
       {"url", "web", offsetof(struct location, web)},
       {"osm", "map", offsetof(struct location, osm)},
-      {"directions", NULL, offsetof(struct location, directions)},
   };
   for (size_t i = 0; i < NKEYS(parts); i++) {
     char *v = opt_str(m, parts[i].key);
@@ -1064,8 +1180,7 @@ static void post_page(void *ud, const char *id, struct buf *out)
   const struct config *cfg = ((struct post_ctx *)ud)->cfg;
   struct event ev = {.id = (char *)id};
   int y, m, d;
-  char c;
-  if (sscanf(id, "%4d-%2d-%2d%c", &y, &m, &d, &c) == 4 && c == '-')
+  if (event_id_date(id, &y, &m, &d, NULL))
     when_from_local(y, m, d, 12, 0, 0, &ev.start);
   site_event_url(cfg, &ev, out);
 }

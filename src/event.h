@@ -12,10 +12,19 @@
 #include "config.h"
 #include "diag.h"
 
+/* A text in one language. */
+struct ltext {
+  char *lang, *text;
+};
+
 struct location {
   char *key; /* "" for a place written in the event itself */
   int line;
-  char *short_name, *name, *street, *city, *web, *osm, *directions;
+  char *short_name, *name, *street, *city, *web, *osm;
+  char *directions;            /* as written, or the first of a map of
+                                  them by language */
+  struct ltext *directions_in; /* directions: {de: …, en: …} */
+  size_t ndirections_in;
   bool has_geo;    /* lat/lon given, or read from the osm link */
   double lat, lon; /* WGS 84 degrees */
   bool online;     /* a place without a street in the locations file */
@@ -41,9 +50,19 @@ enum talks_state {
   TALKS_LIST,   /* a list of talks */
 };
 
+/* A speaker: a name, and where to find them (as written; NULL: not
+ * given). */
+struct person {
+  char *name;
+  char *github, *twitter, *mastodon, *bluesky, *url;
+};
+
 struct talk {
   char *title, *abstract, *slides, *video;
-  char *speaker, *github, *twitter; /* speaker: names joined by ", " */
+  char *speaker, *github, *twitter; /* speaker: names joined by ", ";
+                                       github, twitter: the first given */
+  struct person *people;            /* each speaker, in order */
+  size_t npeople;
 };
 
 /* The title and text of an event in another language (a translation
@@ -165,6 +184,10 @@ void event_set_uid(struct event *ev, const char *uid);
  * Caller frees. */
 char *event_id_from_path(const char *path);
 
+/* Whether an id starts as a dated post's does ("YYYY-MM-DD-", exactly those
+ * eleven characters); sets *y, *m, *d and *slug (what follows the date). */
+bool event_id_date(const char *id, int *y, int *m, int *d, const char **slug);
+
 /* A JSON snapshot of what matters to attendees (id, title, start, place,
  * links), kept in the journal when an event is announced, so that later
  * notices can be sent when the file is gone (a cancellation of a linked
@@ -173,6 +196,10 @@ char *event_snapshot(const struct event *ev);
 /* An event rebuilt from a snapshot (for updates and cancellations of
  * changed or deleted files); NULL if the snapshot is unusable. */
 struct event *event_from_snapshot(const char *json);
+
+/* The directions to l in language code lang: those given for it, else
+ * l->directions (NULL: none). Borrowed. */
+const char *location_directions(const struct location *l, const char *lang);
 
 /* The URL of a link whose label is label (case-insensitive), or NULL. */
 const char *event_link(const struct event *ev, const char *label);

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "map.h"
 #include "render.h"
 #include "util.h"
 #include "when.h"
@@ -58,7 +59,9 @@ struct lang_data {
   char *date, *date_short, *time;
   char *rel[REL_N];
   char *fields[FIELD_N];
-  struct pairs zones, zone_aliases, texts;
+  char *words;         /* common words, separated by spaces */
+  struct map word_set; /* the same, for i18n_guess */
+  struct pairs zones, zone_aliases, texts, names;
 };
 
 static struct lang_data langs[LANG_MAX];
@@ -93,6 +96,7 @@ static const struct {
     {"fields.time", LD(fields[FIELD_TIME]), false},
     {"fields.location", LD(fields[FIELD_LOCATION]), false},
     {"fields.end", LD(fields[FIELD_END]), false},
+    {"words", LD(words), true},
 };
 
 static const struct {
@@ -111,6 +115,7 @@ static const struct {
     {"zones", LD(zones)},
     {"zone_aliases", LD(zone_aliases)},
     {"texts", LD(texts)},
+    {"languages", LD(names)},
 };
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
@@ -160,6 +165,7 @@ static void lang_release(struct lang_data *L)
       xfree(slot(L, lists[i].off) + k);
   for (size_t i = 0; i < N(maps); i++)
     pairs_release((struct pairs *)((char *)L + maps[i].off));
+  map_release(&L->word_set);
   memset(L, 0, sizeof(*L));
 }
 
@@ -433,6 +439,14 @@ int i18n_load(const char *const *dirs, size_t ndirs, struct diags *d)
         lang_read(L, p.data, d);
     }
     lang_complete(L, d);
+    for (const char *w = L->words; w && *w;) {
+      size_t wl = strcspn(w, " ");
+      char *one = xstrndup(w, wl);
+      map_put(&L->word_set, one, L);
+      free(one);
+      w += wl;
+      w += strspn(w, " ");
+    }
   }
   buf_release(&p);
   for (size_t i = 0; i < n; i++)
@@ -584,10 +598,20 @@ void i18n_time(enum lang l, const struct tm *tm, struct buf *out)
   expand(get(l), get(l)->time, tm, out);
 }
 
-const char *i18n_zone(enum lang l, const char *abbr)
+void i18n_zone(enum lang l, const char *abbr, struct buf *out)
 {
   const char *said = pairs_get(&get(l)->zones, abbr);
-  return said ? said : abbr;
+  size_t n = strlen(abbr);
+  bool offset = (abbr[0] == '+' || abbr[0] == '-') && n >= 3 &&
+                strspn(abbr + 1, "0123456789") == n - 1;
+  if (said || !offset) {
+    buf_adds(out, said ? said : abbr);
+    return;
+  }
+  /* a zone without an abbreviation: "+1030" is UTC+10:30 */
+  buf_addf(out, "UTC%c%d", abbr[0], (abbr[1] - '0') * 10 + (abbr[2] - '0'));
+  if (n >= 5 && (abbr[3] != '0' || abbr[4] != '0'))
+    buf_addf(out, ":%c%c", abbr[3], abbr[4]);
 }
 
 const char *i18n_zone_meaning(const char *written)
@@ -756,6 +780,47 @@ const char *i18n_field(enum lang l, const char *field)
     if (strcmp(names[i], field) == 0 && get(l)->fields[i])
       return get(l)->fields[i];
   return field;
+}
+
+const char *i18n_lang_name(enum lang l, enum lang of)
+{
+  const char *n = pairs_get(&get(l)->names, lang_code(of));
+  return n ? n : str(get(of)->name);
+}
+
+int i18n_guess(const char *text)
+{
+  ensure();
+  size_t score[LANG_MAX] = {0};
+  char word[32];
+  for (const char *p = text ? text : ""; *p;) {
+    size_t n = 0;
+    while (*p && (isalpha((unsigned char)*p) || (unsigned char)*p >= 0x80 ||
+                  *p == '\'')) {
+      if (n + 1 < sizeof(word))
+        word[n++] = (char)tolower((unsigned char)*p);
+      p++;
+    }
+    if (!n) {
+      p++;
+      continue;
+    }
+    word[n] = '\0';
+    for (size_t i = 0; i < nlangs; i++)
+      score[i] += map_get(&langs[i].word_set, word) != NULL;
+  }
+  size_t best = 0, second = 0;
+  int id = -1;
+  for (size_t i = 0; i < nlangs; i++) {
+    if (score[i] > best) {
+      second = best;
+      best = score[i];
+      id = (int)i;
+    } else if (score[i] > second) {
+      second = score[i];
+    }
+  }
+  return best >= 3 && best >= 2 * second ? id : -1;
 }
 
 bool i18n_text(enum lang l, size_t i, const char **name, const char **value)

@@ -48,9 +48,10 @@ const char *i18n_month_short(enum lang l, int mon);
 void i18n_date(enum lang l, const struct tm *tm, struct buf *out);
 void i18n_date_short(enum lang l, const struct tm *tm, struct buf *out);
 void i18n_time(enum lang l, const struct tm *tm, struct buf *out);
-/* The zone abbreviation as said in l (MEZ for CET in German); others
- * unchanged. Borrowed from the table or from abbr. */
-const char *i18n_zone(enum lang l, const char *abbr);
+/* The zone abbreviation as said in l (MEZ for CET in German), appended to
+ * out; others unchanged, except that a zone without an abbreviation (the
+ * tz database's "+1030") is said as UTC+10:30. */
+void i18n_zone(enum lang l, const char *abbr, struct buf *out);
 /* What a zone abbreviation written in some language's events stands for
  * in the tz database ("MEZ" → "CET", "MEST" → "CEST"), for any language
  * loaded; NULL when no language knows it. */
@@ -73,6 +74,14 @@ void i18n_relative(enum lang l, time_t now, time_t start, struct buf *out);
 
 /* A field's name (for update notices). */
 const char *i18n_field(enum lang l, const char *field);
+/* The name of language `of` in language l: the entry of l's 'languages'
+ * map ("Englisch" in German), else of's own 'name'. Borrowed. */
+const char *i18n_lang_name(enum lang l, enum lang of);
+/* The language text is most likely written in, by the common words each
+ * language file lists ('words'): the one with the most of them, at least
+ * three and twice as many as any other; -1 when none is that clear. */
+int i18n_guess(const char *text);
+
 /* The strings of the language file's 'texts' map, for templates; each
  * call gives name and value (borrowed) of entry i, false past the end. */
 bool i18n_text(enum lang l, size_t i, const char **name, const char **value);

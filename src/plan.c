@@ -29,6 +29,23 @@ const char *notice_kind_name(enum notice_kind k)
   return kind_names[k];
 }
 
+time_t plan_send_time(const struct config *cfg, const struct event *ev,
+                      const char *notice, time_t now)
+{
+  long off = -1;
+  if (strcmp(notice, "announce") == 0) {
+    off = cfg->announce_lead;
+  } else if (strncmp(notice, "reminder-", 9) == 0) {
+    struct err e;
+    if (when_parse_duration(notice + 9, &off, &e) < 0)
+      off = -1;
+  }
+  if (off < 0)
+    return now;
+  time_t due = when_before(ev->start, off);
+  return now < due || now >= ev->start ? due : now;
+}
+
 size_t plan_notices(const struct config *cfg, const struct event *ev,
                     const struct channel *ch, struct notice_time *out,
                     size_t max)

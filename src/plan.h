@@ -41,6 +41,15 @@ size_t plan_notices(const struct config *cfg, const struct event *ev,
                     const struct channel *ch, struct notice_time *out,
                     size_t max);
 
+/* When notice (a name as above) for ev goes out, seen at now: the
+ * announcement and each reminder at the moment they are due
+ * (announce_lead, the reminder's offset before the start) or, once that
+ * has passed, now — as long as the event has not started (after that:
+ * the moment they were due); an update, a cancellation or a
+ * reinstatement now, as they are sent when they happen. */
+time_t plan_send_time(const struct config *cfg, const struct event *ev,
+                      const char *notice, time_t now);
+
 /* What the journal knows about one event on one channel. */
 struct hist_entry {
   char notice[32];

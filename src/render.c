@@ -5,6 +5,7 @@
 #include "chan.h"
 #include "md.h"
 #include "render_lookup.h"
+#include "site.h"
 #include "tpl.h"
 #include "util.h"
 
@@ -97,10 +98,24 @@ static tpl_escape_fn body_escape(const struct render_req *q, bool *markdown)
   return tpl_escape_none;
 }
 
-int render_message(struct renderer *r, const struct render_req *q,
+void renderer_set_site(struct renderer *r, const struct site *s)
+{
+  body_recur_free(r->recur);
+  r->recur = NULL;
+  r->site = s;
+}
+
+int render_message(struct renderer *r, const struct render_req *req,
                    struct message *m, struct err *e)
 {
   memset(m, 0, sizeof(*m));
+  struct render_req with = *req;
+  if (!with.recur && r->site) {
+    if (!r->recur)
+      r->recur = body_recur_new(r->site->events, r->site->n);
+    with.recur = r->recur;
+  }
+  const struct render_req *q = &with;
   struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT, html = BUF_INIT;
   enum lang order[LANG_MAX];
   int n = render_order(q, order);

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "body.h"
 #include "config.h"
 #include "diag.h"
 #include "err.h"
@@ -24,6 +25,7 @@
 #include "i18n.h"
 
 struct renderer;
+struct site;
 
 struct message {
   char *subject;  /* one line, plain text */
@@ -40,7 +42,10 @@ struct render_req {
   const struct channel *ch; /* NULL: the generic templates */
   int langs;                /* LANG_DE | LANG_EN | … (config.h) */
   bool en_first;            /* en before de (when not in ch's order) */
-  time_t now;
+  time_t now;               /* when the notice goes out */
+  /* what recurs in the site's bodies (for the theme); NULL: the
+   * renderer's site's (renderer_set_site), else nothing */
+  const struct body_recur *recur;
 };
 
 /* The built-in template directory (installed, or the source tree's);
@@ -49,6 +54,9 @@ const char *render_builtin_dir(void);
 
 struct renderer *renderer_new(const struct config *cfg);
 void renderer_free(struct renderer *r);
+/* The site whose events r renders (borrowed; it must outlive r): what
+ * recurs in its bodies is collected when r first renders a message. */
+void renderer_set_site(struct renderer *r, const struct site *s);
 
 /* Renders q into m (caller releases m with message_release). Fails with
  * EX_DATAERR for a missing or broken template, naming the file. */

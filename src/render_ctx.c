@@ -33,46 +33,195 @@ static json_t *str_or_null(const char *s)
   return nonempty(s) ? json_string(s) : json_null();
 }
 
-static json_t *location_json(const struct event *ev)
+/* The place; its directions in this part's language, else as written —
+ * unless they are in another language that another part of the message
+ * has (parts: the message's languages; text_lang: the language of the
+ * event's texts, for directions too short to tell). */
+static json_t *location_json(const struct event *ev, enum lang l, int parts,
+                             int text_lang)
 {
-  const struct location *l = ev->loc;
-  if (!l)
+  const struct location *loc = ev->loc;
+  if (!loc)
     return json_null();
   json_t *o = json_object();
-  json_object_set_new(o, "key", json_string(l->key));
-  json_object_set_new(o, "short",
-                      str_or_null(l->short_name ? l->short_name : l->name));
-  json_object_set_new(o, "name", str_or_null(l->name));
-  json_object_set_new(o, "street", str_or_null(l->street));
-  json_object_set_new(o, "city", str_or_null(l->city));
+  json_object_set_new(o, "key", json_string(loc->key));
+  json_object_set_new(
+      o, "short", str_or_null(loc->short_name ? loc->short_name : loc->name));
+  json_object_set_new(o, "name", str_or_null(loc->name));
+  json_object_set_new(o, "street", str_or_null(loc->street));
+  json_object_set_new(o, "city", str_or_null(loc->city));
   struct buf addr = BUF_INIT;
-  if (l->street)
-    buf_adds(&addr, l->street);
-  if (l->street && l->city)
+  if (loc->street)
+    buf_adds(&addr, loc->street);
+  if (loc->street && loc->city)
     buf_adds(&addr, ", ");
-  if (l->city)
-    buf_adds(&addr, l->city);
+  if (loc->city)
+    buf_adds(&addr, loc->city);
   json_object_set_new(o, "address", str_or_null(addr.data));
   buf_release(&addr);
-  json_object_set_new(o, "web", url_value(l->web));
-  json_object_set_new(o, "osm", url_value(l->osm));
-  json_object_set_new(o, "map", url_value(l->osm ? l->osm : NULL));
-  json_object_set_new(o, "directions", str_or_null(l->directions));
-  json_object_set_new(o, "online", json_boolean(l->online));
+  json_object_set_new(o, "web", url_value(loc->web));
+  json_object_set_new(o, "osm", url_value(loc->osm));
+  json_object_set_new(o, "map", url_value(loc->osm ? loc->osm : NULL));
+  const char *dir = location_directions(loc, lang_code(l));
+  int in = -1; /* the language the directions are in */
+  for (size_t i = 0; i < loc->ndirections_in && in < 0; i++)
+    if (loc->directions_in[i].text == dir)
+      in = lang_find(loc->directions_in[i].lang);
+  if (in < 0 && dir)
+    in = i18n_guess(dir);
+  if (in < 0) /* too short to tell: the event's language */
+    in = text_lang;
+  if (in >= 0 && in != (int)l && (parts & (1 << in)))
+    dir = NULL; /* the part in their language shows them */
+  json_object_set_new(o, "directions", str_or_null(dir));
+  json_object_set_new(o, "online", json_boolean(loc->online));
   return o;
 }
 
-static json_t *talks_json(const struct event *ev)
+/* A language file's text (borrowed), or NULL. */
+static const char *text_of(enum lang l, const char *name)
+{
+  const char *n, *v;
+  for (size_t i = 0; i18n_text(l, i, &n, &v); i++)
+    if (strcmp(n, name) == 0)
+      return v;
+  return NULL;
+}
+
+/* A handle as written ("@florob", "florob", a URL) without a leading '@'
+ * or the URL's scheme and final '/'. */
+static const char *bare(const char *h, size_t *n)
+{
+  if (strncmp(h, "https://", 8) == 0)
+    h += 8;
+  else if (strncmp(h, "http://", 7) == 0)
+    h += 7;
+  while (*h == '@')
+    h++;
+  *n = strlen(h);
+  while (*n && h[*n - 1] == '/')
+    (*n)--;
+  return h;
+}
+
+static void add_handle(json_t *a, const char *service, const char *shown,
+                       const char *url)
+{
+  json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:b}", "service", service,
+                                     "handle", shown, "url", url_value(url),
+                                     "first", json_array_size(a) == 0));
+}
+
+/* Where to find a speaker: GitHub, Twitter, Mastodon, Bluesky, a web
+ * page, each {service, handle, url, first}, linked. A handle given as a
+ * URL is linked as written. */
+static json_t *handles_json(const struct person *p, enum lang l)
+{
+  json_t *a = json_array();
+  struct buf shown = BUF_INIT, url = BUF_INIT;
+  static const struct {
+    const char *service, *base;
+    size_t off;
+  } simple[] = {
+      {"GitHub", "https://github.com/", offsetof(struct person, github)},
+      {"Twitter", "https://twitter.com/", offsetof(struct person, twitter)},
+      {"Bluesky", "https://bsky.app/profile/",
+       offsetof(struct person, bluesky)},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(simple); i++) {
+    const char *h = *(char *const *)((const char *)p + simple[i].off);
+    if (!nonempty(h))
+      continue;
+    size_t n;
+    const char *b = bare(h, &n);
+    const char *slash = NULL;
+    for (size_t k = 0; k < n; k++)
+      if (b[k] == '/')
+        slash = b + k;
+    buf_reset(&shown);
+    buf_reset(&url);
+    /* a URL: linked as it is, shown by its last part */
+    if (slash)
+      buf_addf(&shown, "@%.*s", (int)(n - (size_t)(slash + 1 - b)), slash + 1);
+    else
+      buf_addf(&shown, "@%.*s", (int)n, b);
+    if (b != h && strncmp(h, "http", 4) == 0)
+      buf_adds(&url, h);
+    else
+      buf_addf(&url, "%s%.*s", simple[i].base, (int)n, b);
+    add_handle(a, simple[i].service, shown.data, url.data);
+  }
+  if (nonempty(p->mastodon)) {
+    /* @user@host (or user@host, or https://host/@user) */
+    size_t n;
+    const char *b = bare(p->mastodon, &n);
+    const char *at = memchr(b, '@', n);
+    const char *slash = memchr(b, '/', n);
+    buf_reset(&shown);
+    buf_reset(&url);
+    if (slash && slash + 1 < b + n && slash[1] == '@') {
+      buf_addf(&shown, "%.*s@%.*s", (int)(b + n - slash - 1), slash + 1,
+               (int)(slash - b), b);
+      buf_adds(&url, p->mastodon);
+    } else if (at && !slash) {
+      buf_addf(&shown, "@%.*s", (int)n, b);
+      buf_addf(&url, "https://%.*s/@%.*s", (int)(b + n - at - 1), at + 1,
+               (int)(at - b), b);
+    } else {
+      buf_addf(&shown, "%.*s", (int)n, b);
+      buf_adds(&url, strncmp(p->mastodon, "http", 4) == 0 ? p->mastodon : "");
+    }
+    if (url.len)
+      add_handle(a, "Mastodon", shown.data, url.data);
+  }
+  if (nonempty(p->url)) {
+    size_t n;
+    const char *b = bare(p->url, &n);
+    const char *label = text_of(l, "website");
+    buf_reset(&shown);
+    buf_addf(&shown, "%.*s", (int)n, b);
+    add_handle(a, label ? label : "Web", shown.data, p->url);
+  }
+  buf_release(&shown);
+  buf_release(&url);
+  size_t k = json_array_size(a);
+  for (size_t i = 0; i < k; i++)
+    json_object_set_new(json_array_get(a, i), "last", json_boolean(i + 1 == k));
+  return a;
+}
+
+static json_t *people_json(const struct talk *t, enum lang l)
+{
+  json_t *a = json_array();
+  for (size_t i = 0; i < t->npeople; i++) {
+    json_t *h = handles_json(&t->people[i], l);
+    json_array_append_new(
+        a, json_pack("{s:s, s:b, s:b, s:b, s:o}", "name", t->people[i].name,
+                     "first", i == 0, "last", i + 1 == t->npeople,
+                     "has_handles", json_array_size(h) > 0, "handles", h));
+  }
+  return a;
+}
+
+/* The talks; an abstract the body shown in this part says is left out
+ * (shown: that body, or NULL), and so are the abstracts when another
+ * part of the message carries them (elsewhere). */
+static json_t *talks_json(const struct event *ev, enum lang l,
+                          const char *shown, bool elsewhere)
 {
   json_t *a = json_array();
   for (size_t i = 0; i < ev->ntalks; i++) {
     const struct talk *t = &ev->talks[i];
     json_t *o = json_object();
+    bool said = elsewhere || (shown && body_says(shown, t->abstract));
     json_object_set_new(o, "title", str_or_null(t->title));
-    json_object_set_new(o, "abstract", str_or_null(t->abstract));
+    json_object_set_new(o, "abstract",
+                        said ? json_null() : str_or_null(t->abstract));
     json_object_set_new(o, "slides", url_value(t->slides));
     json_object_set_new(o, "video", url_value(t->video));
     json_object_set_new(o, "first", json_boolean(i == 0));
+    json_object_set_new(o, "last", json_boolean(i + 1 == ev->ntalks));
+    json_object_set_new(o, "speakers", people_json(t, l));
     if (t->speaker) {
       json_t *s = json_object();
       json_object_set_new(s, "name", json_string(t->speaker));
@@ -110,7 +259,9 @@ static void add_when(json_t *o, time_t t, const char *zone, enum lang l)
   json_object_set_new(o, "day", json_integer(tm.tm_mday));
   json_object_set_new(o, "month", json_string(i18n_month(l, tm.tm_mon)));
   json_object_set_new(o, "year", json_integer(tm.tm_year + 1900));
-  json_object_set_new(o, "zone", json_string(i18n_zone(l, tm.tm_zone)));
+  buf_reset(&b);
+  i18n_zone(l, tm.tm_zone, &b);
+  json_object_set_new(o, "zone", json_string(b.data));
   buf_reset(&b);
   char off[8];
   when_format_offset(tm.tm_gmtoff, off);
@@ -153,12 +304,105 @@ static json_t *speakers_json(const struct event *ev)
   return a;
 }
 
-static json_t *event_json(const struct config *cfg, const struct event *ev,
+/* What a part of a message does with the event's texts. */
+struct texts {
+  struct buf body; /* the body in this language, trimmed */
+  bool shown;      /* a body, and site.body is not ignore */
+  enum body_kind kind;
+  int body_lang;   /* the body's language, -1 when unknown */
+  bool in_lang;    /* the body is in this part's language (or unknown) */
+  bool body_below; /* …no, but another part of the message is in it */
+  int text_lang;   /* the language of the event's own texts */
+  bool elsewhere;  /* another part of the message is in text_lang */
+};
+
+/* The languages of q's message, as a mask. */
+static int parts_of(const struct render_req *q)
+{
+  return q->langs ? q->langs : LANG_DE;
+}
+
+static void texts_of(const struct config *cfg, const struct render_req *q,
+                     enum lang l, struct texts *t)
+{
+  const struct event *ev = q->ev;
+  const char *lc = lang_code(l);
+  int parts = parts_of(q);
+  memset(t, 0, sizeof(*t));
+  const char *text = event_body(ev, lc);
+  if (text) {
+    while (*text == '\n' || *text == ' ' || *text == '\r' || *text == '\t')
+      text++;
+    buf_adds(&t->body, text);
+    buf_rtrim(&t->body);
+  }
+  t->shown = cfg->fmt.body != BODY_IGNORE && t->body.len;
+  t->kind = cfg->fmt.body == BODY_INVITATION ? BODY_KIND_INVITATION
+            : cfg->fmt.body == BODY_DETAILS  ? BODY_KIND_DETAILS
+                                             : body_kind_of(ev, t->body.data);
+  /* the event's own language: the site's (translations), else what its
+   * body (or its abstracts and directions) are written in */
+  t->text_lang = ev->lang ? lang_find(ev->lang) : -1;
+  if (t->text_lang < 0 && !ev->lang) {
+    struct buf all = BUF_INIT;
+    buf_addf(&all, "%s\n%s", ev->title ? ev->title : "",
+             ev->body ? ev->body : "");
+    for (size_t i = 0; i < ev->ntalks; i++)
+      buf_addf(&all, "\n%s\n%s", ev->talks[i].title ? ev->talks[i].title : "",
+               ev->talks[i].abstract ? ev->talks[i].abstract : "");
+    if (ev->loc && ev->loc->directions && !ev->loc->ndirections_in)
+      buf_addf(&all, "\n%s", ev->loc->directions);
+    t->text_lang = i18n_guess(all.data);
+    buf_release(&all);
+  }
+  if (t->text_lang < 0) { /* unknown: the first part carries them */
+    enum lang order[LANG_MAX];
+    if (render_order(q, order) > 1)
+      t->text_lang = (int)order[0];
+  }
+  if (event_has_text(ev, lc))
+    t->body_lang = (int)l;
+  else
+    t->body_lang = ev->lang ? lang_find(ev->lang) : i18n_guess(t->body.data);
+  t->in_lang = t->body_lang < 0 || t->body_lang == (int)l;
+  t->body_below = !t->in_lang && (parts & (1 << t->body_lang));
+  t->elsewhere = t->text_lang >= 0 && t->text_lang != (int)l &&
+                 (parts & (1 << t->text_lang));
+}
+
+/* The links, without the registration link (the facts give it), without
+ * those the body shown in this part has (shown, or NULL), and with
+ * crier's own words for the planning discussion; with elsewhere (another
+ * part of the message is in the event's language) only those. */
+static json_t *links_json(const struct event *ev, enum lang l,
+                          const char *shown, bool elsewhere)
+{
+  json_t *a = json_array();
+  const char *meetup = event_link(ev, LINK_MEETUP);
+  const char *planning = text_of(l, "link_planning");
+  for (size_t i = 0; i < ev->nlinks; i++) {
+    const struct link *k = &ev->links[i];
+    if ((meetup && k->url == meetup) || (shown && body_links_to(shown, k->url)))
+      continue;
+    bool ours = planning && strcasecmp(k->label, LINK_PLANNING) == 0;
+    if (elsewhere && !ours)
+      continue;
+    json_array_append_new(a, json_pack("{s:s, s:o}", "label",
+                                       ours ? planning : k->label, "url",
+                                       url_value(k->url)));
+  }
+  return a;
+}
+
+static json_t *event_json(const struct config *cfg, const struct render_req *q,
                           enum lang l)
 {
+  const struct event *ev = q->ev;
   json_t *o = json_object();
   struct buf b = BUF_INIT;
   const char *lc = lang_code(l);
+  struct texts t;
+  texts_of(cfg, q, l, &t);
   json_object_set_new(o, "id", json_string(ev->id));
   json_object_set_new(o, "title", json_string(event_title(ev, lc)));
   site_event_url(cfg, ev, &b);
@@ -167,45 +411,68 @@ static json_t *event_json(const struct config *cfg, const struct event *ev,
   buf_release(&b);
   add_when(o, ev->start, ev->tz, l);
   add_end(o, ev, event_end(ev, cfg->default_duration), l);
-  json_object_set_new(o, "location", location_json(ev));
+  json_object_set_new(o, "location",
+                      location_json(ev, l, parts_of(q), t.text_lang));
   json_object_set_new(o, "online_url", url_value(ev->online_url));
   json_object_set_new(o, "online", json_boolean(ev->online_url && !ev->loc));
   json_object_set_new(o, "hybrid", json_boolean(ev->online_url && ev->loc));
-  json_object_set_new(o, "talks", talks_json(ev));
+
+  /* the body: the organizers' invitation (in this language: the
+   * announcement is the facts and the body; in another: its theme and a
+   * link), details below crier's own text, or nothing */
+  bool inv = t.shown && t.kind == BODY_KIND_INVITATION;
+  bool det = t.shown && t.kind == BODY_KIND_DETAILS;
+  bool here = t.shown && t.in_lang;
+  bool details_here = det && !t.body_below;
+  const char *said = here || details_here ? t.body.data : NULL;
+  json_object_set_new(o, "body",
+                      t.shown ? json_string(t.body.data) : json_null());
+  json_object_set_new(o, "body_invitation", json_boolean(inv));
+  json_object_set_new(o, "body_details", json_boolean(det));
+  json_object_set_new(o, "body_in_lang", json_boolean(here));
+  json_object_set_new(o, "body_below", json_boolean(t.shown && t.body_below));
+  json_object_set_new(o, "invitation_here", json_boolean(inv && t.in_lang));
+  json_object_set_new(o, "invitation_other", json_boolean(inv && !t.in_lang));
+  json_object_set_new(o, "details_here", json_boolean(details_here));
+  json_object_set_new(o, "texts_below", json_boolean(t.elsewhere));
+  json_object_set_new(
+      o, "body_lang_name",
+      t.body_lang >= 0 && t.body_lang != (int)l
+          ? json_string(i18n_lang_name(l, (enum lang)t.body_lang))
+          : json_null());
+  char *theme = t.shown ? body_theme(ev, t.body.data, q->recur) : NULL;
+  json_object_set_new(o, "theme", str_or_null(theme));
+  free(theme);
+
+  /* the program */
+  bool missing = ev->talks_state == TALKS_WANTED;
+  bool program = missing && (ev->program_in_body || inv);
+  json_object_set_new(o, "talks", talks_json(ev, l, said, t.elsewhere));
   json_object_set_new(o, "talks_list",
                       json_boolean(ev->talks_state == TALKS_LIST));
+  json_object_set_new(
+      o, "talks_one",
+      json_boolean(ev->talks_state == TALKS_LIST && ev->ntalks == 1));
+  json_object_set_new(
+      o, "talks_many",
+      json_boolean(ev->talks_state == TALKS_LIST && ev->ntalks > 1));
   json_object_set_new(o, "talks_none",
                       json_boolean(ev->talks_state == TALKS_NONE));
   json_object_set_new(o, "open_space",
                       json_boolean(ev->talks_state == TALKS_OPEN));
-  json_object_set_new(
-      o, "talks_wanted",
-      json_boolean(ev->talks_state == TALKS_WANTED && !ev->program_in_body));
-  json_object_set_new(o, "program_in_body", json_boolean(ev->program_in_body));
+  json_object_set_new(o, "talks_wanted", json_boolean(missing && !program));
+  json_object_set_new(o, "program_in_body", json_boolean(program));
   json_object_set_new(o, "speakers", speakers_json(ev));
   json_object_set_new(o, "has_speakers", json_boolean(ev->nspeakers > 0));
-  json_t *links = json_array();
-  for (size_t i = 0; i < ev->nlinks; i++)
-    json_array_append_new(links,
-                          json_pack("{s:s, s:o}", "label", ev->links[i].label,
-                                    "url", url_value(ev->links[i].url)));
-  json_object_set_new(o, "has_links", json_boolean(ev->nlinks > 0));
+
+  json_t *links = links_json(ev, l, said, t.elsewhere);
+  json_object_set_new(o, "has_links", json_boolean(json_array_size(links)));
   json_object_set_new(o, "links", links);
   json_object_set_new(o, "meetup_url", url_value(event_link(ev, LINK_MEETUP)));
   json_object_set_new(o, "planning_url",
                       url_value(event_link(ev, LINK_PLANNING)));
-  struct buf body = BUF_INIT;
-  const char *text = event_body(ev, lc);
-  buf_adds(&body, text ? text : "");
-  buf_rtrim(&body);
-  size_t lead = 0;
-  while (lead < body.len && (body.data[lead] == '\n' || body.data[lead] == ' '))
-    lead++;
-  json_object_set_new(o, "body", str_or_null(body.data + lead));
-  json_object_set_new(o, "body_in_lang",
-                      json_boolean(event_has_text(ev, lc) && body.data[lead]));
-  buf_release(&body);
   json_object_set_new(o, "cancelled", json_boolean(ev->cancelled));
+  buf_release(&t.body);
   return o;
 }
 
@@ -261,6 +528,22 @@ static json_t *changes_json(const struct config *cfg,
   return a;
 }
 
+/* Where this part stands in the message: the first, the last, how many,
+ * whether an earlier part has the same title. */
+static json_t *message_json(const struct render_req *q, enum lang l)
+{
+  enum lang order[LANG_MAX];
+  int n = render_order(q, order), at = 0;
+  while (at < n && order[at] != l)
+    at++;
+  bool title_before = false;
+  const char *title = event_title(q->ev, lang_code(l));
+  for (int i = 0; i < at && i < n; i++)
+    title_before |= strcmp(event_title(q->ev, lang_code(order[i])), title) == 0;
+  return json_pack("{s:b, s:b, s:i, s:b}", "first", at == 0, "last",
+                   at == n - 1, "parts", n, "title_before", title_before);
+}
+
 json_t *render_context(const struct config *cfg, const struct render_req *q,
                        enum lang l)
 {
@@ -278,7 +561,8 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
                       json_pack("{s:o, s:o}", "name",
                                 str_or_null(cfg->site_name), "url",
                                 url_value(cfg->site_url)));
-  json_object_set_new(ctx, "event", event_json(cfg, q->ev, l));
+  json_object_set_new(ctx, "event", event_json(cfg, q, l));
+  json_object_set_new(ctx, "message", message_json(q, l));
   json_t *n = json_object();
   const char *kind = notice_kind(q->notice);
   json_object_set_new(n, "name", json_string(q->notice));

@@ -69,6 +69,7 @@ void renderer_free(struct renderer *r)
 {
   if (!r)
     return;
+  body_recur_free(r->recur);
   for (size_t i = 0; i < r->ncache; i++) {
     free(r->cache[i]->path);
     free(r->cache[i]->src);

@@ -28,6 +28,8 @@ struct renderer {
   size_t ncache, cap;
   const char *lang; /* while rendering: for partial lookup */
   const char *type;
+  const struct site *site;  /* borrowed (renderer_set_site), may be NULL */
+  struct body_recur *recur; /* of site's bodies, made when first needed */
 };
 
 bool render_is_dir(const char *path);

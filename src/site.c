@@ -206,8 +206,7 @@ static void loaded(struct loading *ld, struct event *ev, const char *path,
     add_broken(s, id);
     int y = info ? info->y : 0, m = info ? info->m : 0;
     int d = info ? info->d : 0;
-    char c;
-    if (!y && sscanf(id, "%4d-%2d-%2d%c", &y, &m, &d, &c) < 3)
+    if (!y && !event_id_date(id, &y, &m, &d, NULL))
       y = 0;
     if (archived(ld, y, m, d))
       diags_demote(ld->d, from,
@@ -906,8 +905,7 @@ static void lint_links(const struct site *s, struct diags *d)
 
 static bool dated_id(const char *id, int *y, int *m, int *d)
 {
-  char c;
-  return sscanf(id, "%4d-%2d-%2d%c", y, m, d, &c) == 4 && c == '-';
+  return event_id_date(id, y, m, d, NULL);
 }
 
 static bool from_data_file(const struct event *ev)
@@ -984,9 +982,7 @@ void site_event_url(const struct config *cfg, const struct event *ev,
   when_local_in(ev->tz, ev->start, &tm);
   const char *slug = ev->id;
   int y, m, dd;
-  char c;
-  if (sscanf(ev->id, "%4d-%2d-%2d%c", &y, &m, &dd, &c) == 4 && c == '-')
-    slug = ev->id + 11;
+  event_id_date(ev->id, &y, &m, &dd, &slug);
   const char *url = cfg->site_url ? cfg->site_url : "";
   size_t ul = strlen(url);
   while (ul && url[ul - 1] == '/')

@@ -174,9 +174,9 @@ void sitefmt_release(struct site_format *f)
 /* ---- reading the config ---- */
 
 static const char *const format_keys[] = {
-    "fields",        "recursive",    "include",    "exclude",
-    "data",          "translations", "other_keys", "default_time",
-    "talks_missing", "places",       "shortcodes", "archive_after"};
+    "fields",       "recursive",  "include",      "exclude",       "data",
+    "translations", "other_keys", "default_time", "talks_missing", "body",
+    "places",       "shortcodes", "archive_after"};
 
 bool sitefmt_key(const char *key)
 {
@@ -383,6 +383,13 @@ int sitefmt_read(struct site_format *f, const struct ynode *site,
       c = read_choice(&r, k, v, ch, 2, &x);
       if (c == 0)
         f->talks_missing = (enum talks_missing)x;
+    } else if (strcmp(k, "body") == 0) {
+      static const char *const ch[] = {"detect", "invitation", "details",
+                                       "ignore"};
+      int x;
+      c = read_choice(&r, k, v, ch, 4, &x);
+      if (c == 0)
+        f->body = (enum body_mode)x;
     } else if (strcmp(k, "places") == 0) {
       static const char *const ch[] = {"auto", "key", "text"};
       int x;

@@ -45,6 +45,9 @@ enum fld {
 };
 
 enum talks_missing { MISSING_TALKS_WANTED, MISSING_TALKS_DESCRIPTION };
+/* What an event's body is (site.body; body.h): told apart by its text, the
+ * organizers' invitation, details for crier's own text, or never shown. */
+enum body_mode { BODY_DETECT, BODY_INVITATION, BODY_DETAILS, BODY_IGNORE };
 enum places_mode { PLACES_AUTO, PLACES_KEY, PLACES_TEXT };
 
 struct link_field {
@@ -63,6 +66,7 @@ struct site_format {
   char **other_keys;         /* front-matter keys the site uses otherwise */
   char *default_time;        /* for events that give no time */
   enum talks_missing talks_missing;
+  enum body_mode body;
   enum places_mode places;
   bool keep_markup;   /* site.shortcodes: keep */
   long archive_after; /* seconds after an event's day */
@@ -80,7 +84,7 @@ void sitefmt_release(struct site_format *f);
 
 /* Reads the keys of the 'site' map that are about the format (the others
  * are the config's): fields, recursive, include, exclude, data,
- * translations, other_keys, default_time, talks_missing, places,
+ * translations, other_keys, default_time, talks_missing, body, places,
  * shortcodes, archive_after. Paths are resolved against dir. Problems go
  * to d with file and line; returns -1 if any is an error. */
 int sitefmt_read(struct site_format *f, const struct ynode *site,

@@ -583,5 +583,29 @@ printf 'x' | dd of="$T/tok.sealed" bs=1 seek=50 conv=notrunc 2>/dev/null
 expect 65 'altered, or sealed with another key' env CRIER_STATE_KEY="$K" $CRIER state unseal "$T/tok.sealed" "$T/x"
 if [ -e "$T/x" ]; then fail=$((fail + 1)); echo "FAIL: a refused unseal wrote its output"; else pass=$((pass + 1)); fi
 
+# --- run --dry-run: readable, and in order in one file or pipe ---
+E="$CRIER -c $ROOT/examples/site/crier.yaml"
+AT=2031-03-10T18:00:00+01:00
+# --summary: one line per notice (six due, one skipped), then the total
+$E run --dry-run --summary --now $AT >"$T/sum.out" 2>"$T/sum.err"
+if [ "$(wc -l <"$T/sum.out")" = 7 ] && [ "$(wc -l <"$T/sum.err")" = 1 ] &&
+  grep -q '^2031-03-12-async-in-practice · announce · matrix-de (matrix, de): Rust im März' "$T/sum.out" &&
+  grep -q 'reminder-7d · matrix-de (matrix, de): skipped – the announcement goes out instead$' "$T/sum.out"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "FAIL: run --dry-run --summary is not one line per notice:"
+  sed 's/^/  | /' "$T/sum.out" "$T/sum.err"
+fi
+expect 64 '--summary goes with --dry-run' $E run --summary --now $AT
+# stdout and stderr into one pipe: every message whole, its result lines
+# after the messages, never inside one
+$E run --dry-run --now $AT 2>&1 | cat >"$T/mixed"
+if awk '/^=== /{m++} /^event=/{r++; if (m < 6) bad=1} END{exit !(m == 6 && r == 7 && !bad)}' "$T/mixed"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "FAIL: result lines inside the messages of run --dry-run 2>&1:"
+  grep -n '^=== \|^event=' "$T/mixed" | sed 's/^/  | /'
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -168,7 +168,8 @@ test('crier serve', async (t) => {
       const broken = await announce(port, 'msg_broken', { event: '2030-10-28-broken', channels: ['hook'] });
       assert.equal(broken.status, 422);
       assert.deepEqual(broken.body, { error: "the file of '2030-10-28-broken' does not load (see the log)" });
-      assert.match(srv.log(), /2030-10-28-broken\.md:3: error: /);
+      // the log line and the answer travel on different pipes: wait for it
+      assert.ok(await waitFor(() => /2030-10-28-broken\.md:3: error: /.test(srv.log())), srv.log());
       const doc = (id) => hook.got.filter((g) => g.doc.event.id === id).map((g) => g.doc.event);
       assert.deepEqual(doc('2030-10-07-edit-me').map((e) => [e.title, e.start]), [['New title', '2030-10-08T20:00:00+02:00']]);
       assert.deepEqual(doc('2030-10-21-brand-new').map((e) => [e.title, e.start]), [['Brand new', '2030-10-21T19:00:00+02:00']]);

@@ -66,6 +66,84 @@ static void test_states(const struct locations *l)
   diags_release(&d);
 }
 
+/* Each speaker of a talk with every handle given; the first GitHub and
+ * Twitter names stay where the calendar and the webhook read them. */
+static void test_speakers(const struct locations *l)
+{
+  struct diags d;
+  diags_init(&d);
+  struct event *ev =
+      load("2030-01-02-s.md",
+           "---\ntitle: S\ndate: 2030-01-02 19:00\ntalks:\n- title: T\n"
+           "  speakers:\n  - {name: Ada, github: ada, mastodon: "
+           "\"@ada@rust.social\"}\n"
+           "  - {name: Bo, twitter: bo, bluesky: bo.bsky.social, url: "
+           "\"https://bo.example\"}\n  - Cy\n---\n",
+           l, &d);
+  OK(ev && ev->ntalks == 1 && ev->talks[0].npeople == 3, "three speakers");
+  if (ev && ev->ntalks == 1 && ev->talks[0].npeople == 3) {
+    const struct talk *t = &ev->talks[0];
+    STR_EQ(t->speaker, "Ada, Bo, Cy");
+    STR_EQ(t->github, "ada");
+    STR_EQ(t->twitter, "bo");
+    STR_EQ(t->people[0].mastodon, "@ada@rust.social");
+    STR_EQ(t->people[1].bluesky, "bo.bsky.social");
+    STR_EQ(t->people[1].url, "https://bo.example");
+    STR_EQ(t->people[2].name, "Cy");
+    OK(!t->people[2].github, "a name alone has no handles");
+  }
+  OK(d.n == 0, "no problems: %s", d.n ? d.v[0].msg : "");
+  event_free(ev);
+  /* a handle crier does not know is a warning with the line */
+  ev = load("2030-01-02-t.md",
+            "---\ntitle: S\ndate: 2030-01-02 19:00\ntalks:\n- title: T\n"
+            "  speaker: {name: Ada, mastodn: x}\n---\n",
+            l, &d);
+  OK(ev && d.n == 1 && d.v[0].sev == DIAG_WARNING && d.v[0].line == 6 &&
+         strstr(d.v[0].msg, "did you mean 'mastodon'"),
+     "misspelt handle: %s", d.n ? d.v[0].msg : "");
+  event_free(ev);
+  diags_release(&d);
+}
+
+/* Directions as one text, or by language. */
+static void test_directions(void)
+{
+  struct diags d;
+  diags_init(&d);
+  struct locations l;
+  const char *p = put("dir.yml", "a:\n  name: A\n  street: S\n"
+                                 "  directions: \"Tram 7\"\n"
+                                 "b:\n  name: B\n  street: S\n  directions:\n"
+                                 "    en: \"Take the stairs\"\n"
+                                 "    de: \"Die Treppe runter\"\n");
+  OK(locations_load(&l, p, &d) == 0 && l.n == 2, "directions load");
+  if (l.n == 2) {
+    STR_EQ(location_directions(&l.v[0], "de"), "Tram 7");
+    STR_EQ(location_directions(&l.v[1], "de"), "Die Treppe runter");
+    STR_EQ(location_directions(&l.v[1], "en"), "Take the stairs");
+    /* a language without its own: the first as written */
+    STR_EQ(location_directions(&l.v[1], "nl"), "Take the stairs");
+  }
+  locations_release(&l);
+  diags_release(&d);
+  OK(locations_load(&l, put("dir2.yml", "a:\n  name: A\n  directions: [x]\n"),
+                    &d) < 0 &&
+         d.n == 1 && d.v[0].line == 3 && strstr(d.v[0].msg, "'directions'"),
+     "a list is refused: %s", d.n ? d.v[0].msg : "");
+  locations_release(&l);
+  diags_release(&d);
+  OK(locations_load(&l,
+                    put("dir3.yml", "a:\n  name: A\n  directions:\n"
+                                    "    xx: y\n"),
+                    &d) == 0 &&
+         d.n == 1 && d.v[0].sev == DIAG_WARNING &&
+         strstr(d.v[0].msg, "'xx', which is not a language"),
+     "an unknown language warns: %s", d.n ? d.v[0].msg : "");
+  locations_release(&l);
+  diags_release(&d);
+}
+
 static void test_fields(const struct locations *l)
 {
   struct diags d;
@@ -331,6 +409,8 @@ int main(void)
   locations_release(&l2);
   diags_release(&d);
   test_states(&l);
+  test_speakers(&l);
+  test_directions();
   test_fields(&l);
   test_errors(&l);
   test_end(&l);

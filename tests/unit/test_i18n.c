@@ -39,6 +39,15 @@ static const char *rel(enum lang l, const char *now, const char *start)
   return b.data;
 }
 
+/* A zone as said in l (a static buffer). */
+static const char *zone(enum lang l, const char *abbr)
+{
+  static struct buf b = BUF_INIT;
+  buf_reset(&b);
+  i18n_zone(l, abbr, &b);
+  return b.data;
+}
+
 int main(void)
 {
   struct err e;
@@ -63,12 +72,32 @@ int main(void)
   buf_reset(&b);
   i18n_time(LANG_ID_DE, &tm, &b);
   STR_EQ(b.data, "19:00");
-  STR_EQ(i18n_zone(LANG_ID_DE, tm.tm_zone), "MEZ");
-  STR_EQ(i18n_zone(LANG_ID_EN, tm.tm_zone), "CET");
+  STR_EQ(zone(LANG_ID_DE, tm.tm_zone), "MEZ");
+  STR_EQ(zone(LANG_ID_EN, tm.tm_zone), "CET");
   when_local(at("2024-07-03T19:00:00+02:00"), &tm);
-  STR_EQ(i18n_zone(LANG_ID_DE, tm.tm_zone), "MESZ");
-  STR_EQ(i18n_zone(LANG_ID_EN, tm.tm_zone), "CEST");
+  STR_EQ(zone(LANG_ID_DE, tm.tm_zone), "MESZ");
+  STR_EQ(zone(LANG_ID_EN, tm.tm_zone), "CEST");
+  /* a zone without an abbreviation: its offset from UTC, said so, with
+   * nothing Markdown would escape (issue 22: "19:00 (\+1030)") */
+  STR_EQ(zone(LANG_ID_EN, "+1030"), "UTC+10:30");
+  STR_EQ(zone(LANG_ID_DE, "-03"), "UTC-3");
+  STR_EQ(zone(LANG_ID_EN, "+0500"), "UTC+5");
+  STR_EQ(zone(LANG_ID_EN, "UTC"), "UTC");
   buf_release(&b);
+
+  /* the language a text is written in, by the language files' words */
+  INT_EQ(i18n_guess("We will talk about the edition and what you can do "
+                    "with it."),
+         LANG_ID_EN);
+  INT_EQ(i18n_guess("Wir sprechen über die Edition und was ihr mit ihr "
+                    "machen könnt, und nicht mehr."),
+         LANG_ID_DE);
+  INT_EQ(i18n_guess("We praten over de editie en wat je er mee kunt doen, "
+                    "het is een mooie avond."),
+         lang_find("nl"));
+  INT_EQ(i18n_guess("Rust 1.85"), -1);
+  STR_EQ(i18n_lang_name(LANG_ID_DE, LANG_ID_EN), "Englisch");
+  STR_EQ(i18n_lang_name(LANG_ID_EN, LANG_ID_DE), "German");
   for (int m = 0; m < 12; m++)
     OK(i18n_month(LANG_ID_DE, m) && i18n_month(LANG_ID_EN, m), "month %d", m);
   STR_EQ(i18n_month(LANG_ID_DE, 4), "Mai");

@@ -34,6 +34,25 @@ int main(void)
   struct channel r1d = {.notices = {.reminders = only1d, .nreminders = 1}};
   struct event ev = {.start = at("2024-09-11T19:15:00+02:00")};
 
+  /* when a notice goes out, seen from some moment (previews render it as
+   * of then): when it is due, or now once that has passed, never after the
+   * start; an update or a cancellation now */
+  INT_EQ(
+      plan_send_time(&c, &ev, "reminder-1d", at("2024-08-26T12:00:00+02:00")),
+      at("2024-09-10T19:15:00+02:00"));
+  INT_EQ(
+      plan_send_time(&c, &ev, "reminder-1d", at("2024-09-11T10:00:00+02:00")),
+      at("2024-09-11T10:00:00+02:00"));
+  INT_EQ(
+      plan_send_time(&c, &ev, "reminder-1d", at("2024-09-12T10:00:00+02:00")),
+      at("2024-09-10T19:15:00+02:00"));
+  INT_EQ(plan_send_time(&c, &ev, "announce", at("2024-01-01T00:00:00+01:00")),
+         at("2024-08-21T19:15:00+02:00"));
+  INT_EQ(plan_send_time(&c, &ev, "update", at("2024-09-01T08:00:00+02:00")),
+         at("2024-09-01T08:00:00+02:00"));
+  INT_EQ(plan_send_time(&c, &ev, "cancel", at("2024-09-01T08:00:00+02:00")),
+         at("2024-09-01T08:00:00+02:00"));
+
   struct notice_time v[PLAN_MAX_NOTICES];
   size_t n = plan_notices(&c, &ev, &all, v, PLAN_MAX_NOTICES);
   INT_EQ(n, 4);

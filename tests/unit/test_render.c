@@ -20,6 +20,154 @@ static void put(const char *rel, const char *text)
   t_put(dir, rel, text);
 }
 
+/* Renders the only event of a site with config (site: section body) and
+ * notice in lang into m; 0 on success. */
+static int render_site(const char *site_yaml, const char *event,
+                       const char *notice, int langs, struct message *m)
+{
+  char p[512];
+  snprintf(p, sizeof(p), "%s/s2", dir);
+  mkdir(p, 0700);
+  snprintf(p, sizeof(p), "%s/s2/_posts", dir);
+  mkdir(p, 0700);
+  struct buf c = BUF_INIT;
+  buf_addf(&c,
+           "site:\n  url: https://ex.org\n  permalink: /:title/\n"
+           "  locations: loc.yml\n%s",
+           site_yaml);
+  put("s2/crier.yaml", c.data);
+  buf_release(&c);
+  put("s2/loc.yml", "hall:\n  name: Hall\n  street: S 1\n  city: Köln\n"
+                    "  directions:\n    de: Die Treppe runter.\n"
+                    "    en: Down the stairs.\n");
+  put("s2/_posts/2030-05-06-x.md", event);
+  struct config cfg;
+  struct diags d;
+  struct err e;
+  diags_init(&d);
+  snprintf(p, sizeof(p), "%s/s2/crier.yaml", dir);
+  int rc = -1;
+  struct site s;
+  if (config_load(&cfg, p, &d) < 0) {
+    diags_print(&d);
+    diags_release(&d);
+    return -1;
+  }
+  if (site_load(&s, &cfg, NULL, &d) == 0 && s.n == 1) {
+    struct renderer *r = renderer_new(&cfg);
+    renderer_set_site(r, &s);
+    struct render_req q = {.ev = s.events[0],
+                           .notice = notice,
+                           .langs = langs,
+                           .now = s.events[0]->start - 86400};
+    rc = render_message(r, &q, m, &e);
+    if (rc < 0)
+      fprintf(stderr, "%s\n", e.msg);
+    renderer_free(r);
+  }
+  diags_print(&d);
+  site_release(&s);
+  config_release(&cfg);
+  diags_release(&d);
+  snprintf(p, sizeof(p), "%s/s2/_posts", dir);
+  t_rmdir(p);
+  snprintf(p, sizeof(p), "%s/s2", dir);
+  t_rmdir(p);
+  return rc;
+}
+
+#define LETTER                                                                 \
+  "---\ntitle: Ownership night\ndate: 2030-05-06 19:00\nlocation: hall\n"      \
+  "links:\n  Meetup.com: https://www.meetup.com/x/events/1/\n"                 \
+  "  Planning discussion on Github: https://github.com/x/y/issues/1\n"         \
+  "talks:\n- title: Borrowing\n  speakers:\n"                                  \
+  "  - {name: Ada, github: ada, twitter: \"@ada_t\", mastodon: "               \
+  "\"ada@rust.social\", bluesky: ada.bsky.social, url: "                       \
+  "\"https://ada.example/\"}\n  - {name: Bo}\n"                                \
+  "  abstract: We look at the borrow checker and what it wants from us.\n"     \
+  "---\nDear Rustaceans,\n\nthis time Ada and Bo are here. We look at the "    \
+  "borrow checker and what it wants from us.\n\n"                              \
+  "**[Register here](https://www.meetup.com/x/events/1)**.\n\nYours,\nKai\n"
+
+/* The organizers' invitation: in its language the facts and the body, in
+ * another the theme and the link; site.body overrides the detection. */
+static void test_body_rule(void)
+{
+  struct message m;
+  OK(render_site("", LETTER, "announce", LANG_EN, &m) == 0, "en");
+  OK(!strstr(m.markdown, "Hello everyone"),
+     "no greeting before the "
+     "letter: %s",
+     m.markdown);
+  OK(strstr(m.markdown, "Dear Rustaceans,") &&
+         strstr(m.markdown, "- **When:**") <
+             strstr(m.markdown, "Dear Rustaceans,"),
+     "the facts, then the letter: %s", m.markdown);
+  OK(!strstr(m.markdown, "## Talks"), "no talk section");
+  /* every handle, linked */
+  OK(strstr(m.markdown, "**Ada** (GitHub [@ada](https://github.com/ada), "
+                        "Twitter [@ada_t](https://twitter.com/ada_t), "
+                        "Bluesky [@ada.bsky.social](https://bsky.app/profile/"
+                        "ada.bsky.social), Mastodon [@ada@rust.social]("
+                        "https://rust.social/@ada), Website [ada.example]("
+                        "https://ada.example/)) and **Bo**"),
+     "handles: %s", m.markdown);
+  OK(strstr(m.markdown, "Down the stairs.") &&
+         !strstr(m.markdown, "Die Treppe"),
+     "English directions");
+  OK(!strstr(m.markdown, "issues/1)") || strstr(m.markdown, "GitHub]("),
+     "the planning link in crier's words");
+  message_release(&m);
+
+  OK(render_site("", LETTER, "announce", LANG_DE, &m) == 0, "de");
+  OK(strstr(m.markdown, "Hallo zusammen") &&
+         strstr(m.markdown, "(auf Englisch):\n\n> this time Ada and Bo") &&
+         !strstr(m.markdown, "Dear Rustaceans"),
+     "German: lead, the theme marked as English, no letter: %s", m.markdown);
+  OK(strstr(m.markdown, "Die Treppe runter.") &&
+         strstr(m.markdown, "[Planungsdiskussion auf GitHub]"),
+     "German directions and link label: %s", m.markdown);
+  OK(!strstr(m.markdown, "Vorträge gesucht"), "never talks wanted");
+  message_release(&m);
+
+  /* both: the German part leaves the letter to the English one */
+  OK(render_site("", LETTER, "announce", LANG_DE | LANG_EN, &m) == 0, "de+en");
+  OK(strstr(m.markdown, "folgt unten auf Englisch") &&
+         !strstr(m.markdown, "> this time"),
+     "refers to the English part: %s", m.markdown);
+  message_release(&m);
+
+  OK(render_site("  body: details\n", LETTER, "announce", LANG_EN, &m) == 0,
+     "details");
+  OK(strstr(m.markdown, "Hello everyone") && strstr(m.markdown, "## Talks") &&
+         strstr(m.markdown, "Dear Rustaceans,") &&
+         strstr(m.markdown, "We look at the borrow checker") ==
+             strstr(m.markdown, "here. We look at the borrow checker") + 6,
+     "details: crier's text, the body below, the abstract it says left out: "
+     "%s",
+     m.markdown);
+  message_release(&m);
+
+  OK(render_site("  body: ignore\n", LETTER, "announce", LANG_EN, &m) == 0,
+     "ignore");
+  OK(!strstr(m.markdown, "Dear Rustaceans") &&
+         strstr(m.markdown, "We look at the borrow checker"),
+     "ignore: no body, the abstract: %s", m.markdown);
+  message_release(&m);
+
+  /* forced: a short note is the invitation */
+  OK(render_site("  body: invitation\n",
+                 "---\ntitle: T\ndate: 2030-05-06 19:00\n---\nBring a "
+                 "laptop, we code together.\n",
+                 "announce", LANG_EN, &m) == 0,
+     "invitation");
+  OK(!strstr(m.markdown, "Hello everyone") &&
+         strstr(m.markdown, "Bring a laptop") &&
+         !strstr(m.markdown, "Talks wanted"),
+     "forced invitation: %s", m.markdown);
+  message_release(&m);
+}
+
 int main(void)
 {
   struct err e;
@@ -124,6 +272,7 @@ int main(void)
   site_release(&s);
   config_release(&cfg);
   diags_release(&d);
+  CASE(test_body_rule);
   put("t/en/announce.subject.mustache", "");
   snprintf(p, sizeof(p), "%s/t/en/announce.subject.mustache", dir);
   unlink(p);

@@ -1,0 +1,209 @@
+/* What an event's body is (body.h): an invitation or details, what it
+ * already says, and its theme — on bodies written as the Rust Cologne
+ * organizers write theirs. */
+#include "harness.h"
+
+#include <stdlib.h>
+
+#include "body.h"
+#include "event.h"
+#include "when.h"
+
+static char dir[] = "/tmp/crier-test-body-XXXXXX";
+
+static struct event *load(const char *name, const char *text)
+{
+  char path[512];
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  t_put(dir, name, text);
+  struct diags d;
+  diags_init(&d);
+  struct event *ev = event_load(path, NULL, NULL, &d);
+  if (!ev)
+    diags_print(&d);
+  diags_release(&d);
+  return ev;
+}
+
+#define HEAD(title, date)                                                      \
+  "---\ntitle: \"" title "\"\ndate: " date "\nlinks:\n"                        \
+  "  \"Meetup.com\": \"https://www.meetup.com/rc/events/1/\"\n"
+
+static void test_says(void)
+{
+  OK(body_says("We'll *look* at\nthe `Drop` trait, in depth.",
+               "we'll look at the Drop trait"),
+     "letters compared, Markdown and case ignored");
+  OK(!body_says("We'll look at the Drop trait.", "the Copy trait"),
+     "other words are not found");
+  OK(!body_says("A short one.", "short one"), "fewer than four words: never");
+  OK(body_links_to("**[Register](https://www.meetup.com/rc/events/1)**.",
+                   "https://www.meetup.com/rc/events/1/"),
+     "a final slash and the scheme ignored");
+  OK(body_links_to("see http://meetup.com/rc/events/1 now",
+                   "https://www.meetup.com/rc/events/1"),
+     "www. and http ignored");
+  OK(!body_links_to("see https://www.meetup.com/rc/events/10 now",
+                    "https://www.meetup.com/rc/events/1"),
+     "another event's link is not it");
+  OK(!body_links_to("see https://www.meetup.com/rc/events/1-x now",
+                    "https://www.meetup.com/rc/events/1"),
+     "a longer path is not it");
+}
+
+static void test_kinds(void)
+{
+  /* the registration link */
+  struct event *ev =
+      load("2030-01-01-a.md",
+           HEAD("A", "2030-01-01 19:00") "---\n"
+                                         "The main part is about *FFI*.\n\n"
+                                         "**[You can register "
+                                         "here](https://www.meetup.com/"
+                                         "rc/events/1/)**.\n");
+  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_INVITATION,
+     "with the registration link: an invitation");
+  event_free(ev);
+  /* a talk's abstract */
+  ev = load("2030-01-01-b.md",
+            HEAD("B", "2030-01-01 19:00") "talks:\n- title: T\n  abstract: |\n"
+                                          "    eBPF is a technology that "
+                                          "allows small programs.\n---\n"
+                                          "Our talk: eBPF is a technology "
+                                          "that allows small programs.\n");
+  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_INVITATION,
+     "with an abstract: an invitation");
+  event_free(ev);
+  /* a letter: a salutation, or a sign-off */
+  ev = load(
+      "2030-01-01-c.md",
+      HEAD("C",
+           "2030-01-01 19:00") "---\n"
+                               "_(Held in German.)_\n\nDear Rustaceans,\n\n"
+                               "we meet again.\n");
+  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_INVITATION,
+     "a salutation after a note: an invitation");
+  event_free(ev);
+  ev = load(
+      "2030-01-01-d.md",
+      HEAD("D",
+           "2030-01-01 19:00") "---\n"
+                               "Join us for glühwein.\n\nYours,\nFlorian\n");
+  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_INVITATION,
+     "a sign-off: an invitation");
+  event_free(ev);
+  /* details */
+  ev = load("2030-01-01-e.md",
+            HEAD("E", "2030-01-01 19:00") "---\n"
+                                          "We start at 19:00 sharp, the doors "
+                                          "open at 18:30.\nDrinks are on the "
+                                          "house.\n\n## Program\n\n- Intro\n"
+                                          "- Talks, and questions,\n");
+  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_DETAILS,
+     "notes for attendees: details");
+  event_free(ev);
+  OK(body_kind_of(
+         ev = load("2030-01-01-f.md", HEAD("F", "2030-01-01 19:00") "---\n"),
+         "") == BODY_KIND_DETAILS,
+     "no body: details");
+  event_free(ev);
+}
+
+static void test_theme(void)
+{
+  /* two events of one site: what recurs is never the theme */
+  struct event *evs[2];
+  evs[0] = load(
+      "2030-03-05-edition.md",
+      HEAD("Rust in March: Rust Edition 2024",
+           "2030-03-05 19:15") "---\n"
+                               "Rust Cologne is a monthly meetup dealing with "
+                               "everything Rust.\n"
+                               "In March we look at the new edition.\n\n"
+                               "_(The meetup will likely be held in "
+                               "German.)_\n\n"
+                               "Dear Rustacean,\n\n"
+                               "our next Meetup will be on **Wednesday "
+                               "2030-03-05, 19:15 CET**.\n\n"
+                               "You're new to Rust? You're in good company, "
+                               "we've got you covered!\n\n"
+                               "The main part will be about **Rust 2024**. "
+                               "We'll talk about the "
+                               "edition and release mechanism in general.\n\n"
+                               "Always wanted to know why Rust is harder to "
+                               "learn? Fetch a drink.\n\n"
+                               "**[You can register "
+                               "here](https://www.meetup.com/rc/events/1/"
+                               ")**.\n\n"
+                               "Yours,\nFlorian and Kai\n- - -\nIf you have a "
+                               "topic, let us know.\n");
+  evs[1] = load("2030-04-02-slices.md",
+                HEAD("Rust in April: Vecs and Strings and Slices",
+                     "2030-04-02 19:15") "---\n"
+                                         "Rust Cologne is a monthly meetup "
+                                         "dealing with everything "
+                                         "Rust.\nThis month we dive into "
+                                         "slices and strings.\n\n"
+                                         "Dear Rustacean,\n\n"
+                                         "You're new to Rust? You're in good "
+                                         "company, we've got you "
+                                         "covered!\n\n"
+                                         "Always wanted to know why Rust is "
+                                         "harder to learn? Fetch a "
+                                         "drink.\n\nYours,\nKai\n");
+  OK(evs[0] && evs[1], "loaded");
+  if (!evs[0] || !evs[1])
+    return;
+  struct body_recur *r = body_recur_new(evs, 2);
+  char *t = body_theme(evs[0], evs[0]->body, r);
+  STR_EQ(t, "The main part will be about **Rust 2024**. We'll talk about the "
+            "edition and release mechanism in general.");
+  free(t);
+  t = body_theme(evs[1], evs[1]->body, r);
+  STR_EQ(t, "This month we dive into slices and strings.");
+  free(t);
+  /* without the site, a paragraph that recurs is no longer known as such:
+   * the one naming most of the title's words still wins over the first */
+  t = body_theme(evs[0], evs[0]->body, NULL);
+  STR_EQ(t, "The main part will be about **Rust 2024**. We'll talk about the "
+            "edition and release mechanism in general.");
+  free(t);
+  body_recur_free(r);
+  event_free(evs[0]);
+  event_free(evs[1]);
+
+  /* a TL;DR line says it */
+  struct event *ev = load(
+      "2030-05-06-x.md",
+      HEAD("X", "2030-05-06 19:00") "---\n"
+                                    "**TL;DR:** We build a CLI together.\n\n"
+                                    "Dear all,\n\nlong text.\n");
+  t = ev ? body_theme(ev, ev->body, NULL) : NULL;
+  STR_EQ(t, "We build a CLI together.");
+  free(t);
+  event_free(ev);
+  /* nothing but lists and headings: no theme */
+  ev = load(
+      "2030-05-07-y.md",
+      HEAD("Y", "2030-05-07 19:00") "---\n"
+                                    "## Program\n\n- We introduce each other\n"
+                                    "- We code\n");
+  t = ev ? body_theme(ev, ev->body, NULL) : NULL;
+  OK(t == NULL, "no theme: %s", t ? t : "");
+  free(t);
+  event_free(ev);
+}
+
+int main(void)
+{
+  struct err e;
+  if (when_set_zone("Europe/Berlin", &e) < 0 || !mkdtemp(dir)) {
+    printf("SKIP: no tz database or no /tmp\n");
+    return 77;
+  }
+  CASE(test_says);
+  CASE(test_kinds);
+  CASE(test_theme);
+  t_rmdir(dir);
+  return t_summary();
+}
