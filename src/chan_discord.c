@@ -22,13 +22,23 @@
  * the channel's last 100 messages before it posts: a message of this
  * webhook with the marker is the delivery, found again. Without a bot
  * token a message a stopped run left 'sending' ends 'uncertain'; an edit
- * is repeated safely. */
+ * is repeated safely.
+ *
+ * scheduled_event: true (with bot_token, the bot allowed to Create Events
+ * and Manage Events): the event is also one of the server's scheduled
+ * events, external, with its place, start and end. Its description ends
+ * with a marker made from the event and the channel, and every notice but
+ * a reminder reads the server's scheduled events for it after its
+ * message: the announcement (and a reinstatement: Discord cannot restart
+ * a cancelled one) creates it unless it is there, an update edits it, a
+ * cancellation sets it cancelled. Reading first makes a repeat harmless. */
 #include "chan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "key.h"
 #include "secret.h"
 #include "site.h"
 #include "url.h"
@@ -36,16 +46,18 @@
 #include "when.h"
 #include "xalloc.h"
 
-enum { INFO, LOOKUP, POST, EDIT };
+enum { INFO, LOOKUP, POST, EDIT, EVENTS, EVENT_WRITE };
 
 #define DISCORD_MAX 2000       /* characters of content */
 #define DISCORD_THREAD_MAX 100 /* characters of a thread's name */
 #define DISCORD_EMBED_TITLE 256
+#define DISCORD_EVENT_NAME 100     /* characters of a scheduled event's name */
+#define DISCORD_EVENT_LOCATION 100 /* and of its location */
 
 struct discord_conf {
   struct secret_ref webhook_url, bot_token;
   char *thread_id, *username, *avatar_url;
-  bool forum, embed;
+  bool forum, embed, scheduled_event;
 };
 
 #define DF(k, kind, m, flags, def)                                             \
@@ -58,6 +70,7 @@ static const struct cfg_field fields[] = {
     DF("username", CFG_STR, username, 0, NULL),
     DF("avatar_url", CFG_URL, avatar_url, 0, NULL),
     DF("embed", CFG_BOOL, embed, 0, NULL),
+    DF("scheduled_event", CFG_BOOL, scheduled_event, 0, NULL),
     CFG_END};
 
 /* The webhook, taken apart once per run, and what its GET told. */
@@ -72,6 +85,8 @@ struct discord_ctx {
 struct discord_delivery {
   const char *thread; /* where this message goes (borrowed), or NULL */
   bool edit;          /* this delivery edits the announcement */
+  bool posted;        /* the message is done (a try before): the scheduled event
+                         is next */
 };
 
 #define CONF(d) CHAN_CONF(struct discord_conf, (d)->ctx->ch)
@@ -83,6 +98,10 @@ static int check(const struct cfg_check *k, struct channel *ch)
     return cfg_error(k, "thread_id",
                      "'forum' and 'thread_id' do not go together: a forum "
                      "gets a post per event, thread_id one thread for all");
+  if (c->scheduled_event && c->bot_token.kind == SECRET_NONE)
+    return cfg_error(k, "scheduled_event",
+                     "'scheduled_event' needs 'bot_token': a webhook cannot "
+                     "create events");
   for (const char *p = c->thread_id; p && *p; p++)
     if (*p < '0' || *p > '9')
       return cfg_error(k, "thread_id", "'thread_id' must be a number");
@@ -366,6 +385,12 @@ static bool bot(const struct delivery *d)
   return CONF(d)->bot_token.kind != SECRET_NONE;
 }
 
+/* Whether this notice does something to the scheduled event. */
+static bool wants_event(const struct delivery *d)
+{
+  return CONF(d)->scheduled_event && d->kind != NOTICE_REMINDER;
+}
+
 /* The request after the webhook is known. */
 static enum step carry(struct delivery *d, struct http_req *req)
 {
@@ -396,9 +421,24 @@ static void take_message(struct delivery *d, json_t *m)
   json_object_set_new(d->state, "message_id", json_string(id));
   if (channel && (CONF(d)->forum || CONF(d)->thread_id))
     json_object_set_new(d->state, "thread_id", json_string(channel));
-  if (guild && channel)
+  if (guild && channel) {
     snprintf(d->url, sizeof(d->url), "https://discord.com/channels/%s/%s/%s",
              guild, channel, id);
+    json_object_set_new(d->state, "url", json_string(d->url));
+  }
+}
+
+/* This delivery's message, done by an earlier try (its scheduled event
+ * was not): taken from the delivery's state, not sent again. */
+static bool resume(struct delivery *d)
+{
+  const char *id = json_string_value(json_object_get(d->state, "message_id"));
+  const char *url = json_string_value(json_object_get(d->state, "url"));
+  if (!wants_event(d) || !id)
+    return false;
+  snprintf(d->remote_id, sizeof(d->remote_id), "%s", id);
+  snprintf(d->url, sizeof(d->url), "%s", url ? url : "");
+  return true;
 }
 
 static void take_info(struct delivery *d, json_t *j)
@@ -445,6 +485,135 @@ static enum step failed(struct http_task *t, const struct http_resp *r,
   return s;
 }
 
+/* The scheduled event's marker: the event's and the channel's, the same
+ * for every notice. */
+static void event_marker(const struct delivery *d, struct buf *out)
+{
+  char key[65];
+  delivery_key(d->ev->id, "discord-scheduled-event", d->ctx->ch->name, "", NULL,
+               key);
+  chan_marker(key, out);
+}
+
+/* A request of the bot's to the server's scheduled events. */
+static void guild_events(struct delivery *d, struct http_req *req,
+                         const char *id)
+{
+  const struct discord_ctx *x = d->ctx->priv;
+  buf_addf(&req->url, "%s/guilds/", x->base);
+  http_escape(&req->url, x->guild);
+  buf_adds(&req->url, "/scheduled-events");
+  if (id) {
+    buf_addc(&req->url, '/');
+    http_escape(&req->url, id);
+  }
+  http_req_header(req, "Authorization: Bot %s",
+                  chan_secret(d->ctx, &CONF(d)->bot_token)->data);
+  http_req_header(req, "Accept: application/json");
+  chan_user_agent(req);
+  req->serial = d->ctx->serial;
+}
+
+/* s shortened to max characters, with an ellipsis when cut. */
+static void cut(struct buf *out, const char *s, size_t max)
+{
+  size_t n = utf8_prefix(s, max);
+  if (s[n])
+    n = utf8_prefix(s, max - 1);
+  buf_add(out, s, n);
+  if (s[n])
+    buf_adds(out, "…");
+}
+
+/* The scheduled event: external, where and when, its page and marker. */
+static json_t *event_json(struct delivery *d)
+{
+  const struct event *ev = d->ev;
+  struct buf name = BUF_INIT, place = BUF_INIT, where = BUF_INIT,
+             start = BUF_INIT, end = BUF_INIT, desc = BUF_INIT;
+  cut(&name, ev->title, DISCORD_EVENT_NAME);
+  if (ev->loc) {
+    const char *parts[] = {ev->loc->name, ev->loc->street, ev->loc->city};
+    for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+      if (parts[i] && *parts[i])
+        buf_addf(&place, "%s%s", place.len ? ", " : "", parts[i]);
+  }
+  site_event_url(d->ctx->cfg, ev, &desc);
+  if (!place.len && ev->online_url)
+    buf_adds(&place, ev->online_url);
+  if (!place.len)
+    buf_adds(&place, desc.len ? desc.data : "?");
+  cut(&where, place.data, DISCORD_EVENT_LOCATION);
+  when_rfc3339_utc(ev->start, &start);
+  when_rfc3339_utc(event_end(ev, d->ctx->cfg->default_duration), &end);
+  event_marker(d, &desc);
+  /* privacy_level 2: the server's members; entity_type 3: external */
+  json_t *o =
+      json_pack("{s:s, s:i, s:i, s:s, s:s, s:{s:s}, s:s}", "name", name.data,
+                "privacy_level", 2, "entity_type", 3, "scheduled_start_time",
+                start.data, "scheduled_end_time", end.data, "entity_metadata",
+                "location", where.data, "description", desc.data);
+  buf_release(&name);
+  buf_release(&place);
+  buf_release(&where);
+  buf_release(&start);
+  buf_release(&end);
+  buf_release(&desc);
+  return o;
+}
+
+/* After the message: the server's scheduled events, read for this event's
+ * (or done, when the channel keeps none or the server is not known). */
+static enum step events(struct delivery *d, struct http_req *req)
+{
+  const struct discord_ctx *x = d->ctx->priv;
+  if (!wants_event(d) || !x->guild)
+    return STEP_DONE;
+  chan_save_state(d); /* a retry goes on from here */
+  guild_events(d, req, NULL);
+  req->method = HTTP_GET;
+  d->phase = EVENTS;
+  return STEP_SEND;
+}
+
+/* The event's scheduled event among the server's, by its marker. */
+static const char *find_event(const struct delivery *d, json_t *list)
+{
+  struct buf m = BUF_INIT;
+  event_marker(d, &m);
+  const char *id = NULL;
+  size_t i;
+  json_t *e;
+  json_array_foreach(list, i, e)
+  {
+    const char *desc = json_string_value(json_object_get(e, "description"));
+    if (desc && strstr(desc, m.data)) {
+      id = json_string_value(json_object_get(e, "id"));
+      break;
+    }
+  }
+  buf_release(&m);
+  return id;
+}
+
+/* Create, edit or cancel the scheduled event, given what the server has. */
+static enum step write_event(struct delivery *d, struct http_req *req,
+                             const char *id)
+{
+  if (d->kind == NOTICE_CANCEL && !id)
+    return STEP_DONE; /* none to cancel */
+  if (d->kind == NOTICE_UPDATE && !id)
+    return STEP_DONE; /* none to edit: a cancelled or deleted one stays so */
+  guild_events(d, req, id);
+  req->method = id ? HTTP_PATCH : HTTP_POST;
+  http_req_header(req, "Content-Type: application/json");
+  /* status 4: cancelled */
+  chan_json_body(req, d->kind == NOTICE_CANCEL ? json_pack("{s:i}", "status", 4)
+                                               : event_json(d));
+  d->phase = EVENT_WRITE;
+  return STEP_SEND;
+}
+
 static enum step step(struct http_task *t, const struct http_resp *prev,
                       struct http_req *req)
 {
@@ -463,11 +632,12 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
                d->ev->id);
       return STEP_FAIL;
     }
+    dd->posted = resume(d);
     if (!x->known) {
       info(d, req);
       return STEP_SEND;
     }
-    return carry(d, req);
+    return dd->posted ? events(d, req) : carry(d, req);
   }
   json_t *j = chan_json(prev);
   bool ok = chan_ok(prev);
@@ -476,7 +646,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   case INFO:
     if (ok && json_is_object(j)) {
       take_info(d, j);
-      r = carry(d, req);
+      r = dd->posted ? events(d, req) : carry(d, req);
     } else {
       r = failed(t, prev, "reading the webhook");
     }
@@ -485,7 +655,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     json_t *m = ok ? find(d, j) : NULL;
     if (m) { /* posted before: found, not posted again */
       take_message(d, m);
-      r = STEP_DONE;
+      r = events(d, req);
     } else if (ok && json_is_array(j)) {
       post(d, req);
       r = STEP_SEND;
@@ -504,7 +674,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   case EDIT:
     if (ok && json_is_string(json_object_get(j, "id"))) {
       take_message(d, j);
-      r = STEP_DONE;
+      r = events(d, req);
     } else if (ok) {
       snprintf(t->error, sizeof(t->error), "no message in the answer");
     } else if (d->phase == EDIT && prev->code == CURLE_OK &&
@@ -518,6 +688,32 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
                  d->phase == EDIT ? "editing the announcement" : "posting");
     }
     break;
+  case EVENTS:
+  case EVENT_WRITE: {
+    const char *id = NULL;
+    if (ok && d->phase == EVENTS && json_is_array(j))
+      id = find_event(d, j);
+    else if (ok && d->phase == EVENT_WRITE)
+      id = json_string_value(json_object_get(j, "id"));
+    if (id)
+      json_object_set_new(d->state, "scheduled_event_id", json_string(id));
+    if (ok && d->phase == EVENTS && json_is_array(j)) {
+      r = write_event(d, req, id);
+    } else if (ok && id) {
+      r = STEP_DONE;
+    } else if (ok) {
+      snprintf(t->error, sizeof(t->error), "no scheduled event in the answer");
+    } else {
+      bool denied = prev->code == CURLE_OK &&
+                    (prev->status == 401 || prev->status == 403);
+      r = chan_fail(t, prev,
+                    denied ? "the scheduled event (check bot_token: the bot "
+                             "needs Create Events and Manage Events)"
+                           : "the scheduled event");
+      t->config_error |= denied;
+    }
+    break;
+  }
   }
   json_decref(j);
   return r;

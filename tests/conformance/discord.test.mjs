@@ -3,7 +3,8 @@
 // sends for the same message to the same loopback Discord
 // (discord_server.mjs: webhooks, forum posts, edits, a bot reading the
 // channel, and per-route rate limits from X-RateLimit-* headers and 429
-// retry_after). The escaping is checked by rendering crier's text with
+// retry_after; a bot's scheduled events). The escaping is checked by
+// rendering crier's text with
 // discord-markdown and reading what a person sees: the title's '*', '_',
 // '<', '&' and '@everyone' stay text, no mention, no emphasis.
 import { test } from 'node:test';
@@ -11,7 +12,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REST, makeURLSearchParams } from '@discordjs/rest';
-import { Routes } from 'discord-api-types/v10';
+import { Routes, GuildScheduledEventEntityType, GuildScheduledEventPrivacyLevel, GuildScheduledEventStatus } from 'discord-api-types/v10';
 import discordMarkdown from 'discord-markdown';
 import { parseDocument, DomUtils } from 'htmlparser2';
 import { makeSite, run, listen } from './lib.mjs';
@@ -257,5 +258,111 @@ test('a wrong webhook URL is a configuration error, and its token is never print
     const notHook = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], { DW: `http://127.0.0.1:${port}/somewhere` });
     assert.equal(notHook.code, 78);
     assert.match(JSON.parse(notHook.stdout)[0].error, /not a Discord webhook URL/);
+  } finally { server.close(); site.cleanup(); }
+});
+
+// A bot's scheduled events: the server refuses what Discord refuses, and
+// the comparison tells two bodies apart.
+test('scheduled events: the server and the comparison refuse what they should (negative controls)', async () => {
+  const { server, st } = discord();
+  const port = await listen(server);
+  try {
+    const r = new REST({ version: '10', api: `http://127.0.0.1:${port}/api`, retries: 0 }).setToken(BOT);
+    const good = { name: 'x', privacy_level: GuildScheduledEventPrivacyLevel.GuildOnly, entity_type: GuildScheduledEventEntityType.External,
+      scheduled_start_time: '2030-12-04T18:30:00Z', scheduled_end_time: '2030-12-04T20:30:00Z', entity_metadata: { location: 'Köln' } };
+    await assert.rejects(r.post(Routes.guildScheduledEvents(GUILD), { body: { ...good, entity_metadata: undefined } }), /location/);
+    await assert.rejects(r.post(Routes.guildScheduledEvents(GUILD), { body: { ...good, scheduled_end_time: undefined } }), /scheduled_end_time/);
+    await assert.rejects(r.post(Routes.guildScheduledEvents(GUILD), { body: { ...good, name: 'n'.repeat(101) } }), /name/);
+    await assert.rejects(r.post(Routes.guildScheduledEvents(GUILD), { body: { ...good, entity_metadata: { location: 'l'.repeat(101) } } }), /location/);
+    await assert.rejects(new REST({ version: '10', api: `http://127.0.0.1:${port}/api`, retries: 0 }).setToken('wrong').get(Routes.guildScheduledEvents(GUILD)), /401|Unauthorized/);
+    const ev = await r.post(Routes.guildScheduledEvents(GUILD), { body: good });
+    await r.post(Routes.guildScheduledEvents(GUILD), { body: { ...good, name: 'y' } });
+    const [a, b] = st.requests.filter((x) => x.method === 'POST').slice(-2).map(comparable);
+    assert.notDeepEqual(a, b, 'another name is another request');
+    await r.patch(Routes.guildScheduledEvent(GUILD, ev.id), { body: { status: GuildScheduledEventStatus.Canceled } });
+    await assert.rejects(r.patch(Routes.guildScheduledEvent(GUILD, ev.id), { body: { status: GuildScheduledEventStatus.Scheduled } }), /status/);
+    assert.equal((await r.get(Routes.guildScheduledEvents(GUILD))).length, 1, 'a cancelled event is not listed');
+  } finally { server.close(); }
+});
+
+test('scheduled_event: created with the announcement, edited on an update, cancelled with the event, as @discordjs/rest sends it', async () => {
+  const { server, st } = discord();
+  const port = await listen(server);
+  const site = makeSite(channel(port, '    bot_token: {env: DB}\n    scheduled_event: true\n'));
+  const env = envFor(port, { DB: BOT });
+  const file = join(site.dir, '_posts/2030-12-04-gluehwein.md');
+  const bot = new REST({ version: '10', api: `http://127.0.0.1:${port}/api`, retries: 0 }).setToken(BOT);
+  const posts = () => st.requests.filter((x) => x.path.endsWith('/scheduled-events') && x.method === 'POST');
+  const patches = () => st.requests.filter((x) => x.path.includes('/scheduled-events/') && x.method === 'PATCH');
+  try {
+    let r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(st.events.length, 1);
+    const [ev] = st.events;
+    assert.equal(ev.name, 'Glühwein & Traits: Rust im Dezember');
+    assert.equal(ev.entity_type, GuildScheduledEventEntityType.External);
+    assert.equal(ev.privacy_level, GuildScheduledEventPrivacyLevel.GuildOnly);
+    assert.equal(new Date(ev.scheduled_start_time).toISOString(), '2030-12-04T18:30:00.000Z', '19:30 in Köln');
+    assert.equal(new Date(ev.scheduled_end_time).toISOString(), '2030-12-04T20:30:00.000Z', 'two hours by default');
+    assert.equal(ev.entity_metadata.location, 'Kulturkeller Süd, Glühweinweg 3, Köln');
+    assert.match(ev.description, /^https:\/\/treff\.example\.net\/2030\/12\/04\/gluehwein\.html\u2063/);
+    assert.equal(st.messages.length, 1, 'and the message');
+    const mine = posts()[0];
+    await bot.post(Routes.guildScheduledEvents(GUILD), { body: mine.body });
+    assert.deepEqual(comparable(mine), comparable(posts()[1]));
+    st.events.pop();
+    // the journal lost: the message and the event found again
+    rmSync(join(site.dir, 'journal.db'));
+    r = await run(['-c', site.config, 'announce', 'gluehwein'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(st.messages.length, 1);
+    assert.equal(st.events.length, 1, 'not created twice');
+    // the event moves: the scheduled event too
+    writeFileSync(file, readFileSync(file, 'utf8').replace('2030-12-04 19:30', '2030-12-04 20:00'));
+    r = await run(['-c', site.config, 'run', '--now', '2030-12-02T12:00:00+01:00'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(new Date(ev.scheduled_start_time).toISOString(), '2030-12-04T19:00:00.000Z');
+    const patch = patches().at(-1);
+    assert.equal(patch.path, `/api/v10/guilds/${GUILD}/scheduled-events/${ev.id}`);
+    await bot.patch(Routes.guildScheduledEvent(GUILD, ev.id), { body: patch.body });
+    assert.deepEqual(comparable(patch), comparable(patches().at(-1)));
+    // a reminder leaves it be
+    const before = st.requests.length;
+    r = await run(['-c', site.config, 'run', '--now', '2030-12-03T20:00:00+01:00'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!st.requests.slice(before).some((x) => x.path.includes('scheduled-events')), 'a reminder does not touch it');
+    // cancelled
+    writeFileSync(file, readFileSync(file, 'utf8').replace('location: keller\n', 'location: keller\ncancelled: true\n'));
+    r = await run(['-c', site.config, 'run', '--now', '2030-12-04T09:00:00+01:00'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(ev.status, GuildScheduledEventStatus.Canceled);
+    assert.deepEqual(patches().at(-1).body, { status: GuildScheduledEventStatus.Canceled });
+    assert.ok(!(r.stderr + r.stdout).includes(BOT));
+  } finally { server.close(); site.cleanup(); }
+});
+
+test('scheduled_event without a bot token is a configuration error', async () => {
+  const site = makeSite(channel(1, '    scheduled_event: true\n'));
+  try {
+    const r = await run(['-c', site.config, 'check'], envFor(1));
+    assert.equal(r.code, 78, r.stderr);
+    assert.match(r.stderr, /crier\.yaml:\d+: .*'scheduled_event' needs 'bot_token'/);
+  } finally { site.cleanup(); }
+});
+
+test('scheduled_event: a failed event after the message is retried without the message', async () => {
+  const { server, st } = discord({ eventFail: 1 });
+  const port = await listen(server);
+  const site = makeSite(channel(port, '    bot_token: {env: DB}\n    scheduled_event: true\n'));
+  try {
+    const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], envFor(port, { DB: BOT }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(st.events.length, 1);
+    assert.equal(st.messages.length, 1);
+    const hookPosts = st.requests.filter((x) => x.method === 'POST' && x.path.includes('/webhooks/'));
+    assert.equal(hookPosts.length, 1, 'the message once');
+    const reads = st.requests.filter((x) => x.method === 'GET' && x.path.includes('/channels/'));
+    assert.equal(reads.length, 1, 'the retry goes on from the message, not reading the channel again');
+    assert.match(JSON.parse(r.stdout)[0].url, /^https:\/\/discord\.com\/channels\//, 'the message\'s link kept');
   } finally { server.close(); site.cleanup(); }
 });

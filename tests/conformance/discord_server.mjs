@@ -7,7 +7,12 @@
 // `window` ms, every answer says X-RateLimit-Limit, -Remaining, -Reset
 // (Unix seconds, with a fraction), -Reset-After and -Bucket, and a request
 // to a bucket with none left is answered 429 with {retry_after, global}
-// and Retry-After.
+// and Retry-After. A server's scheduled events (a bot's): listed (those
+// scheduled or active), created and edited as the API documents them —
+// an external event needs entity_metadata.location (1 to 100 characters)
+// and scheduled_end_time, privacy_level 2, a name of 1 to 100 characters,
+// a description of at most 1000; a cancelled or completed event cannot
+// change its status.
 import http from 'node:http';
 import { readBody } from './lib.mjs';
 
@@ -24,7 +29,7 @@ const next = () => String(++snowflake);
 export function discord(opts = {}) {
   const limit = opts.limit ?? 5;
   const window = opts.window ?? 2000;
-  const st = { requests: [], messages: [], threads: new Map(), limited: 0, buckets: new Map(), invalid: [], first429: !!opts.first429 };
+  const st = { requests: [], messages: [], threads: new Map(), limited: 0, buckets: new Map(), invalid: [], first429: !!opts.first429, events: [] };
   const channelOf = () => (opts.forum ? FORUM : CHANNEL);
   const server = http.createServer(async (req, res) => {
     const raw = (await readBody(req)).toString('utf8');
@@ -64,6 +69,51 @@ export function discord(opts = {}) {
       if (req.headers.authorization !== `Bot ${BOT}`) return send(401, { message: '401: Unauthorized', code: 0 });
       const n = Math.min(100, Number(url.searchParams.get('limit') ?? 50));
       return send(200, st.messages.filter((m) => m.channel_id === ch[1]).reverse().slice(0, n));
+    }
+    // a bot and the server's scheduled events
+    const se = url.pathname.match(/^\/api\/v10\/guilds\/(\d+)\/scheduled-events(?:\/(\d+))?$/);
+    if (se) {
+      if (req.headers.authorization !== `Bot ${BOT}`) return send(401, { message: '401: Unauthorized', code: 0 });
+      if (se[1] !== GUILD) return send(404, { message: 'Unknown Guild', code: 10004 });
+      if (req.method === 'GET' && !se[2]) return send(200, st.events.filter((e) => e.status === 1 || e.status === 2));
+      const invalid = (e) => {
+        if (e.name !== undefined && (typeof e.name !== 'string' || !e.name.length || [...e.name].length > 100)) return 'name: Must be between 1 and 100 in length.';
+        if (e.privacy_level !== undefined && e.privacy_level !== 2) return 'privacy_level: Value must be one of {2}.';
+        if ((e.description ?? '').length > 1000) return 'description: Must be 1000 or fewer in length.';
+        if (e.entity_type === 3) {
+          const loc = e.entity_metadata?.location;
+          if (typeof loc !== 'string' || !loc.length || [...loc].length > 100) return 'entity_metadata.location: required for external events, 1 to 100 in length';
+          if (!e.scheduled_end_time) return 'scheduled_end_time: required for external events';
+        }
+        for (const k of ['scheduled_start_time', 'scheduled_end_time'])
+          if (e[k] !== undefined && Number.isNaN(Date.parse(e[k]))) return `${k}: Invalid ISO8601 timestamp`;
+        if (e.scheduled_start_time && e.scheduled_end_time && Date.parse(e.scheduled_end_time) <= Date.parse(e.scheduled_start_time)) return 'scheduled_end_time: must be after the start';
+        return null;
+      };
+      if (req.method === 'POST' && !se[2]) {
+        if (opts.eventFail && opts.eventFail-- > 0) return send(503, { message: 'upstream connect error', code: 0 });
+        if (!body || typeof body !== 'object') return bad('not JSON');
+        for (const k of ['name', 'privacy_level', 'scheduled_start_time', 'entity_type']) if (body[k] === undefined) return bad(`${k}: This field is required`);
+        if (body.entity_type !== 3) return bad('this Discord has no channels for events: entity_type 3 only');
+        const why = invalid(body);
+        if (why) return bad(why);
+        const ev = { id: next(), guild_id: GUILD, channel_id: null, creator_id: '1', status: 1, entity_id: null, user_count: 0, ...body };
+        if (opts.slow) await opts.slow();
+        st.events.push(ev);
+        return send(200, ev);
+      }
+      if (req.method === 'PATCH' && se[2]) {
+        const ev = st.events.find((e) => e.id === se[2]);
+        if (!ev) return send(404, { message: 'Unknown Guild Scheduled Event', code: 10070 });
+        const next = { ...ev, ...body };
+        const why = invalid(next);
+        if (why) return bad(why);
+        if (body.status !== undefined && body.status !== ev.status && !(ev.status === 1 && (body.status === 2 || body.status === 4)) && !(ev.status === 2 && body.status === 3))
+          return bad('Cannot change the status of this event', { status: { _errors: [{ code: 'GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION' }] } });
+        Object.assign(ev, body);
+        return send(200, ev);
+      }
+      return send(405, { message: '405: Method Not Allowed', code: 0 });
     }
     const m = url.pathname.match(/^\/api\/v10\/webhooks\/(\d+)\/([^/]+)(\/messages\/(\d+))?$/);
     if (!m) return send(404, { message: '404: Not Found', code: 0 });
