@@ -9,7 +9,8 @@
 #include <string.h>
 
 extern const struct chan_type chan_matrix, chan_github, chan_mail, chan_meetup,
-    chan_webhook, chan_mastodon, chan_bluesky, chan_discourse;
+    chan_webhook, chan_mastodon, chan_bluesky, chan_discourse, chan_discord,
+    chan_telegram, chan_slack, chan_zulip;
 
 /* The table: a new type is one row here (and its chan_<type>.c). */
 const struct chan_type *const chan_types[] = {
@@ -21,6 +22,10 @@ const struct chan_type *const chan_types[] = {
     &chan_mastodon,  /* chan_mastodon.c */
     &chan_bluesky,   /* chan_bluesky.c */
     &chan_discourse, /* chan_discourse.c */
+    &chan_discord,   /* chan_discord.c */
+    &chan_telegram,  /* chan_telegram.c */
+    &chan_slack,     /* chan_slack.c */
+    &chan_zulip,     /* chan_zulip.c */
     NULL};
 
 const struct chan_type *chan_type_find(const char *name)
@@ -284,4 +289,30 @@ int chan_hashtags(const struct cfg_check *k, const char *key,
       return cfg_error(k, key, "'%s' is not a hashtag", tags->v[i]);
   }
   return 0;
+}
+
+/* The four zero-width characters a marker writes digits with. */
+static const char *const zero_width[] = {"\u200b", "\u200c", "\u200d",
+                                         "\u2060"};
+
+void chan_marker(const char *key, struct buf *out)
+{
+  buf_adds(out, "\u2063"); /* INVISIBLE SEPARATOR: where the marker starts */
+  for (size_t i = 0; i < 16 && key[i]; i++) {
+    char c = key[i];
+    int v = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                   : 0;
+    buf_adds(out, zero_width[v >> 2]);
+    buf_adds(out, zero_width[v & 3]);
+  }
+}
+
+bool chan_marker_in(const char *text, const char *key)
+{
+  struct buf m = BUF_INIT;
+  chan_marker(key, &m);
+  bool found = text && strstr(text, m.data) != NULL;
+  buf_release(&m);
+  return found;
 }

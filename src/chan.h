@@ -223,6 +223,13 @@ bool chan_ok(const struct http_resp *r);
  * after white space, up to white space, without trailing punctuation), or
  * 0: what plain-text platforms link. */
 size_t chan_link_len(const char *text, const char *p);
+/* The delivery key as an invisible marker for platforms that keep no key
+ * but let crier read its own messages (Discord, Zulip): the first 16 hex
+ * digits of key written as 33 zero-width characters (an invisible
+ * separator, then two of U+200B, U+200C, U+200D, U+2060 per digit),
+ * appended to out. chan_marker_in: whether text carries key's marker. */
+void chan_marker(const char *key, struct buf *out);
+bool chan_marker_in(const char *text, const char *key);
 /* Hashtags as written in crier.yaml, with or without '#': without it
  * after this; -1 (an error at the key) for one that is none. */
 int chan_hashtags(const struct cfg_check *k, const char *key,

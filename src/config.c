@@ -284,7 +284,9 @@ static int fill_defaults(struct ctx *c, const struct ynode *map,
           fill_defaults(c, v, f->sub, base, name, v->line) < 0)
         rc = -1;
     } else if (!v && f->def) {
-      struct ynode dv = {.kind = Y_STR, .line = line, .str = (char *)f->def};
+      /* written as in crier.yaml, without quotes: "true" is a bool */
+      struct ynode dv = {
+          .kind = Y_STR, .line = line, .str = (char *)f->def, .plain = true};
       if (read_value(c, f, f->key, &dv, base) < 0)
         rc = -1;
     }

@@ -437,13 +437,14 @@ static bool try_start(struct http_engine *h, struct http_task *t, double now)
   return true;
 }
 
-/* x-ratelimit-reset: Unix seconds (GitHub), or an ISO 8601 time in UTC
- * (Mastodon: 2024-05-01T12:05:00.000000Z); -1 if neither. */
-static long reset_at(const char *v)
+/* x-ratelimit-reset: Unix seconds, with a fraction or not (GitHub,
+ * Discord, Zulip), or an ISO 8601 time in UTC (Mastodon:
+ * 2024-05-01T12:05:00.000000Z); -1 if neither. */
+static double reset_at(const char *v)
 {
   char *end;
-  long at = strtol(v, &end, 10);
-  if (end != v && !*end)
+  double at = strtod(v, &end);
+  if (end != v && !*end && at >= 0)
     return at;
   struct tm tm = {0};
   char zone = 0;
@@ -453,28 +454,99 @@ static long reset_at(const char *v)
     return -1;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  return (long)timegm(&tm);
+  return (double)timegm(&tm);
 }
 
-/* Seconds to wait before retrying after resp, from the server's word. */
+/* A header's value as a number of seconds (a fraction allowed), or -1. */
+static double header_seconds(const struct http_resp *r, const char *name)
+{
+  char *v = http_header(r, name);
+  double s = -1;
+  if (v) {
+    char *end;
+    double x = strtod(v, &end);
+    if (end != v && !*end && x >= 0)
+      s = x;
+  }
+  free(v);
+  return s;
+}
+
+/* Seconds until the server's rate limit lets the next request through,
+ * when it says none is left (x-ratelimit-remaining: 0): Discord's
+ * x-ratelimit-reset-after, else x-ratelimit-reset (a moment); -1 when
+ * the answer says nothing of the kind. */
+static double limit_pause(const struct http_resp *r)
+{
+  char *rem = http_header(r, "x-ratelimit-remaining");
+  bool none_left = rem && strcmp(rem, "0") == 0;
+  free(rem);
+  if (!none_left)
+    return -1;
+  double after = header_seconds(r, "x-ratelimit-reset-after");
+  if (after >= 0)
+    return after;
+  char *reset = http_header(r, "x-ratelimit-reset");
+  double w = -1;
+  if (reset) {
+    double at = reset_at(reset);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (at >= 0)
+      w = at - ((double)now.tv_sec + (double)now.tv_nsec / 1e9);
+    if (w < 0 && at >= 0)
+      w = 0;
+  }
+  free(reset);
+  return w;
+}
+
+/* s seconds, rounded up to whole ones. */
+static long whole(double s)
+{
+  long n = (long)s;
+  return n + ((double)n < s);
+}
+
+/* A number in a JSON answer's body: the member at the path of names, or
+ * -1. */
+static double body_number(json_t *j, const char *a, const char *b)
+{
+  json_t *v = json_object_get(j, a);
+  if (b)
+    v = json_object_get(v, b);
+  return json_is_number(v) && json_number_value(v) >= 0 ? json_number_value(v)
+                                                        : -1;
+}
+
+/* Seconds to wait before retrying after resp, from the server's word:
+ * Retry-After (seconds, a fraction allowed, or an HTTP date), the rate
+ * limit's reset when none is left, else what the body says: Matrix's
+ * retry_after_ms, Discord's retry_after, Telegram's parameters.
+ * retry_after, Zulip's retry-after (seconds). */
 static long server_wait(const struct http_resp *r)
 {
   long w = r->retry_after;
-  char *rem = http_header(r, "x-ratelimit-remaining");
-  char *reset = http_header(r, "x-ratelimit-reset");
-  if (rem && reset && strcmp(rem, "0") == 0) {
-    long at = reset_at(reset);
-    long d = at - (long)time(NULL);
-    if (d >= 0 && d > w)
-      w = d + 1;
+  if (w < 0) {
+    double h = header_seconds(r, "retry-after");
+    if (h >= 0)
+      w = whole(h);
   }
-  free(rem);
-  free(reset);
+  double pause = limit_pause(r);
+  if (pause >= 0 && whole(pause) + 1 > w)
+    w = whole(pause) + 1;
   if (w < 0 && r->body.len && r->body.data[0] == '{') {
     json_t *j = json_loadb(r->body.data, r->body.len, 0, NULL);
-    json_t *ms = json_object_get(j, "retry_after_ms");
-    if (json_is_integer(ms) && json_integer_value(ms) >= 0)
-      w = (long)((json_integer_value(ms) + 999) / 1000);
+    double ms = body_number(j, "retry_after_ms", NULL);
+    double s = body_number(j, "retry_after", NULL);
+    if (s < 0)
+      s = body_number(j, "parameters", "retry_after");
+    if (s < 0)
+      s = body_number(j, "retry-after", NULL);
+    if (ms >= 0)
+      w = whole(ms / 1000);
+    else if (s >= 0)
+      w = whole(s);
     json_decref(j);
   }
   return w;
@@ -581,6 +653,11 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
   if (sr) {
     sr->busy = false;
     sr->next_ok = mono() + t->req.gap;
+    /* the server says its limit is used up: the key's next request waits
+     * for the reset (a long wait is left to the answer that asks for it) */
+    double pause = t->resp.code == CURLE_OK ? limit_pause(&t->resp) : -1;
+    if (pause > 0 && pause <= h->o.max_wait && mono() + pause > sr->next_ok)
+      sr->next_ok = mono() + pause;
   }
   if (h->o.verbose) {
     char *url = secret_redacted(t->req.url.data);

@@ -51,6 +51,28 @@ void secret_forget_all(void)
   nknown = capknown = 0;
 }
 
+/* A secret that is a URL (a webhook's, with its token in the path): its
+ * path and its last path segment are secrets too, so that a request line
+ * built from it, or a server's echo of the path, is redacted as well. */
+static void register_url_parts(const char *v)
+{
+  const char *p = strstr(v, "://");
+  if (!p || p == v || strcspn(v, ":") != (size_t)(p - v))
+    return;
+  const char *path = strchr(p + 3, '/');
+  if (!path)
+    return;
+  size_t n = strcspn(path, "?#");
+  secret_register(path, strlen(path));
+  while (n > 1 && path[n - 1] == '/')
+    n--;
+  const char *last = path + n;
+  while (last > path && last[-1] != '/')
+    last--;
+  if ((size_t)(path + n - last) >= 8)
+    secret_register(last, (size_t)(path + n - last));
+}
+
 int secret_get(const struct secret_ref *ref, const char *what, struct buf *out,
                struct err *e)
 {
@@ -96,6 +118,7 @@ int secret_get(const struct secret_ref *ref, const char *what, struct buf *out,
   if (!out->len)
     return err_set(e, EX_CONFIG, "%s: the secret is empty", what);
   secret_register(out->data, out->len);
+  register_url_parts(out->data);
   return 0;
 }
 

@@ -15,7 +15,9 @@
 
 /* Resolves ref into out (replacing its content). A file readable or
  * writable by group or others is refused; a trailing newline is dropped.
- * Fails with EX_CONFIG naming the variable or file, never the value. */
+ * Fails with EX_CONFIG naming the variable or file, never the value. The
+ * value is registered for redaction, and so are, for a URL, its path and
+ * its last path segment (a webhook's token). */
 int secret_get(const struct secret_ref *ref, const char *what, struct buf *out,
                struct err *e);
 

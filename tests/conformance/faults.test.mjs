@@ -41,8 +41,18 @@ const channels = {
   bluesky: (port) => `  - name: c\n    type: bluesky\n    pds: http://127.0.0.1:${port}\n    handle: t.bsky.social\n    app_password: {env: S}\n`,
   discourse: (port) => `  - name: c\n    type: discourse\n    forum: http://127.0.0.1:${port}\n    api_key: {env: S}\n    username: crier\n`,
   mastodon: (port) => `  - name: c\n    type: mastodon\n    instance: http://127.0.0.1:${port}\n    access_token: {env: S}\n    max_characters: 500\n`,
+  discord: () => '  - name: c\n    type: discord\n    webhook_url: {env: WEBHOOK_URL}\n',
+  slack: (port) => `  - name: c\n    type: slack\n    bot_token: {env: S}\n    channel: C0123ABCDEF\n    api_url: http://127.0.0.1:${port}/api\n`,
+  'slack-webhook': () => '  - name: c\n    type: slack\n    webhook_url: {env: WEBHOOK_URL}\n',
+  zulip: (port) => `  - name: c\n    type: zulip\n    site: http://127.0.0.1:${port}\n    email: bot@z.example\n    api_key: {env: S}\n    stream: treffen\n`,
+  telegram: (port) => `  - name: c\n    type: telegram\n    bot_token: {env: S}\n    chat_id: "-1001234567890"\n    api_url: http://127.0.0.1:${port}\n`,
 };
 const env = { S: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+// channels whose endpoint is itself a secret
+const urlEnv = {
+  discord: (port) => ({ WEBHOOK_URL: `http://127.0.0.1:${port}/api/webhooks/1180000000000000001/tok-faults` }),
+  'slack-webhook': (port) => ({ WEBHOOK_URL: `http://127.0.0.1:${port}/services/T1/B2/faults` }),
+};
 
 async function status(site) {
   const r = await run(['-c', site.config, 'status', '--json']);
@@ -64,10 +74,10 @@ for (const [type, chan] of Object.entries(channels)) {
       const site = makeSite(chan(port) + '    retries: 1\n    timeout: 1\n');
       try {
         const t0 = Date.now();
-        const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], env);
+        const r = await run(['-c', site.config, 'announce', 'gluehwein', '--json'], { ...env, ...urlEnv[type]?.(port) });
         const [row] = await status(site);
         const out = JSON.parse(r.stdout)[0];
-        if (mode === 'badjson' && type === 'webhook') {
+        if (mode === 'badjson' && (type === 'webhook' || type === 'slack-webhook')) {
           assert.equal(r.code, 0, 'a webhook receiver may answer anything with 2xx');
           assert.equal(row.status, 'sent');
           return;

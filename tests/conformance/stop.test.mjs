@@ -4,7 +4,10 @@
 // counts what it received: the webhook receiver accepts each webhook-id once
 // (its dedup key) and must see no new id for a notice; Matrix one event per
 // transaction id; Mastodon one status per Idempotency-Key; Bluesky one post
-// per record key; Discourse one topic per external_id; GitHub one issue per
+// per record key; Discourse one topic per external_id; Discord one message
+// per delivery (found again by a bot); Slack one message per metadata key;
+// Zulip one message per marker; Telegram no message twice; GitHub one issue
+// per
 // event (by crier's account); Meetup
 // one createEvent and one announceEvent per event (GraphQL executed against
 // the real schema); mail (npm smtp-server) no Message-ID twice, and a mail
@@ -25,7 +28,7 @@ const slow = () => new Promise((r) => setTimeout(r, crypto.randomInt(0, 1500)));
 
 function receivers() {
   const wh = new Webhook(SECRET);
-  const st = { hookIds: new Map(), matrix: new Map(), issues: [], toots: new Map(), skeets: new Map(), sessions: 0, topics: [], invalid: [] };
+  const st = { hookIds: new Map(), matrix: new Map(), issues: [], toots: new Map(), skeets: new Map(), sessions: 0, topics: [], discord: [], telegram: [], slack: [], zulip: [], invalid: [] };
   const server = http.createServer(async (req, res) => {
     const body = (await readBody(req)).toString('utf8');
     const url = new URL(req.url, 'http://x');
@@ -85,6 +88,45 @@ function receivers() {
       await slow();
       return send(200, { id: st.toots.get(key).id, url: `https://social.example/@t/${st.toots.get(key).id}` });
     }
+    // Discord: a webhook's messages, read back by a bot (newest first)
+    if (url.pathname === '/api/v10/webhooks/11/dtok' && req.method === 'GET') return send(200, { id: '11', channel_id: '22', guild_id: '33' });
+    if (url.pathname === '/api/v10/channels/22/messages') return send(200, [...st.discord].reverse());
+    if (url.pathname === '/api/v10/webhooks/11/dtok' && req.method === 'POST') {
+      const m = { id: String(900 + st.discord.length), channel_id: '22', webhook_id: '11', content: JSON.parse(body).content };
+      st.discord.push(m);
+      await slow();
+      return send(200, m);
+    }
+    // Slack: messages with their metadata, read back by the bot
+    if (url.pathname === '/slack/conversations.history') return send(200, { ok: true, messages: [...st.slack].reverse() });
+    if (url.pathname === '/slack/chat.getPermalink') return send(200, { ok: true, permalink: 'https://t.slack.com/archives/C1/p1' });
+    if (url.pathname === '/slack/chat.postMessage') {
+      const d = JSON.parse(body);
+      const m = { ts: `${1924000000 + st.slack.length}.0001`, text: d.text, metadata: d.metadata };
+      st.slack.push(m);
+      await slow();
+      return send(200, { ok: true, channel: 'C0123ABCDEF', ts: m.ts });
+    }
+    // Zulip: the bot's messages in a topic, read back
+    if (url.pathname === '/zulip/api/v1/messages' && req.method === 'GET') {
+      const narrow = JSON.parse(url.searchParams.get('narrow'));
+      const topic = narrow.find((n) => n.operator === 'topic').operand;
+      return send(200, { result: 'success', messages: st.zulip.filter((m) => m.topic === topic) });
+    }
+    if (url.pathname === '/zulip/api/v1/messages' && req.method === 'POST') {
+      const f = new URLSearchParams(body);
+      const m = { id: 7000 + st.zulip.length, topic: f.get('topic'), content: f.get('content') };
+      st.zulip.push(m);
+      await slow();
+      return send(200, { result: 'success', id: m.id });
+    }
+    // Telegram: no key, no reading back; each message counted
+    if (url.pathname === '/botTG:tok/sendMessage') {
+      const m = { message_id: st.telegram.length + 1, text: JSON.parse(body).text };
+      st.telegram.push(m);
+      await slow();
+      return send(200, { ok: true, result: { message_id: m.message_id, chat: { id: -1001, type: 'channel' } } });
+    }
     if (url.pathname === '/user') return send(200, { login: 'crier-bot' });
     if (url.pathname === '/repos/o/r/issues' && req.method === 'GET') return send(200, st.issues);
     if (url.pathname === '/repos/o/r/issues' && req.method === 'POST') {
@@ -136,13 +178,17 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     `  - {name: mu, type: meetup, group: testtreff, api_url: 'http://127.0.0.1:${muport}/gql-ext', auth: {access_token: {env: M}}, lang: en}\n` +
     `  - {name: toot, type: mastodon, instance: 'http://127.0.0.1:${port}', access_token: {env: T}, max_characters: 500, lang: en}\n` +
     `  - {name: sky, type: bluesky, pds: 'http://127.0.0.1:${port}', handle: t.bsky.social, app_password: {env: T}, lang: en}\n` +
-    `  - {name: forum, type: discourse, forum: 'http://127.0.0.1:${port}/forum', api_key: {env: T}, username: crier, lang: en}\n`);
+    `  - {name: forum, type: discourse, forum: 'http://127.0.0.1:${port}/forum', api_key: {env: T}, username: crier, lang: en}\n` +
+    `  - {name: dc, type: discord, webhook_url: {env: DW}, bot_token: {env: T}, lang: en}\n` +
+    `  - {name: tg, type: telegram, bot_token: {env: TG}, chat_id: '-1001', api_url: 'http://127.0.0.1:${port}', lang: en}\n` +
+    `  - {name: sl, type: slack, bot_token: {env: T}, channel: C0123ABCDEF, api_url: 'http://127.0.0.1:${port}/slack', lang: en}\n` +
+    `  - {name: zl, type: zulip, site: 'http://127.0.0.1:${port}/zulip', email: bot@z.example, api_key: {env: T}, stream: treffen, lang: en}\n`);
   writeFileSync(join(site.dir, '_posts/2030-12-09-three.md'), extra('three', '2030-12-09 19:00', 'Drei'));
   writeFileSync(join(site.dir, '_posts/2030-12-11-four.md'), extra('four', '2030-12-11 19:00', 'Vier'));
   // a GitHub or Meetup write a killed run left on its way may land up to
   // 1.5 s later here: a run checks for it only LANDING s after it left
   const LANDING = 3;
-  const env = { T: 'tok', W: SECRET, M: 'at-0', CRIER_TEST_LANDING_S: String(LANDING) };
+  const env = { T: 'tok', W: SECRET, M: 'at-0', DW: `http://127.0.0.1:${port}/api/webhooks/11/dtok`, TG: 'TG:tok', CRIER_TEST_LANDING_S: String(LANDING) };
   const now = ['--now', '2030-12-01T10:00:00+01:00'];
   const events = ['2030-12-04-gluehwein', '2030-12-09-three', '2030-12-11-four', '2030-12-18-linked'];
   try {
@@ -186,6 +232,26 @@ test('SIGKILL and SIGTERM at random moments against slow endpoints: nothing lost
     // Discourse: one topic per event (found again by its external_id)
     assert.equal(st.topics.length, events.length, st.topics.map((t) => t.title).join(' | '));
     for (const s of of('forum')) assert.equal(s.status, 'sent', JSON.stringify(s));
+    // Discord (with a bot that reads the channel): one message per event,
+    // found again by its marker
+    assert.equal(st.discord.length, events.length, st.discord.map((m) => m.content.split('\n')[0]).join(' | '));
+    for (const s of of('dc')) assert.equal(s.status, 'sent', JSON.stringify(s));
+    // Slack (a bot that reads the channel): one message per event, found
+    // again by its metadata
+    assert.equal(st.slack.length, events.length, st.slack.map((m) => m.text.split('\n')[0]).join(' | '));
+    for (const s of of('sl')) assert.equal(s.status, 'sent', JSON.stringify(s));
+    // Zulip: one message per event, each in its event's topic (found again
+    // by its marker)
+    assert.equal(st.zulip.length, events.length, st.zulip.map((m) => m.topic).join(' | '));
+    assert.equal(new Set(st.zulip.map((m) => m.topic)).size, events.length);
+    for (const s of of('zl')) assert.equal(s.status, 'sent', JSON.stringify(s));
+    // Telegram (nothing to look at): no message twice; one that may have
+    // arrived is 'uncertain', not sent again
+    const tgFirst = st.telegram.map((m) => m.text.split('\n')[0]);
+    assert.equal(new Set(tgFirst).size, tgFirst.length, tgFirst.join(' | '));
+    for (const s of of('tg')) assert.ok(s.status === 'sent' || s.status === 'uncertain', JSON.stringify(s));
+    assert.ok(of('tg').filter((s) => s.status === 'sent').length <= st.telegram.length);
+    assert.equal(of('tg').length, events.length);
     // GitHub: one issue per event
     assert.equal(st.issues.length, events.length, st.issues.map((i) => i.title).join(' | '));
     // Meetup: one event and one announceEvent each (the linked one is edited)

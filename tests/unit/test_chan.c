@@ -8,6 +8,7 @@
 #include "chan.h"
 #include "config.h"
 #include "diag.h"
+#include "util.h"
 
 static void rows_complete(void)
 {
@@ -113,10 +114,95 @@ static void fields_and_secrets(void)
   diags_release(&d);
 }
 
+/* What a type's escape makes of a field. */
+static char *escaped(const char *type, const char *s)
+{
+  struct buf b = BUF_INIT;
+  chan_type_find(type)->escape(&b, s, strlen(s));
+  return buf_detach(&b);
+}
+
+/* Each markup type escapes a hostile title for its platform; Telegram
+ * counts what it shows. */
+static void markup_escapes(void)
+{
+  const char *title = "Rust *hot* & <Traits> nick_only @everyone";
+  char *d = escaped("discord", title);
+  STR_EQ(d, "Rust \\*hot\\* & \\<Traits\\> nick\\_only \\@everyone");
+  free(d);
+  d = escaped("discord", "# 1. Treffen\n- a\n2030. Jahr\n> Zitat");
+  STR_EQ(d, "\\# 1. Treffen\n\\- a\n2030\\. Jahr\n\\> Zitat");
+  free(d);
+  char *t = escaped("telegram", "A & <b>\"x's\"</b>");
+  STR_EQ(t, "A &amp; &lt;b&gt;&quot;x&#39;s&quot;&lt;/b&gt;");
+  free(t);
+  char *sl = escaped("slack", "a *b* & <c> _d_");
+  STR_EQ(sl, "a <!date^0^{_}|*>b<!date^0^{_}|*> &amp; &lt;c&gt; "
+             "<!date^0^{_}|_>d<!date^0^{_}|_>");
+  free(sl);
+  char *z =
+      escaped("zulip", "a *b* & <c> @**all** `d` ~e~ [f](g) $$h$$ _i_ \"j's\"");
+  STR_EQ(z,
+         "a &#42;b&#42; &amp; &lt;c&gt; @&#42;&#42;all&#42;&#42; &#96;d&#96; "
+         "&#126;e&#126; &#91;f&#93;(g) &#36;&#36;h&#36;&#36; _i_ "
+         "&quot;j&#39;s&quot;");
+  free(z);
+  const struct chan_type *tg = chan_type_find("telegram");
+  INT_EQ(tg->text_length("<b>a &amp; b</b>"), 5);
+  INT_EQ(tg->text_length("&#128512; \xf0\x9f\x98\x80"), 5); /* 😀 is two */
+  INT_EQ(tg->text_length("<a href=\"https://x\">l</a>"), 1);
+}
+
+/* The marker is invisible, its key's alone, and found in a text. */
+static void markers(void)
+{
+  const char *k1 =
+      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  const char *k2 =
+      "f123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  struct buf b = BUF_INIT;
+  buf_adds(&b, "Hallo");
+  chan_marker(k1, &b);
+  OK(chan_marker_in(b.data, k1), "found");
+  OK(!chan_marker_in(b.data, k2), "another key's is not");
+  OK(!chan_marker_in("Hallo", k1), "none in a text without");
+  INT_EQ(utf8_len(b.data), 5 + 33);
+  bool invisible = true;
+  for (const unsigned char *p = (const unsigned char *)b.data + 5; *p; p += 3) {
+    bool zw =
+        p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0x8b && p[2] <= 0x8d) ||
+                         (p[1] == 0x81 && (p[2] == 0xa0 || p[2] == 0xa3)));
+    invisible = invisible && zw;
+  }
+  OK(invisible, "only zero-width characters");
+  buf_release(&b);
+}
+
+/* A key's default is read as crier.yaml would write it: "true" is a
+ * bool (Telegram's link_preview). */
+static void bool_defaults(void)
+{
+  struct config c;
+  struct diags d;
+  diags_init(&d);
+  OK(parse(&c,
+           "channels:\n  - {name: t, type: telegram, bot_token: {env: X}, "
+           "chat_id: '@treff'}\n",
+           &d) == 0,
+     "telegram: %s", d.n ? d.v[0].msg : "");
+  const bool *p = channel_value(config_channel(&c, "t"), "link_preview");
+  OK(p && *p, "link_preview defaults to true");
+  config_release(&c);
+  diags_release(&d);
+}
+
 int main(void)
 {
   CASE(rows_complete);
   CASE(unknown_type);
   CASE(fields_and_secrets);
+  CASE(markup_escapes);
+  CASE(markers);
+  CASE(bool_defaults);
   return t_summary();
 }

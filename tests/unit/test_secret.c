@@ -94,6 +94,24 @@ static void wiping(void)
   OK(b.len == 0 && b.data[0] == '\0', "a wiped buffer is empty");
 }
 
+/* A secret URL: its path and its token (the last segment) are redacted
+ * wherever they appear alone; the words of the path are not. */
+static void a_url_and_its_parts(void)
+{
+  setenv("CRIER_TEST_HOOK",
+         "https://hooks.slack.com/services/T0001/B0002/s3cretHOOKtoken", 1);
+  struct secret_ref ref = {SECRET_ENV, (char *)"CRIER_TEST_HOOK"};
+  struct buf v = BUF_INIT;
+  struct err e;
+  OK(secret_get(&ref, "hook", &v, &e) == 0, "%s", e.msg);
+  char *a = secret_redacted("POST /services/T0001/B0002/s3cretHOOKtoken → 404; "
+                            "token s3cretHOOKtoken; services stay");
+  STR_EQ(a, "POST *** → 404; token ***; services stay");
+  free(a);
+  secret_wipe(&v);
+  unsetenv("CRIER_TEST_HOOK");
+}
+
 int main(void)
 {
   if (!mkdtemp(dir))
@@ -102,6 +120,7 @@ int main(void)
   CASE(from_a_file);
   CASE(redaction);
   CASE(wiping);
+  CASE(a_url_and_its_parts);
   rmdir(dir);
   return t_summary();
 }
