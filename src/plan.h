@@ -66,10 +66,10 @@ time_t plan_send_time(const struct config *cfg, const struct event *ev,
 
 /* What the journal knows about one event on one channel. */
 struct hist_entry {
-  char notice[32];
-  int status;       /* enum dstatus (journal.h) */
-  time_t at;        /* when it was recorded (the run's clock) */
-  time_t for_start; /* reminders: the start they were for (0: any) */
+  const char *notice; /* borrowed: the journal view's (interned) */
+  time_t at;          /* when it was recorded (the run's clock) */
+  time_t for_start;   /* reminders: the start they were for (0: any) */
+  int status;         /* enum dstatus (journal.h) */
 };
 
 struct hist {

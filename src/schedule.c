@@ -184,10 +184,7 @@ static void on_row(void *ud, const struct jbrief *r)
   }
   struct hist_entry *h = &c->rows[c->n];
   c->chans[c->n++] = intern(&c->v->strs, r->channel);
-  size_t nl = strlen(r->notice);
-  nl = nl < sizeof(h->notice) - 1 ? nl : sizeof(h->notice) - 1;
-  memcpy(h->notice, r->notice, nl);
-  h->notice[nl] = '\0';
+  h->notice = intern(&c->v->strs, r->notice);
   h->status = (int)r->status;
   h->for_start = r->for_start;
   h->at = 0;
