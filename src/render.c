@@ -170,9 +170,16 @@ int render_message(struct renderer *r, const struct render_req *req,
             t->subject_max, t->name);
     goto out;
   }
-  if (markdown)
+  if (markdown && r->md_in.data && r->md_in.len == body.len &&
+      memcmp(r->md_in.data, body.data, body.len) == 0) {
+    buf_add(&html, r->md_out.data ? r->md_out.data : "", r->md_out.len);
+  } else if (markdown) {
     md_to_html(body.data, body.len, &html);
-  else
+    buf_reset(&r->md_in);
+    buf_add(&r->md_in, body.data ? body.data : "", body.len);
+    buf_reset(&r->md_out);
+    buf_add(&r->md_out, html.data ? html.data : "", html.len);
+  } else
     tpl_escape_html(&html, body.data, body.len);
   m->subject = buf_detach(&subj);
   m->markdown = buf_detach(&body);

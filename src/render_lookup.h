@@ -43,6 +43,9 @@ struct renderer {
   const struct site *site;  /* borrowed (renderer_set_site), may be NULL */
   struct body_recur *recur; /* of site's bodies, made when first needed */
   struct render_memo *memo; /* of site's events, made when first needed */
+  /* the last Markdown made HTML and that HTML: the channels of a
+   * catch-up render the same body one after the other */
+  struct buf md_in, md_out;
 };
 
 bool render_is_dir(const char *path);

@@ -169,7 +169,8 @@ static void test_body_rule(void)
 }
 
 /* A renderer keeps what it works out about each event's body (its kind,
- * language and theme) per event and language: a message rendered by a
+ * language and theme) per event and language, and the HTML of the last
+ * Markdown it converted: a message (subject, Markdown, HTML) rendered by a
  * renderer that rendered others before is byte for byte what a fresh
  * renderer makes. The event has a German letter (an invitation) and
  * English details; the other has no language of its own. */
@@ -230,7 +231,8 @@ static void test_memo_per_language(void)
         OK(render_message(fresh, &q, &b, &e) == 0, "%s", e.msg);
         if (a.markdown && b.markdown &&
             (strcmp(a.subject, b.subject) != 0 ||
-             strcmp(a.markdown, b.markdown) != 0)) {
+             strcmp(a.markdown, b.markdown) != 0 ||
+             strcmp(a.html ? a.html : "", b.html ? b.html : "") != 0)) {
           differ++;
           fprintf(stderr, "  %s %s langs %d: kept\n%s\n  fresh\n%s\n",
                   s.events[i]->id, notices[k], sets[l], a.markdown, b.markdown);
