@@ -1,99 +1,203 @@
 #!/bin/sh
-# Benchmarks delivery: 'crier announce' to four loopback endpoints (Matrix,
-# GitHub, a webhook, SMTP) against the same four requests made by the curl
-# command line tool and against Debian's apprise for the channels it
-# supports (Matrix, JSON webhook, mail); and a fan-out of 8 webhooks that
-# each answer after 200 ms. Median of RUNS runs (default 11): wall time of
-# the whole process and its peak resident memory.
-# Needs: npm ci in tests/conformance (for smtp-server), curl, apprise.
-# measure prints "seconds kilobytes"; set -- splits them on purpose
-# shellcheck disable=SC2046
+# Delivery, like for like, against the curl command line tool:
+#   1. one webhook POST: `crier announce` to one webhook channel against
+#      curl sending the same bytes (body and headers, taken from crier's
+#      dry run) to the same loopback endpoint; crier with its journal on
+#      disk (two fsynced commits: the claim and the outcome) and on tmpfs
+#      (what the journal's durability costs is the difference);
+#   2. a fan-out to 64 webhook endpoints on one host that each answer after
+#      200 ms: crier with delivery.connections 64 (and with the default,
+#      16) against curl --parallel --parallel-immediate sending the same
+#      64 requests (--parallel-max 64, and curl's default of 50);
+#   3. one mail through a real SMTP server: a private Postfix on loopback
+#      (tests/conformance/postfix.sh: STARTTLS, AUTH PLAIN via Dovecot,
+#      delivery to a Maildir), crier's mail channel against curl sending the
+#      message crier sent (needs root, Postfix and Dovecot; skipped
+#      otherwise);
+#   4. Debian's apprise (if installed) for a JSON webhook (one POST, as
+#      crier's) and a Matrix room with an access token (no login).
+# Every row is run RUNS times (default 21), the commands of a table
+# interleaved; printed: the median wall time (fastest–slowest), the median
+# CPU time of the process, the median peak RSS, the ratio to the first row
+# of the table, and the requests the endpoint received for one run.
+# Needs: node (bench/servers.mjs), curl.
+# Usage: bench/deliver.sh [BUILD_DIR]   (default build/bench, a release build)
+# shellcheck disable=SC2086,SC2046 # word splitting of the lists is meant
 set -eu
 cd "$(dirname "$0")/.."
-runs=${RUNS:-11}
+runs=${RUNS:-21}
 build=${1:-build/bench}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 crier=$(pwd)/$build/crier
 tmp=$(mktemp -d)
-cc -O2 -o "$tmp/measure" bench/measure.c
+shm=$(mktemp -d /dev/shm/crier-bench.XXXXXX)
 pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+pf=""
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$pf" ]; then sh tests/conformance/postfix.sh stop "$pf" >/dev/null 2>&1 || true; fi
+  rm -rf "$tmp" "$shm" ${pf:+"$pf"}
+}
 trap cleanup EXIT
+cc -O2 -o "$tmp/measure" bench/measure.c
+export W=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw T=tok
 
-start_servers() { # DELAY_MS → sets HTTP_PORT SMTP_PORT
+start_servers() { # DELAY_MS → HTTP_PORT POLICY_PORT
+  # a ports file of an earlier server would be read before the new one
+  # truncates it
+  rm -f "$tmp/ports.$1"
   DELAY_MS=$1 node bench/servers.mjs >"$tmp/ports.$1" &
   pids="$pids $!"
   for _ in $(seq 50); do [ -s "$tmp/ports.$1" ] && break; sleep 0.1; done
   HTTP_PORT=$(sed 's/.*"http":\([0-9]*\).*/\1/' "$tmp/ports.$1")
-  SMTP_PORT=$(sed 's/.*"smtp":\([0-9]*\).*/\1/' "$tmp/ports.$1")
+  POLICY_PORT=$(sed 's/.*"policy":\([0-9]*\).*/\1/' "$tmp/ports.$1")
 }
 
-site() { # DIR CHANNELS
+site() { # DIR JOURNAL_DIR CONFIG_TAIL
   mkdir -p "$1/_posts"
-  printf -- '---\ntitle: "Glühwein & Traits"\ndate: 2030-12-04 19:30\ntalks: false\n---\nHello.\n' \
+  printf -- '---\ntitle: "Glühwein & Traits"\ndate: 2030-12-04 19:30\nlocation: hall\ntalks:\n- title: "Traits, all the way down"\n  speaker: "Ferris"\n  abstract: "What a trait object costs, and when a generic is better."\n---\nHello, and welcome.\n' \
     >"$1/_posts/2030-12-04-bench.md"
-  printf 'site:\n  url: https://bench.example.org\njournal: %s/j.db\nchannels:\n%s' "$1" "$2" >"$1/crier.yaml"
+  mkdir -p "$1/_data"
+  printf 'hall:\n  name: "Big Hall"\n  street: "Hauptstraße 1"\n  city: "Köln"\n' >"$1/_data/locations.yml"
+  printf 'site:\n  url: https://bench.example.org\njournal: %s/j.db\n%s' "$2" "$3" >"$1/crier.yaml"
 }
 
-row() { printf "%-44s %9.1f ms %8.1f MiB\n" "$1" "$2" "$(echo "$3" | awk '{print $1/1024}')"; }
-measure() { "$tmp/measure" "$runs" "$@"; }
+# requests the HTTP endpoint received while CMD... ran once
+requests() {
+  n0=$(curl -s "http://127.0.0.1:$HTTP_PORT/count")
+  "$@" >/dev/null 2>&1 || true
+  n1=$(curl -s "http://127.0.0.1:$HTTP_PORT/count")
+  echo $((n1 - n0 - 1))
+}
 
+table() { # NAME... -- -- CMD1... -- CMD2...: a row per name
+  names=""
+  while [ "$1" != -- ]; do
+    names="$names $1"
+    shift
+  done
+  shift
+  "$tmp/measure" "$runs" "$@" >"$tmp/out"
+  printf '%s\n' $names | paste -d' ' - "$tmp/out" |
+    awk 'NR == 1 { first = $2 }
+      { printf "  %-34s %8.2f ms (%7.2f–%8.2f) cpu %6.2f ms %6.1f MiB %5.2fx\n",
+        $1, $2, $4, $5, $6, $3 / 1024, $2 / first }'
+}
+
+# the requests crier's dry run shows: one curl config entry each (URL,
+# headers, the body in a file of its own)
+curl_config() { # DRY_OUTPUT PREFIX → PREFIX.cfg, PREFIX.N.body
+  awk -v p="$2" '
+    /^=== / { if (n) { close(body) }; n++; state = "req"; next }
+    state == "req" && /^(POST|PUT|GET|PATCH) / {
+      printf "next\n" > (p ".cfg"); printf "url = \"%s\"\nrequest = \"%s\"\noutput = \"/dev/null\"\n", $2, $1 > (p ".cfg")
+      body = p "." n ".body"; printf "data-binary = \"@%s\"\n", body > (p ".cfg")
+      state = "head"; next }
+    state == "head" && /^$/ { state = "body"; first = 1; next }
+    state == "head" { gsub(/"/, "\\\"", $0); printf "header = \"%s\"\n", $0 > (p ".cfg"); next }
+    state == "body" { printf "%s%s", first ? "" : "\n", $0 > body; first = 0 }' "$1"
+  # the first entry needs no "next"
+  sed -i '1{/^next$/d}' "$2.cfg"
+}
+
+echo "delivery, median of $runs interleaved runs ($(nproc) cores, $(uname -m))"
+echo "crier $("$crier" --version | cut -d' ' -f2), $(curl --version | head -1 | cut -d' ' -f1-2), node $(node --version)"
+
+# --- 1. one webhook POST
 start_servers 0
 H=http://127.0.0.1:$HTTP_PORT
-site "$tmp/four" "  - {name: m, type: matrix, homeserver: '$H', room: '!r:x', access_token: {env: T}}
-  - {name: g, type: github, repo: o/r, token: {env: T}, api_url: '$H', gap: 0}
-  - {name: w, type: webhook, url: '$H/hook', secret: {env: W}}
-  - {name: s, type: mail, url: 'smtp://127.0.0.1:$SMTP_PORT', from: a@example.org, to: [b@example.org]}
-"
-export T=tok W=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-printf 'body\n' >"$tmp/msg.txt"
-printf 'From: a@example.org\r\nTo: b@example.org\r\nSubject: bench\r\n\r\nbody\r\n' >"$tmp/mail.txt"
-cat >"$tmp/curl.sh" <<EOS
-curl -s -o /dev/null -X PUT -H 'Authorization: Bearer tok' -H 'Content-Type: application/json' -d '{"msgtype":"m.notice","body":"x"}' $H/_matrix/client/v3/rooms/%21r%3Ax/send/m.room.message/t\$\$
-curl -s -o /dev/null -X POST -H 'Authorization: Bearer tok' -H 'Accept: application/vnd.github+json' -d '{"title":"t","body":"b"}' $H/repos/o/r/issues
-curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -H 'webhook-id: x' -d '{"a":1}' $H/hook
-curl -s -o /dev/null --mail-from a@example.org --mail-rcpt b@example.org -T $tmp/mail.txt smtp://127.0.0.1:$SMTP_PORT
-EOS
-echo "delivery, median of $runs runs ($(nproc) cores, $(uname -m))"
-printf "%-44s %12s %12s\n" "what" "wall" "peak RSS"
-set -- $(measure "$crier" -q -c "$tmp/four/crier.yaml" announce bench --force)
-row "crier announce, 4 channels (6 requests)" "$1" "$2"
-set -- $(measure sh "$tmp/curl.sh")
-row "curl CLI, the same 4 deliveries" "$1" "$2"
-site "$tmp/three" "  - {name: m, type: matrix, homeserver: '$H', room: '!r:x', access_token: {env: T}}
-  - {name: w, type: webhook, url: '$H/hook', secret: {env: W}}
-  - {name: s, type: mail, url: 'smtp://127.0.0.1:$SMTP_PORT', from: a@example.org, to: [b@example.org]}
-"
-set -- $(measure "$crier" -q -c "$tmp/three/crier.yaml" announce bench --force)
-row "crier announce, matrix+webhook+mail" "$1" "$2"
-site "$tmp/http" "  - {name: m, type: matrix, homeserver: '$H', room: '!r:x', access_token: {env: T}}
+hook="channels:
   - {name: w, type: webhook, url: '$H/hook', secret: {env: W}}
 "
-set -- $(measure "$crier" -q -c "$tmp/http/crier.yaml" announce bench --force)
-row "crier announce, matrix+webhook" "$1" "$2"
-head -1 "$tmp/curl.sh" >"$tmp/curl2.sh"
-sed -n 3p "$tmp/curl.sh" >>"$tmp/curl2.sh"
-set -- $(measure sh "$tmp/curl2.sh")
-row "curl CLI, matrix+webhook" "$1" "$2"
-if command -v apprise >/dev/null 2>&1; then
-  set -- $(measure apprise -t title -b body \
-    "matrix://bench:pw@127.0.0.1:$HTTP_PORT/!r:x" "json://127.0.0.1:$HTTP_PORT/hook")
-  row "apprise, matrix+webhook" "$1" "$2"
-  set -- $(measure apprise -t title -b body \
-    "matrix://bench:pw@127.0.0.1:$HTTP_PORT/!r:x" "json://127.0.0.1:$HTTP_PORT/hook" \
-    "mailto://a:b@example.org:$SMTP_PORT?smtp=127.0.0.1&from=a@example.org&to=b@example.org")
-  row "apprise, matrix+webhook+mail" "$1" "$2"
-else
-  echo "(apprise is not installed: apt-get install apprise)"
-fi
+site "$tmp/one" "$tmp/one" "$hook"
+site "$tmp/oneshm" "$shm" "$hook"
+"$crier" -c "$tmp/one/crier.yaml" announce bench --dry-run --force >"$tmp/one.dry" 2>/dev/null
+curl_config "$tmp/one.dry" "$tmp/one"
+echo
+echo "one webhook POST ($(wc -c <"$tmp/one.1.body") bytes of JSON, signed), an instant loopback endpoint:"
+table crier-announce,journal-on-disk crier-announce,journal-on-tmpfs curl,same-request -- \
+  -- "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force \
+  -- "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force \
+  -- curl -s -K "$tmp/one.cfg"
+echo "  requests per run: crier $(requests "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force), curl $(requests curl -s -K "$tmp/one.cfg")"
+
+# --- 2. fan-out to 64 endpoints on one host, 200 ms each
 start_servers 200
 H=http://127.0.0.1:$HTTP_PORT
-ch=""
-for i in 1 2 3 4 5 6 7 8; do
+ch="channels:
+"
+for i in $(seq 0 63); do
   ch="$ch  - {name: w$i, type: webhook, url: '$H/hook$i', secret: {env: W}}
 "
 done
-site "$tmp/fan" "$ch"
-set -- $(measure "$crier" -q -c "$tmp/fan/crier.yaml" announce bench --force)
-row "fan-out: 8 webhooks answering after 200 ms" "$1" "$2"
+site "$tmp/fan" "$tmp/fan" "delivery:
+  connections: 64
+$ch"
+site "$tmp/fan16" "$tmp/fan16" "$ch"
+"$crier" -c "$tmp/fan/crier.yaml" announce bench --dry-run --force >"$tmp/fan.dry" 2>/dev/null
+curl_config "$tmp/fan.dry" "$tmp/fan"
+echo
+echo "fan-out: 64 webhook endpoints on one host, each answering after 200 ms:"
+table crier,connections:64 curl--parallel-max-64 crier,connections:16-default curl--parallel,default-50 -- \
+  -- "$crier" -q -c "$tmp/fan/crier.yaml" announce bench --force \
+  -- curl -s --parallel --parallel-immediate --parallel-max 64 -K "$tmp/fan.cfg" \
+  -- "$crier" -q -c "$tmp/fan16/crier.yaml" announce bench --force \
+  -- curl -s --parallel --parallel-immediate -K "$tmp/fan.cfg"
+echo "  requests per run: crier $(requests "$crier" -q -c "$tmp/fan/crier.yaml" announce bench --force), curl $(requests curl -s --parallel --parallel-immediate --parallel-max 64 -K "$tmp/fan.cfg")"
+
+# --- 3. mail through a private Postfix
+echo
+if why=$(sh tests/conformance/postfix.sh check); then
+  set -- $(python3 -c 'import socket
+s = [socket.socket() for _ in range(5)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))')
+  # Postfix's processes must reach their directories
+  pf=$(mktemp -d /tmp/crier-bench-postfix.XXXXXX)
+  chmod 755 "$pf"
+  sh tests/conformance/postfix.sh start "$pf" "$POLICY_PORT" "$@"
+  submit=$1
+  export P=smtp-pass
+  mail="channels:
+  - {name: m, type: mail, url: 'smtp://127.0.0.1:$submit', username: crier, password: {env: P}, ca_file: '$pf/tls/ca.pem', from: bench@crier.test, to: [list@crier.test]}
+"
+  site "$tmp/mail" "$tmp/mail" "$mail"
+  "$crier" -q -c "$tmp/mail/crier.yaml" announce bench --force
+  box=$pf/mail/crier.test/list/new
+  for _ in $(seq 50); do ls "$box"/* >/dev/null 2>&1 && break; sleep 0.1; done
+  # the message as crier sent it: what Postfix added on top goes
+  f=$(ls "$box"/* | head -1)
+  awk 'body || !/^(Return-Path|Delivered-To|Received|X-Original-To):|^[ \t]/ { body = 1 } body' "$f" |
+    sed 's/$/\r/' >"$tmp/mail.eml"
+  echo "one mail ($(wc -c <"$tmp/mail.eml") bytes: STARTTLS, AUTH PLAIN) through Postfix $(postconf -d -h mail_version 2>/dev/null):"
+  table crier-announce curl,same-message -- \
+    -- "$crier" -q -c "$tmp/mail/crier.yaml" announce bench --force \
+    -- curl -s --url "smtp://127.0.0.1:$submit/crier.test" --ssl-reqd --cacert "$pf/tls/ca.pem" \
+    --user crier:smtp-pass --mail-from bench@crier.test --mail-rcpt list@crier.test -T "$tmp/mail.eml"
+  echo "  delivered to the Maildir: $(ls "$box" | wc -l) messages"
+else
+  echo "(mail: $why; skipped)"
+fi
+
+# --- 4. apprise
+echo
+if command -v apprise >/dev/null 2>&1; then
+  start_servers 0
+  H=http://127.0.0.1:$HTTP_PORT
+  site "$tmp/ap" "$tmp/ap" "channels:
+  - {name: w, type: webhook, url: '$H/hook', secret: {env: W}}
+"
+  site "$tmp/apm" "$tmp/apm" "channels:
+  - {name: m, type: matrix, homeserver: '$H', room: '!r:x', access_token: {env: T}}
+"
+  echo "apprise $(apprise --version 2>/dev/null | head -1 | sed 's/^Apprise v//; s/ .*//'), an instant loopback endpoint:"
+  table crier,webhook apprise,json-webhook crier,matrix apprise,matrix-with-token -- \
+    -- "$crier" -q -c "$tmp/ap/crier.yaml" announce bench --force \
+    -- apprise -t title -b body "json://127.0.0.1:$HTTP_PORT/hook" \
+    -- "$crier" -q -c "$tmp/apm/crier.yaml" announce bench --force \
+    -- apprise -t title -b body "matrix://tok@127.0.0.1:$HTTP_PORT/!r:x?mode=matrix"
+  echo "  requests per run: crier webhook $(requests "$crier" -q -c "$tmp/ap/crier.yaml" announce bench --force), apprise json $(requests apprise -t title -b body "json://127.0.0.1:$HTTP_PORT/hook"), crier matrix $(requests "$crier" -q -c "$tmp/apm/crier.yaml" announce bench --force), apprise matrix $(requests apprise -t title -b body "matrix://tok@127.0.0.1:$HTTP_PORT/!r:x?mode=matrix")"
+else
+  echo "(apprise is not installed: apt-get install apprise)"
+fi

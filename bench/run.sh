@@ -2,9 +2,11 @@
 # Benchmarks 'crier check': the shared Rust Cologne fixture site, and
 # generated sites of 1,000, 5,000 and 10,000 events (to see that the cost
 # grows linearly) in three shapes: Jekyll posts, Hugo page bundles (with
-# translations) and YAML data files (bench/gen-site.sh). Each is run RUNS times (default 11); the median wall
-# time of the whole process (start to exit) and the median peak resident
-# memory (wait4's rusage) are printed, by bench/measure.c.
+# translations) and YAML data files (bench/gen-site.sh), every site before
+# 2037. The sites are measured interleaved (each once a round), RUNS rounds
+# (default 11): the median wall time of the whole process (start to exit),
+# the fastest and slowest run, and the median peak resident memory
+# (wait4's rusage), by bench/measure.c.
 # Usage: bench/run.sh [BUILD_DIR]   (default build/bench, a release build)
 set -eu
 cd "$(dirname "$0")/.."
@@ -16,14 +18,11 @@ crier=$build/crier
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-bench() { # NAME CONFIG
-  "$tmp/measure" "$runs" "$crier" -q -c "$2" check |
-    awk -v name="$1" '{printf "%-32s %8.1f ms %8.1f MiB\n", name, $1, $2 / 1024}'
-}
-
 cc -O2 -o "$tmp/measure" bench/measure.c
-echo "crier check, median of $runs runs ($(nproc) cores, $(uname -m))"
-printf "%-32s %11s %12s\n" "site" "wall" "peak RSS"
+echo "crier check, median of $runs interleaved runs ($(nproc) cores, $(uname -m))"
+printf "%-32s %11s %24s %12s\n" "site" "wall" "(fastest–slowest)" "peak RSS"
+set --
+names=""
 shared=../shared/fixtures/rust-cologne
 if [ -d "$shared" ]; then
   cat >"$tmp/shared.yaml" <<Y
@@ -33,14 +32,20 @@ site:
   timezone: Europe/Berlin
   url: http://rust.cologne
 Y
-  bench "rust-cologne fixtures (61)" "$tmp/shared.yaml"
+  set -- -- "$crier" -q -c "$tmp/shared.yaml" check
+  names="rust-cologne-fixtures-(61)"
 else
   echo "(../shared is absent: the fixture site is not measured)"
 fi
 for shape in jekyll bundles data; do
   for n in 1000 5000 10000; do
     bench/gen-site.sh "$tmp/$shape$n" "$n" "$shape"
-    bench "$shape, $n events" "$tmp/$shape$n/crier.yaml"
-    rm -rf "${tmp:?}/$shape$n"
+    set -- "$@" -- "$crier" -q -c "$tmp/$shape$n/crier.yaml" check
+    names="$names $shape,-$n-events"
   done
 done
+# every site once a round: a machine that gets busier meanwhile slows all
+"$tmp/measure" "$runs" "$@" >"$tmp/out"
+# shellcheck disable=SC2086 # one name a word
+printf '%s\n' $names | paste -d' ' - "$tmp/out" |
+  awk '{ printf "%-32s %8.1f ms (%8.1f–%8.1f ms) %8.1f MiB\n", $1, $2, $4, $5, $3 / 1024 }'

@@ -142,9 +142,10 @@ struct item {
 struct collect {
   const struct config *cfg;
   const struct site *site;
-  struct map uids; /* uids of the site's files (loaded or broken) */
-  bool none_gone;  /* no file counts as gone */
-  time_t from, to; /* the window (to 0: open) */
+  const struct jview *v; /* the journal's snapshots */
+  struct map uids;       /* uids of the site's files (loaded or broken) */
+  bool none_gone;        /* no file counts as gone */
+  time_t from, to;       /* the window (to 0: open) */
   struct item *items;
   size_t n, cap;
   struct event **owned; /* rebuilt from snapshots */
@@ -170,7 +171,9 @@ static void on_announced(void *ud, const char *uid, void *value)
   const char *has = map_get(&c->uids, uid);
   if (has == loaded)
     return;
-  struct event *snap = event_from_snapshot(a->snapshot);
+  char *text = jview_snapshot(c->v, a);
+  struct event *snap = text ? event_from_snapshot(text) : NULL;
+  free(text);
   if (!snap)
     return;
   event_set_uid(snap, uid);
@@ -234,7 +237,7 @@ int calendar_feed(const struct config *cfg, struct site *site,
                   struct err *e)
 {
   struct jview v;
-  struct collect c = {.cfg = cfg, .site = site};
+  struct collect c = {.cfg = cfg, .site = site, .v = &v};
   struct diags quiet;
   diags_init(&quiet);
   int rc = -1;

@@ -71,11 +71,12 @@ int announce_event(struct app *a, const struct event *ev,
       continue;
     }
     const struct jannounced *an = jview_announced(&v, event_uid(ev), ch->name);
-    items[n++] = (struct deliver_item){.ev = ev,
-                                       .ch = ch,
-                                       .notice = "announce",
-                                       .generation = an ? an->generation : 0,
-                                       .remote = an ? an->remote : NULL};
+    items[n++] = (struct deliver_item){
+        .ev = ev,
+        .ch = ch,
+        .notice = "announce",
+        .generation = an ? an->generation : 0,
+        .remote = an ? jview_remote(&v, event_uid(ev), ch->name) : NULL};
   }
   if (!n) {
     cli_error("no channel takes the announcement of %s", ev->id);

@@ -31,24 +31,25 @@ static void sent_names(const struct hist *h, struct buf *out)
 /* What the planner does for ev on ch: the notice it sends now, else the
  * next one and when (0: nothing more). */
 static time_t next_notice(const struct app *a, const struct event *ev,
-                          const struct channel *ch, const struct hist *h,
-                          char name[32])
+                          const struct plan_times *t, const struct channel *ch,
+                          const struct hist *h, char name[32])
 {
   struct planned out[PLAN_MAX_NOTICES + 4];
-  size_t n = plan_channel(&a->cfg, ev, ch, a->now, h, out, ARRAY_SIZE(out));
+  size_t n =
+      plan_channel_at(&a->cfg, ev, t, ch, a->now, h, out, ARRAY_SIZE(out));
   for (size_t k = 0; k < n; k++) {
     if (out[k].act != PLAN_SEND)
       continue;
     snprintf(name, 32, "%s", out[k].notice);
     /* due since: the notice's own moment (updates: now) */
     struct notice_time v[PLAN_MAX_NOTICES];
-    size_t nv = plan_notices(&a->cfg, ev, ch, v, PLAN_MAX_NOTICES);
+    size_t nv = plan_notices_at(t, ch, v, PLAN_MAX_NOTICES);
     for (size_t i = 0; i < nv; i++)
       if (strcmp(v[i].name, name) == 0)
         return v[i].from;
     return a->now;
   }
-  return plan_next(&a->cfg, ev, ch, a->now, h, name);
+  return plan_next_at(&a->cfg, ev, t, ch, a->now, h, name);
 }
 
 static void when_text(time_t t, const char *zone, struct buf *b)
@@ -81,7 +82,8 @@ int cmd_list(struct app *a, int argc, char **argv)
     cli_warn(a, "%s (showing the plan without the journal)", e.msg);
   diags_release(&d);
   json_t *out = a->json ? json_array() : NULL;
-  struct buf line = BUF_INIT, sent = BUF_INIT;
+  struct buf line = BUF_INIT, sent = BUF_INIT, when = BUF_INIT, rel = BUF_INIT;
+  time_t shown_due = 0; /* when and rel are for it */
   size_t shown = 0;
   for (size_t i = 0; i < a->site.n; i++) {
     const struct event *ev = a->site.events[i];
@@ -92,6 +94,8 @@ int cmd_list(struct app *a, int argc, char **argv)
         ev->loc ? (ev->loc->short_name ? ev->loc->short_name : ev->loc->name)
                 : ev->location_key;
     json_t *notices = a->json ? json_array() : NULL;
+    struct plan_times t;
+    plan_times(&a->cfg, ev, &t);
     if (!a->json) {
       buf_reset(&line);
       when_text(ev->start, ev->tz, &line);
@@ -111,18 +115,18 @@ int cmd_list(struct app *a, int argc, char **argv)
       buf_reset(&sent);
       sent_names(&h, &sent);
       char name[32];
-      time_t due = next_notice(a, ev, ch, &h, name);
+      time_t due = next_notice(a, ev, &t, ch, &h, name);
       const char *lang = channel_lang_name(ch);
       if (a->json) {
         if (!due)
           continue;
-        struct buf when = BUF_INIT;
-        when_rfc3339(due, &when);
+        struct buf at = BUF_INIT;
+        when_rfc3339(due, &at);
         json_array_append_new(notices,
                               json_pack("{s:s, s:s, s:s, s:s, s:s}", "channel",
                                         ch->name, "notice", name, "lang", lang,
-                                        "due", when.data, "sent", sent.data));
-        buf_release(&when);
+                                        "due", at.data, "sent", sent.data));
+        buf_release(&at);
         continue;
       }
       if (sent.len)
@@ -131,18 +135,20 @@ int cmd_list(struct app *a, int argc, char **argv)
         printf("    %-16s nothing more to send\n", ch->name);
         continue;
       }
-      struct buf when = BUF_INIT, rel = BUF_INIT;
-      when_text(due, NULL, &when);
-      if (due <= a->now)
-        buf_adds(&rel, "due now");
-      else {
-        buf_adds(&rel, "due ");
-        i18n_relative(LANG_ID_EN, a->now, due, &rel);
+      if (due != shown_due) { /* the channels of an event share most */
+        buf_reset(&when);
+        buf_reset(&rel);
+        when_text(due, NULL, &when);
+        if (due <= a->now)
+          buf_adds(&rel, "due now");
+        else {
+          buf_adds(&rel, "due ");
+          i18n_relative(LANG_ID_EN, a->now, due, &rel);
+        }
+        shown_due = due;
       }
       printf("    %-16s %-5s %-13s %s (%s)\n", ch->name, lang, name, when.data,
              rel.data);
-      buf_release(&when);
-      buf_release(&rel);
     }
     if (a->json) {
       struct buf start = BUF_INIT;
@@ -158,6 +164,8 @@ int cmd_list(struct app *a, int argc, char **argv)
     }
   }
   buf_release(&sent);
+  buf_release(&when);
+  buf_release(&rel);
   jview_release(&v);
   buf_release(&line);
   journal_close(j);

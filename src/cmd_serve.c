@@ -49,6 +49,7 @@
 
 #include "cli.h"
 #include "hooks.h"
+#include "lazy.h"
 #include "proc.h"
 #include "secret.h"
 #include "serve.h"
@@ -244,6 +245,12 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
                        const char *spec, const char *shown)
 {
   struct app *a = s->a;
+  /* the libraries serve needs, loaded before any thread starts */
+  struct err e;
+  if (lazy_load(LAZY_MHD, &e) < 0 || lazy_load(LAZY_CURL, &e) < 0) {
+    cli_error("%s", e.msg);
+    return EX_UNAVAILABLE;
+  }
   /* a slow client is cut off after this many idle seconds */
   unsigned timeout = 10;
   if (test_hooks.serve_timeout > 0)

@@ -57,6 +57,9 @@ static const struct cfg_field calendar_fields[] = {
     CF("refresh", CFG_DURATION, cal_refresh),
     CFG_END};
 
+static const struct cfg_field delivery_fields[] = {
+    CF("connections", CFG_INT, connections), CFG_END};
+
 static const struct cfg_field top_fields[] = {
     CFG_SUB("site", site_fields),
     CF("journal", CFG_PATH, journal),
@@ -65,6 +68,7 @@ static const struct cfg_field top_fields[] = {
     IGNORED("channels"),
     CFG_SUB("serve", serve_fields),
     CFG_SUB("calendar", calendar_fields),
+    CFG_SUB("delivery", delivery_fields),
     CFG_END};
 
 static const char *const schedule_keys[] = {"announce_lead", "reminders",
@@ -695,6 +699,7 @@ static int config_from(struct config *cfg, const char *path, struct ynode *root,
   cfg->max_vanished = 1;
   cfg->serve_queue = 32;
   cfg->serve_git_timeout = 60;
+  cfg->connections = 16;
   cfg->nreminders = 3;
   sitefmt_init(&cfg->fmt);
   cfg->reminders = xmalloc(sizeof(default_reminders));
@@ -721,6 +726,10 @@ static int config_from(struct config *cfg, const char *path, struct ynode *root,
   if (cfg->serve_git_timeout < 1)
     bad(&c, ymap_get(s, "git_timeout")->line,
         "'git_timeout' must be at least 1 (seconds)");
+  s = ymap_get(root, "delivery");
+  if (cfg->connections < 1 || cfg->connections > 256)
+    bad(&c, ymap_get(s, "connections")->line,
+        "'connections' must be between 1 and 256");
   s = ymap_get(root, "channels");
   if (s && s->kind != Y_SEQ && !ynode_is_null(s)) {
     bad(&c, s->line, "'channels' must be a list of channels, not %s",

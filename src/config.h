@@ -137,6 +137,8 @@ struct config {
   struct secret_ref serve_github_secret, serve_announce_secret;
   long serve_queue;       /* requests that may wait for the worker */
   long serve_git_timeout; /* seconds a git pull may take */
+  /* delivery */
+  long connections; /* connections at once to one host (default 16) */
 };
 
 /* Finds the config: explicit (may be NULL), else ./crier.yaml, else

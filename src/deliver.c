@@ -688,6 +688,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     queued += x.slots[i].queued;
   if (queued && !x.journal_error.msg[0]) {
     struct http_opts ho = {.verbose = o->verbose,
+                           .host_connections = cfg->connections,
                            .on_begin = on_begin,
                            .on_end = on_end,
                            .on_write = on_write,

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "map.h"
 #include "secret.h"
 #include "smtp.h"
 #include "url.h"
@@ -23,8 +24,15 @@ struct serial {
   double next_ok;
 };
 
+/* A host (scheme://host:port) and the requests running to it. */
+struct http_host {
+  long running;
+};
+
 struct http_engine {
   struct http_opts o;
+  struct map hosts; /* "scheme://host:port" → struct http_host */
+  bool freed;       /* a host had a request end: the waiting may start */
   CURLM *multi;
   struct http_task **tasks; /* in the order added */
   size_t n, cap;
@@ -64,11 +72,15 @@ struct http_engine *http_new(const struct http_opts *o)
     h->o.max_wait = 120;
   if (!h->o.window)
     h->o.window = 256;
+  if (h->o.host_connections <= 0)
+    h->o.host_connections = 16;
   h->multi = curl_multi_init();
   if (!h->multi)
     abort();
+  /* the engine keeps to this itself (libcurl would queue the others and
+   * look through its queue on every change) */
   curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                    h->o.host_connections > 0 ? h->o.host_connections : 16L);
+                    h->o.host_connections);
   return h;
 }
 
@@ -94,6 +106,13 @@ static void resp_release(struct http_resp *r)
   r->retry_after = -1;
 }
 
+static void free_host(void *ud, const char *key, void *value)
+{
+  (void)ud;
+  (void)key;
+  free(value);
+}
+
 void http_free(struct http_engine *h)
 {
   if (!h)
@@ -107,6 +126,8 @@ void http_free(struct http_engine *h)
     req_release(&t->req);
     resp_release(&t->resp);
   }
+  map_each(&h->hosts, free_host, NULL);
+  map_release(&h->hosts);
   for (size_t i = 0; i < h->nserials; i++)
     free(h->serials[i].key);
   free(h->serials);
@@ -122,6 +143,8 @@ void http_add(struct http_engine *h, struct http_task *t)
   t->attempt = 0;
   t->not_before = 0;
   t->running = t->finished = t->restart = t->begun = t->refused = false;
+  t->host_wait = false;
+  t->host = NULL;
   t->restarts = 0;
   t->engine = h;
   t->outcome = STEP_RETRY;
@@ -373,6 +396,47 @@ static struct serial *serial_of(struct http_engine *h, const char *key)
   return s;
 }
 
+/* The host of url: its scheme, user, host and port. */
+static struct http_host *host_of(struct http_engine *h, const char *url)
+{
+  const char *p = strstr(url, "://");
+  p = p ? p + 3 : url;
+  size_t n = (size_t)(p - url) + strcspn(p, "/?#");
+  char key[512];
+  n = n < sizeof(key) - 1 ? n : sizeof(key) - 1;
+  memcpy(key, url, n);
+  key[n] = '\0';
+  struct http_host *hs = map_get(&h->hosts, key);
+  if (!hs) {
+    hs = xcalloc(1, sizeof(*hs));
+    map_put(&h->hosts, key, hs);
+  }
+  return hs;
+}
+
+/* Starts t's request unless its serial key (then not_before says until
+ * when) or its host (host_wait: until a request to it ends) makes it
+ * wait. Returns whether it started. */
+static bool try_start(struct http_engine *h, struct http_task *t, double now)
+{
+  struct serial *sr = serial_of(h, t->req.serial);
+  if (sr && (sr->busy || sr->next_ok > now)) {
+    t->not_before = sr->busy ? now + 0.01 : sr->next_ok;
+    return false;
+  }
+  if (!t->host) /* the request's host, looked up once */
+    t->host = host_of(h, t->req.url.data);
+  struct http_host *hs = t->host;
+  t->host_wait = hs->running >= h->o.host_connections;
+  if (t->host_wait)
+    return false;
+  if (sr)
+    sr->busy = true;
+  hs->running++;
+  start(h, t);
+  return true;
+}
+
 /* x-ratelimit-reset: Unix seconds, with a fraction or not (GitHub,
  * Discord, Zulip), or an ISO 8601 time in UTC (Mastodon:
  * 2024-05-01T12:05:00.000000Z); -1 if neither. */
@@ -506,20 +570,15 @@ static void advance(struct http_engine *h, struct http_task *t,
 {
   double now = mono();
   req_release(&t->req);
+  t->host = NULL; /* a new request: its host is looked up again */
   enum step s = t->step(t, prev, &t->req);
   if (trace) {
     secret_redact(trace);
     log_msg(LOG_TRACE, "%s", trace->data);
   }
   if (s == STEP_SEND) {
-    struct serial *sr = serial_of(h, t->req.serial);
-    if (sr && (sr->busy || sr->next_ok > now)) {
-      t->not_before = sr->busy ? now + 0.01 : sr->next_ok;
-      return; /* queued: sent by the main loop when the key is free */
-    }
-    if (sr)
-      sr->busy = true;
-    start(h, t);
+    /* if it waits, the main loop sends it when its key or host is free */
+    try_start(h, t, now);
     return;
   }
   if (s != STEP_RETRY) {
@@ -563,6 +622,11 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
   curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
   curl_multi_remove_handle(h->multi, msg->easy_handle);
   t->running = false;
+  if (t->host) {
+    t->host->running--;
+    t->host = NULL;
+    h->freed = true;
+  }
   t->resp.code = msg->data.result;
   long code = 0;
   curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -684,6 +748,7 @@ void http_run(struct http_engine *h)
     double now = mono();
     double next_wake = now + 1;
     bool stopping = h->o.stop && *h->o.stop;
+    h->freed = false;
     for (size_t i = 0; i < h->nactive; i++) {
       struct http_task *t = h->active[i];
       if (t->finished || t->running)
@@ -706,17 +771,9 @@ void http_run(struct http_engine *h)
         advance(h, t, NULL, NULL); /* a restart after a temporary failure */
         continue;
       }
-      /* a request queued behind its serial key */
-      struct serial *sr = serial_of(h, t->req.serial);
-      if (sr && (sr->busy || sr->next_ok > now)) {
-        double w = sr->busy ? now + 0.01 : sr->next_ok;
-        if (w < next_wake)
-          next_wake = w;
-        continue;
-      }
-      if (sr)
-        sr->busy = true;
-      start(h, t);
+      /* a request queued behind its serial key or its host */
+      if (!try_start(h, t, now) && !t->host_wait && t->not_before < next_wake)
+        next_wake = t->not_before;
     }
     settle(h);
     if (!h->nactive && (h->next == h->n || stopping))
@@ -737,12 +794,16 @@ void http_run(struct http_engine *h)
       struct http_task *t = h->active[i];
       if (t->finished || t->running)
         continue;
+      if (t->host_wait) /* a request ending wakes it (freed) */
+        continue;
       if (t->not_before <= t_now)
         idle = false;
       if (t->not_before < next_wake)
         next_wake = t->not_before;
     }
     if (h->next < h->n && h->nactive < h->o.window && !stopping)
+      idle = false;
+    if (h->freed)
       idle = false;
     if (!idle)
       continue;

@@ -60,6 +60,7 @@ struct http_resp {
 enum step { STEP_SEND, STEP_DONE, STEP_FAIL, STEP_RETRY, STEP_UNCERTAIN };
 
 struct http_task;
+struct http_host;
 /* Fills req (already reset) for the next request, or returns DONE/FAIL/
  * RETRY/UNCERTAIN after setting the task's result fields. */
 typedef enum step (*http_step_fn)(struct http_task *t,
@@ -85,7 +86,9 @@ struct http_task {
   int attempt;
   double not_before; /* monotonic seconds */
   bool running, finished;
-  bool restart; /* the next step starts the task over */
+  bool restart;           /* the next step starts the task over */
+  bool host_wait;         /* its request waits for room on its host */
+  struct http_host *host; /* its request's host (counted while running) */
   struct http_req req;
   struct http_resp resp;
   CURL *easy;
@@ -98,7 +101,9 @@ struct http_opts {
   double retry_base;     /* seconds of the first back-off (default 1) */
   double max_wait;       /* most one task waits in total (default 120) */
   size_t window;         /* tasks begun and not finished (0: 256) */
-  long host_connections; /* connections to one host (0: 16) */
+  long host_connections; /* requests at once to one host, each on its
+                            own connection (0: 16); the others wait in
+                            the engine, not in libcurl */
   /* Called with the tasks about to begin (their first step runs right
    * after): the caller claims them. A task it sets refused is never
    * started (the caller has its result). */

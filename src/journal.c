@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "lazy.h"
 #include "secret.h"
 #include "util.h"
 #include "when.h"
@@ -34,6 +35,7 @@ enum stmt_id {
   S_KV_DEL,
   S_SEQ_GET,
   S_SEQ_SET,
+  S_SNAPSHOT,
   S_COUNT
 };
 
@@ -78,6 +80,8 @@ static const char *const stmt_sql[S_COUNT] = {
                   "CONFLICT(event) DO UPDATE SET seq=excluded.seq, "
                   "hash=excluded.hash, end_time=excluded.end_time, "
                   "cancelled=excluded.cancelled, changed=excluded.changed",
+    [S_SNAPSHOT] = "SELECT snapshot, remote FROM announced WHERE event=? "
+                   "AND channel=?",
 };
 
 struct journal {
@@ -87,6 +91,8 @@ struct journal {
   char *path;
   time_t now; /* the run's clock; 0: the system's */
   sqlite3_stmt *stmts[S_COUNT];
+  time_t now_at; /* now_text is this instant */
+  char now_text[32];
 };
 
 static const char *const status_names[] = {
@@ -267,6 +273,8 @@ struct journal *journal_open(const char *path, int wait_ms, struct err *e)
     err_set(e, EX_CANTCREAT, "journal %s is not a regular file", path);
     return NULL;
   }
+  if (lazy_load(LAZY_SQLITE, e) < 0)
+    return NULL;
   struct journal *j = xcalloc(1, sizeof(*j));
   j->path = xstrdup(path);
   j->lock_fd = -1;
@@ -426,12 +434,17 @@ bool journal_get(struct journal *j, const char *key, struct jrow *r)
   return found;
 }
 
-static void now_text(const struct journal *j, char out[32])
+static void now_text(struct journal *j, char out[32])
 {
-  struct buf b = BUF_INIT;
-  when_rfc3339_utc(j->now ? j->now : time(NULL), &b);
-  snprintf(out, 32, "%s", b.data);
-  buf_release(&b);
+  time_t t = j->now ? j->now : time(NULL);
+  if (!j->now_text[0] || t != j->now_at) { /* a run writes many a second */
+    struct buf b = BUF_INIT;
+    when_rfc3339_utc(t, &b);
+    snprintf(j->now_text, sizeof(j->now_text), "%s", b.data);
+    buf_release(&b);
+    j->now_at = t;
+  }
+  memcpy(out, j->now_text, sizeof(j->now_text));
 }
 
 int journal_begin(struct journal *j, struct err *e)
@@ -580,6 +593,37 @@ int journal_each(struct journal *j, const char *event,
                   NULL, 0, fn, ud, e);
 }
 
+int journal_each_brief(struct journal *j,
+                       void (*fn)(void *ud, const struct jbrief *r), void *ud,
+                       struct err *e)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(j->db,
+                         "SELECT key, event, notice, channel, status, "
+                         "updated, for_start FROM delivery ORDER BY event, "
+                         "updated DESC, key",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_err(j, e, "list");
+  int s;
+  while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+    struct jbrief r = {
+        (const char *)sqlite3_column_text(st, 0),
+        (const char *)sqlite3_column_text(st, 1),
+        (const char *)sqlite3_column_text(st, 2),
+        (const char *)sqlite3_column_text(st, 3),
+        (const char *)sqlite3_column_text(st, 5),
+        status_from((const char *)sqlite3_column_text(st, 4)),
+        (time_t)sqlite3_column_int64(st, 6),
+    };
+    if (r.key && r.event && r.notice && r.channel)
+      fn(ud, &r);
+  }
+  sqlite3_finalize(st);
+  if (s != SQLITE_DONE)
+    return db_err(j, e, "list");
+  return 0;
+}
+
 void jannounced_release(struct jannounced *a)
 {
   free(a->event);
@@ -609,36 +653,59 @@ int journal_set_announced(struct journal *j, const struct jannounced *a,
   return rc;
 }
 
-int journal_each_announced(struct journal *j, const char *event,
+int journal_each_announced(struct journal *j,
                            void (*fn)(void *ud, const struct jannounced *a),
                            void *ud, struct err *e)
 {
   sqlite3_stmt *st = NULL;
-  const char *sql =
-      event ? "SELECT event, channel, hash, snapshot, cancelled, generation, "
-              "remote FROM announced WHERE event=? ORDER BY event, channel"
-            : "SELECT event, channel, hash, snapshot, cancelled, generation, "
-              "remote FROM announced ORDER BY event, channel";
-  if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(j->db,
+                         "SELECT event, channel, hash, cancelled, generation, "
+                         "remote IS NOT NULL FROM announced ORDER BY event, "
+                         "channel",
+                         -1, &st, NULL) != SQLITE_OK)
     return db_err(j, e, "announced");
-  if (event)
-    sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
   int s;
   while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-    struct jannounced a = {col(st, 0),
-                           col(st, 1),
-                           col(st, 2),
-                           col(st, 3),
-                           sqlite3_column_int(st, 4) != 0,
-                           sqlite3_column_int(st, 5),
-                           col(st, 6)};
-    fn(ud, &a);
-    jannounced_release(&a);
+    /* borrowed for the call: the snapshot and remote stay in the journal */
+    struct jannounced a = {.event = (char *)sqlite3_column_text(st, 0),
+                           .channel = (char *)sqlite3_column_text(st, 1),
+                           .hash = (char *)sqlite3_column_text(st, 2),
+                           .cancelled = sqlite3_column_int(st, 3) != 0,
+                           .generation = sqlite3_column_int(st, 4),
+                           .has_remote = sqlite3_column_int(st, 5) != 0};
+    if (a.event && a.channel && a.hash)
+      fn(ud, &a);
   }
   sqlite3_finalize(st);
   if (s != SQLITE_DONE)
     return db_err(j, e, "announced");
   return 0;
+}
+
+/* Column i of (event, channel)'s announced row (0 snapshot, 1 remote). */
+static char *announced_text(struct journal *j, const char *event,
+                            const char *channel, int i)
+{
+  struct err e;
+  sqlite3_stmt *st = stmt(j, S_SNAPSHOT, &e);
+  if (!st)
+    return NULL;
+  const char *vals[] = {event, channel};
+  bind_texts(st, vals, 2);
+  char *text = sqlite3_step(st) == SQLITE_ROW ? col(st, i) : NULL;
+  sqlite3_reset(st);
+  return text;
+}
+
+char *journal_snapshot(struct journal *j, const char *event,
+                       const char *channel)
+{
+  return announced_text(j, event, channel, 0);
+}
+
+char *journal_remote(struct journal *j, const char *event, const char *channel)
+{
+  return announced_text(j, event, channel, 1);
 }
 
 int journal_set_alias(struct journal *j, const char *id, const char *uid,

@@ -104,6 +104,20 @@ int journal_touch(struct journal *j, const char *key, struct err *e);
 int journal_skip(struct journal *j, const struct jrow *r, const char *reason,
                  struct err *e);
 
+/* What planning reads of a delivery row; the strings are the journal's,
+ * valid during the call. */
+struct jbrief {
+  const char *key, *event, *notice, *channel;
+  const char *updated; /* may be NULL */
+  enum dstatus status;
+  time_t for_start;
+};
+/* Calls fn for every delivery row, by event and newest first, as
+ * journal_each(j, NULL, ...) does, reading only what planning needs. */
+int journal_each_brief(struct journal *j,
+                       void (*fn)(void *ud, const struct jbrief *r), void *ud,
+                       struct err *e);
+
 /* Rows for an event (NULL: all), newest first. Calls fn for each. */
 int journal_each(struct journal *j, const char *event,
                  void (*fn)(void *ud, const struct jrow *r), void *ud,
@@ -118,16 +132,24 @@ struct jannounced {
   char *event, *channel, *hash, *snapshot;
   bool cancelled;
   int generation;
-  char *remote; /* may be NULL */
+  char *remote;    /* may be NULL */
+  bool has_remote; /* journal_each_announced: the journal has a remote */
 };
 void jannounced_release(struct jannounced *a);
 /* Inserts or replaces (event, channel). remote NULL keeps the one there. */
 int journal_set_announced(struct journal *j, const struct jannounced *a,
                           struct err *e);
-/* Calls fn for every announced (event, channel); event NULL: all. */
-int journal_each_announced(struct journal *j, const char *event,
+/* Calls fn for every announced (event, channel), by event and channel,
+ * without its snapshot and remote (NULL: journal_snapshot and
+ * journal_remote read them; has_remote says whether there is one); the
+ * strings are the journal's, valid during the call. */
+int journal_each_announced(struct journal *j,
                            void (*fn)(void *ud, const struct jannounced *a),
                            void *ud, struct err *e);
+/* The snapshot, the remote of (event, channel), or NULL; caller frees. */
+char *journal_snapshot(struct journal *j, const char *event,
+                       const char *channel);
+char *journal_remote(struct journal *j, const char *event, const char *channel);
 
 /* Event identities: file id → the id the journal knows the event by. */
 int journal_set_alias(struct journal *j, const char *id, const char *uid,

@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <sodium.h>
 
+#include "lazy.h"
 #include "util.h"
 
 static void b64url_json(struct buf *out, json_t *j)
@@ -23,6 +24,8 @@ int jwt_sign_rs256(const char *pem, const char *key_id, const char *subject,
 {
   if (sodium_init() < 0)
     abort();
+  if (lazy_load(LAZY_CRYPTO, e) < 0)
+    return -1;
   int rc = -1;
   EVP_PKEY *key = NULL;
   EVP_MD_CTX *md = NULL;

@@ -29,6 +29,43 @@ const char *notice_kind_name(enum notice_kind k)
   return kind_names[k];
 }
 
+void plan_times(const struct config *cfg, const struct event *ev,
+                struct plan_times *t)
+{
+  t->n = 0;
+  if (ev->cancelled)
+    return;
+  snprintf(t->v[t->n].name, sizeof(t->v[t->n].name), "announce");
+  t->v[t->n++].from = when_before(ev->start, cfg->announce_lead);
+  struct buf name = BUF_INIT;
+  for (size_t i = 0; i < cfg->nreminders && t->n < PLAN_MAX_NOTICES; i++) {
+    buf_reset(&name);
+    buf_adds(&name, "reminder-");
+    when_format_duration(cfg->reminders[i], &name);
+    snprintf(t->v[t->n].name, sizeof(t->v[t->n].name), "%s", name.data);
+    t->v[t->n++].from = when_before(ev->start, cfg->reminders[i]);
+  }
+  buf_release(&name);
+  /* earliest first (an announce lead shorter than a reminder sorts after);
+   * stable, so that a channel's notices keep the order they had */
+  for (size_t a = 1; a < t->n; a++)
+    for (size_t b = a; b > 0 && t->v[b - 1].from > t->v[b].from; b--) {
+      struct notice_time x = t->v[b];
+      t->v[b] = t->v[b - 1];
+      t->v[b - 1] = x;
+    }
+}
+
+size_t plan_notices_at(const struct plan_times *t, const struct channel *ch,
+                       struct notice_time *out, size_t max)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < t->n && n < max; i++)
+    if (channel_takes(ch, t->v[i].name))
+      out[n++] = t->v[i];
+  return n;
+}
+
 time_t plan_send_time(const struct config *cfg, const struct event *ev,
                       const char *notice, time_t now)
 {
@@ -50,31 +87,9 @@ size_t plan_notices(const struct config *cfg, const struct event *ev,
                     const struct channel *ch, struct notice_time *out,
                     size_t max)
 {
-  size_t n = 0;
-  if (ev->cancelled || max == 0)
-    return 0;
-  if (channel_takes(ch, "announce")) {
-    snprintf(out[n].name, sizeof(out[n].name), "announce");
-    out[n++].from = when_before(ev->start, cfg->announce_lead);
-  }
-  for (size_t i = 0; i < cfg->nreminders && n < max; i++) {
-    struct buf name = BUF_INIT;
-    buf_adds(&name, "reminder-");
-    when_format_duration(cfg->reminders[i], &name);
-    if (channel_takes(ch, name.data)) {
-      snprintf(out[n].name, sizeof(out[n].name), "%s", name.data);
-      out[n++].from = when_before(ev->start, cfg->reminders[i]);
-    }
-    buf_release(&name);
-  }
-  /* earliest first (an announce lead shorter than a reminder sorts after) */
-  for (size_t a = 1; a < n; a++)
-    for (size_t b = a; b > 0 && out[b - 1].from > out[b].from; b--) {
-      struct notice_time t = out[b];
-      out[b] = out[b - 1];
-      out[b - 1] = t;
-    }
-  return n;
+  struct plan_times t;
+  plan_times(cfg, ev, &t);
+  return plan_notices_at(&t, ch, out, max);
 }
 
 /* Whether notice is finished for good. A reminder counts only for the
@@ -101,9 +116,10 @@ static size_t add(struct planned *out, size_t n, size_t max, const char *notice,
   return n + 1;
 }
 
-size_t plan_channel(const struct config *cfg, const struct event *ev,
-                    const struct channel *ch, time_t now, const struct hist *h,
-                    struct planned *out, size_t max)
+size_t plan_channel_at(const struct config *cfg, const struct event *ev,
+                       const struct plan_times *t, const struct channel *ch,
+                       time_t now, const struct hist *h, struct planned *out,
+                       size_t max)
 {
   size_t n = 0;
   if (now >= ev->start || ev->unpublished)
@@ -126,7 +142,7 @@ size_t plan_channel(const struct config *cfg, const struct event *ev,
     n = add(out, n, max, facts = "update", PLAN_SEND, NULL);
   }
   struct notice_time v[PLAN_MAX_NOTICES];
-  size_t nv = plan_notices(cfg, ev, ch, v, PLAN_MAX_NOTICES);
+  size_t nv = plan_notices_at(t, ch, v, PLAN_MAX_NOTICES);
   const struct notice_time *pick = NULL;
   bool announce_due = false;
   for (size_t i = 0; i < nv; i++) {
@@ -167,18 +183,28 @@ size_t plan_channel(const struct config *cfg, const struct event *ev,
   return add(out, n, max, pick->name, PLAN_SEND, NULL);
 }
 
-time_t plan_next(const struct config *cfg, const struct event *ev,
-                 const struct channel *ch, time_t now, const struct hist *h,
-                 char name[32])
+size_t plan_channel(const struct config *cfg, const struct event *ev,
+                    const struct channel *ch, time_t now, const struct hist *h,
+                    struct planned *out, size_t max)
+{
+  struct plan_times t;
+  plan_times(cfg, ev, &t);
+  return plan_channel_at(cfg, ev, &t, ch, now, h, out, max);
+}
+
+time_t plan_next_at(const struct config *cfg, const struct event *ev,
+                    const struct plan_times *t, const struct channel *ch,
+                    time_t now, const struct hist *h, char name[32])
 {
   struct notice_time v[PLAN_MAX_NOTICES];
-  size_t nv = plan_notices(cfg, ev, ch, v, PLAN_MAX_NOTICES);
+  size_t nv = plan_notices_at(t, ch, v, PLAN_MAX_NOTICES);
   /* the candidates are the moments notices become due, earliest first */
   for (size_t i = 0; i < nv; i++) {
     if (v[i].from <= now || v[i].from >= ev->start)
       continue;
     struct planned out[PLAN_MAX_NOTICES + 2];
-    size_t n = plan_channel(cfg, ev, ch, v[i].from, h, out, ARRAY_SIZE(out));
+    size_t n =
+        plan_channel_at(cfg, ev, t, ch, v[i].from, h, out, ARRAY_SIZE(out));
     for (size_t k = 0; k < n; k++)
       if (out[k].act == PLAN_SEND) {
         snprintf(name, 32, "%s", out[k].notice);
@@ -186,4 +212,13 @@ time_t plan_next(const struct config *cfg, const struct event *ev,
       }
   }
   return 0;
+}
+
+time_t plan_next(const struct config *cfg, const struct event *ev,
+                 const struct channel *ch, time_t now, const struct hist *h,
+                 char name[32])
+{
+  struct plan_times t;
+  plan_times(cfg, ev, &t);
+  return plan_next_at(cfg, ev, &t, ch, now, h, name);
 }

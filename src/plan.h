@@ -35,11 +35,25 @@ struct notice_time {
   time_t from;   /* due from this instant until the event starts */
 };
 
+/* The moments every notice the configuration knows (the announcement,
+ * each reminder) becomes due for one event, earliest first: worked out
+ * once per event (local-time arithmetic) and shared by its channels.
+ * Cancelled events have none. */
+struct plan_times {
+  struct notice_time v[PLAN_MAX_NOTICES];
+  size_t n;
+};
+void plan_times(const struct config *cfg, const struct event *ev,
+                struct plan_times *t);
+
 /* The notices channel ch takes for ev, earliest first. Returns how many
- * were written to out (at most max). Cancelled events have none. */
+ * were written to out (at most max). Cancelled events have none. The _at
+ * form takes the event's plan_times. */
 size_t plan_notices(const struct config *cfg, const struct event *ev,
                     const struct channel *ch, struct notice_time *out,
                     size_t max);
+size_t plan_notices_at(const struct plan_times *t, const struct channel *ch,
+                       struct notice_time *out, size_t max);
 
 /* When notice (a name as above) for ev goes out, seen at now: the
  * announcement and each reminder at the moment they are due
@@ -52,10 +66,10 @@ time_t plan_send_time(const struct config *cfg, const struct event *ev,
 
 /* What the journal knows about one event on one channel. */
 struct hist_entry {
-  char notice[32];
-  int status;       /* enum dstatus (journal.h) */
-  time_t at;        /* when it was recorded (the run's clock) */
-  time_t for_start; /* reminders: the start they were for (0: any) */
+  const char *notice; /* borrowed: the journal view's (interned) */
+  time_t at;          /* when it was recorded (the run's clock) */
+  time_t for_start;   /* reminders: the start they were for (0: any) */
+  int status;         /* enum dstatus (journal.h) */
 };
 
 struct hist {
@@ -99,6 +113,11 @@ struct planned {
 size_t plan_channel(const struct config *cfg, const struct event *ev,
                     const struct channel *ch, time_t now, const struct hist *h,
                     struct planned *out, size_t max);
+/* The same with ev's plan_times t (the form for many channels). */
+size_t plan_channel_at(const struct config *cfg, const struct event *ev,
+                       const struct plan_times *t, const struct channel *ch,
+                       time_t now, const struct hist *h, struct planned *out,
+                       size_t max);
 
 /* The first moment after now at which plan_channel would send something
  * (for `list`), and that notice's name in name (32 bytes); 0 when nothing
@@ -106,5 +125,8 @@ size_t plan_channel(const struct config *cfg, const struct event *ev,
 time_t plan_next(const struct config *cfg, const struct event *ev,
                  const struct channel *ch, time_t now, const struct hist *h,
                  char name[32]);
+time_t plan_next_at(const struct config *cfg, const struct event *ev,
+                    const struct plan_times *t, const struct channel *ch,
+                    time_t now, const struct hist *h, char name[32]);
 
 #endif

@@ -36,7 +36,7 @@ static int render_one(struct renderer *r, const struct render_req *q,
   const char *rel[] = {type ? a.data : NULL, b.data};
   bool failed = false;
   int rc = -1;
-  struct tpl *t = NULL;
+  const struct tpl *t = NULL;
   const struct cached *c = render_find(r, rel, 2, &tried, e, &failed);
   if (failed)
     goto out;
@@ -45,19 +45,18 @@ static int render_one(struct renderer *r, const struct render_req *q,
             q->notice, tried.len ? tried.data : "a templates directory");
     goto out;
   }
-  t = tpl_parse(c->src, c->len, c->path, e);
+  t = render_parsed(r, c, e); /* parsed once per renderer */
   if (!t)
     goto out;
   r->lang = lc;
   r->type = type;
-  rc = tpl_render(t, ctx, render_load_partial, r, esc, out, e);
+  rc = tpl_render_parsed(t, ctx, render_parsed_partial, r, esc, out, e);
   if (rc < 0 && strncmp(e->msg, c->path, strlen(c->path)) != 0) {
     char msg[sizeof(e->msg)];
     memcpy(msg, e->msg, sizeof(msg));
     err_set(e, e->code, "%s: %s", c->path, msg);
   }
 out:
-  tpl_free(t);
   buf_release(&a);
   buf_release(&b);
   buf_release(&tried);
@@ -102,6 +101,8 @@ void renderer_set_site(struct renderer *r, const struct site *s)
 {
   body_recur_free(r->recur);
   r->recur = NULL;
+  render_memo_free(r->memo);
+  r->memo = NULL;
   r->site = s;
 }
 
@@ -110,10 +111,15 @@ int render_message(struct renderer *r, const struct render_req *req,
 {
   memset(m, 0, sizeof(*m));
   struct render_req with = *req;
+  with.memo = NULL;
   if (!with.recur && r->site) {
     if (!r->recur)
       r->recur = body_recur_new(r->site->events, r->site->n);
     with.recur = r->recur;
+    /* the themes kept are those made with the site's recurring texts */
+    if (!r->memo)
+      r->memo = render_memo_new(r->site->events, r->site->n);
+    with.memo = r->memo;
   }
   const struct render_req *q = &with;
   struct buf subj = BUF_INIT, body = BUF_INIT, one = BUF_INIT, html = BUF_INIT;
@@ -164,9 +170,16 @@ int render_message(struct renderer *r, const struct render_req *req,
             t->subject_max, t->name);
     goto out;
   }
-  if (markdown)
+  if (markdown && r->md_in.data && r->md_in.len == body.len &&
+      memcmp(r->md_in.data, body.data, body.len) == 0) {
+    buf_add(&html, r->md_out.data ? r->md_out.data : "", r->md_out.len);
+  } else if (markdown) {
     md_to_html(body.data, body.len, &html);
-  else
+    buf_reset(&r->md_in);
+    buf_add(&r->md_in, body.data ? body.data : "", body.len);
+    buf_reset(&r->md_out);
+    buf_add(&r->md_out, html.data ? html.data : "", html.len);
+  } else
     tpl_escape_html(&html, body.data, body.len);
   m->subject = buf_detach(&subj);
   m->markdown = buf_detach(&body);

@@ -46,6 +46,9 @@ struct render_req {
   /* what recurs in the site's bodies (for the theme); NULL: the
    * renderer's site's (renderer_set_site), else nothing */
   const struct body_recur *recur;
+  /* what render_context worked out about the renderer's site's events,
+   * kept while the renderer lives (set by render_message); NULL: none */
+  struct render_memo *memo;
 };
 
 /* The built-in template directory (installed, or the source tree's);
@@ -68,6 +71,18 @@ void message_release(struct message *m);
  * written when q has ch's languages, else de and en (en first with
  * en_first), then the others by id. Returns how many. */
 int render_order(const struct render_req *q, enum lang order[LANG_MAX]);
+
+/* What render_context works out from an event's texts that depends on
+ * nothing else: the language its texts and each body are written in,
+ * what kind of text each body is, each body's theme (with the site's
+ * recurring paragraphs). A catch-up renders an event once per channel
+ * and check once per notice, channel type and language: each is worked
+ * out once per event (and language). Only the events of evs are kept
+ * (others, such as an event read back from the journal, are worked out
+ * each time); evs must outlive the memo and not change. */
+struct render_memo;
+struct render_memo *render_memo_new(struct event *const *evs, size_t n);
+void render_memo_free(struct render_memo *m);
 
 /* The context a template sees, for one language (new reference). */
 json_t *render_context(const struct config *cfg, const struct render_req *q,

@@ -2,6 +2,8 @@
  * language's words (render_context in render.h). */
 #include "render.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -9,6 +11,7 @@
 #include "site.h"
 #include "util.h"
 #include "when.h"
+#include "xalloc.h"
 
 /* URLs go into Markdown link targets: encode what would end them. */
 static json_t *url_value(const char *u)
@@ -304,16 +307,92 @@ static json_t *speakers_json(const struct event *ev)
   return a;
 }
 
+/* What is kept of one body (an event's text in one language). */
+struct body_memo {
+  bool kind_known, lang_known, theme_known;
+  enum body_kind kind;
+  int lang;    /* i18n_guess of the body */
+  char *theme; /* body_theme, may be NULL */
+};
+
+struct event_memo {
+  bool text_lang_known;
+  int text_lang; /* i18n_guess of the event's own texts */
+  struct body_memo body[LANG_MAX];
+};
+
+struct memo_ref {
+  const struct event *ev;
+  size_t i;
+};
+
+struct render_memo {
+  struct memo_ref *refs; /* by address, for bsearch */
+  size_t n;
+  struct event_memo **m; /* by index in evs, made when first needed */
+};
+
+static int cmp_ref(const void *a, const void *b)
+{
+  uintptr_t x = (uintptr_t)((const struct memo_ref *)a)->ev;
+  uintptr_t y = (uintptr_t)((const struct memo_ref *)b)->ev;
+  return x < y ? -1 : x > y;
+}
+
+struct render_memo *render_memo_new(struct event *const *evs, size_t n)
+{
+  struct render_memo *m = xcalloc(1, sizeof(*m));
+  m->refs = xcalloc(n ? n : 1, sizeof(*m->refs));
+  m->m = xcalloc(n ? n : 1, sizeof(*m->m));
+  m->n = n;
+  for (size_t i = 0; i < n; i++)
+    m->refs[i] = (struct memo_ref){evs[i], i};
+  qsort(m->refs, n, sizeof(*m->refs), cmp_ref);
+  return m;
+}
+
+void render_memo_free(struct render_memo *m)
+{
+  if (!m)
+    return;
+  for (size_t i = 0; i < m->n; i++) {
+    if (!m->m[i])
+      continue;
+    for (size_t l = 0; l < LANG_MAX; l++)
+      free(m->m[i]->body[l].theme);
+    free(m->m[i]);
+  }
+  free(m->m);
+  free(m->refs);
+  free(m);
+}
+
+/* What is kept of ev (NULL: no memo, or ev is not one of its events). */
+static struct event_memo *memo_of(struct render_memo *m, const struct event *ev)
+{
+  if (!m || !m->n)
+    return NULL;
+  struct memo_ref key = {ev, 0};
+  const struct memo_ref *r =
+      bsearch(&key, m->refs, m->n, sizeof(*m->refs), cmp_ref);
+  if (!r)
+    return NULL;
+  if (!m->m[r->i])
+    m->m[r->i] = xcalloc(1, sizeof(*m->m[r->i]));
+  return m->m[r->i];
+}
+
 /* What a part of a message does with the event's texts. */
 struct texts {
   struct buf body; /* the body in this language, trimmed */
   bool shown;      /* a body, and site.body is not ignore */
   enum body_kind kind;
-  int body_lang;   /* the body's language, -1 when unknown */
-  bool in_lang;    /* the body is in this part's language (or unknown) */
-  bool body_below; /* …no, but another part of the message is in it */
-  int text_lang;   /* the language of the event's own texts */
-  bool elsewhere;  /* another part of the message is in text_lang */
+  int body_lang;          /* the body's language, -1 when unknown */
+  bool in_lang;           /* the body is in this part's language (or unknown) */
+  bool body_below;        /* …no, but another part of the message is in it */
+  int text_lang;          /* the language of the event's own texts */
+  bool elsewhere;         /* another part of the message is in text_lang */
+  struct body_memo *memo; /* what is kept of this body, or NULL */
 };
 
 /* The languages of q's message, as a mask. */
@@ -329,6 +408,9 @@ static void texts_of(const struct config *cfg, const struct render_req *q,
   const char *lc = lang_code(l);
   int parts = parts_of(q);
   memset(t, 0, sizeof(*t));
+  struct event_memo *em = memo_of(q->memo, ev);
+  struct body_memo *bm = em ? &em->body[l] : NULL;
+  t->memo = bm;
   const char *text = event_body(ev, lc);
   if (text) {
     while (*text == '\n' || *text == ' ' || *text == '\r' || *text == '\t')
@@ -339,11 +421,19 @@ static void texts_of(const struct config *cfg, const struct render_req *q,
   t->shown = cfg->fmt.body != BODY_IGNORE && t->body.len;
   t->kind = cfg->fmt.body == BODY_INVITATION ? BODY_KIND_INVITATION
             : cfg->fmt.body == BODY_DETAILS  ? BODY_KIND_DETAILS
+            : bm && bm->kind_known           ? bm->kind
                                              : body_kind_of(ev, t->body.data);
+  if (bm && !bm->kind_known && cfg->fmt.body != BODY_INVITATION &&
+      cfg->fmt.body != BODY_DETAILS) {
+    bm->kind = t->kind;
+    bm->kind_known = true;
+  }
   /* the event's own language: the site's (translations), else what its
    * body (or its abstracts and directions) are written in */
   t->text_lang = ev->lang ? lang_find(ev->lang) : -1;
-  if (t->text_lang < 0 && !ev->lang) {
+  if (t->text_lang < 0 && !ev->lang && em && em->text_lang_known) {
+    t->text_lang = em->text_lang;
+  } else if (t->text_lang < 0 && !ev->lang) {
     struct buf all = BUF_INIT;
     buf_addf(&all, "%s\n%s", ev->title ? ev->title : "",
              ev->body ? ev->body : "");
@@ -354,6 +444,10 @@ static void texts_of(const struct config *cfg, const struct render_req *q,
       buf_addf(&all, "\n%s", ev->loc->directions);
     t->text_lang = i18n_guess(all.data);
     buf_release(&all);
+    if (em) {
+      em->text_lang = t->text_lang;
+      em->text_lang_known = true;
+    }
   }
   if (t->text_lang < 0) { /* unknown: the first part carries them */
     enum lang order[LANG_MAX];
@@ -362,8 +456,17 @@ static void texts_of(const struct config *cfg, const struct render_req *q,
   }
   if (event_has_text(ev, lc))
     t->body_lang = (int)l;
-  else
-    t->body_lang = ev->lang ? lang_find(ev->lang) : i18n_guess(t->body.data);
+  else if (ev->lang)
+    t->body_lang = lang_find(ev->lang);
+  else if (bm && bm->lang_known)
+    t->body_lang = bm->lang;
+  else {
+    t->body_lang = i18n_guess(t->body.data);
+    if (bm) {
+      bm->lang = t->body_lang;
+      bm->lang_known = true;
+    }
+  }
   t->in_lang = t->body_lang < 0 || t->body_lang == (int)l;
   t->body_below = !t->in_lang && (parts & (1 << t->body_lang));
   t->elsewhere = t->text_lang >= 0 && t->text_lang != (int)l &&
@@ -440,8 +543,17 @@ static json_t *event_json(const struct config *cfg, const struct render_req *q,
       t.body_lang >= 0 && t.body_lang != (int)l
           ? json_string(i18n_lang_name(l, (enum lang)t.body_lang))
           : json_null());
-  char *theme = t.shown ? body_theme(ev, t.body.data, q->recur) : NULL;
-  json_object_set_new(o, "theme", str_or_null(theme));
+  char *theme = NULL;
+  if (t.shown && t.memo && !t.memo->theme_known) {
+    t.memo->theme = body_theme(ev, t.body.data, q->recur);
+    t.memo->theme_known = true;
+  }
+  if (t.shown && t.memo)
+    json_object_set_new(o, "theme", str_or_null(t.memo->theme));
+  else {
+    theme = t.shown ? body_theme(ev, t.body.data, q->recur) : NULL;
+    json_object_set_new(o, "theme", str_or_null(theme));
+  }
   free(theme);
 
   /* the program */

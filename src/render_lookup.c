@@ -70,12 +70,23 @@ void renderer_free(struct renderer *r)
   if (!r)
     return;
   body_recur_free(r->recur);
+  render_memo_free(r->memo);
+  buf_release(&r->md_in);
+  buf_release(&r->md_out);
   for (size_t i = 0; i < r->ncache; i++) {
-    free(r->cache[i]->path);
-    free(r->cache[i]->src);
-    free(r->cache[i]);
+    struct cached *c = r->cache[i];
+    for (size_t k = 0; k < c->npartials; k++) {
+      free(c->partials[k].indent);
+      tpl_free(c->partials[k].tpl);
+    }
+    free(c->partials);
+    tpl_free(c->tpl);
+    free(c->path);
+    free(c->src);
+    free(c);
   }
   free(r->cache);
+  map_release(&r->found);
   free(r);
 }
 
@@ -119,8 +130,18 @@ const struct cached *render_find(struct renderer *r, const char *const *rel,
                                  size_t nrel, struct buf *tried, struct err *e,
                                  bool *failed)
 {
+  /* an answer found once is the answer (the cache keeps the files) */
+  struct buf key = BUF_INIT;
+  for (size_t k = 0; k < nrel; k++) {
+    buf_adds(&key, rel[k] ? rel[k] : "");
+    buf_addc(&key, '\x1f');
+  }
+  const struct cached *c = map_get(&r->found, key.data);
+  if (c) {
+    buf_release(&key);
+    return c;
+  }
   struct buf p = BUF_INIT;
-  const struct cached *c = NULL;
   for (size_t d = 0; d < r->ndirs && !c; d++) {
     for (size_t k = 0; k < nrel && !c; k++) {
       if (!rel[k])
@@ -141,40 +162,87 @@ const struct cached *render_find(struct renderer *r, const char *const *rel,
     }
   }
   buf_release(&p);
+  if (c)
+    map_put(&r->found, key.data, (void *)c);
+  buf_release(&key);
   return c;
 }
 
-int render_load_partial(void *ud, const char *name, struct buf *src,
-                        struct err *e)
+/* The file of partial name for r->lang and r->type; NULL after filling e
+ * (not found, or unreadable). */
+static struct cached *find_partial(struct renderer *r, const char *name,
+                                   struct err *e)
 {
-  struct renderer *r = ud;
-  if (strchr(name, '/') || name[0] == '.')
-    return err_set(e, EX_DATAERR,
-                   "partial name '%s' may not contain '/' or "
-                   "start with '.'",
-                   name);
+  if (strchr(name, '/') || name[0] == '.') {
+    err_set(e, EX_DATAERR,
+            "partial name '%s' may not contain '/' or "
+            "start with '.'",
+            name);
+    return NULL;
+  }
   struct buf a = BUF_INIT, b = BUF_INIT, tried = BUF_INIT;
   buf_addf(&a, "%s/%s/partials/%s.mustache", r->lang, r->type, name);
   buf_addf(&b, "%s/partials/%s.mustache", r->lang, name);
   const char *rel[] = {r->type ? a.data : NULL, b.data};
   bool failed = false;
   const struct cached *c = render_find(r, rel, 2, &tried, e, &failed);
-  int rc = 1;
-  if (failed)
-    rc = -1;
-  else if (!c)
-    rc = err_set(e, EX_DATAERR, "partial '%s' not found (looked for %s)", name,
-                 tried.data);
-  else {
-    /* a one-line partial is an inline snippet: its line end is not part
-     * of it (editors add one) */
-    size_t len = c->len;
-    if (len && c->src[len - 1] == '\n' && !memchr(c->src, '\n', len - 1))
-      len--;
-    buf_add(src, c->src, len);
-  }
+  if (!c && !failed)
+    err_set(e, EX_DATAERR, "partial '%s' not found (looked for %s)", name,
+            tried.data);
   buf_release(&a);
   buf_release(&b);
   buf_release(&tried);
-  return rc;
+  /* the renderer's own entry (render_find lends it as const) */
+  return (struct cached *)c;
+}
+
+/* A one-line partial is an inline snippet: its line end is not part of it
+ * (editors add one). */
+static size_t partial_len(const struct cached *c)
+{
+  size_t len = c->len;
+  if (len && c->src[len - 1] == '\n' && !memchr(c->src, '\n', len - 1))
+    len--;
+  return len;
+}
+
+int render_load_partial(void *ud, const char *name, struct buf *src,
+                        struct err *e)
+{
+  const struct cached *c = find_partial(ud, name, e);
+  if (!c)
+    return -1;
+  buf_add(src, c->src, partial_len(c));
+  return 1;
+}
+
+int render_parsed_partial(void *ud, const char *name, const char *indent,
+                          const struct tpl **t, struct err *e)
+{
+  struct cached *c = find_partial(ud, name, e);
+  if (!c)
+    return -1;
+  for (size_t i = 0; i < c->npartials; i++)
+    if (strcmp(c->partials[i].indent, indent) == 0) {
+      *t = c->partials[i].tpl;
+      return 1;
+    }
+  struct tpl *p = tpl_parse_partial(c->src, partial_len(c), name, indent, e);
+  if (!p)
+    return -1;
+  c->partials =
+      xrealloc(c->partials, (c->npartials + 1) * sizeof(*c->partials));
+  c->partials[c->npartials++] = (struct cached_partial){xstrdup(indent), p};
+  *t = p;
+  return 1;
+}
+
+const struct tpl *render_parsed(struct renderer *r, const struct cached *c,
+                                struct err *e)
+{
+  (void)r;
+  struct cached *entry = (struct cached *)c; /* the renderer's own */
+  if (!entry->tpl)
+    entry->tpl = tpl_parse(c->src, c->len, c->path, e);
+  return entry->tpl;
 }

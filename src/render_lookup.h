@@ -9,7 +9,15 @@
 
 #include "buf.h"
 #include "err.h"
+#include "map.h"
 #include "render.h"
+#include "tpl.h"
+
+/* A partial parsed as it is included with indent. */
+struct cached_partial {
+  char *indent;
+  struct tpl *tpl;
+};
 
 /* A cache entry is allocated on its own and lives as long as the renderer:
  * loading a partial adds entries while a caller still holds another one,
@@ -18,6 +26,9 @@ struct cached {
   char *path;
   char *src; /* NULL: the file does not exist */
   size_t len;
+  struct tpl *tpl;                 /* parsed as a template (render_parsed) */
+  struct cached_partial *partials; /* parsed as a partial, by indentation */
+  size_t npartials;
 };
 
 struct renderer {
@@ -26,10 +37,15 @@ struct renderer {
   size_t ndirs;
   struct cached **cache;
   size_t ncache, cap;
+  struct map found; /* render_find's answers: candidates → entry */
   const char *lang; /* while rendering: for partial lookup */
   const char *type;
   const struct site *site;  /* borrowed (renderer_set_site), may be NULL */
   struct body_recur *recur; /* of site's bodies, made when first needed */
+  struct render_memo *memo; /* of site's events, made when first needed */
+  /* the last Markdown made HTML and that HTML: the channels of a
+   * catch-up render the same body one after the other */
+  struct buf md_in, md_out;
 };
 
 bool render_is_dir(const char *path);
@@ -48,8 +64,16 @@ const struct cached *render_find(struct renderer *r, const char *const *rel,
                                  size_t nrel, struct buf *tried, struct err *e,
                                  bool *failed);
 
-/* tpl_partial_fn: the partial name for r->lang and r->type. */
+/* The template in c, parsed once (NULL after filling e: it does not
+ * parse). Borrowed from the renderer. */
+const struct tpl *render_parsed(struct renderer *r, const struct cached *c,
+                                struct err *e);
+
+/* tpl_load_fn: the partial name for r->lang and r->type. */
 int render_load_partial(void *ud, const char *name, struct buf *src,
                         struct err *e);
+/* tpl_parsed_fn: the same, parsed once for each indentation. */
+int render_parsed_partial(void *ud, const char *name, const char *indent,
+                          const struct tpl **t, struct err *e);
 
 #endif

@@ -11,57 +11,201 @@
 
 /* ---- the journal, read once ---- */
 
-static void pair_key(struct buf *b, const char *uid, const char *channel)
+/* The one copy of s the view keeps. */
+static const char *intern(struct map *strs, const char *s)
 {
-  buf_reset(b);
-  buf_addf(b, "%s\x1f%s", uid, channel);
+  char *c = map_get(strs, s);
+  if (!c) {
+    c = xstrdup(s);
+    map_put(strs, s, c);
+  }
+  return c;
 }
 
+static int hexval(char c)
+{
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+
+/* The 32 bytes of a 64-digit hex key; false for any other text. */
+static bool key_digest(const char *key, unsigned char d[32])
+{
+  for (size_t i = 0; i < 32; i++) {
+    int hi = hexval(key[2 * i]), lo = hi < 0 ? -1 : hexval(key[2 * i + 1]);
+    if (hi < 0 || lo < 0)
+      return false;
+    d[i] = (unsigned char)(hi << 4 | lo);
+  }
+  return key[64] == '\0';
+}
+
+/* The place in k->index of digest d: its entry, or the empty one where
+ * it goes. */
+static size_t keys_find(const struct jkeys *k, const unsigned char d[32])
+{
+  uint64_t h;
+  memcpy(&h, d, sizeof(h)); /* a digest: its bytes are the hash */
+  size_t mask = k->cap - 1;
+  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask)
+    if (!k->index[i] || memcmp(k->keys[k->index[i] - 1], d, 32) == 0)
+      return i;
+}
+
+static void keys_put(struct jkeys *k, const char *key, enum dstatus s)
+{
+  unsigned char d[32];
+  if (!key_digest(key, d) || k->n >= UINT32_MAX - 1) {
+    map_put(&k->odd, key, (void *)(intptr_t)(s + 1));
+    return;
+  }
+  if ((k->n + 1) * 4 > k->cap * 3) {
+    free(k->index);
+    k->cap = k->cap ? k->cap * 2 : 1024;
+    k->index = xcalloc(k->cap, sizeof(*k->index));
+    for (size_t i = 0; i < k->n; i++)
+      k->index[keys_find(k, k->keys[i])] = (uint32_t)(i + 1);
+  }
+  size_t i = keys_find(k, d);
+  if (!k->index[i]) {
+    if (k->n == k->capkeys) {
+      k->capkeys = k->capkeys ? k->capkeys + k->capkeys / 2 : 1024;
+      k->keys = xrealloc(k->keys, k->capkeys * sizeof(*k->keys));
+    }
+    memcpy(k->keys[k->n], d, 32);
+    k->index[i] = (uint32_t)++k->n;
+  }
+  k->keys[k->index[i] - 1][32] = (unsigned char)(s + 1);
+}
+
+/* The status of key + 1, or 0 when the journal does not have it. */
+static int keys_get(const struct jkeys *k, const char *key)
+{
+  unsigned char d[32];
+  if (!key_digest(key, d))
+    return (int)(intptr_t)map_get(&k->odd, key);
+  if (!k->cap)
+    return 0;
+  size_t i = keys_find(k, d);
+  return k->index[i] ? k->keys[k->index[i] - 1][32] : 0;
+}
+
+static struct juid *juid_of(struct jview *v, const char *uid)
+{
+  struct juid *u = map_get(&v->uids, uid);
+  if (!u) {
+    u = xcalloc(1, sizeof(*u));
+    map_put(&v->uids, uid, u);
+    map_put(&v->known, uid, (void *)1);
+  }
+  return u;
+}
+
+/* The pair of u for channel (interned), added when new. */
+static struct jpair *pair_of(struct juid *u, const char *channel)
+{
+  for (size_t i = 0; i < u->n; i++)
+    if (u->pairs[i].channel == channel)
+      return &u->pairs[i];
+  if (u->n == u->cap) { /* most events have a few channels: grow gently */
+    u->cap = u->cap ? u->cap + u->cap / 2 + 1 : 2;
+    u->pairs = xrealloc(u->pairs, u->cap * sizeof(*u->pairs));
+  }
+  struct jpair *p = &u->pairs[u->n++];
+  memset(p, 0, sizeof(*p));
+  p->channel = channel;
+  return p;
+}
+
+static const struct jpair *pair_find(const struct jview *v, const char *uid,
+                                     const char *channel)
+{
+  const struct juid *u = map_get(&v->uids, uid);
+  for (size_t i = 0; u && i < u->n; i++)
+    if (strcmp(u->pairs[i].channel, channel) == 0)
+      return &u->pairs[i];
+  return NULL;
+}
+
+/* The rows of one event, as they come (newest first), until it is done. */
 struct load_ctx {
   struct jview *v;
-  struct buf k;
+  char *uid; /* the event whose rows these are */
+  struct hist_entry *rows;
+  const char **chans; /* each row's channel (interned) */
+  size_t n, cap;
 };
 
-static void on_row(void *ud, const struct jrow *r)
+/* Files the rows of the current event under their pairs: one block for
+ * the event, each pair's rows together, in the order they came. */
+static void flush_rows(struct load_ctx *c)
+{
+  if (!c->uid)
+    return;
+  struct juid *u = juid_of(c->v, c->uid);
+  free(u->rows);
+  u->rows = xmalloc((c->n ? c->n : 1) * sizeof(*u->rows));
+  size_t k = 0;
+  for (size_t i = 0; i < c->n; i++) {
+    if (!c->chans[i])
+      continue; /* filed with an earlier row of its channel */
+    const char *ch = c->chans[i];
+    struct jpair *p = pair_of(u, ch);
+    p->v = &u->rows[k];
+    for (size_t r = i; r < c->n; r++) {
+      if (c->chans[r] != ch)
+        continue;
+      struct hist_entry *h = &u->rows[k++];
+      *h = c->rows[r];
+      p->n++;
+      if (h->status == DS_SENT && h->at > p->last_sent)
+        p->last_sent = h->at;
+      c->chans[r] = NULL;
+    }
+  }
+  c->n = 0;
+  free(c->uid);
+  c->uid = NULL;
+}
+
+static void on_row(void *ud, const struct jbrief *r)
 {
   struct load_ctx *c = ud;
-  pair_key(&c->k, r->event, r->channel);
-  struct hist_list *l = map_get(&c->v->hist, c->k.data);
-  if (!l) {
-    l = xcalloc(1, sizeof(*l));
-    map_put(&c->v->hist, c->k.data, l);
+  if (!c->uid || strcmp(c->uid, r->event) != 0) {
+    flush_rows(c);
+    c->uid = xstrdup(r->event);
   }
-  l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
-  struct hist_entry *h = &l->v[l->n++];
-  snprintf(h->notice, sizeof(h->notice), "%.31s", r->notice);
+  if (c->n == c->cap) {
+    c->cap = c->cap ? c->cap * 2 : 64;
+    c->rows = xrealloc(c->rows, c->cap * sizeof(*c->rows));
+    c->chans = xrealloc(c->chans, c->cap * sizeof(*c->chans));
+  }
+  struct hist_entry *h = &c->rows[c->n];
+  c->chans[c->n++] = intern(&c->v->strs, r->channel);
+  h->notice = intern(&c->v->strs, r->notice);
   h->status = (int)r->status;
   h->for_start = r->for_start;
   h->at = 0;
   struct err e;
   if (r->updated)
     when_parse_now(r->updated, &h->at, &e);
-  if (r->status == DS_SENT && h->at > l->last_sent)
-    l->last_sent = h->at;
-  map_put(&c->v->status, r->key, (void *)(intptr_t)(r->status + 1));
-  map_put(&c->v->known, r->event, (void *)1);
+  keys_put(&c->v->status, r->key, r->status);
 }
 
 static void on_announced(void *ud, const struct jannounced *a)
 {
   struct load_ctx *c = ud;
-  struct jannounced *copy = xcalloc(1, sizeof(*copy));
-  *copy = (struct jannounced){xstrdup(a->event),
-                              xstrdup(a->channel),
-                              xstrdup(a->hash),
-                              xstrdup(a->snapshot),
-                              a->cancelled,
-                              a->generation,
-                              a->remote ? xstrdup(a->remote) : NULL};
-  pair_key(&c->k, a->event, a->channel);
-  map_put(&c->v->announced, c->k.data, copy);
-  map_put(&c->v->known, a->event, (void *)1);
-  if (!map_get(&c->v->by_uid, a->event))
-    map_put(&c->v->by_uid, a->event, copy);
+  struct juid *u = juid_of(c->v, a->event);
+  struct jpair *p = pair_of(u, intern(&c->v->strs, a->channel));
+  p->announced = true;
+  p->ann = (struct jannounced){.event = (char *)intern(&c->v->strs, a->event),
+                               .channel = (char *)p->channel,
+                               .hash = (char *)intern(&c->v->strs, a->hash),
+                               .cancelled = a->cancelled,
+                               .generation = a->generation,
+                               .has_remote = a->has_remote};
 }
 
 static void on_alias(void *ud, const char *id, const char *uid)
@@ -70,36 +214,55 @@ static void on_alias(void *ud, const char *id, const char *uid)
   free(map_put(&c->v->alias, id, xstrdup(uid)));
 }
 
+/* by_uid: each event's record on the channel first by name (the one the
+ * journal lists first). */
+static void index_announced(void *ud, const char *uid, void *value)
+{
+  struct jview *v = ud;
+  struct juid *u = value;
+  if (u->cap > u->n) { /* loaded: no more pairs come */
+    u->cap = u->n;
+    u->pairs = xrealloc(u->pairs, (u->n ? u->n : 1) * sizeof(*u->pairs));
+  }
+  const struct jannounced *first = NULL;
+  for (size_t i = 0; i < u->n; i++)
+    if (u->pairs[i].announced &&
+        (!first || strcmp(u->pairs[i].channel, first->channel) < 0))
+      first = &u->pairs[i].ann;
+  if (first)
+    map_put(&v->by_uid, uid, (void *)first);
+}
+
 int jview_load(struct jview *v, struct journal *j, struct err *e)
 {
   memset(v, 0, sizeof(*v));
+  v->j = j;
   if (!j)
     return 0;
-  struct load_ctx c = {v, BUF_INIT};
-  int rc = journal_each(j, NULL, on_row, &c, e) < 0 ||
-                   journal_each_announced(j, NULL, on_announced, &c, e) < 0 ||
-                   journal_each_alias(j, on_alias, &c, e) < 0
-               ? -1
-               : 0;
-  buf_release(&c.k);
+  struct load_ctx c = {.v = v};
+  int rc = journal_each_brief(j, on_row, &c, e);
+  flush_rows(&c);
+  free(c.rows);
+  free(c.chans);
+  if (rc == 0)
+    rc = journal_each_announced(j, on_announced, &c, e) < 0 ||
+                 journal_each_alias(j, on_alias, &c, e) < 0
+             ? -1
+             : 0;
+  map_each(&v->uids, index_announced, v);
   return rc;
 }
 
-static void free_hist(void *ud, const char *k, void *value)
+static void free_juid(void *ud, const char *k, void *value)
 {
   (void)ud;
   (void)k;
-  struct hist_list *l = value;
-  free(l->v);
-  free(l);
-}
-
-static void free_announced(void *ud, const char *k, void *value)
-{
-  (void)ud;
-  (void)k;
-  jannounced_release(value);
-  free(value);
+  struct juid *u = value;
+  for (size_t i = 0; i < u->n; i++)
+    free(u->pairs[i].remote);
+  free(u->pairs);
+  free(u->rows);
+  free(u);
 }
 
 static void free_value(void *ud, const char *k, void *value)
@@ -111,26 +274,65 @@ static void free_value(void *ud, const char *k, void *value)
 
 void jview_release(struct jview *v)
 {
-  map_each(&v->hist, free_hist, NULL);
-  map_each(&v->announced, free_announced, NULL);
+  map_each(&v->uids, free_juid, NULL);
   map_each(&v->alias, free_value, NULL);
-  map_release(&v->hist);
-  map_release(&v->announced);
+  map_each(&v->strs, free_value, NULL);
+  map_release(&v->uids);
   map_release(&v->alias);
-  map_release(&v->status);
+  map_release(&v->strs);
+  free(v->status.keys);
+  free(v->status.index);
+  map_release(&v->status.odd);
   map_release(&v->known);
   map_release(&v->by_uid);
   map_release(&v->site_uids);
+  memset(v, 0, sizeof(*v));
 }
 
 const struct jannounced *jview_announced(const struct jview *v, const char *uid,
                                          const char *channel)
 {
-  struct buf k = BUF_INIT;
-  pair_key(&k, uid, channel);
-  const struct jannounced *a = map_get(&v->announced, k.data);
-  buf_release(&k);
-  return a;
+  const struct jpair *p = pair_find(v, uid, channel);
+  return p && p->announced ? &p->ann : NULL;
+}
+
+char *jview_snapshot(const struct jview *v, const struct jannounced *a)
+{
+  return v->j ? journal_snapshot(v->j, a->event, a->channel) : NULL;
+}
+
+const char *jview_remote(struct jview *v, const char *uid, const char *channel)
+{
+  const struct jpair *found = pair_find(v, uid, channel);
+  struct jpair *p = (struct jpair *)found; /* v is the caller's */
+  if (!p || !p->announced || !p->ann.has_remote || !v->j)
+    return NULL;
+  if (!p->remote)
+    p->remote = journal_remote(v->j, p->ann.event, p->channel);
+  return p->remote;
+}
+
+struct each_ann {
+  void (*fn)(void *ud, const struct jannounced *a);
+  void *ud;
+};
+
+static void each_pair(void *ud, const char *k, void *value)
+{
+  (void)k;
+  const struct each_ann *x = ud;
+  const struct juid *u = value;
+  for (size_t i = 0; i < u->n; i++)
+    if (u->pairs[i].announced)
+      x->fn(x->ud, &u->pairs[i].ann);
+}
+
+void jview_each_announced(const struct jview *v,
+                          void (*fn)(void *ud, const struct jannounced *a),
+                          void *ud)
+{
+  struct each_ann x = {fn, ud};
+  map_each(&v->uids, each_pair, &x);
 }
 
 /* Whether the delivery of it in lang is finished for good. */
@@ -139,24 +341,20 @@ static bool key_final(const struct jview *v, const struct deliver_item *it,
 {
   char key[65];
   deliver_item_key(it, lang, NULL, key);
-  intptr_t s = (intptr_t)map_get(&v->status, key);
+  int s = keys_get(&v->status, key);
   return s && dstatus_final((enum dstatus)(s - 1));
 }
 
 void jview_hist(const struct jview *v, const struct event *ev,
                 const struct channel *ch, struct hist *h)
 {
-  const char *uid = event_uid(ev);
-  struct buf k = BUF_INIT;
-  pair_key(&k, uid, ch->name);
-  const struct hist_list *l = map_get(&v->hist, k.data);
-  const struct jannounced *a = map_get(&v->announced, k.data);
-  buf_release(&k);
+  const struct jpair *p = pair_find(v, event_uid(ev), ch->name);
+  const struct jannounced *a = p && p->announced ? &p->ann : NULL;
   memset(h, 0, sizeof(*h));
-  if (l) {
-    h->v = l->v;
-    h->n = l->n;
-    h->last_sent = l->last_sent;
+  if (p) {
+    h->v = p->v;
+    h->n = p->n;
+    h->last_sent = p->last_sent;
   }
   const char *lang = channel_lang_name(ch);
   bool sent_announce = false;
@@ -194,7 +392,6 @@ struct vanished {
 struct collect_vanished {
   const struct site *site;
   const struct jview *v;
-  struct map seen; /* uid → 1 */
   struct vanished *list;
   size_t n, cap;
 };
@@ -221,19 +418,35 @@ static bool site_has_uid(const struct site *s, const struct jview *v,
   return s->broken_unknown || map_get(&v->site_uids, uid) != NULL;
 }
 
-static void on_vanished(void *ud, const char *k, void *value)
+/* The event as a announced it, from the journal's snapshot (or NULL). */
+static struct event *snapshot_event(const struct jview *v,
+                                    const struct jannounced *a)
 {
-  (void)k;
+  char *text = jview_snapshot(v, a);
+  struct event *ev = text ? event_from_snapshot(text) : NULL;
+  free(text);
+  return ev;
+}
+
+/* An announced event (on some channel, not cancelled there) that the site
+ * does not have: its record on the first such channel by name. */
+static void on_vanished(void *ud, const char *uid, void *value)
+{
   struct collect_vanished *c = ud;
-  const struct jannounced *a = value;
-  if (a->cancelled || map_get(&c->seen, a->event) ||
-      site_has_uid(c->site, c->v, a->event))
+  const struct juid *u = value;
+  const struct jannounced *a = NULL;
+  for (size_t i = 0; i < u->n; i++) {
+    const struct jpair *p = &u->pairs[i];
+    if (p->announced && !p->ann.cancelled &&
+        (!a || strcmp(p->channel, a->channel) < 0))
+      a = &p->ann;
+  }
+  if (!a || site_has_uid(c->site, c->v, uid))
     return;
-  struct event *snap = event_from_snapshot(a->snapshot);
+  struct event *snap = snapshot_event(c->v, a);
   if (!snap)
     return;
   event_set_uid(snap, a->event);
-  map_put(&c->seen, a->event, (void *)1);
   c->list = xgrow(c->list, &c->cap, c->n + 1, sizeof(*c->list));
   c->list[c->n++] = (struct vanished){a, snap, false};
 }
@@ -287,7 +500,7 @@ int schedule_identify(struct site *site, const struct config *cfg,
     if (!ev || !a || map_get(&v->known, event_uid(ev)) ||
         site_has_uid(site, v, from))
       continue;
-    struct event *snap = event_from_snapshot(a->snapshot);
+    struct event *snap = snapshot_event(v, a);
     bool same = snap && (strcmp(snap->title, ev->title) == 0 ||
                          snap->start == ev->start);
     event_free(snap);
@@ -297,7 +510,7 @@ int schedule_identify(struct site *site, const struct config *cfg,
   /* an announced event whose file vanished, and a file crier has not seen
    * with its title or its start: the same event */
   struct collect_vanished c = {.site = site, .v = v};
-  map_each(&v->announced, on_vanished, &c);
+  map_each(&v->uids, on_vanished, &c);
   if (c.n)
     qsort(c.list, c.n, sizeof(*c.list), vanished_cmp);
   int rc = 0;
@@ -326,7 +539,6 @@ int schedule_identify(struct site *site, const struct config *cfg,
   for (size_t i = 0; i < c.n; i++)
     event_free(c.list[i].snap);
   free(c.list);
-  map_release(&c.seen);
   return rc;
 }
 
@@ -360,18 +572,17 @@ static bool listed(const char *const *list, const char *id)
 }
 
 static void plan_one(struct schedule *s, const struct config *cfg,
-                     const struct event *ev, const struct channel *ch,
-                     const struct jview *v, time_t now, bool mode_changed)
+                     const struct event *ev, const struct plan_times *t,
+                     const struct channel *ch, struct jview *v, time_t now,
+                     bool mode_changed)
 {
   struct hist h;
   jview_hist(v, ev, ch, &h);
   const struct jannounced *a = jview_announced(v, event_uid(ev), ch->name);
   struct planned out[PLAN_MAX_NOTICES + 4];
-  size_t n = plan_channel(cfg, ev, ch, now, &h, out, ARRAY_SIZE(out));
-  struct deliver_item base = {.ev = ev,
-                              .ch = ch,
-                              .generation = a ? a->generation : 0,
-                              .remote = a ? a->remote : NULL};
+  size_t n = plan_channel_at(cfg, ev, t, ch, now, &h, out, ARRAY_SIZE(out));
+  struct deliver_item base = {
+      .ev = ev, .ch = ch, .generation = a ? a->generation : 0};
   /* a merged file is announced at once, whatever the lead */
   if (mode_changed && !h.announced_hash && !ev->cancelled && !ev->unpublished &&
       now < ev->start && channel_takes(ch, "announce")) {
@@ -388,6 +599,10 @@ static void plan_one(struct schedule *s, const struct config *cfg,
       add(s, it);
     }
   }
+  /* where the announcement went, read only for what is planned */
+  for (size_t i = 0; i < n && a && !base.remote; i++)
+    if (out[i].act != PLAN_WAIT)
+      base.remote = jview_remote(v, event_uid(ev), ch->name);
   for (size_t i = 0; i < n; i++) {
     if (out[i].act == PLAN_WAIT)
       continue;
@@ -395,7 +610,7 @@ static void plan_one(struct schedule *s, const struct config *cfg,
     it.notice = own_str(s, out[i].notice);
     it.skip_reason = out[i].act == PLAN_SKIP ? out[i].reason : NULL;
     if (strcmp(it.notice, "update") == 0 && a) {
-      struct event *old = event_from_snapshot(a->snapshot);
+      struct event *old = snapshot_event(v, a);
       if (old)
         it.old = own(s, old);
     }
@@ -407,7 +622,7 @@ struct gone_ctx {
   struct schedule *s;
   const struct config *cfg;
   struct site *site;
-  const struct jview *v;
+  struct jview *v;
   time_t now;
   const struct schedule_opts *o;
   struct map uids; /* vanished uids to cancel → their first snapshot */
@@ -426,11 +641,8 @@ static bool gone_listed(const struct gone_ctx *g, const char *uid)
   return false;
 }
 
-static void on_gone(void *ud, const char *k, void *value)
+static void gone_one(struct gone_ctx *g, const struct jannounced *a)
 {
-  (void)k;
-  struct gone_ctx *g = ud;
-  const struct jannounced *a = value;
   if (a->cancelled || site_has_uid(g->site, g->v, a->event))
     return;
   if (g->o->only && !g->o->gone)
@@ -440,7 +652,7 @@ static void on_gone(void *ud, const char *k, void *value)
   const struct channel *ch = config_channel(g->cfg, a->channel);
   if (!ch || !channel_takes(ch, "cancel"))
     return;
-  struct event *ev = event_from_snapshot(a->snapshot);
+  struct event *ev = snapshot_event(g->v, a);
   if (!ev)
     return;
   event_set_uid(ev, a->event);
@@ -451,11 +663,25 @@ static void on_gone(void *ud, const char *k, void *value)
   ev->cancelled = true;
   own(g->s, ev);
   map_put(&g->uids, a->event, ev);
-  add(g->s, (struct deliver_item){.ev = ev,
-                                  .ch = ch,
-                                  .notice = "cancel",
-                                  .generation = a->generation,
-                                  .remote = a->remote});
+  add(g->s, (struct deliver_item){
+                .ev = ev,
+                .ch = ch,
+                .notice = "cancel",
+                .generation = a->generation,
+                .remote = jview_remote(g->v, a->event, a->channel)});
+}
+
+static void on_gone(void *ud, const struct jannounced *a)
+{
+  gone_one(ud, a);
+}
+
+/* Cancellations by event, then in the configuration's channel order. */
+static int gone_cmp(const void *x, const void *y)
+{
+  const struct deliver_item *a = x, *b = y;
+  int c = strcmp(event_uid(a->ev), event_uid(b->ev));
+  return c ? c : (a->ch > b->ch) - (a->ch < b->ch);
 }
 
 static int item_uid_cmp(const void *x, const void *y)
@@ -473,11 +699,11 @@ static void collect_uid(void *ud, const char *k, void *value)
 /* Cancellations of vanished events: all of them, or none when more
  * vanished at once than the configuration allows without confirmation. */
 static void plan_gone(struct schedule *s, const struct config *cfg,
-                      struct site *site, const struct jview *v, time_t now,
+                      struct site *site, struct jview *v, time_t now,
                       const struct schedule_opts *o, struct diags *d)
 {
   if (!site->nfiles) {
-    if (v->announced.n)
+    if (v->by_uid.n)
       diag_add(d, DIAG_WARNING, cfg->events_dir, 0,
                "the events directory "
                "has no event files: crier cancels nothing (restore the "
@@ -486,7 +712,9 @@ static void plan_gone(struct schedule *s, const struct config *cfg,
   }
   size_t first = s->n;
   struct gone_ctx g = {s, cfg, site, v, now, o, MAP_INIT};
-  map_each(&v->announced, on_gone, &g);
+  jview_each_announced(v, on_gone, &g);
+  if (s->n > first)
+    qsort(s->items + first, s->n - first, sizeof(*s->items), gone_cmp);
   if (g.uids.n > (size_t)cfg->max_vanished && !o->confirm_cancel) {
     struct strlist ids = {xcalloc(g.uids.n, sizeof(char *)), 0};
     map_each(&g.uids, collect_uid, &ids);
@@ -536,8 +764,10 @@ int schedule_plan(struct schedule *s, const struct config *cfg,
         }
       continue;
     }
+    struct plan_times t;
+    plan_times(cfg, ev, &t);
     for (size_t c = 0; c < cfg->nchannels; c++)
-      plan_one(s, cfg, ev, &cfg->channels[c], &v, now, o->mode_changed);
+      plan_one(s, cfg, ev, &t, &cfg->channels[c], &v, now, o->mode_changed);
   }
   if (j)
     plan_gone(s, cfg, site, &v, now, o, d);

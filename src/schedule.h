@@ -23,6 +23,7 @@
  * items point to; it borrows the site's events.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -48,22 +49,47 @@ struct schedule_opts {
   bool dry;            /* write nothing to the journal */
 };
 
+/* One (event, channel) the journal knows: its delivery rows and what was
+ * announced there. */
+struct jpair {
+  const char *channel;  /* interned */
+  struct hist_entry *v; /* its rows, newest first (in its juid's block) */
+  size_t n;
+  time_t last_sent;      /* the latest row sent (0: none) */
+  bool announced;        /* ann holds the announced record */
+  struct jannounced ann; /* strings interned; snapshot and remote NULL
+                            (jview_snapshot, jview_remote read them) */
+  char *remote;          /* read by jview_remote, owned */
+};
+
+/* Everything the journal knows about one event identity. */
+struct juid {
+  struct jpair *pairs; /* one per channel, in the order met */
+  size_t n, cap;
+  struct hist_entry *rows; /* every pair's rows, grouped by pair */
+};
+
+/* Delivery keys and their statuses: 32-byte digests (the hex keys
+ * decoded), indexed by an open-addressed table. */
+struct jkeys {
+  unsigned char (*keys)[33]; /* digest, status + 1, in the order met */
+  size_t n, capkeys;
+  uint32_t *index; /* place in keys + 1 (0: empty) */
+  size_t cap;
+  struct map odd; /* keys that are not 64 hex digits → status + 1 */
+};
+
 /* The journal read once. */
 struct jview {
-  struct map hist;      /* "uid\x1f" "channel" → struct hist_list */
-  struct map announced; /* "uid\x1f" "channel" → struct jannounced */
+  struct journal *j;    /* borrowed: snapshots are read when asked */
+  struct map uids;      /* uid → struct juid */
   struct map alias;     /* file id → uid (char *) */
-  struct map status;    /* delivery key → status + 1 (as a pointer) */
+  struct jkeys status;  /* delivery key → status */
   struct map known;     /* uid → non-NULL when the journal has anything */
   struct map by_uid;    /* uid → one of its announced records (borrowed) */
   struct map site_uids; /* the site's events' identities (after
                            schedule_identify) */
-};
-
-struct hist_list {
-  struct hist_entry *v;
-  size_t n, cap;
-  time_t last_sent;
+  struct map strs;      /* interned strings (channels, notices, hashes) */
 };
 
 /* Reads everything the planner needs from j (NULL: an empty journal). */
@@ -76,6 +102,16 @@ void jview_hist(const struct jview *v, const struct event *ev,
 /* The announced record of (uid, channel), or NULL (borrowed). */
 const struct jannounced *jview_announced(const struct jview *v, const char *uid,
                                          const char *channel);
+/* The snapshot of an announced record (the event as it was announced,
+ * JSON), read from the journal; NULL when there is none. Caller frees. */
+char *jview_snapshot(const struct jview *v, const struct jannounced *a);
+/* Where (uid, channel)'s announcement went (JSON, see journal.h), read
+ * from the journal once; NULL when nothing is known. Borrowed from v. */
+const char *jview_remote(struct jview *v, const char *uid, const char *channel);
+/* Calls fn for every announced record. */
+void jview_each_announced(const struct jview *v,
+                          void (*fn)(void *ud, const struct jannounced *a),
+                          void *ud);
 
 /* Gives every event of the site its journal identity: an alias the
  * journal knows, a rename from opts, or a match for a vanished announced

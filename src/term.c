@@ -35,9 +35,22 @@ static void escape_byte(struct buf *out, unsigned char c)
 
 /* Escapes s[0..n) into out; a CR or 0xC2 at the very end is held in g (if
  * given) until the next byte shows what it is. */
+/* A byte that passes as it is. */
+static bool plain(unsigned char c)
+{
+  return (c >= 0x20 && c != 0x7f && c != 0xc2) || c == '\t' || c == '\n';
+}
+
 static void filter(struct guard *g, struct buf *out, const char *s, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
+    size_t run = i; /* plain bytes go in one piece */
+    while (run < n && plain((unsigned char)s[run]))
+      run++;
+    buf_add(out, s + i, run - i);
+    if (run == n)
+      return;
+    i = run;
     unsigned char c = (unsigned char)s[i];
     if (c == '\r' || c == 0xc2) {
       if (i + 1 == n && g) {

@@ -429,6 +429,7 @@ struct frame { /* block overrides of one parent tag */
 
 struct rstate {
   tpl_load_fn load;
+  tpl_parsed_fn parsed; /* instead of load: partials parsed by the loader */
   void *ud;
   tpl_escape_fn esc;
   struct err *e;
@@ -535,8 +536,9 @@ static void indent_source(struct buf *out, const char *src, size_t n,
 static int render_partial(struct rstate *r, const struct node *n,
                           const struct frame *frame)
 {
-  struct buf src = BUF_INIT, ind = BUF_INIT;
-  struct tpl *t = NULL;
+  struct buf src = BUF_INIT;
+  struct tpl *own = NULL;
+  const struct tpl *t = NULL;
   int rc = -1;
   if (r->depth >= TPL_MAX_DEPTH) {
     err_set(r->e, EX_DATAERR,
@@ -544,23 +546,21 @@ static int render_partial(struct rstate *r, const struct node *n,
             TPL_MAX_DEPTH, n->s);
     goto out;
   }
-  int found = r->load ? r->load(r->ud, n->s, &src, r->e) : 0;
+  int found = 0;
+  if (r->parsed) {
+    found = r->parsed(r->ud, n->s, n->indent ? n->indent : "", &t, r->e);
+  } else if (r->load) {
+    found = r->load(r->ud, n->s, &src, r->e);
+    if (found > 0 && !(t = own = tpl_parse_partial(src.data, src.len, n->s,
+                                                   n->indent, r->e)))
+      found = -1;
+  }
   if (found < 0)
     goto out;
   if (found == 0) {
     rc = 0;
     goto out;
   }
-  const char *text = src.data;
-  size_t len = src.len;
-  if (n->indent && n->indent[0]) {
-    indent_source(&ind, src.data, src.len, n->indent);
-    text = ind.data;
-    len = ind.len;
-  }
-  t = tpl_parse(text, len, n->s, r->e);
-  if (!t)
-    goto out;
   const struct frame *saved = r->innermost;
   struct frame f;
   if (frame) {
@@ -572,10 +572,21 @@ static int render_partial(struct rstate *r, const struct node *n,
   r->depth--;
   r->innermost = saved;
 out:
-  tpl_free(t);
+  tpl_free(own);
   buf_release(&src);
-  buf_release(&ind);
   return rc;
+}
+
+struct tpl *tpl_parse_partial(const char *src, size_t len, const char *name,
+                              const char *indent, struct err *e)
+{
+  if (!indent || !indent[0])
+    return tpl_parse(src, len, name, e);
+  struct buf ind = BUF_INIT;
+  indent_source(&ind, src, len, indent);
+  struct tpl *t = tpl_parse(ind.data, ind.len, name, e);
+  buf_release(&ind);
+  return t;
 }
 
 /* The override of block name: the outermost parent tag that defines it. */
@@ -730,16 +741,30 @@ static int render_nodes(struct rstate *r, const struct node *kids, size_t nk)
   return 0;
 }
 
+/* Renders t with data from a state with its loader set. */
+static int render_top(struct rstate *r, const struct tpl *t, json_t *data,
+                      tpl_escape_fn esc, struct buf *out, struct err *e)
+{
+  r->esc = esc ? esc : tpl_escape_html;
+  r->e = e;
+  r->out = out;
+  r->stack[r->sp++] = data;
+  return render_nodes(r, t->root.kids, t->root.nkids);
+}
+
 int tpl_render(const struct tpl *t, json_t *data, tpl_load_fn load,
                void *load_ud, tpl_escape_fn esc, struct buf *out, struct err *e)
 {
-  struct rstate r = {.load = load,
-                     .ud = load_ud,
-                     .esc = esc ? esc : tpl_escape_html,
-                     .e = e,
-                     .out = out};
-  r.stack[r.sp++] = data;
-  return render_nodes(&r, t->root.kids, t->root.nkids);
+  struct rstate r = {.load = load, .ud = load_ud};
+  return render_top(&r, t, data, esc, out, e);
+}
+
+int tpl_render_parsed(const struct tpl *t, json_t *data, tpl_parsed_fn parsed,
+                      void *ud, tpl_escape_fn esc, struct buf *out,
+                      struct err *e)
+{
+  struct rstate r = {.parsed = parsed, .ud = ud};
+  return render_top(&r, t, data, esc, out, e);
 }
 
 void tpl_escape_html(struct buf *out, const char *s, size_t n)

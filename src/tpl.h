@@ -25,6 +25,16 @@ struct tpl;
 typedef int (*tpl_load_fn)(void *ud, const char *name, struct buf *src,
                            struct err *e);
 
+/* Looks up partial name, parsed with every line of it indented by indent
+ * (""; a standalone partial tag's indentation): returns 1 and sets *t
+ * (borrowed: the loader keeps it at least until the render returns), 0
+ * when there is no such partial (it then renders as empty), or -1 after
+ * filling e. A loader that keeps parsed partials saves parsing them again
+ * on every render. */
+struct tpl;
+typedef int (*tpl_parsed_fn)(void *ud, const char *name, const char *indent,
+                             const struct tpl **t, struct err *e);
+
 /* Appends s[0..n) to out, escaped for the output format. */
 typedef void (*tpl_escape_fn)(struct buf *out, const char *s, size_t n);
 
@@ -33,6 +43,10 @@ typedef void (*tpl_escape_fn)(struct buf *out, const char *s, size_t n);
 struct tpl *tpl_parse(const char *src, size_t len, const char *name,
                       struct err *e);
 void tpl_free(struct tpl *t);
+/* Parses the source of partial name as it is included with indent (NULL
+ * or "": as it is): what a tpl_parsed_fn returns. */
+struct tpl *tpl_parse_partial(const char *src, size_t len, const char *name,
+                              const char *indent, struct err *e);
 
 /* Renders t with data (the bottom of the context stack) and appends the
  * result to out. load may be NULL (no partials). esc NULL means HTML
@@ -41,6 +55,11 @@ void tpl_free(struct tpl *t);
 int tpl_render(const struct tpl *t, json_t *data, tpl_load_fn load,
                void *load_ud, tpl_escape_fn esc, struct buf *out,
                struct err *e);
+
+/* The same, with partials from a loader that parses them (tpl_parsed_fn). */
+int tpl_render_parsed(const struct tpl *t, json_t *data, tpl_parsed_fn parsed,
+                      void *ud, tpl_escape_fn esc, struct buf *out,
+                      struct err *e);
 
 /* The escapers crier uses. */
 void tpl_escape_html(struct buf *out, const char *s, size_t n);

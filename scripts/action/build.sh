@@ -11,9 +11,10 @@
 #                   cache); built=true|false to $GITHUB_OUTPUT; puts
 #                   $CRIER_PREFIX/bin on the PATH of the steps after it
 #
-# The libraries crier links (libcurl, jansson, libsodium, …) are copied
-# beside it and found through its RPATH, so that a cached build runs on a
-# fresh runner of the same image without installing a package.
+# The libraries crier links or opens (libcurl, jansson, libsodium, …) are
+# copied beside it and found through its RPATH (which dlopen reads too),
+# so that a cached build runs on a fresh runner of the same image without
+# installing a package.
 set -euo pipefail
 src=${GITHUB_ACTION_PATH:?the action directory}
 out=${GITHUB_OUTPUT:-/dev/null}
@@ -63,7 +64,20 @@ build)
     # the libraries beside it, but not the C library's own (the image has
     # those, and they must match its dynamic linker)
     mkdir -p "$prefix/lib"
-    ldd "$prefix/bin/crier" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
+    # libcurl, libcrypto, libmicrohttpd and libsqlite3 are opened when a
+    # command needs them (src/lazy.h), so ldd does not list them: each goes
+    # beside crier under its SONAME, and what they link with the rest
+    lazy=""
+    for pc in libcurl libcrypto libmicrohttpd sqlite3; do
+      name=$(pkg-config --libs-only-l "$pc" | sed 's/^-l//; s/ .*//')
+      lib=$(readlink -f "$(pkg-config --variable=libdir "$pc")/lib$name.so")
+      soname=$(objdump -p "$lib" | awk '$1 == "SONAME" { print $2 }')
+      cp -L "$lib" "$prefix/lib/${soname:?no SONAME in $lib}"
+      lazy="$lazy $lib"
+    done
+    # shellcheck disable=SC2086 # one path each
+    { ldd "$prefix/bin/crier"; for lib in $lazy; do ldd "$lib"; done; } |
+      awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u |
       while read -r lib; do
         case "${lib##*/}" in
         libc.so.* | libm.so.* | libpthread.so.* | libdl.so.* | librt.so.* | \

@@ -78,6 +78,36 @@ expect 66 "no event 'missing'" $C preview missing
 expect 64 'bad time' $C list --now yesterday
 expect 64 'CRIER_NOW: bad time' env CRIER_NOW=soon $C list
 expect 0 'result=dry-run' $C run --dry-run --now 2030-05-01T00:00:00Z
+# a library is loaded only by the commands that need it (src/lazy.h):
+# check, --version and a dry run without a journal load none of libcurl,
+# libcrypto, libmicrohttpd and libsqlite3; a journal loads SQLite only
+loaded() {
+  LD_DEBUG=files "$@" 2>&1 >/dev/null |
+    grep -oE 'file=lib(curl|crypto|microhttpd|sqlite3)\.so[.0-9]*' |
+    sed 's/^file=//; s/\.so.*//' | sort -u | tr '\n' ' '
+}
+expect 0 '^$' loaded $C check
+expect 0 '^$' loaded $CRIER --version
+expect 0 '^$' loaded $C run --dry-run --now 2030-05-01T00:00:00Z
+expect 0 '^libsqlite3 $' loaded $C run --now 2030-04-01T00:00:00Z
+expect 0 '^libsqlite3 $' loaded $C list --now 2030-04-01T00:00:00Z
+# a library that cannot be loaded is an error that names it (exit 69),
+# not a crash, and nothing is claimed: an empty file under each library's
+# name (read from the binary) comes first on the loader's path. A binary
+# that links them does not start at all (the loader exits 127).
+site
+mkdir -p "$T/broken"
+for lib in curl sqlite3; do
+  so=$(grep -aoE "lib$lib\.so\.[0-9]+" "$CRIER" | head -n 1)
+  : >"$T/broken/${so:-lib$lib.so.missing}"
+done
+expect 69 'cannot load libsqlite3\.so\.[0-9]+ \(needed for the journal\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" $C run --now 2030-04-01T00:00:00Z
+rm -f "$T"/broken/libsqlite3.*
+expect 69 'cannot load libcurl\.so\.[0-9]+ \(needed to send\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
+expect 0 'crier: 0 deliveries' $C status
+site # without the journal those runs made
 expect 0 '0 notices due' $C run --dry-run --now 2030-01-01T00:00:00Z
 expect 0 '0 notices due' $C run --dry-run --now 2030-05-06T19:00:00+02:00
 expect 0 'nothing sent yet' $C status
@@ -213,6 +243,8 @@ printf 'sites:\n  timezone: Europe/Berlin\n' >"$T/s/crier.yaml"
 expect 78 "crier.yaml:1: error: unknown key 'sites' in the configuration \(did you mean 'site'\?\)" $C list
 printf 'site:\n  timezone: Europe/Cologne\n' >"$T/s/crier.yaml"
 expect 78 "crier.yaml:2: error: unknown time zone 'Europe/Cologne'" $C list
+printf 'delivery:\n  connections: 0\n' >"$T/s/crier.yaml"
+expect 78 "crier.yaml:2: error: 'connections' must be between 1 and 256" $C check
 printf 'channels:\n  - name: m\n    type: matrix\n    homeserver: https://x\n    room: "#r:x"\n    access_token: syt_secret_in_file\n' >"$T/s/crier.yaml"
 expect 78 "crier.yaml:6: error: 'access_token' is a secret: write \{env: NAME\} or \{file: PATH\}" $C check
 printf 'channels:\n  - name: m\n    type: matrx\n' >"$T/s/crier.yaml"

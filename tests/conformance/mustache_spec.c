@@ -31,7 +31,35 @@ static int load_partial(void *ud, const char *name, struct buf *src,
   return 1;
 }
 
-/* Renders one test; true when the output equals the expectation. */
+/* Partials parsed by the loader (tpl_parsed_fn), kept until the test
+ * ends, as crier's renderer keeps them. */
+struct kept {
+  json_t *partials;
+  struct tpl **v;
+  size_t n;
+};
+
+static int parsed_partial(void *ud, const char *name, const char *indent,
+                          const struct tpl **t, struct err *e)
+{
+  struct kept *k = ud;
+  json_t *p = json_object_get(k->partials, name);
+  if (!json_is_string(p))
+    return 0;
+  struct tpl *tp = tpl_parse_partial(json_string_value(p),
+                                     json_string_length(p), name, indent, e);
+  if (!tp)
+    return -1;
+  k->v = realloc(k->v, (k->n + 1) * sizeof(*k->v));
+  if (!k->v)
+    abort();
+  k->v[k->n++] = tp;
+  *t = tp;
+  return 1;
+}
+
+/* Renders one test both ways (partials as sources, partials parsed by the
+ * loader); true when both outputs equal the expectation. */
 static bool run_one(json_t *t, struct buf *out, struct err *e)
 {
   json_t *tmpl = json_object_get(t, "template");
@@ -42,8 +70,18 @@ static bool run_one(json_t *t, struct buf *out, struct err *e)
   int rc = tp ? tpl_render(tp, json_object_get(t, "data"), load_partial,
                            json_object_get(t, "partials"), NULL, out, e)
               : -1;
+  struct kept k = {json_object_get(t, "partials"), NULL, 0};
+  struct buf again = BUF_INIT;
+  if (rc == 0)
+    rc = tpl_render_parsed(tp, json_object_get(t, "data"), parsed_partial, &k,
+                           NULL, &again, e);
+  bool same = rc == 0 && strcmp(again.data, out->data) == 0;
+  for (size_t i = 0; i < k.n; i++)
+    tpl_free(k.v[i]);
+  free(k.v);
+  buf_release(&again);
   tpl_free(tp);
-  return rc == 0 && want && strcmp(out->data, want) == 0;
+  return same && want && strcmp(out->data, want) == 0;
 }
 
 int main(int argc, char **argv)

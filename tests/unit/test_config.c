@@ -1,5 +1,6 @@
 /* crier.yaml: defaults, channels of every type, secrets by reference,
- * unknown keys with suggestions, notice filters. */
+ * unknown keys with suggestions, notice filters, the calendar and delivery
+ * sections. */
 #include "harness.h"
 
 #include <stdlib.h>
@@ -46,6 +47,7 @@ static void defaults(void)
   INT_EQ(c.cal_refresh, 12 * 3600);
   STR_EQ(c.cal_times, "local");
   OK(!c.cal_name && !c.cal_output, "no calendar name or output");
+  INT_EQ(c.connections, 16);
   STR_EQ(c.timezone, "Europe/Berlin");
   OK(strstr(c.events_dir, "/_posts") != NULL, "events default %s",
      c.events_dir);
@@ -171,6 +173,12 @@ static void mistakes(void)
       {"calendar:\n  past: soon\n", "'past': bad duration", 2},
       {"calendar:\n  refresh: 5s\n", "'refresh' must be from 1m", 2},
       {"calendar:\n  colour: red\n", "unknown key 'colour'", 2},
+      {"delivery:\n  connections: 0\n",
+       "'connections' must be between 1 "
+       "and 256",
+       2},
+      {"delivery:\n  connections: 257\n", "must be between 1 and 256", 2},
+      {"delivery:\n  conections: 8\n", "did you mean 'connections'?", 2},
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
     OK(load(&c, bad[i].text, &d) < 0, "refused: %s", bad[i].text);
@@ -200,6 +208,15 @@ static void calendar(void)
   config_release(&c);
 }
 
+/* the delivery section: requests at once to one host */
+static void delivery(void)
+{
+  OK(load(&c, "delivery:\n  connections: 64\n", &d) == 0, "delivery: %s",
+     d.n ? d.v[0].msg : "");
+  INT_EQ(c.connections, 64);
+  config_release(&c);
+}
+
 int main(void)
 {
   if (!mkdtemp(dir))
@@ -209,6 +226,7 @@ int main(void)
   CASE(every_channel_type);
   CASE(mistakes);
   CASE(calendar);
+  CASE(delivery);
   diags_release(&d);
   t_rmdir(dir);
   return t_summary();

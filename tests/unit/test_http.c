@@ -1,8 +1,9 @@
 /* The HTTP engine against a small loopback server run by the test: retries
  * restart a task and count, a retry gives up as temporary, configuration
  * errors are not retried, requests that share a serial key never overlap
- * (those that do not, do), the window bounds the tasks under way, the
- * begin/end hooks see every task once, and a stop begins nothing new. */
+ * (those that do not, do), the window bounds the tasks under way and the
+ * host limit the requests at once to one host, the begin/end hooks see
+ * every task once, and a stop begins nothing new. */
 #include "harness.h"
 
 #include <arpa/inet.h>
@@ -148,11 +149,14 @@ static void on_end(void *ud, struct http_task **t, size_t n)
   ended += (int)n;
 }
 
+static long host_limit; /* requests at once to one host (0: default) */
+
 static void run_all(struct probe *p, size_t n, size_t window,
                     volatile int *stop)
 {
   struct http_opts o = {.retry_base = 0.01,
                         .window = window,
+                        .host_connections = host_limit,
                         .on_begin = on_begin,
                         .on_end = on_end,
                         .stop = stop};
@@ -251,6 +255,32 @@ static void the_window_bounds_tasks_under_way(void)
     INT_EQ(p[i].task.outcome, STEP_DONE);
 }
 
+static void the_host_limit_bounds_requests_to_a_host(void)
+{
+  reset_server(NULL, 0, 150);
+  struct probe p[8];
+  for (int i = 0; i < 8; i++)
+    probe_init(&p[i], url, NULL);
+  host_limit = 2;
+  run_all(p, 8, 0, NULL);
+  INT_EQ(srv.requests, 8);
+  OK(srv.max_in_flight <= 2, "2 at once to one host: %d", srv.max_in_flight);
+  for (int i = 0; i < 8; i++)
+    INT_EQ(p[i].task.outcome, STEP_DONE);
+  /* the limit is per host: the same server under a second name takes two
+   * more at once */
+  char other[64];
+  snprintf(other, sizeof(other), "http://localhost:%d/x", srv.port);
+  reset_server(NULL, 0, 150);
+  for (int i = 0; i < 8; i++)
+    probe_init(&p[i], i % 2 ? other : url, NULL);
+  run_all(p, 8, 0, NULL);
+  INT_EQ(srv.requests, 8);
+  OK(srv.max_in_flight > 2 && srv.max_in_flight <= 4,
+     "2 at once to each of two hosts: %d", srv.max_in_flight);
+  host_limit = 0;
+}
+
 static void a_stop_begins_nothing(void)
 {
   reset_server(NULL, 0, 0);
@@ -284,6 +314,7 @@ int main(void)
   CASE(tls_to_a_plain_port_is_configuration);
   CASE(serial_requests_never_overlap);
   CASE(the_window_bounds_tasks_under_way);
+  CASE(the_host_limit_bounds_requests_to_a_host);
   CASE(a_stop_begins_nothing);
   close(srv.fd);
   return t_summary();

@@ -41,6 +41,17 @@ static int copy_file(const char *from, const char *to)
   return rc;
 }
 
+static void on_brief(void *ud, const struct jbrief *r)
+{
+  int *n = ud;
+  (*n)++;
+  char key[65];
+  delivery_key(r->event, r->notice, r->channel, "en", NULL, key);
+  if (strcmp(r->notice, "announce") == 0)
+    OK(strcmp(r->key, key) == 0 && r->status == DS_SENT && r->updated,
+       "migrated row: %s %s %s", r->event, r->notice, dstatus_name(r->status));
+}
+
 static void on_announced(void *ud, const struct jannounced *a)
 {
   int *n = ud;
@@ -74,8 +85,14 @@ static void migration(const char *dir)
      "its announcement is still sent");
   jrow_release(&r);
   int n = 0;
-  OK(journal_each_announced(j, NULL, on_announced, &n, &e) == 0 && n == 1,
+  OK(journal_each_announced(j, on_announced, &n, &e) == 0 && n == 1,
      "one announced row");
+  char *snap = journal_snapshot(j, "2030-12-04-gluehwein", "w");
+  OK(snap && strstr(snap, "\"id\""), "its snapshot: %s", snap ? snap : "none");
+  free(snap);
+  OK(!journal_snapshot(j, "2030-12-04-gluehwein", "nope"), "no snapshot");
+  n = 0;
+  OK(journal_each_brief(j, on_brief, &n, &e) == 0 && n >= 1, "brief rows");
   OK(journal_set_alias(j, "2030-12-05-gluehwein", "2030-12-04-gluehwein", &e) ==
          0,
      "the new tables are there: %s", e.msg);

@@ -168,6 +168,90 @@ static void test_body_rule(void)
   message_release(&m);
 }
 
+/* A renderer keeps what it works out about each event's body (its kind,
+ * language and theme) per event and language, and the HTML of the last
+ * Markdown it converted: a message (subject, Markdown, HTML) rendered by a
+ * renderer that rendered others before is byte for byte what a fresh
+ * renderer makes. The event has a German letter (an invitation) and
+ * English details; the other has no language of its own. */
+static void test_memo_per_language(void)
+{
+  char p[512];
+  const char *dirs[] = {"m", "m/content", "m/content/events",
+                        "m/content/events/01-a", "m/content/events/02-b"};
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    mkdir(p, 0700);
+  }
+  put("m/content/events/01-a/index.md",
+      "---\ntitle: Traits night\ndate: 2030-05-06T19:00:00+02:00\n---\n"
+      "Bring a laptop with Rust installed; we start with a short talk on\n"
+      "trait objects and end with pairing on small exercises.\n");
+  put("m/content/events/01-a/index.de.md",
+      "---\ntitle: Traits-Abend\n---\nLiebe Rustaceans,\n\n"
+      "TL;DR: Wir sprechen über Trait-Objekte und üben danach.\n\n"
+      "Bringt einen Laptop mit.\n\nEuer\nOrga-Team\n");
+  put("m/content/events/02-b/index.md",
+      "---\ntitle: Async Abend\ndate: 2030-06-03T19:00:00+02:00\n---\n"
+      "Wir treffen uns zum gemeinsamen Lernen über async und await,\n"
+      "mit Beispielen aus echten Projekten und viel Zeit für Fragen.\n");
+  put("m/crier.yaml", "site:\n  events: content/events\n"
+                      "  translations: [en, de]\n  url: https://ex.org\n");
+  struct config cfg;
+  struct diags d;
+  struct site s;
+  struct err e;
+  diags_init(&d);
+  snprintf(p, sizeof(p), "%s/m/crier.yaml", dir);
+  bool ok = config_load(&cfg, p, &d) == 0 &&
+            site_load(&s, &cfg, NULL, &d) == 0 && s.n == 2;
+  OK(ok, "the site loads");
+  if (!ok) {
+    diags_print(&d);
+    diags_release(&d);
+    return;
+  }
+  struct renderer *kept = renderer_new(&cfg);
+  renderer_set_site(kept, &s);
+  const int sets[] = {LANG_DE, LANG_EN, LANG_DE | LANG_EN, LANG_EN, LANG_DE};
+  const char *notices[] = {"announce", "reminder-1d"};
+  int differ = 0;
+  for (size_t k = 0; k < ARRAY_SIZE(notices); k++)
+    for (size_t i = 0; i < s.n; i++)
+      for (size_t l = 0; l < ARRAY_SIZE(sets); l++) {
+        struct render_req q = {.ev = s.events[i],
+                               .notice = notices[k],
+                               .langs = sets[l],
+                               .en_first = sets[l] == LANG_EN,
+                               .now = s.events[i]->start - 86400};
+        struct renderer *fresh = renderer_new(&cfg);
+        renderer_set_site(fresh, &s);
+        struct message a, b;
+        OK(render_message(kept, &q, &a, &e) == 0, "%s", e.msg);
+        OK(render_message(fresh, &q, &b, &e) == 0, "%s", e.msg);
+        if (a.markdown && b.markdown &&
+            (strcmp(a.subject, b.subject) != 0 ||
+             strcmp(a.markdown, b.markdown) != 0 ||
+             strcmp(a.html ? a.html : "", b.html ? b.html : "") != 0)) {
+          differ++;
+          fprintf(stderr, "  %s %s langs %d: kept\n%s\n  fresh\n%s\n",
+                  s.events[i]->id, notices[k], sets[l], a.markdown, b.markdown);
+        }
+        message_release(&a);
+        message_release(&b);
+        renderer_free(fresh);
+      }
+  INT_EQ(differ, 0);
+  renderer_free(kept);
+  site_release(&s);
+  config_release(&cfg);
+  diags_release(&d);
+  for (size_t i = ARRAY_SIZE(dirs); i-- > 0;) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    t_rmdir(p);
+  }
+}
+
 int main(void)
 {
   struct err e;
@@ -273,6 +357,7 @@ int main(void)
   config_release(&cfg);
   diags_release(&d);
   CASE(test_body_rule);
+  CASE(test_memo_per_language);
   put("t/en/announce.subject.mustache", "");
   snprintf(p, sizeof(p), "%s/t/en/announce.subject.mustache", dir);
   unlink(p);

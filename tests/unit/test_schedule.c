@@ -206,6 +206,7 @@ int main(void)
         .id = (char *)"e", .start = at(t->start), .cancelled = t->cancelled};
     snprintf(ev.hash, sizeof(ev.hash), "%s", t->hash);
     struct hist_entry hv[16];
+    char notices[16][32];
     size_t hn = 0;
     time_t last = 0;
     for (const char *p = t->history; *p && hn < 16;) {
@@ -213,7 +214,8 @@ int main(void)
       const char *end = strchr(p, ';');
       if (!end)
         end = p + strlen(p);
-      snprintf(hv[hn].notice, sizeof(hv[hn].notice), "%.*s", (int)(eq - p), p);
+      snprintf(notices[hn], sizeof(notices[hn]), "%.*s", (int)(eq - p), p);
+      hv[hn].notice = notices[hn];
       hv[hn].status = (int)parse_status(eq + 1, (size_t)(atp - eq - 1));
       char when[80];
       snprintf(when, sizeof(when), "%.*s", (int)(end - atp - 1), atp + 1);

@@ -1,0 +1,117 @@
+#include "lazy.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const struct lazy_spec *const specs[LAZY_COUNT] = {
+    [LAZY_CURL] = &lazy_curl_spec,
+    [LAZY_CRYPTO] = &lazy_crypto_spec,
+    [LAZY_MHD] = &lazy_mhd_spec,
+    [LAZY_SQLITE] = &lazy_sqlite_spec,
+};
+
+static struct {
+  pthread_once_t once;
+  bool ok;
+  char why[400]; /* when not ok */
+} state[LAZY_COUNT] = {
+    [LAZY_CURL] = {PTHREAD_ONCE_INIT, false, ""},
+    [LAZY_CRYPTO] = {PTHREAD_ONCE_INIT, false, ""},
+    [LAZY_MHD] = {PTHREAD_ONCE_INIT, false, ""},
+    [LAZY_SQLITE] = {PTHREAD_ONCE_INIT, false, ""},
+};
+
+/* Opens s and fills its table; -1 with the reason in why. */
+static int open_spec(const struct lazy_spec *s, char *why, size_t n)
+{
+  /* RTLD_LOCAL: the library's names stay out of the process's global
+   * scope, so they never interpose on the forwarders of the same name.
+   * RTLD_LAZY: what the libraries call among themselves is bound when
+   * first called (those linked with BIND_NOW bind at once anyway); crier's
+   * own calls are resolved below, every one, before any is used. */
+  void *h = dlopen(s->soname, RTLD_LAZY | RTLD_LOCAL);
+  if (!h) {
+    const char *msg = dlerror();
+    snprintf(why, n, "%s", msg ? msg : "?");
+    return -1;
+  }
+  void (**table)(void) = s->table;
+  for (size_t i = 0; s->names[i]; i++) {
+    void *sym = dlsym(h, s->names[i]);
+    if (!sym) {
+      snprintf(why, n, "%s has no function '%s'", s->soname, s->names[i]);
+      return -1; /* the handle stays open: nothing of it is used */
+    }
+    /* POSIX: a function's address from dlsym's object pointer */
+    memcpy(&table[i], &sym, sizeof(sym));
+  }
+  return 0;
+}
+
+int lazy_open_spec(const struct lazy_spec *s, struct err *e)
+{
+  char why[400];
+  if (open_spec(s, why, sizeof(why)) < 0)
+    return err_set(e, EX_UNAVAILABLE, "cannot load %s (%s): %s", s->soname,
+                   s->what, why);
+  return 0;
+}
+
+static void open_lib(enum lazy_lib lib)
+{
+  state[lib].ok =
+      open_spec(specs[lib], state[lib].why, sizeof(state[lib].why)) == 0;
+}
+
+static void open_curl(void)
+{
+  open_lib(LAZY_CURL);
+}
+static void open_crypto(void)
+{
+  open_lib(LAZY_CRYPTO);
+}
+static void open_mhd(void)
+{
+  open_lib(LAZY_MHD);
+}
+static void open_sqlite(void)
+{
+  open_lib(LAZY_SQLITE);
+}
+
+static void (*const openers[LAZY_COUNT])(void) = {
+    [LAZY_CURL] = open_curl,
+    [LAZY_CRYPTO] = open_crypto,
+    [LAZY_MHD] = open_mhd,
+    [LAZY_SQLITE] = open_sqlite,
+};
+
+int lazy_load(enum lazy_lib lib, struct err *e)
+{
+  pthread_once(&state[lib].once, openers[lib]);
+  if (state[lib].ok)
+    return 0;
+  return err_set(e, EX_UNAVAILABLE, "cannot load %s (%s): %s",
+                 specs[lib]->soname, specs[lib]->what, state[lib].why);
+}
+
+bool lazy_loaded(enum lazy_lib lib)
+{
+  return state[lib].ok;
+}
+
+const void *lazy_table(enum lazy_lib lib)
+{
+  struct err e;
+  if (lazy_load(lib, &e) < 0) {
+    log_msg(LOG_ERROR, "%s", e.msg);
+    exit(EX_UNAVAILABLE);
+  }
+  return specs[lib]->table;
+}

@@ -1,0 +1,66 @@
+#ifndef CRIER_LAZY_H
+#define CRIER_LAZY_H
+/*
+ * Libraries loaded when a command first needs them. Linking libcurl,
+ * libcrypto, libmicrohttpd and libsqlite3 made every start pay for them
+ * and the 30-odd libraries they bring (TLS, Kerberos, LDAP, ...): about 5
+ * ms and 6 MiB for each `crier check` and each cron `run` that has nothing
+ * to send. crier links none of them; lazy_curl.c, lazy_crypto.c,
+ * lazy_mhd.c and lazy_sqlite.c define the functions crier calls, with the
+ * libraries' own names and prototypes, and each forwards to the library,
+ * which is opened (dlopen) and resolved on the first call. The code that
+ * uses them includes the libraries' headers and calls them as usual.
+ *
+ * A library that cannot be opened is an error of the installation: code
+ * that can report it calls lazy_load first (journal_open, the signing of
+ * a Meetup token, crier serve); elsewhere the first call prints why and
+ * exits with EX_UNAVAILABLE, before anything was claimed or sent.
+ * Loading is thread-safe (pthread_once) and happens once per process.
+ */
+#include <stdbool.h>
+
+#include "err.h"
+
+enum lazy_lib { LAZY_CURL, LAZY_CRYPTO, LAZY_MHD, LAZY_SQLITE, LAZY_COUNT };
+
+/* Opens lib and resolves every function crier uses from it (once).
+ * Returns 0, or -1 with EX_UNAVAILABLE: the library or one of its
+ * functions is missing. */
+int lazy_load(enum lazy_lib lib, struct err *e);
+/* Whether lib has been opened (tests, -v). */
+bool lazy_loaded(enum lazy_lib lib);
+
+/* For the forwarders: the table of lib's functions, loaded; a library
+ * that cannot be loaded ends the process (EX_UNAVAILABLE) with the reason
+ * on stderr. */
+const void *lazy_table(enum lazy_lib lib);
+
+/* For lazy_*.c: what lazy_load needs to know about a library. names is
+ * the list of its functions, in the order of the pointers in table. */
+struct lazy_spec {
+  const char *soname; /* as the dynamic loader knows it */
+  const char *what;   /* what crier needs it for, for messages */
+  const char *const *names;
+  void *table; /* an array of function pointers, filled */
+};
+/* Opens s and fills its table, every time it is called (lazy_load opens
+ * each library once); -1 with EX_UNAVAILABLE. For tests. */
+int lazy_open_spec(const struct lazy_spec *s, struct err *e);
+/* For lazy_*.c: defines spec, the table of the functions an X-macro
+ * FUNCS lists (X(name) for each), their names, and an enum F_<name> of
+ * their places. */
+#define LAZY_DEFINE(spec, soname, what, FUNCS)                                 \
+  enum { FUNCS(LAZY_ENUM_) F_COUNT };                                          \
+  static const char *const names[] = {FUNCS(LAZY_NAME_) NULL};                 \
+  static void (*table[F_COUNT])(void);                                         \
+  const struct lazy_spec spec = {soname, what, names, table}
+#define LAZY_ENUM_(f) F_##f,
+#define LAZY_NAME_(f) #f,
+/* The function f of lib, loaded, with its own prototype. */
+#define LAZY_FN(lib, f)                                                        \
+  ((__typeof__(&f))((void (*const *)(void))lazy_table(lib))[F_##f])
+
+extern const struct lazy_spec lazy_curl_spec, lazy_crypto_spec, lazy_mhd_spec,
+    lazy_sqlite_spec;
+
+#endif

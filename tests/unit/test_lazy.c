@@ -1,0 +1,135 @@
+/* Libraries opened when first needed (lazy.h): nothing is loaded at
+ * start, building a request list loads nothing, the journal loads SQLite
+ * only, the forwarders pass every kind of curl option through, and a
+ * library or a function that is missing is an error that names it. */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "journal.h"
+#include "lazy.h"
+
+static bool mapped(const char *name)
+{
+  FILE *f = fopen("/proc/self/maps", "r");
+  char line[4096];
+  bool found = false;
+  while (f && !found && fgets(line, sizeof(line), f))
+    found = strstr(line, name) != NULL;
+  if (f)
+    fclose(f);
+  return found;
+}
+
+static void nothing_at_start(void)
+{
+  for (int i = 0; i < LAZY_COUNT; i++)
+    OK(!lazy_loaded((enum lazy_lib)i), "library %d loaded at start", i);
+  OK(!mapped("libcurl"), "libcurl is mapped at start");
+  OK(!mapped("libsqlite3"), "libsqlite3 is mapped at start");
+  OK(!mapped("libmicrohttpd"), "libmicrohttpd is mapped at start");
+}
+
+static void lists_load_nothing(void)
+{
+  struct curl_slist *l = curl_slist_append(NULL, "A: 1");
+  l = curl_slist_append(l, "B: 2");
+  l = curl_slist_append(l, "C: 3");
+  STR_EQ(l->data, "A: 1");
+  STR_EQ(l->next->data, "B: 2");
+  STR_EQ(l->next->next->data, "C: 3");
+  OK(!l->next->next->next, "the list ends");
+  curl_slist_free_all(l);
+  OK(!lazy_loaded(LAZY_CURL), "a header list loaded libcurl");
+  OK(!mapped("libcurl"), "libcurl is mapped");
+}
+
+static void journal_loads_sqlite(void)
+{
+  char dir[] = "/tmp/crier-lazy-XXXXXX";
+  if (!mkdtemp(dir)) {
+    OK(false, "mkdtemp");
+    return;
+  }
+  char path[256];
+  snprintf(path, sizeof(path), "%s/j.db", dir);
+  struct err e;
+  struct journal *j = journal_open(path, 1000, &e);
+  OK(j != NULL, "journal_open: %s", j ? "" : e.msg);
+  journal_close(j);
+  OK(lazy_loaded(LAZY_SQLITE), "the journal did not load SQLite");
+  OK(mapped("libsqlite3"), "libsqlite3 is not mapped");
+  OK(!lazy_loaded(LAZY_CURL) && !mapped("libcurl"), "the journal loaded curl");
+  unlink(path);
+  char lock[300];
+  snprintf(lock, sizeof(lock), "%s.lock", path);
+  unlink(lock);
+  t_rmdir(dir);
+}
+
+static size_t sink(char *p, size_t size, size_t n, void *ud)
+{
+  (void)p;
+  (void)ud;
+  return size * n;
+}
+
+static void curl_forwards(void)
+{
+  CURL *c = curl_easy_init();
+  OK(c != NULL, "curl_easy_init");
+  OK(lazy_loaded(LAZY_CURL) && mapped("libcurl"), "curl is not loaded");
+  /* one option of each type: long, pointer, function, curl_off_t */
+  INT_EQ(curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L), CURLE_OK);
+  INT_EQ(curl_easy_setopt(c, CURLOPT_URL, "http://127.0.0.1:1/x"), CURLE_OK);
+  INT_EQ(curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink), CURLE_OK);
+  INT_EQ(curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)1 << 20),
+         CURLE_OK);
+  /* a value of the wrong range is refused: the value reached libcurl */
+  INT_EQ(curl_easy_setopt(c, CURLOPT_SSLVERSION, 1000L),
+         CURLE_BAD_FUNCTION_ARGUMENT);
+  char *url = NULL;
+  INT_EQ(curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &url), CURLE_OK);
+  STR_EQ(url, "http://127.0.0.1:1/x");
+  curl_easy_cleanup(c);
+  CURLM *m = curl_multi_init();
+  INT_EQ(curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, 3L), CURLM_OK);
+  INT_EQ(curl_multi_cleanup(m), CURLM_OK);
+  STR_EQ(curl_easy_strerror(CURLE_OK), "No error");
+}
+
+static void missing_is_an_error(void)
+{
+  static const char *const one[] = {"sqlite3_open", NULL};
+  static const char *const bad[] = {"sqlite3_open", "crier_no_such_function",
+                                    NULL};
+  static void (*table[2])(void);
+  struct lazy_spec s = {"libcrier-no-such-library.so.0", "for a test", one,
+                        table};
+  struct err e;
+  OK(lazy_open_spec(&s, &e) < 0, "a missing library loaded");
+  INT_EQ(e.code, EX_UNAVAILABLE);
+  OK(strstr(e.msg, "cannot load libcrier-no-such-library.so.0 (for a test)"),
+     "message: %s", e.msg);
+  s.soname = lazy_sqlite_spec.soname;
+  OK(lazy_open_spec(&s, &e) == 0, "%s", e.msg);
+  OK(table[0] != NULL, "the function was not resolved");
+  s.names = bad;
+  OK(lazy_open_spec(&s, &e) < 0, "a missing function was found");
+  OK(strstr(e.msg, "has no function 'crier_no_such_function'"), "message: %s",
+     e.msg);
+}
+
+int main(void)
+{
+  CASE(nothing_at_start);
+  CASE(lists_load_nothing);
+  CASE(journal_loads_sqlite);
+  CASE(curl_forwards);
+  CASE(missing_is_an_error);
+  printf("%d passed, %d failed\n", t_passed, t_failed);
+  return t_failed != 0;
+}
