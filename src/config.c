@@ -626,8 +626,9 @@ static int read_channel(struct ctx *c, const struct ynode *m,
   ch->conf = xcalloc(1, t->conf_size ? t->conf_size : 1);
   struct buf where = BUF_INIT;
   buf_addf(&where, "channel '%s' (type %s)", ch->name, t->name);
-  int rc = read_channel_keys(c, m, ch, where.data);
+  int keys = read_channel_keys(c, m, ch, where.data);
   buf_release(&where);
+  int rc = keys;
   const struct ynode *v = ymap_get(m, "lang");
   if (v && read_lang(c, v, ch) < 0)
     rc = -1;
@@ -635,9 +636,12 @@ static int read_channel(struct ctx *c, const struct ynode *m,
   if (v && read_notices(c, v, cfg, ch) < 0)
     rc = -1;
   if (fill_defaults(c, m, t->fields, ch->conf, ch->name, m->line) < 0)
-    rc = -1;
+    keys = rc = -1;
+  /* A type's own checks read its keys: only when every key was read and
+   * every required one is there (a telegram channel without chat_id must
+   * not reach its check); a bad 'lang' is reported beside them. */
   struct cfg_check k = {.file = c->file, .d = c->d, .node = m, .cfg = cfg};
-  if (t->check && t->check(&k, ch) < 0)
+  if (keys == 0 && t->check && t->check(&k, ch) < 0)
     rc = -1;
   return rc;
 }

@@ -309,6 +309,16 @@ expect 78 "user information before the host" $C check
 # a webhook timestamp no clock shows: refused, no overflow (UBSan aborted)
 : >"$T/empty"
 expect 1 'timestamp -9223372036854775808 is out of range' env K=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw $CRIER webhook verify --secret-env K --id x --timestamp -9223372036854775808 --signature v1,AAAA "$T/empty"
+# a channel without a required key: an error naming it, for every channel
+# type whose own checks read that key (a telegram channel without chat_id
+# crashed check: found by fuzz_config)
+site
+cat >>"$T/s/crier.yaml" <<'Y'
+  - name: tg
+    type: telegram
+    bot_token: {env: T_TOKEN}
+Y
+expect 78 "crier.yaml:10: error: channel 'tg' needs 'chat_id'" $C check
 # revisions are never options to git
 site
 git -C "$T/s" init -q && git -C "$T/s" add -A && git -C "$T/s" -c user.name=t -c user.email=t@t commit -qm one
