@@ -183,6 +183,20 @@ size_t chan_text_limit(const struct channel *ch)
   return ch->type->text_limit ? ch->type->text_limit(ch) : ch->type->text_max;
 }
 
+int chan_fits(struct http_task *t, const struct delivery *d, const char *text)
+{
+  const struct channel *ch = d->ctx->ch;
+  size_t limit = chan_text_limit(ch);
+  size_t n = limit ? chan_text_length(ch, text ? text : "") : 0;
+  if (n <= limit)
+    return 0;
+  snprintf(t->error, sizeof(t->error),
+           "the message has %zu characters, more than %s's %zu: shorten the "
+           "event's title or the %s %s template",
+           n, ch->type->label, limit, ch->type->name, notice_kind(d->notice));
+  return -1;
+}
+
 enum step chan_fail(struct http_task *t, const struct http_resp *r,
                     const char *what)
 {
@@ -250,6 +264,12 @@ const char *chan_first_remote_id(const struct delivery *d)
 {
   const char *v = json_string_value(json_object_get(d->first, "remote_id"));
   return v && *v ? v : NULL;
+}
+
+const char *chan_announced(const struct delivery *d, const char *key)
+{
+  const char *id = chan_first_state(d, key);
+  return id ? id : chan_first_remote_id(d);
 }
 
 void chan_content_language(const struct delivery *d, char *out, size_t n)

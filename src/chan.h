@@ -185,6 +185,9 @@ void chan_delivery_release(struct delivery *d);
 void chan_template_values(const struct channel *ch, json_t *o);
 /* The body's length in ch's count, and its limit (0: none). */
 size_t chan_text_length(const struct channel *ch, const char *text);
+/* 0 when text is within d's channel's limit (chan_text_limit, counted by
+ * chan_text_length); else -1 with the error in t, as check words it. */
+int chan_fits(struct http_task *t, const struct delivery *d, const char *text);
 size_t chan_text_limit(const struct channel *ch);
 /* The channel's settings (ch->conf) as the type's struct. */
 #define CHAN_CONF(type, ch) ((const type *)(ch)->conf)
@@ -208,6 +211,9 @@ json_t *chan_json(const struct http_resp *r);
  * not known. Borrowed from d->first. */
 const char *chan_first_state(const struct delivery *d, const char *key);
 const char *chan_first_remote_id(const struct delivery *d);
+/* The announcement's id on the platform: its state's key, else its
+ * remote id. */
+const char *chan_announced(const struct delivery *d, const char *key);
 /* The Content-Language of d's languages ("de", "nl, en"), into out. */
 void chan_content_language(const struct delivery *d, char *out, size_t n);
 /* Adds the User-Agent header. */

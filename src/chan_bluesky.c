@@ -371,15 +371,8 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
   if (!prev) {
     rkey_of(d, bd->rkey);
     bd->refreshed = false;
-    size_t n = utf8_graphemes(d->msg.markdown);
-    if (n > BLUESKY_MAX) {
-      snprintf(t->error, sizeof(t->error),
-               "the post has %zu characters (grapheme clusters), more than "
-               "Bluesky's %d: shorten the event's title or the bluesky %s "
-               "template",
-               n, BLUESKY_MAX, notice_kind(d->notice));
+    if (chan_fits(t, d, d->msg.markdown) < 0)
       return STEP_FAIL;
-    }
     return begin(t, d, req);
   }
   json_t *j = chan_json(prev);

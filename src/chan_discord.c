@@ -281,8 +281,7 @@ static json_t *message(struct delivery *d, const char *text)
 /* The announcement's message, if known, and the thread it is in. */
 static const char *announced(const struct delivery *d)
 {
-  const char *id = chan_first_state(d, "message_id");
-  return id ? id : chan_first_remote_id(d);
+  return chan_announced(d, "message_id");
 }
 
 static const char *thread_of(const struct delivery *d)
@@ -360,14 +359,8 @@ static int fits(struct http_task *t, struct delivery *d)
   struct discord_delivery *dd = d->priv;
   if (dd->edit && d->announcement.markdown)
     text = d->announcement.markdown;
-  size_t n = utf8_len(text);
-  if (n > DISCORD_MAX) {
-    snprintf(t->error, sizeof(t->error),
-             "the message has %zu characters, more than Discord's %d: "
-             "shorten the event's title or the discord %s template",
-             n, DISCORD_MAX, notice_kind(d->notice));
+  if (chan_fits(t, d, text) < 0)
     return -1;
-  }
   if (CONF(d)->forum && d->kind == NOTICE_ANNOUNCE &&
       utf8_len(d->msg.subject) > DISCORD_THREAD_MAX) {
     snprintf(t->error, sizeof(t->error),

@@ -128,8 +128,7 @@ static void language(const struct delivery *d, char out[8])
 /* The status the announcement became, if known. */
 static const char *announced(const struct delivery *d)
 {
-  const char *id = chan_first_state(d, "status_id");
-  return id ? id : chan_first_remote_id(d);
+  return chan_announced(d, "status_id");
 }
 
 /* POST /api/v1/statuses: text, replying to parent (may be NULL). */

@@ -279,20 +279,7 @@ static void permalink(struct delivery *d, struct http_req *req)
 /* The announcement's ts, if known. */
 static const char *announced(const struct delivery *d)
 {
-  const char *ts = chan_first_state(d, "ts");
-  return ts ? ts : chan_first_remote_id(d);
-}
-
-static int fits(struct http_task *t, struct delivery *d)
-{
-  size_t n = utf8_len(text_of(d));
-  if (n <= SLACK_TEXT_MAX)
-    return 0;
-  snprintf(t->error, sizeof(t->error),
-           "the message has %zu characters, more than Slack's %d: shorten "
-           "the event's title or the slack %s template",
-           n, SLACK_TEXT_MAX, notice_kind(d->notice));
-  return -1;
+  return chan_announced(d, "ts");
 }
 
 /* The message of this delivery among those read, by its metadata. */
@@ -355,14 +342,14 @@ static enum step start(struct http_task *t, struct delivery *d,
   struct slack_delivery *sd = d->priv;
   if (!is_bot(CONF(d))) {
     sd->edit = false;
-    if (fits(t, d) < 0)
+    if (chan_fits(t, d, text_of(d)) < 0)
       return STEP_FAIL;
     hook(d, req);
     return STEP_SEND;
   }
   sd->thread = d->kind == NOTICE_ANNOUNCE ? NULL : announced(d);
   sd->edit = d->kind == NOTICE_UPDATE && sd->thread;
-  if (fits(t, d) < 0)
+  if (chan_fits(t, d, text_of(d)) < 0)
     return STEP_FAIL;
   if (sd->edit) {
     edit(d, req, sd->thread);
@@ -428,7 +415,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
                   strcmp(err, "edit_window_closed") == 0)) {
         /* the update as a reply of its own */
         sd->edit = false;
-        if (fits(t, d) == 0) {
+        if (chan_fits(t, d, text_of(d)) == 0) {
           lookup(d, req);
           r = STEP_SEND;
         }

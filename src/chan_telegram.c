@@ -181,8 +181,7 @@ static json_t *preview(struct delivery *d)
 /* The announcement's message, if known. */
 static const char *announced(const struct delivery *d)
 {
-  const char *id = chan_first_state(d, "message_id");
-  return id ? id : chan_first_remote_id(d);
+  return chan_announced(d, "message_id");
 }
 
 static void send_message(struct delivery *d, struct http_req *req)
@@ -215,19 +214,6 @@ static void edit(struct delivery *d, struct http_req *req, const char *id)
                            "text", text, "parse_mode", "HTML",
                            "link_preview_options", preview(d)));
   d->phase = EDIT;
-}
-
-/* Whether the text that goes fits; else the task's error says why. */
-static int fits(struct http_task *t, struct delivery *d, const char *text)
-{
-  size_t n = text_length(text);
-  if (n <= TELEGRAM_MAX)
-    return 0;
-  snprintf(t->error, sizeof(t->error),
-           "the message has %zu characters, more than Telegram's %d: "
-           "shorten the event's title or the telegram %s template",
-           n, TELEGRAM_MAX, notice_kind(d->notice));
-  return -1;
 }
 
 static void take_message(struct delivery *d, json_t *m)
@@ -289,12 +275,12 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
     if (td->edit) {
       const char *text =
           d->announcement.markdown ? d->announcement.markdown : d->msg.markdown;
-      if (fits(t, d, text) < 0)
+      if (chan_fits(t, d, text) < 0)
         return STEP_FAIL;
       edit(d, req, announced(d));
       return STEP_SEND;
     }
-    if (fits(t, d, d->msg.markdown) < 0)
+    if (chan_fits(t, d, d->msg.markdown) < 0)
       return STEP_FAIL;
     send_message(d, req);
     return STEP_SEND;
@@ -329,7 +315,7 @@ static enum step step(struct http_task *t, const struct http_resp *prev,
                 strstr(description(j), "message can't be edited"))) {
       /* gone, or too old to edit: the update as a message of its own */
       td->edit = false;
-      if (fits(t, d, d->msg.markdown) == 0) {
+      if (chan_fits(t, d, d->msg.markdown) == 0) {
         send_message(d, req);
         r = STEP_SEND;
       }

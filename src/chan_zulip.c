@@ -200,8 +200,7 @@ static void edit(struct delivery *d, struct http_req *req, const char *id)
 /* The announcement's message, if known. */
 static const char *announced(const struct delivery *d)
 {
-  const char *id = chan_first_state(d, "message_id");
-  return id ? id : chan_first_remote_id(d);
+  return chan_announced(d, "message_id");
 }
 
 static void take(struct delivery *d, const char *id)
@@ -221,15 +220,9 @@ static int fits(struct http_task *t, struct delivery *d)
 {
   struct buf c = BUF_INIT;
   content(d, &c);
-  size_t n = utf8_len(c.data);
+  int rc = chan_fits(t, d, c.data);
   buf_release(&c);
-  if (n <= ZULIP_MAX)
-    return 0;
-  snprintf(t->error, sizeof(t->error),
-           "the message has %zu characters, more than Zulip's %d: shorten "
-           "the event's title or the zulip %s template",
-           n, ZULIP_MAX, notice_kind(d->notice));
-  return -1;
+  return rc;
 }
 
 /* Zulip's word for a failure: {"result": "error", "msg", "code"}. */
