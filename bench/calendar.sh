@@ -13,10 +13,9 @@ set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build/bench}
 runs=${RUNS:-11}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-crier=$(pwd)/$build/crier
-tmp=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build "$build"
 trap 'rm -rf "$tmp"' EXIT
 now=2030-01-01T12:00:00Z
 

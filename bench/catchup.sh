@@ -16,15 +16,10 @@ build=${1:-build/bench}
 sizes=${SIZES:-2000 4000 10000}
 slope=${SLOPE:-200 400 800}
 k=${CHANNELS:-5}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-crier=$(pwd)/$build/crier
-tmp=$(mktemp -d)
-node bench/servers.mjs >"$tmp/ports" &
-srv=$!
-trap 'kill "$srv" 2>/dev/null; rm -rf "$tmp"' EXIT
-while [ ! -s "$tmp/ports" ]; do sleep 0.1; done
-port=$(sed 's/.*"http":\([0-9]*\).*/\1/' "$tmp/ports")
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build "$build"
+bench_servers
 export W=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 site() { # N
   rm -rf "$tmp/site"

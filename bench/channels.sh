@@ -13,10 +13,9 @@ set -eu
 cd "$(dirname "$0")/.."
 runs=${RUNS:-11}
 build=${1:-build/bench}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-crier=$(pwd)/$build/crier
-tmp=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build "$build"
 cc -O2 -o "$tmp/measure" bench/measure.c
 pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }

@@ -27,10 +27,9 @@ set -eu
 cd "$(dirname "$0")/.."
 runs=${RUNS:-21}
 build=${1:-build/bench}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-crier=$(pwd)/$build/crier
-tmp=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build "$build"
 shm=$(mktemp -d /dev/shm/crier-bench.XXXXXX)
 pids=""
 pf=""

@@ -13,15 +13,10 @@ set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build/bench}
 runs=${RUNS:-11}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-crier=$(pwd)/$build/crier
-tmp=$(mktemp -d)
-node bench/servers.mjs >"$tmp/ports" &
-srv=$!
-trap 'kill "$srv" 2>/dev/null; rm -rf "$tmp"' EXIT
-while [ ! -s "$tmp/ports" ]; do sleep 0.1; done
-port=$(sed 's/.*"http":\([0-9]*\).*/\1/' "$tmp/ports")
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build "$build"
+bench_servers
 cc -O2 -o "$tmp/measure" bench/measure.c
 bench/gen-site.sh "$tmp/site" 10000 >/dev/null
 {

@@ -12,10 +12,9 @@ set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build/bench}
 runs=${RUNS:-11}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-crier=$build/crier
-tmp=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build "$build"
 trap 'rm -rf "$tmp"' EXIT
 
 cc -O2 -o "$tmp/measure" bench/measure.c

@@ -18,10 +18,9 @@ if [ ! -d "$shared" ]; then
   echo "startup.sh: $shared is absent: nothing to measure" >&2
   exit 77
 fi
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-crier=$(pwd)/$build/crier
-tmp=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_build "$build"
 trap 'rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/measure" bench/measure.c
 printf '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n' >"$tmp/hello.c"

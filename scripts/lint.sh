@@ -33,7 +33,7 @@ fi
 
 echo "== shellcheck"
 for f in $(git ls-files '*.sh'); do
-  shellcheck -S warning "$f" || status=1
+  shellcheck -x -S warning "$f" || status=1
 done
 
 if [ -f .clang-format ]; then
