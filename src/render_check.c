@@ -74,6 +74,21 @@ static bool has_type_dir(const struct renderer *r, const char *type)
   return false;
 }
 
+/* Renders q's message and lets it go; -1 with the error in d when it does
+ * not render. */
+static int renders(struct renderer *r, const struct render_req *q,
+                   struct diags *d)
+{
+  struct message m;
+  struct err e;
+  if (render_message(r, q, &m, &e) < 0) {
+    diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+    return -1;
+  }
+  message_release(&m);
+  return 0;
+}
+
 void render_check(struct renderer *r, const struct event *ev, time_t now,
                   struct diags *d)
 {
@@ -107,13 +122,8 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
                              .ch = type ? &ch : NULL,
                              .langs = langs,
                              .now = now};
-      struct message m;
-      struct err e;
-      if (render_message(r, &q, &m, &e) < 0) {
-        diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+      if (renders(r, &q, d) < 0)
         return;
-      }
-      message_release(&m);
     }
   }
   /* every channel of the config, with its own languages */
@@ -125,12 +135,7 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
                            .langs = ch->langs,
                            .en_first = ch->lang_first_en,
                            .now = now};
-    struct message m;
-    struct err e;
-    if (render_message(r, &q, &m, &e) < 0) {
-      diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
+    if (renders(r, &q, d) < 0)
       return;
-    }
-    message_release(&m);
   }
 }
