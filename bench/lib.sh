@@ -1,4 +1,4 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034 # crier, tmp, srv and port are for the callers
 # Sourced by the benchmarks (from the repository's top directory).
 
 # bench_build DIR: a release build of crier in DIR; sets crier (its
