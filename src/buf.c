@@ -51,36 +51,25 @@ void buf_grow(struct buf *b, size_t extra)
   b->cap = cap;
 }
 
-void buf_add(struct buf *b, const void *s, size_t n)
-{
-  if (!n)
-    return;
-  buf_grow(b, n);
-  memcpy(b->data + b->len, s, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
-
-void buf_adds(struct buf *b, const char *s)
-{
-  buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-  buf_add(b, &c, 1);
-}
-
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
+  /* one pass when the text fits the room there is (most do: a little
+   * room is made first), a second after growing when not */
+  if (b->cap - b->len < 64)
+    buf_grow(b, 63);
+  size_t room = b->cap - b->len;
   va_list cp;
   va_copy(cp, ap);
-  int n = vsnprintf(NULL, 0, fmt, cp);
+  int n = vsnprintf(b->data + b->len, room, fmt, cp);
   va_end(cp);
-  if (n <= 0)
+  if (n <= 0) {
+    b->data[b->len] = '\0';
     return;
-  buf_grow(b, (size_t)n);
-  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  }
+  if ((size_t)n >= room) {
+    buf_grow(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  }
   b->len += (size_t)n;
 }
 

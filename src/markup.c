@@ -507,6 +507,13 @@ static bool line_start(const struct scan *sc, size_t i)
   return sp < 4 && (k == 0 || sc->s[k - 1] == '\n');
 }
 
+/* The bytes that may begin something clean_range looks at (a fence, a
+ * tag, a shortcode, a link's end, a URL, a line); NUL ends a run too. */
+static const bool looked_at[256] = {
+    ['`'] = true, ['~'] = true, ['{'] = true, [']'] = true, ['h'] = true,
+    ['s'] = true, ['H'] = true, ['S'] = true, ['\n'] = true, ['\0'] = true,
+};
+
 static void clean_range(const struct markup_ctx *c, const char *s, size_t n,
                         struct buf *out, struct budget *b, int depth)
 {
@@ -516,9 +523,9 @@ static void clean_range(const struct markup_ctx *c, const char *s, size_t n,
   while (sc.i < n) {
     char ch = s[sc.i];
     /* a run of text that holds nothing to look at goes out at once */
-    if (!fenced && !strchr("`~{]hsHS\n", ch)) {
+    if (!fenced && !looked_at[(unsigned char)ch]) {
       size_t k = sc.i + 1;
-      while (k < n && !strchr("`~{]hsHS\n", s[k]) && s[k])
+      while (k < n && !looked_at[(unsigned char)s[k]])
         k++;
       buf_add(out, s + sc.i, k - sc.i);
       sc.i = k;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -84,9 +85,24 @@ void term_escape(struct buf *out, const char *s, size_t n)
   filter(NULL, out, s, n);
 }
 
+/* Whether the eight bytes at s are all printable ASCII (0x20 to 0x7e). */
+static bool word_printable(const char *s)
+{
+  uint64_t w;
+  memcpy(&w, s, sizeof(w));
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  uint64_t below = (w - ones * 0x20) & ~w & highs; /* a byte < 0x20 */
+  uint64_t above = ((w + ones * 0x01) | w) & highs; /* a byte >= 0x7f */
+  return !below && !above;
+}
+
 int term_find_control(const char *s, size_t n, size_t *at)
 {
   for (size_t i = 0; i < n; i++) {
+    while (n - i >= 8 && word_printable(s + i))
+      i += 8;
+    if (i >= n)
+      break;
     unsigned char c = (unsigned char)s[i];
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f ||
         (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&

@@ -103,19 +103,37 @@ out:
   return rc;
 }
 
+/* Eight bytes of s at a time: whether one of them is 0 or 0x80 or more
+ * (the bytes utf8_check looks at; the others are plain ASCII). */
+static bool word_plain_ascii(const unsigned char *s)
+{
+  uint64_t w;
+  memcpy(&w, s, sizeof(w));
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  return !(w & highs) && !((w - ones) & ~w & highs);
+}
+
+/* The line that byte at of s is on. */
+static int line_at(const unsigned char *s, size_t at)
+{
+  int ln = 1;
+  for (size_t i = 0; i < at; i++)
+    ln += s[i] == '\n';
+  return ln;
+}
+
 int utf8_check(const char *str, size_t n, int *line, const char **why)
 {
   const unsigned char *s = (const unsigned char *)str;
-  int ln = 1;
-  for (size_t i = 0; i < n;) {
-    unsigned c = s[i];
-    if (c == '\n') {
-      ln++;
-      i++;
+  size_t i = 0;
+  for (; i < n;) {
+    if (n - i >= 8 && word_plain_ascii(s + i)) {
+      i += 8;
       continue;
     }
+    unsigned c = s[i];
     if (c == 0) {
-      *line = ln;
+      *line = line_at(s, i);
       *why = "NUL byte (binary file?)";
       return -1;
     }
@@ -151,7 +169,7 @@ int utf8_check(const char *str, size_t n, int *line, const char **why)
   }
   return 0;
 bad:
-  *line = ln;
+  *line = line_at(s, i);
   *why = "invalid UTF-8";
   return -1;
 }

@@ -2,6 +2,7 @@
  * appends, formatting, truncation, trimming, detaching. */
 #include "harness.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "buf.h"
@@ -51,9 +52,35 @@ static void truncate_trim_reset(void)
   free(d);
 }
 
+/* buf_addf formats into the room there is and, when the text is longer,
+ * grows and formats again: every length across the room's edge comes out
+ * whole and terminated. */
+static void formats_across_the_room(void)
+{
+  char want[600];
+  for (size_t start = 0; start < 140; start += 7)
+    for (int n = 0; n < 300; n += 13) {
+      struct buf b = BUF_INIT;
+      for (size_t i = 0; i < start; i++)
+        buf_addc(&b, 'a');
+      buf_addf(&b, "%s|%.*d", "x", n, 7);
+      memset(want, 'a', start);
+      int w = snprintf(want + start, sizeof(want) - start, "x|%.*d", n, 7);
+      OK(b.len == start + (size_t)w && strcmp(b.data, want) == 0 &&
+             b.data[b.len] == '\0',
+         "start %zu, %d digits: got %zu bytes", start, n, b.len);
+      buf_release(&b);
+    }
+  struct buf e = BUF_INIT;
+  buf_addf(&e, "%s", "");
+  OK(e.len == 0 && e.data[0] == '\0', "an empty format leaves it empty");
+  buf_release(&e);
+}
+
 int main(void)
 {
   CASE(empty_is_a_string);
+  CASE(formats_across_the_room);
   CASE(appends);
   CASE(truncate_trim_reset);
   return t_summary();
