@@ -510,7 +510,7 @@ static bool line_start(const struct scan *sc, size_t i)
 /* The bytes that may begin something clean_range looks at (a fence, a
  * tag, a shortcode, a link's end, a URL, a line); NUL ends a run too. */
 static const bool looked_at[256] = {
-    ['`'] = true, ['~'] = true, ['{'] = true, [']'] = true, ['h'] = true,
+    ['`'] = true, ['~'] = true, ['{'] = true, [']'] = true,  ['h'] = true,
     ['s'] = true, ['H'] = true, ['S'] = true, ['\n'] = true, ['\0'] = true,
 };
 

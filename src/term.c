@@ -91,7 +91,7 @@ static bool word_printable(const char *s)
   uint64_t w;
   memcpy(&w, s, sizeof(w));
   const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-  uint64_t below = (w - ones * 0x20) & ~w & highs; /* a byte < 0x20 */
+  uint64_t below = (w - ones * 0x20) & ~w & highs;  /* a byte < 0x20 */
   uint64_t above = ((w + ones * 0x01) | w) & highs; /* a byte >= 0x7f */
   return !below && !above;
 }

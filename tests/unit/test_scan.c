@@ -17,10 +17,11 @@ static long ref_utf8(const unsigned char *s, size_t n, int *line)
   int ln = 1;
   for (size_t i = 0; i < n;) {
     unsigned c = s[i];
-    size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2
-                            : c >= 0xE0 && c <= 0xEF   ? 3
-                            : c >= 0xF0 && c <= 0xF4   ? 4
-                                                       : 0;
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xC2 && c <= 0xDF ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
     if (!c || !len || i + len > n) {
       *line = ln;
       return (long)i;
@@ -49,17 +50,35 @@ static long ref_control(const unsigned char *s, size_t n)
 {
   for (size_t i = 0; i < n; i++)
     if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') ||
-        s[i] == 0x7f || (s[i] == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 &&
-                         s[i + 1] <= 0x9f))
+        s[i] == 0x7f ||
+        (s[i] == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f))
       return (long)i;
   return -1;
 }
 
 static const char *const pieces[] = {
-    "",          "a",     "Glühwein",  "\n",       "\t",     "\r\n",
-    "\x01",      "\x1f",  "\x7f",      "\x7e",     " ",      "\xc2\x85",
-    "\xc2\xa0",  "\xc3",  "\xe2\x82",  "\xe2\x82\xac", "\xf0\x9f\x8d\xb7",
-    "\xed\xa0\x80", "\xc0\xaf", "\xf5\x80\x80\x80", "\xff", "\x80",
+    "",
+    "a",
+    "Glühwein",
+    "\n",
+    "\t",
+    "\r\n",
+    "\x01",
+    "\x1f",
+    "\x7f",
+    "\x7e",
+    " ",
+    "\xc2\x85",
+    "\xc2\xa0",
+    "\xc3",
+    "\xe2\x82",
+    "\xe2\x82\xac",
+    "\xf0\x9f\x8d\xb7",
+    "\xed\xa0\x80",
+    "\xc0\xaf",
+    "\xf5\x80\x80\x80",
+    "\xff",
+    "\x80",
     "longer plain ascii text of the kind a body has",
 };
 
@@ -99,8 +118,10 @@ static void same_as_byte_at_a_time(void)
           int g = utf8_check(b.data, b.len, &gl, &why);
           if ((r < 0) != (g == 0) || (r >= 0 && rl != gl)) {
             if (mismatches++ < 5)
-              OK(0, "utf8_check: pieces %zu,%zu pad %zu: ref %ld line %d, "
-                    "got %d line %d", i, j, pad, r, rl, g, gl);
+              OK(0,
+                 "utf8_check: pieces %zu,%zu pad %zu: ref %ld line %d, "
+                 "got %d line %d",
+                 i, j, pad, r, rl, g, gl);
           }
           bad_seen += r >= 0;
           size_t at = 0;
@@ -108,8 +129,10 @@ static void same_as_byte_at_a_time(void)
           int gc = term_find_control(b.data, b.len, &at);
           if ((rc < 0) != (gc == 0) || (rc >= 0 && (size_t)rc != at)) {
             if (mismatches++ < 5)
-              OK(0, "term_find_control: pieces %zu,%zu pad %zu: ref %ld, "
-                    "got %d at %zu", i, j, pad, rc, gc, at);
+              OK(0,
+                 "term_find_control: pieces %zu,%zu pad %zu: ref %ld, "
+                 "got %d at %zu",
+                 i, j, pad, rc, gc, at);
           }
           controls_seen += rc >= 0;
         }
