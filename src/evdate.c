@@ -596,6 +596,11 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   }
   if (T.zk != Z_ABBR)
     return 0;
+  /* the zone in effect then, as written (most files): no table needed */
+  const char *means = i18n_zone_meaning(T.zone);
+  if (tm.tm_zone && (strcasecmp(tm.tm_zone, T.zone) == 0 ||
+                     (means && strcmp(tm.tm_zone, means) == 0)))
+    return 0;
   long off;
   if (!abbr_offset(zone, T.zone, &off)) {
     struct buf list = BUF_INIT;

@@ -9,10 +9,9 @@
 #include "log.h"
 
 static const struct lazy_spec *const specs[LAZY_COUNT] = {
-    [LAZY_CURL] = &lazy_curl_spec,
-    [LAZY_CRYPTO] = &lazy_crypto_spec,
-    [LAZY_MHD] = &lazy_mhd_spec,
-    [LAZY_SQLITE] = &lazy_sqlite_spec,
+    [LAZY_CURL] = &lazy_curl_spec,   [LAZY_CRYPTO] = &lazy_crypto_spec,
+    [LAZY_MHD] = &lazy_mhd_spec,     [LAZY_SQLITE] = &lazy_sqlite_spec,
+    [LAZY_CMARK] = &lazy_cmark_spec, [LAZY_UNISTRING] = &lazy_unistring_spec,
 };
 
 static struct {
@@ -24,6 +23,8 @@ static struct {
     [LAZY_CRYPTO] = {PTHREAD_ONCE_INIT, false, ""},
     [LAZY_MHD] = {PTHREAD_ONCE_INIT, false, ""},
     [LAZY_SQLITE] = {PTHREAD_ONCE_INIT, false, ""},
+    [LAZY_CMARK] = {PTHREAD_ONCE_INIT, false, ""},
+    [LAZY_UNISTRING] = {PTHREAD_ONCE_INIT, false, ""},
 };
 
 /* Opens s and fills its table; -1 with the reason in why. */
@@ -84,12 +85,19 @@ static void open_sqlite(void)
 {
   open_lib(LAZY_SQLITE);
 }
+static void open_cmark(void)
+{
+  open_lib(LAZY_CMARK);
+}
+static void open_unistring(void)
+{
+  open_lib(LAZY_UNISTRING);
+}
 
 static void (*const openers[LAZY_COUNT])(void) = {
-    [LAZY_CURL] = open_curl,
-    [LAZY_CRYPTO] = open_crypto,
-    [LAZY_MHD] = open_mhd,
-    [LAZY_SQLITE] = open_sqlite,
+    [LAZY_CURL] = open_curl,   [LAZY_CRYPTO] = open_crypto,
+    [LAZY_MHD] = open_mhd,     [LAZY_SQLITE] = open_sqlite,
+    [LAZY_CMARK] = open_cmark, [LAZY_UNISTRING] = open_unistring,
 };
 
 int lazy_load(enum lazy_lib lib, struct err *e)

@@ -80,15 +80,16 @@ expect 64 'CRIER_NOW: bad time' env CRIER_NOW=soon $C list
 expect 0 'result=dry-run' $C run --dry-run --now 2030-05-01T00:00:00Z
 # a library is loaded only by the commands that need it (src/lazy.h):
 # check, --version and a dry run without a journal load none of libcurl,
-# libcrypto, libmicrohttpd and libsqlite3; a journal loads SQLite only
+# libcrypto, libmicrohttpd and libsqlite3; a journal loads SQLite only;
+# Markdown loads libcmark, which a run with nothing due does not
 loaded() {
   LD_DEBUG=files "$@" 2>&1 >/dev/null |
-    grep -oE 'file=lib(curl|crypto|microhttpd|sqlite3)\.so[.0-9]*' |
+    grep -oE 'file=lib(curl|crypto|microhttpd|sqlite3|cmark|unistring)\.so[.0-9]*' |
     sed 's/^file=//; s/\.so.*//' | sort -u | tr '\n' ' '
 }
-expect 0 '^$' loaded $C check
+expect 0 '^libcmark $' loaded $C check
 expect 0 '^$' loaded $CRIER --version
-expect 0 '^$' loaded $C run --dry-run --now 2030-05-01T00:00:00Z
+expect 0 '^libcmark $' loaded $C run --dry-run --now 2030-05-01T00:00:00Z
 expect 0 '^libsqlite3 $' loaded $C run --now 2030-04-01T00:00:00Z
 expect 0 '^libsqlite3 $' loaded $C list --now 2030-04-01T00:00:00Z
 # a library that cannot be loaded is an error that names it (exit 69),
@@ -97,13 +98,16 @@ expect 0 '^libsqlite3 $' loaded $C list --now 2030-04-01T00:00:00Z
 # that links them does not start at all (the loader exits 127).
 site
 mkdir -p "$T/broken"
-for lib in curl sqlite3; do
-  so=$(grep -aoE "lib$lib\.so\.[0-9]+" "$CRIER" | head -n 1)
+for lib in curl sqlite3 cmark; do
+  so=$(grep -aoE "lib$lib\.so(\.[0-9]+)+" "$CRIER" | head -n 1)
   : >"$T/broken/${so:-lib$lib.so.missing}"
 done
 expect 69 'cannot load libsqlite3\.so\.[0-9]+ \(needed for the journal\): .*file too short' \
   env LD_LIBRARY_PATH="$T/broken" $C run --now 2030-04-01T00:00:00Z
 rm -f "$T"/broken/libsqlite3.*
+expect 69 'cannot load libcmark\.so\.[0-9.]+ \(needed to turn Markdown into HTML and plain text\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" $C preview good
+rm -f "$T"/broken/libcmark.*
 expect 69 'cannot load libcurl\.so\.[0-9]+ \(needed to send\): .*file too short' \
   env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
 expect 0 'crier: 0 deliveries' $C status

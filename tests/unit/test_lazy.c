@@ -9,8 +9,11 @@
 
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "journal.h"
 #include "lazy.h"
+#include "md.h"
+#include "util.h"
 
 static bool mapped(const char *name)
 {
@@ -31,6 +34,33 @@ static void nothing_at_start(void)
   OK(!mapped("libcurl"), "libcurl is mapped at start");
   OK(!mapped("libsqlite3"), "libsqlite3 is mapped at start");
   OK(!mapped("libmicrohttpd"), "libmicrohttpd is mapped at start");
+  OK(!mapped("libcmark"), "libcmark is mapped at start");
+  OK(!mapped("libunistring"), "libunistring is mapped at start");
+}
+
+/* Markdown loads libcmark, counting graphemes libunistring, each only
+ * that one; the answers are the libraries' own. */
+static void texts_load_their_libraries(void)
+{
+  struct buf html = BUF_INIT, text = BUF_INIT;
+  md_to_html("**Rust** <b>x</b>", strlen("**Rust** <b>x</b>"), &html);
+  OK(lazy_loaded(LAZY_CMARK) && mapped("libcmark"), "cmark is not loaded");
+  OK(!lazy_loaded(LAZY_UNISTRING), "Markdown loaded libunistring");
+  STR_EQ(html.data, "<p><strong>Rust</strong> <!-- raw HTML omitted -->x"
+                    "<!-- raw HTML omitted --></p>\n");
+  md_to_text("# Title\n\n- one\n- two\n", 22, &text);
+  OK(strstr(text.data, "one") && !strstr(text.data, "# "), "text: %s",
+     text.data);
+  /* an e with a combining acute accent is one grapheme of two code
+   * points */
+  INT_EQ(utf8_graphemes("ae\xcc\x81"
+                        "b"),
+         3);
+  OK(lazy_loaded(LAZY_UNISTRING) && mapped("libunistring"),
+     "libunistring is not loaded");
+  OK(!lazy_loaded(LAZY_CURL), "texts loaded libcurl");
+  buf_release(&html);
+  buf_release(&text);
 }
 
 static void lists_load_nothing(void)
@@ -127,6 +157,7 @@ int main(void)
 {
   CASE(nothing_at_start);
   CASE(lists_load_nothing);
+  CASE(texts_load_their_libraries);
   CASE(journal_loads_sqlite);
   CASE(curl_forwards);
   CASE(missing_is_an_error);
