@@ -596,13 +596,21 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   }
   if (T.zk != Z_ABBR)
     return 0;
-  /* the zone in effect then, as written (most files): no table needed */
+  /* the zone in effect then, as written (most files), or a season away
+   * (winter time written in summer): no table needed */
+  static const int days[] = {0, 91, -91, 182, -182};
   const char *means = i18n_zone_meaning(T.zone);
-  if (tm.tm_zone && (strcasecmp(tm.tm_zone, T.zone) == 0 ||
-                     (means && strcmp(tm.tm_zone, means) == 0)))
-    return 0;
-  long off;
-  if (!abbr_offset(zone, T.zone, &off)) {
+  long off = 0;
+  bool found = false;
+  for (size_t k = 0; k < sizeof(days) / sizeof(*days) && !found; k++) {
+    struct tm o = tm;
+    if (days[k])
+      when_local_in(zone, out->start + (time_t)days[k] * 86400, &o);
+    found = o.tm_zone && (strcasecmp(o.tm_zone, T.zone) == 0 ||
+                          (means && strcmp(o.tm_zone, means) == 0));
+    off = o.tm_gmtoff;
+  }
+  if (!found && !abbr_offset(zone, T.zone, &off)) {
     struct buf list = BUF_INIT;
     abbr_list(zone, &list);
     err_set(e, EX_DATAERR,
