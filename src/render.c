@@ -31,8 +31,8 @@ static int render_one(struct renderer *r, const struct render_req *q,
   const char *kind = notice_kind(q->notice);
   struct buf a = BUF_INIT, b = BUF_INIT, tried = BUF_INIT;
   if (type)
-    buf_addf(&a, "%s/%s/%s.%s.mustache", lc, type, kind, suffix);
-  buf_addf(&b, "%s/%s.%s.mustache", lc, kind, suffix);
+    render_rel(&a, lc, type, NULL, kind, suffix);
+  render_rel(&b, lc, NULL, NULL, kind, suffix);
   const char *rel[] = {type ? a.data : NULL, b.data};
   bool failed = false;
   int rc = -1;

@@ -17,6 +17,23 @@ bool render_is_dir(const char *p)
   return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+void render_rel(struct buf *b, const char *lang, const char *type,
+                const char *dir, const char *name, const char *suffix)
+{
+  buf_adds(b, lang);
+  const char *mid[] = {type, dir, name};
+  for (size_t i = 0; i < ARRAY_SIZE(mid); i++)
+    if (mid[i]) {
+      buf_addc(b, '/');
+      buf_adds(b, mid[i]);
+    }
+  if (suffix) {
+    buf_addc(b, '.');
+    buf_adds(b, suffix);
+  }
+  buf_adds(b, ".mustache");
+}
+
 const char *render_builtin_dir(void)
 {
   static char found[PATH_MAX];
@@ -147,7 +164,9 @@ const struct cached *render_find(struct renderer *r, const char *const *rel,
       if (!rel[k])
         continue;
       buf_reset(&p);
-      buf_addf(&p, "%s/%s", r->dirs[d], rel[k]);
+      buf_adds(&p, r->dirs[d]);
+      buf_addc(&p, '/');
+      buf_adds(&p, rel[k]);
       c = render_source(r, p.data, e, failed);
       if (*failed)
         break;
@@ -181,8 +200,9 @@ static struct cached *find_partial(struct renderer *r, const char *name,
     return NULL;
   }
   struct buf a = BUF_INIT, b = BUF_INIT, tried = BUF_INIT;
-  buf_addf(&a, "%s/%s/partials/%s.mustache", r->lang, r->type, name);
-  buf_addf(&b, "%s/partials/%s.mustache", r->lang, name);
+  if (r->type)
+    render_rel(&a, r->lang, r->type, "partials", name, NULL);
+  render_rel(&b, r->lang, NULL, "partials", name, NULL);
   const char *rel[] = {r->type ? a.data : NULL, b.data};
   bool failed = false;
   const struct cached *c = render_find(r, rel, 2, &tried, e, &failed);

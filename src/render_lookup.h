@@ -50,6 +50,12 @@ struct renderer {
 
 bool render_is_dir(const char *path);
 
+/* Appends the relative path lang[/type][/dir]/name[.suffix].mustache to b
+ * (type, dir and suffix may be NULL): looked up for every message and
+ * partial, so without a format string. */
+void render_rel(struct buf *b, const char *lang, const char *type,
+                const char *dir, const char *name, const char *suffix);
+
 /* The source of path from the cache (reading it once); NULL with *failed
  * if it cannot be read or is not UTF-8. An entry with src NULL says the
  * file does not exist. The entry is borrowed from the renderer and stays
