@@ -293,21 +293,30 @@ struct body_recur {
   struct map count; /* normalized paragraph or line → events (as a number) */
 };
 
+static bool is_blank(char c)
+{
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
 /* White space folded: the key of a paragraph or a line. */
 static void folded(const char *s, size_t n, struct buf *out)
 {
   buf_reset(out);
+  buf_grow(out, n); /* never longer than s: written in place */
+  size_t len = 0;
   bool gap = false;
   for (size_t i = 0; i < n; i++) {
-    if (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
-      gap = out->len > 0;
+    if (is_blank(s[i])) {
+      gap = len > 0;
       continue;
     }
     if (gap)
-      buf_addc(out, ' ');
+      out->data[len++] = ' ';
     gap = false;
-    buf_addc(out, s[i]);
+    out->data[len++] = s[i];
   }
+  out->len = len;
+  out->data[len] = '\0';
 }
 
 /* Calls fn with the key of each paragraph of body and of each of its

@@ -657,7 +657,7 @@ static json_t *changes_json(const struct config *cfg,
                             const struct render_req *q, enum lang l)
 {
   json_t *a = json_array();
-  if (!q->old)
+  if (!q->old || q->old == q->ev) /* the same event: nothing changed */
     return a;
   struct tm to, tn;
   struct buf bo = BUF_INIT, bn = BUF_INIT;
