@@ -63,49 +63,95 @@ static int prepare(struct chan_ctx *c, struct err *e)
   return 0;
 }
 
-static json_t *location_json(const struct event *ev)
+/* A JSON member: ',' before it unless it is the first, "key":. */
+static void member(struct buf *b, const char *key)
 {
-  if (!ev->loc)
-    return json_null();
-  return json_pack("{s:s, s:s?, s:s?, s:s?}", "key", ev->loc->key, "name",
-                   ev->loc->name, "street", ev->loc->street, "city",
-                   ev->loc->city);
+  if (b->data[b->len - 1] != '{')
+    buf_addc(b, ',');
+  chan_json_str(b, key);
+  buf_addc(b, ':');
 }
 
-static json_t *talks_json(const struct event *ev)
+static void location_json(struct buf *b, const struct event *ev)
 {
-  if (ev->talks_state == TALKS_OPEN)
-    return json_false();
-  if (ev->talks_state == TALKS_WANTED)
-    return json_null();
-  json_t *a = json_array();
-  for (size_t i = 0; i < ev->ntalks; i++)
-    json_array_append_new(a,
-                          json_pack("{s:s?, s:s?}", "title", ev->talks[i].title,
-                                    "speaker", ev->talks[i].speaker));
-  return a;
+  if (!ev->loc) {
+    buf_adds(b, "null");
+    return;
+  }
+  buf_addc(b, '{');
+  member(b, "key");
+  chan_json_str(b, ev->loc->key);
+  member(b, "name");
+  chan_json_str(b, ev->loc->name);
+  member(b, "street");
+  chan_json_str(b, ev->loc->street);
+  member(b, "city");
+  chan_json_str(b, ev->loc->city);
+  buf_addc(b, '}');
 }
 
-/* The document, once per delivery: the same bytes on every attempt. */
+static void talks_json(struct buf *b, const struct event *ev)
+{
+  if (ev->talks_state == TALKS_OPEN || ev->talks_state == TALKS_WANTED) {
+    buf_adds(b, ev->talks_state == TALKS_OPEN ? "false" : "null");
+    return;
+  }
+  buf_addc(b, '[');
+  for (size_t i = 0; i < ev->ntalks; i++) {
+    buf_adds(b, i ? ",{" : "{");
+    member(b, "title");
+    chan_json_str(b, ev->talks[i].title);
+    member(b, "speaker");
+    chan_json_str(b, ev->talks[i].speaker);
+    buf_addc(b, '}');
+  }
+  buf_addc(b, ']');
+}
+
+/* The document, once per delivery: the same bytes on every attempt.
+ * Written directly (compact, in this order; the message is most of it):
+ * {"type", "notice", "lang", "event": {"id", "title", "start", "url",
+ * "location": {"key", "name", "street", "city"} or null, "talks": [{"title",
+ * "speaker"}] or false (open space) or null (wanted)}, "message":
+ * {"subject", "markdown", "html"}}. */
 static void body(struct delivery *d)
 {
   if (d->scratch.len)
     return;
-  struct buf start = BUF_INIT, url = BUF_INIT;
+  struct buf start = BUF_INIT, url = BUF_INIT, *b = &d->scratch;
   when_rfc3339(d->ev->start, &start);
   site_event_url(d->ctx->cfg, d->ev, &url);
-  json_t *doc = json_pack(
-      "{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s?, s:o, s:o}, "
-      "s:{s:s, s:s, s:s}}",
-      "type", "crier.notice", "notice", d->notice, "lang", d->lang, "event",
-      "id", d->ev->id, "title", d->ev->title, "start", start.data, "url",
-      d->ctx->cfg->site_url ? url.data : NULL, "location", location_json(d->ev),
-      "talks", talks_json(d->ev), "message", "subject", d->msg.subject,
-      "markdown", d->msg.markdown, "html", d->msg.html);
-  char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  buf_adds(&d->scratch, s);
-  free(s);
-  json_decref(doc);
+  buf_addc(b, '{');
+  member(b, "type");
+  chan_json_str(b, "crier.notice");
+  member(b, "notice");
+  chan_json_str(b, d->notice);
+  member(b, "lang");
+  chan_json_str(b, d->lang);
+  member(b, "event");
+  buf_addc(b, '{');
+  member(b, "id");
+  chan_json_str(b, d->ev->id);
+  member(b, "title");
+  chan_json_str(b, d->ev->title);
+  member(b, "start");
+  chan_json_str(b, start.data);
+  member(b, "url");
+  chan_json_str(b, d->ctx->cfg->site_url ? url.data : NULL);
+  member(b, "location");
+  location_json(b, d->ev);
+  member(b, "talks");
+  talks_json(b, d->ev);
+  buf_addc(b, '}');
+  member(b, "message");
+  buf_addc(b, '{');
+  member(b, "subject");
+  chan_json_str(b, d->msg.subject);
+  member(b, "markdown");
+  chan_json_str(b, d->msg.markdown);
+  member(b, "html");
+  chan_json_str(b, d->msg.html);
+  buf_adds(b, "}}");
   buf_release(&start);
   buf_release(&url);
 }
