@@ -38,6 +38,7 @@ struct renderer {
   struct cached **cache;
   size_t ncache, cap;
   struct map found; /* render_find's answers: candidates → entry */
+  struct map named; /* render_lookup's: lang, type, dir, name, suffix */
   const char *lang; /* while rendering: for partial lookup */
   const char *type;
   const struct site *site;  /* borrowed (renderer_set_site), may be NULL */
@@ -50,11 +51,16 @@ struct renderer {
 
 bool render_is_dir(const char *path);
 
-/* Appends the relative path lang[/type][/dir]/name[.suffix].mustache to b
- * (type, dir and suffix may be NULL): looked up for every message and
- * partial, so without a format string. */
-void render_rel(struct buf *b, const char *lang, const char *type,
-                const char *dir, const char *name, const char *suffix);
+/* The template lang/type[/dir]/name[.suffix].mustache, else
+ * lang[/dir]/name[.suffix].mustache (type, dir and suffix may be NULL),
+ * through render_find (tried and failed as there). An answer found is
+ * kept by these names: every message and every partial it includes is
+ * looked up here. */
+const struct cached *render_lookup(struct renderer *r, const char *lang,
+                                   const char *type, const char *dir,
+                                   const char *name, const char *suffix,
+                                   struct buf *tried, struct err *e,
+                                   bool *failed);
 
 /* The source of path from the cache (reading it once); NULL with *failed
  * if it cannot be read or is not UTF-8. An entry with src NULL says the
