@@ -149,6 +149,7 @@ void renderer_free(struct renderer *r)
   free(r->cache);
   map_release(&r->found);
   map_release(&r->named);
+  map_release(&r->by_path);
   free(r);
 }
 
@@ -158,9 +159,9 @@ void renderer_free(struct renderer *r)
 const struct cached *render_source(struct renderer *r, const char *path,
                                    struct err *e, bool *failed)
 {
-  for (size_t i = 0; i < r->ncache; i++)
-    if (strcmp(r->cache[i]->path, path) == 0)
-      return r->cache[i];
+  struct cached *known = map_get(&r->by_path, path);
+  if (known)
+    return known;
   struct cached c = {.path = xstrdup(path)};
   if (access(path, F_OK) == 0) {
     struct buf b = BUF_INIT;
@@ -184,6 +185,7 @@ const struct cached *render_source(struct renderer *r, const char *path,
   *entry = c;
   r->cache = xgrow(r->cache, &r->cap, r->ncache + 1, sizeof(*r->cache));
   r->cache[r->ncache++] = entry;
+  map_put(&r->by_path, entry->path, entry);
   return entry;
 }
 

@@ -37,9 +37,10 @@ struct renderer {
   size_t ndirs;
   struct cached **cache;
   size_t ncache, cap;
-  struct map found; /* render_find's answers: candidates → entry */
-  struct map named; /* render_lookup's: lang, type, dir, name, suffix */
-  const char *lang; /* while rendering: for partial lookup */
+  struct map found;   /* render_find's answers: candidates → entry */
+  struct map named;   /* render_lookup's: lang, type, dir, name, suffix */
+  struct map by_path; /* the cache's entries by path */
+  const char *lang;   /* while rendering: for partial lookup */
   const char *type;
   const struct site *site;  /* borrowed (renderer_set_site), may be NULL */
   struct body_recur *recur; /* of site's bodies, made when first needed */
