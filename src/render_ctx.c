@@ -341,6 +341,8 @@ struct memo_ref {
   size_t i;
 };
 
+enum { MEMO_RECENT = 2 };
+
 struct render_memo {
   struct memo_ref *refs; /* by address, for bsearch */
   size_t n;
@@ -349,6 +351,12 @@ struct render_memo {
    * (made with cfg_of, when first needed) */
   const struct config *cfg_of[LANG_MAX], *site_cfg;
   json_t *texts[LANG_MAX], *site;
+  /* the events whose "event" objects are kept, the latest MEMO_RECENT:
+   * a catch-up renders an event for its channels one after the other,
+   * and keeping every event's (the body's text and more) would grow
+   * with the site */
+  struct event_memo *recent[MEMO_RECENT];
+  size_t next; /* recent's slot to take next */
 };
 
 static int cmp_ref(const void *a, const void *b)
@@ -630,6 +638,19 @@ static json_t *event_json(const struct config *cfg, const struct render_req *q,
       return json_incref(j->obj);
   }
   json_t *o = event_json_make(cfg, q, l);
+  if (!em->njson) { /* a new event to keep: the oldest kept goes */
+    struct render_memo *m = q->memo;
+    struct event_memo *old = m->recent[m->next];
+    if (old) {
+      for (size_t k = 0; k < old->njson; k++)
+        json_decref(old->json[k].obj);
+      free(old->json);
+      old->json = NULL;
+      old->njson = 0;
+    }
+    m->recent[m->next] = em;
+    m->next = (m->next + 1) % MEMO_RECENT;
+  }
   em->json = xrealloc(em->json, (em->njson + 1) * sizeof(*em->json));
   em->json[em->njson++] =
       (struct event_json_memo){cfg, l, parts, first, json_incref(o)};
