@@ -13,6 +13,7 @@
 #include "secret.h"
 #include "sig.h"
 #include "site.h"
+#include "util.h"
 #include "when.h"
 
 struct webhook_conf {
@@ -72,21 +73,27 @@ static void member(struct buf *b, const char *key)
   buf_addc(b, ':');
 }
 
+/* Members with string values (NULL: null): kv holds n / 2 key, value
+ * pairs. */
+static void str_members(struct buf *b, const char *const *kv, size_t n)
+{
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    member(b, kv[i]);
+    chan_json_str(b, kv[i + 1]);
+  }
+}
+
 static void location_json(struct buf *b, const struct event *ev)
 {
-  if (!ev->loc) {
+  const struct location *l = ev->loc;
+  if (!l) {
     buf_adds(b, "null");
     return;
   }
+  const char *kv[] = {"key",    l->key,    "name", l->name,
+                      "street", l->street, "city", l->city};
   buf_addc(b, '{');
-  member(b, "key");
-  chan_json_str(b, ev->loc->key);
-  member(b, "name");
-  chan_json_str(b, ev->loc->name);
-  member(b, "street");
-  chan_json_str(b, ev->loc->street);
-  member(b, "city");
-  chan_json_str(b, ev->loc->city);
+  str_members(b, kv, ARRAY_SIZE(kv));
   buf_addc(b, '}');
 }
 
@@ -98,11 +105,10 @@ static void talks_json(struct buf *b, const struct event *ev)
   }
   buf_addc(b, '[');
   for (size_t i = 0; i < ev->ntalks; i++) {
+    const char *kv[] = {"title", ev->talks[i].title, "speaker",
+                        ev->talks[i].speaker};
     buf_adds(b, i ? ",{" : "{");
-    member(b, "title");
-    chan_json_str(b, ev->talks[i].title);
-    member(b, "speaker");
-    chan_json_str(b, ev->talks[i].speaker);
+    str_members(b, kv, ARRAY_SIZE(kv));
     buf_addc(b, '}');
   }
   buf_addc(b, ']');
@@ -121,23 +127,18 @@ static void body(struct delivery *d)
   struct buf start = BUF_INIT, url = BUF_INIT, *b = &d->scratch;
   when_rfc3339(d->ev->start, &start);
   site_event_url(d->ctx->cfg, d->ev, &url);
+  const char *head[] = {"type",    "crier.notice", "notice",
+                        d->notice, "lang",         d->lang};
+  const char *event[] = {
+      "id",    d->ev->id,  "title", d->ev->title,
+      "start", start.data, "url",   d->ctx->cfg->site_url ? url.data : NULL};
+  const char *message[] = {"subject",       d->msg.subject, "markdown",
+                           d->msg.markdown, "html",         d->msg.html};
   buf_addc(b, '{');
-  member(b, "type");
-  chan_json_str(b, "crier.notice");
-  member(b, "notice");
-  chan_json_str(b, d->notice);
-  member(b, "lang");
-  chan_json_str(b, d->lang);
+  str_members(b, head, ARRAY_SIZE(head));
   member(b, "event");
   buf_addc(b, '{');
-  member(b, "id");
-  chan_json_str(b, d->ev->id);
-  member(b, "title");
-  chan_json_str(b, d->ev->title);
-  member(b, "start");
-  chan_json_str(b, start.data);
-  member(b, "url");
-  chan_json_str(b, d->ctx->cfg->site_url ? url.data : NULL);
+  str_members(b, event, ARRAY_SIZE(event));
   member(b, "location");
   location_json(b, d->ev);
   member(b, "talks");
@@ -145,12 +146,7 @@ static void body(struct delivery *d)
   buf_addc(b, '}');
   member(b, "message");
   buf_addc(b, '{');
-  member(b, "subject");
-  chan_json_str(b, d->msg.subject);
-  member(b, "markdown");
-  chan_json_str(b, d->msg.markdown);
-  member(b, "html");
-  chan_json_str(b, d->msg.html);
+  str_members(b, message, ARRAY_SIZE(message));
   buf_adds(b, "}}");
   buf_release(&start);
   buf_release(&url);
