@@ -256,12 +256,20 @@ void chan_json_str(struct buf *b, const char *s)
     return;
   }
   static const char hex[] = "0123456789ABCDEF";
+  /* what ends a run: the control characters (the string's end among
+   * them), '"' and '\\' */
+  static const bool stop[256] = {
+      1,         1,         1, 1, 1, 1, 1, 1,
+      1,         1,         1, 1, 1, 1, 1, 1, /* 0x00 to 0x0f */
+      1,         1,         1, 1, 1, 1, 1, 1,
+      1,         1,         1, 1, 1, 1, 1, 1, /* 0x10 to 0x1f */
+      ['"'] = 1, ['\\'] = 1};
   buf_addc(b, '"');
   const char *run = s; /* what needs no escape is copied at once */
   for (const char *p = s;; p++) {
+    while (!stop[(unsigned char)*p])
+      p++;
     unsigned char c = (unsigned char)*p;
-    if (c >= 0x20 && c != '"' && c != '\\')
-      continue;
     buf_add(b, run, (size_t)(p - run));
     if (!c)
       break;
