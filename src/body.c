@@ -290,24 +290,33 @@ enum body_kind body_kind_of(const struct event *ev, const char *body)
 /* ---- what recurs ---- */
 
 struct body_recur {
-  struct map count; /* normalized paragraph or line → events (as a number) */
+  struct map count; /* normalized paragraph or line → events (count_once) */
 };
+
+static bool is_blank(char c)
+{
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
 
 /* White space folded: the key of a paragraph or a line. */
 static void folded(const char *s, size_t n, struct buf *out)
 {
   buf_reset(out);
+  buf_grow(out, n); /* never longer than s: written in place */
+  size_t len = 0;
   bool gap = false;
   for (size_t i = 0; i < n; i++) {
-    if (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
-      gap = out->len > 0;
+    if (is_blank(s[i])) {
+      gap = len > 0;
       continue;
     }
     if (gap)
-      buf_addc(out, ' ');
+      out->data[len++] = ' ';
     gap = false;
-    buf_addc(out, s[i]);
+    out->data[len++] = s[i];
   }
+  out->len = len;
+  out->data[len] = '\0';
 }
 
 /* Calls fn with the key of each paragraph of body and of each of its
@@ -335,29 +344,31 @@ static void each_key(const char *body, void (*fn)(void *, const char *),
   free(ps.v);
 }
 
-static void mark_seen(void *ud, const char *key)
-{
-  map_put(ud, key, (void *)1);
-}
+/* A key's entry in body_recur.count: how many events have it (high
+ * half) and the last event that counted it (low half, its index + 1),
+ * so that an event counts once however often it repeats a text. */
+struct recur_count {
+  struct map *count;
+  uintptr_t event; /* index + 1 */
+};
 
-static void count_one(void *ud, const char *key, void *v)
+static void count_once(void *ud, const char *key)
 {
-  (void)v;
-  struct map *count = ud;
-  uintptr_t n = (uintptr_t)map_get(count, key);
-  map_put(count, key, (void *)(n + 1));
+  struct recur_count *c = ud;
+  uintptr_t v = (uintptr_t)map_get(c->count, key);
+  if ((v & 0xffffffffu) == c->event)
+    return;
+  map_put(c->count, key, (void *)((((v >> 32) + 1) << 32) | c->event));
 }
 
 struct body_recur *body_recur_new(struct event *const *evs, size_t n)
 {
   struct body_recur *r = xcalloc(1, sizeof(*r));
+  struct recur_count c = {&r->count, 0};
   for (size_t i = 0; i < n; i++) {
-    if (!nonempty(evs[i]->body))
-      continue;
-    struct map seen = MAP_INIT; /* each event counts once */
-    each_key(evs[i]->body, mark_seen, &seen);
-    map_each(&seen, count_one, &r->count);
-    map_release(&seen);
+    c.event = (uintptr_t)(i + 1) & 0xffffffffu;
+    if (nonempty(evs[i]->body))
+      each_key(evs[i]->body, count_once, &c);
   }
   return r;
 }
@@ -370,13 +381,19 @@ void body_recur_free(struct body_recur *r)
   free(r);
 }
 
+/* How many events have the text key. */
+static uintptr_t events_with(const struct body_recur *r, const char *key)
+{
+  return (uintptr_t)map_get(&r->count, key) >> 32;
+}
+
 static bool recurs(const struct body_recur *r, const char *s, size_t n,
                    struct buf *tmp)
 {
   if (!r)
     return false;
   folded(s, n, tmp);
-  return (uintptr_t)map_get(&r->count, tmp->data) >= 2;
+  return events_with(r, tmp->data) >= 2;
 }
 
 /* ---- the theme ---- */
@@ -459,8 +476,7 @@ static void own_lines(const struct para *p, const struct body_recur *r,
     const char *nl = memchr(l, '\n', (size_t)(p->s + p->len - l));
     size_t n = nl ? (size_t)(nl - l) : (size_t)(p->s + p->len - l);
     folded(l, n, &tmp);
-    bool again =
-        r && tmp.len >= 20 && (uintptr_t)map_get(&r->count, tmp.data) >= 2;
+    bool again = r && tmp.len >= 20 && events_with(r, tmp.data) >= 2;
     if (tmp.len && !again) {
       if (out->len)
         buf_addc(out, ' ');

@@ -249,6 +249,49 @@ void chan_json_body(struct http_req *req, json_t *v)
   json_decref(v);
 }
 
+void chan_json_str(struct buf *b, const char *s)
+{
+  if (!s) {
+    buf_adds(b, "null");
+    return;
+  }
+  static const char hex[] = "0123456789ABCDEF";
+  /* what ends a run: the control characters (the string's end among
+   * them), '"' and '\\' */
+  static const bool stop[256] = {
+      1,         1,         1, 1, 1, 1, 1, 1,
+      1,         1,         1, 1, 1, 1, 1, 1, /* 0x00 to 0x0f */
+      1,         1,         1, 1, 1, 1, 1, 1,
+      1,         1,         1, 1, 1, 1, 1, 1, /* 0x10 to 0x1f */
+      ['"'] = 1, ['\\'] = 1};
+  buf_addc(b, '"');
+  const char *run = s; /* what needs no escape is copied at once */
+  for (const char *p = s;; p++) {
+    while (!stop[(unsigned char)*p])
+      p++;
+    unsigned char c = (unsigned char)*p;
+    buf_add(b, run, (size_t)(p - run));
+    if (!c)
+      break;
+    run = p + 1;
+    const char *short_form = c == '"'    ? "\\\""
+                             : c == '\\' ? "\\\\"
+                             : c == '\b' ? "\\b"
+                             : c == '\f' ? "\\f"
+                             : c == '\n' ? "\\n"
+                             : c == '\r' ? "\\r"
+                             : c == '\t' ? "\\t"
+                                         : NULL;
+    if (short_form) {
+      buf_add(b, short_form, 2);
+    } else {
+      char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      buf_add(b, u, sizeof(u));
+    }
+  }
+  buf_addc(b, '"');
+}
+
 bool chan_ok(const struct http_resp *r)
 {
   return r->code == CURLE_OK && r->status >= 200 && r->status < 300;

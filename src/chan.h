@@ -223,6 +223,11 @@ void chan_url(struct http_req *req, const char *base, const char *path);
 /* The JSON value as the request's body (compact, in insertion order);
  * steals v. */
 void chan_json_body(struct http_req *req, json_t *v);
+/* Appends s as a JSON string, byte for byte what chan_json_body (jansson's
+ * compact dump) writes for it: '"', '\\' and control characters escaped
+ * (\b \f \n \r \t, else \u00XX), everything else, UTF-8 too, as it is;
+ * NULL as null. For bodies written without building a JSON value. */
+void chan_json_str(struct buf *b, const char *s);
 /* A 2xx answer. */
 bool chan_ok(const struct http_resp *r);
 /* The length of a link at p in text (http:// or https:// at the start or

@@ -13,6 +13,7 @@
 #include "secret.h"
 #include "sig.h"
 #include "site.h"
+#include "util.h"
 #include "when.h"
 
 struct webhook_conf {
@@ -63,49 +64,90 @@ static int prepare(struct chan_ctx *c, struct err *e)
   return 0;
 }
 
-static json_t *location_json(const struct event *ev)
+/* A JSON member: ',' before it unless it is the first, "key":. */
+static void member(struct buf *b, const char *key)
 {
-  if (!ev->loc)
-    return json_null();
-  return json_pack("{s:s, s:s?, s:s?, s:s?}", "key", ev->loc->key, "name",
-                   ev->loc->name, "street", ev->loc->street, "city",
-                   ev->loc->city);
+  if (b->data[b->len - 1] != '{')
+    buf_addc(b, ',');
+  chan_json_str(b, key);
+  buf_addc(b, ':');
 }
 
-static json_t *talks_json(const struct event *ev)
+/* Members with string values (NULL: null): kv holds n / 2 key, value
+ * pairs. */
+static void str_members(struct buf *b, const char *const *kv, size_t n)
 {
-  if (ev->talks_state == TALKS_OPEN)
-    return json_false();
-  if (ev->talks_state == TALKS_WANTED)
-    return json_null();
-  json_t *a = json_array();
-  for (size_t i = 0; i < ev->ntalks; i++)
-    json_array_append_new(a,
-                          json_pack("{s:s?, s:s?}", "title", ev->talks[i].title,
-                                    "speaker", ev->talks[i].speaker));
-  return a;
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    member(b, kv[i]);
+    chan_json_str(b, kv[i + 1]);
+  }
 }
 
-/* The document, once per delivery: the same bytes on every attempt. */
+static void location_json(struct buf *b, const struct event *ev)
+{
+  const struct location *l = ev->loc;
+  if (!l) {
+    buf_adds(b, "null");
+    return;
+  }
+  const char *kv[] = {"key",    l->key,    "name", l->name,
+                      "street", l->street, "city", l->city};
+  buf_addc(b, '{');
+  str_members(b, kv, ARRAY_SIZE(kv));
+  buf_addc(b, '}');
+}
+
+static void talks_json(struct buf *b, const struct event *ev)
+{
+  if (ev->talks_state == TALKS_OPEN || ev->talks_state == TALKS_WANTED) {
+    buf_adds(b, ev->talks_state == TALKS_OPEN ? "false" : "null");
+    return;
+  }
+  buf_addc(b, '[');
+  for (size_t i = 0; i < ev->ntalks; i++) {
+    const char *kv[] = {"title", ev->talks[i].title, "speaker",
+                        ev->talks[i].speaker};
+    buf_adds(b, i ? ",{" : "{");
+    str_members(b, kv, ARRAY_SIZE(kv));
+    buf_addc(b, '}');
+  }
+  buf_addc(b, ']');
+}
+
+/* The document, once per delivery: the same bytes on every attempt.
+ * Written directly (compact, in this order; the message is most of it):
+ * {"type", "notice", "lang", "event": {"id", "title", "start", "url",
+ * "location": {"key", "name", "street", "city"} or null, "talks": [{"title",
+ * "speaker"}] or false (open space) or null (wanted)}, "message":
+ * {"subject", "markdown", "html"}}. */
 static void body(struct delivery *d)
 {
   if (d->scratch.len)
     return;
-  struct buf start = BUF_INIT, url = BUF_INIT;
+  struct buf start = BUF_INIT, url = BUF_INIT, *b = &d->scratch;
   when_rfc3339(d->ev->start, &start);
   site_event_url(d->ctx->cfg, d->ev, &url);
-  json_t *doc = json_pack(
-      "{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s?, s:o, s:o}, "
-      "s:{s:s, s:s, s:s}}",
-      "type", "crier.notice", "notice", d->notice, "lang", d->lang, "event",
-      "id", d->ev->id, "title", d->ev->title, "start", start.data, "url",
-      d->ctx->cfg->site_url ? url.data : NULL, "location", location_json(d->ev),
-      "talks", talks_json(d->ev), "message", "subject", d->msg.subject,
-      "markdown", d->msg.markdown, "html", d->msg.html);
-  char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  buf_adds(&d->scratch, s);
-  free(s);
-  json_decref(doc);
+  const char *head[] = {"type",    "crier.notice", "notice",
+                        d->notice, "lang",         d->lang};
+  const char *event[] = {
+      "id",    d->ev->id,  "title", d->ev->title,
+      "start", start.data, "url",   d->ctx->cfg->site_url ? url.data : NULL};
+  const char *message[] = {"subject",       d->msg.subject, "markdown",
+                           d->msg.markdown, "html",         d->msg.html};
+  buf_addc(b, '{');
+  str_members(b, head, ARRAY_SIZE(head));
+  member(b, "event");
+  buf_addc(b, '{');
+  str_members(b, event, ARRAY_SIZE(event));
+  member(b, "location");
+  location_json(b, d->ev);
+  member(b, "talks");
+  talks_json(b, d->ev);
+  buf_addc(b, '}');
+  member(b, "message");
+  buf_addc(b, '{');
+  str_members(b, message, ARRAY_SIZE(message));
+  buf_adds(b, "}}");
   buf_release(&start);
   buf_release(&url);
 }

@@ -29,15 +29,12 @@ static int render_one(struct renderer *r, const struct render_req *q,
   const char *lc = lang_code(l);
   const char *type = q->ch ? chan_type_name(q->ch->type) : NULL;
   const char *kind = notice_kind(q->notice);
-  struct buf a = BUF_INIT, b = BUF_INIT, tried = BUF_INIT;
-  if (type)
-    buf_addf(&a, "%s/%s/%s.%s.mustache", lc, type, kind, suffix);
-  buf_addf(&b, "%s/%s.%s.mustache", lc, kind, suffix);
-  const char *rel[] = {type ? a.data : NULL, b.data};
+  struct buf tried = BUF_INIT;
   bool failed = false;
   int rc = -1;
   const struct tpl *t = NULL;
-  const struct cached *c = render_find(r, rel, 2, &tried, e, &failed);
+  const struct cached *c =
+      render_lookup(r, lc, type, NULL, kind, suffix, &tried, e, &failed);
   if (failed)
     goto out;
   if (!c) {
@@ -57,8 +54,6 @@ static int render_one(struct renderer *r, const struct render_req *q,
     err_set(e, e->code, "%s: %s", c->path, msg);
   }
 out:
-  buf_release(&a);
-  buf_release(&b);
   buf_release(&tried);
   return rc;
 }

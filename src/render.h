@@ -77,9 +77,12 @@ int render_order(const struct render_req *q, enum lang order[LANG_MAX]);
  * what kind of text each body is, each body's theme (with the site's
  * recurring paragraphs). A catch-up renders an event once per channel
  * and check once per notice, channel type and language: each is worked
- * out once per event (and language). Only the events of evs are kept
- * (others, such as an event read back from the journal, are worked out
- * each time); evs must outlive the memo and not change. */
+ * out once per event (and language). The context's "event" object is
+ * made once per event, language, set of languages and first language and
+ * shared (the language's texts and the site's once per memo). Only the
+ * events of evs are kept (others, such as an event read back from the
+ * journal, are worked out each time); evs must outlive the memo and not
+ * change. */
 struct render_memo;
 struct render_memo *render_memo_new(struct event *const *evs, size_t n);
 void render_memo_free(struct render_memo *m);

@@ -16,7 +16,11 @@ static void check_dir_templates(struct renderer *r, const char *dir,
                                 const char *rel, int depth, struct diags *d)
 {
   struct buf p = BUF_INIT;
-  buf_addf(&p, "%s%s%s", dir, rel[0] ? "/" : "", rel);
+  buf_adds(&p, dir);
+  if (rel[0]) {
+    buf_addc(&p, '/');
+    buf_adds(&p, rel);
+  }
   DIR *dd = opendir(p.data);
   if (!dd) {
     if (!rel[0])
@@ -26,15 +30,27 @@ static void check_dir_templates(struct renderer *r, const char *dir,
     buf_release(&p);
     return;
   }
+  /* partials are parsed as partials when included: here only checked */
+  size_t rl = strlen(rel);
+  bool in_partials = (rl == 8 || (rl > 8 && rel[rl - 9] == '/')) &&
+                     strcmp(rel + rl - (rl >= 8 ? 8 : rl), "partials") == 0;
   struct dirent *de;
   while ((de = readdir(dd))) {
     if (de->d_name[0] == '.')
       continue;
-    struct buf child = BUF_INIT;
-    buf_addf(&child, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
-    struct buf full = BUF_INIT;
-    buf_addf(&full, "%s/%s", dir, child.data);
-    if (render_is_dir(full.data)) {
+    struct buf child = BUF_INIT, full = BUF_INIT;
+    buf_adds(&child, rel);
+    if (rel[0])
+      buf_addc(&child, '/');
+    buf_adds(&child, de->d_name);
+    buf_add(&full, p.data, p.len);
+    buf_addc(&full, '/');
+    buf_adds(&full, de->d_name);
+    /* the entry's type when the file system says it (no stat) */
+    bool is_dir = de->d_type == DT_DIR ||
+                  ((de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) &&
+                   render_is_dir(full.data));
+    if (is_dir) {
       if (depth < 4)
         check_dir_templates(r, dir, child.data, depth + 1, d);
     } else {
@@ -45,11 +61,14 @@ static void check_dir_templates(struct renderer *r, const char *dir,
         const struct cached *c = render_source(r, full.data, &e, &failed);
         if (failed) {
           diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
-        } else if (c && c->src) {
+        } else if (c && c->src && in_partials) {
           struct tpl *t = tpl_parse(c->src, c->len, full.data, &e);
           if (!t)
             diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
           tpl_free(t);
+        } else if (c && c->src && !render_parsed(r, c, &e)) {
+          /* a template: parsed once, for the messages rendered next */
+          diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
         }
       }
     }

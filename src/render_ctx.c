@@ -315,10 +315,25 @@ struct body_memo {
   char *theme; /* body_theme, may be NULL */
 };
 
+/* The context's "event" object made for one part: it depends on the
+ * event, the config, the part's language, the message's languages and,
+ * when the event's texts say no language, the first of them (texts_of).
+ * Nothing else in a request changes it (the notice, now, the old event
+ * and the channel go into other objects), and templates only read it, so
+ * every context with the same key shares one. */
+struct event_json_memo {
+  const struct config *cfg;
+  enum lang l;
+  int parts, first;
+  json_t *obj;
+};
+
 struct event_memo {
   bool text_lang_known;
   int text_lang; /* i18n_guess of the event's own texts */
   struct body_memo body[LANG_MAX];
+  struct event_json_memo *json; /* the "event" objects made */
+  size_t njson;
 };
 
 struct memo_ref {
@@ -326,10 +341,22 @@ struct memo_ref {
   size_t i;
 };
 
+enum { MEMO_RECENT = 2 };
+
 struct render_memo {
   struct memo_ref *refs; /* by address, for bsearch */
   size_t n;
   struct event_memo **m; /* by index in evs, made when first needed */
+  /* what does not depend on the event: a language's texts and the site
+   * (made with cfg_of, when first needed) */
+  const struct config *cfg_of[LANG_MAX], *site_cfg;
+  json_t *texts[LANG_MAX], *site;
+  /* the events whose "event" objects are kept, the latest MEMO_RECENT:
+   * a catch-up renders an event for its channels one after the other,
+   * and keeping every event's (the body's text and more) would grow
+   * with the site */
+  struct event_memo *recent[MEMO_RECENT];
+  size_t next; /* recent's slot to take next */
 };
 
 static int cmp_ref(const void *a, const void *b)
@@ -360,8 +387,14 @@ void render_memo_free(struct render_memo *m)
       continue;
     for (size_t l = 0; l < LANG_MAX; l++)
       free(m->m[i]->body[l].theme);
+    for (size_t k = 0; k < m->m[i]->njson; k++)
+      json_decref(m->m[i]->json[k].obj);
+    free(m->m[i]->json);
     free(m->m[i]);
   }
+  for (size_t l = 0; l < LANG_MAX; l++)
+    json_decref(m->texts[l]);
+  json_decref(m->site);
   free(m->m);
   free(m->refs);
   free(m);
@@ -497,8 +530,8 @@ static json_t *links_json(const struct event *ev, enum lang l,
   return a;
 }
 
-static json_t *event_json(const struct config *cfg, const struct render_req *q,
-                          enum lang l)
+static json_t *event_json_make(const struct config *cfg,
+                               const struct render_req *q, enum lang l)
 {
   const struct event *ev = q->ev;
   json_t *o = json_object();
@@ -588,6 +621,42 @@ static json_t *event_json(const struct config *cfg, const struct render_req *q,
   return o;
 }
 
+/* The "event" object for part l of q (new reference): made once per key
+ * (struct event_json_memo) for an event of q's memo. */
+static json_t *event_json(const struct config *cfg, const struct render_req *q,
+                          enum lang l)
+{
+  struct event_memo *em = memo_of(q->memo, q->ev);
+  if (!em)
+    return event_json_make(cfg, q, l);
+  int parts = parts_of(q);
+  enum lang order[LANG_MAX];
+  int first = render_order(q, order) > 1 ? (int)order[0] : -1;
+  for (size_t k = 0; k < em->njson; k++) {
+    const struct event_json_memo *j = &em->json[k];
+    if (j->cfg == cfg && j->l == l && j->parts == parts && j->first == first)
+      return json_incref(j->obj);
+  }
+  json_t *o = event_json_make(cfg, q, l);
+  if (!em->njson) { /* a new event to keep: the oldest kept goes */
+    struct render_memo *m = q->memo;
+    struct event_memo *old = m->recent[m->next];
+    if (old) {
+      for (size_t k = 0; k < old->njson; k++)
+        json_decref(old->json[k].obj);
+      free(old->json);
+      old->json = NULL;
+      old->njson = 0;
+    }
+    m->recent[m->next] = em;
+    m->next = (m->next + 1) % MEMO_RECENT;
+  }
+  em->json = xrealloc(em->json, (em->njson + 1) * sizeof(*em->json));
+  em->json[em->njson++] =
+      (struct event_json_memo){cfg, l, parts, first, json_incref(o)};
+  return o;
+}
+
 static void add_change(json_t *a, enum lang l, const char *field,
                        const char *old, const char *new)
 {
@@ -609,7 +678,7 @@ static json_t *changes_json(const struct config *cfg,
                             const struct render_req *q, enum lang l)
 {
   json_t *a = json_array();
-  if (!q->old)
+  if (!q->old || q->old == q->ev) /* the same event: nothing changed */
     return a;
   struct tm to, tn;
   struct buf bo = BUF_INIT, bn = BUF_INIT;
@@ -656,6 +725,39 @@ static json_t *message_json(const struct render_req *q, enum lang l)
                    at == n - 1, "parts", n, "title_before", title_before);
 }
 
+/* The language file's texts (new reference; kept in m when not NULL). */
+static json_t *texts_json(const struct config *cfg, struct render_memo *m,
+                          enum lang l)
+{
+  if (m && m->texts[l] && m->cfg_of[l] == cfg)
+    return json_incref(m->texts[l]);
+  json_t *texts = json_object();
+  const char *tn, *tv;
+  for (size_t i = 0; i18n_text(l, i, &tn, &tv); i++)
+    json_object_set_new(texts, tn, json_string(tv));
+  if (m) {
+    json_decref(m->texts[l]);
+    m->texts[l] = json_incref(texts);
+    m->cfg_of[l] = cfg;
+  }
+  return texts;
+}
+
+/* The site's name and URL (new reference; kept in m when not NULL). */
+static json_t *site_json(const struct config *cfg, struct render_memo *m)
+{
+  if (m && m->site && m->site_cfg == cfg)
+    return json_incref(m->site);
+  json_t *o = json_pack("{s:o, s:o}", "name", str_or_null(cfg->site_name),
+                        "url", url_value(cfg->site_url));
+  if (m) {
+    json_decref(m->site);
+    m->site = json_incref(o);
+    m->site_cfg = cfg;
+  }
+  return o;
+}
+
 json_t *render_context(const struct config *cfg, const struct render_req *q,
                        enum lang l)
 {
@@ -664,15 +766,8 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
   json_object_set_new(ctx, "de", json_boolean(l == LANG_ID_DE));
   json_object_set_new(ctx, "en", json_boolean(l == LANG_ID_EN));
   json_object_set_new(ctx, lang_code(l), json_true());
-  json_t *texts = json_object();
-  const char *tn, *tv;
-  for (size_t i = 0; i18n_text(l, i, &tn, &tv); i++)
-    json_object_set_new(texts, tn, json_string(tv));
-  json_object_set_new(ctx, "text", texts);
-  json_object_set_new(ctx, "site",
-                      json_pack("{s:o, s:o}", "name",
-                                str_or_null(cfg->site_name), "url",
-                                url_value(cfg->site_url)));
+  json_object_set_new(ctx, "text", texts_json(cfg, q->memo, l));
+  json_object_set_new(ctx, "site", site_json(cfg, q->memo));
   json_object_set_new(ctx, "event", event_json(cfg, q, l));
   json_object_set_new(ctx, "message", message_json(q, l));
   json_t *n = json_object();

@@ -17,6 +17,67 @@ bool render_is_dir(const char *p)
   return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Appends lang[/type][/dir]/name[.suffix].mustache to b. */
+static void render_rel(struct buf *b, const char *lang, const char *type,
+                       const char *dir, const char *name, const char *suffix)
+{
+  buf_adds(b, lang);
+  const char *mid[] = {type, dir, name};
+  for (size_t i = 0; i < ARRAY_SIZE(mid); i++)
+    if (mid[i]) {
+      buf_addc(b, '/');
+      buf_adds(b, mid[i]);
+    }
+  if (suffix) {
+    buf_addc(b, '.');
+    buf_adds(b, suffix);
+  }
+  buf_adds(b, ".mustache");
+}
+
+/* The names joined by \x1f (NULL as empty) into k; false if they do not
+ * fit. */
+static bool names_key(char *k, size_t cap, const char *const *names, size_t n)
+{
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = names[i] ? strlen(names[i]) : 0;
+    if (at + len + 2 > cap)
+      return false;
+    if (len)
+      memcpy(k + at, names[i], len);
+    at += len;
+    k[at++] = '\x1f';
+  }
+  k[at] = '\0';
+  return true;
+}
+
+const struct cached *render_lookup(struct renderer *r, const char *lang,
+                                   const char *type, const char *dir,
+                                   const char *name, const char *suffix,
+                                   struct buf *tried, struct err *e,
+                                   bool *failed)
+{
+  char key[256];
+  const char *names[] = {lang, type, dir, name, suffix};
+  bool keyed = names_key(key, sizeof(key), names, ARRAY_SIZE(names));
+  const struct cached *c = keyed ? map_get(&r->named, key) : NULL;
+  if (c)
+    return c;
+  struct buf a = BUF_INIT, b = BUF_INIT;
+  if (type)
+    render_rel(&a, lang, type, dir, name, suffix);
+  render_rel(&b, lang, NULL, dir, name, suffix);
+  const char *rel[] = {type ? a.data : NULL, b.data};
+  c = render_find(r, rel, 2, tried, e, failed);
+  if (c && keyed)
+    map_put(&r->named, key, (void *)c);
+  buf_release(&a);
+  buf_release(&b);
+  return c;
+}
+
 const char *render_builtin_dir(void)
 {
   static char found[PATH_MAX];
@@ -87,6 +148,8 @@ void renderer_free(struct renderer *r)
   }
   free(r->cache);
   map_release(&r->found);
+  map_release(&r->named);
+  map_release(&r->by_path);
   free(r);
 }
 
@@ -96,9 +159,9 @@ void renderer_free(struct renderer *r)
 const struct cached *render_source(struct renderer *r, const char *path,
                                    struct err *e, bool *failed)
 {
-  for (size_t i = 0; i < r->ncache; i++)
-    if (strcmp(r->cache[i]->path, path) == 0)
-      return r->cache[i];
+  struct cached *known = map_get(&r->by_path, path);
+  if (known)
+    return known;
   struct cached c = {.path = xstrdup(path)};
   if (access(path, F_OK) == 0) {
     struct buf b = BUF_INIT;
@@ -122,6 +185,7 @@ const struct cached *render_source(struct renderer *r, const char *path,
   *entry = c;
   r->cache = xgrow(r->cache, &r->cap, r->ncache + 1, sizeof(*r->cache));
   r->cache[r->ncache++] = entry;
+  map_put(&r->by_path, entry->path, entry);
   return entry;
 }
 
@@ -147,7 +211,9 @@ const struct cached *render_find(struct renderer *r, const char *const *rel,
       if (!rel[k])
         continue;
       buf_reset(&p);
-      buf_addf(&p, "%s/%s", r->dirs[d], rel[k]);
+      buf_adds(&p, r->dirs[d]);
+      buf_addc(&p, '/');
+      buf_adds(&p, rel[k]);
       c = render_source(r, p.data, e, failed);
       if (*failed)
         break;
@@ -180,17 +246,13 @@ static struct cached *find_partial(struct renderer *r, const char *name,
             name);
     return NULL;
   }
-  struct buf a = BUF_INIT, b = BUF_INIT, tried = BUF_INIT;
-  buf_addf(&a, "%s/%s/partials/%s.mustache", r->lang, r->type, name);
-  buf_addf(&b, "%s/partials/%s.mustache", r->lang, name);
-  const char *rel[] = {r->type ? a.data : NULL, b.data};
+  struct buf tried = BUF_INIT;
   bool failed = false;
-  const struct cached *c = render_find(r, rel, 2, &tried, e, &failed);
+  const struct cached *c = render_lookup(r, r->lang, r->type, "partials", name,
+                                         NULL, &tried, e, &failed);
   if (!c && !failed)
     err_set(e, EX_DATAERR, "partial '%s' not found (looked for %s)", name,
             tried.data);
-  buf_release(&a);
-  buf_release(&b);
   buf_release(&tried);
   /* the renderer's own entry (render_find lends it as const) */
   return (struct cached *)c;

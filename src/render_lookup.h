@@ -37,8 +37,10 @@ struct renderer {
   size_t ndirs;
   struct cached **cache;
   size_t ncache, cap;
-  struct map found; /* render_find's answers: candidates → entry */
-  const char *lang; /* while rendering: for partial lookup */
+  struct map found;   /* render_find's answers: candidates → entry */
+  struct map named;   /* render_lookup's: lang, type, dir, name, suffix */
+  struct map by_path; /* the cache's entries by path */
+  const char *lang;   /* while rendering: for partial lookup */
   const char *type;
   const struct site *site;  /* borrowed (renderer_set_site), may be NULL */
   struct body_recur *recur; /* of site's bodies, made when first needed */
@@ -49,6 +51,17 @@ struct renderer {
 };
 
 bool render_is_dir(const char *path);
+
+/* The template lang/type[/dir]/name[.suffix].mustache, else
+ * lang[/dir]/name[.suffix].mustache (type, dir and suffix may be NULL),
+ * through render_find (tried and failed as there). An answer found is
+ * kept by these names: every message and every partial it includes is
+ * looked up here. */
+const struct cached *render_lookup(struct renderer *r, const char *lang,
+                                   const char *type, const char *dir,
+                                   const char *name, const char *suffix,
+                                   struct buf *tried, struct err *e,
+                                   bool *failed);
 
 /* The source of path from the cache (reading it once); NULL with *failed
  * if it cannot be read or is not UTF-8. An entry with src NULL says the

@@ -805,17 +805,42 @@ static bool is_alnum_byte(char c)
 
 void tpl_escape_markdown(struct buf *out, const char *s, size_t n)
 {
+  size_t run = 0; /* what needs no backslash is copied at once */
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
     bool bol = i == 0 || s[i - 1] == '\n';
-    bool escape = strchr("\\`*[]<>&|~", c) && c;
-    if (c == '_') /* inside a word, _ never starts emphasis */
+    bool escape = false;
+    switch (c) {
+    case '\\':
+    case '`':
+    case '*':
+    case '[':
+    case ']':
+    case '<':
+    case '>':
+    case '&':
+    case '|':
+    case '~':
+      escape = true;
+      break;
+    case '_': /* inside a word, _ never starts emphasis */
       escape = i == 0 || i + 1 == n || !is_alnum_byte(s[i - 1]) ||
                !is_alnum_byte(s[i + 1]);
-    else if (bol && (c == '#' || c == '+' || c == '-' || c == '='))
-      escape = true;
-    if (escape)
+      break;
+    case '#':
+    case '+':
+    case '-':
+    case '=':
+      escape = bol;
+      break;
+    default:
+      break;
+    }
+    if (escape) {
+      buf_add(out, s + run, i - run);
       buf_addc(out, '\\');
-    buf_addc(out, c);
+      run = i;
+    }
   }
+  buf_add(out, s + run, n - run);
 }

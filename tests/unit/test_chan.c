@@ -196,6 +196,41 @@ static void bool_defaults(void)
   diags_release(&d);
 }
 
+/* chan_json_str writes a string as jansson's compact dump does (the
+ * webhook's body is written with it and signed as sent): every ASCII
+ * byte, quotes and backslashes, UTF-8 (U+2028 too), empty, NULL. */
+static void json_strings(void)
+{
+  char ascii[128];
+  for (int c = 1; c < 128; c++)
+    ascii[c - 1] = (char)c;
+  ascii[127] = '\0';
+  const char *const cases[] = {
+      ascii,
+      "",
+      "plain",
+      "\"quoted\" \\ back\\slash\\",
+      "Gl\xc3\xbchwein & <Traits> \xe2\x80\xa8 \xf0\x9f\xa6\x80 / end",
+      "line\nbreak\r\n\ttab\b\f\x01\x1f\x7f",
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    json_t *a = json_pack("[s]", cases[i]);
+    char *want = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    struct buf got = BUF_INIT;
+    buf_addc(&got, '[');
+    chan_json_str(&got, cases[i]);
+    buf_addc(&got, ']');
+    STR_EQ(got.data, want);
+    buf_release(&got);
+    free(want);
+    json_decref(a);
+  }
+  struct buf n = BUF_INIT;
+  chan_json_str(&n, NULL);
+  STR_EQ(n.data, "null");
+  buf_release(&n);
+}
+
 int main(void)
 {
   CASE(rows_complete);
@@ -204,5 +239,6 @@ int main(void)
   CASE(markup_escapes);
   CASE(markers);
   CASE(bool_defaults);
+  CASE(json_strings);
   return t_summary();
 }

@@ -168,17 +168,74 @@ static void test_body_rule(void)
   message_release(&m);
 }
 
+static const struct {
+  int langs;
+  bool en_first;
+} sets[] = {
+    {LANG_DE, false},          {LANG_EN, false}, {LANG_DE | LANG_EN, false},
+    {LANG_DE | LANG_EN, true}, {LANG_EN, true},  {LANG_DE, false}};
+static const char *const notices[] = {"announce", "reminder-1d", "update",
+                                      "reminder-7d"};
+
+/* How many contexts a memo shared over every request of the sets and
+ * notices above (in an order that reaches each key after others) makes
+ * otherwise than none. */
+static int contexts_differ(const struct config *cfg, struct site *s)
+{
+  struct render_memo *memo = render_memo_new(s->events, s->n);
+  int ctx_differ = 0;
+  for (size_t l = 0; l < ARRAY_SIZE(sets); l++)
+    for (size_t k = 0; k < ARRAY_SIZE(notices); k++)
+      for (size_t i = 0; i < s->n; i++)
+        for (int part = 0; part < 2; part++) {
+          enum lang lang = part ? LANG_ID_EN : LANG_ID_DE;
+          bool update = strcmp(notices[k], "update") == 0;
+          struct render_req q = {
+              .ev = s->events[i],
+              .old = update ? s->events[(i + 1) % s->n] : NULL,
+              .notice = notices[k],
+              .langs = sets[l].langs,
+              .en_first = sets[l].en_first,
+              .now = s->events[i]->start - (k == 3 ? 7 : 1) * 86400};
+          json_t *fresh = render_context(cfg, &q, lang);
+          q.memo = memo;
+          json_t *kept_ctx = render_context(cfg, &q, lang);
+          if (!json_equal(fresh, kept_ctx)) {
+            ctx_differ++;
+            char *a = json_dumps(kept_ctx, JSON_SORT_KEYS);
+            char *b = json_dumps(fresh, JSON_SORT_KEYS);
+            fprintf(stderr, "  %s %s langs %d %s: kept\n%s\n  fresh\n%s\n",
+                    s->events[i]->id, notices[k], sets[l].langs,
+                    lang_code(lang), a, b);
+            free(a);
+            free(b);
+          }
+          json_decref(fresh);
+          json_decref(kept_ctx);
+        }
+  render_memo_free(memo);
+  return ctx_differ;
+}
+
 /* A renderer keeps what it works out about each event's body (its kind,
  * language and theme) per event and language, and the HTML of the last
  * Markdown it converted: a message (subject, Markdown, HTML) rendered by a
  * renderer that rendered others before is byte for byte what a fresh
  * renderer makes. The event has a German letter (an invitation) and
- * English details; the other has no language of its own. */
+ * English details; the second has no language of its own; the third's
+ * texts are too short to tell (the first part of a message carries
+ * them). The "event" object of the context is shared by the messages of
+ * one event, language, set of languages and first language; the notice,
+ * the time it goes out and the old event of an update vary beside it. */
 static void test_memo_per_language(void)
 {
   char p[512];
-  const char *dirs[] = {"m", "m/content", "m/content/events",
-                        "m/content/events/01-a", "m/content/events/02-b"};
+  const char *dirs[] = {"m",
+                        "m/content",
+                        "m/content/events",
+                        "m/content/events/01-a",
+                        "m/content/events/02-b",
+                        "m/content/events/03-c"};
   for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
     snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
     mkdir(p, 0700);
@@ -195,6 +252,8 @@ static void test_memo_per_language(void)
       "---\ntitle: Async Abend\ndate: 2030-06-03T19:00:00+02:00\n---\n"
       "Wir treffen uns zum gemeinsamen Lernen über async und await,\n"
       "mit Beispielen aus echten Projekten und viel Zeit für Fragen.\n");
+  put("m/content/events/03-c/index.md",
+      "---\ntitle: Rust\ndate: 2030-07-01T19:00:00+02:00\n---\nRust!\n");
   put("m/crier.yaml", "site:\n  events: content/events\n"
                       "  translations: [en, de]\n  url: https://ex.org\n");
   struct config cfg;
@@ -204,7 +263,7 @@ static void test_memo_per_language(void)
   diags_init(&d);
   snprintf(p, sizeof(p), "%s/m/crier.yaml", dir);
   bool ok = config_load(&cfg, p, &d) == 0 &&
-            site_load(&s, &cfg, NULL, &d) == 0 && s.n == 2;
+            site_load(&s, &cfg, NULL, &d) == 0 && s.n == 3;
   OK(ok, "the site loads");
   if (!ok) {
     diags_print(&d);
@@ -213,17 +272,18 @@ static void test_memo_per_language(void)
   }
   struct renderer *kept = renderer_new(&cfg);
   renderer_set_site(kept, &s);
-  const int sets[] = {LANG_DE, LANG_EN, LANG_DE | LANG_EN, LANG_EN, LANG_DE};
-  const char *notices[] = {"announce", "reminder-1d"};
   int differ = 0;
   for (size_t k = 0; k < ARRAY_SIZE(notices); k++)
     for (size_t i = 0; i < s.n; i++)
       for (size_t l = 0; l < ARRAY_SIZE(sets); l++) {
+        bool update = strcmp(notices[k], "update") == 0;
         struct render_req q = {.ev = s.events[i],
+                               .old = update ? s.events[(i + 1) % s.n] : NULL,
                                .notice = notices[k],
-                               .langs = sets[l],
-                               .en_first = sets[l] == LANG_EN,
-                               .now = s.events[i]->start - 86400};
+                               .langs = sets[l].langs,
+                               .en_first = sets[l].en_first,
+                               .now = s.events[i]->start -
+                                      (k == 3 ? 7 : 1) * 86400};
         struct renderer *fresh = renderer_new(&cfg);
         renderer_set_site(fresh, &s);
         struct message a, b;
@@ -235,7 +295,8 @@ static void test_memo_per_language(void)
              strcmp(a.html ? a.html : "", b.html ? b.html : "") != 0)) {
           differ++;
           fprintf(stderr, "  %s %s langs %d: kept\n%s\n  fresh\n%s\n",
-                  s.events[i]->id, notices[k], sets[l], a.markdown, b.markdown);
+                  s.events[i]->id, notices[k], sets[l].langs, a.markdown,
+                  b.markdown);
         }
         message_release(&a);
         message_release(&b);
@@ -243,6 +304,21 @@ static void test_memo_per_language(void)
       }
   INT_EQ(differ, 0);
   renderer_free(kept);
+  INT_EQ(contexts_differ(&cfg, &s), 0);
+  /* without translations the texts' language is guessed, and when it
+   * cannot be, the first part of the message carries them */
+  struct config plain;
+  struct site ps;
+  snprintf(p, sizeof(p), "%s/m/plain.yaml", dir);
+  put("m/plain.yaml",
+      "site:\n  events: content/events\n  url: https://ex.org\n");
+  ok = config_load(&plain, p, &d) == 0 && site_load(&ps, &plain, NULL, &d) == 0;
+  OK(ok, "the site without translations loads");
+  if (ok) {
+    INT_EQ(contexts_differ(&plain, &ps), 0);
+    site_release(&ps);
+    config_release(&plain);
+  }
   site_release(&s);
   config_release(&cfg);
   diags_release(&d);
