@@ -43,6 +43,10 @@ struct lazy_spec {
   const char *const *names;
   void *table; /* an array of function pointers, filled */
 };
+/* The flags lazy_load opens a library with, given LD_PRELOAD's value
+ * (NULL: not set): RTLD_DEEPBIND unless something is preloaded or the
+ * build is sanitized. */
+int lazy_dlopen_flags(const char *preload);
 /* Opens s and fills its table, every time it is called (lazy_load opens
  * each library once); -1 with EX_UNAVAILABLE. For tests. */
 int lazy_open_spec(const struct lazy_spec *s, struct err *e);

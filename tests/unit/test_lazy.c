@@ -2,8 +2,10 @@
  * start, building a request list loads nothing, the journal loads SQLite
  * only, the forwarders pass every kind of curl option through, and a
  * library or a function that is missing is an error that names it. */
+#define _GNU_SOURCE /* RTLD_DEEPBIND */
 #include "harness.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -123,8 +125,41 @@ static void missing_is_an_error(void)
      e.msg);
 }
 
+/* The libraries bind their symbols among themselves first (the loader
+ * walked crier's own libraries for each of them), except when something
+ * is preloaded or the build is sanitized. */
+static void deepbind_unless_preloaded(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  bool sanitized = true;
+#else
+  bool sanitized = false;
+#endif
+  int flags = lazy_dlopen_flags(NULL);
+  /* RTLD_LOCAL is 0: not global */
+  OK((flags & (RTLD_LAZY | RTLD_NOW)) == RTLD_LAZY, "lazy: %#x", flags);
+  OK(!(flags & RTLD_GLOBAL), "global: %#x", flags);
+  OK(((flags & RTLD_DEEPBIND) != 0) == !sanitized,
+     "deep binding %s in a %s build", flags & RTLD_DEEPBIND ? "on" : "off",
+     sanitized ? "sanitized" : "plain");
+  INT_EQ(lazy_dlopen_flags(""), flags);
+  int pre = lazy_dlopen_flags("/usr/lib/libjemalloc.so.2");
+  OK(!(pre & RTLD_DEEPBIND), "deep binding with LD_PRELOAD set: %#x", pre);
+  INT_EQ(pre, RTLD_LAZY | RTLD_LOCAL);
+  OK(!(lazy_dlopen_flags("libfoo.so") & RTLD_DEEPBIND), "a bare name");
+  OK(!(lazy_dlopen_flags(":  /x/vgpreload_core-amd64-linux.so /y/libasan.so") &
+       RTLD_DEEPBIND),
+     "valgrind's and another preload");
+  /* valgrind redirects definitions, whatever a call was bound to */
+  INT_EQ(lazy_dlopen_flags("/usr/libexec/valgrind/vgpreload_core-amd64-"
+                           "linux.so:/usr/libexec/valgrind/vgpreload_"
+                           "memcheck-amd64-linux.so"),
+         flags);
+}
+
 int main(void)
 {
+  CASE(deepbind_unless_preloaded);
   CASE(nothing_at_start);
   CASE(lists_load_nothing);
   CASE(journal_loads_sqlite);
