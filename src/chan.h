@@ -223,6 +223,10 @@ void chan_url(struct http_req *req, const char *base, const char *path);
 /* The JSON value as the request's body (compact, in insertion order);
  * steals v. */
 void chan_json_body(struct http_req *req, json_t *v);
+/* Appends s as a JSON string, the bytes json_dumps writes (quote,
+ * backslash and control characters escaped, UTF-8 as it is); NULL as
+ * null. The webhook's document is written with it. */
+void webhook_json_str(struct buf *b, const char *s);
 /* A 2xx answer. */
 bool chan_ok(const struct http_resp *r);
 /* The length of a link at p in text (http:// or https:// at the start or

@@ -63,30 +63,86 @@ static int prepare(struct chan_ctx *c, struct err *e)
   return 0;
 }
 
-static json_t *location_json(const struct event *ev)
+void webhook_json_str(struct buf *b, const char *s)
 {
-  if (!ev->loc)
-    return json_null();
-  return json_pack("{s:s, s:s?, s:s?, s:s?}", "key", ev->loc->key, "name",
-                   ev->loc->name, "street", ev->loc->street, "city",
-                   ev->loc->city);
+  if (!s) {
+    buf_adds(b, "null");
+    return;
+  }
+  buf_addc(b, '"');
+  const char *run = s;
+  for (const char *p = s; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    buf_add(b, run, (size_t)(p - run));
+    run = p + 1;
+    char esc = c == '"'    ? '"'
+               : c == '\\' ? '\\'
+               : c == '\b' ? 'b'
+               : c == '\f' ? 'f'
+               : c == '\n' ? 'n'
+               : c == '\r' ? 'r'
+               : c == '\t' ? 't'
+                           : 0;
+    if (esc) {
+      buf_addc(b, '\\');
+      buf_addc(b, esc);
+    } else {
+      buf_addf(b, "\\u%04X", c);
+    }
+  }
+  buf_adds(b, run);
+  buf_addc(b, '"');
 }
 
-static json_t *talks_json(const struct event *ev)
+/* ,"key": and s as a JSON string (or null) */
+static void member(struct buf *b, const char *key, const char *s)
 {
-  if (ev->talks_state == TALKS_OPEN)
-    return json_false();
-  if (ev->talks_state == TALKS_WANTED)
-    return json_null();
-  json_t *a = json_array();
-  for (size_t i = 0; i < ev->ntalks; i++)
-    json_array_append_new(a,
-                          json_pack("{s:s?, s:s?}", "title", ev->talks[i].title,
-                                    "speaker", ev->talks[i].speaker));
-  return a;
+  buf_adds(b, ",\"");
+  buf_adds(b, key);
+  buf_adds(b, "\":");
+  webhook_json_str(b, s);
 }
 
-/* The document, once per delivery: the same bytes on every attempt. */
+static void location_json(struct buf *b, const struct event *ev)
+{
+  if (!ev->loc) {
+    buf_adds(b, "null");
+    return;
+  }
+  buf_adds(b, "{\"key\":");
+  webhook_json_str(b, ev->loc->key);
+  member(b, "name", ev->loc->name);
+  member(b, "street", ev->loc->street);
+  member(b, "city", ev->loc->city);
+  buf_addc(b, '}');
+}
+
+static void talks_json(struct buf *b, const struct event *ev)
+{
+  if (ev->talks_state == TALKS_OPEN) {
+    buf_adds(b, "false");
+    return;
+  }
+  if (ev->talks_state == TALKS_WANTED) {
+    buf_adds(b, "null");
+    return;
+  }
+  buf_addc(b, '[');
+  for (size_t i = 0; i < ev->ntalks; i++) {
+    buf_adds(b, i ? ",{\"title\":" : "{\"title\":");
+    webhook_json_str(b, ev->talks[i].title);
+    member(b, "speaker", ev->talks[i].speaker);
+    buf_addc(b, '}');
+  }
+  buf_addc(b, ']');
+}
+
+/* The document, once per delivery: the same bytes on every attempt.
+ * Written directly (compact, in this order: what json_dumps wrote with
+ * JSON_COMPACT | JSON_PRESERVE_ORDER), without building it in jansson
+ * first: a fifth of a catch-up's instructions a delivery went there. */
 static void body(struct delivery *d)
 {
   if (d->scratch.len)
@@ -94,18 +150,24 @@ static void body(struct delivery *d)
   struct buf start = BUF_INIT, url = BUF_INIT;
   when_rfc3339(d->ev->start, &start);
   site_event_url(d->ctx->cfg, d->ev, &url);
-  json_t *doc = json_pack(
-      "{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s?, s:o, s:o}, "
-      "s:{s:s, s:s, s:s}}",
-      "type", "crier.notice", "notice", d->notice, "lang", d->lang, "event",
-      "id", d->ev->id, "title", d->ev->title, "start", start.data, "url",
-      d->ctx->cfg->site_url ? url.data : NULL, "location", location_json(d->ev),
-      "talks", talks_json(d->ev), "message", "subject", d->msg.subject,
-      "markdown", d->msg.markdown, "html", d->msg.html);
-  char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  buf_adds(&d->scratch, s);
-  free(s);
-  json_decref(doc);
+  struct buf *b = &d->scratch;
+  buf_adds(b, "{\"type\":\"crier.notice\"");
+  member(b, "notice", d->notice);
+  member(b, "lang", d->lang);
+  buf_adds(b, ",\"event\":{\"id\":");
+  webhook_json_str(b, d->ev->id);
+  member(b, "title", d->ev->title);
+  member(b, "start", start.data);
+  member(b, "url", d->ctx->cfg->site_url ? url.data : NULL);
+  buf_adds(b, ",\"location\":");
+  location_json(b, d->ev);
+  buf_adds(b, ",\"talks\":");
+  talks_json(b, d->ev);
+  buf_adds(b, "},\"message\":{\"subject\":");
+  webhook_json_str(b, d->msg.subject);
+  member(b, "markdown", d->msg.markdown);
+  member(b, "html", d->msg.html);
+  buf_adds(b, "}}");
   buf_release(&start);
   buf_release(&url);
 }

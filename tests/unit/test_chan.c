@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 
+#include <jansson.h>
+
 #include "chan.h"
 #include "config.h"
 #include "diag.h"
@@ -196,8 +198,45 @@ static void bool_defaults(void)
   diags_release(&d);
 }
 
+/* The webhook's strings are the bytes jansson wrote (its document used to
+ * be built and dumped by jansson; receivers compare signatures over these
+ * bytes). */
+static void webhook_strings_as_jansson(void)
+{
+  char every[128];
+  for (int i = 1; i < 128; i++)
+    every[i - 1] = (char)i;
+  every[127] = '\0';
+  const char *const cases[] = {
+      "",
+      "plain",
+      every,
+      "\"quoted\" \\ back\\slash / slash",
+      "Gl\xc3\xbchwein \xe2\x80\x93 \xe2\x80\x9cK\xc3\xb6ln\xe2\x80\x9d "
+      "\xe2\x80\xa8 \xf0\x9f\xa6\x80",
+      "tab\there\nline\r\n\x01\x1f\x7f end\\",
+      "</script><!--",
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    json_t *v = json_string(cases[i]);
+    char *want = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    struct buf got = BUF_INIT;
+    webhook_json_str(&got, cases[i]);
+    OK(want && strcmp(got.data, want) == 0, "case %zu: %s, jansson %s", i,
+       got.data, want ? want : "(null)");
+    free(want);
+    json_decref(v);
+    buf_release(&got);
+  }
+  struct buf null = BUF_INIT;
+  webhook_json_str(&null, NULL);
+  STR_EQ(null.data, "null");
+  buf_release(&null);
+}
+
 int main(void)
 {
+  CASE(webhook_strings_as_jansson);
   CASE(rows_complete);
   CASE(unknown_type);
   CASE(fields_and_secrets);
