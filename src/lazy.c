@@ -35,6 +35,7 @@ static struct {
 #endif
 #endif
 
+#ifndef SANITIZED
 /* Whether the list LD_PRELOAD holds (separated by spaces or colons) names
  * an object other than valgrind's: valgrind replaces functions (malloc,
  * ...) by redirecting the definitions themselves, whichever object a call
@@ -42,7 +43,8 @@ static struct {
 static bool preloads_definitions(const char *preload)
 {
   static const char vg[] = "vgpreload_";
-  for (const char *p = preload; p && *p; p += strspn(p, " :")) {
+  const char *p = preload ? preload : "";
+  while (*(p += strspn(p, " :"))) {
     size_t n = strcspn(p, " :");
     const char *base = p;
     for (const char *q = p; q < p + n; q++)
@@ -55,6 +57,7 @@ static bool preloads_definitions(const char *preload)
   }
   return false;
 }
+#endif
 
 int lazy_dlopen_flags(const char *preload)
 {

@@ -151,6 +151,7 @@ static void deepbind_unless_preloaded(void)
        RTLD_DEEPBIND),
      "valgrind's and another preload");
   /* valgrind redirects definitions, whatever a call was bound to */
+  INT_EQ(lazy_dlopen_flags(" : /x/vgpreload_core-amd64-linux.so: "), flags);
   INT_EQ(lazy_dlopen_flags("/usr/libexec/valgrind/vgpreload_core-amd64-"
                            "linux.so:/usr/libexec/valgrind/vgpreload_"
                            "memcheck-amd64-linux.so"),
