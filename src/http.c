@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "lazy.h"
 #include "log.h"
 #include "map.h"
 #include "secret.h"
@@ -61,6 +62,9 @@ struct http_engine *http_new(const struct http_opts *o)
 {
   static bool inited;
   if (!inited) {
+    struct err e;
+    if (lazy_load(LAZY_CURL, &e) == 0)
+      lazy_crypto_no_atexit();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     inited = true;
   }

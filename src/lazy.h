@@ -64,6 +64,15 @@ int lazy_open_spec(const struct lazy_spec *s, struct err *e);
 #define LAZY_FN(lib, f)                                                        \
   ((__typeof__(&f))((void (*const *)(void))lazy_table(lib))[F_##f])
 
+/* OpenSSL frees all it holds when the process exits (OPENSSL_cleanup,
+ * which its initialisation registers with atexit): 0.5 M instructions at
+ * the end of every run that sent, for memory the process gives back
+ * anyway. Called after libcurl is loaded and before curl_global_init, this
+ * asks OpenSSL not to register it. Only if libcurl brought libcrypto in
+ * (a libcurl on another TLS library does not load it for this); TLS is
+ * set up as before. */
+void lazy_crypto_no_atexit(void);
+
 extern const struct lazy_spec lazy_curl_spec, lazy_crypto_spec, lazy_mhd_spec,
     lazy_sqlite_spec;
 
