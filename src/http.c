@@ -337,6 +337,10 @@ static void start(struct http_engine *h, struct http_task *t)
   curl_easy_setopt(c, CURLOPT_URL, r->url.data);
   curl_easy_setopt(c, CURLOPT_PRIVATE, t);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->resp.error);
+  /* crier's stderr (term_guard_stdio's filter): libcurl's own default is
+   * the C library's, which deep binding (lazy.c) resolves to libc's
+   * variable, not crier's copy of it */
+  curl_easy_setopt(c, CURLOPT_STDERR, stderr);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,

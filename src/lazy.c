@@ -75,7 +75,10 @@ int lazy_dlopen_flags(const char *preload)
    * libcurl and its 30-odd libraries bind: 2.9 M of the 13.8 M
    * instructions opening libcurl took (bench/README.md). crier defines
    * none of their names (its forwarders are not exported), so the same
-   * definitions are found either way. Not when something is preloaded
+   * functions are found either way. Data the libraries name is libc's
+   * own, not crier's copies: stdout and stderr as libc set them up, not
+   * the streams term_guard_stdio puts in their place (http.c hands
+   * libcurl crier's stderr). Not when something is preloaded
    * (LD_PRELOAD: an allocator, a sanitizer's runtime), whose definitions
    * must win in the libraries too, nor in sanitized builds, whose runtime
    * refuses RTLD_DEEPBIND. */
