@@ -3,8 +3,9 @@
 #   1. one webhook POST: `crier announce` to one webhook channel against
 #      curl sending the same bytes (body and headers, taken from crier's
 #      dry run) to the same loopback endpoint; crier with its journal on
-#      disk (two fsynced commits: the claim and the outcome) and on tmpfs
-#      (what the journal's durability costs is the difference);
+#      tmpfs and on disk (two fsynced commits: the claim and the outcome;
+#      what the journal's durability costs is the difference), and the
+#      instructions of one run of each (callgrind, if installed);
 #   2. a fan-out to 64 webhook endpoints on one host that each answer after
 #      200 ms: crier with delivery.connections 64 (and with the default,
 #      16) against curl --parallel --parallel-immediate sending the same
@@ -114,12 +115,22 @@ site "$tmp/oneshm" "$shm" "$hook"
 "$crier" -c "$tmp/one/crier.yaml" announce bench --dry-run --force >"$tmp/one.dry" 2>/dev/null
 curl_config "$tmp/one.dry" "$tmp/one"
 echo
-echo "one webhook POST ($(wc -c <"$tmp/one.1.body") bytes of JSON, signed), an instant loopback endpoint:"
-table crier-announce,journal-on-disk crier-announce,journal-on-tmpfs curl,same-request -- \
-  -- "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force \
+echo "one webhook POST ($(wc -c <"$tmp/one.1.body") bytes of JSON, signed), an instant loopback endpoint (ratios to curl):"
+table curl,same-request crier-announce,journal-on-tmpfs crier-announce,journal-on-disk -- \
+  -- curl -s -K "$tmp/one.cfg" \
   -- "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force \
-  -- curl -s -K "$tmp/one.cfg"
+  -- "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force
 echo "  requests per run: crier $(requests "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force), curl $(requests curl -s -K "$tmp/one.cfg")"
+if command -v valgrind >/dev/null 2>&1; then
+  # what a busy machine does not change: the instructions of one run each
+  instructions() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+      sed -n 's/.*Collected : //p'
+  }
+  ci=$(instructions "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force)
+  cu=$(instructions curl -s -K "$tmp/one.cfg")
+  awk -v a="$ci" -v b="$cu" 'BEGIN { printf "  instructions (callgrind): crier, journal on tmpfs %.1f M, curl %.1f M: %.2fx\n", a / 1e6, b / 1e6, a / b }'
+fi
 
 # --- 2. fan-out to 64 endpoints on one host, 200 ms each
 start_servers 200

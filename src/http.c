@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "lazy.h"
 #include "log.h"
 #include "map.h"
 #include "secret.h"
@@ -61,6 +62,9 @@ struct http_engine *http_new(const struct http_opts *o)
 {
   static bool inited;
   if (!inited) {
+    struct err e;
+    if (lazy_load(LAZY_CURL, &e) == 0)
+      lazy_crypto_no_atexit();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     inited = true;
   }
@@ -333,6 +337,10 @@ static void start(struct http_engine *h, struct http_task *t)
   curl_easy_setopt(c, CURLOPT_URL, r->url.data);
   curl_easy_setopt(c, CURLOPT_PRIVATE, t);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->resp.error);
+  /* crier's stderr (term_guard_stdio's filter): libcurl's own default is
+   * the C library's, which deep binding (lazy.c) resolves to libc's
+   * variable, not crier's copy of it */
+  curl_easy_setopt(c, CURLOPT_STDERR, stderr);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,

@@ -53,6 +53,10 @@ struct lazy_spec {
   const char *const *names;
   void *table; /* an array of function pointers, filled */
 };
+/* The flags lazy_load opens a library with, given LD_PRELOAD's value
+ * (NULL: not set): RTLD_DEEPBIND unless something is preloaded or the
+ * build is sanitized. */
+int lazy_dlopen_flags(const char *preload);
 /* Opens s and fills its table, every time it is called (lazy_load opens
  * each library once); -1 with EX_UNAVAILABLE. For tests. */
 int lazy_open_spec(const struct lazy_spec *s, struct err *e);
@@ -69,6 +73,15 @@ int lazy_open_spec(const struct lazy_spec *s, struct err *e);
 /* The function f of lib, loaded, with its own prototype. */
 #define LAZY_FN(lib, f)                                                        \
   ((__typeof__(&f))((void (*const *)(void))lazy_table(lib))[F_##f])
+
+/* OpenSSL frees all it holds when the process exits (OPENSSL_cleanup,
+ * which its initialisation registers with atexit): 0.5 M instructions at
+ * the end of every run that sent, for memory the process gives back
+ * anyway. Called after libcurl is loaded and before curl_global_init, this
+ * asks OpenSSL not to register it. Only if libcurl brought libcrypto in
+ * (a libcurl on another TLS library does not load it for this); TLS is
+ * set up as before. */
+void lazy_crypto_no_atexit(void);
 
 extern const struct lazy_spec lazy_curl_spec, lazy_crypto_spec, lazy_mhd_spec,
     lazy_sqlite_spec, lazy_cmark_spec, lazy_unistring_spec;

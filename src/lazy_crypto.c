@@ -1,8 +1,12 @@
 /* libcrypto, opened when a Meetup channel signs its token (lazy.h). */
+#define _GNU_SOURCE /* RTLD_NOLOAD */
 #include "lazy.h"
 
+#include <dlfcn.h>
 #include <stddef.h>
+#include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -73,4 +77,18 @@ int EVP_DigestSign(EVP_MD_CTX *c, unsigned char *sig, size_t *siglen,
 const EVP_MD *EVP_sha256(void)
 {
   return FN(EVP_sha256)();
+}
+
+void lazy_crypto_no_atexit(void)
+{
+  void *h = dlopen(CRIER_SONAME_CRYPTO, RTLD_LAZY | RTLD_NOLOAD);
+  if (!h)
+    return; /* libcurl did not bring it: nothing to ask */
+  void *sym = dlsym(h, "OPENSSL_init_crypto");
+  if (sym) {
+    __typeof__(&OPENSSL_init_crypto) init;
+    memcpy(&init, &sym, sizeof(sym));
+    init(OPENSSL_INIT_NO_ATEXIT, NULL);
+  }
+  dlclose(h);
 }

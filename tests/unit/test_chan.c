@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 
+#include <jansson.h>
+
 #include "chan.h"
 #include "config.h"
 #include "diag.h"

@@ -2,14 +2,20 @@
  * start, building a request list loads nothing, the journal loads SQLite
  * only, the forwarders pass every kind of curl option through, and a
  * library or a function that is missing is an error that names it. */
+#define _GNU_SOURCE /* RTLD_DEEPBIND */
 #include "harness.h"
 
+#include <dlfcn.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "buf.h"
+#include "http.h"
 #include "journal.h"
 #include "lazy.h"
 #include "md.h"
@@ -153,12 +159,96 @@ static void missing_is_an_error(void)
      e.msg);
 }
 
+/* In a child: whether OpenSSL was still up after every other exit handler
+ * had run (OPENSSL_cleanup, when registered, runs before this one,
+ * registered first): OPENSSL_init_crypto answers 0 once it was cleaned
+ * up. */
+static __typeof__(&OPENSSL_init_crypto) ossl_init;
+static int exit_fd = -1;
+
+static void last_at_exit(void)
+{
+  char up = ossl_init && ossl_init(0, NULL) == 1 ? 'y' : 'n';
+  ssize_t w = write(exit_fd, &up, 1);
+  (void)w;
+}
+
+/* The engine starts libcurl with OpenSSL asked to keep its clean-up out of
+ * exit (0.5 M instructions for memory the process gives back anyway). In a
+ * child of a process that has not loaded libcurl: one that had would have
+ * OpenSSL's handler registered before ours. */
+static void openssl_not_cleaned_at_exit(void)
+{
+  int fds[2];
+  if (pipe(fds) < 0) {
+    OK(false, "pipe");
+    return;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    exit_fd = fds[1];
+    atexit(last_at_exit);
+    struct http_opts o = {0};
+    http_free(http_new(&o));
+    void *h = dlopen(lazy_crypto_spec.soname, RTLD_LAZY | RTLD_NOLOAD);
+    void *sym = h ? dlsym(h, "OPENSSL_init_crypto") : NULL;
+    if (sym)
+      memcpy(&ossl_init, &sym, sizeof(sym));
+    exit(0);
+  }
+  close(fds[1]);
+  char up = 0;
+  ssize_t r = read(fds[0], &up, 1);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child: %d", status);
+  OK(r == 1 && up == 'y', "OpenSSL was cleaned up at exit (%c)",
+     r == 1 ? up : '?');
+}
+
+/* The libraries bind their symbols among themselves first (the loader
+ * walked crier's own libraries for each of them), except when something
+ * is preloaded or the build is sanitized. */
+static void deepbind_unless_preloaded(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  bool sanitized = true;
+#else
+  bool sanitized = false;
+#endif
+  int flags = lazy_dlopen_flags(NULL);
+  /* RTLD_LOCAL is 0: not global */
+  OK((flags & (RTLD_LAZY | RTLD_NOW)) == RTLD_LAZY, "lazy: %#x", flags);
+  OK(!(flags & RTLD_GLOBAL), "global: %#x", flags);
+  OK(((flags & RTLD_DEEPBIND) != 0) == !sanitized,
+     "deep binding %s in a %s build", flags & RTLD_DEEPBIND ? "on" : "off",
+     sanitized ? "sanitized" : "plain");
+  INT_EQ(lazy_dlopen_flags(""), flags);
+  int pre = lazy_dlopen_flags("/usr/lib/libjemalloc.so.2");
+  OK(!(pre & RTLD_DEEPBIND), "deep binding with LD_PRELOAD set: %#x", pre);
+  INT_EQ(pre, RTLD_LAZY | RTLD_LOCAL);
+  OK(!(lazy_dlopen_flags("libfoo.so") & RTLD_DEEPBIND), "a bare name");
+  OK(!(lazy_dlopen_flags(":  /x/vgpreload_core-amd64-linux.so /y/libasan.so") &
+       RTLD_DEEPBIND),
+     "valgrind's and another preload");
+  /* valgrind redirects definitions, whatever a call was bound to */
+  INT_EQ(lazy_dlopen_flags(" : /x/vgpreload_core-amd64-linux.so: "), flags);
+  INT_EQ(lazy_dlopen_flags("/usr/libexec/valgrind/vgpreload_core-amd64-"
+                           "linux.so:/usr/libexec/valgrind/vgpreload_"
+                           "memcheck-amd64-linux.so"),
+         flags);
+}
+
 int main(void)
 {
+  CASE(deepbind_unless_preloaded);
   CASE(nothing_at_start);
   CASE(lists_load_nothing);
   CASE(texts_load_their_libraries);
   CASE(journal_loads_sqlite);
+  CASE(openssl_not_cleaned_at_exit); /* before this process loads libcurl */
   CASE(curl_forwards);
   CASE(missing_is_an_error);
   printf("%d passed, %d failed\n", t_passed, t_failed);
