@@ -276,8 +276,11 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
   struct MHD_Daemon *d = MHD_start_daemon(
       MHD_USE_ERROR_LOG | MHD_USE_AUTO_INTERNAL_THREAD |
           MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0),
-      port, NULL, NULL, serve_http_request, s, MHD_OPTION_SOCK_ADDR,
-      (const struct sockaddr *)ss, MHD_OPTION_CONNECTION_LIMIT, queue + 64,
+      port, NULL, NULL, serve_http_request, s,
+      /* first: the options before it log through the default */
+      MHD_OPTION_EXTERNAL_LOGGER, serve_http_mhd_log, NULL,
+      MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+      MHD_OPTION_CONNECTION_LIMIT, queue + 64,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, queue + 16,
       MHD_OPTION_CONNECTION_TIMEOUT, timeout,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,

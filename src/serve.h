@@ -226,6 +226,12 @@ size_t serve_work_unspool(struct serve *s);
  * serve_log_redacted removes secrets (secret.c's list, which only the
  * worker may touch once the threads run). */
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* libmicrohttpd's own error messages (MHD_OPTION_EXTERNAL_LOGGER): on
+ * crier's stderr, redacted and through its terminal filter, like every
+ * other line; the library's default writes to the C library's stderr,
+ * which the deep binding of lazy.c leaves unfiltered. */
+void serve_http_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 void serve_log_redacted(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 

@@ -44,6 +44,17 @@ static void vlog(bool redact, const char *fmt, va_list ap)
   buf_release(&b);
 }
 
+void serve_http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+  (void)cls;
+  struct buf b = BUF_INIT;
+  buf_vaddf(&b, fmt, ap);
+  buf_rtrim(&b);
+  secret_redact(&b);
+  fprintf(stderr, "crier serve: libmicrohttpd: %s\n", b.data);
+  buf_release(&b);
+}
+
 void serve_log(const char *fmt, ...)
 {
   va_list ap;

@@ -64,13 +64,19 @@ build)
     # the libraries beside it, but not the C library's own (the image has
     # those, and they must match its dynamic linker)
     mkdir -p "$prefix/lib"
-    # libcurl, libcrypto, libmicrohttpd and libsqlite3 are opened when a
-    # command needs them (src/lazy.h), so ldd does not list them: each goes
-    # beside crier under its SONAME, and what they link with the rest
+    # libcurl, libcrypto, libmicrohttpd, libsqlite3, libcmark and
+    # libunistring are opened when a command needs them (src/lazy.h), so
+    # ldd does not list them: each goes beside crier under its SONAME, and
+    # what they link with the rest (libunistring has no pkg-config file:
+    # it is found where libcmark is)
     lazy=""
-    for pc in libcurl libcrypto libmicrohttpd sqlite3; do
-      name=$(pkg-config --libs-only-l "$pc" | sed 's/^-l//; s/ .*//')
-      lib=$(readlink -f "$(pkg-config --variable=libdir "$pc")/lib$name.so")
+    for pc in libcurl libcrypto libmicrohttpd sqlite3 libcmark unistring; do
+      if [ "$pc" = unistring ]; then
+        lib=$(readlink -f "$(pkg-config --variable=libdir libcmark)/libunistring.so")
+      else
+        name=$(pkg-config --libs-only-l "$pc" | sed 's/^-l//; s/ .*//')
+        lib=$(readlink -f "$(pkg-config --variable=libdir "$pc")/lib$name.so")
+      fi
       soname=$(objdump -p "$lib" | awk '$1 == "SONAME" { print $2 }')
       cp -L "$lib" "$prefix/lib/${soname:?no SONAME in $lib}"
       lazy="$lazy $lib"

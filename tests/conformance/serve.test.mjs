@@ -188,6 +188,20 @@ test('crier serve', async (t) => {
       assert.ok(closed, 'the slow client was cut off (CRIER_TEST_SERVE_TIMEOUT=2)');
       assert.equal((await request(port, '/healthz', { method: 'GET' })).status, 200, 'still serving');
     });
+    await t.test("libmicrohttpd's messages: crier's log lines, not the library's own stderr", async () => {
+      const status = await new Promise((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () =>
+          s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a\x1b[31m'.repeat(20000) + '\r\n\r\n'));
+        let got = '';
+        s.on('data', (d) => { got += d; });
+        s.on('close', () => resolve(got.slice(9, 12)));
+        s.on('error', () => resolve('reset'));
+      });
+      assert.ok(status === '431' || status === 'reset', `got ${status}`);
+      assert.ok(await waitFor(() => /crier serve: libmicrohttpd: Error processing request \(HTTP response code is 431/.test(srv.log()), 5000),
+        `no libmicrohttpd line in:\n${srv.log()}`);
+      assert.ok(!srv.log().includes('\x1b'), 'a raw escape in the log');
+    });
     assert.ok(!srv.log().includes(GH_SECRET) && !srv.log().includes(ANNOUNCE_SECRET.slice(6)), 'no secret in the log');
   } finally {
     const { code } = await srv.stop();
