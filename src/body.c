@@ -289,8 +289,17 @@ enum body_kind body_kind_of(const struct event *ev, const char *body)
 
 /* ---- what recurs ---- */
 
+/* How many events have a text, and the last event that counted it (so
+ * that an event counts once however often it repeats the text). */
+struct recur_entry {
+  size_t events;
+  size_t last; /* the event's index + 1 */
+};
+
 struct body_recur {
-  struct map count; /* normalized paragraph or line → events (count_once) */
+  struct map count; /* normalized paragraph or line → its entry's index + 1 */
+  struct recur_entry *v;
+  size_t n, cap;
 };
 
 static bool is_blank(char c)
@@ -344,29 +353,35 @@ static void each_key(const char *body, void (*fn)(void *, const char *),
   free(ps.v);
 }
 
-/* A key's entry in body_recur.count: how many events have it (high
- * half) and the last event that counted it (low half, its index + 1),
- * so that an event counts once however often it repeats a text. */
 struct recur_count {
-  struct map *count;
-  uintptr_t event; /* index + 1 */
+  struct body_recur *r;
+  size_t event; /* the event's index + 1 */
 };
 
 static void count_once(void *ud, const char *key)
 {
   struct recur_count *c = ud;
-  uintptr_t v = (uintptr_t)map_get(c->count, key);
-  if ((v & 0xffffffffu) == c->event)
-    return;
-  map_put(c->count, key, (void *)((((v >> 32) + 1) << 32) | c->event));
+  struct body_recur *r = c->r;
+  uintptr_t at = (uintptr_t)map_get(&r->count, key);
+  if (!at) {
+    r->v = xgrow(r->v, &r->cap, r->n + 1, sizeof(*r->v));
+    r->v[r->n++] = (struct recur_entry){0, 0};
+    at = r->n;
+    map_put(&r->count, key, (void *)at);
+  }
+  struct recur_entry *x = &r->v[at - 1];
+  if (x->last != c->event) {
+    x->events++;
+    x->last = c->event;
+  }
 }
 
 struct body_recur *body_recur_new(struct event *const *evs, size_t n)
 {
   struct body_recur *r = xcalloc(1, sizeof(*r));
-  struct recur_count c = {&r->count, 0};
+  struct recur_count c = {r, 0};
   for (size_t i = 0; i < n; i++) {
-    c.event = (uintptr_t)(i + 1) & 0xffffffffu;
+    c.event = i + 1;
     if (nonempty(evs[i]->body))
       each_key(evs[i]->body, count_once, &c);
   }
@@ -378,13 +393,15 @@ void body_recur_free(struct body_recur *r)
   if (!r)
     return;
   map_release(&r->count);
+  free(r->v);
   free(r);
 }
 
 /* How many events have the text key. */
-static uintptr_t events_with(const struct body_recur *r, const char *key)
+static size_t events_with(const struct body_recur *r, const char *key)
 {
-  return (uintptr_t)map_get(&r->count, key) >> 32;
+  uintptr_t at = (uintptr_t)map_get(&r->count, key);
+  return at ? r->v[at - 1].events : 0;
 }
 
 static bool recurs(const struct body_recur *r, const char *s, size_t n,

@@ -172,6 +172,34 @@ static void test_theme(void)
   event_free(evs[0]);
   event_free(evs[1]);
 
+  /* a paragraph one event says twice does not recur: events count once */
+  evs[0] = load("2030-05-07-traits.md",
+                HEAD("Rust in May: Traits and Generics",
+                     "2030-05-07 19:15") "---\n"
+                                         "This time: traits and generics, "
+                                         "with many examples.\n\n"
+                                         "This time: traits and generics, "
+                                         "with many examples.\n\n"
+                                         "Yours,\nKai\n");
+  evs[1] = load("2030-06-04-async.md",
+                HEAD("Rust in June: Async", "2030-06-04 19:15") "---\n"
+                                                                "Async Rust "
+                                                                "from the "
+                                                                "ground "
+                                                                "up.\n\n"
+                                                                "Yours,\nKai"
+                                                                "\n");
+  OK(evs[0] && evs[1], "loaded");
+  if (!evs[0] || !evs[1])
+    return;
+  r = body_recur_new(evs, 2);
+  t = body_theme(evs[0], evs[0]->body, r);
+  STR_EQ(t, "This time: traits and generics, with many examples.");
+  free(t);
+  body_recur_free(r);
+  event_free(evs[0]);
+  event_free(evs[1]);
+
   /* a TL;DR line says it */
   struct event *ev = load(
       "2030-05-06-x.md",
