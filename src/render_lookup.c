@@ -147,7 +147,6 @@ void renderer_free(struct renderer *r)
     free(c);
   }
   free(r->cache);
-  map_release(&r->found);
   map_release(&r->named);
   map_release(&r->by_path);
   free(r);
@@ -189,22 +188,13 @@ const struct cached *render_source(struct renderer *r, const char *path,
   return entry;
 }
 
-/* Finds the first existing file among dirs × candidates. */
+/* Finds the first existing file among dirs × candidates (render_lookup
+ * keeps the answer; render_source the files). */
 const struct cached *render_find(struct renderer *r, const char *const *rel,
                                  size_t nrel, struct buf *tried, struct err *e,
                                  bool *failed)
 {
-  /* an answer found once is the answer (the cache keeps the files) */
-  struct buf key = BUF_INIT;
-  for (size_t k = 0; k < nrel; k++) {
-    buf_adds(&key, rel[k] ? rel[k] : "");
-    buf_addc(&key, '\x1f');
-  }
-  const struct cached *c = map_get(&r->found, key.data);
-  if (c) {
-    buf_release(&key);
-    return c;
-  }
+  const struct cached *c = NULL;
   struct buf p = BUF_INIT;
   for (size_t d = 0; d < r->ndirs && !c; d++) {
     for (size_t k = 0; k < nrel && !c; k++) {
@@ -228,9 +218,6 @@ const struct cached *render_find(struct renderer *r, const char *const *rel,
     }
   }
   buf_release(&p);
-  if (c)
-    map_put(&r->found, key.data, (void *)c);
-  buf_release(&key);
   return c;
 }
 

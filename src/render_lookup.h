@@ -37,7 +37,6 @@ struct renderer {
   size_t ndirs;
   struct cached **cache;
   size_t ncache, cap;
-  struct map found;   /* render_find's answers: candidates → entry */
   struct map named;   /* render_lookup's: lang, type, dir, name, suffix */
   struct map by_path; /* the cache's entries by path */
   const char *lang;   /* while rendering: for partial lookup */
