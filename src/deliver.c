@@ -13,8 +13,10 @@
 #include "hooks.h"
 #include "log.h"
 #include "journal.h"
+#include "lazy.h"
 #include "plan.h"
 #include "secret.h"
+#include "util.h"
 #include "when.h"
 #include "xalloc.h"
 
@@ -686,7 +688,14 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   size_t queued = 0;
   for (size_t i = 0; i < n; i++)
     queued += x.slots[i].queued;
-  if (queued && !x.journal_error.msg[0]) {
+  /* the libraries sending and rendering use, loaded before anything is
+   * claimed: one found missing later would end the process (lazy.h) with
+   * deliveries claimed and under way */
+  static const enum lazy_lib needed[] = {LAZY_CURL, LAZY_CMARK, LAZY_UNISTRING};
+  struct err lib = {0};
+  for (size_t k = 0; queued && !lib.code && k < ARRAY_SIZE(needed); k++)
+    lazy_load(needed[k], &lib);
+  if (queued && !x.journal_error.msg[0] && !lib.code) {
     struct http_opts ho = {.verbose = o->verbose,
                            .host_connections = cfg->connections,
                            .on_begin = on_begin,
@@ -717,6 +726,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
       decide(s, RESULT_NOT_SENT, "%s",
              sum->stopped ? "stopped (SIGTERM/SIGINT) before it "
                             "began"
+             : lib.code   ? "not started: a library is missing"
                           : "not started: the journal failed");
       report(&x, s);
     }
@@ -731,7 +741,9 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     log_msg(LOG_INFO,
             "stopped by a signal: what was under way was "
             "finished and recorded; the rest goes out with the next run");
-  int rc = exit_status(sum, &x.journal_error);
+  if (lib.code)
+    log_msg(LOG_ERROR, "%s", lib.msg);
+  int rc = lib.code ? lib.code : exit_status(sum, &x.journal_error);
   for (size_t i = 0; i < n; i++)
     slot_release(&x.slots[i]);
   for (size_t i = 0; i < x.nctx; i++)

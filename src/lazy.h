@@ -15,8 +15,9 @@
  *
  * A library that cannot be opened is an error of the installation: code
  * that can report it calls lazy_load first (journal_open, the signing of
- * a Meetup token, crier serve); elsewhere the first call prints why and
- * exits with EX_UNAVAILABLE, before anything was claimed or sent.
+ * a Meetup token, crier serve, and deliver_run for curl, cmark and
+ * libunistring before the first claim); elsewhere (preview, check) the
+ * first call prints why and exits with EX_UNAVAILABLE.
  * Loading is thread-safe (pthread_once) and happens once per process.
  */
 #include <stdbool.h>

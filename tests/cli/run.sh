@@ -105,11 +105,16 @@ done
 expect 69 'cannot load libsqlite3\.so\.[0-9]+ \(needed for the journal\): .*file too short' \
   env LD_LIBRARY_PATH="$T/broken" $C run --now 2030-04-01T00:00:00Z
 rm -f "$T"/broken/libsqlite3.*
-expect 69 'cannot load libcmark\.so\.[0-9.]+ \(needed to turn Markdown into HTML and plain text\): .*file too short' \
-  env LD_LIBRARY_PATH="$T/broken" $C preview good
-rm -f "$T"/broken/libcmark.*
 expect 69 'cannot load libcurl\.so\.[0-9]+ \(needed to send\): .*file too short' \
   env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
+rm -f "$T"/broken/libcurl.*
+expect 69 'cannot load libcmark\.so\.[0-9.]+ \(needed to turn Markdown into HTML and plain text\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" $C preview good
+# sending: every library a delivery needs is loaded before the first is
+# claimed (one missing later would end the process with others under way)
+expect 69 'not started: a library is missing' \
+  env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
+rm -f "$T"/broken/libcmark.*
 expect 0 'crier: 0 deliveries' $C status
 site # without the journal those runs made
 expect 0 '0 notices due' $C run --dry-run --now 2030-01-01T00:00:00Z
