@@ -122,7 +122,17 @@ int cmd_announce(struct app *a, int argc, char **argv)
       OPT_BOOL('f', "--force", &force, "send again, under a new key"),
       OPT_END()};
   int rc;
-  const struct event *ev = cli_start_event(a, argc, argv, opts, &help, &rc);
+  const char **pos;
+  int npos;
+  if (!cli_args(a, argc, argv, opts, &help, 1, 1, &pos, &npos, &rc)) {
+    free(channels);
+    return rc;
+  }
+  /* an announcement is sent: libcurl and OpenSSL load on the other core
+   * while the site, the journal and the message do on this one */
+  a->warm_http = !dry;
+  const struct event *ev = cli_site_event(a, pos[0], &rc);
+  free(pos);
   if (!ev) {
     free(channels);
     return rc;

@@ -1,6 +1,8 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,16 +60,67 @@ double http_now(void)
   return mono();
 }
 
+/* libcurl's global state, set up once per process, by http_new or by the
+ * thread http_warm starts (whichever comes first; the other waits). */
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static bool global_ok;
+
+static void global_init(void)
+{
+  struct err e;
+  /* a library that cannot be loaded is reported by the thread that needs
+   * it (http_new, or deliver_run before its first claim), not here */
+  if (lazy_load(LAZY_CURL, &e) < 0)
+    return;
+  lazy_crypto_no_atexit();
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  global_ok = true;
+}
+
+static pthread_t warm_thread;
+static bool warming;
+
+static void *warm_main(void *arg)
+{
+  (void)arg;
+  /* the dynamic loader opens one library at a time: the journal's and
+   * the renderer's first, which the caller needs soon, then libcurl's
+   * thirty; a library that is missing is reported by whoever needs it */
+  static const enum lazy_lib first[] = {LAZY_SQLITE, LAZY_CMARK,
+                                        LAZY_UNISTRING};
+  struct err e;
+  for (size_t i = 0; i < sizeof(first) / sizeof(*first); i++)
+    lazy_load(first[i], &e);
+  pthread_once(&global_once, global_init);
+  return NULL;
+}
+
+/* At exit: the libraries' destructors must not run under a thread still
+ * opening them. */
+static void warm_join(void)
+{
+  if (warming)
+    pthread_join(warm_thread, NULL);
+  warming = false;
+}
+
+void http_warm(void)
+{
+  if (warming)
+    return;
+  /* the thread takes no signal meant for the process: a stop request
+   * reaches the thread that acts on it */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  warming = pthread_create(&warm_thread, NULL, warm_main, NULL) == 0;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (warming)
+    atexit(warm_join);
+}
+
 struct http_engine *http_new(const struct http_opts *o)
 {
-  static bool inited;
-  if (!inited) {
-    struct err e;
-    if (lazy_load(LAZY_CURL, &e) == 0)
-      lazy_crypto_no_atexit();
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    inited = true;
-  }
   struct http_engine *h = xcalloc(1, sizeof(*h));
   h->o = *o;
   if (h->o.retry_base <= 0)
@@ -78,6 +131,19 @@ struct http_engine *http_new(const struct http_opts *o)
     h->o.window = 256;
   if (h->o.host_connections <= 0)
     h->o.host_connections = 16;
+  return h;
+}
+
+/* The multi handle, made when the first request starts: libcurl's global
+ * set-up, which http_warm's thread may still be doing, is waited for
+ * only then, so the first messages are rendered and claimed meanwhile. */
+static CURLM *engine_multi(struct http_engine *h)
+{
+  if (h->multi)
+    return h->multi;
+  pthread_once(&global_once, global_init);
+  if (!global_ok)
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* names the library, exits */
   h->multi = curl_multi_init();
   if (!h->multi)
     abort();
@@ -85,7 +151,7 @@ struct http_engine *http_new(const struct http_opts *o)
    * look through its queue on every change) */
   curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                     h->o.host_connections);
-  return h;
+  return h->multi;
 }
 
 static void req_release(struct http_req *r)
@@ -138,7 +204,8 @@ void http_free(struct http_engine *h)
   free(h->tasks);
   free(h->active);
   free(h->ended);
-  curl_multi_cleanup(h->multi);
+  if (h->multi)
+    curl_multi_cleanup(h->multi);
   free(h);
 }
 
@@ -324,6 +391,7 @@ static const char *method_name(enum http_method m)
 
 static void start(struct http_engine *h, struct http_task *t)
 {
+  CURLM *multi = engine_multi(h);
   CURL *c = t->easy ? t->easy : curl_easy_init();
   if (!c)
     abort();
@@ -385,7 +453,7 @@ static void start(struct http_engine *h, struct http_task *t)
     buf_release(&tr);
   }
   t->running = true;
-  curl_multi_add_handle(h->multi, c);
+  curl_multi_add_handle(multi, c);
 }
 
 static struct serial *serial_of(struct http_engine *h, const char *key)
@@ -787,7 +855,7 @@ void http_run(struct http_engine *h)
     if (!h->nactive && (h->next == h->n || stopping))
       break;
     int running = 0;
-    curl_multi_perform(h->multi, &running);
+    curl_multi_perform(engine_multi(h), &running);
     CURLMsg *msg;
     int left;
     while ((msg = curl_multi_info_read(h->multi, &left)))

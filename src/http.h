@@ -122,6 +122,14 @@ struct http_opts {
 struct http_engine;
 
 struct http_engine *http_new(const struct http_opts *o);
+/* Loads libcurl and sets up its global state (OpenSSL's with it: about
+ * 13 M instructions) in a thread of its own, while the caller goes on
+ * loading the site and the journal and rendering; http_new waits for it.
+ * For a command that is going to send (announce): on two cores one POST
+ * then takes about as long as curl's. A library that cannot be loaded is
+ * reported as without it. Call after the site's time zone is set (the
+ * thread reads the environment). */
+void http_warm(void);
 void http_free(struct http_engine *h);
 void http_add(struct http_engine *h, struct http_task *t);
 /* Runs every task to its end. */

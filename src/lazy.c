@@ -124,8 +124,9 @@ int lazy_open_spec(const struct lazy_spec *s, struct err *e)
 
 static void open_lib(enum lazy_lib lib)
 {
-  state[lib].ok =
-      open_spec(specs[lib], state[lib].why, sizeof(state[lib].why)) == 0;
+  bool ok = open_spec(specs[lib], state[lib].why, sizeof(state[lib].why)) == 0;
+  /* lazy_loaded may ask from another thread (http_warm) */
+  __atomic_store_n(&state[lib].ok, ok, __ATOMIC_RELEASE);
 }
 
 static void open_curl(void)
@@ -170,7 +171,7 @@ int lazy_load(enum lazy_lib lib, struct err *e)
 
 bool lazy_loaded(enum lazy_lib lib)
 {
-  return state[lib].ok;
+  return __atomic_load_n(&state[lib].ok, __ATOMIC_ACQUIRE);
 }
 
 const void *lazy_table(enum lazy_lib lib)

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "lazy.h"
 
 /* The server: each connection is answered on a thread of its own after
  * `delay_ms`, with the next status from `statuses` (then 200). It counts
@@ -294,6 +295,29 @@ static void a_stop_begins_nothing(void)
   OK(!p[0].task.begun && !p[1].task.begun, "no task began");
 }
 
+/* http_warm loads libcurl (and the journal's and the renderer's
+ * libraries) in a thread of its own: they become loaded while this thread
+ * calls nothing of theirs; the engine then waits for the set-up and
+ * sends as without it. */
+static void warming_loads_in_a_thread(void)
+{
+  OK(!lazy_loaded(LAZY_CURL), "libcurl is not loaded before");
+  http_warm();
+  http_warm(); /* a second call starts nothing more */
+  struct timespec ms = {0, 1000000};
+  for (int i = 0; i < 60000 && !lazy_loaded(LAZY_CURL); i++)
+    nanosleep(&ms, NULL);
+  OK(lazy_loaded(LAZY_CURL), "the thread loaded libcurl");
+  OK(lazy_loaded(LAZY_SQLITE) && lazy_loaded(LAZY_CMARK),
+     "and the journal's and the renderer's libraries first");
+  reset_server(NULL, 0, 0);
+  struct probe p;
+  probe_init(&p, url, NULL);
+  run_all(&p, 1, 0, NULL);
+  INT_EQ(srv.requests, 1);
+  INT_EQ(p.task.outcome, STEP_DONE);
+}
+
 static void url_policy(void)
 {
   OK(http_url_allowed("https://api.github.com"), "https");
@@ -307,6 +331,7 @@ int main(void)
 {
   start_server();
   snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", srv.port);
+  CASE(warming_loads_in_a_thread); /* first: nothing loaded yet */
   CASE(url_policy);
   CASE(retries_restart_and_count);
   CASE(retries_give_up_as_temporary);
