@@ -125,7 +125,7 @@ int calendar_sequence(struct journal *j, const struct config *cfg,
   *changed = 0;
   if (!j)
     return 0;
-  return journal_sequence(j, event_uid(ev), ev->hash,
+  return journal_sequence(j, event_uid(ev), event_hash(ev),
                           event_end(ev, cfg->default_duration), cancelled,
                           record, seq, changed, e);
 }

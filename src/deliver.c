@@ -26,7 +26,7 @@ void deliver_item_key(const struct deliver_item *it, const char *lang,
   char extra[80] = "";
   switch (notice_kind_of(it->notice)) {
   case NOTICE_UPDATE:
-    snprintf(extra, sizeof(extra), "%s", it->ev->hash);
+    snprintf(extra, sizeof(extra), "%s", event_hash(it->ev));
     break;
   case NOTICE_REMINDER: /* a postponed event is reminded again */
     snprintf(extra, sizeof(extra), "start:%lld", (long long)it->ev->start);
@@ -453,7 +453,7 @@ static int remember(struct run *x, const struct slot *s, struct err *e)
     return 0;
   struct jannounced a = {.event = (char *)event_uid(d->ev),
                          .channel = (char *)d->ctx->ch->name,
-                         .hash = (char *)d->ev->hash,
+                         .hash = (char *)event_hash(d->ev),
                          .cancelled = kind == NOTICE_CANCEL,
                          .generation =
                              s->it->generation + (kind == NOTICE_CANCEL ||

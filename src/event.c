@@ -274,7 +274,7 @@ static const char *const place_keys[] = {
 
 #define NKEYS(a) (sizeof(a) / sizeof(*(a)))
 
-static void event_hash(struct event *ev)
+static void hash_compute(struct event *ev)
 {
   struct buf b = BUF_INIT;
   struct buf when = BUF_INIT;
@@ -302,6 +302,15 @@ static void event_hash(struct event *ev)
   sodium_bin2hex(ev->hash, sizeof(ev->hash), h, sizeof(h));
   buf_release(&b);
   buf_release(&when);
+}
+
+const char *event_hash(const struct event *ev)
+{
+  /* the event is the caller's to change: computed on first use, and the
+   * fields it covers are not changed after loading */
+  if (!ev->hash[0])
+    hash_compute((struct event *)ev);
+  return ev->hash;
 }
 
 char *event_id_from_path(const char *path)
@@ -1328,7 +1337,6 @@ static struct event *finish(struct ld *l, size_t errors)
     return NULL;
   }
   program(l);
-  event_hash(ev);
   return ev;
 }
 
@@ -1582,6 +1590,5 @@ struct event *event_from_snapshot(const char *text)
   ev->online_url = jstr(j, "online");
   ev->tz = jstr(j, "tz");
   json_decref(j);
-  event_hash(ev);
   return ev;
 }

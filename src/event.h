@@ -109,7 +109,7 @@ struct event {
   char *body; /* Markdown after the front matter */
   bool cancelled;
   bool unpublished; /* published: false or draft: true: never announced */
-  char hash[65];    /* hex SHA-256 of what matters to attendees */
+  char hash[65];    /* event_hash's, once asked ("" before) */
   struct location *own_loc; /* written in the file or from a snapshot:
                                owned, loc points here */
   /* line numbers of the front matter fields (0 when absent) */
@@ -154,6 +154,11 @@ struct event *event_from_map(const char *path, const char *id,
                              const struct locations *locs, struct diags *d,
                              struct event_info *info);
 void event_free(struct event *ev);
+/* The hex SHA-256 of what matters to attendees (title, start, end, place,
+ * online link, zone): an announced event whose hash changed gets an
+ * update. Computed on the first call (a cron run with nothing due asks
+ * for none), kept in ev->hash; not for two threads at once. */
+const char *event_hash(const struct event *ev);
 
 /* When ev ends: its own end, else default_duration seconds after the
  * start. */

@@ -137,7 +137,7 @@ size_t plan_channel_at(const struct config *cfg, const struct event *ev,
     /* cancelled, announced, and now on again */
     if (!h->reinstate_done && channel_takes(ch, "cancel"))
       n = add(out, n, max, facts = "reinstate", PLAN_SEND, NULL);
-  } else if (announced && strcmp(h->announced_hash, ev->hash) != 0 &&
+  } else if (announced && strcmp(h->announced_hash, event_hash(ev)) != 0 &&
              !h->update_done && channel_takes(ch, "update")) {
     n = add(out, n, max, facts = "update", PLAN_SEND, NULL);
   }

@@ -362,12 +362,12 @@ void jview_hist(const struct jview *v, const struct event *ev,
     sent_announce |=
         strcmp(h->v[i].notice, "announce") == 0 && h->v[i].status == DS_SENT;
   /* an announcement without a snapshot (older journals): as it is now */
-  h->announced_hash = a ? a->hash : sent_announce ? ev->hash : NULL;
+  h->announced_hash = a ? a->hash : sent_announce ? event_hash(ev) : NULL;
   h->cancelled = a && a->cancelled;
   /* the keys are looked up only where the planner asks (hashing costs) */
   int gen = a ? a->generation : 0;
   struct deliver_item it = {.ev = ev, .ch = ch, .generation = gen};
-  if (h->announced_hash && strcmp(h->announced_hash, ev->hash) != 0) {
+  if (h->announced_hash && strcmp(h->announced_hash, event_hash(ev)) != 0) {
     it.notice = "update";
     h->update_done = key_final(v, &it, lang);
   }
