@@ -260,11 +260,13 @@ static void test_end(const struct locations *l)
   char *snap = ev ? event_snapshot(ev) : NULL;
   struct event *back = snap ? event_from_snapshot(snap) : NULL;
   OK(back && back->end == ev->end, "the snapshot keeps the end");
-  OK(back && strcmp(event_hash(back), event_hash(ev)) == 0, "and the same hash");
+  OK(back && strcmp(event_hash(back), event_hash(ev)) == 0,
+     "and the same hash");
   event_free(back);
   free(snap);
   char hash_with_end[65];
-  snprintf(hash_with_end, sizeof(hash_with_end), "%s", ev ? event_hash(ev) : "");
+  snprintf(hash_with_end, sizeof(hash_with_end), "%s",
+           ev ? event_hash(ev) : "");
   event_free(ev);
   /* across midnight into the night the clocks go back */
   ev = load("2030-01-01-e2.md",
@@ -297,7 +299,8 @@ static void test_end(const struct locations *l)
   OK(ev && ev->end == 0 &&
          event_end(ev, 7200) == at("2030-10-26T21:00:00+02:00"),
      "no end: the default duration");
-  OK(ev && strcmp(event_hash(ev), hash_with_end) != 0, "an end changes the hash");
+  OK(ev && strcmp(event_hash(ev), hash_with_end) != 0,
+     "an end changes the hash");
   char *s2 = ev ? event_snapshot(ev) : NULL;
   OK(s2 && !strstr(s2, "\"end\""), "no end in the snapshot when not given");
   free(s2);
