@@ -26,8 +26,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "secret.h"
 #include "site.h"
 #include "util.h"
@@ -94,7 +92,7 @@ static int prepare(struct chan_ctx *c, struct err *e)
 static void wipe(char **s)
 {
   if (*s) {
-    sodium_memzero(*s, strlen(*s));
+    explicit_bzero(*s, strlen(*s));
     free(*s);
     *s = NULL;
   }

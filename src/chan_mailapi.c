@@ -12,8 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "mail.h"
 #include "mailapi.h"
 #include "secret.h"
@@ -165,8 +163,8 @@ void mailapi_build(struct delivery *d, struct http_req *req,
     buf_addf(&auth, "api:%s", key);
     char *basic = b64(auth.data, auth.len);
     http_req_header(req, "Authorization: Basic %s", basic);
-    sodium_memzero(basic, strlen(basic));
-    sodium_memzero(auth.data, auth.len);
+    explicit_bzero(basic, strlen(basic));
+    explicit_bzero(auth.data, auth.len);
     free(basic);
     buf_release(&auth);
     char boundary[48];

@@ -25,8 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "ical.h"
 #include "key.h"
 #include "jwt.h"
@@ -147,7 +145,7 @@ static void ctx_release(struct chan_ctx *c)
 {
   struct meetup_ctx *mc = c->priv;
   if (mc->token) {
-    sodium_memzero(mc->token, strlen(mc->token));
+    explicit_bzero(mc->token, strlen(mc->token));
     free(mc->token);
   }
 }
@@ -222,7 +220,7 @@ static int token_request(struct delivery *d, struct http_req *req,
   struct err e;
   if (stored) {
     buf_adds(&rt, stored);
-    sodium_memzero(stored, strlen(stored));
+    explicit_bzero(stored, strlen(stored));
     free(stored);
     secret_register(rt.data, rt.len);
   } else if (secret_get(&m->auth.refresh_token, "meetup refresh_token", &rt,
@@ -620,7 +618,7 @@ static enum step on_token(struct delivery *d, struct http_task *t,
   }
   struct meetup_ctx *mc = d->ctx->priv;
   if (mc->token) {
-    sodium_memzero(mc->token, strlen(mc->token));
+    explicit_bzero(mc->token, strlen(mc->token));
     free(mc->token);
   }
   mc->token = xstrdup(at);

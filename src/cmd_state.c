@@ -45,7 +45,7 @@ static int read_key(const char *name,
   if (sodium_base642bin(key, crypto_secretbox_KEYBYTES, text.data, text.len,
                         NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
       n != crypto_secretbox_KEYBYTES) {
-    sodium_memzero(key, crypto_secretbox_KEYBYTES);
+    explicit_bzero(key, crypto_secretbox_KEYBYTES);
     err_set(e, EX_CONFIG,
             "$%s is not the base64 of %d bytes (make one with "
             "'openssl rand -base64 32')",
@@ -111,7 +111,7 @@ static int seal(const char *key_env, bool open, const char *in, const char *out,
   }
   rc = file_replace(out, dst.data, dst.len, 0600, e);
 wipe:
-  sodium_memzero(key, sizeof(key));
+  explicit_bzero(key, sizeof(key));
 out:
   secret_wipe(&src);
   secret_wipe(&dst);

@@ -83,11 +83,11 @@ static bool warming;
 static void *warm_main(void *arg)
 {
   (void)arg;
-  /* the dynamic loader opens one library at a time: the journal's and
-   * the renderer's first, which the caller needs soon, then libcurl's
+  /* the dynamic loader opens one library at a time: the journal's, the
+   * renderer's and libsodium first, which the caller needs soon, then libcurl's
    * thirty; a library that is missing is reported by whoever needs it */
-  static const enum lazy_lib first[] = {LAZY_SQLITE, LAZY_CMARK,
-                                        LAZY_UNISTRING};
+  static const enum lazy_lib first[] = {LAZY_SQLITE, LAZY_CMARK, LAZY_UNISTRING,
+                                        LAZY_SODIUM};
   struct err e;
   for (size_t i = 0; i < sizeof(first) / sizeof(*first); i++)
     lazy_load(first[i], &e);
@@ -119,6 +119,13 @@ void http_warm(void)
     atexit(warm_join);
 }
 
+void http_setup(void)
+{
+  pthread_once(&global_once, global_init);
+  if (!global_ok)
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* names the library, exits */
+}
+
 struct http_engine *http_new(const struct http_opts *o)
 {
   struct http_engine *h = xcalloc(1, sizeof(*h));
@@ -141,9 +148,7 @@ static CURLM *engine_multi(struct http_engine *h)
 {
   if (h->multi)
     return h->multi;
-  pthread_once(&global_once, global_init);
-  if (!global_ok)
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* names the library, exits */
+  http_setup();
   h->multi = curl_multi_init();
   if (!h->multi)
     abort();
@@ -240,7 +245,7 @@ void http_req_header(struct http_req *r, const char *fmt, ...)
     abort();
   r->headers = l;
   if (strncasecmp(b.data, "Authorization:", 14) == 0)
-    sodium_memzero(b.data, b.len);
+    explicit_bzero(b.data, b.len);
   buf_release(&b);
 }
 

@@ -122,6 +122,10 @@ struct http_opts {
 struct http_engine;
 
 struct http_engine *http_new(const struct http_opts *o);
+/* Loads libcurl and sets up its global state now, or waits for
+ * http_warm's thread doing it; an engine does this before its first
+ * request. A library that cannot be loaded ends the process (lazy.h). */
+void http_setup(void);
 /* Loads libcurl and sets up its global state (OpenSSL's with it: about
  * 13 M instructions) in a thread of its own, while the caller goes on
  * loading the site and the journal and rendering; http_new waits for it.

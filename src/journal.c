@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
 #include <sqlite3.h>
 
 #include "buf.h"
@@ -890,7 +889,7 @@ int journal_token_set(struct journal *j, const char *k, const char *v,
   tokens_path(j, &p);
   size_t n = strlen(text);
   int rc = file_replace(p.data, text, n, 0600, e);
-  sodium_memzero(text, n);
+  explicit_bzero(text, n);
   free(text);
   buf_release(&p);
   return rc;

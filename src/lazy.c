@@ -10,9 +10,10 @@
 #include "log.h"
 
 static const struct lazy_spec *const specs[LAZY_COUNT] = {
-    [LAZY_CURL] = &lazy_curl_spec,   [LAZY_CRYPTO] = &lazy_crypto_spec,
-    [LAZY_MHD] = &lazy_mhd_spec,     [LAZY_SQLITE] = &lazy_sqlite_spec,
-    [LAZY_CMARK] = &lazy_cmark_spec, [LAZY_UNISTRING] = &lazy_unistring_spec,
+    [LAZY_CURL] = &lazy_curl_spec,     [LAZY_CRYPTO] = &lazy_crypto_spec,
+    [LAZY_MHD] = &lazy_mhd_spec,       [LAZY_SQLITE] = &lazy_sqlite_spec,
+    [LAZY_CMARK] = &lazy_cmark_spec,   [LAZY_UNISTRING] = &lazy_unistring_spec,
+    [LAZY_SODIUM] = &lazy_sodium_spec,
 };
 
 static struct {
@@ -26,6 +27,7 @@ static struct {
     [LAZY_SQLITE] = {PTHREAD_ONCE_INIT, false, ""},
     [LAZY_CMARK] = {PTHREAD_ONCE_INIT, false, ""},
     [LAZY_UNISTRING] = {PTHREAD_ONCE_INIT, false, ""},
+    [LAZY_SODIUM] = {PTHREAD_ONCE_INIT, false, ""},
 };
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -153,11 +155,16 @@ static void open_unistring(void)
 {
   open_lib(LAZY_UNISTRING);
 }
+static void open_sodium(void)
+{
+  open_lib(LAZY_SODIUM);
+}
 
 static void (*const openers[LAZY_COUNT])(void) = {
-    [LAZY_CURL] = open_curl,   [LAZY_CRYPTO] = open_crypto,
-    [LAZY_MHD] = open_mhd,     [LAZY_SQLITE] = open_sqlite,
-    [LAZY_CMARK] = open_cmark, [LAZY_UNISTRING] = open_unistring,
+    [LAZY_CURL] = open_curl,     [LAZY_CRYPTO] = open_crypto,
+    [LAZY_MHD] = open_mhd,       [LAZY_SQLITE] = open_sqlite,
+    [LAZY_CMARK] = open_cmark,   [LAZY_UNISTRING] = open_unistring,
+    [LAZY_SODIUM] = open_sodium,
 };
 
 int lazy_load(enum lazy_lib lib, struct err *e)

@@ -5,18 +5,21 @@
  * libcrypto, libmicrohttpd and libsqlite3 made every start pay for them
  * and the 30-odd libraries they bring (TLS, Kerberos, LDAP, ...): about 5
  * ms and 6 MiB for each `crier check` and each cron `run` that has nothing
- * to send; libcmark and libunistring are 0.4 MiB of such a run. crier
- * links none of them; lazy_curl.c, lazy_crypto.c, lazy_mhd.c,
- * lazy_sqlite.c, lazy_cmark.c and lazy_unistring.c define the functions
- * crier calls, with the
+ * to send; libcmark and libunistring are 0.4 MiB of such a run, and
+ * libsodium (which such a run needs for nothing: event hashes are
+ * computed when asked for) 0.2 MiB. crier links none of them;
+ * lazy_curl.c, lazy_crypto.c, lazy_mhd.c, lazy_sqlite.c, lazy_cmark.c,
+ * lazy_unistring.c and lazy_sodium.c define the functions crier calls,
+ * with the
  * libraries' own names and prototypes, and each forwards to the library,
  * which is opened (dlopen) and resolved on the first call. The code that
  * uses them includes the libraries' headers and calls them as usual.
  *
  * A library that cannot be opened is an error of the installation: code
  * that can report it calls lazy_load first (journal_open, the signing of
- * a Meetup token, crier serve, and deliver_run for curl, cmark and
- * libunistring before the first claim); elsewhere (preview, check) the
+ * a Meetup token, crier serve, and deliver_run for curl, cmark,
+ * libunistring and libsodium before the first claim); elsewhere (preview,
+ * check, the planner's keys and hashes) the
  * first call prints why and exits with EX_UNAVAILABLE.
  * Loading is thread-safe (pthread_once) and happens once per process.
  */
@@ -31,6 +34,7 @@ enum lazy_lib {
   LAZY_SQLITE,
   LAZY_CMARK,
   LAZY_UNISTRING,
+  LAZY_SODIUM,
   LAZY_COUNT
 };
 
@@ -85,6 +89,6 @@ int lazy_open_spec(const struct lazy_spec *s, struct err *e);
 void lazy_crypto_no_atexit(void);
 
 extern const struct lazy_spec lazy_curl_spec, lazy_crypto_spec, lazy_mhd_spec,
-    lazy_sqlite_spec, lazy_cmark_spec, lazy_unistring_spec;
+    lazy_sqlite_spec, lazy_cmark_spec, lazy_unistring_spec, lazy_sodium_spec;
 
 #endif

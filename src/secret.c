@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "util.h"
 #include "xalloc.h"
 
@@ -23,7 +21,7 @@ static size_t nknown, capknown;
 void secret_wipe(struct buf *b)
 {
   if (b->cap)
-    sodium_memzero(b->data, b->cap);
+    explicit_bzero(b->data, b->cap);
   buf_release(b);
 }
 
@@ -43,7 +41,7 @@ void secret_register(const char *s, size_t n)
 void secret_forget_all(void)
 {
   for (size_t i = 0; i < nknown; i++) {
-    sodium_memzero(known[i].s, known[i].n);
+    explicit_bzero(known[i].s, known[i].n);
     free(known[i].s);
   }
   free(known);

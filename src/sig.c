@@ -41,7 +41,7 @@ static void hmac(const unsigned char *key, size_t klen, const void *msg,
   crypto_auth_hmacsha256_init(&st, key, klen);
   crypto_auth_hmacsha256_update(&st, msg, len);
   crypto_auth_hmacsha256_final(&st, mac);
-  sodium_memzero(&st, sizeof(st));
+  explicit_bzero(&st, sizeof(st));
 }
 
 /* The ed25519 secret key from whsk_ (64 bytes, or a 32-byte seed). */
@@ -58,7 +58,7 @@ static int ed_secret(const char *key, unsigned char sk[64])
     memcpy(sk, raw, 64);
   else
     return -1;
-  sodium_memzero(raw, sizeof(raw));
+  explicit_bzero(raw, sizeof(raw));
   return 0;
 }
 
@@ -79,7 +79,7 @@ int sig_sign(const char *key, const char *id, long long ts, const void *body,
       buf_adds(out, "v1,");
       buf_add_base64(out, mac, sizeof(mac), false);
     }
-    sodium_memzero(k, sizeof(k));
+    explicit_bzero(k, sizeof(k));
   } else if (strncmp(key, "whsk_", 5) == 0) {
     unsigned char sk[64], sig[crypto_sign_BYTES];
     if (ed_secret(key, sk) < 0) {
@@ -91,7 +91,7 @@ int sig_sign(const char *key, const char *id, long long ts, const void *body,
       buf_adds(out, "v1a,");
       buf_add_base64(out, sig, sizeof(sig), false);
     }
-    sodium_memzero(sk, sizeof(sk));
+    explicit_bzero(sk, sizeof(sk));
   } else {
     rc = err_set(e, EX_DATAERR, "a signing key starts with whsec_ or whsk_");
   }
@@ -130,7 +130,7 @@ int sig_verify(const char *key, const char *id, long long ts, const char *sigs,
     if (ed_secret(key, sk) < 0)
       return err_set(e, EX_DATAERR, "the whsk_ key is not valid");
     crypto_sign_ed25519_sk_to_pk(pk, sk);
-    sodium_memzero(sk, sizeof(sk));
+    explicit_bzero(sk, sizeof(sk));
   } else {
     return err_set(e, EX_DATAERR, "a key starts with whsec_, whpk_ or whsk_");
   }
@@ -139,7 +139,7 @@ int sig_verify(const char *key, const char *id, long long ts, const char *sigs,
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   if (hmac_key)
     hmac(k, kl, m.data, m.len, mac);
-  sodium_memzero(k, sizeof(k));
+  explicit_bzero(k, sizeof(k));
   bool ok = false;
   const char *p = sigs;
   while (*p && !ok) {
@@ -201,7 +201,7 @@ void sig_keygen_hmac(struct buf *secret)
   randombytes_buf(k, sizeof(k));
   buf_adds(secret, "whsec_");
   buf_add_base64(secret, k, sizeof(k), false);
-  sodium_memzero(k, sizeof(k));
+  explicit_bzero(k, sizeof(k));
 }
 
 void sig_keygen_ed25519(struct buf *secret, struct buf *public_key)
@@ -213,5 +213,5 @@ void sig_keygen_ed25519(struct buf *secret, struct buf *public_key)
   buf_add_base64(secret, sk, sizeof(sk), false);
   buf_adds(public_key, "whpk_");
   buf_add_base64(public_key, pk, sizeof(pk), false);
-  sodium_memzero(sk, sizeof(sk));
+  explicit_bzero(sk, sizeof(sk));
 }

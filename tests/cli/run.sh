@@ -115,6 +115,13 @@ expect 69 'cannot load libcmark\.so\.[0-9.]+ \(needed to turn Markdown into HTML
 expect 69 'not started: a library is missing' \
   env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
 rm -f "$T"/broken/libcmark.*
+# libsodium: check needs none of it; a delivery's key does
+so=$(grep -aoE "libsodium\.so(\.[0-9]+)+" "$CRIER" | head -n 1)
+: >"$T/broken/${so:-libsodium.so.missing}"
+expect 0 'checked' env LD_LIBRARY_PATH="$T/broken" $C check
+expect 69 'cannot load libsodium\.so\.[0-9]+ \(needed for hashes, signatures and random numbers\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
+rm -f "$T"/broken/libsodium.*
 expect 0 'crier: 0 deliveries' $C status
 site # without the journal those runs made
 expect 0 '0 notices due' $C run --dry-run --now 2030-01-01T00:00:00Z

@@ -503,6 +503,6 @@ test('crier is built once per version and runner image, then comes from the cach
   assert.match(ldd, new RegExp(`libjansson\\.so\\.\\d+ => ${j.temp}/crier-bin/bin/\\.\\./lib/libjansson`));
   assert.ok(!/not found/.test(ldd), ldd);
   // and those it opens when a command needs them, under their SONAMEs
-  for (const so of ['libcurl.so.4', 'libsqlite3.so.0', 'libcmark.so.0.30.2', 'libunistring.so.2'])
+  for (const so of ['libcurl.so.4', 'libsqlite3.so.0', 'libcmark.so.0.30.2', 'libunistring.so.2', 'libsodium.so.23'])
     assert.ok(existsSync(join(j.temp, 'crier-bin/lib', so)), `${so} is not kept beside crier`);
 });

@@ -14,12 +14,16 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include <sodium.h>
+
 #include "buf.h"
+#include "event.h"
 #include "http.h"
 #include "journal.h"
 #include "lazy.h"
 #include "md.h"
 #include "util.h"
+#include "when.h"
 
 static bool mapped(const char *name)
 {
@@ -42,6 +46,7 @@ static void nothing_at_start(void)
   OK(!mapped("libmicrohttpd"), "libmicrohttpd is mapped at start");
   OK(!mapped("libcmark"), "libcmark is mapped at start");
   OK(!mapped("libunistring"), "libunistring is mapped at start");
+  OK(!mapped("libsodium"), "libsodium is mapped at start");
 }
 
 /* Markdown loads libcmark, counting graphemes libunistring, each only
@@ -104,6 +109,35 @@ static void journal_loads_sqlite(void)
   snprintf(lock, sizeof(lock), "%s.lock", path);
   unlink(lock);
   t_rmdir(dir);
+}
+
+/* An event loads without libsodium (a cron run with nothing due hashes
+ * nothing); its hash, asked for, loads it, and is libsodium's SHA-256. */
+static void events_load_without_sodium(void)
+{
+  static const char text[] = "---\ntitle: A\ndate: 2030-01-01 19:00\n---\n";
+  struct err e;
+  struct diags d;
+  diags_init(&d);
+  OK(when_set_zone("Europe/Berlin", &e) == 0, "zone");
+  struct event *ev =
+      event_parse("a.md", "a", text, strlen(text), NULL, NULL, &d, NULL);
+  OK(ev != NULL, "the event loads");
+  OK(!lazy_loaded(LAZY_SODIUM) && !mapped("libsodium"),
+     "loading an event loaded libsodium");
+  const char *h = ev ? event_hash(ev) : "";
+  INT_EQ(strlen(h), 64);
+  OK(lazy_loaded(LAZY_SODIUM) && mapped("libsodium"),
+     "the hash did not load libsodium");
+  /* what it hashes, in the same order (event.c) */
+  static const char facts[] = "title=A\nstart=2030-01-01T18:00:00Z\n"
+                              "location=\n";
+  unsigned char bin[crypto_hash_sha256_BYTES];
+  char hex[2 * sizeof(bin) + 1];
+  crypto_hash_sha256(bin, (const unsigned char *)facts, strlen(facts));
+  STR_EQ(h, sodium_bin2hex(hex, sizeof(hex), bin, sizeof(bin)));
+  event_free(ev);
+  diags_release(&d);
 }
 
 static size_t sink(char *p, size_t size, size_t n, void *ud)
@@ -173,10 +207,10 @@ static void last_at_exit(void)
   (void)w;
 }
 
-/* The engine starts libcurl with OpenSSL asked to keep its clean-up out of
- * exit (0.5 M instructions for memory the process gives back anyway). In a
- * child of a process that has not loaded libcurl: one that had would have
- * OpenSSL's handler registered before ours. */
+/* The engine sets libcurl up (http_setup) with OpenSSL asked to keep its
+ * clean-up out of exit (0.5 M instructions for memory the process gives back
+ * anyway). In a child of a process that has not loaded libcurl: one that had
+ * would have OpenSSL's handler registered before ours. */
 static void openssl_not_cleaned_at_exit(void)
 {
   int fds[2];
@@ -189,8 +223,7 @@ static void openssl_not_cleaned_at_exit(void)
     close(fds[0]);
     exit_fd = fds[1];
     atexit(last_at_exit);
-    struct http_opts o = {0};
-    http_free(http_new(&o));
+    http_setup();
     void *h = dlopen(lazy_crypto_spec.soname, RTLD_LAZY | RTLD_NOLOAD);
     void *sym = h ? dlsym(h, "OPENSSL_init_crypto") : NULL;
     if (sym)
@@ -248,6 +281,7 @@ int main(void)
   CASE(lists_load_nothing);
   CASE(texts_load_their_libraries);
   CASE(journal_loads_sqlite);
+  CASE(events_load_without_sodium);
   CASE(openssl_not_cleaned_at_exit); /* before this process loads libcurl */
   CASE(curl_forwards);
   CASE(missing_is_an_error);
