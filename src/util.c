@@ -37,9 +37,15 @@ int file_read(const char *path, size_t max, struct buf *out, struct err *e)
     goto out;
   }
   buf_reset(out);
+  /* room for what fstat says (an event file is a few KiB), and a byte to
+   * see the end; a file that grows meanwhile is read on in larger steps */
+  size_t step = (size_t)st.st_size < 65536 ? (size_t)st.st_size + 1 : 65536;
   for (;;) {
-    buf_grow(out, 65536);
-    ssize_t n = read(fd, out->data + out->len, 65536);
+    if (out->cap - out->len < 2) {
+      buf_grow(out, step);
+      step = 65536;
+    }
+    ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
     if (n < 0) {
       if (errno == EINTR)
         continue;

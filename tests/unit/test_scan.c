@@ -1,10 +1,14 @@
 /* The scanners that read whole files eight bytes at a time (utf8_check,
  * term_find_control) against a byte-at-a-time reading written here:
  * every string made of a few pieces, each piece at every offset from an
- * eight-byte boundary, must give the same answer, line and position. */
+ * eight-byte boundary, must give the same answer, line and position. And
+ * file_read, which sizes its buffer by what fstat says, reads files of
+ * every size around its steps whole, into a buffer that held more. */
 #include "harness.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "term.h"
@@ -162,9 +166,45 @@ static void errors_name_the_line(void)
   INT_EQ(at, strlen("plain text for a while, then "));
 }
 
+static void file_read_reads_every_size(void)
+{
+  static const size_t sizes[] = {0,     1,     2,     4095,   4096,  65534,
+                                 65535, 65536, 65537, 131072, 200001};
+  char path[] = "/tmp/crier-scan-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) {
+    OK(false, "mkstemp");
+    return;
+  }
+  close(fd);
+  struct buf got = BUF_INIT;
+  buf_adds(&got, "what a reused buffer held before");
+  for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+    size_t n = sizes[k];
+    char *want = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+      want[i] = (char)('a' + (i * 7 + k) % 26);
+    FILE *f = fopen(path, "w");
+    OK(f && fwrite(want, 1, n, f) == n, "write %zu", n);
+    if (f)
+      fclose(f);
+    struct err e;
+    OK(file_read(path, 1 << 20, &got, &e) == 0, "read %zu", n);
+    OK(got.len == n && memcmp(got.data, want, n) == 0 && got.data[n] == '\0',
+       "%zu bytes read as %zu", n, got.len);
+    free(want);
+  }
+  struct err e;
+  OK(file_read(path, 1000, &got, &e) < 0 && e.code == EX_DATAERR,
+     "a file over the limit is refused");
+  buf_release(&got);
+  unlink(path);
+}
+
 int main(void)
 {
   CASE(same_as_byte_at_a_time);
   CASE(errors_name_the_line);
+  CASE(file_read_reads_every_size);
   return t_summary();
 }
