@@ -1196,6 +1196,23 @@ static void post_page(void *ud, const char *id, struct buf *out)
 
 /* The body, with a generator's markup made Markdown and relative links
  * resolved; warns about control characters. */
+/* Whether text may hold a link markup_clean resolves: "](" or "]:"
+ * (Markdown), "src=" or "href=" (HTML, any case). */
+static bool has_links(const char *text, size_t len)
+{
+  const char *end = text + len;
+  for (const char *p = text; (p = memchr(p, ']', (size_t)(end - p)));) {
+    if (++p < end && (*p == '(' || *p == ':'))
+      return true;
+  }
+  for (const char *p = text; (p = memchr(p, '=', (size_t)(end - p))); p++) {
+    if (p - text >= 2 && (((p[-2] | 0x20) == 'r' && (p[-1] | 0x20) == 'c') ||
+                          ((p[-2] | 0x20) == 'e' && (p[-1] | 0x20) == 'f')))
+      return true;
+  }
+  return false;
+}
+
 static void set_body(struct ld *l, const char *text, size_t len, int line0)
 {
   struct event *ev = l->ev;
@@ -1203,13 +1220,7 @@ static void set_body(struct ld *l, const char *text, size_t len, int line0)
   struct buf page = BUF_INIT, b = BUF_INIT;
   /* links relative to the event's page resolve as they do there: against
    * the page's directory (worked out only for a text that has links) */
-  bool links = false;
-  for (size_t i = 0; i + 1 < len && !links; i++)
-    links = (text[i] == ']' && (text[i + 1] == '(' || text[i + 1] == ':')) ||
-            ((text[i] | 0x20) == 'r' && (text[i + 1] | 0x20) == 'c' &&
-             i + 2 < len && text[i + 2] == '=') ||
-            ((text[i] | 0x20) == 'e' && (text[i + 1] | 0x20) == 'f' &&
-             i + 2 < len && text[i + 2] == '=');
+  bool links = has_links(text, len);
   if (l->cfg && l->cfg->site_url && links) {
     site_event_url(l->cfg, ev, &page);
     size_t k = page.len;

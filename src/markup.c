@@ -510,9 +510,23 @@ static bool line_start(const struct scan *sc, size_t i)
 /* The bytes that may begin something clean_range looks at (a fence, a
  * tag, a shortcode, a link's end, a URL, a line); NUL ends a run too. */
 static const bool looked_at[256] = {
-    ['`'] = true, ['~'] = true, ['{'] = true, [']'] = true,  ['h'] = true,
-    ['s'] = true, ['H'] = true, ['S'] = true, ['\n'] = true, ['\0'] = true,
+    ['`'] = true, ['~'] = true, ['{'] = true, [']'] = true,
+    ['h'] = true, ['s'] = true, ['H'] = true, ['S'] = true,
 };
+
+/* Whether the byte at k begins something clean_range looks at: an h or
+ * an s only as the first letter of a word (href=, src=) and only when
+ * links are resolved; any other byte goes out as it is. */
+static inline bool looked_at_here(const struct markup_ctx *c, const char *s,
+                                  size_t k)
+{
+  unsigned char ch = (unsigned char)s[k];
+  if (!looked_at[ch])
+    return false;
+  if ((ch | 0x20) == 'h' || (ch | 0x20) == 's')
+    return c->base && k > 0 && isspace((unsigned char)s[k - 1]);
+  return true;
+}
 
 static void clean_range(const struct markup_ctx *c, const char *s, size_t n,
                         struct buf *out, struct budget *b, int depth)
@@ -523,9 +537,9 @@ static void clean_range(const struct markup_ctx *c, const char *s, size_t n,
   while (sc.i < n) {
     char ch = s[sc.i];
     /* a run of text that holds nothing to look at goes out at once */
-    if (!fenced && !looked_at[(unsigned char)ch]) {
+    if (!fenced && !looked_at_here(c, s, sc.i)) {
       size_t k = sc.i + 1;
-      while (k < n && !looked_at[(unsigned char)s[k]])
+      while (k < n && !looked_at_here(c, s, k))
         k++;
       buf_add(out, s + sc.i, k - sc.i);
       sc.i = k;
