@@ -132,8 +132,10 @@ void renderer_free(struct renderer *r)
     return;
   body_recur_free(r->recur);
   render_memo_free(r->memo);
-  buf_release(&r->md_in);
-  buf_release(&r->md_out);
+  for (size_t i = 0; i < RENDER_MD_KEPT; i++) {
+    buf_release(&r->md[i].in);
+    buf_release(&r->md[i].out);
+  }
   for (size_t i = 0; i < r->ncache; i++) {
     struct cached *c = r->cache[i];
     for (size_t k = 0; k < c->npartials; k++) {

@@ -13,6 +13,8 @@
 #include "render.h"
 #include "tpl.h"
 
+enum { RENDER_MD_KEPT = 8 };
+
 /* A partial parsed as it is included with indent. */
 struct cached_partial {
   char *indent;
@@ -44,9 +46,14 @@ struct renderer {
   const struct site *site;  /* borrowed (renderer_set_site), may be NULL */
   struct body_recur *recur; /* of site's bodies, made when first needed */
   struct render_memo *memo; /* of site's events, made when first needed */
-  /* the last Markdown made HTML and that HTML: the channels of a
-   * catch-up render the same body one after the other */
-  struct buf md_in, md_out;
+  /* the Markdown made HTML last (RENDER_MD_KEPT of them, the oldest
+   * replaced first) and that HTML, found by the whole Markdown: the
+   * channels of a catch-up render the same body one after the other,
+   * check the same body for several channel types */
+  struct render_md {
+    struct buf in, out;
+  } md[RENDER_MD_KEPT];
+  size_t md_next; /* md's slot to take next */
 };
 
 bool render_is_dir(const char *path);

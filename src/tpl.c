@@ -769,27 +769,33 @@ int tpl_render_parsed(const struct tpl *t, json_t *data, tpl_parsed_fn parsed,
 
 void tpl_escape_html(struct buf *out, const char *s, size_t n)
 {
+  size_t run = 0; /* what needs no entity is copied at once */
   for (size_t i = 0; i < n; i++) {
+    const char *ent;
     switch (s[i]) {
     case '&':
-      buf_adds(out, "&amp;");
+      ent = "&amp;";
       break;
     case '<':
-      buf_adds(out, "&lt;");
+      ent = "&lt;";
       break;
     case '>':
-      buf_adds(out, "&gt;");
+      ent = "&gt;";
       break;
     case '"':
-      buf_adds(out, "&quot;");
+      ent = "&quot;";
       break;
     case '\'':
-      buf_adds(out, "&#39;");
+      ent = "&#39;";
       break;
     default:
-      buf_addc(out, s[i]);
+      continue;
     }
+    buf_add(out, s + run, i - run);
+    buf_adds(out, ent);
+    run = i + 1;
   }
+  buf_add(out, s + run, n - run);
 }
 
 void tpl_escape_none(struct buf *out, const char *s, size_t n)

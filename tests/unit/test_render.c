@@ -8,6 +8,7 @@
 
 #include "chan.h"
 #include "config.h"
+#include "md.h"
 #include "render.h"
 #include "util.h"
 #include "site.h"
@@ -328,6 +329,80 @@ static void test_memo_per_language(void)
   }
 }
 
+/* The HTML of a message is its Markdown's, whatever the renderer
+ * converted before: bodies of the same length one after the other, more
+ * of them than it keeps, and each again. */
+static void test_md_kept(void)
+{
+  char p[512];
+  const char *dirs[] = {"k", "k/_posts", "k/t", "k/t/en"};
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    mkdir(p, 0700);
+  }
+  put("k/t/en/announce.subject.mustache", "{{event.title}}\n");
+  put("k/t/en/announce.md.mustache", "{{event.title}}\n");
+  enum { N = 11 };
+  for (int i = 0; i < N; i++) {
+    char name[64], text[128];
+    snprintf(name, sizeof(name), "k/_posts/2030-05-%02d-e.md", i + 1);
+    /* titles of one length: "Title aa", "Title ab", … */
+    snprintf(text, sizeof(text),
+             "---\ntitle: Title %c%c\ndate: 2030-05-%02d 19:00\n---\n",
+             'a' + i / 26, 'a' + i % 26, i + 1);
+    put(name, text);
+  }
+  snprintf(p, sizeof(p), "%s/k/t", dir);
+  char yaml[1024];
+  snprintf(yaml, sizeof(yaml),
+           "site:\n  events: _posts\n"
+           "templates: %s\n",
+           p);
+  put("k/crier.yaml", yaml);
+  struct config cfg;
+  struct diags d;
+  struct site s;
+  struct err e;
+  diags_init(&d);
+  snprintf(p, sizeof(p), "%s/k/crier.yaml", dir);
+  bool ok = config_load(&cfg, p, &d) == 0 &&
+            site_load(&s, &cfg, NULL, &d) == 0 && s.n == N;
+  OK(ok, "the site loads");
+  if (ok) {
+    struct renderer *r = renderer_new(&cfg);
+    int wrong = 0;
+    for (int round = 0; round < 2; round++)
+      for (size_t i = 0; i < s.n; i++) {
+        struct render_req q = {.ev = s.events[i],
+                               .notice = "announce",
+                               .langs = LANG_EN,
+                               .now = s.events[i]->start - 86400};
+        struct message m;
+        OK(render_message(r, &q, &m, &e) == 0, "%s", e.msg);
+        struct buf want = BUF_INIT;
+        md_to_html(m.markdown, strlen(m.markdown), &want);
+        if (!m.html || strcmp(m.html, want.data) != 0) {
+          wrong++;
+          fprintf(stderr, "  %s: %s for %s", s.events[i]->id, m.html,
+                  m.markdown);
+        }
+        buf_release(&want);
+        message_release(&m);
+      }
+    INT_EQ(wrong, 0);
+    renderer_free(r);
+    site_release(&s);
+    config_release(&cfg);
+  } else {
+    diags_print(&d);
+  }
+  diags_release(&d);
+  for (size_t i = ARRAY_SIZE(dirs); i-- > 0;) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    t_rmdir(p);
+  }
+}
+
 int main(void)
 {
   struct err e;
@@ -434,6 +509,7 @@ int main(void)
   diags_release(&d);
   CASE(test_body_rule);
   CASE(test_memo_per_language);
+  CASE(test_md_kept);
   put("t/en/announce.subject.mustache", "");
   snprintf(p, sizeof(p), "%s/t/en/announce.subject.mustache", dir);
   unlink(p);
