@@ -35,6 +35,10 @@ struct node {
 struct tpl {
   struct node root;
   char *name;
+  /* the nodes' strings, end to end in one allocation (no node frees its
+   * own) */
+  char *strs;
+  size_t nstrs;
 };
 
 /* ---- tokens ---- */
@@ -133,25 +137,18 @@ static int tokenize(const char *src, size_t len, const char *name,
     char type = p < len ? src[p] : 0;
     const char *close;
     size_t cstart, cend;
-    if (type == '{') {
+    if (type == '{' || type == '=') {
       char want[17];
-      snprintf(want, sizeof(want), "}%s", ctag);
+      want[0] = type == '{' ? '}' : '=';
+      memcpy(want + 1, ctag, cl + 1);
       close = find(src + p + 1, len - p - 1, want, cl + 1);
       cstart = p + 1;
       if (close) {
         cend = (size_t)(close - src);
         pos = cend + cl + 1;
       }
-      type = '&';
-    } else if (type == '=') {
-      char want[17];
-      snprintf(want, sizeof(want), "=%s", ctag);
-      close = find(src + p + 1, len - p - 1, want, cl + 1);
-      cstart = p + 1;
-      if (close) {
-        cend = (size_t)(close - src);
-        pos = cend + cl + 1;
-      }
+      if (type == '{')
+        type = '&';
     } else {
       if (type && strchr("&#^/!>$<", type))
         cstart = p + 1;
@@ -300,7 +297,6 @@ static struct node *add_kid(struct node *parent, struct node kid)
 
 static void node_release(struct node *n)
 {
-  free(n->s);
   free(n->indent);
   for (size_t i = 0; i < n->nkids; i++)
     node_release(&n->kids[i]);
@@ -312,6 +308,7 @@ void tpl_free(struct tpl *t)
   if (!t)
     return;
   node_release(&t->root);
+  free(t->strs);
   free(t->name);
   free(t);
 }
@@ -332,11 +329,12 @@ static int build(struct tpl *t, struct toks *tk, struct err *e)
     switch (k->type) {
     case 0:
       if (cur->nkids && cur->kids[cur->nkids - 1].kind == T_TEXT) {
+        /* the text before is the last string made: it grows in place */
         struct node *prev = &cur->kids[cur->nkids - 1];
-        prev->s = xrealloc(prev->s, prev->len + k->len + 1);
         memcpy(prev->s + prev->len, k->s, k->len);
         prev->len += k->len;
         prev->s[prev->len] = '\0';
+        t->nstrs += k->len;
         continue;
       }
       n.kind = T_TEXT;
@@ -377,7 +375,10 @@ static int build(struct tpl *t, struct toks *tk, struct err *e)
       continue;
     }
     }
-    n.s = xstrndup(k->s, k->len);
+    n.s = t->strs + t->nstrs;
+    memcpy(n.s, k->s, k->len);
+    n.s[k->len] = '\0';
+    t->nstrs += k->len + 1;
     n.len = k->len;
     n.indent = k->indent;
     k->indent = NULL;
@@ -408,6 +409,11 @@ struct tpl *tpl_parse(const char *src, size_t len, const char *name,
   int rc = tokenize(src, len, t->name, &tk, e);
   if (rc == 0) {
     mark_standalone(src, len, &tk);
+    /* room for every token's string and its NUL: what build keeps */
+    size_t room = 1;
+    for (size_t i = 0; i < tk.n; i++)
+      room += tk.v[i].len + 1;
+    t->strs = xmalloc(room);
     rc = build(t, &tk, e);
   }
   for (size_t i = 0; i < tk.n; i++)
