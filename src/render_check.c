@@ -30,7 +30,8 @@ static void check_dir_templates(struct renderer *r, const char *dir,
     buf_release(&p);
     return;
   }
-  /* partials are parsed as partials when included: here only checked */
+  /* partials are parsed as partials when included: here checked (and
+   * kept for where they are included as they are) */
   size_t rl = strlen(rel);
   bool in_partials = (rl == 8 || (rl > 8 && rel[rl - 9] == '/')) &&
                      strcmp(rel + rl - (rl >= 8 ? 8 : rl), "partials") == 0;
@@ -62,10 +63,8 @@ static void check_dir_templates(struct renderer *r, const char *dir,
         if (failed) {
           diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
         } else if (c && c->src && in_partials) {
-          struct tpl *t = tpl_parse(c->src, c->len, full.data, &e);
-          if (!t)
+          if (!render_check_partial(r, c, &e))
             diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
-          tpl_free(t);
         } else if (c && c->src && !render_parsed(r, c, &e)) {
           /* a template: parsed once, for the messages rendered next */
           diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);

@@ -267,6 +267,33 @@ int render_load_partial(void *ud, const char *name, struct buf *src,
   return 1;
 }
 
+bool render_check_partial(struct renderer *r, const struct cached *c,
+                          struct err *e)
+{
+  (void)r;
+  struct cached *entry = (struct cached *)c; /* the renderer's own */
+  size_t n = partial_len(c);
+  /* parsed as it is included: a one-line partial without its line end
+   * (which adds a text at the end, nothing that parses otherwise) */
+  struct tpl *t = tpl_parse(c->src, n, c->path, e);
+  if (!t && n != c->len) { /* the error as the whole file has it */
+    struct tpl *whole = tpl_parse(c->src, c->len, c->path, e);
+    tpl_free(whole);
+    return whole != NULL;
+  }
+  if (!t)
+    return false;
+  for (size_t i = 0; i < entry->npartials; i++)
+    if (!entry->partials[i].indent[0]) { /* included before */
+      tpl_free(t);
+      return true;
+    }
+  entry->partials = xrealloc(entry->partials,
+                             (entry->npartials + 1) * sizeof(*entry->partials));
+  entry->partials[entry->npartials++] = (struct cached_partial){xstrdup(""), t};
+  return true;
+}
+
 int render_parsed_partial(void *ud, const char *name, const char *indent,
                           const struct tpl **t, struct err *e)
 {

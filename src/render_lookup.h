@@ -88,6 +88,12 @@ const struct cached *render_find(struct renderer *r, const char *const *rel,
 const struct tpl *render_parsed(struct renderer *r, const struct cached *c,
                                 struct err *e);
 
+/* Whether the partial in c parses (an error names c's path, as for a
+ * template); the parse is kept for where the partial is included without
+ * indentation (render_parsed_partial), which parses the same source. */
+bool render_check_partial(struct renderer *r, const struct cached *c,
+                          struct err *e);
+
 /* tpl_load_fn: the partial name for r->lang and r->type. */
 int render_load_partial(void *ud, const char *name, struct buf *src,
                         struct err *e);

@@ -403,6 +403,97 @@ static void test_md_kept(void)
   }
 }
 
+/* check's parse of a partial is the one rendering uses where the
+ * partial is included as it is: a message rendered after render_check
+ * is what a renderer that never checked makes, for a one-line partial
+ * (included without its line end), a partial included with indentation
+ * and one included as it is; a broken one-line partial is reported
+ * with its file and line. */
+static void test_check_keeps_partials(void)
+{
+  char p[512];
+  const char *dirs[] = {"c",      "c/_posts",        "c/t",
+                        "c/t/en", "c/t/en/partials", "c/b",
+                        "c/b/en", "c/b/en/partials"};
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    mkdir(p, 0700);
+  }
+  put("c/t/en/announce.subject.mustache", "{{event.title}}\n");
+  put("c/t/en/announce.md.mustache", "Title: {{>inline}}!\n"
+                                     "{{>block}}\n"
+                                     "  {{>block}}\n"
+                                     "end\n");
+  put("c/t/en/partials/inline.mustache", "{{event.title}}\n");
+  put("c/t/en/partials/block.mustache", "one {{event.title}}\ntwo\n");
+  put("c/_posts/2030-05-06-e.md",
+      "---\ntitle: Kept\ndate: 2030-05-06 19:00\n---\n");
+  snprintf(p, sizeof(p), "%s/c/t", dir);
+  char yaml[1024];
+  snprintf(yaml, sizeof(yaml), "site:\n  events: _posts\ntemplates: %s\n", p);
+  put("c/crier.yaml", yaml);
+  struct config cfg;
+  struct diags d;
+  struct site s;
+  struct err e;
+  diags_init(&d);
+  snprintf(p, sizeof(p), "%s/c/crier.yaml", dir);
+  bool ok = config_load(&cfg, p, &d) == 0 &&
+            site_load(&s, &cfg, NULL, &d) == 0 && s.n == 1;
+  OK(ok, "the site loads");
+  if (ok) {
+    struct render_req q = {.ev = s.events[0],
+                           .notice = "announce",
+                           .langs = LANG_EN,
+                           .now = s.events[0]->start - 86400};
+    struct renderer *fresh = renderer_new(&cfg);
+    struct message a, b;
+    OK(render_message(fresh, &q, &a, &e) == 0, "%s", e.msg);
+    STR_EQ(a.markdown, "Title: Kept!\none Kept\ntwo\n  one Kept\n  two\nend\n");
+    renderer_free(fresh);
+    struct renderer *checked = renderer_new(&cfg);
+    struct diags cd;
+    diags_init(&cd);
+    render_check(checked, NULL, q.now, &cd);
+    INT_EQ(cd.errors, 0);
+    diags_release(&cd);
+    OK(render_message(checked, &q, &b, &e) == 0, "%s", e.msg);
+    STR_EQ(b.markdown, a.markdown);
+    message_release(&a);
+    message_release(&b);
+    renderer_free(checked);
+
+    /* a broken one-line partial: its file and line */
+    snprintf(p, sizeof(p), "%s/c/b", dir);
+    free(cfg.templates);
+    cfg.templates = strdup(p);
+    put("c/b/en/partials/broken.mustache", "{{#event.title}}\n");
+    struct renderer *r = renderer_new(&cfg);
+    diags_init(&cd);
+    render_check(r, NULL, q.now, &cd);
+    char want[600];
+    snprintf(want, sizeof(want),
+             "%s/c/b/en/partials/broken.mustache:1: 'event.title' is never "
+             "closed",
+             dir);
+    bool found = false;
+    for (size_t i = 0; i < cd.n; i++)
+      found |= strcmp(cd.v[i].msg, want) == 0;
+    OK(found, "diagnostic: %s", cd.n ? cd.v[0].msg : "(none)");
+    diags_release(&cd);
+    renderer_free(r);
+    site_release(&s);
+    config_release(&cfg);
+  } else {
+    diags_print(&d);
+  }
+  diags_release(&d);
+  for (size_t i = ARRAY_SIZE(dirs); i-- > 0;) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    t_rmdir(p);
+  }
+}
+
 int main(void)
 {
   struct err e;
@@ -510,6 +601,7 @@ int main(void)
   CASE(test_body_rule);
   CASE(test_memo_per_language);
   CASE(test_md_kept);
+  CASE(test_check_keeps_partials);
   put("t/en/announce.subject.mustache", "");
   snprintf(p, sizeof(p), "%s/t/en/announce.subject.mustache", dir);
   unlink(p);
