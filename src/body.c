@@ -74,8 +74,9 @@ bool body_links_to(const char *body, const char *url)
     n--;
   if (n < 4)
     return false;
+  int first = tolower((unsigned char)u[0]);
   for (const char *p = body; *p; p++) {
-    if (strncasecmp(p, u, n) != 0)
+    if (tolower((unsigned char)*p) != first || strncasecmp(p, u, n) != 0)
       continue;
     bool before = p == body || !url_char(p[-1]) || p[-1] == '.';
     const char *e = p + n;

@@ -3,7 +3,6 @@
 #include "render.h"
 
 #include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,15 +80,20 @@ static void check_dir_templates(struct renderer *r, const char *dir,
 /* Whether any template directory has templates for channel type. */
 static bool has_type_dir(const struct renderer *r, const char *type)
 {
-  for (size_t i = 0; i < r->ndirs; i++)
-    for (size_t l = 0; l < lang_count(); l++) {
-      char p[PATH_MAX];
-      snprintf(p, sizeof(p), "%s/%s/%s", r->dirs[i], lang_code((enum lang)l),
-               type);
-      if (render_is_dir(p))
-        return true;
+  struct buf p = BUF_INIT;
+  bool found = false;
+  for (size_t i = 0; i < r->ndirs && !found; i++)
+    for (size_t l = 0; l < lang_count() && !found; l++) {
+      buf_reset(&p);
+      buf_adds(&p, r->dirs[i]);
+      buf_addc(&p, '/');
+      buf_adds(&p, lang_code((enum lang)l));
+      buf_addc(&p, '/');
+      buf_adds(&p, type);
+      found = render_is_dir(p.data);
     }
-  return false;
+  buf_release(&p);
+  return found;
 }
 
 /* Renders q's message and lets it go; -1 with the error in d when it does
