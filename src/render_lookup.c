@@ -154,17 +154,14 @@ void renderer_free(struct renderer *r)
   free(r);
 }
 
-/* The source of path from the cache (reading it once); NULL if it cannot
- * be read. The entry is borrowed from the renderer and stays valid until
- * renderer_free, whatever is loaded meanwhile. */
-const struct cached *render_source(struct renderer *r, const char *path,
-                                   struct err *e, bool *failed)
+/* Reads path, which is not in the cache, into a new entry (src NULL: it
+ * does not exist); NULL with *failed if it cannot be read or is not
+ * UTF-8. */
+static struct cached *source_add(struct renderer *r, const char *path,
+                                 bool exists, struct err *e, bool *failed)
 {
-  struct cached *known = map_get(&r->by_path, path);
-  if (known)
-    return known;
   struct cached c = {.path = xstrdup(path)};
-  if (access(path, F_OK) == 0) {
+  if (exists) {
     struct buf b = BUF_INIT;
     int line;
     const char *why;
@@ -190,8 +187,21 @@ const struct cached *render_source(struct renderer *r, const char *path,
   return entry;
 }
 
+/* The source of path from the cache (reading it once); NULL if it cannot
+ * be read. The entry is borrowed from the renderer and stays valid until
+ * renderer_free, whatever is loaded meanwhile. */
+const struct cached *render_source(struct renderer *r, const char *path,
+                                   struct err *e, bool *failed)
+{
+  struct cached *known = map_get(&r->by_path, path);
+  if (known)
+    return known;
+  return source_add(r, path, access(path, F_OK) == 0, e, failed);
+}
+
 /* Finds the first existing file among dirs × candidates (render_lookup
- * keeps the answer; render_source the files). */
+ * keeps the answer; render_source the files). A file that does not exist
+ * is not kept: render_lookup asks for each path once. */
 const struct cached *render_find(struct renderer *r, const char *const *rel,
                                  size_t nrel, struct buf *tried, struct err *e,
                                  bool *failed)
@@ -206,10 +216,12 @@ const struct cached *render_find(struct renderer *r, const char *const *rel,
       buf_adds(&p, r->dirs[d]);
       buf_addc(&p, '/');
       buf_adds(&p, rel[k]);
-      c = render_source(r, p.data, e, failed);
+      c = map_get(&r->by_path, p.data);
+      if (!c && access(p.data, F_OK) == 0)
+        c = source_add(r, p.data, true, e, failed);
       if (*failed)
         break;
-      if (c && !c->src) {
+      if (!c || !c->src) {
         if (tried) {
           if (tried->len)
             buf_adds(tried, ", ");

@@ -61,15 +61,17 @@ struct toks {
 
 static void push_tok(struct toks *t, struct tok k)
 {
-  t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
+  if (t->n == t->cap)
+    t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
   t->v[t->n++] = k;
 }
 
 static int count_lines(const char *s, size_t from, size_t to)
 {
   int n = 0;
-  for (size_t i = from; i < to; i++)
-    n += s[i] == '\n';
+  for (const char *p = s + from, *end = s + to;
+       (p = memchr(p, '\n', (size_t)(end - p))); p++)
+    n++;
   return n;
 }
 
@@ -216,12 +218,13 @@ static bool is_blank(const char *s, size_t n)
   return true;
 }
 
-static char *leading_ws(const char *s, size_t n)
+/* How many spaces and tabs s[0..n) starts with. */
+static size_t leading_ws(const char *s, size_t n)
 {
   size_t k = 0;
   while (k < n && (s[k] == ' ' || s[k] == '\t'))
     k++;
-  return xstrndup(s, k);
+  return k;
 }
 
 /* Marks standalone lines: a line with at least one tag, every tag of a kind
@@ -252,8 +255,10 @@ static void mark_standalone(const char *src, size_t len, struct toks *t)
     }
     if (ok && tags) {
       const struct tok *first = &t->v[i];
-      char *line_indent =
-          first->type == 0 ? leading_ws(first->s, first->len) : xstrdup("");
+      /* the line's indentation, copied for the tags that keep it */
+      const char *line_indent = first->s;
+      size_t indent_len =
+          first->type == 0 ? leading_ws(first->s, first->len) : 0;
       size_t line_end = t->v[j].end;
       bool gave = false;
       for (size_t k = i; k <= j; k++) {
@@ -263,7 +268,7 @@ static void mark_standalone(const char *src, size_t len, struct toks *t)
           continue;
         }
         if ((tk->type == '>' || tk->type == '<') && !gave) {
-          tk->indent = xstrdup(line_indent);
+          tk->indent = xstrndup(line_indent, indent_len);
           gave = true;
         } else if (tk->type == '$') {
           bool closes_here = false;
@@ -272,14 +277,14 @@ static void mark_standalone(const char *src, size_t len, struct toks *t)
                 memcmp(t->v[m].s, tk->s, tk->len) == 0)
               closes_here = true;
           if (closes_here) {
-            tk->indent = xstrdup(line_indent);
+            tk->indent = xstrndup(line_indent, indent_len);
             tk->same_line = true;
           } else {
-            tk->indent = leading_ws(src + line_end, len - line_end);
+            tk->indent = xstrndup(src + line_end,
+                                  leading_ws(src + line_end, len - line_end));
           }
         }
       }
-      free(line_indent);
     }
     i = j + 1;
   }
@@ -289,8 +294,9 @@ static void mark_standalone(const char *src, size_t len, struct toks *t)
 
 static struct node *add_kid(struct node *parent, struct node kid)
 {
-  parent->kids = xgrow(parent->kids, &parent->cap, parent->nkids + 1,
-                       sizeof(*parent->kids));
+  if (parent->nkids == parent->cap)
+    parent->kids = xgrow(parent->kids, &parent->cap, parent->nkids + 1,
+                         sizeof(*parent->kids));
   parent->kids[parent->nkids] = kid;
   return &parent->kids[parent->nkids++];
 }
@@ -417,7 +423,8 @@ struct tpl *tpl_parse(const char *src, size_t len, const char *name,
     rc = build(t, &tk, e);
   }
   for (size_t i = 0; i < tk.n; i++)
-    free(tk.v[i].indent);
+    if (tk.v[i].indent) /* those build did not take */
+      free(tk.v[i].indent);
   free(tk.v);
   if (rc < 0) {
     tpl_free(t);
