@@ -189,13 +189,15 @@ int render_message(struct renderer *r, const struct render_req *req,
             t->subject_max, t->name);
     goto out;
   }
-  if (markdown)
-    md_html_kept(r, &body, &html);
-  else
-    tpl_escape_html(&html, body.data, body.len);
+  if (!q->no_html) {
+    if (markdown)
+      md_html_kept(r, &body, &html);
+    else
+      tpl_escape_html(&html, body.data, body.len);
+    m->html = buf_detach(&html);
+  }
   m->subject = buf_detach(&subj);
   m->markdown = buf_detach(&body);
-  m->html = buf_detach(&html);
   rc = 0;
 out:
   json_decref(ctx);

@@ -98,12 +98,14 @@ static bool has_type_dir(const struct renderer *r, const char *type)
 
 /* Renders q's message and lets it go; -1 with the error in d when it does
  * not render. */
-static int renders(struct renderer *r, const struct render_req *q,
+static int renders(struct renderer *r, const struct render_req *req,
                    struct diags *d)
 {
   struct message m;
   struct err e;
-  if (render_message(r, q, &m, &e) < 0) {
+  struct render_req q = *req;
+  q.no_html = true; /* only whether it renders */
+  if (render_message(r, &q, &m, &e) < 0) {
     diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
     return -1;
   }

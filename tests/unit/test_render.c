@@ -387,6 +387,14 @@ static void test_md_kept(void)
                   m.markdown);
         }
         buf_release(&want);
+        /* without HTML: the same subject and text */
+        struct message t;
+        q.no_html = true;
+        OK(render_message(r, &q, &t, &e) == 0, "%s", e.msg);
+        OK(!t.html && t.subject && strcmp(t.subject, m.subject) == 0 &&
+               t.markdown && strcmp(t.markdown, m.markdown) == 0,
+           "no_html: %s", t.markdown ? t.markdown : "(null)");
+        message_release(&t);
         message_release(&m);
       }
     INT_EQ(wrong, 0);
@@ -557,6 +565,12 @@ int main(void)
   OK(render_message(r, &q, &m, &e) < 0 && e.code == EX_DATAERR &&
          strstr(e.msg, "more than Meetup's 80"),
      "meetup title: %s", e.msg);
+  /* check's renders, without HTML, fail alike */
+  q.no_html = true;
+  OK(render_message(r, &q, &m, &e) < 0 && e.code == EX_DATAERR &&
+         strstr(e.msg, "more than Meetup's 80"),
+     "meetup title without HTML: %s", e.msg);
+  q.no_html = false;
 
   q.ch = NULL;
   q.langs = LANG_DE | LANG_EN;
