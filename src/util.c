@@ -38,8 +38,15 @@ int file_read(const char *path, size_t max, struct buf *out, struct err *e)
   }
   buf_reset(out);
   for (;;) {
-    buf_grow(out, 65536);
-    ssize_t n = read(fd, out->data + out->len, 65536);
+    /* what fstat says is left, then the room there is (the end of the
+     * file, unless it grew): a buffer of the file's size, not 64 KiB for
+     * every file (which malloc maps and unmaps for each) */
+    size_t left =
+        out->len < (size_t)st.st_size ? (size_t)st.st_size - out->len : 0;
+    size_t room = out->cap > out->len + 1 ? out->cap - out->len - 1 : 0;
+    size_t want = left ? left + 1 : room ? room : 4096;
+    buf_grow(out, want);
+    ssize_t n = read(fd, out->data + out->len, want);
     if (n < 0) {
       if (errno == EINTR)
         continue;
