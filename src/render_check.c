@@ -58,7 +58,8 @@ static void check_dir_templates(struct renderer *r, const char *dir,
       if (n > 9 && strcmp(de->d_name + n - 9, ".mustache") == 0) {
         struct err e;
         bool failed = false;
-        const struct cached *c = render_source(r, full.data, &e, &failed);
+        const struct cached *c =
+            render_source(r, full.data, de->d_type == DT_REG, &e, &failed);
         if (failed) {
           diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
         } else if (c && c->src && in_partials) {

@@ -191,12 +191,12 @@ static struct cached *source_add(struct renderer *r, const char *path,
  * be read. The entry is borrowed from the renderer and stays valid until
  * renderer_free, whatever is loaded meanwhile. */
 const struct cached *render_source(struct renderer *r, const char *path,
-                                   struct err *e, bool *failed)
+                                   bool listed, struct err *e, bool *failed)
 {
   struct cached *known = map_get(&r->by_path, path);
   if (known)
     return known;
-  return source_add(r, path, access(path, F_OK) == 0, e, failed);
+  return source_add(r, path, listed || access(path, F_OK) == 0, e, failed);
 }
 
 /* Finds the first existing file among dirs × candidates (render_lookup

@@ -71,10 +71,12 @@ const struct cached *render_lookup(struct renderer *r, const char *lang,
 
 /* The source of path from the cache (reading it once); NULL with *failed
  * if it cannot be read or is not UTF-8. An entry with src NULL says the
- * file does not exist. The entry is borrowed from the renderer and stays
- * valid until renderer_free, whatever is loaded meanwhile. */
+ * file does not exist. With listed (a regular file its directory lists)
+ * it is read without asking first whether it exists. The entry is
+ * borrowed from the renderer and stays valid until renderer_free,
+ * whatever is loaded meanwhile. */
 const struct cached *render_source(struct renderer *r, const char *path,
-                                   struct err *e, bool *failed);
+                                   bool listed, struct err *e, bool *failed);
 
 /* The first existing file among the renderer's directories × rel[0..nrel)
  * (NULL entries skipped); NULL if none exists (the paths tried are added
