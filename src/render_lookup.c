@@ -65,16 +65,17 @@ const struct cached *render_lookup(struct renderer *r, const char *lang,
   const struct cached *c = keyed ? map_get(&r->named, key) : NULL;
   if (c)
     return c;
-  struct buf a = BUF_INIT, b = BUF_INIT;
+  /* the renderer's scratch buffers: no lookup runs inside another */
+  struct buf *a = &r->scratch[0], *b = &r->scratch[1];
+  buf_reset(a);
+  buf_reset(b);
   if (type)
-    render_rel(&a, lang, type, dir, name, suffix);
-  render_rel(&b, lang, NULL, dir, name, suffix);
-  const char *rel[] = {type ? a.data : NULL, b.data};
+    render_rel(a, lang, type, dir, name, suffix);
+  render_rel(b, lang, NULL, dir, name, suffix);
+  const char *rel[] = {type ? a->data : NULL, b->data};
   c = render_find(r, rel, 2, tried, e, failed);
   if (c && keyed)
     map_put(&r->named, key, (void *)c);
-  buf_release(&a);
-  buf_release(&b);
   return c;
 }
 
@@ -136,6 +137,8 @@ void renderer_free(struct renderer *r)
     buf_release(&r->md[i].in);
     buf_release(&r->md[i].out);
   }
+  for (size_t i = 0; i < ARRAY_SIZE(r->scratch); i++)
+    buf_release(&r->scratch[i]);
   for (size_t i = 0; i < r->ncache; i++) {
     struct cached *c = r->cache[i];
     for (size_t k = 0; k < c->npartials; k++) {
@@ -207,31 +210,30 @@ const struct cached *render_find(struct renderer *r, const char *const *rel,
                                  bool *failed)
 {
   const struct cached *c = NULL;
-  struct buf p = BUF_INIT;
+  struct buf *p = &r->scratch[2];
   for (size_t d = 0; d < r->ndirs && !c; d++) {
     for (size_t k = 0; k < nrel && !c; k++) {
       if (!rel[k])
         continue;
-      buf_reset(&p);
-      buf_adds(&p, r->dirs[d]);
-      buf_addc(&p, '/');
-      buf_adds(&p, rel[k]);
-      c = map_get(&r->by_path, p.data);
-      if (!c && access(p.data, F_OK) == 0)
-        c = source_add(r, p.data, true, e, failed);
+      buf_reset(p);
+      buf_adds(p, r->dirs[d]);
+      buf_addc(p, '/');
+      buf_adds(p, rel[k]);
+      c = map_get(&r->by_path, p->data);
+      if (!c && access(p->data, F_OK) == 0)
+        c = source_add(r, p->data, true, e, failed);
       if (*failed)
         break;
       if (!c || !c->src) {
         if (tried) {
           if (tried->len)
             buf_adds(tried, ", ");
-          buf_adds(tried, p.data);
+          buf_adds(tried, p->data);
         }
         c = NULL;
       }
     }
   }
-  buf_release(&p);
   return c;
 }
 

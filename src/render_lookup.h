@@ -54,6 +54,8 @@ struct renderer {
     struct buf in, out;
   } md[RENDER_MD_KEPT];
   size_t md_next; /* md's slot to take next */
+  /* render_lookup's relative paths and render_find's path, kept */
+  struct buf scratch[3];
 };
 
 bool render_is_dir(const char *path);
