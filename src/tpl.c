@@ -120,6 +120,23 @@ static void emit_text(struct toks *t, const char *src, size_t from, size_t to,
   }
 }
 
+static bool standalone_type(char type)
+{
+  switch (type) {
+  case '#':
+  case '^':
+  case '/':
+  case '!':
+  case '>':
+  case '=':
+  case '$':
+  case '<':
+    return true;
+  default:
+    return false;
+  }
+}
+
 static int tokenize(const char *src, size_t len, const char *name,
                     struct toks *t, struct err *e)
 {
@@ -152,7 +169,7 @@ static int tokenize(const char *src, size_t len, const char *name,
       if (type == '{')
         type = '&';
     } else {
-      if (type && strchr("&#^/!>$<", type))
+      if (type == '&' || (type != '=' && standalone_type(type)))
         cstart = p + 1;
       else {
         cstart = p;
@@ -203,11 +220,6 @@ static int tokenize(const char *src, size_t len, const char *name,
                              .line = tline});
   }
   return 0;
-}
-
-static bool standalone_type(char type)
-{
-  return type && strchr("#^/!>=$<", type);
 }
 
 static bool is_blank(const char *s, size_t n)
