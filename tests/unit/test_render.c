@@ -21,6 +21,61 @@ static void put(const char *rel, const char *text)
   t_put(dir, rel, text);
 }
 
+/* Makes the directories dirs[0..n) in the test directory, in order. */
+static void make_dirs(const char *const *dirs, size_t n)
+{
+  char p[512];
+  for (size_t i = 0; i < n; i++) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    mkdir(p, 0700);
+  }
+}
+
+/* Removes them and their files, the last first. */
+static void remove_dirs(const char *const *dirs, size_t n)
+{
+  char p[512];
+  for (size_t i = n; i-- > 0;) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    t_rmdir(p);
+  }
+}
+
+/* Loads the config rel (in the test directory) and its site; true when
+ * the site has n events, else the diagnostics are printed and nothing is
+ * left to release. */
+static bool load_at(const char *rel, size_t n, struct config *cfg,
+                    struct site *s)
+{
+  char p[512];
+  struct diags d;
+  diags_init(&d);
+  snprintf(p, sizeof(p), "%s/%s", dir, rel);
+  bool cfg_ok = config_load(cfg, p, &d) == 0;
+  bool site_ok = cfg_ok && site_load(s, cfg, NULL, &d) == 0;
+  bool ok = site_ok && s->n == n;
+  OK(ok, "%s loads with %zu events", rel, n);
+  if (!ok) {
+    diags_print(&d);
+    if (site_ok)
+      site_release(s);
+    if (cfg_ok)
+      config_release(cfg);
+  }
+  diags_release(&d);
+  return ok;
+}
+
+/* d/crier.yaml: the events in d/_posts, the templates in d/t. */
+static void put_config_with_templates(const char *d)
+{
+  char yaml[1024], rel[64];
+  snprintf(yaml, sizeof(yaml), "site:\n  events: _posts\ntemplates: %s/%s/t\n",
+           dir, d);
+  snprintf(rel, sizeof(rel), "%s/crier.yaml", d);
+  put(rel, yaml);
+}
+
 /* Renders the only event of a site with config (site: section body) and
  * notice in lang into m; 0 on success. */
 static int render_site(const char *site_yaml, const char *event,
@@ -334,12 +389,8 @@ static void test_memo_per_language(void)
  * of them than it keeps, and each again. */
 static void test_md_kept(void)
 {
-  char p[512];
   const char *dirs[] = {"k", "k/_posts", "k/t", "k/t/en"};
-  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
-    mkdir(p, 0700);
-  }
+  make_dirs(dirs, ARRAY_SIZE(dirs));
   put("k/t/en/announce.subject.mustache", "{{event.title}}\n");
   put("k/t/en/announce.md.mustache", "{{event.title}}\n");
   enum { N = 11 };
@@ -352,23 +403,11 @@ static void test_md_kept(void)
              'a' + i / 26, 'a' + i % 26, i + 1);
     put(name, text);
   }
-  snprintf(p, sizeof(p), "%s/k/t", dir);
-  char yaml[1024];
-  snprintf(yaml, sizeof(yaml),
-           "site:\n  events: _posts\n"
-           "templates: %s\n",
-           p);
-  put("k/crier.yaml", yaml);
+  put_config_with_templates("k");
   struct config cfg;
-  struct diags d;
   struct site s;
   struct err e;
-  diags_init(&d);
-  snprintf(p, sizeof(p), "%s/k/crier.yaml", dir);
-  bool ok = config_load(&cfg, p, &d) == 0 &&
-            site_load(&s, &cfg, NULL, &d) == 0 && s.n == N;
-  OK(ok, "the site loads");
-  if (ok) {
+  if (load_at("k/crier.yaml", N, &cfg, &s)) {
     struct renderer *r = renderer_new(&cfg);
     int wrong = 0;
     for (int round = 0; round < 2; round++)
@@ -401,14 +440,8 @@ static void test_md_kept(void)
     renderer_free(r);
     site_release(&s);
     config_release(&cfg);
-  } else {
-    diags_print(&d);
   }
-  diags_release(&d);
-  for (size_t i = ARRAY_SIZE(dirs); i-- > 0;) {
-    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
-    t_rmdir(p);
-  }
+  remove_dirs(dirs, ARRAY_SIZE(dirs));
 }
 
 /* check's parse of a partial is the one rendering uses where the
@@ -423,10 +456,7 @@ static void test_check_keeps_partials(void)
   const char *dirs[] = {"c",      "c/_posts",        "c/t",
                         "c/t/en", "c/t/en/partials", "c/b",
                         "c/b/en", "c/b/en/partials"};
-  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
-    mkdir(p, 0700);
-  }
+  make_dirs(dirs, ARRAY_SIZE(dirs));
   put("c/t/en/announce.subject.mustache", "{{event.title}}\n");
   put("c/t/en/announce.md.mustache", "Title: {{>inline}}!\n"
                                      "{{>block}}\n"
@@ -436,20 +466,11 @@ static void test_check_keeps_partials(void)
   put("c/t/en/partials/block.mustache", "one {{event.title}}\ntwo\n");
   put("c/_posts/2030-05-06-e.md",
       "---\ntitle: Kept\ndate: 2030-05-06 19:00\n---\n");
-  snprintf(p, sizeof(p), "%s/c/t", dir);
-  char yaml[1024];
-  snprintf(yaml, sizeof(yaml), "site:\n  events: _posts\ntemplates: %s\n", p);
-  put("c/crier.yaml", yaml);
+  put_config_with_templates("c");
   struct config cfg;
-  struct diags d;
   struct site s;
   struct err e;
-  diags_init(&d);
-  snprintf(p, sizeof(p), "%s/c/crier.yaml", dir);
-  bool ok = config_load(&cfg, p, &d) == 0 &&
-            site_load(&s, &cfg, NULL, &d) == 0 && s.n == 1;
-  OK(ok, "the site loads");
-  if (ok) {
+  if (load_at("c/crier.yaml", 1, &cfg, &s)) {
     struct render_req q = {.ev = s.events[0],
                            .notice = "announce",
                            .langs = LANG_EN,
@@ -492,14 +513,8 @@ static void test_check_keeps_partials(void)
     renderer_free(r);
     site_release(&s);
     config_release(&cfg);
-  } else {
-    diags_print(&d);
   }
-  diags_release(&d);
-  for (size_t i = ARRAY_SIZE(dirs); i-- > 0;) {
-    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
-    t_rmdir(p);
-  }
+  remove_dirs(dirs, ARRAY_SIZE(dirs));
 }
 
 int main(void)
