@@ -151,7 +151,7 @@ int render_message(struct renderer *r, const struct render_req *req,
   for (int i = 0; i < n; i++) {
     buf_reset(&one);
     json_decref(ctx);
-    ctx = render_context(r->cfg, q, order[i]);
+    ctx = render_context_kept(r->cfg, q, order[i]);
     if (render_one(r, q, order[i], ctx, "subject", tpl_escape_none, &one, e) <
         0)
       goto out;

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "chan.h"
+#include "render_lookup.h"
 #include "site.h"
 #include "util.h"
 #include "when.h"
@@ -347,6 +348,23 @@ struct memo_ref {
 
 enum { MEMO_RECENT = 2 };
 
+/* A context kept for the next message that differs from it only in its
+ * channel (check renders each notice for every channel type one after
+ * the other): everything in it but "channel" is a function of the key
+ * (the config, the event and the old one — events of the memo, which do
+ * not change —, the notice, the time, the languages in their order, the
+ * part's language, what recurs). */
+struct ctx_kept {
+  json_t *ctx; /* NULL: none */
+  const struct config *cfg;
+  const struct event *ev, *old;
+  char *notice;
+  time_t now;
+  int langs, norder;
+  enum lang order[LANG_MAX];
+  const struct body_recur *recur;
+};
+
 struct render_memo {
   struct memo_ref *refs; /* by address, for bsearch */
   size_t n;
@@ -360,7 +378,8 @@ struct render_memo {
    * and keeping every event's (the body's text and more) would grow
    * with the site */
   struct event_memo *recent[MEMO_RECENT];
-  size_t next; /* recent's slot to take next */
+  size_t next;                    /* recent's slot to take next */
+  struct ctx_kept kept[LANG_MAX]; /* by the part's language */
 };
 
 static int cmp_ref(const void *a, const void *b)
@@ -396,8 +415,11 @@ void render_memo_free(struct render_memo *m)
     free(m->m[i]->json);
     free(m->m[i]);
   }
-  for (size_t l = 0; l < LANG_MAX; l++)
+  for (size_t l = 0; l < LANG_MAX; l++) {
     json_decref(m->texts[l]);
+    json_decref(m->kept[l].ctx);
+    free(m->kept[l].notice);
+  }
   json_decref(m->site);
   free(m->m);
   free(m->refs);
@@ -775,8 +797,9 @@ static json_t *site_json(const struct config *cfg, struct render_memo *m)
   return o;
 }
 
-json_t *render_context(const struct config *cfg, const struct render_req *q,
-                       enum lang l)
+/* The context without its "channel" (render_context). */
+static json_t *context_make(const struct config *cfg,
+                            const struct render_req *q, enum lang l)
 {
   json_t *ctx = json_object();
   json_object_set_new_nocheck(ctx, "lang", json_string(lang_code(l)));
@@ -803,6 +826,12 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
   json_object_set_new_nocheck(ctx, "changed",
                               json_boolean(json_array_size(changes)));
   json_object_set_new_nocheck(ctx, "changes", changes);
+  return ctx;
+}
+
+/* Sets the context's "channel". */
+static void set_channel(json_t *ctx, const struct render_req *q)
+{
   json_t *ch = json_object();
   if (q->ch) {
     json_object_set_new_nocheck(ch, "name", json_string(q->ch->name));
@@ -812,5 +841,45 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
     chan_template_values(q->ch, ch);
   }
   json_object_set_new_nocheck(ctx, "channel", ch);
+}
+
+json_t *render_context(const struct config *cfg, const struct render_req *q,
+                       enum lang l)
+{
+  json_t *ctx = context_make(cfg, q, l);
+  set_channel(ctx, q);
   return ctx;
+}
+
+json_t *render_context_kept(const struct config *cfg,
+                            const struct render_req *q, enum lang l)
+{
+  struct render_memo *m = q->memo;
+  /* only the memo's events, which outlive it unchanged, are keys */
+  if (!m || !memo_of(m, q->ev) || (q->old && !memo_of(m, q->old)))
+    return render_context(cfg, q, l);
+  enum lang order[LANG_MAX];
+  int n = render_order(q, order);
+  struct ctx_kept *k = &m->kept[l];
+  bool same = k->ctx && k->cfg == cfg && k->ev == q->ev && k->old == q->old &&
+              strcmp(k->notice, q->notice) == 0 && k->now == q->now &&
+              k->langs == q->langs && k->norder == n &&
+              memcmp(k->order, order, (size_t)n * sizeof(*order)) == 0 &&
+              k->recur == q->recur;
+  if (!same) {
+    json_decref(k->ctx);
+    free(k->notice);
+    *k = (struct ctx_kept){.ctx = context_make(cfg, q, l),
+                           .cfg = cfg,
+                           .ev = q->ev,
+                           .old = q->old,
+                           .notice = xstrdup(q->notice),
+                           .now = q->now,
+                           .langs = q->langs,
+                           .norder = n,
+                           .recur = q->recur};
+    memcpy(k->order, order, (size_t)n * sizeof(*order));
+  }
+  set_channel(k->ctx, q); /* the one thing that differs */
+  return json_incref(k->ctx);
 }

@@ -60,6 +60,14 @@ struct renderer {
 
 bool render_is_dir(const char *path);
 
+/* render_context for render_message: the context is kept in q's memo (for
+ * an event of the memo, and an old event of it or none) and made again
+ * only when anything but the channel differs from the last one for l.
+ * The context returned is valid until the next call for l: nothing may
+ * hold it longer. */
+json_t *render_context_kept(const struct config *cfg,
+                            const struct render_req *q, enum lang l);
+
 /* The template lang/type[/dir]/name[.suffix].mustache, else
  * lang[/dir]/name[.suffix].mustache (type, dir and suffix may be NULL),
  * through render_find (tried and failed as there). An answer found is

@@ -517,6 +517,116 @@ static void test_check_keeps_partials(void)
   remove_dirs(dirs, ARRAY_SIZE(dirs));
 }
 
+/* A renderer keeps a part's context for the next message that differs
+ * only in its channel: a message rendered by it is byte for byte what a
+ * fresh renderer makes, whatever differs from the message before — the
+ * channel, the notice, the time, the languages or their order, the event
+ * or the old event. */
+static void test_context_kept(void)
+{
+  const char *dirs[] = {"x", "x/_posts", "x/t", "x/t/de", "x/t/en"};
+  make_dirs(dirs, ARRAY_SIZE(dirs));
+  /* templates that show what differs */
+  static const char *const kinds[] = {"announce", "reminder", "update"};
+  for (size_t i = 0; i < 2 * ARRAY_SIZE(kinds); i++) {
+    char rel[128];
+    snprintf(rel, sizeof(rel), "x/t/%s/%s.subject.mustache",
+             i % 2 ? "de" : "en", kinds[i / 2]);
+    put(rel, "{{event.title}}\n");
+    snprintf(rel, sizeof(rel), "x/t/%s/%s.md.mustache", i % 2 ? "de" : "en",
+             kinds[i / 2]);
+    put(rel, "{{notice.name}} {{notice.offset}} {{notice.relative}} {{lang}} "
+             "{{event.title}} {{channel.name}} {{message.parts}} "
+             "{{#message.first}}first{{/message.first}} "
+             "{{#changed}}changed{{/changed}}\n");
+  }
+  put("x/_posts/2030-05-06-a.md",
+      "---\ntitle: Traits night\ndate: 2030-05-06 19:00\n---\n"
+      "We look at trait objects and generics, with many examples.\n");
+  put("x/_posts/2030-06-03-b.md",
+      "---\ntitle: Async evening\ndate: 2030-06-03 19:30\n---\n"
+      "Wir lernen gemeinsam async und await mit echten Beispielen.\n");
+  put_config_with_templates("x");
+  struct config cfg;
+  struct site s;
+  struct err e;
+  if (!load_at("x/crier.yaml", 2, &cfg, &s)) {
+    remove_dirs(dirs, ARRAY_SIZE(dirs));
+    return;
+  }
+  struct channel mx = {.name = (char *)"mx",
+                       .type = chan_type_find("matrix"),
+                       .langs = LANG_DE | LANG_EN,
+                       .lang_order = {LANG_ID_EN, LANG_ID_DE},
+                       .nlang_order = 2};
+  struct channel tg = {.name = (char *)"tg",
+                       .type = chan_type_find("telegram"),
+                       .langs = LANG_DE | LANG_EN};
+  struct channel hook = {.name = (char *)"hook",
+                         .type = chan_type_find("webhook"),
+                         .langs = LANG_DE | LANG_EN};
+  const struct channel *chans[] = {NULL, &mx, &tg, &hook};
+  const struct event *a = s.events[0], *b = s.events[1];
+  /* each request differs from the one before in one thing, the channel
+   * most often */
+  struct step {
+    const struct event *ev, *old;
+    const char *notice;
+    long before; /* now = the first event's start - before */
+    int langs;
+    bool en_first;
+  } steps[] = {
+      {a, NULL, "announce", 86400, LANG_DE | LANG_EN, false},
+      {a, NULL, "reminder-1d", 86400, LANG_DE | LANG_EN, false},
+      {a, NULL, "reminder-1d", 7 * 86400, LANG_DE | LANG_EN, false},
+      {a, NULL, "reminder-1d", 7 * 86400, LANG_DE | LANG_EN, true},
+      {a, NULL, "reminder-1d", 7 * 86400, LANG_EN, true},
+      {b, NULL, "reminder-1d", 7 * 86400, LANG_EN, true},
+      {b, NULL, "reminder-7d", 7 * 86400, LANG_EN, true},
+      {b, a, "reminder-7d", 7 * 86400, LANG_EN, true},
+      {b, a, "update", 7 * 86400, LANG_EN, true},
+      {b, b, "update", 7 * 86400, LANG_EN, true},
+      {b, b, "update", 7 * 86400, LANG_DE | LANG_EN, false},
+  };
+  struct renderer *kept = renderer_new(&cfg);
+  renderer_set_site(kept, &s);
+  int differ = 0;
+  for (size_t k = 0; k < ARRAY_SIZE(steps); k++)
+    for (size_t c = 0; c < ARRAY_SIZE(chans); c++) {
+      const struct step *st = &steps[k];
+      /* the channel's own languages, or the step's */
+      struct render_req q = {.ev = st->ev,
+                             .old = st->old,
+                             .notice = st->notice,
+                             .ch = chans[c],
+                             .langs = chans[c] && c == 1 ? chans[c]->langs
+                                                         : st->langs,
+                             .en_first = st->en_first,
+                             .now = a->start - st->before};
+      struct renderer *fresh = renderer_new(&cfg);
+      renderer_set_site(fresh, &s);
+      struct message x, y;
+      OK(render_message(kept, &q, &x, &e) == 0, "%s", e.msg);
+      OK(render_message(fresh, &q, &y, &e) == 0, "%s", e.msg);
+      if (x.markdown && y.markdown &&
+          (strcmp(x.subject, y.subject) != 0 ||
+           strcmp(x.markdown, y.markdown) != 0 ||
+           strcmp(x.html ? x.html : "", y.html ? y.html : "") != 0)) {
+        differ++;
+        fprintf(stderr, "  step %zu channel %zu: kept\n%s\n  fresh\n%s\n", k, c,
+                x.markdown, y.markdown);
+      }
+      message_release(&x);
+      message_release(&y);
+      renderer_free(fresh);
+    }
+  INT_EQ(differ, 0);
+  renderer_free(kept);
+  site_release(&s);
+  config_release(&cfg);
+  remove_dirs(dirs, ARRAY_SIZE(dirs));
+}
+
 int main(void)
 {
   struct err e;
@@ -631,6 +741,7 @@ int main(void)
   CASE(test_memo_per_language);
   CASE(test_md_kept);
   CASE(test_check_keeps_partials);
+  CASE(test_context_kept);
   put("t/en/announce.subject.mustache", "");
   snprintf(p, sizeof(p), "%s/t/en/announce.subject.mustache", dir);
   unlink(p);
