@@ -224,6 +224,32 @@ static void test_body_rule(void)
   message_release(&m);
 }
 
+/* Whether q renders otherwise with kept (a renderer that rendered others
+ * before) than with a fresh renderer of s (then both are printed, after
+ * what). */
+static bool differs_from_fresh(struct renderer *kept, const struct config *cfg,
+                               const struct site *s, const struct render_req *q,
+                               const char *what)
+{
+  struct err e;
+  struct renderer *fresh = renderer_new(cfg);
+  renderer_set_site(fresh, s);
+  struct message a, b;
+  OK(render_message(kept, q, &a, &e) == 0, "%s", e.msg);
+  OK(render_message(fresh, q, &b, &e) == 0, "%s", e.msg);
+  bool differ = a.markdown && b.markdown &&
+                (strcmp(a.subject, b.subject) != 0 ||
+                 strcmp(a.markdown, b.markdown) != 0 ||
+                 strcmp(a.html ? a.html : "", b.html ? b.html : "") != 0);
+  if (differ)
+    fprintf(stderr, "  %s: kept\n%s\n  fresh\n%s\n", what, a.markdown,
+            b.markdown);
+  message_release(&a);
+  message_release(&b);
+  renderer_free(fresh);
+  return differ;
+}
+
 static const struct {
   int langs;
   bool en_first;
@@ -315,7 +341,6 @@ static void test_memo_per_language(void)
   struct config cfg;
   struct diags d;
   struct site s;
-  struct err e;
   diags_init(&d);
   snprintf(p, sizeof(p), "%s/m/crier.yaml", dir);
   bool ok = config_load(&cfg, p, &d) == 0 &&
@@ -340,23 +365,10 @@ static void test_memo_per_language(void)
                                .en_first = sets[l].en_first,
                                .now = s.events[i]->start -
                                       (k == 3 ? 7 : 1) * 86400};
-        struct renderer *fresh = renderer_new(&cfg);
-        renderer_set_site(fresh, &s);
-        struct message a, b;
-        OK(render_message(kept, &q, &a, &e) == 0, "%s", e.msg);
-        OK(render_message(fresh, &q, &b, &e) == 0, "%s", e.msg);
-        if (a.markdown && b.markdown &&
-            (strcmp(a.subject, b.subject) != 0 ||
-             strcmp(a.markdown, b.markdown) != 0 ||
-             strcmp(a.html ? a.html : "", b.html ? b.html : "") != 0)) {
-          differ++;
-          fprintf(stderr, "  %s %s langs %d: kept\n%s\n  fresh\n%s\n",
-                  s.events[i]->id, notices[k], sets[l].langs, a.markdown,
-                  b.markdown);
-        }
-        message_release(&a);
-        message_release(&b);
-        renderer_free(fresh);
+        char what[128];
+        snprintf(what, sizeof(what), "%s %s langs %d", s.events[i]->id,
+                 notices[k], sets[l].langs);
+        differ += differs_from_fresh(kept, &cfg, &s, &q, what);
       }
   INT_EQ(differ, 0);
   renderer_free(kept);
@@ -549,7 +561,6 @@ static void test_context_kept(void)
   put_config_with_templates("x");
   struct config cfg;
   struct site s;
-  struct err e;
   if (!load_at("x/crier.yaml", 2, &cfg, &s)) {
     remove_dirs(dirs, ARRAY_SIZE(dirs));
     return;
@@ -603,22 +614,9 @@ static void test_context_kept(void)
                                                          : st->langs,
                              .en_first = st->en_first,
                              .now = a->start - st->before};
-      struct renderer *fresh = renderer_new(&cfg);
-      renderer_set_site(fresh, &s);
-      struct message x, y;
-      OK(render_message(kept, &q, &x, &e) == 0, "%s", e.msg);
-      OK(render_message(fresh, &q, &y, &e) == 0, "%s", e.msg);
-      if (x.markdown && y.markdown &&
-          (strcmp(x.subject, y.subject) != 0 ||
-           strcmp(x.markdown, y.markdown) != 0 ||
-           strcmp(x.html ? x.html : "", y.html ? y.html : "") != 0)) {
-        differ++;
-        fprintf(stderr, "  step %zu channel %zu: kept\n%s\n  fresh\n%s\n", k, c,
-                x.markdown, y.markdown);
-      }
-      message_release(&x);
-      message_release(&y);
-      renderer_free(fresh);
+      char what[64];
+      snprintf(what, sizeof(what), "step %zu channel %zu", k, c);
+      differ += differs_from_fresh(kept, &cfg, &s, &q, what);
     }
   INT_EQ(differ, 0);
   renderer_free(kept);
