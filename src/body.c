@@ -8,7 +8,6 @@
 
 #include "buf.h"
 #include "i18n.h"
-#include "map.h"
 #include "util.h"
 #include "when.h"
 #include "xalloc.h"
@@ -75,8 +74,9 @@ bool body_links_to(const char *body, const char *url)
     n--;
   if (n < 4)
     return false;
+  int first = tolower((unsigned char)u[0]);
   for (const char *p = body; *p; p++) {
-    if (strncasecmp(p, u, n) != 0)
+    if (tolower((unsigned char)*p) != first || strncasecmp(p, u, n) != 0)
       continue;
     bool before = p == body || !url_char(p[-1]) || p[-1] == '.';
     const char *e = p + n;
@@ -289,17 +289,25 @@ enum body_kind body_kind_of(const struct event *ev, const char *body)
 
 /* ---- what recurs ---- */
 
-/* How many events have a text, and the last event that counted it (so
- * that an event counts once however often it repeats the text). */
+/* A text (a paragraph or a line, white space folded) and how many events
+ * have it; last is the last event that counted it (so that an event
+ * counts once however often it repeats the text). */
 struct recur_entry {
+  uint64_t hash;
+  size_t off, len; /* the text in keys */
   size_t events;
   size_t last; /* the event's index + 1 */
 };
 
+/* The texts by their whole folded bytes: a table of entry indexes (+ 1,
+ * open addressing by hash) over entries whose texts lie end to end in
+ * one buffer (no allocation per text). */
 struct body_recur {
-  struct map count; /* normalized paragraph or line → its entry's index + 1 */
   struct recur_entry *v;
   size_t n, cap;
+  size_t *slots; /* entry index + 1, 0: empty */
+  size_t nslots; /* a power of two, or 0 */
+  struct buf keys;
 };
 
 static bool is_blank(char c)
@@ -307,11 +315,13 @@ static bool is_blank(char c)
   return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
-/* White space folded: the key of a paragraph or a line. */
-static void folded(const char *s, size_t n, struct buf *out)
+/* Appends s[0..n) with its white space folded (runs to one space, none at
+ * either end) to out: the key of a line; a paragraph's key is its lines'
+ * keys joined by spaces. */
+static void fold_into(const char *s, size_t n, struct buf *out)
 {
-  buf_reset(out);
   buf_grow(out, n); /* never longer than s: written in place */
+  char *o = out->data + out->len;
   size_t len = 0;
   bool gap = false;
   for (size_t i = 0; i < n; i++) {
@@ -320,71 +330,126 @@ static void folded(const char *s, size_t n, struct buf *out)
       continue;
     }
     if (gap)
-      out->data[len++] = ' ';
+      o[len++] = ' ';
     gap = false;
-    out->data[len++] = s[i];
+    o[len++] = s[i];
   }
-  out->len = len;
-  out->data[len] = '\0';
+  out->len += len;
+  out->data[out->len] = '\0';
 }
 
-/* Calls fn with the key of each paragraph of body and of each of its
- * lines of 20 bytes or more. */
-static void each_key(const char *body, void (*fn)(void *, const char *),
-                     void *ud)
+/* White space folded: the key of a paragraph or a line. */
+static void folded(const char *s, size_t n, struct buf *out)
+{
+  buf_reset(out);
+  fold_into(s, n, out);
+}
+
+static uint64_t key_hash(const char *s, size_t n)
+{
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  memcpy(&w, s + i, n - i);
+  h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 32);
+}
+
+/* The entry of the text s[0..n) with hash h, or NULL. */
+static struct recur_entry *recur_find(const struct body_recur *r, const char *s,
+                                      size_t n, uint64_t h)
+{
+  if (!r->nslots)
+    return NULL;
+  size_t mask = r->nslots - 1;
+  for (size_t i = h & mask; r->slots[i]; i = (i + 1) & mask) {
+    struct recur_entry *x = &r->v[r->slots[i] - 1];
+    if (x->hash == h && x->len == n && memcmp(r->keys.data + x->off, s, n) == 0)
+      return x;
+  }
+  return NULL;
+}
+
+static void recur_slot(struct body_recur *r, size_t at)
+{
+  size_t mask = r->nslots - 1;
+  size_t i = r->v[at].hash & mask;
+  while (r->slots[i])
+    i = (i + 1) & mask;
+  r->slots[i] = at + 1;
+}
+
+/* Counts the text s[0..n) once for event (index + 1). */
+static void count_once(struct body_recur *r, const char *s, size_t n,
+                       size_t event)
+{
+  uint64_t h = key_hash(s, n);
+  struct recur_entry *x = recur_find(r, s, n, h);
+  if (!x) {
+    if ((r->n + 1) * 4 > r->nslots * 3) {
+      free(r->slots);
+      r->nslots = r->nslots ? r->nslots * 2 : 64;
+      r->slots = xcalloc(r->nslots, sizeof(*r->slots));
+      for (size_t i = 0; i < r->n; i++)
+        recur_slot(r, i);
+    }
+    size_t off = r->keys.len;
+    buf_add(&r->keys, s, n);
+    r->v = xgrow(r->v, &r->cap, r->n + 1, sizeof(*r->v));
+    r->v[r->n] = (struct recur_entry){h, off, n, 0, 0};
+    recur_slot(r, r->n);
+    x = &r->v[r->n++];
+  }
+  if (x->last != event) {
+    x->events++;
+    x->last = event;
+  }
+}
+
+/* Counts each paragraph of body and each of its lines of 20 bytes or more
+ * (but the paragraph's last) once for event (index + 1). Every line is
+ * folded once, into the paragraph's key. */
+static void count_body(struct body_recur *r, const char *body, size_t event,
+                       struct buf *k)
 {
   struct paras ps;
   split(body, &ps);
-  struct buf k = BUF_INIT;
   for (size_t i = 0; i < ps.n; i++) {
     const struct para *p = &ps.v[i];
-    folded(p->s, p->len, &k);
-    fn(ud, k.data);
+    buf_reset(k);
     for (const char *l = p->s; l < p->s + p->len;) {
       const char *nl = memchr(l, '\n', (size_t)(p->s + p->len - l));
       size_t n = nl ? (size_t)(nl - l) : (size_t)(p->s + p->len - l);
-      folded(l, n, &k);
-      if (k.len >= 20 && nl)
-        fn(ud, k.data);
+      size_t before = k->len;
+      if (before)
+        buf_addc(k, ' ');
+      fold_into(l, n, k);
+      size_t len = k->len - before - (before ? 1 : 0);
+      if (!len) /* a blank line adds nothing to the paragraph */
+        buf_truncate(k, before);
+      else if (len >= 20 && nl)
+        count_once(r, k->data + k->len - len, len, event);
       l += n + 1;
     }
+    count_once(r, k->data, k->len, event);
   }
-  buf_release(&k);
   free(ps.v);
-}
-
-struct recur_count {
-  struct body_recur *r;
-  size_t event; /* the event's index + 1 */
-};
-
-static void count_once(void *ud, const char *key)
-{
-  struct recur_count *c = ud;
-  struct body_recur *r = c->r;
-  uintptr_t at = (uintptr_t)map_get(&r->count, key);
-  if (!at) {
-    r->v = xgrow(r->v, &r->cap, r->n + 1, sizeof(*r->v));
-    r->v[r->n++] = (struct recur_entry){0, 0};
-    at = r->n;
-    map_put(&r->count, key, (void *)at);
-  }
-  struct recur_entry *x = &r->v[at - 1];
-  if (x->last != c->event) {
-    x->events++;
-    x->last = c->event;
-  }
 }
 
 struct body_recur *body_recur_new(struct event *const *evs, size_t n)
 {
   struct body_recur *r = xcalloc(1, sizeof(*r));
-  struct recur_count c = {r, 0};
-  for (size_t i = 0; i < n; i++) {
-    c.event = i + 1;
+  struct buf k = BUF_INIT;
+  for (size_t i = 0; i < n; i++)
     if (nonempty(evs[i]->body))
-      each_key(evs[i]->body, count_once, &c);
-  }
+      count_body(r, evs[i]->body, i + 1, &k);
+  buf_release(&k);
   return r;
 }
 
@@ -392,16 +457,17 @@ void body_recur_free(struct body_recur *r)
 {
   if (!r)
     return;
-  map_release(&r->count);
+  free(r->slots);
+  buf_release(&r->keys);
   free(r->v);
   free(r);
 }
 
-/* How many events have the text key. */
-static size_t events_with(const struct body_recur *r, const char *key)
+/* How many events have the text key[0..n). */
+static size_t events_with(const struct body_recur *r, const char *key, size_t n)
 {
-  uintptr_t at = (uintptr_t)map_get(&r->count, key);
-  return at ? r->v[at - 1].events : 0;
+  const struct recur_entry *x = recur_find(r, key, n, key_hash(key, n));
+  return x ? x->events : 0;
 }
 
 static bool recurs(const struct body_recur *r, const char *s, size_t n,
@@ -410,7 +476,7 @@ static bool recurs(const struct body_recur *r, const char *s, size_t n,
   if (!r)
     return false;
   folded(s, n, tmp);
-  return events_with(r, tmp->data) >= 2;
+  return events_with(r, tmp->data, tmp->len) >= 2;
 }
 
 /* ---- the theme ---- */
@@ -493,7 +559,7 @@ static void own_lines(const struct para *p, const struct body_recur *r,
     const char *nl = memchr(l, '\n', (size_t)(p->s + p->len - l));
     size_t n = nl ? (size_t)(nl - l) : (size_t)(p->s + p->len - l);
     folded(l, n, &tmp);
-    bool again = r && tmp.len >= 20 && events_with(r, tmp.data) >= 2;
+    bool again = r && tmp.len >= 20 && events_with(r, tmp.data, tmp.len) >= 2;
     if (tmp.len && !again) {
       if (out->len)
         buf_addc(out, ' ');

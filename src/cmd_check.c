@@ -67,7 +67,8 @@ static void channel_limits(struct app *a, struct renderer *r)
                                .ch = ch,
                                .langs = ch->langs,
                                .en_first = ch->lang_first_en,
-                               .now = a->now};
+                               .now = a->now,
+                               .no_html = true};
         struct message m;
         struct err e;
         if (render_message(r, &q, &m, &e) < 0) {

@@ -584,10 +584,11 @@ void md_tidy(struct buf *b)
 {
   struct buf out = BUF_INIT;
   bool fence = false, pending_blank = false;
+  if (b->len)
+    buf_grow(&out, b->len + 1); /* never longer than b and a line end */
   for (size_t i = 0; i < b->len;) {
-    size_t eol = i;
-    while (eol < b->len && b->data[eol] != '\n')
-      eol++;
+    const char *nl = memchr(b->data + i, '\n', b->len - i);
+    size_t eol = nl ? (size_t)(nl - b->data) : b->len;
     const char *line = b->data + i;
     size_t n = eol - i;
     bool toggles =

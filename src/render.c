@@ -101,6 +101,30 @@ void renderer_set_site(struct renderer *r, const struct site *s)
   r->site = s;
 }
 
+/* The HTML of the Markdown md into html: converted once and kept among
+ * the renderer's last RENDER_MD_KEPT (md_to_html depends on nothing but
+ * the Markdown: the whole of it is the key). */
+static void md_html_kept(struct renderer *r, const struct buf *md,
+                         struct buf *html)
+{
+  const char *s = md->data ? md->data : "";
+  for (size_t i = 0; i < RENDER_MD_KEPT; i++) {
+    const struct render_md *k = &r->md[i];
+    if (k->in.data && k->in.len == md->len &&
+        memcmp(k->in.data, s, md->len) == 0) {
+      buf_add(html, k->out.data ? k->out.data : "", k->out.len);
+      return;
+    }
+  }
+  md_to_html(s, md->len, html);
+  struct render_md *k = &r->md[r->md_next];
+  r->md_next = (r->md_next + 1) % RENDER_MD_KEPT;
+  buf_reset(&k->in);
+  buf_add(&k->in, s, md->len);
+  buf_reset(&k->out);
+  buf_add(&k->out, html->data ? html->data : "", html->len);
+}
+
 int render_message(struct renderer *r, const struct render_req *req,
                    struct message *m, struct err *e)
 {
@@ -127,7 +151,7 @@ int render_message(struct renderer *r, const struct render_req *req,
   for (int i = 0; i < n; i++) {
     buf_reset(&one);
     json_decref(ctx);
-    ctx = render_context(r->cfg, q, order[i]);
+    ctx = render_context_kept(r->cfg, q, order[i]);
     if (render_one(r, q, order[i], ctx, "subject", tpl_escape_none, &one, e) <
         0)
       goto out;
@@ -165,20 +189,15 @@ int render_message(struct renderer *r, const struct render_req *req,
             t->subject_max, t->name);
     goto out;
   }
-  if (markdown && r->md_in.data && r->md_in.len == body.len &&
-      memcmp(r->md_in.data, body.data, body.len) == 0) {
-    buf_add(&html, r->md_out.data ? r->md_out.data : "", r->md_out.len);
-  } else if (markdown) {
-    md_to_html(body.data, body.len, &html);
-    buf_reset(&r->md_in);
-    buf_add(&r->md_in, body.data ? body.data : "", body.len);
-    buf_reset(&r->md_out);
-    buf_add(&r->md_out, html.data ? html.data : "", html.len);
-  } else
-    tpl_escape_html(&html, body.data, body.len);
+  if (!q->no_html) {
+    if (markdown)
+      md_html_kept(r, &body, &html);
+    else
+      tpl_escape_html(&html, body.data, body.len);
+    m->html = buf_detach(&html);
+  }
   m->subject = buf_detach(&subj);
   m->markdown = buf_detach(&body);
-  m->html = buf_detach(&html);
   rc = 0;
 out:
   json_decref(ctx);

@@ -49,6 +49,10 @@ struct render_req {
   /* what render_context worked out about the renderer's site's events,
    * kept while the renderer lives (set by render_message); NULL: none */
   struct render_memo *memo;
+  /* no HTML wanted (m->html stays NULL): check, which only asks whether
+   * a message renders and how long its text is (making HTML from a
+   * rendered body cannot fail) */
+  bool no_html;
 };
 
 /* The built-in template directory (installed, or the source tree's);

@@ -3,7 +3,6 @@
 #include "render.h"
 
 #include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,7 +29,8 @@ static void check_dir_templates(struct renderer *r, const char *dir,
     buf_release(&p);
     return;
   }
-  /* partials are parsed as partials when included: here only checked */
+  /* partials are parsed as partials when included: here checked (and
+   * kept for where they are included as they are) */
   size_t rl = strlen(rel);
   bool in_partials = (rl == 8 || (rl > 8 && rel[rl - 9] == '/')) &&
                      strcmp(rel + rl - (rl >= 8 ? 8 : rl), "partials") == 0;
@@ -58,14 +58,13 @@ static void check_dir_templates(struct renderer *r, const char *dir,
       if (n > 9 && strcmp(de->d_name + n - 9, ".mustache") == 0) {
         struct err e;
         bool failed = false;
-        const struct cached *c = render_source(r, full.data, &e, &failed);
+        const struct cached *c =
+            render_source(r, full.data, de->d_type == DT_REG, &e, &failed);
         if (failed) {
           diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
         } else if (c && c->src && in_partials) {
-          struct tpl *t = tpl_parse(c->src, c->len, full.data, &e);
-          if (!t)
+          if (!render_check_partial(r, c, &e))
             diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
-          tpl_free(t);
         } else if (c && c->src && !render_parsed(r, c, &e)) {
           /* a template: parsed once, for the messages rendered next */
           diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
@@ -82,25 +81,32 @@ static void check_dir_templates(struct renderer *r, const char *dir,
 /* Whether any template directory has templates for channel type. */
 static bool has_type_dir(const struct renderer *r, const char *type)
 {
-  for (size_t i = 0; i < r->ndirs; i++)
-    for (size_t l = 0; l < lang_count(); l++) {
-      char p[PATH_MAX];
-      snprintf(p, sizeof(p), "%s/%s/%s", r->dirs[i], lang_code((enum lang)l),
-               type);
-      if (render_is_dir(p))
-        return true;
+  struct buf p = BUF_INIT;
+  bool found = false;
+  for (size_t i = 0; i < r->ndirs && !found; i++)
+    for (size_t l = 0; l < lang_count() && !found; l++) {
+      buf_reset(&p);
+      buf_adds(&p, r->dirs[i]);
+      buf_addc(&p, '/');
+      buf_adds(&p, lang_code((enum lang)l));
+      buf_addc(&p, '/');
+      buf_adds(&p, type);
+      found = render_is_dir(p.data);
     }
-  return false;
+  buf_release(&p);
+  return found;
 }
 
 /* Renders q's message and lets it go; -1 with the error in d when it does
  * not render. */
-static int renders(struct renderer *r, const struct render_req *q,
+static int renders(struct renderer *r, const struct render_req *req,
                    struct diags *d)
 {
   struct message m;
   struct err e;
-  if (render_message(r, q, &m, &e) < 0) {
+  struct render_req q = *req;
+  q.no_html = true; /* only whether it renders */
+  if (render_message(r, &q, &m, &e) < 0) {
     diag_add(d, DIAG_ERROR, NULL, 0, "%s", e.msg);
     return -1;
   }

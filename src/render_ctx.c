@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "chan.h"
+#include "render_lookup.h"
 #include "site.h"
 #include "util.h"
 #include "when.h"
@@ -47,12 +48,12 @@ static json_t *location_json(const struct event *ev, enum lang l, int parts,
   if (!loc)
     return json_null();
   json_t *o = json_object();
-  json_object_set_new(o, "key", json_string(loc->key));
-  json_object_set_new(
+  json_object_set_new_nocheck(o, "key", json_string(loc->key));
+  json_object_set_new_nocheck(
       o, "short", str_or_null(loc->short_name ? loc->short_name : loc->name));
-  json_object_set_new(o, "name", str_or_null(loc->name));
-  json_object_set_new(o, "street", str_or_null(loc->street));
-  json_object_set_new(o, "city", str_or_null(loc->city));
+  json_object_set_new_nocheck(o, "name", str_or_null(loc->name));
+  json_object_set_new_nocheck(o, "street", str_or_null(loc->street));
+  json_object_set_new_nocheck(o, "city", str_or_null(loc->city));
   struct buf addr = BUF_INIT;
   if (loc->street)
     buf_adds(&addr, loc->street);
@@ -60,11 +61,11 @@ static json_t *location_json(const struct event *ev, enum lang l, int parts,
     buf_adds(&addr, ", ");
   if (loc->city)
     buf_adds(&addr, loc->city);
-  json_object_set_new(o, "address", str_or_null(addr.data));
+  json_object_set_new_nocheck(o, "address", str_or_null(addr.data));
   buf_release(&addr);
-  json_object_set_new(o, "web", url_value(loc->web));
-  json_object_set_new(o, "osm", url_value(loc->osm));
-  json_object_set_new(o, "map", url_value(loc->osm ? loc->osm : NULL));
+  json_object_set_new_nocheck(o, "web", url_value(loc->web));
+  json_object_set_new_nocheck(o, "osm", url_value(loc->osm));
+  json_object_set_new_nocheck(o, "map", url_value(loc->osm ? loc->osm : NULL));
   const char *dir = location_directions(loc, lang_code(l));
   int in = -1; /* the language the directions are in */
   for (size_t i = 0; i < loc->ndirections_in && in < 0; i++)
@@ -76,8 +77,8 @@ static json_t *location_json(const struct event *ev, enum lang l, int parts,
     in = text_lang;
   if (in >= 0 && in != (int)l && (parts & (1 << in)))
     dir = NULL; /* the part in their language shows them */
-  json_object_set_new(o, "directions", str_or_null(dir));
-  json_object_set_new(o, "online", json_boolean(loc->online));
+  json_object_set_new_nocheck(o, "directions", str_or_null(dir));
+  json_object_set_new_nocheck(o, "online", json_boolean(loc->online));
   return o;
 }
 
@@ -217,28 +218,28 @@ static json_t *talks_json(const struct event *ev, enum lang l,
     const struct talk *t = &ev->talks[i];
     json_t *o = json_object();
     bool said = elsewhere || (shown && body_says(shown, t->abstract));
-    json_object_set_new(o, "title", str_or_null(t->title));
-    json_object_set_new(o, "abstract",
-                        said ? json_null() : str_or_null(t->abstract));
-    json_object_set_new(o, "slides", url_value(t->slides));
-    json_object_set_new(o, "video", url_value(t->video));
-    json_object_set_new(o, "first", json_boolean(i == 0));
-    json_object_set_new(o, "last", json_boolean(i + 1 == ev->ntalks));
-    json_object_set_new(o, "speakers", people_json(t, l));
+    json_object_set_new_nocheck(o, "title", str_or_null(t->title));
+    json_object_set_new_nocheck(o, "abstract",
+                                said ? json_null() : str_or_null(t->abstract));
+    json_object_set_new_nocheck(o, "slides", url_value(t->slides));
+    json_object_set_new_nocheck(o, "video", url_value(t->video));
+    json_object_set_new_nocheck(o, "first", json_boolean(i == 0));
+    json_object_set_new_nocheck(o, "last", json_boolean(i + 1 == ev->ntalks));
+    json_object_set_new_nocheck(o, "speakers", people_json(t, l));
     if (t->speaker) {
       json_t *s = json_object();
-      json_object_set_new(s, "name", json_string(t->speaker));
-      json_object_set_new(s, "github", str_or_null(t->github));
-      json_object_set_new(s, "twitter", str_or_null(t->twitter));
+      json_object_set_new_nocheck(s, "name", json_string(t->speaker));
+      json_object_set_new_nocheck(s, "github", str_or_null(t->github));
+      json_object_set_new_nocheck(s, "twitter", str_or_null(t->twitter));
       struct buf u = BUF_INIT;
       if (t->github) {
         buf_addf(&u, "https://github.com/%s", t->github);
-        json_object_set_new(s, "github_url", url_value(u.data));
+        json_object_set_new_nocheck(s, "github_url", url_value(u.data));
       }
       buf_release(&u);
-      json_object_set_new(o, "speaker", s);
+      json_object_set_new_nocheck(o, "speaker", s);
     } else {
-      json_object_set_new(o, "speaker", json_null());
+      json_object_set_new_nocheck(o, "speaker", json_null());
     }
     json_array_append_new(a, o);
   }
@@ -251,27 +252,30 @@ static void add_when(json_t *o, time_t t, const char *zone, enum lang l)
   struct buf b = BUF_INIT;
   when_local_in(zone, t, &tm);
   i18n_date(l, &tm, &b);
-  json_object_set_new(o, "date", json_string(b.data));
+  json_object_set_new_nocheck(o, "date", json_string(b.data));
   buf_reset(&b);
   i18n_date_short(l, &tm, &b);
-  json_object_set_new(o, "date_short", json_string(b.data));
+  json_object_set_new_nocheck(o, "date_short", json_string(b.data));
   buf_reset(&b);
   i18n_time(l, &tm, &b);
-  json_object_set_new(o, "time", json_string(b.data));
-  json_object_set_new(o, "weekday", json_string(i18n_weekday(l, tm.tm_wday)));
-  json_object_set_new(o, "day", json_integer(tm.tm_mday));
-  json_object_set_new(o, "month", json_string(i18n_month(l, tm.tm_mon)));
-  json_object_set_new(o, "year", json_integer(tm.tm_year + 1900));
+  json_object_set_new_nocheck(o, "time", json_string(b.data));
+  json_object_set_new_nocheck(o, "weekday",
+                              json_string(i18n_weekday(l, tm.tm_wday)));
+  json_object_set_new_nocheck(o, "day", json_integer(tm.tm_mday));
+  json_object_set_new_nocheck(o, "month",
+                              json_string(i18n_month(l, tm.tm_mon)));
+  json_object_set_new_nocheck(o, "year", json_integer(tm.tm_year + 1900));
   buf_reset(&b);
   i18n_zone(l, tm.tm_zone, &b);
-  json_object_set_new(o, "zone", json_string(b.data));
+  json_object_set_new_nocheck(o, "zone", json_string(b.data));
   buf_reset(&b);
   char off[8];
   when_format_offset(tm.tm_gmtoff, off);
   buf_addf(&b, "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900,
            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off);
-  json_object_set_new(o, "start", json_string(b.data));
-  json_object_set_new(o, "timezone", json_string(zone ? zone : when_zone()));
+  json_object_set_new_nocheck(o, "start", json_string(b.data));
+  json_object_set_new_nocheck(o, "timezone",
+                              json_string(zone ? zone : when_zone()));
   buf_release(&b);
 }
 
@@ -285,15 +289,16 @@ static void add_end(json_t *o, const struct event *ev, time_t end, enum lang l)
   struct buf b = BUF_INIT;
   when_local_in(ev->tz, end, &tm);
   when_rfc3339(end, &b);
-  json_object_set_new(o, "end", json_string(b.data));
+  json_object_set_new_nocheck(o, "end", json_string(b.data));
   buf_reset(&b);
   i18n_time(l, &tm, &b);
-  json_object_set_new(o, "end_time", json_string(b.data));
+  json_object_set_new_nocheck(o, "end_time", json_string(b.data));
   buf_reset(&b);
   i18n_date(l, &tm, &b);
-  json_object_set_new(o, "end_date", json_string(b.data));
-  json_object_set_new(o, "has_end", json_boolean(ev->end != 0));
-  json_object_set_new(o, "end_short", json_boolean(end - ev->start < 86400));
+  json_object_set_new_nocheck(o, "end_date", json_string(b.data));
+  json_object_set_new_nocheck(o, "has_end", json_boolean(ev->end != 0));
+  json_object_set_new_nocheck(o, "end_short",
+                              json_boolean(end - ev->start < 86400));
   buf_release(&b);
 }
 
@@ -343,6 +348,23 @@ struct memo_ref {
 
 enum { MEMO_RECENT = 2 };
 
+/* A context kept for the next message that differs from it only in its
+ * channel (check renders each notice for every channel type one after
+ * the other): everything in it but "channel" is a function of the key
+ * (the config, the event and the old one — events of the memo, which do
+ * not change —, the notice, the time, the languages in their order, the
+ * part's language, what recurs). */
+struct ctx_kept {
+  json_t *ctx; /* NULL: none */
+  const struct config *cfg;
+  const struct event *ev, *old;
+  char *notice;
+  time_t now;
+  int langs, norder;
+  enum lang order[LANG_MAX];
+  const struct body_recur *recur;
+};
+
 struct render_memo {
   struct memo_ref *refs; /* by address, for bsearch */
   size_t n;
@@ -356,7 +378,8 @@ struct render_memo {
    * and keeping every event's (the body's text and more) would grow
    * with the site */
   struct event_memo *recent[MEMO_RECENT];
-  size_t next; /* recent's slot to take next */
+  size_t next;                    /* recent's slot to take next */
+  struct ctx_kept kept[LANG_MAX]; /* by the part's language */
 };
 
 static int cmp_ref(const void *a, const void *b)
@@ -392,8 +415,11 @@ void render_memo_free(struct render_memo *m)
     free(m->m[i]->json);
     free(m->m[i]);
   }
-  for (size_t l = 0; l < LANG_MAX; l++)
+  for (size_t l = 0; l < LANG_MAX; l++) {
     json_decref(m->texts[l]);
+    json_decref(m->kept[l].ctx);
+    free(m->kept[l].notice);
+  }
   json_decref(m->site);
   free(m->m);
   free(m->refs);
@@ -539,19 +565,21 @@ static json_t *event_json_make(const struct config *cfg,
   const char *lc = lang_code(l);
   struct texts t;
   texts_of(cfg, q, l, &t);
-  json_object_set_new(o, "id", json_string(ev->id));
-  json_object_set_new(o, "title", json_string(event_title(ev, lc)));
+  json_object_set_new_nocheck(o, "id", json_string(ev->id));
+  json_object_set_new_nocheck(o, "title", json_string(event_title(ev, lc)));
   site_event_url(cfg, ev, &b);
-  json_object_set_new(o, "url",
-                      cfg->site_url ? url_value(b.data) : json_null());
+  json_object_set_new_nocheck(o, "url",
+                              cfg->site_url ? url_value(b.data) : json_null());
   buf_release(&b);
   add_when(o, ev->start, ev->tz, l);
   add_end(o, ev, event_end(ev, cfg->default_duration), l);
-  json_object_set_new(o, "location",
-                      location_json(ev, l, parts_of(q), t.text_lang));
-  json_object_set_new(o, "online_url", url_value(ev->online_url));
-  json_object_set_new(o, "online", json_boolean(ev->online_url && !ev->loc));
-  json_object_set_new(o, "hybrid", json_boolean(ev->online_url && ev->loc));
+  json_object_set_new_nocheck(o, "location",
+                              location_json(ev, l, parts_of(q), t.text_lang));
+  json_object_set_new_nocheck(o, "online_url", url_value(ev->online_url));
+  json_object_set_new_nocheck(o, "online",
+                              json_boolean(ev->online_url && !ev->loc));
+  json_object_set_new_nocheck(o, "hybrid",
+                              json_boolean(ev->online_url && ev->loc));
 
   /* the body: the organizers' invitation (in this language: the
    * announcement is the facts and the body; in another: its theme and a
@@ -561,17 +589,20 @@ static json_t *event_json_make(const struct config *cfg,
   bool here = t.shown && t.in_lang;
   bool details_here = det && !t.body_below;
   const char *said = here || details_here ? t.body.data : NULL;
-  json_object_set_new(o, "body",
-                      t.shown ? json_string(t.body.data) : json_null());
-  json_object_set_new(o, "body_invitation", json_boolean(inv));
-  json_object_set_new(o, "body_details", json_boolean(det));
-  json_object_set_new(o, "body_in_lang", json_boolean(here));
-  json_object_set_new(o, "body_below", json_boolean(t.shown && t.body_below));
-  json_object_set_new(o, "invitation_here", json_boolean(inv && t.in_lang));
-  json_object_set_new(o, "invitation_other", json_boolean(inv && !t.in_lang));
-  json_object_set_new(o, "details_here", json_boolean(details_here));
-  json_object_set_new(o, "texts_below", json_boolean(t.elsewhere));
-  json_object_set_new(
+  json_object_set_new_nocheck(o, "body",
+                              t.shown ? json_string(t.body.data) : json_null());
+  json_object_set_new_nocheck(o, "body_invitation", json_boolean(inv));
+  json_object_set_new_nocheck(o, "body_details", json_boolean(det));
+  json_object_set_new_nocheck(o, "body_in_lang", json_boolean(here));
+  json_object_set_new_nocheck(o, "body_below",
+                              json_boolean(t.shown && t.body_below));
+  json_object_set_new_nocheck(o, "invitation_here",
+                              json_boolean(inv && t.in_lang));
+  json_object_set_new_nocheck(o, "invitation_other",
+                              json_boolean(inv && !t.in_lang));
+  json_object_set_new_nocheck(o, "details_here", json_boolean(details_here));
+  json_object_set_new_nocheck(o, "texts_below", json_boolean(t.elsewhere));
+  json_object_set_new_nocheck(
       o, "body_lang_name",
       t.body_lang >= 0 && t.body_lang != (int)l
           ? json_string(i18n_lang_name(l, (enum lang)t.body_lang))
@@ -582,41 +613,45 @@ static json_t *event_json_make(const struct config *cfg,
     t.memo->theme_known = true;
   }
   if (t.shown && t.memo)
-    json_object_set_new(o, "theme", str_or_null(t.memo->theme));
+    json_object_set_new_nocheck(o, "theme", str_or_null(t.memo->theme));
   else {
     theme = t.shown ? body_theme(ev, t.body.data, q->recur) : NULL;
-    json_object_set_new(o, "theme", str_or_null(theme));
+    json_object_set_new_nocheck(o, "theme", str_or_null(theme));
   }
   free(theme);
 
   /* the program */
   bool missing = ev->talks_state == TALKS_WANTED;
   bool program = missing && (ev->program_in_body || inv);
-  json_object_set_new(o, "talks", talks_json(ev, l, said, t.elsewhere));
-  json_object_set_new(o, "talks_list",
-                      json_boolean(ev->talks_state == TALKS_LIST));
-  json_object_set_new(
+  json_object_set_new_nocheck(o, "talks", talks_json(ev, l, said, t.elsewhere));
+  json_object_set_new_nocheck(o, "talks_list",
+                              json_boolean(ev->talks_state == TALKS_LIST));
+  json_object_set_new_nocheck(
       o, "talks_one",
       json_boolean(ev->talks_state == TALKS_LIST && ev->ntalks == 1));
-  json_object_set_new(
+  json_object_set_new_nocheck(
       o, "talks_many",
       json_boolean(ev->talks_state == TALKS_LIST && ev->ntalks > 1));
-  json_object_set_new(o, "talks_none",
-                      json_boolean(ev->talks_state == TALKS_NONE));
-  json_object_set_new(o, "open_space",
-                      json_boolean(ev->talks_state == TALKS_OPEN));
-  json_object_set_new(o, "talks_wanted", json_boolean(missing && !program));
-  json_object_set_new(o, "program_in_body", json_boolean(program));
-  json_object_set_new(o, "speakers", speakers_json(ev));
-  json_object_set_new(o, "has_speakers", json_boolean(ev->nspeakers > 0));
+  json_object_set_new_nocheck(o, "talks_none",
+                              json_boolean(ev->talks_state == TALKS_NONE));
+  json_object_set_new_nocheck(o, "open_space",
+                              json_boolean(ev->talks_state == TALKS_OPEN));
+  json_object_set_new_nocheck(o, "talks_wanted",
+                              json_boolean(missing && !program));
+  json_object_set_new_nocheck(o, "program_in_body", json_boolean(program));
+  json_object_set_new_nocheck(o, "speakers", speakers_json(ev));
+  json_object_set_new_nocheck(o, "has_speakers",
+                              json_boolean(ev->nspeakers > 0));
 
   json_t *links = links_json(ev, l, said, t.elsewhere);
-  json_object_set_new(o, "has_links", json_boolean(json_array_size(links)));
-  json_object_set_new(o, "links", links);
-  json_object_set_new(o, "meetup_url", url_value(event_link(ev, LINK_MEETUP)));
-  json_object_set_new(o, "planning_url",
-                      url_value(event_link(ev, LINK_PLANNING)));
-  json_object_set_new(o, "cancelled", json_boolean(ev->cancelled));
+  json_object_set_new_nocheck(o, "has_links",
+                              json_boolean(json_array_size(links)));
+  json_object_set_new_nocheck(o, "links", links);
+  json_object_set_new_nocheck(o, "meetup_url",
+                              url_value(event_link(ev, LINK_MEETUP)));
+  json_object_set_new_nocheck(o, "planning_url",
+                              url_value(event_link(ev, LINK_PLANNING)));
+  json_object_set_new_nocheck(o, "cancelled", json_boolean(ev->cancelled));
   buf_release(&t.body);
   return o;
 }
@@ -721,8 +756,12 @@ static json_t *message_json(const struct render_req *q, enum lang l)
   const char *title = event_title(q->ev, lang_code(l));
   for (int i = 0; i < at && i < n; i++)
     title_before |= strcmp(event_title(q->ev, lang_code(order[i])), title) == 0;
-  return json_pack("{s:b, s:b, s:i, s:b}", "first", at == 0, "last",
-                   at == n - 1, "parts", n, "title_before", title_before);
+  json_t *o = json_object();
+  json_object_set_new_nocheck(o, "first", json_boolean(at == 0));
+  json_object_set_new_nocheck(o, "last", json_boolean(at == n - 1));
+  json_object_set_new_nocheck(o, "parts", json_integer(n));
+  json_object_set_new_nocheck(o, "title_before", json_boolean(title_before));
+  return o;
 }
 
 /* The language file's texts (new reference; kept in m when not NULL). */
@@ -758,40 +797,89 @@ static json_t *site_json(const struct config *cfg, struct render_memo *m)
   return o;
 }
 
+/* The context without its "channel" (render_context). */
+static json_t *context_make(const struct config *cfg,
+                            const struct render_req *q, enum lang l)
+{
+  json_t *ctx = json_object();
+  json_object_set_new_nocheck(ctx, "lang", json_string(lang_code(l)));
+  json_object_set_new_nocheck(ctx, "de", json_boolean(l == LANG_ID_DE));
+  json_object_set_new_nocheck(ctx, "en", json_boolean(l == LANG_ID_EN));
+  json_object_set_new(ctx, lang_code(l), json_true());
+  json_object_set_new_nocheck(ctx, "text", texts_json(cfg, q->memo, l));
+  json_object_set_new_nocheck(ctx, "site", site_json(cfg, q->memo));
+  json_object_set_new_nocheck(ctx, "event", event_json(cfg, q, l));
+  json_object_set_new_nocheck(ctx, "message", message_json(q, l));
+  json_t *n = json_object();
+  const char *kind = notice_kind(q->notice);
+  json_object_set_new_nocheck(n, "name", json_string(q->notice));
+  json_object_set_new_nocheck(n, "kind", json_string(kind));
+  json_object_set_new(n, kind, json_true());
+  if (strcmp(kind, "reminder") == 0 && q->notice[8] == '-')
+    json_object_set_new_nocheck(n, "offset", json_string(q->notice + 9));
+  struct buf rel = BUF_INIT;
+  i18n_relative(l, q->now, q->ev->start, &rel);
+  json_object_set_new_nocheck(n, "relative", json_string(rel.data));
+  buf_release(&rel);
+  json_object_set_new_nocheck(ctx, "notice", n);
+  json_t *changes = changes_json(cfg, q, l);
+  json_object_set_new_nocheck(ctx, "changed",
+                              json_boolean(json_array_size(changes)));
+  json_object_set_new_nocheck(ctx, "changes", changes);
+  return ctx;
+}
+
+/* Sets the context's "channel". */
+static void set_channel(json_t *ctx, const struct render_req *q)
+{
+  json_t *ch = json_object();
+  if (q->ch) {
+    json_object_set_new_nocheck(ch, "name", json_string(q->ch->name));
+    json_object_set_new_nocheck(ch, "type",
+                                json_string(chan_type_name(q->ch->type)));
+    json_object_set_new_nocheck(ch, chan_type_name(q->ch->type), json_true());
+    chan_template_values(q->ch, ch);
+  }
+  json_object_set_new_nocheck(ctx, "channel", ch);
+}
+
 json_t *render_context(const struct config *cfg, const struct render_req *q,
                        enum lang l)
 {
-  json_t *ctx = json_object();
-  json_object_set_new(ctx, "lang", json_string(lang_code(l)));
-  json_object_set_new(ctx, "de", json_boolean(l == LANG_ID_DE));
-  json_object_set_new(ctx, "en", json_boolean(l == LANG_ID_EN));
-  json_object_set_new(ctx, lang_code(l), json_true());
-  json_object_set_new(ctx, "text", texts_json(cfg, q->memo, l));
-  json_object_set_new(ctx, "site", site_json(cfg, q->memo));
-  json_object_set_new(ctx, "event", event_json(cfg, q, l));
-  json_object_set_new(ctx, "message", message_json(q, l));
-  json_t *n = json_object();
-  const char *kind = notice_kind(q->notice);
-  json_object_set_new(n, "name", json_string(q->notice));
-  json_object_set_new(n, "kind", json_string(kind));
-  json_object_set_new(n, kind, json_true());
-  if (strcmp(kind, "reminder") == 0 && q->notice[8] == '-')
-    json_object_set_new(n, "offset", json_string(q->notice + 9));
-  struct buf rel = BUF_INIT;
-  i18n_relative(l, q->now, q->ev->start, &rel);
-  json_object_set_new(n, "relative", json_string(rel.data));
-  buf_release(&rel);
-  json_object_set_new(ctx, "notice", n);
-  json_t *changes = changes_json(cfg, q, l);
-  json_object_set_new(ctx, "changed", json_boolean(json_array_size(changes)));
-  json_object_set_new(ctx, "changes", changes);
-  json_t *ch = json_object();
-  if (q->ch) {
-    json_object_set_new(ch, "name", json_string(q->ch->name));
-    json_object_set_new(ch, "type", json_string(chan_type_name(q->ch->type)));
-    json_object_set_new(ch, chan_type_name(q->ch->type), json_true());
-    chan_template_values(q->ch, ch);
-  }
-  json_object_set_new(ctx, "channel", ch);
+  json_t *ctx = context_make(cfg, q, l);
+  set_channel(ctx, q);
   return ctx;
+}
+
+json_t *render_context_kept(const struct config *cfg,
+                            const struct render_req *q, enum lang l)
+{
+  struct render_memo *m = q->memo;
+  /* only the memo's events, which outlive it unchanged, are keys */
+  if (!m || !memo_of(m, q->ev) || (q->old && !memo_of(m, q->old)))
+    return render_context(cfg, q, l);
+  enum lang order[LANG_MAX];
+  int n = render_order(q, order);
+  struct ctx_kept *k = &m->kept[l];
+  bool same = k->ctx && k->cfg == cfg && k->ev == q->ev && k->old == q->old &&
+              strcmp(k->notice, q->notice) == 0 && k->now == q->now &&
+              k->langs == q->langs && k->norder == n &&
+              memcmp(k->order, order, (size_t)n * sizeof(*order)) == 0 &&
+              k->recur == q->recur;
+  if (!same) {
+    json_decref(k->ctx);
+    free(k->notice);
+    *k = (struct ctx_kept){.ctx = context_make(cfg, q, l),
+                           .cfg = cfg,
+                           .ev = q->ev,
+                           .old = q->old,
+                           .notice = xstrdup(q->notice),
+                           .now = q->now,
+                           .langs = q->langs,
+                           .norder = n,
+                           .recur = q->recur};
+    memcpy(k->order, order, (size_t)n * sizeof(*order));
+  }
+  set_channel(k->ctx, q); /* the one thing that differs */
+  return json_incref(k->ctx);
 }

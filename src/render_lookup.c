@@ -65,16 +65,17 @@ const struct cached *render_lookup(struct renderer *r, const char *lang,
   const struct cached *c = keyed ? map_get(&r->named, key) : NULL;
   if (c)
     return c;
-  struct buf a = BUF_INIT, b = BUF_INIT;
+  /* the renderer's scratch buffers: no lookup runs inside another */
+  struct buf *a = &r->scratch[0], *b = &r->scratch[1];
+  buf_reset(a);
+  buf_reset(b);
   if (type)
-    render_rel(&a, lang, type, dir, name, suffix);
-  render_rel(&b, lang, NULL, dir, name, suffix);
-  const char *rel[] = {type ? a.data : NULL, b.data};
+    render_rel(a, lang, type, dir, name, suffix);
+  render_rel(b, lang, NULL, dir, name, suffix);
+  const char *rel[] = {type ? a->data : NULL, b->data};
   c = render_find(r, rel, 2, tried, e, failed);
   if (c && keyed)
     map_put(&r->named, key, (void *)c);
-  buf_release(&a);
-  buf_release(&b);
   return c;
 }
 
@@ -132,8 +133,12 @@ void renderer_free(struct renderer *r)
     return;
   body_recur_free(r->recur);
   render_memo_free(r->memo);
-  buf_release(&r->md_in);
-  buf_release(&r->md_out);
+  for (size_t i = 0; i < RENDER_MD_KEPT; i++) {
+    buf_release(&r->md[i].in);
+    buf_release(&r->md[i].out);
+  }
+  for (size_t i = 0; i < ARRAY_SIZE(r->scratch); i++)
+    buf_release(&r->scratch[i]);
   for (size_t i = 0; i < r->ncache; i++) {
     struct cached *c = r->cache[i];
     for (size_t k = 0; k < c->npartials; k++) {
@@ -152,17 +157,14 @@ void renderer_free(struct renderer *r)
   free(r);
 }
 
-/* The source of path from the cache (reading it once); NULL if it cannot
- * be read. The entry is borrowed from the renderer and stays valid until
- * renderer_free, whatever is loaded meanwhile. */
-const struct cached *render_source(struct renderer *r, const char *path,
-                                   struct err *e, bool *failed)
+/* Reads path, which is not in the cache, into a new entry (src NULL: it
+ * does not exist); NULL with *failed if it cannot be read or is not
+ * UTF-8. */
+static struct cached *source_add(struct renderer *r, const char *path,
+                                 bool exists, struct err *e, bool *failed)
 {
-  struct cached *known = map_get(&r->by_path, path);
-  if (known)
-    return known;
   struct cached c = {.path = xstrdup(path)};
-  if (access(path, F_OK) == 0) {
+  if (exists) {
     struct buf b = BUF_INIT;
     int line;
     const char *why;
@@ -188,36 +190,50 @@ const struct cached *render_source(struct renderer *r, const char *path,
   return entry;
 }
 
+/* The source of path from the cache (reading it once); NULL if it cannot
+ * be read. The entry is borrowed from the renderer and stays valid until
+ * renderer_free, whatever is loaded meanwhile. */
+const struct cached *render_source(struct renderer *r, const char *path,
+                                   bool listed, struct err *e, bool *failed)
+{
+  struct cached *known = map_get(&r->by_path, path);
+  if (known)
+    return known;
+  return source_add(r, path, listed || access(path, F_OK) == 0, e, failed);
+}
+
 /* Finds the first existing file among dirs × candidates (render_lookup
- * keeps the answer; render_source the files). */
+ * keeps the answer; render_source the files). A file that does not exist
+ * is not kept: render_lookup asks for each path once. */
 const struct cached *render_find(struct renderer *r, const char *const *rel,
                                  size_t nrel, struct buf *tried, struct err *e,
                                  bool *failed)
 {
   const struct cached *c = NULL;
-  struct buf p = BUF_INIT;
+  struct buf *p = &r->scratch[2];
   for (size_t d = 0; d < r->ndirs && !c; d++) {
     for (size_t k = 0; k < nrel && !c; k++) {
       if (!rel[k])
         continue;
-      buf_reset(&p);
-      buf_adds(&p, r->dirs[d]);
-      buf_addc(&p, '/');
-      buf_adds(&p, rel[k]);
-      c = render_source(r, p.data, e, failed);
+      buf_reset(p);
+      buf_adds(p, r->dirs[d]);
+      buf_addc(p, '/');
+      buf_adds(p, rel[k]);
+      c = map_get(&r->by_path, p->data);
+      if (!c && access(p->data, F_OK) == 0)
+        c = source_add(r, p->data, true, e, failed);
       if (*failed)
         break;
-      if (c && !c->src) {
+      if (!c || !c->src) {
         if (tried) {
           if (tried->len)
             buf_adds(tried, ", ");
-          buf_adds(tried, p.data);
+          buf_adds(tried, p->data);
         }
         c = NULL;
       }
     }
   }
-  buf_release(&p);
   return c;
 }
 
@@ -263,6 +279,33 @@ int render_load_partial(void *ud, const char *name, struct buf *src,
     return -1;
   buf_add(src, c->src, partial_len(c));
   return 1;
+}
+
+bool render_check_partial(struct renderer *r, const struct cached *c,
+                          struct err *e)
+{
+  (void)r;
+  struct cached *entry = (struct cached *)c; /* the renderer's own */
+  size_t n = partial_len(c);
+  /* parsed as it is included: a one-line partial without its line end
+   * (which adds a text at the end, nothing that parses otherwise) */
+  struct tpl *t = tpl_parse(c->src, n, c->path, e);
+  if (!t && n != c->len) { /* the error as the whole file has it */
+    struct tpl *whole = tpl_parse(c->src, c->len, c->path, e);
+    tpl_free(whole);
+    return whole != NULL;
+  }
+  if (!t)
+    return false;
+  for (size_t i = 0; i < entry->npartials; i++)
+    if (!entry->partials[i].indent[0]) { /* included before */
+      tpl_free(t);
+      return true;
+    }
+  entry->partials = xrealloc(entry->partials,
+                             (entry->npartials + 1) * sizeof(*entry->partials));
+  entry->partials[entry->npartials++] = (struct cached_partial){xstrdup(""), t};
+  return true;
 }
 
 int render_parsed_partial(void *ud, const char *name, const char *indent,

@@ -35,6 +35,10 @@ struct node {
 struct tpl {
   struct node root;
   char *name;
+  /* the nodes' strings, end to end in one allocation (no node frees its
+   * own) */
+  char *strs;
+  size_t nstrs;
 };
 
 /* ---- tokens ---- */
@@ -57,15 +61,17 @@ struct toks {
 
 static void push_tok(struct toks *t, struct tok k)
 {
-  t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
+  if (t->n == t->cap)
+    t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
   t->v[t->n++] = k;
 }
 
 static int count_lines(const char *s, size_t from, size_t to)
 {
   int n = 0;
-  for (size_t i = from; i < to; i++)
-    n += s[i] == '\n';
+  for (const char *p = s + from, *end = s + to;
+       (p = memchr(p, '\n', (size_t)(end - p))); p++)
+    n++;
   return n;
 }
 
@@ -114,6 +120,23 @@ static void emit_text(struct toks *t, const char *src, size_t from, size_t to,
   }
 }
 
+static bool standalone_type(char type)
+{
+  switch (type) {
+  case '#':
+  case '^':
+  case '/':
+  case '!':
+  case '>':
+  case '=':
+  case '$':
+  case '<':
+    return true;
+  default:
+    return false;
+  }
+}
+
 static int tokenize(const char *src, size_t len, const char *name,
                     struct toks *t, struct err *e)
 {
@@ -133,27 +156,20 @@ static int tokenize(const char *src, size_t len, const char *name,
     char type = p < len ? src[p] : 0;
     const char *close;
     size_t cstart, cend;
-    if (type == '{') {
+    if (type == '{' || type == '=') {
       char want[17];
-      snprintf(want, sizeof(want), "}%s", ctag);
+      want[0] = type == '{' ? '}' : '=';
+      memcpy(want + 1, ctag, cl + 1);
       close = find(src + p + 1, len - p - 1, want, cl + 1);
       cstart = p + 1;
       if (close) {
         cend = (size_t)(close - src);
         pos = cend + cl + 1;
       }
-      type = '&';
-    } else if (type == '=') {
-      char want[17];
-      snprintf(want, sizeof(want), "=%s", ctag);
-      close = find(src + p + 1, len - p - 1, want, cl + 1);
-      cstart = p + 1;
-      if (close) {
-        cend = (size_t)(close - src);
-        pos = cend + cl + 1;
-      }
+      if (type == '{')
+        type = '&';
     } else {
-      if (type && strchr("&#^/!>$<", type))
+      if (type == '&' || (type != '=' && standalone_type(type)))
         cstart = p + 1;
       else {
         cstart = p;
@@ -206,11 +222,6 @@ static int tokenize(const char *src, size_t len, const char *name,
   return 0;
 }
 
-static bool standalone_type(char type)
-{
-  return type && strchr("#^/!>=$<", type);
-}
-
 static bool is_blank(const char *s, size_t n)
 {
   for (size_t i = 0; i < n; i++)
@@ -219,12 +230,13 @@ static bool is_blank(const char *s, size_t n)
   return true;
 }
 
-static char *leading_ws(const char *s, size_t n)
+/* How many spaces and tabs s[0..n) starts with. */
+static size_t leading_ws(const char *s, size_t n)
 {
   size_t k = 0;
   while (k < n && (s[k] == ' ' || s[k] == '\t'))
     k++;
-  return xstrndup(s, k);
+  return k;
 }
 
 /* Marks standalone lines: a line with at least one tag, every tag of a kind
@@ -255,8 +267,10 @@ static void mark_standalone(const char *src, size_t len, struct toks *t)
     }
     if (ok && tags) {
       const struct tok *first = &t->v[i];
-      char *line_indent =
-          first->type == 0 ? leading_ws(first->s, first->len) : xstrdup("");
+      /* the line's indentation, copied for the tags that keep it */
+      const char *line_indent = first->s;
+      size_t indent_len =
+          first->type == 0 ? leading_ws(first->s, first->len) : 0;
       size_t line_end = t->v[j].end;
       bool gave = false;
       for (size_t k = i; k <= j; k++) {
@@ -266,7 +280,7 @@ static void mark_standalone(const char *src, size_t len, struct toks *t)
           continue;
         }
         if ((tk->type == '>' || tk->type == '<') && !gave) {
-          tk->indent = xstrdup(line_indent);
+          tk->indent = xstrndup(line_indent, indent_len);
           gave = true;
         } else if (tk->type == '$') {
           bool closes_here = false;
@@ -275,14 +289,14 @@ static void mark_standalone(const char *src, size_t len, struct toks *t)
                 memcmp(t->v[m].s, tk->s, tk->len) == 0)
               closes_here = true;
           if (closes_here) {
-            tk->indent = xstrdup(line_indent);
+            tk->indent = xstrndup(line_indent, indent_len);
             tk->same_line = true;
           } else {
-            tk->indent = leading_ws(src + line_end, len - line_end);
+            tk->indent = xstrndup(src + line_end,
+                                  leading_ws(src + line_end, len - line_end));
           }
         }
       }
-      free(line_indent);
     }
     i = j + 1;
   }
@@ -292,15 +306,15 @@ static void mark_standalone(const char *src, size_t len, struct toks *t)
 
 static struct node *add_kid(struct node *parent, struct node kid)
 {
-  parent->kids = xgrow(parent->kids, &parent->cap, parent->nkids + 1,
-                       sizeof(*parent->kids));
+  if (parent->nkids == parent->cap)
+    parent->kids = xgrow(parent->kids, &parent->cap, parent->nkids + 1,
+                         sizeof(*parent->kids));
   parent->kids[parent->nkids] = kid;
   return &parent->kids[parent->nkids++];
 }
 
 static void node_release(struct node *n)
 {
-  free(n->s);
   free(n->indent);
   for (size_t i = 0; i < n->nkids; i++)
     node_release(&n->kids[i]);
@@ -312,6 +326,7 @@ void tpl_free(struct tpl *t)
   if (!t)
     return;
   node_release(&t->root);
+  free(t->strs);
   free(t->name);
   free(t);
 }
@@ -332,11 +347,12 @@ static int build(struct tpl *t, struct toks *tk, struct err *e)
     switch (k->type) {
     case 0:
       if (cur->nkids && cur->kids[cur->nkids - 1].kind == T_TEXT) {
+        /* the text before is the last string made: it grows in place */
         struct node *prev = &cur->kids[cur->nkids - 1];
-        prev->s = xrealloc(prev->s, prev->len + k->len + 1);
         memcpy(prev->s + prev->len, k->s, k->len);
         prev->len += k->len;
         prev->s[prev->len] = '\0';
+        t->nstrs += k->len;
         continue;
       }
       n.kind = T_TEXT;
@@ -377,7 +393,10 @@ static int build(struct tpl *t, struct toks *tk, struct err *e)
       continue;
     }
     }
-    n.s = xstrndup(k->s, k->len);
+    n.s = t->strs + t->nstrs;
+    memcpy(n.s, k->s, k->len);
+    n.s[k->len] = '\0';
+    t->nstrs += k->len + 1;
     n.len = k->len;
     n.indent = k->indent;
     k->indent = NULL;
@@ -408,10 +427,16 @@ struct tpl *tpl_parse(const char *src, size_t len, const char *name,
   int rc = tokenize(src, len, t->name, &tk, e);
   if (rc == 0) {
     mark_standalone(src, len, &tk);
+    /* room for every token's string and its NUL: what build keeps */
+    size_t room = 1;
+    for (size_t i = 0; i < tk.n; i++)
+      room += tk.v[i].len + 1;
+    t->strs = xmalloc(room);
     rc = build(t, &tk, e);
   }
   for (size_t i = 0; i < tk.n; i++)
-    free(tk.v[i].indent);
+    if (tk.v[i].indent) /* those build did not take */
+      free(tk.v[i].indent);
   free(tk.v);
   if (rc < 0) {
     tpl_free(t);
@@ -769,27 +794,33 @@ int tpl_render_parsed(const struct tpl *t, json_t *data, tpl_parsed_fn parsed,
 
 void tpl_escape_html(struct buf *out, const char *s, size_t n)
 {
+  size_t run = 0; /* what needs no entity is copied at once */
   for (size_t i = 0; i < n; i++) {
+    const char *ent;
     switch (s[i]) {
     case '&':
-      buf_adds(out, "&amp;");
+      ent = "&amp;";
       break;
     case '<':
-      buf_adds(out, "&lt;");
+      ent = "&lt;";
       break;
     case '>':
-      buf_adds(out, "&gt;");
+      ent = "&gt;";
       break;
     case '"':
-      buf_adds(out, "&quot;");
+      ent = "&quot;";
       break;
     case '\'':
-      buf_adds(out, "&#39;");
+      ent = "&#39;";
       break;
     default:
-      buf_addc(out, s[i]);
+      continue;
     }
+    buf_add(out, s + run, i - run);
+    buf_adds(out, ent);
+    run = i + 1;
   }
+  buf_add(out, s + run, n - run);
 }
 
 void tpl_escape_none(struct buf *out, const char *s, size_t n)

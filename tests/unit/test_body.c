@@ -222,6 +222,67 @@ static void test_theme(void)
   event_free(ev);
 }
 
+/* What recurs is found by the whole folded text: a paragraph of another
+ * event as long as one that recurs (and a line as long as a recurring
+ * line) is not taken for it, and white space folds the same in a
+ * paragraph and in its lines. */
+static void test_recur_key(void)
+{
+  struct event *evs[4];
+  /* the recurring paragraph (47 bytes) and line (38) */
+  evs[0] =
+      load("2030-07-01-a.md",
+           HEAD("Rust in July: Closures",
+                "2030-07-01 19:15") "---\n"
+                                    "Our monthly meetup is about everything in "
+                                    "Rust.\n\n"
+                                    "Come along,   bring friends and a laptop\n"
+                                    "and we will see what the closures do.\n");
+  evs[1] = load(
+      "2030-08-05-b.md",
+      HEAD("Rust in August: Macros",
+           "2030-08-05 19:15") "---\n"
+                               "Our monthly  meetup is about\neverything in "
+                               "Rust.\n\n"
+                               "Come along, bring friends and a laptop\n"
+                               "for an evening of macros and more macros.\n");
+  /* the same lengths, other words: its own */
+  evs[2] = load("2030-09-02-c.md",
+                HEAD("Rust in September: Lifetimes",
+                     "2030-09-02 19:15") "---\n"
+                                         "Six short words on lifetimes in your "
+                                         "Rust code.\n\n"
+                                         "Then we look at lifetimes in the "
+                                         "borrow checker.\n");
+  evs[3] = load(
+      "2030-10-07-d.md",
+      HEAD(
+          "Rust in October: Pairing",
+          "2030-10-07 19:15") "---\n"
+                              "Pairing is fun: we try it out tonight.\n"
+                              "Bring a laptop with a recent Rust installed.\n");
+  OK(evs[0] && evs[1] && evs[2] && evs[3], "loaded");
+  if (!evs[0] || !evs[1] || !evs[2] || !evs[3])
+    return;
+  /* the third and fourth: their own texts; the first two: the recurring
+   * paragraph is never the theme, nor the recurring line */
+  static const char *const themes[] = {
+      "and we will see what the closures do.",
+      "for an evening of macros and more macros.",
+      "Six short words on lifetimes in your Rust code.",
+      "Pairing is fun: we try it out tonight. Bring a laptop with a recent "
+      "Rust installed."};
+  struct body_recur *r = body_recur_new(evs, 4);
+  for (size_t i = 0; i < 4; i++) {
+    char *t = body_theme(evs[i], evs[i]->body, r);
+    STR_EQ(t, themes[i]);
+    free(t);
+  }
+  body_recur_free(r);
+  for (size_t i = 0; i < 4; i++)
+    event_free(evs[i]);
+}
+
 int main(void)
 {
   struct err e;
@@ -232,6 +293,7 @@ int main(void)
   CASE(test_says);
   CASE(test_kinds);
   CASE(test_theme);
+  CASE(test_recur_key);
   t_rmdir(dir);
   return t_summary();
 }

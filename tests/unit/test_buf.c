@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "util.h"
 
 static void empty_is_a_string(void)
 {
@@ -77,11 +78,53 @@ static void formats_across_the_room(void)
   buf_release(&e);
 }
 
+/* file_read reads a file whole whatever its size against the buffer's
+ * steps (its size from fstat, then to the end), and refuses one over the
+ * limit. */
+static void file_read_sizes(void)
+{
+  char dir[] = "/tmp/crier-test-buf-XXXXXX";
+  if (!mkdtemp(dir)) {
+    OK(false, "mkdtemp");
+    return;
+  }
+  static const size_t sizes[] = {0,    1,     62,    63,    64,
+                                 65,   127,   128,   4095,  4096,
+                                 4097, 65535, 65536, 65537, 70000};
+  char path[600];
+  snprintf(path, sizeof(path), "%s/f", dir);
+  for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+    size_t n = sizes[k];
+    char *want = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+      want[i] = (char)('a' + (i * 7 + k) % 26);
+    want[n] = '\0';
+    FILE *f = fopen(path, "w");
+    if (f) {
+      fwrite(want, 1, n, f);
+      fclose(f);
+    }
+    struct buf b = BUF_INIT;
+    struct err e;
+    OK(file_read(path, (size_t)1 << 20, &b, &e) == 0, "%zu: %s", n, e.msg);
+    OK(b.len == n && (n == 0 || memcmp(b.data, want, n) == 0),
+       "%zu bytes read as %zu", n, b.len);
+    if (n > 10)
+      OK(file_read(path, n - 1, &b, &e) < 0 && e.code == EX_DATAERR,
+         "%zu bytes over a limit of %zu", n, n - 1);
+    buf_release(&b);
+    free(want);
+  }
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void)
 {
   CASE(empty_is_a_string);
   CASE(formats_across_the_room);
   CASE(appends);
   CASE(truncate_trim_reset);
+  CASE(file_read_sizes);
   return t_summary();
 }

@@ -8,6 +8,7 @@
 
 #include "chan.h"
 #include "config.h"
+#include "md.h"
 #include "render.h"
 #include "util.h"
 #include "site.h"
@@ -18,6 +19,61 @@ static char dir[] = "/tmp/crier-test-render-XXXXXX";
 static void put(const char *rel, const char *text)
 {
   t_put(dir, rel, text);
+}
+
+/* Makes the directories dirs[0..n) in the test directory, in order. */
+static void make_dirs(const char *const *dirs, size_t n)
+{
+  char p[512];
+  for (size_t i = 0; i < n; i++) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    mkdir(p, 0700);
+  }
+}
+
+/* Removes them and their files, the last first. */
+static void remove_dirs(const char *const *dirs, size_t n)
+{
+  char p[512];
+  for (size_t i = n; i-- > 0;) {
+    snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+    t_rmdir(p);
+  }
+}
+
+/* Loads the config rel (in the test directory) and its site; true when
+ * the site has n events, else the diagnostics are printed and nothing is
+ * left to release. */
+static bool load_at(const char *rel, size_t n, struct config *cfg,
+                    struct site *s)
+{
+  char p[512];
+  struct diags d;
+  diags_init(&d);
+  snprintf(p, sizeof(p), "%s/%s", dir, rel);
+  bool cfg_ok = config_load(cfg, p, &d) == 0;
+  bool site_ok = cfg_ok && site_load(s, cfg, NULL, &d) == 0;
+  bool ok = site_ok && s->n == n;
+  OK(ok, "%s loads with %zu events", rel, n);
+  if (!ok) {
+    diags_print(&d);
+    if (site_ok)
+      site_release(s);
+    if (cfg_ok)
+      config_release(cfg);
+  }
+  diags_release(&d);
+  return ok;
+}
+
+/* d/crier.yaml: the events in d/_posts, the templates in d/t. */
+static void put_config_with_templates(const char *d)
+{
+  char yaml[1024], rel[64];
+  snprintf(yaml, sizeof(yaml), "site:\n  events: _posts\ntemplates: %s/%s/t\n",
+           dir, d);
+  snprintf(rel, sizeof(rel), "%s/crier.yaml", d);
+  put(rel, yaml);
 }
 
 /* Renders the only event of a site with config (site: section body) and
@@ -168,6 +224,32 @@ static void test_body_rule(void)
   message_release(&m);
 }
 
+/* Whether q renders otherwise with kept (a renderer that rendered others
+ * before) than with a fresh renderer of s (then both are printed, after
+ * what). */
+static bool differs_from_fresh(struct renderer *kept, const struct config *cfg,
+                               const struct site *s, const struct render_req *q,
+                               const char *what)
+{
+  struct err e;
+  struct renderer *fresh = renderer_new(cfg);
+  renderer_set_site(fresh, s);
+  struct message a, b;
+  OK(render_message(kept, q, &a, &e) == 0, "%s", e.msg);
+  OK(render_message(fresh, q, &b, &e) == 0, "%s", e.msg);
+  bool differ = a.markdown && b.markdown &&
+                (strcmp(a.subject, b.subject) != 0 ||
+                 strcmp(a.markdown, b.markdown) != 0 ||
+                 strcmp(a.html ? a.html : "", b.html ? b.html : "") != 0);
+  if (differ)
+    fprintf(stderr, "  %s: kept\n%s\n  fresh\n%s\n", what, a.markdown,
+            b.markdown);
+  message_release(&a);
+  message_release(&b);
+  renderer_free(fresh);
+  return differ;
+}
+
 static const struct {
   int langs;
   bool en_first;
@@ -259,7 +341,6 @@ static void test_memo_per_language(void)
   struct config cfg;
   struct diags d;
   struct site s;
-  struct err e;
   diags_init(&d);
   snprintf(p, sizeof(p), "%s/m/crier.yaml", dir);
   bool ok = config_load(&cfg, p, &d) == 0 &&
@@ -284,23 +365,10 @@ static void test_memo_per_language(void)
                                .en_first = sets[l].en_first,
                                .now = s.events[i]->start -
                                       (k == 3 ? 7 : 1) * 86400};
-        struct renderer *fresh = renderer_new(&cfg);
-        renderer_set_site(fresh, &s);
-        struct message a, b;
-        OK(render_message(kept, &q, &a, &e) == 0, "%s", e.msg);
-        OK(render_message(fresh, &q, &b, &e) == 0, "%s", e.msg);
-        if (a.markdown && b.markdown &&
-            (strcmp(a.subject, b.subject) != 0 ||
-             strcmp(a.markdown, b.markdown) != 0 ||
-             strcmp(a.html ? a.html : "", b.html ? b.html : "") != 0)) {
-          differ++;
-          fprintf(stderr, "  %s %s langs %d: kept\n%s\n  fresh\n%s\n",
-                  s.events[i]->id, notices[k], sets[l].langs, a.markdown,
-                  b.markdown);
-        }
-        message_release(&a);
-        message_release(&b);
-        renderer_free(fresh);
+        char what[128];
+        snprintf(what, sizeof(what), "%s %s langs %d", s.events[i]->id,
+                 notices[k], sets[l].langs);
+        differ += differs_from_fresh(kept, &cfg, &s, &q, what);
       }
   INT_EQ(differ, 0);
   renderer_free(kept);
@@ -326,6 +394,235 @@ static void test_memo_per_language(void)
     snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
     t_rmdir(p);
   }
+}
+
+/* The HTML of a message is its Markdown's, whatever the renderer
+ * converted before: bodies of the same length one after the other, more
+ * of them than it keeps, and each again. */
+static void test_md_kept(void)
+{
+  const char *dirs[] = {"k", "k/_posts", "k/t", "k/t/en"};
+  make_dirs(dirs, ARRAY_SIZE(dirs));
+  put("k/t/en/announce.subject.mustache", "{{event.title}}\n");
+  put("k/t/en/announce.md.mustache", "{{event.title}}\n");
+  enum { N = 11 };
+  for (int i = 0; i < N; i++) {
+    char name[64], text[128];
+    snprintf(name, sizeof(name), "k/_posts/2030-05-%02d-e.md", i + 1);
+    /* titles of one length: "Title aa", "Title ab", … */
+    snprintf(text, sizeof(text),
+             "---\ntitle: Title %c%c\ndate: 2030-05-%02d 19:00\n---\n",
+             'a' + i / 26, 'a' + i % 26, i + 1);
+    put(name, text);
+  }
+  put_config_with_templates("k");
+  struct config cfg;
+  struct site s;
+  struct err e;
+  if (load_at("k/crier.yaml", N, &cfg, &s)) {
+    struct renderer *r = renderer_new(&cfg);
+    int wrong = 0;
+    for (int round = 0; round < 2; round++)
+      for (size_t i = 0; i < s.n; i++) {
+        struct render_req q = {.ev = s.events[i],
+                               .notice = "announce",
+                               .langs = LANG_EN,
+                               .now = s.events[i]->start - 86400};
+        struct message m;
+        OK(render_message(r, &q, &m, &e) == 0, "%s", e.msg);
+        struct buf want = BUF_INIT;
+        md_to_html(m.markdown, strlen(m.markdown), &want);
+        if (!m.html || strcmp(m.html, want.data) != 0) {
+          wrong++;
+          fprintf(stderr, "  %s: %s for %s", s.events[i]->id, m.html,
+                  m.markdown);
+        }
+        buf_release(&want);
+        /* without HTML: the same subject and text */
+        struct message t;
+        q.no_html = true;
+        OK(render_message(r, &q, &t, &e) == 0, "%s", e.msg);
+        OK(!t.html && t.subject && strcmp(t.subject, m.subject) == 0 &&
+               t.markdown && strcmp(t.markdown, m.markdown) == 0,
+           "no_html: %s", t.markdown ? t.markdown : "(null)");
+        message_release(&t);
+        message_release(&m);
+      }
+    INT_EQ(wrong, 0);
+    renderer_free(r);
+    site_release(&s);
+    config_release(&cfg);
+  }
+  remove_dirs(dirs, ARRAY_SIZE(dirs));
+}
+
+/* check's parse of a partial is the one rendering uses where the
+ * partial is included as it is: a message rendered after render_check
+ * is what a renderer that never checked makes, for a one-line partial
+ * (included without its line end), a partial included with indentation
+ * and one included as it is; a broken one-line partial is reported
+ * with its file and line. */
+static void test_check_keeps_partials(void)
+{
+  char p[512];
+  const char *dirs[] = {"c",      "c/_posts",        "c/t",
+                        "c/t/en", "c/t/en/partials", "c/b",
+                        "c/b/en", "c/b/en/partials"};
+  make_dirs(dirs, ARRAY_SIZE(dirs));
+  put("c/t/en/announce.subject.mustache", "{{event.title}}\n");
+  put("c/t/en/announce.md.mustache", "Title: {{>inline}}!\n"
+                                     "{{>block}}\n"
+                                     "  {{>block}}\n"
+                                     "end\n");
+  put("c/t/en/partials/inline.mustache", "{{event.title}}\n");
+  put("c/t/en/partials/block.mustache", "one {{event.title}}\ntwo\n");
+  put("c/_posts/2030-05-06-e.md",
+      "---\ntitle: Kept\ndate: 2030-05-06 19:00\n---\n");
+  put_config_with_templates("c");
+  struct config cfg;
+  struct site s;
+  struct err e;
+  if (load_at("c/crier.yaml", 1, &cfg, &s)) {
+    struct render_req q = {.ev = s.events[0],
+                           .notice = "announce",
+                           .langs = LANG_EN,
+                           .now = s.events[0]->start - 86400};
+    struct renderer *fresh = renderer_new(&cfg);
+    struct message a, b;
+    OK(render_message(fresh, &q, &a, &e) == 0, "%s", e.msg);
+    STR_EQ(a.markdown, "Title: Kept!\none Kept\ntwo\n  one Kept\n  two\nend\n");
+    renderer_free(fresh);
+    struct renderer *checked = renderer_new(&cfg);
+    struct diags cd;
+    diags_init(&cd);
+    render_check(checked, NULL, q.now, &cd);
+    INT_EQ(cd.errors, 0);
+    diags_release(&cd);
+    OK(render_message(checked, &q, &b, &e) == 0, "%s", e.msg);
+    STR_EQ(b.markdown, a.markdown);
+    message_release(&a);
+    message_release(&b);
+    renderer_free(checked);
+
+    /* a broken one-line partial: its file and line */
+    snprintf(p, sizeof(p), "%s/c/b", dir);
+    free(cfg.templates);
+    cfg.templates = strdup(p);
+    put("c/b/en/partials/broken.mustache", "{{#event.title}}\n");
+    struct renderer *r = renderer_new(&cfg);
+    diags_init(&cd);
+    render_check(r, NULL, q.now, &cd);
+    char want[600];
+    snprintf(want, sizeof(want),
+             "%s/c/b/en/partials/broken.mustache:1: 'event.title' is never "
+             "closed",
+             dir);
+    bool found = false;
+    for (size_t i = 0; i < cd.n; i++)
+      found |= strcmp(cd.v[i].msg, want) == 0;
+    OK(found, "diagnostic: %s", cd.n ? cd.v[0].msg : "(none)");
+    diags_release(&cd);
+    renderer_free(r);
+    site_release(&s);
+    config_release(&cfg);
+  }
+  remove_dirs(dirs, ARRAY_SIZE(dirs));
+}
+
+/* A renderer keeps a part's context for the next message that differs
+ * only in its channel: a message rendered by it is byte for byte what a
+ * fresh renderer makes, whatever differs from the message before — the
+ * channel, the notice, the time, the languages or their order, the event
+ * or the old event. */
+static void test_context_kept(void)
+{
+  const char *dirs[] = {"x", "x/_posts", "x/t", "x/t/de", "x/t/en"};
+  make_dirs(dirs, ARRAY_SIZE(dirs));
+  /* templates that show what differs */
+  static const char *const kinds[] = {"announce", "reminder", "update"};
+  for (size_t i = 0; i < 2 * ARRAY_SIZE(kinds); i++) {
+    char rel[128];
+    snprintf(rel, sizeof(rel), "x/t/%s/%s.subject.mustache",
+             i % 2 ? "de" : "en", kinds[i / 2]);
+    put(rel, "{{event.title}}\n");
+    snprintf(rel, sizeof(rel), "x/t/%s/%s.md.mustache", i % 2 ? "de" : "en",
+             kinds[i / 2]);
+    put(rel, "{{notice.name}} {{notice.offset}} {{notice.relative}} {{lang}} "
+             "{{event.title}} {{channel.name}} {{message.parts}} "
+             "{{#message.first}}first{{/message.first}} "
+             "{{#changed}}changed{{/changed}}\n");
+  }
+  put("x/_posts/2030-05-06-a.md",
+      "---\ntitle: Traits night\ndate: 2030-05-06 19:00\n---\n"
+      "We look at trait objects and generics, with many examples.\n");
+  put("x/_posts/2030-06-03-b.md",
+      "---\ntitle: Async evening\ndate: 2030-06-03 19:30\n---\n"
+      "Wir lernen gemeinsam async und await mit echten Beispielen.\n");
+  put_config_with_templates("x");
+  struct config cfg;
+  struct site s;
+  if (!load_at("x/crier.yaml", 2, &cfg, &s)) {
+    remove_dirs(dirs, ARRAY_SIZE(dirs));
+    return;
+  }
+  struct channel mx = {.name = (char *)"mx",
+                       .type = chan_type_find("matrix"),
+                       .langs = LANG_DE | LANG_EN,
+                       .lang_order = {LANG_ID_EN, LANG_ID_DE},
+                       .nlang_order = 2};
+  struct channel tg = {.name = (char *)"tg",
+                       .type = chan_type_find("telegram"),
+                       .langs = LANG_DE | LANG_EN};
+  struct channel hook = {.name = (char *)"hook",
+                         .type = chan_type_find("webhook"),
+                         .langs = LANG_DE | LANG_EN};
+  const struct channel *chans[] = {NULL, &mx, &tg, &hook};
+  const struct event *a = s.events[0], *b = s.events[1];
+  /* each request differs from the one before in one thing, the channel
+   * most often */
+  struct step {
+    const struct event *ev, *old;
+    const char *notice;
+    long before; /* now = the first event's start - before */
+    int langs;
+    bool en_first;
+  } steps[] = {
+      {a, NULL, "announce", 86400, LANG_DE | LANG_EN, false},
+      {a, NULL, "reminder-1d", 86400, LANG_DE | LANG_EN, false},
+      {a, NULL, "reminder-1d", 7 * 86400, LANG_DE | LANG_EN, false},
+      {a, NULL, "reminder-1d", 7 * 86400, LANG_DE | LANG_EN, true},
+      {a, NULL, "reminder-1d", 7 * 86400, LANG_EN, true},
+      {b, NULL, "reminder-1d", 7 * 86400, LANG_EN, true},
+      {b, NULL, "reminder-7d", 7 * 86400, LANG_EN, true},
+      {b, a, "reminder-7d", 7 * 86400, LANG_EN, true},
+      {b, a, "update", 7 * 86400, LANG_EN, true},
+      {b, b, "update", 7 * 86400, LANG_EN, true},
+      {b, b, "update", 7 * 86400, LANG_DE | LANG_EN, false},
+  };
+  struct renderer *kept = renderer_new(&cfg);
+  renderer_set_site(kept, &s);
+  int differ = 0;
+  for (size_t k = 0; k < ARRAY_SIZE(steps); k++)
+    for (size_t c = 0; c < ARRAY_SIZE(chans); c++) {
+      const struct step *st = &steps[k];
+      /* the channel's own languages, or the step's */
+      struct render_req q = {.ev = st->ev,
+                             .old = st->old,
+                             .notice = st->notice,
+                             .ch = chans[c],
+                             .langs = chans[c] && c == 1 ? chans[c]->langs
+                                                         : st->langs,
+                             .en_first = st->en_first,
+                             .now = a->start - st->before};
+      char what[64];
+      snprintf(what, sizeof(what), "step %zu channel %zu", k, c);
+      differ += differs_from_fresh(kept, &cfg, &s, &q, what);
+    }
+  INT_EQ(differ, 0);
+  renderer_free(kept);
+  site_release(&s);
+  config_release(&cfg);
+  remove_dirs(dirs, ARRAY_SIZE(dirs));
 }
 
 int main(void)
@@ -391,6 +688,12 @@ int main(void)
   OK(render_message(r, &q, &m, &e) < 0 && e.code == EX_DATAERR &&
          strstr(e.msg, "more than Meetup's 80"),
      "meetup title: %s", e.msg);
+  /* check's renders, without HTML, fail alike */
+  q.no_html = true;
+  OK(render_message(r, &q, &m, &e) < 0 && e.code == EX_DATAERR &&
+         strstr(e.msg, "more than Meetup's 80"),
+     "meetup title without HTML: %s", e.msg);
+  q.no_html = false;
 
   q.ch = NULL;
   q.langs = LANG_DE | LANG_EN;
@@ -434,6 +737,9 @@ int main(void)
   diags_release(&d);
   CASE(test_body_rule);
   CASE(test_memo_per_language);
+  CASE(test_md_kept);
+  CASE(test_check_keeps_partials);
+  CASE(test_context_kept);
   put("t/en/announce.subject.mustache", "");
   snprintf(p, sizeof(p), "%s/t/en/announce.subject.mustache", dir);
   unlink(p);
