@@ -254,16 +254,26 @@ int main(void)
   const char *data = getenv("CRIER_TEST_DATA");
   char root[1024], path[2048];
   snprintf(root, sizeof(root), "%s/../..", data ? data : "tests/data");
-  static const char *repo[] = {"config/crier.example.yaml",
-                               "examples/site/crier.yaml",
-                               "examples/site/_data/locations.yml",
-                               "templates/de/language.yaml",
-                               "templates/en/language.yaml",
-                               "templates/nl/language.yaml",
-                               "tests/golden/site/crier.yaml",
-                               "tests/golden/site/_data/locations.yml",
-                               "tests/golden/site/chat.yaml",
-                               "tests/golden/site/social.yaml"};
+  static const char *repo[] = {
+      "config/crier.example.yaml",
+      "examples/site/crier.yaml",
+      "examples/site/_data/locations.yml",
+      "templates/de/language.yaml",
+      "templates/en/language.yaml",
+      "templates/nl/language.yaml",
+      "tests/golden/site/crier.yaml",
+      "tests/golden/site/_data/locations.yml",
+      "tests/golden/site/chat.yaml",
+      "tests/golden/site/social.yaml",
+      "tests/golden/shared-site.yaml",
+      "tests/golden/shared-2025-site.yaml",
+      "tests/golden/shapes/data/_data/events.yml",
+      "tests/golden/shapes/data/_data/meetups/2031-autumn.yml",
+      "tests/golden/shapes/data/crier.yaml",
+      "tests/golden/shapes/hugo/crier.yaml",
+      "tests/golden/shapes/jekyll/templates/en/language.yaml",
+      "tests/golden/shapes/jekyll/crier.yaml",
+  };
   for (size_t i = 0; i < sizeof(repo) / sizeof(*repo); i++) {
     snprintf(path, sizeof(path), "%s/%s", root, repo[i]);
     check_file(path, false);
@@ -271,6 +281,8 @@ int main(void)
   snprintf(path, sizeof(path), "%s/examples/site/_posts", root);
   check_dir(path, ".md", true, true);
   snprintf(path, sizeof(path), "%s/tests/golden/site/_posts", root);
+  check_dir(path, ".md", true, true);
+  snprintf(path, sizeof(path), "%s/tests/golden/shapes/jekyll/_events", root);
   check_dir(path, ".md", true, true);
   printf("the repository's files: %d of %d accepted\n", accepted, files);
   const char *shared = getenv("CRIER_SHARED");
