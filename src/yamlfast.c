@@ -4,6 +4,7 @@
  * it would do differently or refuse is declined, never guessed. */
 #include "yamlfast.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
@@ -37,8 +38,18 @@ static bool blank_or_eol(const struct fp *f, const char *p)
  * break; no tab, no CR, no BOM (all declined, libyaml decides). */
 static bool chars_plain(const unsigned char *s, size_t n)
 {
+  const uint64_t ones = 0x0101010101010101u, highs = ones * 0x80;
   size_t i = 0;
   while (i < n) {
+    if (n - i >= 8) { /* eight bytes of printable ASCII at once */
+      uint64_t w, del;
+      memcpy(&w, s + i, 8);
+      del = w ^ (ones * 0x7f);
+      if (!((w | ((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs)) {
+        i += 8;
+        continue;
+      }
+    }
     unsigned c = s[i];
     if (c >= 0x20 && c < 0x7f) {
       i++;
@@ -183,6 +194,30 @@ static void collect(struct fp *f, size_t base, struct ynode *out)
   }
   out->n = n;
   f->top = base;
+}
+
+/* Starts a collection on the cursor's line; declines past the depth
+ * limit. Its entries go on the stack above *base. */
+static int open_collection(struct fp *f, struct ynode *out, enum ykind kind,
+                           int depth, size_t *base)
+{
+  memset(out, 0, sizeof(*out));
+  out->kind = kind;
+  out->line = f->line + f->off;
+  *base = f->top;
+  return depth >= YAMLX_MAX_DEPTH ? NO : 0;
+}
+
+/* Ends it: read (rc 0) its entries become its arrays, declined they go. */
+static int close_collection(struct fp *f, size_t base, struct ynode *out,
+                            int rc)
+{
+  if (rc < 0) {
+    drop(f, base);
+    return NO;
+  }
+  collect(f, base, out);
+  return 0;
 }
 
 static int scalar(struct fp *f, struct ynode *out, int line, bool plain,
@@ -601,12 +636,9 @@ static int flow_collection(struct fp *f, int pcol, struct ynode *out, int depth)
 {
   bool map = *f->p == '{';
   char close = map ? '}' : ']';
-  memset(out, 0, sizeof(*out));
-  out->kind = map ? Y_MAP : Y_SEQ;
-  out->line = f->line + f->off;
-  if (depth >= YAMLX_MAX_DEPTH)
+  size_t base;
+  if (open_collection(f, out, map ? Y_MAP : Y_SEQ, depth, &base) < 0)
     return NO;
-  size_t base = f->top;
   f->p++;
   if (flow_space(f, pcol) < 0)
     return NO;
@@ -644,11 +676,9 @@ static int flow_collection(struct fp *f, int pcol, struct ynode *out, int depth)
     if (flow_space(f, pcol) < 0 || *f->p == close || *f->p == ',')
       goto no;
   }
-  collect(f, base, out);
-  return 0;
+  return close_collection(f, base, out, 0);
 no:
-  drop(f, base);
-  return NO;
+  return close_collection(f, base, out, NO);
 }
 
 static int flow_node(struct fp *f, int pcol, struct ynode *out, int depth)
@@ -753,12 +783,9 @@ static int after_indicator(struct fp *f, int pcol, bool in_map, int mark,
 static int block_seq(struct fp *f, int col, bool indentless, struct ynode *out,
                      int depth)
 {
-  memset(out, 0, sizeof(*out));
-  out->kind = Y_SEQ;
-  out->line = f->line + f->off;
-  if (depth >= YAMLX_MAX_DEPTH)
+  size_t base;
+  if (open_collection(f, out, Y_SEQ, depth, &base) < 0)
     return NO;
-  size_t base = f->top;
   for (;;) {
     struct ynode v;
     int mark = f->line;
@@ -776,21 +803,16 @@ static int block_seq(struct fp *f, int col, bool indentless, struct ynode *out,
       goto no;
     }
   }
-  collect(f, base, out);
-  return 0;
+  return close_collection(f, base, out, 0);
 no:
-  drop(f, base);
-  return NO;
+  return close_collection(f, base, out, NO);
 }
 
 static int block_map(struct fp *f, int col, struct ynode *out, int depth)
 {
-  memset(out, 0, sizeof(*out));
-  out->kind = Y_MAP;
-  out->line = f->line + f->off;
-  if (depth >= YAMLX_MAX_DEPTH)
+  size_t base;
+  if (open_collection(f, out, Y_MAP, depth, &base) < 0)
     return NO;
-  size_t base = f->top;
   for (;;) {
     struct ynode k, v;
     const char *start = f->p;
@@ -821,11 +843,9 @@ static int block_map(struct fp *f, int col, struct ynode *out, int depth)
     if (f->col > col || !is_key(f, f->p))
       goto no;
   }
-  collect(f, base, out);
-  return 0;
+  return close_collection(f, base, out, 0);
 no:
-  drop(f, base);
-  return NO;
+  return close_collection(f, base, out, NO);
 }
 
 struct ynode *yamlfast_parse(const char *text, size_t len, int line_offset)

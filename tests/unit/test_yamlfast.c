@@ -147,6 +147,15 @@ static const struct {
     {DECLINE, "a: \x01\n"},
     {DECLINE, "a: \xc2\x85\n"},
     {DECLINE, "a: \xff\n"},
+    /* the same deep in a line, where eight bytes are looked at at once */
+    {DECLINE, "a: 0123456789abcdef\x7f"
+              "0123456789\n"},
+    {DECLINE, "a: 0123456789abcdef\x1f"
+              "0123456789\n"},
+    {DECLINE, "a: 0123456789abcdef\t0123456789\n"},
+    {DECLINE, "a: 0123456789abcdef\x80x0123456789\n"},
+    {DECLINE, "a: 0123456789abcdef\xed\xa0\x80x0123456789\n"},
+    {ACCEPT, "a: 0123456789abcdef~ 0123456789\n"},
 };
 
 static void test_table(void)
