@@ -104,6 +104,25 @@ static const struct {
     {SAME, "a: |x\n  y\n"},
     {SAME, "a: |#c\n  y\n"},
     {SAME, "a: |\n  x\n y\n"},
+    {ACCEPT, "a: |+\n  x\n\n  "},
+    {SAME, "a: |\n  x\n     "},
+    {ACCEPT, "a: >\n  x\n\n\n  y\n   z\n  w\n"},
+    {ACCEPT, "a: |-\n  x\n\n"},
+    {ACCEPT, "a: >+\n\n  x\n\n\n"},
+    {ACCEPT, "a: |\n  x\n  y"},
+    /* quoted scalars in lists and flows, over lines */
+    {ACCEPT, "- \"a\n  b\"\n- 'c\n\n  d'\n"},
+    {ACCEPT, "a: [x,\n  'y\n  z']\n"},
+    {ACCEPT, "a: 'x'   # c\n"},
+    {SAME, "a: \"x\" \n"},
+    /* lists, comments, blank lines */
+    {ACCEPT, "a:\n  - b\n  -\n  - c: d\n    e: f\n"},
+    {ACCEPT, "a: {k: [1, {j: 2}]}\n"},
+    {ACCEPT, "a: x\n\n\n"},
+    {ACCEPT, "\n\n\na: 1\n"},
+    {ACCEPT, "k: v\n# c\n  # d\nl: w\n"},
+    {ACCEPT, "- a\n- b\n-\n"},
+    {ACCEPT, "a: b\n  c\n\n\n"},
     /* flow collections */
     {ACCEPT, "a: []\nb: {}\nc: [x, 'y', \"z\", [1, 2], {k: v}]\n"},
     {ACCEPT, "m: [January, February,\n    March]\nd: {one: \"in a day\",\n  "
