@@ -32,7 +32,16 @@ seed() { # TARGET FILES...
 }
 events=$(ls tests/golden/site/_posts/*.md examples/site/_posts/*.md ../shared/fixtures/rust-cologne/_posts/*.md 2>/dev/null || true)
 events="$events $(find tests/golden/shapes -name '*.md' 2>/dev/null)"
-seed fuzz_yaml $events config/crier.example.yaml tests/golden/site/crier.yaml tests/golden/site/_data/locations.yml
+seed fuzz_yaml $events config/crier.example.yaml tests/golden/site/crier.yaml tests/golden/site/_data/locations.yml \
+  examples/site/crier.yaml templates/*/language.yaml
+# front matters alone (what the fast reader sees most), and the shapes it
+# must read as libyaml does: block scalars, escapes, lists of maps
+for f in $events; do
+  sed -n '2,/^---$/p' "$f" | sed '$d' >"$corpus/fuzz_yaml/fm_$(echo "$f" | tr '/' '_')"
+done
+printf 'a: |-\n  x\n\n  y\nb: >+\n  p\n   q\n\n  r\n\nc: |\n\n  z\n' >"$corpus/fuzz_yaml/block"
+printf 'a: "t\\u00e9\\x41\\"\\\\\\n\\t x\n  y"\nb: '"'"'it'"''"'s\n\n  z'"'"'\nc: [x, "y", {k: v}]\n' >"$corpus/fuzz_yaml/quoted"
+printf 'talks:\n- title: T\n  speaker:\n    name: N\n- - a\n-\n  - b: 1\n    c: [d]\nx:\n  - {e: f}\n  -\n' >"$corpus/fuzz_yaml/lists"
 seed fuzz_event $events
 seed fuzz_config config/crier.example.yaml tests/golden/site/crier.yaml examples/site/crier.yaml
 # shellcheck disable=SC2046 # template paths have no spaces

@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "util.h"
+#include "yamlfast.h"
 #include "xalloc.h"
 
 struct pstate {
@@ -34,13 +35,13 @@ static int next_event(struct pstate *p, yaml_event_t *ev)
   return 0;
 }
 
-static void node_release(struct ynode *n)
+void ynode_release(struct ynode *n)
 {
   free(n->str);
   for (size_t i = 0; i < n->n; i++) {
     if (n->keys)
-      node_release(&n->keys[i]);
-    node_release(&n->items[i]);
+      ynode_release(&n->keys[i]);
+    ynode_release(&n->items[i]);
   }
   free(n->keys);
   free(n->items);
@@ -50,7 +51,7 @@ void ynode_free(struct ynode *n)
 {
   if (!n)
     return;
-  node_release(n);
+  ynode_release(n);
   free(n);
 }
 
@@ -81,7 +82,7 @@ static int parse_collection(struct pstate *p, struct ynode *out, bool map,
         return perr(p, line, "a map key must be a plain string");
       }
       if (parse_node(p, &ev, &key, depth) < 0) {
-        node_release(&key); /* a key with a NUL has its string already */
+        ynode_release(&key); /* a key with a NUL has its string already */
         return -1;
       }
       for (size_t i = 0; i < out->n; i++) {
@@ -91,19 +92,19 @@ static int parse_collection(struct pstate *p, struct ynode *out, bool map,
           int rc = diag_add(p->d, DIAG_ERROR, p->file, line,
                             "duplicate key '%s' (first on line %d)", k,
                             out->keys[i].line);
-          node_release(&key);
+          ynode_release(&key);
           return rc;
         }
       }
       if (next_event(p, &ev) < 0) {
-        node_release(&key);
+        ynode_release(&key);
         return -1;
       }
     }
     struct ynode val = {0};
     if (parse_node(p, &ev, &val, depth) < 0) {
-      node_release(&key);
-      node_release(&val); /* what it had read before the error */
+      ynode_release(&key);
+      ynode_release(&val); /* what it had read before the error */
       return -1;
     }
     out->items = xgrow(out->items, &cap, out->n + 1, sizeof(*out->items));
@@ -166,8 +167,9 @@ static int parse_node(struct pstate *p, yaml_event_t *ev, struct ynode *out,
   return parse_collection(p, out, map, depth + 1);
 }
 
-struct ynode *yamlx_parse(const char *text, size_t len, const char *file,
-                          int line_offset, struct diags *d)
+struct ynode *yamlx_parse_libyaml(const char *text, size_t len,
+                                  const char *file, int line_offset,
+                                  struct diags *d)
 {
   struct pstate p = {.file = file, .off = line_offset, .d = d};
   struct ynode *root = xcalloc(1, sizeof(*root));
@@ -202,7 +204,7 @@ struct ynode *yamlx_parse(const char *text, size_t len, const char *file,
       goto out;
   }
   if (!have_doc || (root->kind == Y_STR && ynode_is_null(root))) {
-    node_release(root);
+    ynode_release(root);
     memset(root, 0, sizeof(*root));
     root->kind = Y_MAP;
     root->line = 1 + line_offset;
@@ -215,6 +217,32 @@ out:
     return NULL;
   }
   return root;
+}
+
+struct ynode *yamlx_parse(const char *text, size_t len, const char *file,
+                          int line_offset, struct diags *d)
+{
+  struct ynode *root = yamlfast_parse(text, len, line_offset);
+  if (root)
+    return root;
+  return yamlx_parse_libyaml(text, len, file, line_offset, d);
+}
+
+bool ynode_equal(const struct ynode *a, const struct ynode *b)
+{
+  if (a->kind != b->kind || a->line != b->line || a->plain != b->plain ||
+      a->n != b->n || !a->str != !b->str || (!a->keys != !b->keys) ||
+      (!a->items != !b->items))
+    return false;
+  if (a->str && strcmp(a->str, b->str) != 0)
+    return false;
+  for (size_t i = 0; i < a->n; i++) {
+    if (a->keys && !ynode_equal(&a->keys[i], &b->keys[i]))
+      return false;
+    if (!ynode_equal(&a->items[i], &b->items[i]))
+      return false;
+  }
+  return true;
 }
 
 struct ynode *yamlx_load_file(const char *path, struct diags *d)

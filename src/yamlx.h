@@ -5,7 +5,9 @@
  * its line number. Scalars stay strings (no implicit typing): the reader of
  * a field decides what it means. Anchors, aliases, more than one document,
  * non-scalar keys, duplicate keys, and nesting deeper than YAMLX_MAX_DEPTH
- * are refused. A tree owns all of its nodes and strings.
+ * are refused. A tree owns all of its nodes and strings. The common
+ * shapes are read by a reader of crier's own, everything else by libyaml,
+ * to the same tree (yamlfast.h).
  */
 #include <stdbool.h>
 #include <stddef.h>
