@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "http.h"
 #include "journal.h"
 #include "when.h"
 #include "xalloc.h"
@@ -301,9 +300,6 @@ int cli_load_config(struct app *a)
     return EX_CONFIG;
   }
   diags_move(&a->diags, &d);
-  /* the site's zone is set: the thread may read the environment */
-  if (a->warm_http)
-    http_warm();
   if (a->now_arg) {
     if (when_parse_now(a->now_arg, &a->now, &e) < 0) {
       cli_error("--now: %s", e.msg);

@@ -23,7 +23,6 @@ struct app {
   time_t now;
   bool now_pinned; /* --now or CRIER_NOW */
   bool strict;     /* check --strict: old events' problems count */
-  bool warm_http;  /* going to send: libcurl loads while the site does */
   char *config_path;
   struct config cfg;
   bool have_cfg;

@@ -6,8 +6,10 @@
 
 #include "cli.h"
 #include "deliver.h"
+#include "http.h"
 #include "render.h"
 #include "schedule.h"
+#include "when.h"
 #include "xalloc.h"
 
 static const struct cmd_help help = {
@@ -129,8 +131,12 @@ int cmd_announce(struct app *a, int argc, char **argv)
     return rc;
   }
   /* an announcement is sent: libcurl and OpenSSL load on the other core
-   * while the site, the journal and the message do on this one */
-  a->warm_http = !dry;
+   * while the configuration, the site, the journal and the message do on
+   * this one (the environment settled first: the thread reads it) */
+  if (!dry) {
+    when_settle_env();
+    http_warm();
+  }
   const struct event *ev = cli_site_event(a, pos[0], &rc);
   free(pos);
   if (!ev) {

@@ -131,8 +131,8 @@ void http_setup(void);
  * loading the site and the journal and rendering; http_new waits for it.
  * For a command that is going to send (announce): on two cores one POST
  * then takes about as long as curl's. A library that cannot be loaded is
- * reported as without it. Call after the site's time zone is set (the
- * thread reads the environment). */
+ * reported as without it. The thread reads the environment: nothing may
+ * add a variable to it meanwhile (when_settle_env puts TZ there first). */
 void http_warm(void);
 void http_free(struct http_engine *h);
 void http_add(struct http_engine *h, struct http_task *t);
