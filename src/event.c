@@ -306,8 +306,8 @@ static void hash_compute(struct event *ev)
 
 const char *event_hash(const struct event *ev)
 {
-  /* the event is the caller's to change: computed on first use, and the
-   * fields it covers are not changed after loading */
+  /* a cache of fields nothing changes after loading: filled on first
+   * use through a const event */
   if (!ev->hash[0])
     hash_compute((struct event *)ev);
   return ev->hash;
@@ -1194,8 +1194,6 @@ static void post_page(void *ud, const char *id, struct buf *out)
   site_event_url(cfg, &ev, out);
 }
 
-/* The body, with a generator's markup made Markdown and relative links
- * resolved; warns about control characters. */
 /* Whether text may hold a link markup_clean resolves: "](" or "]:"
  * (Markdown), "src=" or "href=" (HTML, any case). */
 static bool has_links(const char *text, size_t len)
@@ -1213,6 +1211,8 @@ static bool has_links(const char *text, size_t len)
   return false;
 }
 
+/* The body, with a generator's markup made Markdown and relative links
+ * resolved; warns about control characters. */
 static void set_body(struct ld *l, const char *text, size_t len, int line0)
 {
   struct event *ev = l->ev;

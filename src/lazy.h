@@ -10,17 +10,17 @@
  * computed when asked for) 0.2 MiB. crier links none of them;
  * lazy_curl.c, lazy_crypto.c, lazy_mhd.c, lazy_sqlite.c, lazy_cmark.c,
  * lazy_unistring.c and lazy_sodium.c define the functions crier calls,
- * with the
- * libraries' own names and prototypes, and each forwards to the library,
- * which is opened (dlopen) and resolved on the first call. The code that
- * uses them includes the libraries' headers and calls them as usual.
+ * with the libraries' own names and prototypes, and each forwards to the
+ * library, which is opened (dlopen) and resolved on the first call. The
+ * code that uses them includes the libraries' headers and calls them as
+ * usual.
  *
  * A library that cannot be opened is an error of the installation: code
  * that can report it calls lazy_load first (journal_open, the signing of
  * a Meetup token, crier serve, and deliver_run for curl, cmark,
  * libunistring and libsodium before the first claim); elsewhere (preview,
- * check, the planner's keys and hashes) the
- * first call prints why and exits with EX_UNAVAILABLE.
+ * check, the planner's keys and hashes) the first call prints why and
+ * exits with EX_UNAVAILABLE.
  * Loading is thread-safe (pthread_once) and happens once per process.
  */
 #include <stdbool.h>

@@ -507,8 +507,8 @@ static bool line_start(const struct scan *sc, size_t i)
   return sp < 4 && (k == 0 || sc->s[k - 1] == '\n');
 }
 
-/* The bytes that may begin something clean_range looks at (a fence, a
- * tag, a shortcode, a link's end, a URL, a line); NUL ends a run too. */
+/* The bytes that may begin something clean_range looks at: a fence or a
+ * code span, a shortcode or tag, a link's end, href= or src=. */
 static const bool looked_at[256] = {
     ['`'] = true, ['~'] = true, ['{'] = true, [']'] = true,
     ['h'] = true, ['s'] = true, ['H'] = true, ['S'] = true,
