@@ -19,3 +19,23 @@ bench_servers() {
   while [ ! -s "$tmp/ports" ]; do sleep 0.1; done
   port=$(sed 's/.*"http":\([0-9]*\).*/\1/' "$tmp/ports")
 }
+
+# bench_fixture_config DIR: $tmp/crier.yaml for the Rust Cologne fixture
+# site in DIR (61 events; a Matrix room, a webhook and a mailing list),
+# its journal in $tmp.
+bench_fixture_config() {
+  s=$(cd "$1" && pwd)
+  cat >"$tmp/crier.yaml" <<Y
+site:
+  events: $s/_posts
+  locations: $s/_data/locations.yml
+  timezone: Europe/Berlin
+  url: https://rust.cologne
+  permalink: /:year/:month/:day/:title.html
+journal: $tmp/journal.db
+channels:
+  - {name: matrix, type: matrix, homeserver: "https://matrix.example.net", room: "#rust:example.net", access_token: {env: BENCH_TOKEN}, lang: [de, en]}
+  - {name: hook, type: webhook, url: "https://hooks.example.net/crier", secret: {env: BENCH_SECRET}}
+  - {name: mail, type: mail, url: "smtps://mail.example.net", from: crier@example.net, to: [list@example.net], lang: de}
+Y
+}

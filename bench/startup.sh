@@ -25,20 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/measure" bench/measure.c
 printf '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n' >"$tmp/hello.c"
 cc -O2 -o "$tmp/hello" "$tmp/hello.c"
-s=$(cd "$shared" && pwd)
-cat >"$tmp/crier.yaml" <<Y
-site:
-  events: $s/_posts
-  locations: $s/_data/locations.yml
-  timezone: Europe/Berlin
-  url: https://rust.cologne
-  permalink: /:year/:month/:day/:title.html
-journal: $tmp/journal.db
-channels:
-  - {name: matrix, type: matrix, homeserver: "https://matrix.example.net", room: "#rust:example.net", access_token: {env: BENCH_TOKEN}, lang: [de, en]}
-  - {name: hook, type: webhook, url: "https://hooks.example.net/crier", secret: {env: BENCH_SECRET}}
-  - {name: mail, type: mail, url: "smtps://mail.example.net", from: crier@example.net, to: [list@example.net], lang: de}
-Y
+bench_fixture_config "$shared"
 # the journal a cron job finds (every event of the fixtures is past: nothing
 # is due now)
 "$crier" -q -c "$tmp/crier.yaml" run

@@ -146,16 +146,12 @@ void cli_json_out(json_t *v);
  * set (GitHub Actions). */
 void cli_step_summary(const struct app *a, json_t *results);
 
-/* Plans and sends the due notices (run, changed, serve); see cmd_run.c.
+/* Plans and sends the due notices (changed, retry); see cmd_run.c.
  * collect: if not NULL, the result records are appended there instead of
  * being printed with --json. */
 struct schedule_opts;
 int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
                  json_t *collect);
-/* The same with the dry run's form (enum deliver_dry, deliver.h): the
- * messages, or one line per notice. */
-int run_schedule_as(struct app *a, int dry, const struct schedule_opts *so,
-                    json_t *collect);
 
 /* Sends ev's announcement to its channels (all, or those named). */
 int announce_event(struct app *a, const struct event *ev,

@@ -33,15 +33,13 @@ static const struct cmd_help help = {
     "cancelled, 74 the journal could not record an outcome, 75 every\n"
     "failure was temporary, 78 configuration error.\n"};
 
-/* Plans, then sends (or prints). Shared by run, changed and serve. */
-int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
-                 json_t *collect)
-{
-  return run_schedule_as(a, dry ? DRY_MESSAGES : DRY_NONE, so, collect);
-}
-
-int run_schedule_as(struct app *a, int dry, const struct schedule_opts *so,
-                    json_t *collect)
+/* Plans, then sends (or prints) what is due. collect: if not NULL, the
+ * result records are appended there instead of printed with --json. late:
+ * warn of reminders that went out late (ci.h). Nothing due builds no
+ * renderer and no results: a cron run that sends nothing loads neither
+ * the renderer's libraries nor Jansson (lazy.h). */
+static int plan_and_send(struct app *a, int dry, const struct schedule_opts *so,
+                         json_t *collect, bool late)
 {
   struct err e;
   struct journal *j;
@@ -63,25 +61,24 @@ int run_schedule_as(struct app *a, int dry, const struct schedule_opts *so,
     journal_close(j);
     return e.code;
   }
-  struct renderer *r = renderer_new(&a->cfg);
-  renderer_set_site(r, &a->site);
-  json_t *results = json_array();
   struct deliver_summary sum = {0};
-  struct deliver_opts dopt = {.dry = (enum deliver_dry)dry,
-                              .quiet = a->quiet,
-                              .json = a->json,
-                              .verbose = a->verbose,
-                              .now = a->now,
-                              .journal = j};
-  rc = deliver_run(&a->cfg, r, s.items, s.n, &dopt, results, &sum);
-  renderer_free(r);
-  cli_step_summary(a, results);
-  if (collect)
+  json_t *results = NULL;
+  if (s.n) {
+    struct renderer *r = renderer_new(&a->cfg);
+    renderer_set_site(r, &a->site);
+    results = json_array();
+    struct deliver_opts dopt = {.dry = (enum deliver_dry)dry,
+                                .quiet = a->quiet,
+                                .json = a->json,
+                                .verbose = a->verbose,
+                                .now = a->now,
+                                .journal = j};
+    rc = deliver_run(&a->cfg, r, s.items, s.n, &dopt, results, &sum);
+    renderer_free(r);
+    cli_step_summary(a, results);
+  }
+  if (collect && results)
     json_array_extend(collect, results);
-  if (a->json && !collect)
-    cli_json_out(results);
-  else
-    json_decref(results);
   if (!a->quiet) {
     struct buf now = BUF_INIT;
     when_rfc3339(a->now, &now);
@@ -100,10 +97,22 @@ int run_schedule_as(struct app *a, int dry, const struct schedule_opts *so,
   }
   schedule_release(&s);
   journal_close(j);
+  if (late && results)
+    ci_late_reminders(a, results);
+  if (a->json && !collect)
+    cli_json_out(results ? results : json_array());
+  else
+    json_decref(results);
   /* a broken event file is reported and the others still go out */
   if (rc == 0 && a->diags.errors)
     rc = EX_DATAERR;
   return rc;
+}
+
+int run_schedule(struct app *a, bool dry, const struct schedule_opts *so,
+                 json_t *collect)
+{
+  return plan_and_send(a, dry ? DRY_MESSAGES : DRY_NONE, so, collect, false);
 }
 
 int cmd_run(struct app *a, int argc, char **argv)
@@ -128,17 +137,9 @@ int cmd_run(struct app *a, int argc, char **argv)
     return EX_USAGE;
   }
   struct schedule_opts so = {.confirm_cancel = confirm};
-  json_t *results = json_array();
-  rc = run_schedule_as(a,
+  return plan_and_send(a,
                        !dry      ? DRY_NONE
                        : summary ? DRY_SUMMARY
                                  : DRY_MESSAGES,
-                       &so, results);
-  if (!dry)
-    ci_late_reminders(a, results);
-  if (a->json)
-    cli_json_out(results);
-  else
-    json_decref(results);
-  return rc;
+                       &so, NULL, !dry);
 }

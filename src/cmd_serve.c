@@ -248,7 +248,8 @@ static int run_service(struct serve *s, const struct sockaddr_storage *ss,
   /* the libraries serve needs, loaded before any thread starts */
   struct err e;
   if (lazy_load(LAZY_MHD, &e) < 0 || lazy_load(LAZY_CURL, &e) < 0 ||
-      lazy_load(LAZY_SODIUM, &e) < 0) {
+      lazy_load(LAZY_SODIUM, &e) < 0 || lazy_load(LAZY_JANSSON, &e) < 0 ||
+      lazy_load(LAZY_YAML, &e) < 0) {
     cli_error("%s", e.msg);
     return EX_UNAVAILABLE;
   }

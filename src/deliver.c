@@ -692,7 +692,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
    * claimed: one found missing later would end the process (lazy.h) with
    * deliveries claimed and under way */
   static const enum lazy_lib needed[] = {LAZY_CURL, LAZY_CMARK, LAZY_UNISTRING,
-                                         LAZY_SODIUM};
+                                         LAZY_SODIUM, LAZY_JANSSON};
   struct err lib = {0};
   for (size_t k = 0; queued && !lib.code && k < ARRAY_SIZE(needed); k++)
     lazy_load(needed[k], &lib);

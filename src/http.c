@@ -84,10 +84,11 @@ static void *warm_main(void *arg)
 {
   (void)arg;
   /* the dynamic loader opens one library at a time: the journal's, the
-   * renderer's and libsodium first, which the caller needs soon, then libcurl's
-   * thirty; a library that is missing is reported by whoever needs it */
-  static const enum lazy_lib first[] = {LAZY_SQLITE, LAZY_CMARK, LAZY_UNISTRING,
-                                        LAZY_SODIUM};
+   * renderer's, Jansson and libsodium first, which the caller needs soon, then
+   * libcurl's thirty; a library that is missing is reported by whoever needs it
+   */
+  static const enum lazy_lib first[] = {LAZY_SQLITE, LAZY_JANSSON, LAZY_CMARK,
+                                        LAZY_UNISTRING, LAZY_SODIUM};
   struct err e;
   for (size_t i = 0; i < sizeof(first) / sizeof(*first); i++)
     lazy_load(first[i], &e);

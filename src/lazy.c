@@ -13,7 +13,8 @@ static const struct lazy_spec *const specs[LAZY_COUNT] = {
     [LAZY_CURL] = &lazy_curl_spec,     [LAZY_CRYPTO] = &lazy_crypto_spec,
     [LAZY_MHD] = &lazy_mhd_spec,       [LAZY_SQLITE] = &lazy_sqlite_spec,
     [LAZY_CMARK] = &lazy_cmark_spec,   [LAZY_UNISTRING] = &lazy_unistring_spec,
-    [LAZY_SODIUM] = &lazy_sodium_spec,
+    [LAZY_SODIUM] = &lazy_sodium_spec, [LAZY_JANSSON] = &lazy_jansson_spec,
+    [LAZY_YAML] = &lazy_yaml_spec,
 };
 
 static struct {
@@ -28,6 +29,8 @@ static struct {
     [LAZY_CMARK] = {PTHREAD_ONCE_INIT, false, ""},
     [LAZY_UNISTRING] = {PTHREAD_ONCE_INIT, false, ""},
     [LAZY_SODIUM] = {PTHREAD_ONCE_INIT, false, ""},
+    [LAZY_JANSSON] = {PTHREAD_ONCE_INIT, false, ""},
+    [LAZY_YAML] = {PTHREAD_ONCE_INIT, false, ""},
 };
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -72,11 +75,11 @@ int lazy_dlopen_flags(const char *preload)
   int flags = RTLD_LAZY | RTLD_LOCAL;
 #ifndef SANITIZED
   /* RTLD_DEEPBIND: a library's symbols are looked up in it and its own
-   * dependencies first, then in crier and the libraries crier links. The
-   * loader otherwise walks crier's eight objects (jansson, yaml, sodium,
-   * cmark, unistring, libc, ...) for every one of the ~9,000 symbols
-   * libcurl and its 30-odd libraries bind: 2.9 M of the 13.8 M
-   * instructions opening libcurl took (bench/README.md). crier defines
+   * dependencies first, then in crier and libc. The loader otherwise
+   * walks the global scope first for every one of the ~9,000 symbols
+   * libcurl and its 30-odd libraries bind: when crier linked eight
+   * libraries, 2.9 M of the 13.8 M instructions opening libcurl took
+   * (bench/README.md); crier now links libc alone. crier defines
    * none of their names (its forwarders are not exported), so the same
    * functions are found either way. Data the libraries name is libc's
    * own, not crier's copies: stdout and stderr as libc set them up, not
@@ -159,12 +162,21 @@ static void open_sodium(void)
 {
   open_lib(LAZY_SODIUM);
 }
+static void open_jansson(void)
+{
+  open_lib(LAZY_JANSSON);
+}
+static void open_yaml(void)
+{
+  open_lib(LAZY_YAML);
+}
 
 static void (*const openers[LAZY_COUNT])(void) = {
     [LAZY_CURL] = open_curl,     [LAZY_CRYPTO] = open_crypto,
     [LAZY_MHD] = open_mhd,       [LAZY_SQLITE] = open_sqlite,
     [LAZY_CMARK] = open_cmark,   [LAZY_UNISTRING] = open_unistring,
-    [LAZY_SODIUM] = open_sodium,
+    [LAZY_SODIUM] = open_sodium, [LAZY_JANSSON] = open_jansson,
+    [LAZY_YAML] = open_yaml,
 };
 
 int lazy_load(enum lazy_lib lib, struct err *e)

@@ -7,9 +7,11 @@
  * ms and 6 MiB for each `crier check` and each cron `run` that has nothing
  * to send; libcmark and libunistring are 0.4 MiB of such a run, and
  * libsodium (which such a run needs for nothing: event hashes are
- * computed when asked for) 0.2 MiB. crier links none of them;
- * lazy_curl.c, lazy_crypto.c, lazy_mhd.c, lazy_sqlite.c, lazy_cmark.c,
- * lazy_unistring.c and lazy_sodium.c define the functions crier calls,
+ * computed when asked for) 0.2 MiB, libyaml and Jansson (which it needs
+ * for nothing either: yamlfast.c reads the site, and its results are
+ * empty) 0.17 MiB. crier links none of them but libc; lazy_*.c (curl,
+ * crypto, mhd, sqlite, cmark, unistring, sodium, jansson, yaml) define
+ * the functions crier calls,
  * with the libraries' own names and prototypes, and each forwards to the
  * library, which is opened (dlopen) and resolved on the first call. The
  * code that uses them includes the libraries' headers and calls them as
@@ -18,8 +20,8 @@
  * A library that cannot be opened is an error of the installation: code
  * that can report it calls lazy_load first (journal_open, the signing of
  * a Meetup token, crier serve, and deliver_run for curl, cmark,
- * libunistring and libsodium before the first claim); elsewhere (preview,
- * check, the planner's keys and hashes) the first call prints why and
+ * libunistring, libsodium and Jansson before the first claim); elsewhere
+ * (preview, check, the planner's keys and hashes) the first call prints why and
  * exits with EX_UNAVAILABLE.
  * Loading is thread-safe (pthread_once) and happens once per process.
  */
@@ -35,6 +37,8 @@ enum lazy_lib {
   LAZY_CMARK,
   LAZY_UNISTRING,
   LAZY_SODIUM,
+  LAZY_JANSSON,
+  LAZY_YAML,
   LAZY_COUNT
 };
 
@@ -89,6 +93,7 @@ int lazy_open_spec(const struct lazy_spec *s, struct err *e);
 void lazy_crypto_no_atexit(void);
 
 extern const struct lazy_spec lazy_curl_spec, lazy_crypto_spec, lazy_mhd_spec,
-    lazy_sqlite_spec, lazy_cmark_spec, lazy_unistring_spec, lazy_sodium_spec;
+    lazy_sqlite_spec, lazy_cmark_spec, lazy_unistring_spec, lazy_sodium_spec,
+    lazy_jansson_spec, lazy_yaml_spec;
 
 #endif

@@ -64,13 +64,15 @@ build)
     # the libraries beside it, but not the C library's own (the image has
     # those, and they must match its dynamic linker)
     mkdir -p "$prefix/lib"
-    # libcurl, libcrypto, libmicrohttpd, libsqlite3, libcmark, libunistring
-    # and libsodium are opened when a command needs them (src/lazy.h), so
+    # libcurl, libcrypto, libmicrohttpd, libsqlite3, libcmark, libunistring,
+    # libsodium, Jansson and libyaml are opened when a command needs them
+    # (src/lazy.h), so
     # ldd does not list them: each goes beside crier under its SONAME, and
     # what they link with the rest (libunistring has no pkg-config file:
     # it is found where libcmark is)
     lazy=""
-    for pc in libcurl libcrypto libmicrohttpd sqlite3 libcmark unistring libsodium; do
+    for pc in libcurl libcrypto libmicrohttpd sqlite3 libcmark unistring libsodium \
+      jansson yaml-0.1; do
       if [ "$pc" = unistring ]; then
         lib=$(readlink -f "$(pkg-config --variable=libdir libcmark)/libunistring.so")
       else

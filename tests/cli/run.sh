@@ -82,27 +82,38 @@ expect 0 'result=dry-run' $C run --dry-run --now 2030-05-01T00:00:00Z
 # check, --version and a dry run without a journal load none of libcurl,
 # libcrypto, libmicrohttpd and libsqlite3; a journal loads SQLite only;
 # Markdown made HTML loads libcmark, which a run with nothing due does
-# not, nor check (it renders every notice but makes no HTML)
+# not, nor check (it renders every notice but makes no HTML); rendering,
+# --json and sending load Jansson (a text's data is a JSON document),
+# which a run with nothing due does not; YAML that crier's own reader
+# does not take (a broken file) loads libyaml
 loaded() {
   LD_DEBUG=files "$@" 2>&1 >/dev/null |
-    grep -oE 'file=lib(curl|crypto|microhttpd|sqlite3|cmark|unistring)\.so[.0-9]*' |
+    grep -oE 'file=lib(curl|crypto|microhttpd|sqlite3|cmark|unistring|jansson|yaml-0)\.so[.0-9]*' |
     sed 's/^file=//; s/\.so.*//' | sort -u | tr '\n' ' '
 }
-expect 0 '^$' loaded $C check
+expect 0 '^libjansson $' loaded $C check
 expect 0 '^$' loaded $CRIER --version
-expect 0 '^libcmark $' loaded $C run --dry-run --now 2030-05-01T00:00:00Z
+expect 0 '^libcmark libjansson $' loaded $C run --dry-run --now 2030-05-01T00:00:00Z
 expect 0 '^libsqlite3 $' loaded $C run --now 2030-04-01T00:00:00Z
 expect 0 '^libsqlite3 $' loaded $C list --now 2030-04-01T00:00:00Z
+expect 0 '^libjansson libsqlite3 $' loaded $C run --json --now 2030-04-01T00:00:00Z
+expect 0 '"result": "dry-run"' $C run --json --dry-run --now 2030-05-01T00:00:00Z
+expect 0 '^\[\]$' $C run --json --now 2030-04-01T00:00:00Z
+post 2030-05-07-flow.md '---\ntitle: [unclosed\ndate: 2030-05-07 19:00\n---\nBody\n'
+expect 0 '^libjansson libyaml-0 $' loaded $C check
+expect 65 '2030-05-07-flow\.md:3: .*expected' $C check
+rm -f "$T/s/_posts/2030-05-07-flow.md"
 # a library that cannot be loaded is an error that names it (exit 69),
 # not a crash, and nothing is claimed: an empty file under each library's
 # name (read from the binary) comes first on the loader's path. A binary
 # that links them does not start at all (the loader exits 127).
 site
 mkdir -p "$T/broken"
-for lib in curl sqlite3 cmark; do
-  so=$(grep -aoE "lib$lib\.so(\.[0-9]+)+" "$CRIER" | head -n 1)
-  : >"$T/broken/${so:-lib$lib.so.missing}"
-done
+break_lib() { # NAME: an empty file under libNAME's SONAME
+  so=$(grep -aoE "lib$1\.so(\.[0-9]+)+" "$CRIER" | head -n 1)
+  : >"$T/broken/${so:-lib$1.so.missing}"
+}
+for lib in curl sqlite3 cmark; do break_lib $lib; done
 expect 69 'cannot load libsqlite3\.so\.[0-9]+ \(needed for the journal\): .*file too short' \
   env LD_LIBRARY_PATH="$T/broken" $C run --now 2030-04-01T00:00:00Z
 rm -f "$T"/broken/libsqlite3.*
@@ -117,12 +128,28 @@ expect 69 'not started: a library is missing' \
   env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
 rm -f "$T"/broken/libcmark.*
 # libsodium: check needs none of it; a delivery's key does
-so=$(grep -aoE "libsodium\.so(\.[0-9]+)+" "$CRIER" | head -n 1)
-: >"$T/broken/${so:-libsodium.so.missing}"
+break_lib sodium
 expect 0 'checked' env LD_LIBRARY_PATH="$T/broken" $C check
 expect 69 'cannot load libsodium\.so\.[0-9]+ \(needed for hashes, signatures and random numbers\): .*file too short' \
   env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
 rm -f "$T"/broken/libsodium.*
+# Jansson: list needs none of it; rendering and sending do, and a
+# delivery is not claimed without it
+break_lib jansson
+expect 0 'Good' env LD_LIBRARY_PATH="$T/broken" $C list --now 2030-04-01T00:00:00Z
+expect 69 'cannot load libjansson\.so\.[0-9]+ \(needed for JSON and the texts. data\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" $C check
+expect 69 'cannot load libjansson\.so\.[0-9]+ \(needed for JSON and the texts. data\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" T_TOKEN=syt_x $C announce good
+rm -f "$T"/broken/libjansson.*
+# libyaml: the site's block YAML needs none of it; a file crier's own
+# reader does not take does
+break_lib yaml-0
+expect 0 'checked 1 event file: 0 errors' env LD_LIBRARY_PATH="$T/broken" $C check
+post 2030-05-07-flow.md '---\ntitle: [unclosed\ndate: 2030-05-07 19:00\n---\nBody\n'
+expect 69 'cannot load libyaml-0\.so\.[0-9]+ \(needed to read YAML that crier.s own reader does not take\): .*file too short' \
+  env LD_LIBRARY_PATH="$T/broken" $C check
+rm -f "$T"/broken/libyaml-0.* "$T/s/_posts/2030-05-07-flow.md"
 expect 0 'crier: 0 deliveries' $C status
 site # without the journal those runs made
 expect 0 '0 notices due' $C run --dry-run --now 2030-01-01T00:00:00Z

@@ -14,7 +14,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, cpSync, existsSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -500,9 +500,12 @@ test('crier is built once per version and runner image, then comes from the cach
   // its libraries are the ones kept beside it, not the system's
   const bin = join(j.temp, 'crier-bin/bin/crier');
   const ldd = execFileSync('ldd', [bin], { encoding: 'utf8' });
-  assert.match(ldd, new RegExp(`libjansson\\.so\\.\\d+ => ${j.temp}/crier-bin/bin/\\.\\./lib/libjansson`));
   assert.ok(!/not found/.test(ldd), ldd);
+  // check --json opens Jansson: the loader finds the one beside crier
+  const opened = spawnSync(bin, ['check', '--json'], { cwd: s.dev, encoding: 'utf8', env: { ...process.env, LD_DEBUG: 'libs' } });
+  assert.equal(opened.status, 0, opened.stderr);
+  assert.match(opened.stderr, new RegExp(`calling init: ${j.temp}/crier-bin/bin/\\.\\./lib/libjansson\\.so\\.\\d+`));
   // and those it opens when a command needs them, under their SONAMEs
-  for (const so of ['libcurl.so.4', 'libsqlite3.so.0', 'libcmark.so.0.30.2', 'libunistring.so.2', 'libsodium.so.23'])
+  for (const so of ['libcurl.so.4', 'libsqlite3.so.0', 'libcmark.so.0.30.2', 'libunistring.so.2', 'libsodium.so.23', 'libjansson.so.4', 'libyaml-0.so.2'])
     assert.ok(existsSync(join(j.temp, 'crier-bin/lib', so)), `${so} is not kept beside crier`);
 });

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "buf.h"
@@ -24,6 +25,7 @@
 #include "md.h"
 #include "util.h"
 #include "when.h"
+#include "yamlx.h"
 
 static bool mapped(const char *name)
 {
@@ -47,6 +49,8 @@ static void nothing_at_start(void)
   OK(!mapped("libcmark"), "libcmark is mapped at start");
   OK(!mapped("libunistring"), "libunistring is mapped at start");
   OK(!mapped("libsodium"), "libsodium is mapped at start");
+  OK(!mapped("libjansson"), "libjansson is mapped at start");
+  OK(!mapped("libyaml"), "libyaml is mapped at start");
 }
 
 /* Markdown loads libcmark, counting graphemes libunistring, each only
@@ -125,6 +129,11 @@ static void events_load_without_sodium(void)
   OK(ev != NULL, "the event loads");
   OK(!lazy_loaded(LAZY_SODIUM) && !mapped("libsodium"),
      "loading an event loaded libsodium");
+  /* crier's own reader took its front matter, and nothing was JSON */
+  OK(!lazy_loaded(LAZY_YAML) && !mapped("libyaml"),
+     "loading an event loaded libyaml");
+  OK(!lazy_loaded(LAZY_JANSSON) && !mapped("libjansson"),
+     "loading an event loaded Jansson");
   const char *h = ev ? event_hash(ev) : "";
   INT_EQ(strlen(h), 64);
   OK(lazy_loaded(LAZY_SODIUM) && mapped("libsodium"),
@@ -137,6 +146,39 @@ static void events_load_without_sodium(void)
   crypto_hash_sha256(bin, (const unsigned char *)facts, strlen(facts));
   STR_EQ(h, sodium_bin2hex(hex, sizeof(hex), bin, sizeof(bin)));
   event_free(ev);
+  diags_release(&d);
+}
+
+/* Jansson's forwarders, json_pack's variable arguments among them, give
+ * Jansson's answers; YAML crier's reader does not take loads libyaml,
+ * whose parser reads it. */
+static void json_and_yaml_forward(void)
+{
+  json_t *v = json_pack("{s:s, s:I, s:[b, n], s:f}", "name", "Köln", "n",
+                        (json_int_t)1 << 40, "list", 1, "x", 0.5);
+  OK(lazy_loaded(LAZY_JANSSON) && mapped("libjansson"),
+     "Jansson is not loaded");
+  char *text = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  STR_EQ(text ? text : "",
+         "{\"list\":[true,null],\"n\":1099511627776,\"name\":\"Köln\","
+         "\"x\":0.5}");
+  json_t *back = text ? json_loads(text, 0, NULL) : NULL;
+  OK(json_integer_value(json_object_get(back, "n")) == (json_int_t)1 << 40,
+     "the number came back changed");
+  free(text);
+  json_decref(back);
+  json_decref(v);
+
+  OK(!lazy_loaded(LAZY_YAML), "libyaml loaded before it was needed");
+  static const char flow[] = "%YAML 1.1\n---\na: [1, {b: 2}]\n";
+  struct diags d;
+  diags_init(&d);
+  struct ynode *root = yamlx_parse(flow, strlen(flow), "f.yml", 0, &d);
+  OK(lazy_loaded(LAZY_YAML) && mapped("libyaml"), "libyaml is not loaded");
+  const struct ynode *a = root ? ymap_get(root, "a") : NULL;
+  OK(a && a->kind == Y_SEQ && a->n == 2 && a->items[1].kind == Y_MAP,
+     "the list was not read");
+  ynode_free(root);
   diags_release(&d);
 }
 
@@ -282,6 +324,7 @@ int main(void)
   CASE(texts_load_their_libraries);
   CASE(journal_loads_sqlite);
   CASE(events_load_without_sodium);
+  CASE(json_and_yaml_forward);
   CASE(openssl_not_cleaned_at_exit); /* before this process loads libcurl */
   CASE(curl_forwards);
   CASE(missing_is_an_error);

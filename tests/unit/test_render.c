@@ -282,16 +282,17 @@ static int contexts_differ(const struct config *cfg, struct site *s)
           json_t *fresh = render_context(cfg, &q, lang);
           q.memo = memo;
           json_t *kept_ctx = render_context(cfg, &q, lang);
-          if (!json_equal(fresh, kept_ctx)) {
+          /* with sorted keys, equal documents dump alike */
+          char *a = json_dumps(kept_ctx, JSON_SORT_KEYS);
+          char *b = json_dumps(fresh, JSON_SORT_KEYS);
+          if (!a || !b || strcmp(a, b) != 0) {
             ctx_differ++;
-            char *a = json_dumps(kept_ctx, JSON_SORT_KEYS);
-            char *b = json_dumps(fresh, JSON_SORT_KEYS);
             fprintf(stderr, "  %s %s langs %d %s: kept\n%s\n  fresh\n%s\n",
                     s->events[i]->id, notices[k], sets[l].langs,
-                    lang_code(lang), a, b);
-            free(a);
-            free(b);
+                    lang_code(lang), a ? a : "?", b ? b : "?");
           }
+          free(a);
+          free(b);
           json_decref(fresh);
           json_decref(kept_ctx);
         }
