@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "buf.h"
@@ -274,6 +275,8 @@ struct journal *journal_open(const char *path, int wait_ms, struct err *e)
   }
   if (lazy_load(LAZY_SQLITE, e) < 0)
     return NULL;
+  static pthread_once_t configured = PTHREAD_ONCE_INIT;
+  pthread_once(&configured, lazy_sqlite_page_by_page);
   struct journal *j = xcalloc(1, sizeof(*j));
   j->path = xstrdup(path);
   j->lock_fd = -1;

@@ -9,6 +9,8 @@
 
 #include "log.h"
 
+bool lazy_ready[LAZY_COUNT];
+
 static const struct lazy_spec *const specs[LAZY_COUNT] = {
     [LAZY_CURL] = &lazy_curl_spec,     [LAZY_CRYPTO] = &lazy_crypto_spec,
     [LAZY_MHD] = &lazy_mhd_spec,       [LAZY_SQLITE] = &lazy_sqlite_spec,
@@ -132,6 +134,7 @@ static void open_lib(enum lazy_lib lib)
   bool ok = open_spec(specs[lib], state[lib].why, sizeof(state[lib].why)) == 0;
   /* lazy_loaded may ask from another thread (http_warm) */
   __atomic_store_n(&state[lib].ok, ok, __ATOMIC_RELEASE);
+  __atomic_store_n(&lazy_ready[lib], ok, __ATOMIC_RELEASE);
 }
 
 static void open_curl(void)

@@ -79,9 +79,16 @@ int lazy_open_spec(const struct lazy_spec *s, struct err *e);
   const struct lazy_spec spec = {soname, what, names, table}
 #define LAZY_ENUM_(f) F_##f,
 #define LAZY_NAME_(f) #f,
+/* Whether each library is loaded (set once, with release order): the
+ * forwarders read it inline, so that a call to a loaded library costs a
+ * load and a branch, not a call into lazy.c (rendering calls Jansson
+ * thousands of times). */
+extern bool lazy_ready[LAZY_COUNT];
 /* The function f of lib, loaded, with its own prototype. */
 #define LAZY_FN(lib, f)                                                        \
-  ((__typeof__(&f))((void (*const *)(void))lazy_table(lib))[F_##f])
+  ((__typeof__(&f))(__atomic_load_n(&lazy_ready[lib], __ATOMIC_ACQUIRE)        \
+                        ? (void (*const *)(void))table                         \
+                        : (void (*const *)(void))lazy_table(lib))[F_##f])
 
 /* OpenSSL frees all it holds when the process exits (OPENSSL_cleanup,
  * which its initialisation registers with atexit): 0.5 M instructions at
@@ -91,6 +98,14 @@ int lazy_open_spec(const struct lazy_spec *s, struct err *e);
  * (a libcurl on another TLS library does not load it for this); TLS is
  * set up as before. */
 void lazy_crypto_no_atexit(void);
+
+/* Asks SQLite to allocate its page cache a page at a time, as pages are
+ * read, instead of 20 pages at once at a connection's first read
+ * (SQLITE_DEFAULT_PCACHE_INITSZ): 87 KB of heap, more than a cron run
+ * with nothing due reads of a young journal. Only before SQLite is
+ * initialized (journal_open calls it once, before the first connection);
+ * later it changes nothing. */
+void lazy_sqlite_page_by_page(void);
 
 extern const struct lazy_spec lazy_curl_spec, lazy_crypto_spec, lazy_mhd_spec,
     lazy_sqlite_spec, lazy_cmark_spec, lazy_unistring_spec, lazy_sodium_spec,

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #define SQLITE_FUNCS(X)                                                        \
+  X(sqlite3_config)                                                            \
   X(sqlite3_open)                                                              \
   X(sqlite3_open_v2)                                                           \
   X(sqlite3_close)                                                             \
@@ -140,4 +141,10 @@ int sqlite3_column_type(sqlite3_stmt *st, int i)
 int sqlite3_column_count(sqlite3_stmt *st)
 {
   return FN(sqlite3_column_count)(st);
+}
+
+/* sqlite3_config takes variable arguments: no forwarder, this one call. */
+void lazy_sqlite_page_by_page(void)
+{
+  FN(sqlite3_config)(SQLITE_CONFIG_PAGECACHE, (void *)0, 0, 0);
 }
