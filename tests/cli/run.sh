@@ -109,8 +109,10 @@ rm -f "$T/s/_posts/2030-05-07-flow.md"
 # that links them does not start at all (the loader exits 127).
 site
 mkdir -p "$T/broken"
+# (the SONAMEs are read from the binary: CRIER_BINARY when CRIER is a
+# wrapper, as scripts/valgrind.sh's is)
 break_lib() { # NAME: an empty file under libNAME's SONAME
-  so=$(grep -aoE "lib$1\.so(\.[0-9]+)+" "$CRIER" | head -n 1)
+  so=$(grep -aoE "lib$1\.so(\.[0-9]+)+" "${CRIER_BINARY:-$CRIER}" | head -n 1)
   : >"$T/broken/${so:-lib$1.so.missing}"
 }
 for lib in curl sqlite3 cmark; do break_lib $lib; done

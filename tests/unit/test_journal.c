@@ -94,7 +94,7 @@ static void migration(const char *dir)
   INT_EQ(user_version(path), JOURNAL_VERSION);
   char key[65];
   delivery_key("2030-12-04-gluehwein", "announce", "w", "en", NULL, key);
-  struct jrow r;
+  struct jrow r = {0};
   OK(journal_get(j, key, &r) && r.status == DS_SENT && r.for_start == 0,
      "its announcement is still sent");
   jrow_release(&r);
