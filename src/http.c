@@ -84,9 +84,9 @@ static void *warm_main(void *arg)
 {
   (void)arg;
   /* the dynamic loader opens one library at a time: the journal's, the
-   * renderer's, Jansson and libsodium first, which the caller needs soon, then
-   * libcurl's thirty; a library that is missing is reported by whoever needs it
-   */
+   * renderer's and libsodium first, which the caller needs soon, then
+   * libcurl's thirty; a library that is missing is reported by whoever
+   * needs it */
   static const enum lazy_lib first[] = {LAZY_SQLITE, LAZY_JANSSON, LAZY_CMARK,
                                         LAZY_UNISTRING, LAZY_SODIUM};
   struct err e;

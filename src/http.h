@@ -126,14 +126,14 @@ struct http_engine *http_new(const struct http_opts *o);
  * http_warm's thread doing it; an engine does this before its first
  * request. A library that cannot be loaded ends the process (lazy.h). */
 void http_setup(void);
-/* Opens SQLite, libcmark, libunistring, libsodium and libcurl and sets up
- * libcurl's global state (OpenSSL's with it: about 14 M instructions) in
- * a thread of its own, while the caller goes on loading the
- * configuration, the site and the journal; lazy_load and http_setup wait
- * for what the thread is doing. For a command that is going to send
- * (announce). A library that cannot be loaded is reported as without it. The
- * thread reads the environment: nothing may add a variable to it meanwhile
- * (when_settle_env puts TZ there first). */
+/* Opens SQLite, Jansson, libcmark, libunistring, libsodium and libcurl and sets
+ * up libcurl's global state (OpenSSL's with it: about 14 M instructions) in a
+ * thread of its own, while the caller goes on loading the configuration, the
+ * site and the journal; lazy_load and http_setup wait for what the thread is
+ * doing. For a command that is going to send (announce). A library that cannot
+ * be loaded is reported as without it. The thread reads the environment:
+ * nothing may add a variable to it meanwhile (when_settle_env puts TZ there
+ * first). */
 void http_warm(void);
 void http_free(struct http_engine *h);
 void http_add(struct http_engine *h, struct http_task *t);

@@ -19,20 +19,20 @@ static const struct lazy_spec *const specs[LAZY_COUNT] = {
     [LAZY_YAML] = &lazy_yaml_spec,
 };
 
+/* lazy_ready[lib] (lazy.h) says whether lib loaded */
 static struct {
   pthread_once_t once;
-  bool ok;
-  char why[400]; /* when not ok */
+  char why[400]; /* when it did not */
 } state[LAZY_COUNT] = {
-    [LAZY_CURL] = {PTHREAD_ONCE_INIT, false, ""},
-    [LAZY_CRYPTO] = {PTHREAD_ONCE_INIT, false, ""},
-    [LAZY_MHD] = {PTHREAD_ONCE_INIT, false, ""},
-    [LAZY_SQLITE] = {PTHREAD_ONCE_INIT, false, ""},
-    [LAZY_CMARK] = {PTHREAD_ONCE_INIT, false, ""},
-    [LAZY_UNISTRING] = {PTHREAD_ONCE_INIT, false, ""},
-    [LAZY_SODIUM] = {PTHREAD_ONCE_INIT, false, ""},
-    [LAZY_JANSSON] = {PTHREAD_ONCE_INIT, false, ""},
-    [LAZY_YAML] = {PTHREAD_ONCE_INIT, false, ""},
+    [LAZY_CURL] = {PTHREAD_ONCE_INIT, ""},
+    [LAZY_CRYPTO] = {PTHREAD_ONCE_INIT, ""},
+    [LAZY_MHD] = {PTHREAD_ONCE_INIT, ""},
+    [LAZY_SQLITE] = {PTHREAD_ONCE_INIT, ""},
+    [LAZY_CMARK] = {PTHREAD_ONCE_INIT, ""},
+    [LAZY_UNISTRING] = {PTHREAD_ONCE_INIT, ""},
+    [LAZY_SODIUM] = {PTHREAD_ONCE_INIT, ""},
+    [LAZY_JANSSON] = {PTHREAD_ONCE_INIT, ""},
+    [LAZY_YAML] = {PTHREAD_ONCE_INIT, ""},
 };
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -132,8 +132,7 @@ int lazy_open_spec(const struct lazy_spec *s, struct err *e)
 static void open_lib(enum lazy_lib lib)
 {
   bool ok = open_spec(specs[lib], state[lib].why, sizeof(state[lib].why)) == 0;
-  /* lazy_loaded may ask from another thread (http_warm) */
-  __atomic_store_n(&state[lib].ok, ok, __ATOMIC_RELEASE);
+  /* the forwarders and lazy_loaded read it from any thread (http_warm) */
   __atomic_store_n(&lazy_ready[lib], ok, __ATOMIC_RELEASE);
 }
 
@@ -185,7 +184,7 @@ static void (*const openers[LAZY_COUNT])(void) = {
 int lazy_load(enum lazy_lib lib, struct err *e)
 {
   pthread_once(&state[lib].once, openers[lib]);
-  if (state[lib].ok)
+  if (lazy_ready[lib]) /* pthread_once orders it after open_lib's store */
     return 0;
   return err_set(e, EX_UNAVAILABLE, "cannot load %s (%s): %s",
                  specs[lib]->soname, specs[lib]->what, state[lib].why);
@@ -193,7 +192,7 @@ int lazy_load(enum lazy_lib lib, struct err *e)
 
 bool lazy_loaded(enum lazy_lib lib)
 {
-  return __atomic_load_n(&state[lib].ok, __ATOMIC_ACQUIRE);
+  return __atomic_load_n(&lazy_ready[lib], __ATOMIC_ACQUIRE);
 }
 
 const void *lazy_table(enum lazy_lib lib)

@@ -11,18 +11,17 @@
  * for nothing either: yamlfast.c reads the site, and its results are
  * empty) 0.17 MiB. crier links none of them but libc; lazy_*.c (curl,
  * crypto, mhd, sqlite, cmark, unistring, sodium, jansson, yaml) define
- * the functions crier calls,
- * with the libraries' own names and prototypes, and each forwards to the
- * library, which is opened (dlopen) and resolved on the first call. The
- * code that uses them includes the libraries' headers and calls them as
- * usual.
+ * the functions crier calls, with the libraries' own names and
+ * prototypes, and each forwards to the library, which is opened (dlopen)
+ * and resolved on the first call. The code that uses them includes the
+ * libraries' headers and calls them as usual.
  *
  * A library that cannot be opened is an error of the installation: code
  * that can report it calls lazy_load first (journal_open, the signing of
  * a Meetup token, crier serve, and deliver_run for curl, cmark,
- * libunistring, libsodium and Jansson before the first claim); elsewhere
- * (preview, check, the planner's keys and hashes) the first call prints why and
- * exits with EX_UNAVAILABLE.
+ * libunistring, libsodium and Jansson before the first claim);
+ * elsewhere (preview, check, the planner's keys and hashes) the first
+ * call prints why and exits with EX_UNAVAILABLE.
  * Loading is thread-safe (pthread_once) and happens once per process.
  */
 #include <stdbool.h>
