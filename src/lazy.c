@@ -11,29 +11,28 @@
 
 bool lazy_ready[LAZY_COUNT];
 
-static const struct lazy_spec *const specs[LAZY_COUNT] = {
-    [LAZY_CURL] = &lazy_curl_spec,     [LAZY_CRYPTO] = &lazy_crypto_spec,
-    [LAZY_MHD] = &lazy_mhd_spec,       [LAZY_SQLITE] = &lazy_sqlite_spec,
-    [LAZY_CMARK] = &lazy_cmark_spec,   [LAZY_UNISTRING] = &lazy_unistring_spec,
-    [LAZY_SODIUM] = &lazy_sodium_spec, [LAZY_JANSSON] = &lazy_jansson_spec,
-    [LAZY_YAML] = &lazy_yaml_spec,
-};
+/* Every library: its value of enum lazy_lib, and the name its spec
+ * (lazy_NAME_spec, lazy_NAME.c) and its opener here are made from. */
+#define LAZY_LIBS(X)                                                           \
+  X(LAZY_CURL, curl)                                                           \
+  X(LAZY_CRYPTO, crypto)                                                       \
+  X(LAZY_MHD, mhd)                                                             \
+  X(LAZY_SQLITE, sqlite)                                                       \
+  X(LAZY_CMARK, cmark)                                                         \
+  X(LAZY_UNISTRING, unistring)                                                 \
+  X(LAZY_SODIUM, sodium)                                                       \
+  X(LAZY_JANSSON, jansson)                                                     \
+  X(LAZY_YAML, yaml)
+
+#define SPEC_(lib, name) [lib] = &lazy_##name##_spec,
+static const struct lazy_spec *const specs[LAZY_COUNT] = {LAZY_LIBS(SPEC_)};
 
 /* lazy_ready[lib] (lazy.h) says whether lib loaded */
+#define STATE_(lib, name) [lib] = {PTHREAD_ONCE_INIT, ""},
 static struct {
   pthread_once_t once;
   char why[400]; /* when it did not */
-} state[LAZY_COUNT] = {
-    [LAZY_CURL] = {PTHREAD_ONCE_INIT, ""},
-    [LAZY_CRYPTO] = {PTHREAD_ONCE_INIT, ""},
-    [LAZY_MHD] = {PTHREAD_ONCE_INIT, ""},
-    [LAZY_SQLITE] = {PTHREAD_ONCE_INIT, ""},
-    [LAZY_CMARK] = {PTHREAD_ONCE_INIT, ""},
-    [LAZY_UNISTRING] = {PTHREAD_ONCE_INIT, ""},
-    [LAZY_SODIUM] = {PTHREAD_ONCE_INIT, ""},
-    [LAZY_JANSSON] = {PTHREAD_ONCE_INIT, ""},
-    [LAZY_YAML] = {PTHREAD_ONCE_INIT, ""},
-};
+} state[LAZY_COUNT] = {LAZY_LIBS(STATE_)};
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -136,50 +135,15 @@ static void open_lib(enum lazy_lib lib)
   __atomic_store_n(&lazy_ready[lib], ok, __ATOMIC_RELEASE);
 }
 
-static void open_curl(void)
-{
-  open_lib(LAZY_CURL);
-}
-static void open_crypto(void)
-{
-  open_lib(LAZY_CRYPTO);
-}
-static void open_mhd(void)
-{
-  open_lib(LAZY_MHD);
-}
-static void open_sqlite(void)
-{
-  open_lib(LAZY_SQLITE);
-}
-static void open_cmark(void)
-{
-  open_lib(LAZY_CMARK);
-}
-static void open_unistring(void)
-{
-  open_lib(LAZY_UNISTRING);
-}
-static void open_sodium(void)
-{
-  open_lib(LAZY_SODIUM);
-}
-static void open_jansson(void)
-{
-  open_lib(LAZY_JANSSON);
-}
-static void open_yaml(void)
-{
-  open_lib(LAZY_YAML);
-}
-
-static void (*const openers[LAZY_COUNT])(void) = {
-    [LAZY_CURL] = open_curl,     [LAZY_CRYPTO] = open_crypto,
-    [LAZY_MHD] = open_mhd,       [LAZY_SQLITE] = open_sqlite,
-    [LAZY_CMARK] = open_cmark,   [LAZY_UNISTRING] = open_unistring,
-    [LAZY_SODIUM] = open_sodium, [LAZY_JANSSON] = open_jansson,
-    [LAZY_YAML] = open_yaml,
-};
+/* pthread_once calls a function without arguments: one per library */
+#define OPENER_(lib, name)                                                     \
+  static void open_##name(void)                                                \
+  {                                                                            \
+    open_lib(lib);                                                             \
+  }
+LAZY_LIBS(OPENER_)
+#define OPENER_AT_(lib, name) [lib] = open_##name,
+static void (*const openers[LAZY_COUNT])(void) = {LAZY_LIBS(OPENER_AT_)};
 
 int lazy_load(enum lazy_lib lib, struct err *e)
 {

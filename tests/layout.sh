@@ -8,8 +8,8 @@
 set -eu
 crier=$1
 list=$2
-# the names under the first heading, up to the second
-awk '/^#/ { if (seen++ > 2) exit; next } { print }' "$list" | sort -u >"${TMPDIR:-/tmp}/layout.$$"
+# the names before the heading of those check adds (bench/order.sh)
+awk '/^# check adds/ { exit } /^#/ { next } { print }' "$list" | sort -u >"${TMPDIR:-/tmp}/layout.$$"
 trap 'rm -f "${TMPDIR:-/tmp}/layout.$$"' EXIT
 nm -S "$crier" | awk -v names="${TMPDIR:-/tmp}/layout.$$" '
   BEGIN { while ((getline n <names) > 0) want[n] = 1 }

@@ -66,10 +66,9 @@ build)
     mkdir -p "$prefix/lib"
     # libcurl, libcrypto, libmicrohttpd, libsqlite3, libcmark, libunistring,
     # libsodium, Jansson and libyaml are opened when a command needs them
-    # (src/lazy.h), so
-    # ldd does not list them: each goes beside crier under its SONAME, and
-    # what they link with the rest (libunistring has no pkg-config file:
-    # it is found where libcmark is)
+    # (src/lazy.h), so ldd does not list them: each goes beside crier under
+    # its SONAME, and what they link with the rest (libunistring has no
+    # pkg-config file: it is found where libcmark is)
     lazy=""
     for pc in libcurl libcrypto libmicrohttpd sqlite3 libcmark unistring libsodium \
       jansson yaml-0.1; do
