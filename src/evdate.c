@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "i18n.h"
+#include "util.h"
 #include "when.h"
 
 enum zkind { Z_NONE, Z_OFFSET, Z_ABBR, Z_TZ };
@@ -25,7 +26,7 @@ struct parsed {
 static void form_add(struct parsed *r, const char *s)
 {
   size_t n = strlen(r->form);
-  snprintf(r->form + n, sizeof(r->form) - n, "%s", s);
+  str_copy(r->form + n, sizeof(r->form) - n, s);
 }
 
 static void skip_space(const char **p)
@@ -191,22 +192,22 @@ static int read_time(const char **pp, struct parsed *r, bool record)
   int h = num(p, n), mi = 0, s = 0;
   bool minutes = false;
   char form[32];
-  size_t fl = (size_t)snprintf(form, sizeof(form), "%s", n == 1 ? "H" : "HH");
+  size_t fl = str_copy(form, sizeof(form), n == 1 ? "H" : "HH");
   p += n;
   if (*p == ':' && ndigits(p + 1) == 2) {
     mi = num(p + 1, 2);
     p += 3;
     minutes = true;
-    fl += (size_t)snprintf(form + fl, sizeof(form) - fl, ":MM");
+    fl += str_copy(form + fl, sizeof(form) - fl, ":MM");
     if (*p == ':' && ndigits(p + 1) == 2) {
       s = num(p + 1, 2);
       p += 3;
-      fl += (size_t)snprintf(form + fl, sizeof(form) - fl, ":SS");
+      fl += str_copy(form + fl, sizeof(form) - fl, ":SS");
       if ((*p == '.' || *p == ',') && isdigit((unsigned char)p[1])) {
         p++;
         while (isdigit((unsigned char)*p))
           p++; /* fractions of a second do not matter */
-        fl += (size_t)snprintf(form + fl, sizeof(form) - fl, ".f");
+        fl += str_copy(form + fl, sizeof(form) - fl, ".f");
       }
     }
   }
@@ -219,7 +220,7 @@ static int read_time(const char **pp, struct parsed *r, bool record)
       return -1;
     h = h % 12 + (ampm ? 12 : 0);
     p = q + w;
-    snprintf(form + fl, sizeof(form) - fl, " AM");
+    str_copy(form + fl, sizeof(form) - fl, " AM");
   } else if (!minutes) {
     return -1; /* "19": a number, not a time */
   }
@@ -477,7 +478,7 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
   out->y = D.y;
   out->m = D.m;
   out->d = D.d;
-  snprintf(out->form, sizeof(out->form), "%s", D.form);
+  str_copy(out->form, sizeof(out->form), D.form);
   if (!when_valid_date(D.y, D.m, D.d))
     return err_set(e, EX_DATAERR, "date '%s' does not exist", dv);
   /* the time (and its zone): from the time value, else the date's, else
@@ -501,7 +502,8 @@ int evdate_parse(const struct evdate_in *in, struct evdate *out,
       memcpy(T.zone, D.zone, sizeof(T.zone));
     }
     size_t fl = strlen(out->form);
-    snprintf(out->form + fl, sizeof(out->form) - fl, " + %s", T.form);
+    fl += str_copy(out->form + fl, sizeof(out->form) - fl, " + ");
+    str_copy(out->form + fl, sizeof(out->form) - fl, T.form);
   } else if (D.has_time) {
     T = D;
     tv = dv;

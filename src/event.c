@@ -1040,13 +1040,13 @@ static void load_start(struct ld *l)
     l->info->y = out.y;
     l->info->m = out.m;
     l->info->d = out.d;
-    snprintf(l->info->form, sizeof(l->info->form), "%s", out.form);
+    str_copy(l->info->form, sizeof(l->info->form), out.form);
     struct buf ex = BUF_INIT;
     if (dn)
       buf_addf(&ex, "%s: '%s'", fkey(l, FLD_DATE), dn->str);
     if (tn)
       buf_addf(&ex, "%s%s: '%s'", dn ? ", " : "", fkey(l, FLD_TIME), tn->str);
-    snprintf(l->info->example, sizeof(l->info->example), "%s", ex.data);
+    str_copy(l->info->example, sizeof(l->info->example), ex.data);
     buf_release(&ex);
     l->info->date_line = line;
   }

@@ -180,6 +180,14 @@ bad:
   return -1;
 }
 
+size_t str_copy(char *dst, size_t size, const char *src)
+{
+  size_t n = strnlen(src, size - 1);
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+  return n;
+}
+
 size_t utf8_len(const char *s)
 {
   size_t n = 0;

@@ -3,7 +3,10 @@
 #include "harness.h"
 
 #include <stdio.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "util.h"
@@ -78,6 +81,88 @@ static void formats_across_the_room(void)
   buf_release(&e);
 }
 
+/* buf_addf writes the common conversions itself (%s, %.*s, %c, %d, %i,
+ * %u with l, ll and z, a zero flag and a width on numbers, %%): each
+ * comes out as vsnprintf writes it, appended to what the buffer held, and
+ * what it leaves to vsnprintf (other flags, a NULL string with a
+ * precision, a NUL character) comes out the same too. */
+#define SAME(fmt, ...)                                                         \
+  do {                                                                         \
+    char want_[512];                                                           \
+    int w_ = snprintf(want_, sizeof(want_), "pre:" fmt, __VA_ARGS__);          \
+    struct buf b_ = BUF_INIT;                                                  \
+    buf_adds(&b_, "pre:");                                                     \
+    buf_addf(&b_, fmt, __VA_ARGS__);                                           \
+    OK(w_ >= 0 && b_.len == (size_t)w_ &&                                      \
+           memcmp(b_.data, want_, b_.len) == 0 && b_.data[b_.len] == '\0',     \
+       "'%s': got '%s' (%zu bytes), vsnprintf '%s' (%d)", fmt, b_.data,        \
+       b_.len, want_, w_);                                                     \
+    buf_release(&b_);                                                          \
+  } while (0)
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wunknown-warning-option"
+#pragma GCC diagnostic ignored "-Wformat-overflow"
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#pragma GCC diagnostic ignored "-Wformat"
+#pragma GCC diagnostic ignored "-Wformat-extra-args"
+static void formats_like_vsnprintf(void)
+{
+  const char *none = NULL;
+  SAME("%s/%s", "/srv/site/_posts", "2024-05-02-treff.md");
+  SAME("title=%s\nstart=%s\n", "Glühwein & Rust", "2024-12-05T18:00:00Z");
+  SAME("%s", "");
+  SAME("%s|%s", none, "x");
+  SAME("[%.*s]", 3, "abcdef");
+  SAME("[%.*s]", 0, "abcdef");
+  SAME("[%.*s]", 40, "abc");
+  SAME("[%.*s]", -1, "abcdef");
+  SAME("[%.*s]", -1, none);
+  SAME("[%.*s]", 2, none);
+  SAME("[%.*s]", 9, none);
+  SAME("%d %i %d %d %d", 0, -1, 42, INT_MAX, INT_MIN);
+  SAME("%04d-%02d-%02d", 2024, 5, 2);
+  SAME("%04d|%02d|%08d", -5, -7, -1234);
+  SAME("%2d|%2d|%5d|%1d", 7, -7, 123456, 0);
+  SAME("%02d", 123);
+  SAME("%ld %ld %ld", 0L, LONG_MAX, LONG_MIN);
+  SAME("%02ld:%02ld", 5L, 30L);
+  SAME("%lld %lld", LLONG_MAX, LLONG_MIN);
+  SAME("%u %u %lu %llu", 0U, UINT_MAX, ULONG_MAX, ULLONG_MAX);
+  SAME("%zu %zu %zd %zd", (size_t)0, SIZE_MAX, (ssize_t)-3, (ssize_t)42);
+  SAME("%c%c%c", 'a', '%', 0xfc);
+  SAME("%c|", 0);
+  SAME("100%% %s%%", "sure");
+  SAME("%-5s|%5s|%.2s", "ab", "cd", "efg");
+  SAME("%x %X %o %.3f", 255U, 255U, 8U, 2.5);
+  SAME("%.*d|%s", 5, 7, "after a precision");
+  SAME("%s|%d|%s|%zu|%c|%lld", "a", 1, "b", (size_t)2, 'c', -3LL);
+  SAME("%5%|%s", "x");
+  char big[300];
+  memset(big, 'q', sizeof(big) - 1);
+  big[sizeof(big) - 1] = '\0';
+  SAME("<%s>%d<%s>", big, 99, big + 200);
+}
+#pragma GCC diagnostic pop
+
+/* str_copy cuts and terminates as snprintf(dst, size, "%s", src) does,
+ * and says how much it wrote. */
+static void copies_like_snprintf(void)
+{
+  static const char *const srcs[] = {"", "H", "HH:MM", "Glühwein am Dom"};
+  for (size_t k = 0; k < sizeof(srcs) / sizeof(*srcs); k++)
+    for (size_t size = 1; size < 20; size++) {
+      char got[20], want[20];
+      memset(got, 'x', sizeof(got));
+      size_t n = str_copy(got, size, srcs[k]);
+      snprintf(want, size, "%s", srcs[k]);
+      OK(strcmp(got, want) == 0 && n == strlen(want) &&
+             memchr(got, 0, size) != NULL,
+         "'%s' into %zu bytes: '%s' (%zu)", srcs[k], size, got, n);
+    }
+}
+
 /* file_read reads a file whole whatever its size against the buffer's
  * steps (its size from fstat, then to the end), and refuses one over the
  * limit. */
@@ -123,6 +208,8 @@ int main(void)
 {
   CASE(empty_is_a_string);
   CASE(formats_across_the_room);
+  CASE(formats_like_vsnprintf);
+  CASE(copies_like_snprintf);
   CASE(appends);
   CASE(truncate_trim_reset);
   CASE(file_read_sizes);

@@ -225,6 +225,21 @@ static const char *ev(const char *date, const char *tm, const char *zone,
   return b.data;
 }
 
+/* The offset as RFC 3339 writes it, as "%c%02ld:%02ld" would. */
+static void offsets(void)
+{
+  static const long offs[] = {0,     3600,   7200,  -18000, 19800,  -34200,
+                              45900, -43200, 50400, 359999, -359999};
+  for (size_t i = 0; i < sizeof(offs) / sizeof(*offs); i++) {
+    long a = offs[i] < 0 ? -offs[i] : offs[i];
+    char got[8], want[16];
+    snprintf(want, sizeof(want), "%c%02ld:%02ld", offs[i] < 0 ? '-' : '+',
+             (a / 3600) % 100, (a / 60) % 60);
+    when_format_offset(offs[i], got);
+    STR_EQ(got, want);
+  }
+}
+
 #define EV(date, time, want) STR_EQ(ev(date, time, NULL, NULL, NULL), want)
 
 static void test_forms(void)
@@ -368,5 +383,6 @@ int main(void)
   test_now_and_durations();
   test_other_zone();
   test_forms();
+  offsets();
   return t_summary();
 }
