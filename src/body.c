@@ -447,8 +447,8 @@ struct body_recur *body_recur_new(struct event *const *evs, size_t n)
   struct body_recur *r = xcalloc(1, sizeof(*r));
   struct buf k = BUF_INIT;
   for (size_t i = 0; i < n; i++)
-    if (nonempty(evs[i]->body))
-      count_body(r, evs[i]->body, i + 1, &k);
+    if (nonempty(event_own_body(evs[i])))
+      count_body(r, event_own_body(evs[i]), i + 1, &k);
   buf_release(&k);
   return r;
 }

@@ -424,6 +424,7 @@ void event_free(struct event *ev)
   free(ev->links);
   free(ev->categories);
   free(ev->body);
+  free(ev->body_src);
   free(ev->page_url);
   location_free(ev->own_loc);
   free(ev);
@@ -439,6 +440,7 @@ const char *event_link(const struct event *ev, const char *label)
 
 void event_add_text(struct event *ev, const char *lang, struct event *tr)
 {
+  event_own_body(tr); /* cleaned now: a text keeps no source */
   ev->texts = xrealloc(ev->texts, (ev->ntexts + 1) * sizeof(*ev->texts));
   struct event_text *t = &ev->texts[ev->ntexts++];
   t->lang = xstrdup(lang);
@@ -473,7 +475,7 @@ bool event_has_text(const struct event *ev, const char *lang)
 const char *event_body(const struct event *ev, const char *lang)
 {
   const struct event_text *t = text_in(ev, lang);
-  return t && t->body ? t->body : ev->body;
+  return t && t->body ? t->body : event_own_body(ev);
 }
 
 /* Finds the front matter: text must start with a "---" line; the block ends
@@ -1213,31 +1215,74 @@ static bool has_links(const char *text, size_t len)
 
 /* The body, with a generator's markup made Markdown and relative links
  * resolved; warns about control characters. */
+/* An event's body as written, and what cleaning it needs: kept by the
+ * load, cleaned by event_own_body when first asked. A cron run that
+ * renders nothing spent an eighth of its instructions cleaning the
+ * bodies of every event of the site. */
+struct body_src {
+  const struct config *cfg; /* outlives the event */
+  size_t len;
+  const char *page; /* the directory of the event's page, when the text
+                       has links and the site a URL; else NULL */
+  const char *title;
+  bool keep;
+  char text[]; /* then page and title: one allocation */
+};
+
+const char *event_own_body(const struct event *ev)
+{
+  struct body_src *s = ev->body_src;
+  if (!s)
+    return ev->body;
+  struct post_ctx pc = {s->cfg};
+  struct markup_ctx mc = {.base = s->cfg ? s->cfg->site_url : NULL,
+                          .page = s->page,
+                          .title = s->title,
+                          .keep = s->keep,
+                          .post_url = s->cfg ? post_page : NULL,
+                          .ud = &pc};
+  struct buf b = BUF_INIT;
+  markup_clean(&mc, s->text, s->len, &b);
+  /* filled on first use through a const event, as event_hash is */
+  struct event *e = (struct event *)ev;
+  free(e->body);
+  e->body = buf_detach(&b);
+  free(s);
+  e->body_src = NULL;
+  return e->body;
+}
+
 static void set_body(struct ld *l, const char *text, size_t len, int line0)
 {
   struct event *ev = l->ev;
-  struct post_ctx pc = {l->cfg};
-  struct buf page = BUF_INIT, b = BUF_INIT;
+  struct buf page = BUF_INIT;
   /* links relative to the event's page resolve as they do there: against
    * the page's directory (worked out only for a text that has links) */
-  bool links = has_links(text, len);
-  if (l->cfg && l->cfg->site_url && links) {
+  if (l->cfg && l->cfg->site_url && has_links(text, len)) {
     site_event_url(l->cfg, ev, &page);
     size_t k = page.len;
     while (k && page.data[k - 1] != '/')
       k--;
     buf_truncate(&page, k);
   }
-  struct markup_ctx mc = {.base = l->cfg ? l->cfg->site_url : NULL,
-                          .page = page.len ? page.data : NULL,
-                          .title = ev->title,
-                          .keep = l->f->keep_markup,
-                          .post_url = l->cfg ? post_page : NULL,
-                          .ud = &pc};
-  markup_clean(&mc, text, len, &b);
+  size_t tl = ev->title ? strlen(ev->title) + 1 : 0;
+  size_t pl = page.len ? page.len + 1 : 0;
+  struct body_src *s = xmalloc(sizeof(*s) + len + 1 + pl + tl);
+  *s = (struct body_src){.cfg = l->cfg, .len = len, .keep = l->f->keep_markup};
+  memcpy(s->text, text, len);
+  s->text[len] = '\0';
+  char *more = s->text + len + 1;
+  if (pl) {
+    s->page = memcpy(more, page.data, pl);
+    more += pl;
+  }
+  if (tl)
+    s->title = memcpy(more, ev->title, tl);
   buf_release(&page);
   free(ev->body);
-  ev->body = buf_detach(&b);
+  ev->body = NULL;
+  free(ev->body_src);
+  ev->body_src = s;
   size_t at;
   if (term_find_control(text, len, &at)) {
     int bl = line0;
@@ -1332,12 +1377,14 @@ static void load_fields(struct ld *l)
 static void program(struct ld *l)
 {
   struct event *ev = l->ev;
+  if (ev->talks_state != TALKS_WANTED || ev->line_talks ||
+      l->f->talks_missing != MISSING_TALKS_DESCRIPTION)
+    return; /* the body is not asked (nor cleaned) */
   bool has_body = false;
-  for (const char *p = ev->body ? ev->body : ""; *p && !has_body; p++)
+  const char *body = event_own_body(ev);
+  for (const char *p = body ? body : ""; *p && !has_body; p++)
     has_body = *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t';
-  ev->program_in_body = ev->talks_state == TALKS_WANTED && !ev->line_talks &&
-                        l->f->talks_missing == MISSING_TALKS_DESCRIPTION &&
-                        has_body;
+  ev->program_in_body = has_body;
 }
 
 static struct event *finish(struct ld *l, size_t errors)

@@ -106,7 +106,12 @@ struct event {
   struct link *links;
   size_t nlinks;
   char *categories;
-  char *body; /* Markdown after the front matter */
+  /* Markdown after the front matter, cleaned (markup_clean); read it
+   * through event_own_body: loading keeps the text as written in
+   * body_src and cleans it when first asked, as a cron run that renders
+   * nothing never does */
+  char *body;
+  struct body_src *body_src;
   bool cancelled;
   bool unpublished; /* published: false or draft: true: never announced */
   char hash[65];    /* event_hash's, once asked ("" before) */
@@ -173,6 +178,9 @@ void event_add_text(struct event *ev, const char *lang, struct event *tr);
  * translation into lang); borrowed. */
 const char *event_title(const struct event *ev, const char *lang);
 const char *event_body(const struct event *ev, const char *lang);
+/* ev's own body (not a translation's), cleaned on first use; borrowed,
+ * NULL when it has none. */
+const char *event_own_body(const struct event *ev);
 /* Whether ev has its own text in lang (its language, or a translation). */
 bool event_has_text(const struct event *ev, const char *lang);
 

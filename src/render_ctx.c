@@ -495,7 +495,7 @@ static void texts_of(const struct config *cfg, const struct render_req *q,
   } else if (t->text_lang < 0 && !ev->lang) {
     struct buf all = BUF_INIT;
     buf_addf(&all, "%s\n%s", ev->title ? ev->title : "",
-             ev->body ? ev->body : "");
+             event_own_body(ev) ? event_own_body(ev) : "");
     for (size_t i = 0; i < ev->ntalks; i++)
       buf_addf(&all, "\n%s\n%s", ev->talks[i].title ? ev->talks[i].title : "",
                ev->talks[i].abstract ? ev->talks[i].abstract : "");

@@ -61,7 +61,7 @@ static void test_kinds(void)
                                          "**[You can register "
                                          "here](https://www.meetup.com/"
                                          "rc/events/1/)**.\n");
-  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_INVITATION,
+  OK(ev && body_kind_of(ev, event_own_body(ev)) == BODY_KIND_INVITATION,
      "with the registration link: an invitation");
   event_free(ev);
   /* a talk's abstract */
@@ -71,7 +71,7 @@ static void test_kinds(void)
                                           "allows small programs.\n---\n"
                                           "Our talk: eBPF is a technology "
                                           "that allows small programs.\n");
-  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_INVITATION,
+  OK(ev && body_kind_of(ev, event_own_body(ev)) == BODY_KIND_INVITATION,
      "with an abstract: an invitation");
   event_free(ev);
   /* a letter: a salutation, or a sign-off */
@@ -81,7 +81,7 @@ static void test_kinds(void)
            "2030-01-01 19:00") "---\n"
                                "_(Held in German.)_\n\nDear Rustaceans,\n\n"
                                "we meet again.\n");
-  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_INVITATION,
+  OK(ev && body_kind_of(ev, event_own_body(ev)) == BODY_KIND_INVITATION,
      "a salutation after a note: an invitation");
   event_free(ev);
   ev = load(
@@ -89,7 +89,7 @@ static void test_kinds(void)
       HEAD("D",
            "2030-01-01 19:00") "---\n"
                                "Join us for glühwein.\n\nYours,\nFlorian\n");
-  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_INVITATION,
+  OK(ev && body_kind_of(ev, event_own_body(ev)) == BODY_KIND_INVITATION,
      "a sign-off: an invitation");
   event_free(ev);
   /* details */
@@ -99,7 +99,7 @@ static void test_kinds(void)
                                           "open at 18:30.\nDrinks are on the "
                                           "house.\n\n## Program\n\n- Intro\n"
                                           "- Talks, and questions,\n");
-  OK(ev && body_kind_of(ev, ev->body) == BODY_KIND_DETAILS,
+  OK(ev && body_kind_of(ev, event_own_body(ev)) == BODY_KIND_DETAILS,
      "notes for attendees: details");
   event_free(ev);
   OK(body_kind_of(
@@ -155,16 +155,16 @@ static void test_theme(void)
   if (!evs[0] || !evs[1])
     return;
   struct body_recur *r = body_recur_new(evs, 2);
-  char *t = body_theme(evs[0], evs[0]->body, r);
+  char *t = body_theme(evs[0], event_own_body(evs[0]), r);
   STR_EQ(t, "The main part will be about **Rust 2024**. We'll talk about the "
             "edition and release mechanism in general.");
   free(t);
-  t = body_theme(evs[1], evs[1]->body, r);
+  t = body_theme(evs[1], event_own_body(evs[1]), r);
   STR_EQ(t, "This month we dive into slices and strings.");
   free(t);
   /* without the site, a paragraph that recurs is no longer known as such:
    * the one naming most of the title's words still wins over the first */
-  t = body_theme(evs[0], evs[0]->body, NULL);
+  t = body_theme(evs[0], event_own_body(evs[0]), NULL);
   STR_EQ(t, "The main part will be about **Rust 2024**. We'll talk about the "
             "edition and release mechanism in general.");
   free(t);
@@ -193,7 +193,7 @@ static void test_theme(void)
   if (!evs[0] || !evs[1])
     return;
   r = body_recur_new(evs, 2);
-  t = body_theme(evs[0], evs[0]->body, r);
+  t = body_theme(evs[0], event_own_body(evs[0]), r);
   STR_EQ(t, "This time: traits and generics, with many examples.");
   free(t);
   body_recur_free(r);
@@ -206,7 +206,7 @@ static void test_theme(void)
       HEAD("X", "2030-05-06 19:00") "---\n"
                                     "**TL;DR:** We build a CLI together.\n\n"
                                     "Dear all,\n\nlong text.\n");
-  t = ev ? body_theme(ev, ev->body, NULL) : NULL;
+  t = ev ? body_theme(ev, event_own_body(ev), NULL) : NULL;
   STR_EQ(t, "We build a CLI together.");
   free(t);
   event_free(ev);
@@ -216,7 +216,7 @@ static void test_theme(void)
       HEAD("Y", "2030-05-07 19:00") "---\n"
                                     "## Program\n\n- We introduce each other\n"
                                     "- We code\n");
-  t = ev ? body_theme(ev, ev->body, NULL) : NULL;
+  t = ev ? body_theme(ev, event_own_body(ev), NULL) : NULL;
   OK(t == NULL, "no theme: %s", t ? t : "");
   free(t);
   event_free(ev);
@@ -274,7 +274,7 @@ static void test_recur_key(void)
       "Rust installed."};
   struct body_recur *r = body_recur_new(evs, 4);
   for (size_t i = 0; i < 4; i++) {
-    char *t = body_theme(evs[i], evs[i]->body, r);
+    char *t = body_theme(evs[i], event_own_body(evs[i]), r);
     STR_EQ(t, themes[i]);
     free(t);
   }

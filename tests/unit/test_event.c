@@ -51,7 +51,7 @@ static void test_states(const struct locations *l)
   ev = load("2030-01-01-d.md", "---\ntitle: D\ndate: 2030-01-01 19:00\n---", l,
             &d);
   OK(ev && ev->talks_state == TALKS_WANTED, "absent");
-  STR_EQ(ev->body, "");
+  STR_EQ(event_own_body(ev), "");
   event_free(ev);
   /* a speaker given only by a GitHub name, or as a plain string */
   ev = load("2030-01-01-e.md",
@@ -168,7 +168,7 @@ static void test_fields(const struct locations *l)
   STR_EQ(event_link(ev, "Slides v1.2"), "https://s.example/x");
   INT_EQ(ev->links[1].line, 8);
   OK(ev->cancelled, "cancelled");
-  STR_EQ(ev->body, "Body line\n");
+  STR_EQ(event_own_body(ev), "Body line\n");
   INT_EQ(ev->line_body, 11);
   INT_EQ(d.errors + d.warnings, 0);
   char hash1[65];

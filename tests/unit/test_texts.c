@@ -546,7 +546,8 @@ struct counts {
 
 static void data_of(const struct event *ev, struct buf *b)
 {
-  buf_addf(b, "%s\n%s\n", ev->title ? ev->title : "", ev->body ? ev->body : "");
+  buf_addf(b, "%s\n%s\n", ev->title ? ev->title : "",
+           event_own_body(ev) ? event_own_body(ev) : "");
   for (size_t i = 0; i < ev->ntexts; i++)
     buf_addf(b, "%s\n%s\n", ev->texts[i].title ? ev->texts[i].title : "",
              ev->texts[i].body ? ev->texts[i].body : "");
