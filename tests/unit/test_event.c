@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "event.h"
 #include "when.h"
 
@@ -389,6 +390,35 @@ static void test_shared(const struct locations *unused)
   diags_release(&d);
 }
 
+/* The body is kept as written at load and cleaned when first asked (a
+ * cron run that renders nothing never asks): links resolve against the
+ * event's page, {{ page.title }} is the title, and asking again gives the
+ * same text without cleaning it again. */
+static void test_body_when_asked(void)
+{
+  struct config cfg;
+  struct diags d;
+  diags_init(&d);
+  const char *y = "site:\n  url: https://x.example\n"
+                  "  permalink: /:year/:title/\n";
+  OK(config_parse(&cfg, "c.yaml", y, strlen(y), &d) == 0, "config: %s",
+     d.n ? d.v[0].msg : "");
+  const char *text = "---\ntitle: Glühwein\ndate: 2030-12-05 19:00\n---\n"
+                     "{{ page.title }}: [Folien](slides.pdf), "
+                     "[vorher]({% post_url 2029-11-07-x %})\n";
+  struct event *ev = event_parse("2030-12-05-gluehwein.md", NULL, text,
+                                 strlen(text), &cfg, NULL, &d, NULL);
+  OK(ev && !ev->body && ev->body_src, "kept as written");
+  const char *b = ev ? event_own_body(ev) : NULL;
+  STR_EQ(b ? b : "", "Glühwein: [Folien](https://x.example/2030/gluehwein/"
+                     "slides.pdf), [vorher](https://x.example/2029/x/)\n");
+  OK(ev && event_own_body(ev) == b && !ev->body_src, "cleaned once");
+  STR_EQ(ev ? event_body(ev, "en") : "", b ? b : "");
+  event_free(ev);
+  config_release(&cfg);
+  diags_release(&d);
+}
+
 int main(void)
 {
   struct err e;
@@ -415,6 +445,7 @@ int main(void)
   test_speakers(&l);
   test_directions();
   test_fields(&l);
+  test_body_when_asked();
   test_errors(&l);
   test_end(&l);
   test_geo();
