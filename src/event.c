@@ -1213,12 +1213,10 @@ static bool has_links(const char *text, size_t len)
   return false;
 }
 
-/* The body, with a generator's markup made Markdown and relative links
- * resolved; warns about control characters. */
 /* An event's body as written, and what cleaning it needs: kept by the
  * load, cleaned by event_own_body when first asked. A cron run that
- * renders nothing spent an eighth of its instructions cleaning the
- * bodies of every event of the site. */
+ * renders nothing spent a tenth of its instructions cleaning the bodies
+ * of every event of the site. */
 struct body_src {
   const struct config *cfg; /* outlives the event */
   size_t len;
@@ -1252,6 +1250,9 @@ const char *event_own_body(const struct event *ev)
   return e->body;
 }
 
+/* Keeps the body as written, with what cleaning it (a generator's markup
+ * made Markdown, relative links resolved) needs; warns about control
+ * characters now. */
 static void set_body(struct ld *l, const char *text, size_t len, int line0)
 {
   struct event *ev = l->ev;
