@@ -97,8 +97,11 @@ json_t *render_context(const struct config *cfg, const struct render_req *q,
 
 /* Checks every template file in the user's and the built-in directories:
  * each parses, and each notice renders for ev (if not NULL) in German,
- * English and the channels' languages, and every channel type. Problems go to
- * d. */
+ * English and the channels' languages, with the generic templates and
+ * those of every channel type the config uses — of every type when the
+ * config has templates of its own, which may change what any type
+ * includes (crier's tests render its own templates of every type).
+ * Problems go to d. */
 void render_check(struct renderer *r, const struct event *ev, time_t now,
                   struct diags *d);
 

@@ -78,6 +78,15 @@ static void check_dir_templates(struct renderer *r, const char *dir,
   buf_release(&p);
 }
 
+/* Whether a channel of the configuration is of type. */
+static bool type_used(const struct renderer *r, const struct chan_type *type)
+{
+  for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
+    if (r->cfg->channels[i].type == type)
+      return true;
+  return false;
+}
+
 /* Whether any template directory has templates for channel type. */
 static bool has_type_dir(const struct renderer *r, const char *type)
 {
@@ -134,10 +143,16 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
   int langs = LANG_DE | LANG_EN;
   for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
     langs |= r->cfg->channels[i].langs;
+  /* the site's own templates may change what any type includes: then
+   * every type renders; crier's alone, the types the channels use (crier's
+   * tests render its templates of every type) */
+  bool own = r->cfg && r->cfg->templates;
   for (size_t k = 0; k < ARRAY_SIZE(notices); k++) {
     /* the generic templates, then every type with templates of its own */
     for (size_t t = 0; t == 0 || chan_types[t - 1]; t++) {
       const struct chan_type *type = t ? chan_types[t - 1] : NULL;
+      if (type && !own && !type_used(r, type))
+        continue;
       if (type && !has_type_dir(r, type->name))
         continue; /* it uses the generic templates, checked first */
       struct channel ch = {.name = (char *)"check", .type = type};

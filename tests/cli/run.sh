@@ -324,6 +324,25 @@ printf 'Hallo {{event.title}}\n' >"$T/s/templates/de/announce.md.mustache"
 expect 0 '^Hallo Good' $C preview good --lang de
 expect 0 'Hello everyone' $C preview good --lang en
 
+# --- check renders crier's own templates for the types the channels use;
+# with templates of the site's own (which may change what any type
+# includes) every type. A Discord template of crier's that cannot render:
+site
+cp -r "$ROOT/templates" "$T/builtin"
+printf '{{> missing_discord}}\n' >"$T/builtin/de/discord/announce.md.mustache"
+expect 0 'checked 1 event file: 0 errors' env CRIER_TEMPLATES_DIR="$T/builtin" $C check
+cat >>"$T/s/crier.yaml" <<'Y'
+  - name: dc
+    type: discord
+    webhook_url: {env: T_HOOK}
+Y
+expect 65 "partial 'missing_discord' not found" env CRIER_TEMPLATES_DIR="$T/builtin" $C check
+site
+mkdir -p "$T/s/templates"
+printf 'templates: templates\n' >>"$T/s/crier.yaml"
+expect 65 "partial 'missing_discord' not found" env CRIER_TEMPLATES_DIR="$T/builtin" $C check
+rm -rf "$T/builtin"
+
 # --- security (each case failed before its fix) ---
 # a template directory whose partials grow the cache while a template is in
 # use (a heap use-after-free under ASan)
