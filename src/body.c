@@ -446,9 +446,11 @@ struct body_recur *body_recur_new(struct event *const *evs, size_t n)
 {
   struct body_recur *r = xcalloc(1, sizeof(*r));
   struct buf k = BUF_INIT;
-  for (size_t i = 0; i < n; i++)
-    if (nonempty(event_own_body(evs[i])))
-      count_body(r, event_own_body(evs[i]), i + 1, &k);
+  for (size_t i = 0; i < n; i++) {
+    const char *body = event_own_body(evs[i]);
+    if (nonempty(body))
+      count_body(r, body, i + 1, &k);
+  }
   buf_release(&k);
   return r;
 }

@@ -83,10 +83,10 @@ static bool warming;
 static void *warm_main(void *arg)
 {
   (void)arg;
-  /* the dynamic loader opens one library at a time: the journal's, the
-   * renderer's and libsodium first, which the caller needs soon, then
-   * libcurl's thirty; a library that is missing is reported by whoever
-   * needs it */
+  /* the dynamic loader opens one library at a time: the journal's,
+   * Jansson, the renderer's and libsodium first, which the caller needs
+   * soon, then libcurl's thirty; a library that is missing is reported by
+   * whoever needs it */
   static const enum lazy_lib first[] = {LAZY_SQLITE, LAZY_JANSSON, LAZY_CMARK,
                                         LAZY_UNISTRING, LAZY_SODIUM};
   struct err e;

@@ -494,8 +494,8 @@ static void texts_of(const struct config *cfg, const struct render_req *q,
     t->text_lang = em->text_lang;
   } else if (t->text_lang < 0 && !ev->lang) {
     struct buf all = BUF_INIT;
-    buf_addf(&all, "%s\n%s", ev->title ? ev->title : "",
-             event_own_body(ev) ? event_own_body(ev) : "");
+    const char *body = event_own_body(ev);
+    buf_addf(&all, "%s\n%s", ev->title ? ev->title : "", body ? body : "");
     for (size_t i = 0; i < ev->ntalks; i++)
       buf_addf(&all, "\n%s\n%s", ev->talks[i].title ? ev->talks[i].title : "",
                ev->talks[i].abstract ? ev->talks[i].abstract : "");

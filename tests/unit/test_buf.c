@@ -135,6 +135,9 @@ static void formats_like_vsnprintf(void)
   SAME("%c|", 0);
   SAME("100%% %s%%", "sure");
   SAME("%-5s|%5s|%.2s", "ab", "cd", "efg");
+  SAME("[%5s]", "ab");
+  SAME("[%3c]", 'x');
+  SAME("[%.2s]", "abc");
   SAME("%x %X %o %.3f", 255U, 255U, 8U, 2.5);
   SAME("%.*d|%s", 5, 7, "after a precision");
   SAME("%s|%d|%s|%zu|%c|%lld", "a", 1, "b", (size_t)2, 'c', -3LL);
