@@ -11,12 +11,14 @@
 static const struct cmd_help help = {
     "check", "[PATH...] [options]",
     "Validates the config, every event of the site (or only the event\n"
-    "files and data files given) and every template, and lints the events:\n"
-    "the date in the file name against 'date:', a month named in the title,\n"
-    "the same Meetup or planning link in two files, unknown locations and\n"
-    "keys, drafts, titles too long for Meetup. Problems of events that lie\n"
-    "more than site.archive_after in the past are warnings. Prints\n"
-    "'file:line: error|warning: message' and a summary line.\n",
+    "files and data files given) and the templates the site can send (of\n"
+    "its languages and channel types; all with 'templates:' of its own),\n"
+    "and lints the events: the date in the file name against 'date:', a\n"
+    "month named in the title, the same Meetup or planning link in two\n"
+    "files, unknown locations and keys, drafts, titles too long for Meetup.\n"
+    "Problems of events that lie more than site.archive_after in the past\n"
+    "are warnings. Prints 'file:line: error|warning: message' and a summary\n"
+    "line.\n",
     "Exit status: 0 without errors, 65 with errors, 78 for a broken config.\n"};
 
 /* The next event to start after now, else the last one. */

@@ -95,13 +95,13 @@ void render_memo_free(struct render_memo *m);
 json_t *render_context(const struct config *cfg, const struct render_req *q,
                        enum lang l);
 
-/* Checks every template file in the user's and the built-in directories:
- * each parses, and each notice renders for ev (if not NULL) in German,
- * English and the channels' languages, with the generic templates and
- * those of every channel type the config uses — of every type when the
- * config has templates of its own, which may change what any type
- * includes (crier's tests render its own templates of every type).
- * Problems go to d. */
+/* Checks the template files a site can send, in German, English and the
+ * channels' languages, generic or of a channel type the config uses —
+ * every file of the user's and the built-in directories when the config
+ * has templates of its own, which may change what any of them includes
+ * (crier's tests render its own templates of every type and language):
+ * each parses, and each notice renders for ev (if not NULL). Problems go
+ * to d. */
 void render_check(struct renderer *r, const struct event *ev, time_t now,
                   struct diags *d);
 

@@ -11,6 +11,45 @@
 #include "tpl.h"
 #include "util.h"
 
+/* The languages a notice can be sent or previewed in: German, English
+ * and those of the channels. */
+static int check_langs(const struct renderer *r)
+{
+  int langs = LANG_DE | LANG_EN;
+  for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
+    langs |= r->cfg->channels[i].langs;
+  return langs;
+}
+
+/* Whether a channel of the configuration is of type. */
+static bool type_used(const struct renderer *r, const struct chan_type *type)
+{
+  for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
+    if (r->cfg->channels[i].type == type)
+      return true;
+  return false;
+}
+
+/* Whether the walk skips rel/name: with crier's templates alone (no
+ * 'templates' of the site's own, which may change what any of them
+ * includes), those of languages no notice is sent or previewed in and of
+ * channel types the config does not use: they cannot touch this site's
+ * texts, and crier's tests render every one of them. */
+static bool not_sent(const struct renderer *r, const char *rel,
+                     const char *name)
+{
+  if (!r->cfg || r->cfg->templates)
+    return false;
+  if (!rel[0]) { /* a language */
+    int l = lang_find(name);
+    return l >= 0 && !(check_langs(r) & (1 << l));
+  }
+  if (strchr(rel, '/'))
+    return false;
+  const struct chan_type *type = chan_type_find(name); /* lang/TYPE */
+  return type && !type_used(r, type);
+}
+
 static void check_dir_templates(struct renderer *r, const char *dir,
                                 const char *rel, int depth, struct diags *d)
 {
@@ -51,7 +90,7 @@ static void check_dir_templates(struct renderer *r, const char *dir,
                   ((de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) &&
                    render_is_dir(full.data));
     if (is_dir) {
-      if (depth < 4)
+      if (depth < 4 && !not_sent(r, rel, de->d_name))
         check_dir_templates(r, dir, child.data, depth + 1, d);
     } else {
       size_t n = strlen(de->d_name);
@@ -76,15 +115,6 @@ static void check_dir_templates(struct renderer *r, const char *dir,
   }
   closedir(dd);
   buf_release(&p);
-}
-
-/* Whether a channel of the configuration is of type. */
-static bool type_used(const struct renderer *r, const struct chan_type *type)
-{
-  for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
-    if (r->cfg->channels[i].type == type)
-      return true;
-  return false;
 }
 
 /* Whether any template directory has templates for channel type. */
@@ -138,11 +168,7 @@ void render_check(struct renderer *r, const struct event *ev, time_t now,
     return;
   static const char *const notices[] = {"announce", "reminder-1d", "update",
                                         "cancel", "reinstate"};
-  /* the languages a notice can be sent or previewed in: German, English
-   * and those of the channels */
-  int langs = LANG_DE | LANG_EN;
-  for (size_t i = 0; r->cfg && i < r->cfg->nchannels; i++)
-    langs |= r->cfg->channels[i].langs;
+  int langs = check_langs(r);
   /* the site's own templates may change what any type includes: then
    * every type renders; crier's alone, the types the channels use (crier's
    * tests render its templates of every type) */

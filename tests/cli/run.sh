@@ -324,24 +324,44 @@ printf 'Hallo {{event.title}}\n' >"$T/s/templates/de/announce.md.mustache"
 expect 0 '^Hallo Good' $C preview good --lang de
 expect 0 'Hello everyone' $C preview good --lang en
 
-# --- check renders crier's own templates for the types the channels use;
-# with templates of the site's own (which may change what any type
-# includes) every type. A Discord template of crier's that cannot render:
+# --- check parses and renders crier's own templates of the languages and
+# channel types the site can send; with templates of the site's own (which
+# may change what any of them includes) every one. Templates of crier's
+# that cannot render (Discord) or do not parse (Slack, and Dutch, which no
+# channel of the site speaks):
 site
 cp -r "$ROOT/templates" "$T/builtin"
 printf '{{> missing_discord}}\n' >"$T/builtin/de/discord/announce.md.mustache"
-expect 0 'checked 1 event file: 0 errors' env CRIER_TEMPLATES_DIR="$T/builtin" $C check
+printf '{{#event.talks}}\n' >"$T/builtin/en/slack/announce.md.mustache"
+printf '{{#event.title}}\n' >"$T/builtin/nl/announce.md.mustache"
+B="env CRIER_TEMPLATES_DIR=$T/builtin"
+expect 0 'checked 1 event file: 0 errors' $B $C check
+cp "$T/s/crier.yaml" "$T/plain.yaml"
 cat >>"$T/s/crier.yaml" <<'Y'
   - name: dc
     type: discord
     webhook_url: {env: T_HOOK}
 Y
-expect 65 "partial 'missing_discord' not found" env CRIER_TEMPLATES_DIR="$T/builtin" $C check
-site
+expect 65 "partial 'missing_discord' not found" $B $C check
+cp "$T/plain.yaml" "$T/s/crier.yaml"
+cat >>"$T/s/crier.yaml" <<'Y'
+  - name: sl
+    type: slack
+    webhook_url: {env: T_HOOK}
+Y
+expect 65 "builtin/en/slack/announce.md.mustache:1: '\(?event.talks\)?' is never closed" $B $C check
+cp "$T/plain.yaml" "$T/s/crier.yaml"
+cat >>"$T/s/crier.yaml" <<'Y'
+    lang: [de, nl]
+Y
+expect 65 "builtin/nl/announce.md.mustache:1: '\(?event.title\)?' is never closed" $B $C check
+cp "$T/plain.yaml" "$T/s/crier.yaml"
 mkdir -p "$T/s/templates"
 printf 'templates: templates\n' >>"$T/s/crier.yaml"
-expect 65 "partial 'missing_discord' not found" env CRIER_TEMPLATES_DIR="$T/builtin" $C check
-rm -rf "$T/builtin"
+expect 65 "partial 'missing_discord' not found" $B $C check
+expect 65 "builtin/en/slack/announce.md.mustache:1: .* is never closed" $B $C check
+expect 65 "builtin/nl/announce.md.mustache:1: .* is never closed" $B $C check
+rm -rf "$T/builtin" "$T/plain.yaml"
 
 # --- security (each case failed before its fix) ---
 # a template directory whose partials grow the cache while a template is in
