@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -59,14 +60,17 @@ struct lang_data {
   char *date, *date_short, *time;
   char *rel[REL_N];
   char *fields[FIELD_N];
-  char *words;         /* common words, separated by spaces */
-  struct map word_set; /* the same, for i18n_guess */
+  char *words; /* common words, separated by spaces */
   struct pairs zones, zone_aliases, texts, names;
 };
 
 static struct lang_data langs[LANG_MAX];
 static size_t nlangs;
 static bool loaded;
+/* For i18n_guess: every word of the languages' lists, with the languages
+ * that list it (bit i for langs[i], as the value's pointer): one lookup a
+ * word of the text, whatever the number of languages. */
+static struct map words;
 
 #define LD(m) offsetof(struct lang_data, m)
 
@@ -165,7 +169,6 @@ static void lang_release(struct lang_data *L)
       xfree(slot(L, lists[i].off) + k);
   for (size_t i = 0; i < N(maps); i++)
     pairs_release((struct pairs *)((char *)L + maps[i].off));
-  map_release(&L->word_set);
   memset(L, 0, sizeof(*L));
 }
 
@@ -388,6 +391,7 @@ int i18n_load(const char *const *dirs, size_t ndirs, struct diags *d)
   for (size_t i = 0; i < nlangs; i++)
     lang_release(&langs[i]);
   nlangs = 0;
+  map_release(&words);
   loaded = true;
   size_t errors = d->errors;
   char **codes = NULL;
@@ -442,7 +446,8 @@ int i18n_load(const char *const *dirs, size_t ndirs, struct diags *d)
     for (const char *w = L->words; w && *w;) {
       size_t wl = strcspn(w, " ");
       char *one = xstrndup(w, wl);
-      map_put(&L->word_set, one, L);
+      uintptr_t in = (uintptr_t)map_get(&words, one);
+      map_put(&words, one, (void *)(in | (uintptr_t)1 << (nlangs - 1)));
       free(one);
       w += wl;
       w += strspn(w, " ");
@@ -456,6 +461,7 @@ int i18n_load(const char *const *dirs, size_t ndirs, struct diags *d)
     for (size_t i = 0; i < nlangs; i++)
       lang_release(&langs[i]);
     nlangs = 0;
+    map_release(&words);
     return -1;
   }
   return 0;
@@ -806,8 +812,8 @@ int i18n_guess(const char *text)
       continue;
     }
     word[n] = '\0';
-    for (size_t i = 0; i < nlangs; i++)
-      score[i] += map_get(&langs[i].word_set, word) != NULL;
+    for (uintptr_t in = (uintptr_t)map_get(&words, word); in; in &= in - 1)
+      score[__builtin_ctzll(in)]++;
   }
   size_t best = 0, second = 0;
   int id = -1;
