@@ -69,8 +69,34 @@ static size_t nlangs;
 static bool loaded;
 /* For i18n_guess: every word of the languages' lists, with the languages
  * that list it (bit i for langs[i], as the value's pointer): one lookup a
- * word of the text, whatever the number of languages. */
+ * word of the text, whatever the number of languages. Made when first
+ * asked (a cron run that sends nothing never is), like the languages
+ * themselves (ensure): by one thread at a time. */
 static struct map words;
+static bool words_made;
+
+static void make_words(void)
+{
+  for (size_t i = 0; i < nlangs; i++)
+    for (const char *w = langs[i].words; w && *w;) {
+      size_t wl = strcspn(w, " ");
+      char *one = xstrndup(w, wl);
+      uintptr_t bit = (uintptr_t)1 << i;
+      uintptr_t in = (uintptr_t)map_put(&words, one, (void *)bit);
+      if (in) /* a word of another language's list too */
+        map_put(&words, one, (void *)(in | bit));
+      free(one);
+      w += wl;
+      w += strspn(w, " ");
+    }
+  words_made = true;
+}
+
+static void forget_words(void)
+{
+  map_release(&words);
+  words_made = false;
+}
 
 #define LD(m) offsetof(struct lang_data, m)
 
@@ -391,7 +417,7 @@ int i18n_load(const char *const *dirs, size_t ndirs, struct diags *d)
   for (size_t i = 0; i < nlangs; i++)
     lang_release(&langs[i]);
   nlangs = 0;
-  map_release(&words);
+  forget_words();
   loaded = true;
   size_t errors = d->errors;
   char **codes = NULL;
@@ -443,15 +469,6 @@ int i18n_load(const char *const *dirs, size_t ndirs, struct diags *d)
         lang_read(L, p.data, d);
     }
     lang_complete(L, d);
-    for (const char *w = L->words; w && *w;) {
-      size_t wl = strcspn(w, " ");
-      char *one = xstrndup(w, wl);
-      uintptr_t in = (uintptr_t)map_get(&words, one);
-      map_put(&words, one, (void *)(in | (uintptr_t)1 << (nlangs - 1)));
-      free(one);
-      w += wl;
-      w += strspn(w, " ");
-    }
   }
   buf_release(&p);
   for (size_t i = 0; i < n; i++)
@@ -461,7 +478,6 @@ int i18n_load(const char *const *dirs, size_t ndirs, struct diags *d)
     for (size_t i = 0; i < nlangs; i++)
       lang_release(&langs[i]);
     nlangs = 0;
-    map_release(&words);
     return -1;
   }
   return 0;
@@ -797,6 +813,8 @@ const char *i18n_lang_name(enum lang l, enum lang of)
 int i18n_guess(const char *text)
 {
   ensure();
+  if (!words_made)
+    make_words();
   size_t score[LANG_MAX] = {0};
   char word[32];
   for (const char *p = text ? text : ""; *p;) {
