@@ -5,7 +5,11 @@
 #      dry run) to the same loopback endpoint; crier with its journal on
 #      tmpfs and on disk (two fsynced commits: the claim and the outcome;
 #      what the journal's durability costs is the difference), and the
-#      instructions of one run of each (callgrind, if installed);
+#      instructions of one run of each (callgrind, if installed); beside
+#      them bench/floor.c, which sends the same bytes after opening
+#      libcurl alone, then also the libraries crier opened for its POST
+#      (read from the loader's log): what those libraries cost, and how
+#      far crier's own work is from the least it could take;
 #   2. a fan-out to 64 webhook endpoints on one host that each answer after
 #      200 ms: crier with delivery.connections 64 (and with the default,
 #      16) against curl --parallel --parallel-immediate sending the same
@@ -41,6 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cc -O2 -o "$tmp/measure" bench/measure.c
+cc -O2 -o "$tmp/floor" bench/floor.c -ldl
 export W=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw T=tok
 
 start_servers() { # DELAY_MS → HTTP_PORT POLICY_PORT
@@ -101,6 +106,17 @@ curl_config() { # DRY_OUTPUT PREFIX → PREFIX.cfg, PREFIX.N.body
   sed -i '1{/^next$/d}' "$2.cfg"
 }
 
+# the first request of a dry run, for bench/floor.c
+floor_files() { # DRY_OUTPUT DIR → DIR/url, DIR/headers, DIR/body
+  mkdir -p "$2"
+  awk -v d="$2" '
+    /^=== / { if (n++) exit; next }
+    state == "" && /^(POST|PUT|GET|PATCH) / { print $2 > (d "/url"); state = "head"; next }
+    state == "head" && /^$/ { state = "body"; first = 1; next }
+    state == "head" { print > (d "/headers"); next }
+    state == "body" { printf "%s%s", first ? "" : "\n", $0 > (d "/body"); first = 0 }' "$1"
+}
+
 echo "delivery, median of $runs interleaved runs ($(nproc) cores, $(uname -m))"
 echo "crier $("$crier" --version | cut -d' ' -f2), $(curl --version | head -1 | cut -d' ' -f1-2), node $(node --version)"
 
@@ -114,10 +130,17 @@ site "$tmp/one" "$tmp/one" "$hook"
 site "$tmp/oneshm" "$shm" "$hook"
 "$crier" -c "$tmp/one/crier.yaml" announce bench --dry-run --force >"$tmp/one.dry" 2>/dev/null
 curl_config "$tmp/one.dry" "$tmp/one"
+floor_files "$tmp/one.dry" "$tmp/floor.req"
+# the libraries crier opens for the POST besides libcurl, in its order
+libs=$(LD_DEBUG=files "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force 2>&1 >/dev/null |
+  sed -n 's/.*file=\([^ ]*\) .*dynamically loaded by .*crier .*/\1/p' | awk '!seen[$0]++' | grep -v '^libcurl\.')
 echo
 echo "one webhook POST ($(wc -c <"$tmp/one.1.body") bytes of JSON, signed), an instant loopback endpoint (ratios to curl):"
-table curl,same-request crier-announce,journal-on-tmpfs crier-announce,journal-on-disk -- \
+echo "  (floor: bench/floor.c, the same bytes; crier's libraries:" $libs")"
+table curl,same-request floor,libcurl floor,crier-libraries crier-announce,journal-on-tmpfs crier-announce,journal-on-disk -- \
   -- curl -s -K "$tmp/one.cfg" \
+  -- "$tmp/floor" "$tmp/floor.req" \
+  -- "$tmp/floor" "$tmp/floor.req" $libs \
   -- "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force \
   -- "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force
 echo "  requests per run: crier $(requests "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force), curl $(requests curl -s -K "$tmp/one.cfg")"

@@ -1,0 +1,118 @@
+/* floor DIR SONAME...
+ *
+ * The least a program that posts what crier posts, with crier's libraries,
+ * can take: it opens each SONAME the way crier opens its libraries
+ * (dlopen, RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND, one after the other),
+ * then libcurl, and POSTs DIR/body to the URL in DIR/url with the headers
+ * of DIR/headers (one a line) — no configuration, no site, no template, no
+ * journal, no signature. bench/deliver.sh runs it beside curl and crier:
+ * with no SONAME it shows what loading libcurl with dlopen costs against
+ * curl, which links it; with crier's other libraries, what opening them
+ * adds; crier's distance from it is crier's own work. Exit 0 when the
+ * request got a response, 1 otherwise. A helper for the scripts in
+ * bench/. */
+#define _GNU_SOURCE /* RTLD_DEEPBIND */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* libcurl's option numbers (curl/curl.h), without its header */
+enum {
+  OPT_URL = 10002,
+  OPT_HTTPHEADER = 10023,
+  OPT_POSTFIELDS = 10015,
+  OPT_POSTFIELDSIZE = 60,
+  OPT_WRITEFUNCTION = 20011,
+  GLOBAL_DEFAULT = 3
+};
+
+/* The file dir/name, NUL-terminated (its length in *n); exits if absent. */
+static char *slurp(const char *dir, const char *name, size_t *n)
+{
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    perror(path);
+    exit(2);
+  }
+  size_t cap = 4096, len = 0, got;
+  char *b = malloc(cap);
+  while (b && (got = fread(b + len, 1, cap - len - 1, f)) > 0) {
+    len += got;
+    if (cap - len < 2)
+      b = realloc(b, cap *= 2);
+  }
+  fclose(f);
+  if (!b)
+    exit(2);
+  b[len] = '\0';
+  if (n)
+    *n = len;
+  return b;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+  (void)p;
+  (void)ud;
+  return size * n;
+}
+
+/* The function name of the library h; exits if it has none. */
+static void *fn(void *h, const char *name)
+{
+  void *f = dlsym(h, name);
+  if (!f) {
+    fprintf(stderr, "floor: no %s\n", name);
+    exit(2);
+  }
+  return f;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2) {
+    fprintf(stderr, "usage: floor DIR [SONAME...]\n");
+    return 2;
+  }
+  const int flags = RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND;
+  for (int i = 2; i < argc; i++)
+    if (!dlopen(argv[i], flags)) {
+      fprintf(stderr, "floor: %s\n", dlerror());
+      return 2;
+    }
+  void *curl = dlopen("libcurl.so.4", flags);
+  if (!curl) {
+    fprintf(stderr, "floor: %s\n", dlerror());
+    return 2;
+  }
+  int (*global_init)(long) = fn(curl, "curl_global_init");
+  void *(*easy_init)(void) = fn(curl, "curl_easy_init");
+  int (*setopt)(void *, int, ...) = fn(curl, "curl_easy_setopt");
+  int (*perform)(void *) = fn(curl, "curl_easy_perform");
+  void *(*slist_append)(void *, const char *) = fn(curl, "curl_slist_append");
+  global_init(GLOBAL_DEFAULT);
+  void *h = easy_init();
+  size_t len;
+  char *body = slurp(argv[1], "body", &len);
+  char *url = slurp(argv[1], "url", NULL);
+  url[strcspn(url, "\r\n")] = '\0';
+  char *heads = slurp(argv[1], "headers", NULL);
+  void *list = NULL;
+  for (char *line = heads; *line;) {
+    size_t n = strcspn(line, "\n");
+    char *next = line + n + (line[n] == '\n');
+    line[n] = '\0';
+    if (n)
+      list = slist_append(list, line);
+    line = next;
+  }
+  setopt(h, OPT_URL, url);
+  setopt(h, OPT_HTTPHEADER, list);
+  setopt(h, OPT_POSTFIELDS, body);
+  setopt(h, OPT_POSTFIELDSIZE, (long)len);
+  setopt(h, OPT_WRITEFUNCTION, discard);
+  return perform(h) != 0;
+}
