@@ -315,25 +315,52 @@ static bool is_blank(char c)
   return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
-/* Appends s[0..n) with its white space folded (runs to one space, none at
- * either end) to out: the key of a line; a paragraph's key is its lines'
- * keys joined by spaces. */
-static void fold_into(const char *s, size_t n, struct buf *out)
+/* Eight bytes at a time (SWAR, "SIMD within a register"): the high bit
+ * of each byte of w that is c, exactly (no borrow from a neighbour). */
+static inline uint64_t bytes_are(uint64_t w, unsigned char c)
+{
+  const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+  uint64_t x = w ^ (0x0101010101010101ULL * c); /* 0 where w is c */
+  return ~(((x & low7) + low7) | x | low7);
+}
+
+void body_fold(const char *s, size_t n, struct buf *out)
 {
   buf_grow(out, n); /* never longer than s: written in place */
   char *o = out->data + out->len;
-  size_t len = 0;
-  bool gap = false;
-  for (size_t i = 0; i < n; i++) {
-    if (is_blank(s[i])) {
-      gap = len > 0;
+  size_t len = 0, i = 0;
+  bool gap = false; /* white space read since the last byte written */
+  while (i < n) {
+    /* eight bytes whose only white space is single spaces, none of them
+     * joining one written before or one waiting (gap), go as they are */
+    if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && n - i >= 8) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      uint64_t sp = bytes_are(w, ' ');
+      bool first = sp & 0x80; /* the first byte (the lowest) */
+      if (!(bytes_are(w, '\n') | bytes_are(w, '\t') | bytes_are(w, '\r')) &&
+          !(sp & (sp << 8)) && (!first || (len && o[len - 1] != ' '))) {
+        if (gap && !first)
+          o[len++] = ' ';
+        memcpy(o + len, s + i, 8);
+        len += 8;
+        i += 8;
+        gap = false;
+        continue;
+      }
+    }
+    char c = s[i++];
+    if (is_blank(c)) {
+      gap = len > 0 && o[len - 1] != ' ';
       continue;
     }
     if (gap)
       o[len++] = ' ';
     gap = false;
-    o[len++] = s[i];
+    o[len++] = c;
   }
+  if (len && o[len - 1] == ' ') /* eight bytes that ended in a space */
+    len--;
   out->len += len;
   out->data[out->len] = '\0';
 }
@@ -342,7 +369,7 @@ static void fold_into(const char *s, size_t n, struct buf *out)
 static void folded(const char *s, size_t n, struct buf *out)
 {
   buf_reset(out);
-  fold_into(s, n, out);
+  body_fold(s, n, out);
 }
 
 static uint64_t key_hash(const char *s, size_t n)
@@ -429,7 +456,7 @@ static void count_body(struct body_recur *r, const char *body, size_t event,
       size_t before = k->len;
       if (before)
         buf_addc(k, ' ');
-      fold_into(l, n, k);
+      body_fold(l, n, k);
       size_t len = k->len - before - (before ? 1 : 0);
       if (!len) /* a blank line adds nothing to the paragraph */
         buf_truncate(k, before);

@@ -17,9 +17,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "event.h"
 
 enum body_kind { BODY_KIND_DETAILS, BODY_KIND_INVITATION };
+
+/* Appends s[0..n) to out with its white space (spaces, tabs, line ends)
+ * folded: each run to one space, none at either end. The key by which
+ * paragraphs and lines are compared. */
+void body_fold(const char *s, size_t n, struct buf *out);
 
 /* Whether body contains text, comparing letters and digits only (case,
  * white space, punctuation and Markdown ignored). A text of fewer than

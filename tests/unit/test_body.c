@@ -283,6 +283,96 @@ static void test_recur_key(void)
     event_free(evs[i]);
 }
 
+/* body_fold against the plain definition (each run of white space one
+ * space, none at either end), byte for byte: every string of up to 11
+ * bytes over "a", a space and a line end, and of up to 8 over those and a
+ * tab, and random strings of up to 64 bytes, each appended to an empty
+ * buffer and to one that holds text already. */
+static void fold_plain(const char *s, size_t n, struct buf *out)
+{
+  bool gap = false, any = false;
+  for (size_t i = 0; i < n; i++) {
+    bool blank = s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r';
+    if (blank) {
+      gap = any;
+      continue;
+    }
+    if (gap)
+      buf_addc(out, ' ');
+    gap = false;
+    any = true;
+    buf_addc(out, s[i]);
+  }
+}
+
+static size_t fold_differs(const char *s, size_t n)
+{
+  size_t bad = 0;
+  static const char *const prefixes[] = {"", "x ", "y"};
+  for (size_t p = 0; p < 3; p++) {
+    struct buf got = BUF_INIT, want = BUF_INIT;
+    buf_adds(&got, prefixes[p]);
+    buf_adds(&want, prefixes[p]);
+    body_fold(s, n, &got);
+    fold_plain(s, n, &want);
+    if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0 ||
+        got.data[got.len] != '\0') {
+      if (!bad)
+        printf("  body_fold(\"%.*s\") gave \"%s\", not \"%s\"\n", (int)n, s,
+               got.data, want.data);
+      bad++;
+    }
+    buf_release(&got);
+    buf_release(&want);
+  }
+  return bad;
+}
+
+static size_t fold_all(const char *alphabet, size_t k, size_t maxlen)
+{
+  size_t bad = 0;
+  char s[16];
+  for (size_t len = 0; len <= maxlen; len++) {
+    size_t count = 1;
+    for (size_t i = 0; i < len; i++)
+      count *= k;
+    for (size_t c = 0; c < count; c++) {
+      size_t x = c;
+      for (size_t i = 0; i < len; i++, x /= k)
+        s[i] = alphabet[x % k];
+      bad += fold_differs(s, len);
+    }
+  }
+  return bad;
+}
+
+static void test_fold(void)
+{
+  /* the definition itself first: a check that cannot fail proves nothing */
+  struct buf b = BUF_INIT;
+  fold_plain("  a \t\n b  c\r\n", 13, &b);
+  STR_EQ(b.data, "a b c");
+  buf_release(&b);
+  size_t bad = fold_all("a \n", 3, 11) + fold_all("a \n\t", 4, 8);
+  unsigned long seed = 12345;
+  char s[64];
+  static const char pick[] = "abc  \t\n\r\xc3\xa9.";
+  for (int r = 0; r < 200000; r++) {
+    seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+    size_t n = (seed >> 33) % 65;
+    for (size_t i = 0; i < n; i++) {
+      seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+      s[i] = pick[(seed >> 33) % (sizeof(pick) - 1)];
+    }
+    bad += fold_differs(s, n);
+  }
+  INT_EQ(bad, 0);
+  struct buf t = BUF_INIT;
+  body_fold("Our monthly  meetup is\tabout   everything in Rust.  ", 52, &t);
+  STR_EQ(t.data, "Our monthly meetup is about everything in Rust.");
+  buf_release(&t);
+}
+
 int main(void)
 {
   struct err e;
@@ -294,6 +384,7 @@ int main(void)
   CASE(test_kinds);
   CASE(test_theme);
   CASE(test_recur_key);
+  CASE(test_fold);
   t_rmdir(dir);
   return t_summary();
 }
