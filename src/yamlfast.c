@@ -21,7 +21,8 @@ struct fp {
   int off;
   struct ynode *stk; /* the entries of the collections being read */
   size_t top, cap;
-  struct buf sb; /* a scalar being folded or unescaped */
+  struct buf sb;      /* a scalar being folded or unescaped */
+  struct ytree *tree; /* what is read, and the memory of its strings */
 };
 
 static bool at_eol(const struct fp *f, const char *p)
@@ -168,10 +169,31 @@ static void push(struct fp *f, const struct ynode *n)
   f->stk[f->top++] = *n;
 }
 
+/* Entries above base forgotten (their memory is the tree's). */
 static void drop(struct fp *f, size_t base)
 {
-  while (f->top > base)
-    ynode_release(&f->stk[--f->top]);
+  f->top = base;
+}
+
+/* n bytes of the tree's memory, aligned for a node. */
+static void *take(struct fp *f, size_t n)
+{
+  struct ytree *t = f->tree;
+  struct ychunk *c = t->chunks;
+  n = (n + 7) & ~(size_t)7;
+  if (!c || c->cap - c->used < n) {
+    size_t cap = c ? c->cap * 2 : 4096;
+    if (cap > 32768)
+      cap = 32768;
+    if (cap < n)
+      cap = n;
+    c = xmalloc(sizeof(*c) + cap);
+    *c = (struct ychunk){t->chunks, 0, cap};
+    t->chunks = c;
+  }
+  void *p = (char *)(c + 1) + c->used;
+  c->used += n;
+  return p;
 }
 
 /* The entries above base become the collection's arrays. */
@@ -181,15 +203,15 @@ static void collect(struct fp *f, size_t base, struct ynode *out)
   if (out->kind == Y_MAP) {
     n /= 2;
     if (n) {
-      out->keys = xmalloc(n * sizeof(*out->keys));
-      out->items = xmalloc(n * sizeof(*out->items));
+      out->keys = take(f, n * sizeof(*out->keys));
+      out->items = take(f, n * sizeof(*out->items));
       for (size_t i = 0; i < n; i++) {
         out->keys[i] = f->stk[base + 2 * i];
         out->items[i] = f->stk[base + 2 * i + 1];
       }
     }
   } else if (n) {
-    out->items = xmalloc(n * sizeof(*out->items));
+    out->items = take(f, n * sizeof(*out->items));
     memcpy(out->items, f->stk + base, n * sizeof(*out->items));
   }
   out->n = n;
@@ -229,7 +251,10 @@ static int scalar(struct fp *f, struct ynode *out, int line, bool plain,
   out->kind = Y_STR;
   out->line = line + f->off;
   out->plain = plain;
-  out->str = xstrndup(s, n);
+  out->str = take(f, n + 1);
+  if (n)
+    memcpy(out->str, s, n);
+  out->str[n] = '\0';
   return 0;
 }
 
@@ -463,7 +488,6 @@ static int plain_block(struct fp *f, int pcol, struct ynode *out)
     to_next_line(f);
   }
   if (next_content(f) < 0) {
-    ynode_release(out);
     return NO;
   }
   return 0;
@@ -558,7 +582,6 @@ static int block_scalar(struct fp *f, int pcol, struct ynode *out)
   if (scalar(f, out, line, false, b->data, b->len) < 0)
     return NO;
   if (next_content(f) < 0) {
-    ynode_release(out);
     return NO;
   }
   return 0;
@@ -625,7 +648,6 @@ static int flow_key(struct fp *f, int pcol, struct ynode *out)
     return NO;
   if (f->line != line || f->p - start > 1000 || f->p + 1 >= f->end ||
       *f->p != ':' || (f->p[1] != ' ' && f->p[1] != '\n')) {
-    ynode_release(out);
     return NO;
   }
   f->p++;
@@ -653,7 +675,6 @@ static int flow_collection(struct fp *f, int pcol, struct ynode *out, int depth)
         goto no;
       for (size_t i = base; i < f->top; i += 2) {
         if (strcmp(f->stk[i].str, k.str) == 0) {
-          ynode_release(&k);
           goto no;
         }
       }
@@ -737,7 +758,6 @@ static int inline_value(struct fp *f, int pcol, struct ynode *out, int depth)
   if (rc < 0)
     return NO;
   if (finish_line(f) < 0 || next_content(f) < 0) {
-    ynode_release(out);
     return NO;
   }
   return 0;
@@ -859,7 +879,9 @@ struct ynode *yamlfast_parse(const char *text, size_t len, int line_offset)
                  .line = 1,
                  .off = line_offset};
   buf_init(&f.sb);
-  struct ynode *root = xcalloc(1, sizeof(*root));
+  struct ytree *tree = xcalloc(1, sizeof(*tree));
+  struct ynode *root = &tree->root;
+  f.tree = tree;
   int rc = NO;
   if (len >= 3 && memcmp(text, "---", 3) == 0) {
     const char *p = text + 3;
@@ -881,16 +903,15 @@ struct ynode *yamlfast_parse(const char *text, size_t len, int line_offset)
   } else if (is_key(&f, f.p)) {
     rc = block_map(&f, f.col, root, 0);
   }
-  if (rc == 0 && f.col >= 0) {
-    ynode_release(root);
+  if (rc == 0 && f.col >= 0)
     rc = NO;
-  }
 out:
   drop(&f, 0);
   free(f.stk);
   buf_release(&f.sb);
   if (rc < 0) {
-    free(root);
+    ychunks_free(tree->chunks);
+    free(tree);
     return NULL;
   }
   return root;

@@ -27,8 +27,24 @@ struct ynode *yamlx_parse_libyaml(const char *text, size_t len,
                                   const char *file, int line_offset,
                                   struct diags *d);
 
-/* Frees what a node holds, not the node itself. */
+/* Frees what a node of libyaml's trees holds, not the node itself. */
 void ynode_release(struct ynode *n);
+
+/* Every tree is handed out as the root of one of these. yamlfast's trees
+ * take their strings and arrays from chunks that go together (a front
+ * matter's tree was some hundred allocations, each freed alone);
+ * libyaml's have no chunks and are freed node by node. ynode_free takes
+ * either by its root. */
+struct ychunk {
+  struct ychunk *next; /* the one taken before */
+  size_t used, cap;    /* bytes after the header */
+};
+struct ytree {
+  struct ynode root; /* first: the tree is &root */
+  struct ychunk *chunks;
+};
+/* Frees a list of chunks (next first in each). */
+void ychunks_free(struct ychunk *c);
 
 /* Two trees alike in every field (kind, line, plain, string bytes, key
  * order, entries). */

@@ -47,12 +47,25 @@ void ynode_release(struct ynode *n)
   free(n->items);
 }
 
+void ychunks_free(struct ychunk *c)
+{
+  while (c) {
+    struct ychunk *next = c->next;
+    free(c);
+    c = next;
+  }
+}
+
 void ynode_free(struct ynode *n)
 {
   if (!n)
     return;
-  ynode_release(n);
-  free(n);
+  struct ytree *t = (struct ytree *)n; /* every tree is its root */
+  if (t->chunks)
+    ychunks_free(t->chunks);
+  else
+    ynode_release(n);
+  free(t);
 }
 
 static int parse_node(struct pstate *p, yaml_event_t *ev, struct ynode *out,
@@ -172,7 +185,8 @@ struct ynode *yamlx_parse_libyaml(const char *text, size_t len,
                                   struct diags *d)
 {
   struct pstate p = {.file = file, .off = line_offset, .d = d};
-  struct ynode *root = xcalloc(1, sizeof(*root));
+  struct ytree *tree = xcalloc(1, sizeof(*tree));
+  struct ynode *root = &tree->root;
   yaml_event_t ev;
   bool ok = false, have_doc = false;
   yaml_parser_initialize(&p.parser);
