@@ -487,9 +487,8 @@ static int plain_block(struct fp *f, int pcol, struct ynode *out)
     f->p = e;
     to_next_line(f);
   }
-  if (next_content(f) < 0) {
+  if (next_content(f) < 0)
     return NO;
-  }
   return 0;
 }
 
@@ -581,9 +580,8 @@ static int block_scalar(struct fp *f, int pcol, struct ynode *out)
       buf_addc(b, '\n');
   if (scalar(f, out, line, false, b->data, b->len) < 0)
     return NO;
-  if (next_content(f) < 0) {
+  if (next_content(f) < 0)
     return NO;
-  }
   return 0;
 }
 
@@ -647,9 +645,8 @@ static int flow_key(struct fp *f, int pcol, struct ynode *out)
   if (rc < 0)
     return NO;
   if (f->line != line || f->p - start > 1000 || f->p + 1 >= f->end ||
-      *f->p != ':' || (f->p[1] != ' ' && f->p[1] != '\n')) {
+      *f->p != ':' || (f->p[1] != ' ' && f->p[1] != '\n'))
     return NO;
-  }
   f->p++;
   return 0;
 }
@@ -674,9 +671,8 @@ static int flow_collection(struct fp *f, int pcol, struct ynode *out, int depth)
       if (*f->p == '[' || *f->p == '{' || flow_key(f, pcol, &k) < 0)
         goto no;
       for (size_t i = base; i < f->top; i += 2) {
-        if (strcmp(f->stk[i].str, k.str) == 0) {
+        if (strcmp(f->stk[i].str, k.str) == 0)
           goto no;
-        }
       }
       push(f, &k);
       if (flow_space(f, pcol) < 0 || *f->p == ',' || *f->p == '}')
@@ -757,9 +753,8 @@ static int inline_value(struct fp *f, int pcol, struct ynode *out, int depth)
     return NO;
   if (rc < 0)
     return NO;
-  if (finish_line(f) < 0 || next_content(f) < 0) {
+  if (finish_line(f) < 0 || next_content(f) < 0)
     return NO;
-  }
   return 0;
 }
 

@@ -32,7 +32,7 @@ void ynode_release(struct ynode *n);
 
 /* Every tree is handed out as the root of one of these. yamlfast's trees
  * take their strings and arrays from chunks that go together (a front
- * matter's tree was some hundred allocations, each freed alone);
+ * matter's tree was some forty allocations, each freed alone);
  * libyaml's have no chunks and are freed node by node. ynode_free takes
  * either by its root. */
 struct ychunk {
