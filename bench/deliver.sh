@@ -133,7 +133,7 @@ curl_config "$tmp/one.dry" "$tmp/one"
 floor_files "$tmp/one.dry" "$tmp/floor.req"
 # the libraries crier opens for the POST besides libcurl, in its order
 libs=$(LD_DEBUG=files "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force 2>&1 >/dev/null |
-  sed -n 's/.*file=\([^ ]*\) .*dynamically loaded by .*crier .*/\1/p' | awk '!seen[$0]++' | grep -v '^libcurl\.')
+  sed -n 's/.*file=\([^ ]*\) .*dynamically loaded by .*crier .*/\1/p' | awk '!seen[$0]++' | grep -v '^libcurl\.' || true)
 echo
 echo "one webhook POST ($(wc -c <"$tmp/one.1.body") bytes of JSON, signed), an instant loopback endpoint (ratios to curl):"
 echo "  (floor: bench/floor.c, the same bytes; crier's libraries:" $libs")"

@@ -39,6 +39,8 @@ struct ynode *yamlx_parse(const char *text, size_t len, const char *file,
  * it as above. NULL after adding an error to d. */
 struct ynode *yamlx_load_file(const char *path, struct diags *d);
 
+/* Frees a tree yamlx_parse or yamlx_load_file returned, by its root (no
+ * other node: the tree's memory is kept with the root). NULL is nothing. */
 void ynode_free(struct ynode *n);
 
 /* The value under key in a map, or NULL (borrowed). */
