@@ -36,7 +36,7 @@ int announce_event(struct app *a, const struct event *ev,
   struct diags d;
   diags_init(&d);
   struct schedule_opts so = {.dry = dry};
-  if (jview_load(&v, j, &e) < 0 ||
+  if (jview_load_ids(&v, j, &e) < 0 ||
       schedule_identify(&a->site, &a->cfg, &v, j, a->now, &so, &d, &e) < 0) {
     cli_error("%s", e.msg);
     jview_release(&v);

@@ -68,7 +68,7 @@ int cmd_retry(struct app *a, int argc, char **argv)
   struct jview v;
   struct schedule_opts so = {.dry = true};
   diags_init(&d);
-  if (!j || jview_load(&v, j, &e) < 0 ||
+  if (!j || jview_load_ids(&v, j, &e) < 0 ||
       schedule_identify(&a->site, &a->cfg, &v, j, a->now, &so, &d, &e) < 0) {
     cli_error("%s", e.msg);
     if (j)

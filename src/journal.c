@@ -36,6 +36,7 @@ enum stmt_id {
   S_SEQ_GET,
   S_SEQ_SET,
   S_SNAPSHOT,
+  S_HAS_EVENT,
   S_COUNT
 };
 
@@ -82,6 +83,8 @@ static const char *const stmt_sql[S_COUNT] = {
                   "cancelled=excluded.cancelled, changed=excluded.changed",
     [S_SNAPSHOT] = "SELECT snapshot, remote FROM announced WHERE event=? "
                    "AND channel=?",
+    /* one look into the index on event */
+    [S_HAS_EVENT] = "SELECT 1 FROM delivery WHERE event=? LIMIT 1",
 };
 
 struct journal {
@@ -624,6 +627,18 @@ int journal_each_brief(struct journal *j,
   if (s != SQLITE_DONE)
     return db_err(j, e, "list");
   return 0;
+}
+
+int journal_has_event(struct journal *j, const char *event, struct err *e)
+{
+  sqlite3_stmt *st = stmt(j, S_HAS_EVENT, e);
+  if (!st)
+    return -1;
+  sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+  int r = sqlite3_step(st);
+  int rc = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : db_err(j, e, "list");
+  sqlite3_reset(st);
+  return rc;
 }
 
 void jannounced_release(struct jannounced *a)

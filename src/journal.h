@@ -118,6 +118,9 @@ int journal_each_brief(struct journal *j,
                        void (*fn)(void *ud, const struct jbrief *r), void *ud,
                        struct err *e);
 
+/* 1 when event has delivery rows, 0 when it has none, -1 on error. */
+int journal_has_event(struct journal *j, const char *event, struct err *e);
+
 /* Rows for an event (NULL: all), newest first. Calls fn for each. */
 int journal_each(struct journal *j, const char *event,
                  void (*fn)(void *ud, const struct jrow *r), void *ud,

@@ -233,17 +233,25 @@ static void index_announced(void *ud, const char *uid, void *value)
     map_put(&v->by_uid, uid, (void *)first);
 }
 
-int jview_load(struct jview *v, struct journal *j, struct err *e)
+/* history: each delivery row's status and time, for planning; without
+ * it, no row: whether an identity has any is asked when it matters. */
+static int load(struct jview *v, struct journal *j, bool history, struct err *e)
 {
   memset(v, 0, sizeof(*v));
   v->j = j;
   if (!j)
     return 0;
   struct load_ctx c = {.v = v};
-  int rc = journal_each_brief(j, on_row, &c, e);
-  flush_rows(&c);
-  free(c.rows);
-  free(c.chans);
+  int rc;
+  if (history) {
+    rc = journal_each_brief(j, on_row, &c, e);
+    flush_rows(&c);
+    free(c.rows);
+    free(c.chans);
+  } else {
+    v->ask_rows = true;
+    rc = 0;
+  }
   if (rc == 0)
     rc = journal_each_announced(j, on_announced, &c, e) < 0 ||
                  journal_each_alias(j, on_alias, &c, e) < 0
@@ -251,6 +259,16 @@ int jview_load(struct jview *v, struct journal *j, struct err *e)
              : 0;
   map_each(&v->uids, index_announced, v);
   return rc;
+}
+
+int jview_load(struct jview *v, struct journal *j, struct err *e)
+{
+  return load(v, j, true, e);
+}
+
+int jview_load_ids(struct jview *v, struct journal *j, struct err *e)
+{
+  return load(v, j, false, e);
 }
 
 static void free_juid(void *ud, const char *k, void *value)
@@ -284,6 +302,7 @@ void jview_release(struct jview *v)
   free(v->status.index);
   map_release(&v->status.odd);
   map_release(&v->known);
+  map_release(&v->asked);
   map_release(&v->by_uid);
   map_release(&v->site_uids);
   memset(v, 0, sizeof(*v));
@@ -418,6 +437,23 @@ static bool site_has_uid(const struct site *s, const struct jview *v,
   return s->broken_unknown || map_get(&v->site_uids, uid) != NULL;
 }
 
+/* 1 when the journal has anything of uid, 0 when not, -1 (e filled)
+ * when it cannot say. A view without the rows (jview_load_ids) asks the
+ * journal, once an identity. */
+static int known(struct jview *v, const char *uid, struct err *e)
+{
+  if (map_get(&v->known, uid))
+    return 1;
+  if (!v->ask_rows || !v->j || map_get(&v->asked, uid))
+    return 0;
+  int r = journal_has_event(v->j, uid, e);
+  if (r > 0)
+    map_put(&v->known, uid, (void *)1);
+  else if (r == 0)
+    map_put(&v->asked, uid, (void *)1);
+  return r;
+}
+
 /* The event as a announced it, from the journal's snapshot (or NULL). */
 static struct event *snapshot_event(const struct jview *v,
                                     const struct jannounced *a)
@@ -497,8 +533,12 @@ int schedule_identify(struct site *site, const struct config *cfg,
     const char *from = map_get(&v->alias, o->renames[i].from);
     from = from ? from : o->renames[i].from;
     const struct jannounced *a = map_get(&v->by_uid, from);
-    if (!ev || !a || map_get(&v->known, event_uid(ev)) ||
-        site_has_uid(site, v, from))
+    if (!ev || !a || site_has_uid(site, v, from))
+      continue;
+    int k = known(v, event_uid(ev), e);
+    if (k < 0)
+      return -1;
+    if (k)
       continue;
     struct event *snap = snapshot_event(v, a);
     bool same = snap && (strcmp(snap->title, ev->title) == 0 ||
@@ -521,17 +561,20 @@ int schedule_identify(struct site *site, const struct config *cfg,
       continue;
     struct event *match = NULL;
     int matches = 0;
-    for (size_t k = 0; k < site->n; k++) {
+    for (size_t k = 0; k < site->n && rc == 0; k++) {
       struct event *ev = site->events[k];
-      if (map_get(&v->known, event_uid(ev)) || ev->unpublished)
+      if (ev->unpublished || (strcmp(ev->title, c.list[i].snap->title) != 0 &&
+                              ev->start != c.list[i].snap->start))
         continue;
-      if (strcmp(ev->title, c.list[i].snap->title) == 0 ||
-          ev->start == c.list[i].snap->start) {
+      int was = known(v, event_uid(ev), e);
+      if (was < 0)
+        rc = -1;
+      else if (!was) {
         match = ev;
         matches++;
       }
     }
-    if (matches == 1) {
+    if (rc == 0 && matches == 1) {
       rc = follow(match, c.list[i].a->event, v, j, o, d, e);
       map_put(&v->known, match->id, (void *)1);
     }

@@ -90,10 +90,19 @@ struct jview {
   struct map site_uids; /* the site's events' identities (after
                            schedule_identify) */
   struct map strs;      /* interned strings (channels, notices, hashes) */
+  bool ask_rows;        /* jview_load_ids: the rows were not read; whether
+                           an identity has any is asked of the journal */
+  struct map asked;     /* uid → non-NULL: asked, and it has none */
 };
 
 /* Reads everything the planner needs from j (NULL: an empty journal). */
 int jview_load(struct jview *v, struct journal *j, struct err *e);
+/* Reads what schedule_identify, jview_announced and jview_remote need:
+ * the announced records and aliases, not the delivery rows (whether an
+ * event has any is asked of the journal when identifying needs it: a
+ * lookup in the index on event). jview_hist must not be asked of such a
+ * view. */
+int jview_load_ids(struct jview *v, struct journal *j, struct err *e);
 void jview_release(struct jview *v);
 /* The history of (uid, channel): announced state, flags for the keys of
  * the current content and generation. lang is the channel's languages. */
