@@ -573,6 +573,20 @@ static void on_write(void *ud, struct http_task *t)
     journal_failed(x, &e);
 }
 
+/* While the first requests are under way: the statements their outcomes
+ * need are prepared now, not after the answers. */
+static void on_idle(void *ud)
+{
+  struct run *x = ud;
+  if (!x->j)
+    return;
+  bool announced = false;
+  for (size_t i = 0; i < x->n && !announced; i++)
+    announced = x->slots[i].queued &&
+                notice_kind_of(x->slots[i].d.notice) != NOTICE_REMINDER;
+  journal_prepare_outcomes(x->j, announced);
+}
+
 static void on_end(void *ud, struct http_task **t, size_t n)
 {
   struct run *x = ud;
@@ -702,6 +716,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
                            .on_begin = on_begin,
                            .on_end = on_end,
                            .on_write = on_write,
+                           .on_idle = on_idle,
                            .hook_ud = &x,
                            .stop = &stop_requested,
                            .retry_base = test_hooks.retry_base};

@@ -36,6 +36,7 @@ struct http_engine {
   struct http_opts o;
   struct map hosts; /* "scheme://host:port" → struct http_host */
   bool freed;       /* a host had a request end: the waiting may start */
+  bool idled;       /* on_idle was called */
   CURLM *multi;
   struct http_task **tasks; /* in the order added */
   size_t n, cap;
@@ -889,6 +890,11 @@ void http_run(struct http_engine *h)
       idle = false;
     if (!idle)
       continue;
+    if (h->o.on_idle && !h->idled && running) {
+      h->idled = true;
+      h->o.on_idle(h->o.hook_ud);
+      continue; /* the network may have answered meanwhile */
+    }
     double wait = next_wake - t_now;
     int ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000) + 1;
     curl_multi_poll(h->multi, NULL, 0, ms, NULL);

@@ -113,6 +113,10 @@ struct http_opts {
   void (*on_end)(void *ud, struct http_task **t, size_t n);
   /* Called just before a request other than a GET leaves (may be NULL). */
   void (*on_write)(void *ud, struct http_task *t);
+  /* Called once, when the engine first waits for the network with
+   * requests under way (may be NULL): the caller may get ready what
+   * on_end will need, while nothing else could move. */
+  void (*on_idle)(void *ud);
   void *hook_ud;
   /* When *stop becomes non-zero: nothing new begins, tasks waiting for a
    * retry end as temporary failures, requests in flight finish. */

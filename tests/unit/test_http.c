@@ -150,6 +150,17 @@ static void on_end(void *ud, struct http_task **t, size_t n)
   ended += (int)n;
 }
 
+/* on_idle: how often, and what had begun and ended at its first call */
+static int idles, idle_begun, idle_ended;
+static void on_idle(void *ud)
+{
+  (void)ud;
+  if (!idles++) {
+    idle_begun = begun;
+    idle_ended = ended;
+  }
+}
+
 static long host_limit; /* requests at once to one host (0: default) */
 
 static void run_all(struct probe *p, size_t n, size_t window,
@@ -160,11 +171,12 @@ static void run_all(struct probe *p, size_t n, size_t window,
                         .host_connections = host_limit,
                         .on_begin = on_begin,
                         .on_end = on_end,
+                        .on_idle = on_idle,
                         .stop = stop};
   struct http_engine *h = http_new(&o);
   for (size_t i = 0; i < n; i++)
     http_add(h, &p[i].task);
-  begun = ended = 0;
+  begun = ended = idles = idle_begun = idle_ended = 0;
   http_run(h);
   http_free(h);
 }
@@ -233,6 +245,11 @@ static void serial_requests_never_overlap(void)
   run_all(p, 3, 0, NULL);
   INT_EQ(srv.requests, 3);
   INT_EQ(srv.max_in_flight, 1);
+  /* the engine was idle once, with the first request under way: after
+   * its claim, before any outcome */
+  INT_EQ(idles, 1);
+  INT_EQ(idle_begun, 3);
+  INT_EQ(idle_ended, 0);
   /* without a key they do (the negative control) */
   reset_server(NULL, 0, 150);
   for (int i = 0; i < 3; i++)
