@@ -235,7 +235,8 @@ static void index_announced(void *ud, const char *uid, void *value)
 
 /* history: each delivery row's status and time, for planning; without
  * it, no row: whether an identity has any is asked when it matters. */
-static int load(struct jview *v, struct journal *j, bool history, struct err *e)
+static int view_load(struct jview *v, struct journal *j, bool history,
+                     struct err *e)
 {
   memset(v, 0, sizeof(*v));
   v->j = j;
@@ -263,12 +264,12 @@ static int load(struct jview *v, struct journal *j, bool history, struct err *e)
 
 int jview_load(struct jview *v, struct journal *j, struct err *e)
 {
-  return load(v, j, true, e);
+  return view_load(v, j, true, e);
 }
 
 int jview_load_ids(struct jview *v, struct journal *j, struct err *e)
 {
-  return load(v, j, false, e);
+  return view_load(v, j, false, e);
 }
 
 static void free_juid(void *ud, const char *k, void *value)
