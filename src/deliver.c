@@ -114,6 +114,10 @@ struct run {
   json_t *dry_json; /* dry-run messages by slot index */
   struct deliver_summary *sum;
   struct err journal_error; /* the first journal write that failed */
+  /* the snapshot of the event last recorded as announced: an event's
+   * channels usually finish one after the other, and each records it */
+  const struct event *snap_ev;
+  char *snap;
 };
 
 static volatile int stop_requested;
@@ -458,8 +462,12 @@ static int remember(struct run *x, const struct slot *s, struct err *e)
                          .generation =
                              s->it->generation + (kind == NOTICE_CANCEL ||
                                                   kind == NOTICE_REINSTATE)};
-  char *snap = event_snapshot(d->ev);
-  a.snapshot = snap;
+  if (x->snap_ev != d->ev) {
+    free(x->snap);
+    x->snap = event_snapshot(d->ev);
+    x->snap_ev = d->ev;
+  }
+  a.snapshot = x->snap;
   char *remote = NULL;
   if (kind == NOTICE_ANNOUNCE) {
     json_t *r = json_pack("{s:s, s:s, s:O}", "remote_id", d->remote_id, "url",
@@ -469,7 +477,6 @@ static int remember(struct run *x, const struct slot *s, struct err *e)
   }
   a.remote = remote;
   int rc = journal_set_announced(x->j, &a, e);
-  free(snap);
   free(remote);
   return rc;
 }
@@ -766,6 +773,7 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     chan_ctx_release(&x.ctxs[i]);
   free(x.ctxs);
   free(x.slots);
+  free(x.snap);
   if (!o->journal)
     journal_close(x.j);
   return rc;
