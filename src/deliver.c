@@ -585,13 +585,8 @@ static void on_write(void *ud, struct http_task *t)
 static void on_idle(void *ud)
 {
   struct run *x = ud;
-  if (!x->j)
-    return;
-  bool announced = false;
-  for (size_t i = 0; i < x->n && !announced; i++)
-    announced = x->slots[i].queued &&
-                notice_kind_of(x->slots[i].d.notice) != NOTICE_REMINDER;
-  journal_prepare_outcomes(x->j, announced);
+  if (x->j)
+    journal_prepare_outcomes(x->j);
 }
 
 static void on_end(void *ud, struct http_task **t, size_t n)

@@ -502,12 +502,11 @@ int journal_claim(struct journal *j, const struct jrow *r, enum dstatus *before,
   return rc;
 }
 
-void journal_prepare_outcomes(struct journal *j, bool announced)
+void journal_prepare_outcomes(struct journal *j)
 {
   struct err e;
   stmt(j, S_FINISH, &e);
-  if (announced)
-    stmt(j, S_SET_ANNOUNCED, &e);
+  stmt(j, S_SET_ANNOUNCED, &e);
 }
 
 int journal_finish(struct journal *j, const char *key, enum dstatus s,

@@ -82,10 +82,10 @@ void jrow_release(struct jrow *r);
  * row). */
 int journal_claim(struct journal *j, const struct jrow *r, enum dstatus *before,
                   struct err *e);
-/* Prepares the statements that record outcomes (journal_finish, and
- * journal_set_announced when announced), so that recording one after an
- * answer costs no parsing. Failures are left for those calls to report. */
-void journal_prepare_outcomes(struct journal *j, bool announced);
+/* Prepares the statements that record outcomes (journal_finish,
+ * journal_set_announced), so that recording one after an answer costs no
+ * parsing. Failures are left for those calls to report. */
+void journal_prepare_outcomes(struct journal *j);
 /* Groups writes in one transaction (one write to disk). */
 int journal_begin(struct journal *j, struct err *e);
 int journal_commit(struct journal *j, struct err *e);
