@@ -44,6 +44,18 @@ static void clear(void)
   }
 }
 
+/* At exit: the templates directory goes with the fuzzer. */
+static void remove_root(void)
+{
+  clear();
+  char d[128];
+  snprintf(d, sizeof(d), "%s/en/partials", root);
+  rmdir(d);
+  snprintf(d, sizeof(d), "%s/en", root);
+  rmdir(d);
+  rmdir(root);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(root, sizeof(root), "%s", "/tmp/crier-fuzz-render-XXXXXX");
     if (!mkdtemp(root))
       abort();
+    atexit(remove_root);
     char d[128];
     snprintf(d, sizeof(d), "%s/en", root);
     if (mkdir(d, 0700) < 0)

@@ -643,7 +643,10 @@ int journal_has_event(struct journal *j, const char *event, struct err *e)
     return -1;
   sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
   int r = sqlite3_step(st);
-  int rc = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : db_err(j, e, "list");
+  int rc = r == SQLITE_ROW ? 1
+           : r == SQLITE_DONE
+               ? 0
+               : db_err(j, e, "looking up the deliveries of an event");
   sqlite3_reset(st);
   return rc;
 }

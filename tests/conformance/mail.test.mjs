@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
@@ -106,8 +106,9 @@ test('announce: a message every part of which decodes as sent', async () => {
   } finally { st.sockets.forEach((x) => x.destroy()); server.close(); site.cleanup(); }
 });
 
-test('STARTTLS with the configured CA and AUTH; a wrong password fails', async () => {
-  const dir = (await import('node:fs')).mkdtempSync('/tmp/crier-tls-');
+test('STARTTLS with the configured CA and AUTH; a wrong password fails', async (t) => {
+  const dir = mkdtempSync('/tmp/crier-tls-');
+  t.after(() => rmSync(dir, { recursive: true, force: true })); // the key too
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
     '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   const tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };

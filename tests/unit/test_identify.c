@@ -8,6 +8,8 @@
 
 #include <stdlib.h>
 
+#include <sqlite3.h>
+
 #include "config.h"
 #include "journal.h"
 #include "schedule.h"
@@ -108,6 +110,55 @@ static void identify(struct journal *j, bool ids, char out[3][64])
   diags_release(&d);
 }
 
+/* Another connection to the journal runs sql (a test's own hand on the
+ * file, as a damaged or foreign journal would be). */
+static void tamper(const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  OK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+         sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK,
+     "%s", sql);
+  sqlite3_close(db);
+}
+
+/* When the journal cannot say whether it has rows of an identity (its
+ * delivery table is gone), identifying fails with the journal's error: a
+ * moved file is never taken for a new event on a guess, and announce
+ * stops before it claims anything. */
+static void identify_cannot_ask(struct journal *j, const char *path)
+{
+  struct config cfg;
+  struct diags d;
+  diags_init(&d);
+  char y[512];
+  snprintf(y, sizeof(y),
+           "site:\n  url: https://x.example\n  events: %s\n"
+           "  locations: %s/locations.yml\n",
+           dir, dir);
+  OK(config_parse(&cfg, "c.yaml", y, strlen(y), &d) == 0, "config");
+  struct site s;
+  OK(site_load(&s, &cfg, NULL, &d) == 0 && s.n == 3, "site: %zu events", s.n);
+  tamper(path, "ALTER TABLE delivery RENAME TO delivery_away");
+  struct jview v;
+  struct err e = {0};
+  struct schedule_opts o = {.dry = true};
+  /* the lighter view reads no delivery row: it loads */
+  OK(jview_load_ids(&v, j, &e) == 0, "load: %s", e.msg);
+  int rc = schedule_identify(&s, &cfg, &v, j, at("2030-05-01T10:00:00+02:00"),
+                             &o, &d, &e);
+  OK(rc < 0, "identifying fails when the journal cannot be asked");
+  OK(strstr(e.msg, path) && strstr(e.msg, "delivery"),
+     "the error names the journal and what it lacks: %s", e.msg);
+  OK(e.code != 0, "with an exit code: %d", e.code);
+  OK(strstr(e.msg, "looking up the deliveries of an event") != NULL,
+     "and what it was doing: %s", e.msg);
+  jview_release(&v);
+  tamper(path, "ALTER TABLE delivery_away RENAME TO delivery");
+  site_release(&s);
+  config_release(&cfg);
+  diags_release(&d);
+}
+
 int main(void)
 {
   struct err e;
@@ -143,6 +194,11 @@ int main(void)
   STR_EQ(full[0], "2030-05-06-good");
   STR_EQ(full[1], "2030-05-21-other");
   STR_EQ(full[2], "2030-05-22-fresh");
+  for (int i = 0; i < 3; i++)
+    STR_EQ(ids[i], full[i]);
+  identify_cannot_ask(j, path);
+  /* and with the table back, the same identities again */
+  identify(j, true, ids);
   for (int i = 0; i < 3; i++)
     STR_EQ(ids[i], full[i]);
   journal_close(j);
