@@ -249,6 +249,39 @@ void chan_json_body(struct http_req *req, json_t *v)
   json_decref(v);
 }
 
+char *chan_remote_record(const char *remote_id, const char *url,
+                         const json_t *state)
+{
+  const char *strs[] = {remote_id, url};
+  int line;
+  const char *why;
+  for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+    if (!strs[i] || utf8_check(strs[i], strlen(strs[i]), &line, &why) < 0)
+      return NULL;
+  if (!state)
+    return NULL;
+  struct buf b = BUF_INIT;
+  buf_adds(&b, "{\"remote_id\":");
+  chan_json_str(&b, remote_id);
+  buf_adds(&b, ",\"state\":");
+  if (json_is_object(state) && json_object_size(state) == 0) {
+    buf_adds(&b, "{}"); /* what nearly every channel keeps */
+  } else {
+    char *s =
+        json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (!s) {
+      buf_release(&b);
+      return NULL;
+    }
+    buf_adds(&b, s);
+    free(s);
+  }
+  buf_adds(&b, ",\"url\":");
+  chan_json_str(&b, url);
+  buf_addc(&b, '}');
+  return buf_detach(&b);
+}
+
 void chan_json_str(struct buf *b, const char *s)
 {
   if (!s) {

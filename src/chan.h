@@ -228,6 +228,12 @@ void chan_json_body(struct http_req *req, json_t *v);
  * (\b \f \n \r \t, else \u00XX), everything else, UTF-8 too, as it is;
  * NULL as null. For bodies written without building a JSON value. */
 void chan_json_str(struct buf *b, const char *s);
+/* What the journal records of an announcement's remote side: the JSON
+ * object {"remote_id", "state", "url"}, byte for byte jansson's compact
+ * dump with sorted keys (state dumped so, {} when it is empty), or NULL
+ * where jansson would refuse it (a string that is not UTF-8, no state). */
+char *chan_remote_record(const char *remote_id, const char *url,
+                         const json_t *state);
 /* A 2xx answer. */
 bool chan_ok(const struct http_resp *r);
 /* The length of a link at p in text (http:// or https:// at the start or

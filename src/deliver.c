@@ -469,12 +469,8 @@ static int remember(struct run *x, const struct slot *s, struct err *e)
   }
   a.snapshot = x->snap;
   char *remote = NULL;
-  if (kind == NOTICE_ANNOUNCE) {
-    json_t *r = json_pack("{s:s, s:s, s:O}", "remote_id", d->remote_id, "url",
-                          d->url, "state", d->state);
-    remote = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(r);
-  }
+  if (kind == NOTICE_ANNOUNCE)
+    remote = chan_remote_record(d->remote_id, d->url, d->state);
   a.remote = remote;
   int rc = journal_set_announced(x->j, &a, e);
   free(remote);
@@ -521,8 +517,7 @@ static void on_begin(void *ud, struct http_task **t, size_t n)
         .for_start =
             notice_kind_of(d->notice) == NOTICE_REMINDER ? d->ev->start : 0};
     memcpy(claim.key, d->key, sizeof(claim.key));
-    enum dstatus before;
-    ok = journal_claim(x->j, &claim, &before, &e) == 0;
+    ok = journal_claim(x->j, &claim, NULL, &e) == 0;
   }
   if (ok && journal_commit(x->j, &e) == 0)
     return;

@@ -481,8 +481,9 @@ int journal_claim(struct journal *j, const struct jrow *r, enum dstatus *before,
   char now[32];
   now_text(j, now);
   struct jrow old;
-  *before = DS_NONE;
-  if (journal_get(j, r->key, &old)) {
+  if (before)
+    *before = DS_NONE;
+  if (before && journal_get(j, r->key, &old)) { /* a row read is not free */
     *before = old.status;
     jrow_release(&old);
   }

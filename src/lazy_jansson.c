@@ -20,6 +20,7 @@
   X(json_null)                                                                 \
   X(json_delete)                                                               \
   X(json_object_get)                                                           \
+  X(json_object_size)                                                          \
   X(json_object_set_new)                                                       \
   X(json_object_set_new_nocheck)                                               \
   X(json_object_del)                                                           \
@@ -105,6 +106,11 @@ int json_object_del(json_t *object, const char *key)
 int json_object_update(json_t *object, json_t *other)
 {
   return FN(json_object_update)(object, other);
+}
+
+size_t json_object_size(const json_t *object)
+{
+  return FN(json_object_size)(object);
 }
 
 size_t json_array_size(const json_t *array)

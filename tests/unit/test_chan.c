@@ -227,10 +227,83 @@ static void json_strings(void)
     free(want);
     json_decref(a);
   }
+  /* each byte that needs an escape at every place of strings up to 24
+   * bytes long, among plain ASCII and among multi-byte UTF-8 */
+  const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', '\t'};
+  const char *fills[] = {"a", "\xc3\xa9", "\xe2\x82\xac\x7f"};
+  int mismatches = 0, tried = 0;
+  for (size_t f = 0; f < ARRAY_SIZE(fills); f++)
+    for (size_t len = 0; len <= 24; len++)
+      for (size_t at = 0; at <= len; at++)
+        for (size_t k = 0; k < ARRAY_SIZE(specials); k++) {
+          struct buf in = BUF_INIT;
+          while (in.len < len)
+            buf_adds(&in, fills[f]);
+          if (at < len) { /* else: no special at all */
+            in.len = at;
+            buf_addc(&in, specials[k]);
+            while (in.len < len)
+              buf_adds(&in, fills[f]);
+          }
+          json_t *a = json_pack("[s]", in.data);
+          char *want = a ? json_dumps(a, JSON_COMPACT) : NULL;
+          struct buf got = BUF_INIT;
+          buf_addc(&got, '[');
+          chan_json_str(&got, in.data);
+          buf_addc(&got, ']');
+          if (want) { /* a fill cut in the middle is not UTF-8: skipped */
+            tried++;
+            if (strcmp(got.data, want) != 0 && mismatches++ < 3)
+              OK(false, "%s: got %s, want %s", in.data, got.data, want);
+          }
+          buf_release(&got);
+          buf_release(&in);
+          free(want);
+          json_decref(a);
+        }
+  OK(mismatches == 0 && tried > 1000, "%d of %d strings differ", mismatches,
+     tried);
   struct buf n = BUF_INIT;
   chan_json_str(&n, NULL);
   STR_EQ(n.data, "null");
   buf_release(&n);
+}
+
+/* The journal's record of an announcement's remote side, against what
+ * jansson writes for it (the way crier wrote it before). */
+static void remote_records(void)
+{
+  json_t *empty = json_object();
+  json_t *kept = json_pack("{s:s, s:[i, s], s:{s:b, s:n}}", "zulip", "m-1", "a",
+                           1, "x\"y", "m", "b", 1, "a");
+  json_t *arr = json_pack("[s]", "not an object");
+  const struct {
+    const char *id, *url;
+    json_t *state;
+  } cases[] = {
+      {"", "", empty},
+      {"$event:example.org", "https://matrix.to/#/!r/$e", empty},
+      {"quote \" back\\ \n\x01", "Gl\xc3\xbchwein \xf0\x9f\xa6\x80 /", kept},
+      {"42", "https://x.example/42", arr},
+      {"bad \xc3\x28 utf-8", "", empty},
+      {"", "surrogate \xed\xa0\x80", empty},
+      {"no state", "", NULL},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    json_t *r = json_pack("{s:s, s:s, s:O}", "remote_id", cases[i].id, "url",
+                          cases[i].url, "state", cases[i].state);
+    char *want = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(r);
+    char *got = chan_remote_record(cases[i].id, cases[i].url, cases[i].state);
+    OK((!got && !want) || (got && want && strcmp(got, want) == 0),
+       "case %zu: got %s, want %s", i, got ? got : "NULL",
+       want ? want : "NULL");
+    free(got);
+    free(want);
+  }
+  json_decref(empty);
+  json_decref(kept);
+  json_decref(arr);
 }
 
 int main(void)
@@ -242,5 +315,6 @@ int main(void)
   CASE(markers);
   CASE(bool_defaults);
   CASE(json_strings);
+  CASE(remote_records);
   return t_summary();
 }

@@ -74,20 +74,26 @@ static const char *uid_of(const struct site *s, const char *id)
   return "(no such event)";
 }
 
-/* The identities the site's events get with one loader. */
-static void identify(struct journal *j, bool ids, char out[3][64])
+/* The configuration and the site of dir's three event files. */
+static void load_site(struct config *cfg, struct site *s, struct diags *d)
 {
-  struct config cfg;
-  struct diags d;
-  diags_init(&d);
+  diags_init(d);
   char y[512];
   snprintf(y, sizeof(y),
            "site:\n  url: https://x.example\n  events: %s\n"
            "  locations: %s/locations.yml\n",
            dir, dir);
-  OK(config_parse(&cfg, "c.yaml", y, strlen(y), &d) == 0, "config");
+  OK(config_parse(cfg, "c.yaml", y, strlen(y), d) == 0, "config");
+  OK(site_load(s, cfg, NULL, d) == 0 && s->n == 3, "site: %zu events", s->n);
+}
+
+/* The identities the site's events get with one loader. */
+static void identify(struct journal *j, bool ids, char out[3][64])
+{
+  struct config cfg;
+  struct diags d;
   struct site s;
-  OK(site_load(&s, &cfg, NULL, &d) == 0 && s.n == 3, "site: %zu events", s.n);
+  load_site(&cfg, &s, &d);
   struct jview v;
   struct err e;
   struct schedule_opts o = {.dry = true};
@@ -129,15 +135,8 @@ static void identify_cannot_ask(struct journal *j, const char *path)
 {
   struct config cfg;
   struct diags d;
-  diags_init(&d);
-  char y[512];
-  snprintf(y, sizeof(y),
-           "site:\n  url: https://x.example\n  events: %s\n"
-           "  locations: %s/locations.yml\n",
-           dir, dir);
-  OK(config_parse(&cfg, "c.yaml", y, strlen(y), &d) == 0, "config");
   struct site s;
-  OK(site_load(&s, &cfg, NULL, &d) == 0 && s.n == 3, "site: %zu events", s.n);
+  load_site(&cfg, &s, &d);
   tamper(path, "ALTER TABLE delivery RENAME TO delivery_away");
   struct jview v;
   struct err e = {0};

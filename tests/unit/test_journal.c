@@ -342,6 +342,23 @@ int main(void)
          strcmp(got.url, "https://x/1") == 0 && !got.error,
      "sent row");
   jrow_release(&got);
+  /* a claim that does not ask what the row was (deliver's) claims the
+   * same: 'sending', one attempt more, what was recorded kept */
+  OK(journal_claim(j, &r, NULL, &e) == 0, "claim without the status before");
+  OK(journal_get(j, r.key, &got) && got.status == DS_SENDING &&
+         got.attempts == 3 && strcmp(got.url, "https://x/1") == 0,
+     "claimed again: status %d, %d attempts", got.status, got.attempts);
+  jrow_release(&got);
+  struct jrow fresh = r;
+  delivery_key("ev", "announce", "chat", "nl", NULL, fresh.key);
+  fresh.lang = (char *)"nl";
+  OK(journal_claim(j, &fresh, NULL, &e) == 0 &&
+         journal_get(j, fresh.key, &got) && got.status == DS_SENDING &&
+         got.attempts == 1,
+     "a new row claimed without the status before");
+  jrow_release(&got);
+  OK(journal_finish(j, r.key, DS_SENT, NULL, NULL, NULL, 0, &e) == 0,
+     "sent again");
   OK(journal_kv_set(j, "k", "v1", &e) == 0 &&
          journal_kv_set(j, "k", "v2", &e) == 0,
      "kv");
