@@ -517,7 +517,7 @@ static void on_begin(void *ud, struct http_task **t, size_t n)
         .for_start =
             notice_kind_of(d->notice) == NOTICE_REMINDER ? d->ev->start : 0};
     memcpy(claim.key, d->key, sizeof(claim.key));
-    ok = journal_claim(x->j, &claim, NULL, &e) == 0;
+    ok = journal_claim(x->j, &claim, &e) == 0;
   }
   if (ok && journal_commit(x->j, &e) == 0)
     return;

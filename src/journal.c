@@ -475,18 +475,10 @@ void journal_rollback(struct journal *j)
   sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int journal_claim(struct journal *j, const struct jrow *r, enum dstatus *before,
-                  struct err *e)
+int journal_claim(struct journal *j, const struct jrow *r, struct err *e)
 {
   char now[32];
   now_text(j, now);
-  struct jrow old;
-  if (before)
-    *before = DS_NONE;
-  if (before && journal_get(j, r->key, &old)) { /* a row read is not free */
-    *before = old.status;
-    jrow_release(&old);
-  }
   sqlite3_stmt *st = stmt(j, S_CLAIM, e);
   if (!st)
     return -1;

@@ -78,10 +78,8 @@ bool journal_get(struct journal *j, const char *key, struct jrow *r);
 void jrow_release(struct jrow *r);
 
 /* Claims key for sending: inserts the row or moves it to 'sending' and
- * counts an attempt. Sets *before, unless it is NULL, to the status the
- * row had (DS_NONE for a new row). */
-int journal_claim(struct journal *j, const struct jrow *r, enum dstatus *before,
-                  struct err *e);
+ * counts an attempt (what the row recorded before stays). */
+int journal_claim(struct journal *j, const struct jrow *r, struct err *e);
 /* Prepares the statements that record outcomes (journal_finish,
  * journal_set_announced), so that recording one after an answer costs no
  * parsing. Failures are left for those calls to report. */

@@ -59,9 +59,8 @@ static void failed_row(struct journal *j, const char *uid, const char *key)
                    .channel = (char *)"chat",
                    .lang = (char *)"de"};
   snprintf(r.key, sizeof(r.key), "%s", key);
-  enum dstatus before;
   struct err e;
-  OK(journal_claim(j, &r, &before, &e) == 0 &&
+  OK(journal_claim(j, &r, &e) == 0 &&
          journal_finish(j, key, DS_FAILED, NULL, NULL, "no", 0, &e) == 0,
      "row of %s", uid);
 }
