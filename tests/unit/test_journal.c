@@ -342,8 +342,8 @@ int main(void)
          strcmp(got.url, "https://x/1") == 0 && !got.error,
      "sent row");
   jrow_release(&got);
-  /* a claim of a sent row (retry --force): 'sending', one attempt more,
-   * what was recorded kept */
+  /* a claim of a sent row (deliver skips those; the journal does not
+   * refuse one): 'sending', one attempt more, what was recorded kept */
   OK(journal_claim(j, &r, &e) == 0, "a third claim");
   OK(journal_get(j, r.key, &got) && got.status == DS_SENDING &&
          got.attempts == 3 && strcmp(got.url, "https://x/1") == 0,
