@@ -130,9 +130,11 @@ int cmd_announce(struct app *a, int argc, char **argv)
     free(channels);
     return rc;
   }
-  /* an announcement is sent: libcurl and OpenSSL load on the other core
-   * while the configuration, the site, the journal and the message do on
-   * this one (the environment settled first: the thread reads it) */
+  /* an announcement is sent: libcurl and OpenSSL load on a thread of
+   * their own while the configuration, the site, the journal and the
+   * message do on this one, at once where the machine runs two threads at
+   * once (bench/README.md: not every one does); the environment settled
+   * first: the thread reads it */
   if (!dry) {
     when_settle_env();
     http_warm();
