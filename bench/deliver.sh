@@ -9,7 +9,11 @@
 #      them bench/floor.c, which sends the same bytes after opening
 #      libcurl alone, then also the libraries crier opened for its POST
 #      (read from the loader's log): what those libraries cost, and how
-#      far crier's own work is from the least it could take;
+#      far crier's own work is from the least it could take; and floor.c
+#      with the least journal that makes a POST happen once (-j: a
+#      committed claim before it and a committed outcome after it, in
+#      SQLite), on tmpfs and on disk: what exactly-once and durability
+#      cost before any of crier's other work;
 #   2. a fan-out to 64 webhook endpoints on one host that each answer after
 #      200 ms: crier with delivery.connections 64 (and with the default,
 #      16) against curl --parallel --parallel-immediate sending the same
@@ -137,10 +141,14 @@ libs=$(LD_DEBUG=files "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --f
 echo
 echo "one webhook POST ($(wc -c <"$tmp/one.1.body") bytes of JSON, signed), an instant loopback endpoint (ratios to curl):"
 echo "  (floor: bench/floor.c, the same bytes; crier's libraries:" $libs")"
-table curl,same-request floor,libcurl floor,crier-libraries crier-announce,journal-on-tmpfs crier-announce,journal-on-disk -- \
+echo "  (floor+journal: the same, with the least exactly-once journal: bench/floor.c -j)"
+mkdir -p "$tmp/floorj" "$shm/floorj"
+table curl,same-request floor,libcurl floor,crier-libraries floor+journal,on-tmpfs floor+journal,on-disk crier-announce,journal-on-tmpfs crier-announce,journal-on-disk -- \
   -- curl -s -K "$tmp/one.cfg" \
   -- "$tmp/floor" "$tmp/floor.req" \
   -- "$tmp/floor" "$tmp/floor.req" $libs \
+  -- "$tmp/floor" -j "$shm/floorj/j.db" "$tmp/floor.req" $libs \
+  -- "$tmp/floor" -j "$tmp/floorj/j.db" "$tmp/floor.req" $libs \
   -- "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force \
   -- "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force
 echo "  requests per run: crier $(requests "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force), curl $(requests curl -s -K "$tmp/one.cfg")"
@@ -152,7 +160,8 @@ if command -v valgrind >/dev/null 2>&1; then
   }
   ci=$(instructions "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force)
   cu=$(instructions curl -s -K "$tmp/one.cfg")
-  awk -v a="$ci" -v b="$cu" 'BEGIN { printf "  instructions (callgrind): crier, journal on tmpfs %.1f M, curl %.1f M: %.2fx\n", a / 1e6, b / 1e6, a / b }'
+  cf=$(instructions "$tmp/floor" -j "$shm/floorj/j.db" "$tmp/floor.req" $libs)
+  awk -v a="$ci" -v b="$cu" -v f="$cf" 'BEGIN { printf "  instructions (callgrind): crier, journal on tmpfs %.1f M, curl %.1f M: %.2fx; floor+journal %.1f M: %.2fx\n", a / 1e6, b / 1e6, a / b, f / 1e6, f / b }'
 fi
 
 # --- 2. fan-out to 64 endpoints on one host, 200 ms each

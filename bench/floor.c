@@ -1,4 +1,4 @@
-/* floor DIR SONAME...
+/* floor [-j JOURNAL] DIR SONAME...
  *
  * The least a program that posts what crier posts, with crier's libraries,
  * can take: it opens each SONAME the way crier opens its libraries
@@ -8,9 +8,16 @@
  * journal, no signature. bench/deliver.sh runs it beside curl and crier:
  * with no SONAME it shows what loading libcurl with dlopen costs against
  * curl, which links it; with crier's other libraries, what opening them
- * adds; crier's distance from it is crier's own work. Exit 0 when the
- * request got a response, 1 otherwise. A helper for the scripts in
- * bench/. */
+ * adds; crier's distance from it is crier's own work.
+ *
+ * With -j, it also keeps the least journal that makes the POST happen
+ * once: the SQLite file JOURNAL (made if absent) in WAL mode with
+ * synchronous=FULL, one table of one row a delivery, a committed claim
+ * (BEGIN IMMEDIATE, an upsert, COMMIT) before the request and a committed
+ * outcome (an update) after it, then the close and its checkpoint. What
+ * that adds is what durability and exactly-once cost before any of
+ * crier's other work. Exit 0 when the request got a response, 1
+ * otherwise. A helper for the scripts in bench/. */
 #define _GNU_SOURCE /* RTLD_DEEPBIND */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -71,10 +78,29 @@ static void *fn(void *h, const char *name)
   return f;
 }
 
+/* The least journal (see the top): sqlite3_exec's of sql on the open
+ * database db; exits on an error. */
+static void journal(void *sq, void *db, const char *sql)
+{
+  int (*exec)(void *, const char *, void *, void *, char **) =
+      fn(sq, "sqlite3_exec");
+  char *msg = NULL;
+  if (exec(db, sql, NULL, NULL, &msg) != 0) {
+    fprintf(stderr, "floor: journal: %s\n", msg ? msg : "?");
+    exit(2);
+  }
+}
+
 int main(int argc, char **argv)
 {
-  if (argc < 2) {
-    fprintf(stderr, "usage: floor DIR [SONAME...]\n");
+  const char *jpath = NULL;
+  int shift = argc > 1 && strcmp(argv[1], "-j") == 0 ? 2 : 0;
+  if (shift && argc > 2)
+    jpath = argv[2];
+  argv += shift;
+  argc -= shift;
+  if (argc < 2 || (shift && !jpath)) {
+    fprintf(stderr, "usage: floor [-j JOURNAL] DIR [SONAME...]\n");
     return 2;
   }
   const int flags = RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND;
@@ -83,6 +109,25 @@ int main(int argc, char **argv)
       fprintf(stderr, "floor: %s\n", dlerror());
       return 2;
     }
+  void *sq = NULL, *db = NULL;
+  if (jpath) {
+    sq = dlopen("libsqlite3.so.0", flags);
+    int (*sq_open)(const char *, void **, int, const char *) =
+        sq ? fn(sq, "sqlite3_open_v2") : NULL;
+    /* SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE */
+    if (!sq_open || sq_open(jpath, &db, 0x2 | 0x4, NULL) != 0) {
+      fprintf(stderr, "floor: cannot open the journal %s\n", jpath);
+      return 2;
+    }
+    journal(sq, db,
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+            "CREATE TABLE IF NOT EXISTS delivery (key TEXT PRIMARY KEY,"
+            " status TEXT NOT NULL, attempts INTEGER NOT NULL);"
+            "BEGIN IMMEDIATE;"
+            "INSERT INTO delivery VALUES ('k', 'sending', 1) ON CONFLICT(key)"
+            " DO UPDATE SET status='sending', attempts=attempts+1;"
+            "COMMIT;");
+  }
   void *curl = dlopen("libcurl.so.4", flags);
   if (!curl) {
     fprintf(stderr, "floor: %s\n", dlerror());
@@ -114,5 +159,15 @@ int main(int argc, char **argv)
   setopt(h, OPT_POSTFIELDS, body);
   setopt(h, OPT_POSTFIELDSIZE, (long)len);
   setopt(h, OPT_WRITEFUNCTION, discard);
-  return perform(h) != 0;
+  int failed = perform(h) != 0;
+  if (jpath) {
+    journal(sq, db,
+            failed ? "BEGIN IMMEDIATE; UPDATE delivery SET status='failed'"
+                     " WHERE key='k'; COMMIT;"
+                   : "BEGIN IMMEDIATE; UPDATE delivery SET status='sent'"
+                     " WHERE key='k'; COMMIT;");
+    int (*sq_close)(void *) = fn(sq, "sqlite3_close");
+    sq_close(db);
+  }
+  return failed;
 }
