@@ -13,7 +13,9 @@
 #      with the least journal that makes a POST happen once (-j: a
 #      committed claim before it and a committed outcome after it, in
 #      SQLite), on tmpfs and on disk: what exactly-once and durability
-#      cost before any of crier's other work;
+#      cost before any of crier's other work; and floor.c -s, the same
+#      journal kept by a second process while the first opens libcurl:
+#      what splitting the work over two processes could save;
 #   2. a fan-out to 64 webhook endpoints on one host that each answer after
 #      200 ms: crier with delivery.connections 64 (and with the default,
 #      16) against curl --parallel --parallel-immediate sending the same
@@ -141,14 +143,17 @@ libs=$(LD_DEBUG=files "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --f
 echo
 echo "one webhook POST ($(wc -c <"$tmp/one.1.body") bytes of JSON, signed), an instant loopback endpoint (ratios to curl):"
 echo "  (floor: bench/floor.c, the same bytes; crier's libraries:" $libs")"
-echo "  (floor+journal: the same, with the least exactly-once journal: bench/floor.c -j)"
-mkdir -p "$tmp/floorj" "$shm/floorj"
-table curl,same-request floor,libcurl floor,crier-libraries floor+journal,on-tmpfs floor+journal,on-disk crier-announce,journal-on-tmpfs crier-announce,journal-on-disk -- \
+echo "  (floor+journal: the same, with the least exactly-once journal: bench/floor.c -j;"
+echo "   split: that journal kept by a second process while the first opens libcurl: -s)"
+mkdir -p "$tmp/floorj" "$shm/floorj" "$tmp/floors" "$shm/floors"
+table curl,same-request floor,libcurl floor,crier-libraries floor+journal,on-tmpfs floor+journal,on-disk floor+journal,split,on-tmpfs floor+journal,split,on-disk crier-announce,journal-on-tmpfs crier-announce,journal-on-disk -- \
   -- curl -s -K "$tmp/one.cfg" \
   -- "$tmp/floor" "$tmp/floor.req" \
   -- "$tmp/floor" "$tmp/floor.req" $libs \
   -- "$tmp/floor" -j "$shm/floorj/j.db" "$tmp/floor.req" $libs \
   -- "$tmp/floor" -j "$tmp/floorj/j.db" "$tmp/floor.req" $libs \
+  -- "$tmp/floor" -s "$shm/floors/j.db" "$tmp/floor.req" $libs \
+  -- "$tmp/floor" -s "$tmp/floors/j.db" "$tmp/floor.req" $libs \
   -- "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force \
   -- "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force
 echo "  requests per run: crier $(requests "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force), curl $(requests curl -s -K "$tmp/one.cfg")"

@@ -1,4 +1,4 @@
-/* floor [-j JOURNAL] DIR SONAME...
+/* floor [-j JOURNAL | -s JOURNAL] DIR SONAME...
  *
  * The least a program that posts what crier posts, with crier's libraries,
  * can take: it opens each SONAME the way crier opens its libraries
@@ -16,13 +16,28 @@
  * (BEGIN IMMEDIATE, an upsert, COMMIT) before the request and a committed
  * outcome (an update) after it, then the close and its checkpoint. What
  * that adds is what durability and exactly-once cost before any of
- * crier's other work. Exit 0 when the request got a response, 1
- * otherwise. A helper for the scripts in bench/. */
+ * crier's other work.
+ *
+ * With -s, the same journal is kept by a second process: forked first and
+ * moved to another core than the first's, it opens the SONAMEs and the
+ * journal and commits the claim while the first opens libcurl; the first
+ * POSTs once the claim is committed (a byte on a pipe), hands the outcome
+ * back, and reaps the second after it has committed the outcome and
+ * closed the journal. Threads of one process cannot overlap that work on
+ * a machine where every mprotect and munmap of the loader interrupts the
+ * other core running the same address space; two processes do not share
+ * one. What -s takes against -j is what such a split could save.
+ *
+ * Exit 0 when the request got a response, 1 otherwise, 2 on a bad
+ * argument or journal. A helper for the scripts in bench/. */
 #define _GNU_SOURCE /* RTLD_DEEPBIND */
 #include <dlfcn.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* libcurl's option numbers (curl/curl.h), without its header */
 enum {
@@ -91,42 +106,119 @@ static void journal(void *sq, void *db, const char *sql)
   }
 }
 
+/* Opens the journal at path (see the top) and commits the claim; *sq and
+ * *db get SQLite and the connection. Exits on an error. */
+static void claim(const char *path, void **sq, void **db)
+{
+  *sq = dlopen("libsqlite3.so.0", RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
+  int (*sq_open)(const char *, void **, int, const char *) =
+      *sq ? fn(*sq, "sqlite3_open_v2") : NULL;
+  /* SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE */
+  if (!sq_open || sq_open(path, db, 0x2 | 0x4, NULL) != 0) {
+    fprintf(stderr, "floor: cannot open the journal %s\n", path);
+    exit(2);
+  }
+  journal(*sq, *db,
+          "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+          "CREATE TABLE IF NOT EXISTS delivery (key TEXT PRIMARY KEY,"
+          " status TEXT NOT NULL, attempts INTEGER NOT NULL);"
+          "BEGIN IMMEDIATE;"
+          "INSERT INTO delivery VALUES ('k', 'sending', 1) ON CONFLICT(key)"
+          " DO UPDATE SET status='sending', attempts=attempts+1;"
+          "COMMIT;");
+}
+
+/* Commits the outcome and closes the journal. Exits on an error. */
+static void settle(void *sq, void *db, int failed)
+{
+  journal(sq, db,
+          failed ? "BEGIN IMMEDIATE; UPDATE delivery SET status='failed'"
+                   " WHERE key='k'; COMMIT;"
+                 : "BEGIN IMMEDIATE; UPDATE delivery SET status='sent'"
+                   " WHERE key='k'; COMMIT;");
+  int (*sq_close)(void *) = fn(sq, "sqlite3_close");
+  if (sq_close(db) != 0) {
+    fprintf(stderr, "floor: the journal did not close\n");
+    exit(2);
+  }
+}
+
+/* -s: the second process, which opens the libraries in names (n of them)
+ * and the journal at path, commits the claim, says so on go, waits for
+ * the outcome on back, commits it and closes. It runs on another allowed
+ * core than the first process's, when there is one. Never returns. */
+static void keeper(int cpu, const char *path, char **names, int n, int go,
+                   int back)
+{
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 &&
+      CPU_COUNT(&allowed) > 1) {
+    for (int c = 0; c < CPU_SETSIZE; c++)
+      if (c != cpu && CPU_ISSET(c, &allowed)) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(c, &one);
+        sched_setaffinity(0, sizeof(one), &one);
+        break;
+      }
+  }
+  for (int i = 0; i < n; i++)
+    if (!dlopen(names[i], RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND)) {
+      fprintf(stderr, "floor: %s\n", dlerror());
+      _exit(2);
+    }
+  void *sq, *db;
+  claim(path, &sq, &db);
+  char c = 'c';
+  if (write(go, &c, 1) != 1 || read(back, &c, 1) != 1)
+    _exit(2);
+  settle(sq, db, c != 's');
+  _exit(0);
+}
+
 int main(int argc, char **argv)
 {
   const char *jpath = NULL;
-  int shift = argc > 1 && strcmp(argv[1], "-j") == 0 ? 2 : 0;
+  int split = argc > 1 && strcmp(argv[1], "-s") == 0;
+  int shift = split || (argc > 1 && strcmp(argv[1], "-j") == 0) ? 2 : 0;
   if (shift && argc > 2)
     jpath = argv[2];
   argv += shift;
   argc -= shift;
   if (argc < 2 || (shift && !jpath)) {
-    fprintf(stderr, "usage: floor [-j JOURNAL] DIR [SONAME...]\n");
+    fprintf(stderr, "usage: floor [-j JOURNAL | -s JOURNAL] DIR [SONAME...]\n");
     return 2;
   }
   const int flags = RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND;
-  for (int i = 2; i < argc; i++)
-    if (!dlopen(argv[i], flags)) {
-      fprintf(stderr, "floor: %s\n", dlerror());
-      return 2;
-    }
   void *sq = NULL, *db = NULL;
-  if (jpath) {
-    sq = dlopen("libsqlite3.so.0", flags);
-    int (*sq_open)(const char *, void **, int, const char *) =
-        sq ? fn(sq, "sqlite3_open_v2") : NULL;
-    /* SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE */
-    if (!sq_open || sq_open(jpath, &db, 0x2 | 0x4, NULL) != 0) {
-      fprintf(stderr, "floor: cannot open the journal %s\n", jpath);
+  int go[2], back[2];
+  pid_t kid = -1;
+  if (split) {
+    if (pipe(go) != 0 || pipe(back) != 0) {
+      perror("floor: pipe");
       return 2;
     }
-    journal(sq, db,
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-            "CREATE TABLE IF NOT EXISTS delivery (key TEXT PRIMARY KEY,"
-            " status TEXT NOT NULL, attempts INTEGER NOT NULL);"
-            "BEGIN IMMEDIATE;"
-            "INSERT INTO delivery VALUES ('k', 'sending', 1) ON CONFLICT(key)"
-            " DO UPDATE SET status='sending', attempts=attempts+1;"
-            "COMMIT;");
+    int cpu = sched_getcpu();
+    kid = fork();
+    if (kid < 0) {
+      perror("floor: fork");
+      return 2;
+    }
+    if (kid == 0) {
+      close(go[0]);
+      close(back[1]);
+      keeper(cpu, jpath, argv + 2, argc - 2, go[1], back[0]);
+    }
+    close(go[1]);
+    close(back[0]);
+  } else {
+    for (int i = 2; i < argc; i++)
+      if (!dlopen(argv[i], flags)) {
+        fprintf(stderr, "floor: %s\n", dlerror());
+        return 2;
+      }
+    if (jpath)
+      claim(jpath, &sq, &db);
   }
   void *curl = dlopen("libcurl.so.4", flags);
   if (!curl) {
@@ -159,15 +251,21 @@ int main(int argc, char **argv)
   setopt(h, OPT_POSTFIELDS, body);
   setopt(h, OPT_POSTFIELDSIZE, (long)len);
   setopt(h, OPT_WRITEFUNCTION, discard);
-  int failed = perform(h) != 0;
-  if (jpath) {
-    journal(sq, db,
-            failed ? "BEGIN IMMEDIATE; UPDATE delivery SET status='failed'"
-                     " WHERE key='k'; COMMIT;"
-                   : "BEGIN IMMEDIATE; UPDATE delivery SET status='sent'"
-                     " WHERE key='k'; COMMIT;");
-    int (*sq_close)(void *) = fn(sq, "sqlite3_close");
-    sq_close(db);
+  char c;
+  if (split && read(go[0], &c, 1) != 1) {
+    fprintf(stderr, "floor: the journal's process ended before its claim\n");
+    return 2;
   }
+  int failed = perform(h) != 0;
+  if (split) {
+    c = failed ? 'f' : 's';
+    int st;
+    if (write(back[1], &c, 1) != 1 || waitpid(kid, &st, 0) != kid ||
+        !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      fprintf(stderr, "floor: the journal's process failed\n");
+      return 2;
+    }
+  } else if (jpath)
+    settle(sq, db, failed);
   return failed;
 }
