@@ -158,10 +158,12 @@ table curl,same-request floor,libcurl floor,crier-libraries floor+journal,on-tmp
   -- "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force
 echo "  requests per run: crier $(requests "$crier" -q -c "$tmp/one/crier.yaml" announce bench --force), curl $(requests curl -s -K "$tmp/one.cfg")"
 if command -v valgrind >/dev/null 2>&1; then
-  # what a busy machine does not change: the instructions of one run each
+  # what a busy machine does not change: the instructions of one run each,
+  # summed over its processes (crier's announce and its transport, floor.c
+  # -s and its journal's process: valgrind follows a fork)
   instructions() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
-      sed -n 's/.*Collected : //p'
+      sed -n 's/.*Collected : //p' | awk '{ n += $1 } END { print n }'
   }
   ci=$(instructions "$crier" -q -c "$tmp/oneshm/crier.yaml" announce bench --force)
   cu=$(instructions curl -s -K "$tmp/one.cfg")

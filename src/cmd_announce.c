@@ -9,7 +9,6 @@
 #include "http.h"
 #include "render.h"
 #include "schedule.h"
-#include "when.h"
 #include "xalloc.h"
 
 static const struct cmd_help help = {
@@ -130,15 +129,11 @@ int cmd_announce(struct app *a, int argc, char **argv)
     free(channels);
     return rc;
   }
-  /* an announcement is sent: libcurl and OpenSSL load on a thread of
-   * their own while the configuration, the site, the journal and the
-   * message do on this one, at once where the machine runs two threads at
-   * once (bench/README.md: not every one does); the environment settled
-   * first: the thread reads it */
-  if (!dry) {
-    when_settle_env();
+  /* an announcement is sent: libcurl and OpenSSL load in the transport,
+   * a second process, while the configuration, the site, the journal and
+   * the message do in this one (transport.h) */
+  if (!dry)
     http_warm();
-  }
   const struct event *ev = cli_site_event(a, pos[0], &rc);
   free(pos);
   if (!ev) {

@@ -95,9 +95,10 @@ struct slot {
   const struct chan_type *type;
   enum dresult result; /* set when decided */
   char error[512];
-  bool queued; /* handed to the engine */
-  bool config; /* failed for the channel's configuration */
-  bool data;   /* failed for the event file or a template */
+  bool queued;   /* handed to the engine */
+  bool rendered; /* its message is (render_slot) */
+  bool config;   /* failed for the channel's configuration */
+  bool data;     /* failed for the event file or a template */
   bool reported;
 };
 
@@ -329,6 +330,8 @@ static bool settled_by_journal(struct run *x, struct slot *s)
  * failure the slot is decided (a broken event file or template). */
 static int render_slot(struct run *x, struct slot *s)
 {
+  if (s->rendered)
+    return 0;
   struct delivery *d = &s->d;
   struct render_req q = {.ev = d->ev,
                          .old = d->old,
@@ -352,6 +355,7 @@ static int render_slot(struct run *x, struct slot *s)
       return -1;
     }
   }
+  s->rendered = true;
   return 0;
 }
 
@@ -702,11 +706,35 @@ int deliver_run(const struct config *cfg, struct renderer *r,
   /* the libraries sending and rendering use, loaded before anything is
    * claimed: one found missing later would end the process (lazy.h) with
    * deliveries claimed and under way */
-  static const enum lazy_lib needed[] = {LAZY_CURL, LAZY_CMARK, LAZY_UNISTRING,
+  static const enum lazy_lib needed[] = {LAZY_CMARK, LAZY_UNISTRING,
                                          LAZY_SODIUM, LAZY_JANSSON};
   struct err lib = {0};
   for (size_t k = 0; queued && !lib.code && k < ARRAY_SIZE(needed); k++)
     lazy_load(needed[k], &lib);
+  /* while the transport opens libcurl (announce), the messages the
+   * engine's first window would render as it begins them: what is left
+   * between that and the first request is the claim */
+  for (size_t i = 0, k = 0;
+       queued && !lib.code && http_remote() && i < n && k < HTTP_WINDOW; i++) {
+    struct slot *s = &x.slots[i];
+    if (!s->queued)
+      continue;
+    k++;
+    if (render_slot(&x, s) < 0) { /* never claimed: reported as it is */
+      s->queued = false;
+      queued--;
+      report(&x, s);
+    }
+  }
+  if (queued && !lib.code && http_remote()) {
+    journal_prepare_claims(x.j);
+    journal_prepare_outcomes(x.j);
+  }
+  /* libcurl last (in the transport, if announce started one, it is the
+   * one still loading), but named first when it is missing too */
+  struct err curl = {0};
+  if (queued && http_ready(&curl) < 0)
+    lib = curl;
   if (queued && !x.journal_error.msg[0] && !lib.code) {
     struct http_opts ho = {.verbose = o->verbose,
                            .host_connections = cfg->connections,
@@ -732,6 +760,9 @@ int deliver_run(const struct config *cfg, struct renderer *r,
     sum->stopped = stop_requested != 0;
     http_free(h);
   }
+  /* the transport's exit (unmapping libcurl's libraries) runs beside what
+   * is left here: the outcomes' report, the journal's close */
+  http_transport_end();
   for (size_t i = 0; i < n; i++) {
     struct slot *s = &x.slots[i];
     if (s->queued && !s->d.task.begun) {

@@ -2,7 +2,6 @@
 
 #include <ctype.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "map.h"
 #include "secret.h"
 #include "smtp.h"
+#include "transport.h"
 #include "url.h"
 #include "xalloc.h"
 
@@ -47,6 +47,10 @@ struct http_engine {
   size_t nended, capended;
   struct serial *serials;
   size_t nserials, capserials;
+  /* its requests go to the transport (transport.h) */
+  bool remote;
+  uint64_t gen;    /* the engine's number: the high half of its tags */
+  size_t inflight; /* requests in the transport */
 };
 
 static double mono(void)
@@ -61,16 +65,16 @@ double http_now(void)
   return mono();
 }
 
-/* libcurl's global state, set up once per process, by http_new or by the
- * thread http_warm starts (whichever comes first; the other waits). */
+/* libcurl's global state, set up once per process: by the first engine
+ * that runs in it, or by the transport (transport.h). */
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static bool global_ok;
 
 static void global_init(void)
 {
   struct err e;
-  /* a library that cannot be loaded is reported by the thread that needs
-   * it (http_new, or deliver_run before its first claim), not here */
+  /* a library that cannot be loaded is reported by whoever needs it
+   * (http_setup, the transport, deliver_run before its first claim) */
   if (lazy_load(LAZY_CURL, &e) < 0)
     return;
   lazy_crypto_no_atexit();
@@ -78,47 +82,20 @@ static void global_init(void)
   global_ok = true;
 }
 
-static pthread_t warm_thread;
-static bool warming;
-
-static void *warm_main(void *arg)
-{
-  (void)arg;
-  /* the dynamic loader opens one library at a time: the journal's,
-   * Jansson, the renderer's and libsodium first, which the caller needs
-   * soon, then libcurl's thirty; a library that is missing is reported by
-   * whoever needs it */
-  static const enum lazy_lib first[] = {LAZY_SQLITE, LAZY_JANSSON, LAZY_CMARK,
-                                        LAZY_UNISTRING, LAZY_SODIUM};
-  struct err e;
-  for (size_t i = 0; i < sizeof(first) / sizeof(*first); i++)
-    lazy_load(first[i], &e);
-  pthread_once(&global_once, global_init);
-  return NULL;
-}
-
-/* At exit: the libraries' destructors must not run under a thread still
- * opening them. */
-static void warm_join(void)
-{
-  if (warming)
-    pthread_join(warm_thread, NULL);
-  warming = false;
-}
-
 void http_warm(void)
 {
-  if (warming)
-    return;
-  /* the thread takes no signal meant for the process: a stop request
-   * reaches the thread that acts on it */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  warming = pthread_create(&warm_thread, NULL, warm_main, NULL) == 0;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (warming)
-    atexit(warm_join);
+  /* a transport that cannot be started (no process to spare) leaves
+   * libcurl to load here when the engine first needs it */
+  if (!transport_on())
+    transport_start();
+}
+
+int http_global(struct err *e)
+{
+  if (lazy_load(LAZY_CURL, e) < 0)
+    return -1;
+  pthread_once(&global_once, global_init);
+  return global_ok ? 0 : err_set(e, 1, "libcurl's global set-up failed");
 }
 
 void http_setup(void)
@@ -137,15 +114,17 @@ struct http_engine *http_new(const struct http_opts *o)
   if (h->o.max_wait <= 0)
     h->o.max_wait = 120;
   if (!h->o.window)
-    h->o.window = 256;
+    h->o.window = HTTP_WINDOW;
   if (h->o.host_connections <= 0)
     h->o.host_connections = 16;
+  static uint64_t engines;
+  h->gen = ++engines;
+  h->remote = transport_on();
   return h;
 }
 
-/* The multi handle, made when the first request starts: libcurl's global
- * set-up, which http_warm's thread may still be doing, is waited for
- * only then, so the first messages are rendered and claimed meanwhile. */
+/* The multi handle of an engine that runs in-process, made when its first
+ * request starts. */
 static CURLM *engine_multi(struct http_engine *h)
 {
   if (h->multi)
@@ -232,6 +211,7 @@ void http_add(struct http_engine *h, struct http_task *t)
   memset(&t->resp, 0, sizeof(t->resp));
   resp_release(&t->resp);
   h->tasks = xgrow(h->tasks, &h->cap, h->n + 1, sizeof(*h->tasks));
+  t->index = (uint32_t)h->n;
   h->tasks[h->n++] = t;
 }
 
@@ -396,19 +376,9 @@ static const char *method_name(enum http_method m)
   return "?";
 }
 
-static void start(struct http_engine *h, struct http_task *t)
+void http_easy_setup(CURL *c, struct http_task *t)
 {
-  CURLM *multi = engine_multi(h);
-  CURL *c = t->easy ? t->easy : curl_easy_init();
-  if (!c)
-    abort();
-  curl_easy_reset(c);
-  t->easy = c;
-  resp_release(&t->resp);
-  t->read_pos = 0;
   struct http_req *r = &t->req;
-  if (h->o.on_write && r->method != HTTP_GET)
-    h->o.on_write(h->o.hook_ud, t);
   curl_easy_setopt(c, CURLOPT_URL, r->url.data);
   curl_easy_setopt(c, CURLOPT_PRIVATE, t);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->resp.error);
@@ -447,6 +417,17 @@ static void start(struct http_engine *h, struct http_task *t)
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method_name(r->method));
     }
   }
+}
+
+static void remote_lost(struct http_engine *h);
+
+static void start(struct http_engine *h, struct http_task *t)
+{
+  resp_release(&t->resp);
+  t->read_pos = 0;
+  struct http_req *r = &t->req;
+  if (h->o.on_write && r->method != HTTP_GET)
+    h->o.on_write(h->o.hook_ud, t);
   if (h->o.verbose >= 2) {
     struct buf tr = BUF_INIT;
     buf_addf(&tr, "> %s %s\n", method_name(r->method), r->url.data);
@@ -459,6 +440,21 @@ static void start(struct http_engine *h, struct http_task *t)
     log_msg(LOG_TRACE, "%s", tr.data);
     buf_release(&tr);
   }
+  if (h->remote) {
+    if (transport_send(h->gen << 32 | t->index, t, h->o.host_connections)) {
+      t->running = true;
+      h->inflight++;
+      return;
+    }
+    remote_lost(h); /* this one was not sent: it goes in-process */
+  }
+  CURLM *multi = engine_multi(h);
+  CURL *c = t->easy ? t->easy : curl_easy_init();
+  if (!c)
+    abort();
+  curl_easy_reset(c);
+  t->easy = c;
+  http_easy_setup(c, t);
   t->running = true;
   curl_multi_add_handle(multi, c);
 }
@@ -699,21 +695,19 @@ static void advance(struct http_engine *h, struct http_task *t,
   t->restart = true;
 }
 
-static void done_transfer(struct http_engine *h, CURLMsg *msg)
+/* What follows the end of t's transfer, in this process or in the
+ * transport: t->resp holds its code, status, retry_after, seconds,
+ * headers and body. */
+static void transfer_done(struct http_engine *h, struct http_task *t)
 {
-  struct http_task *t = NULL;
-  curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-  curl_multi_remove_handle(h->multi, msg->easy_handle);
   t->running = false;
   if (t->host) {
     t->host->running--;
     t->host = NULL;
     h->freed = true;
   }
-  t->resp.code = msg->data.result;
-  long code = 0;
-  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-  t->resp.status = code;
+  long code = t->resp.status;
+  double secs = t->resp.seconds;
   if (t->resp.too_large) { /* a 2xx was accepted: its body is cut short */
     t->resp.code = code >= 200 && code < 300 ? CURLE_OK : CURLE_WRITE_ERROR;
     if (t->resp.code == CURLE_OK) {
@@ -725,13 +719,6 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
       free(url);
     }
   }
-  curl_off_t ra = -1;
-  if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
-      ra > 0)
-    t->resp.retry_after = (long)ra;
-  double secs = 0;
-  curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &secs);
-  t->resp.seconds = secs;
   struct serial *sr = serial_of(h, t->req.serial);
   if (sr) {
     sr->busy = false;
@@ -763,6 +750,72 @@ static void done_transfer(struct http_engine *h, CURLMsg *msg)
   }
   advance(h, t, &t->resp, h->o.verbose >= 2 ? &tr : NULL);
   secret_wipe(&tr);
+}
+
+static void done_transfer(struct http_engine *h, CURLMsg *msg)
+{
+  struct http_task *t = NULL;
+  curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+  curl_multi_remove_handle(h->multi, msg->easy_handle);
+  t->resp.code = msg->data.result;
+  long code = 0;
+  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+  t->resp.status = code;
+  curl_off_t ra = -1;
+  if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+      ra > 0)
+    t->resp.retry_after = (long)ra;
+  curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &t->resp.seconds);
+  transfer_done(h, t);
+}
+
+/* The transport's answers: the task a tag names, if it still waits. */
+static struct http_resp *remote_want(void *ud, uint64_t tag)
+{
+  struct http_engine *h = ud;
+  uint64_t i = tag & 0xffffffffu;
+  if (tag >> 32 != h->gen || i >= h->n)
+    return NULL;
+  struct http_task *t = h->tasks[i];
+  return t->running && !t->easy ? &t->resp : NULL;
+}
+
+static void remote_got(void *ud, uint64_t tag)
+{
+  struct http_engine *h = ud;
+  h->inflight--;
+  transfer_done(h, h->tasks[tag & 0xffffffffu]);
+}
+
+/* The transport ended: every request in it is a connection lost under
+ * way (it may have gone out: the step function decides, as for a
+ * connection that broke), and the engine goes on in-process. */
+static void remote_lost(struct http_engine *h)
+{
+  if (!h->remote)
+    return;
+  h->remote = false;
+  h->inflight = 0;
+  log_msg(LOG_WARNING, "the transport process (crier-transport) ended; "
+                       "crier goes on without it");
+  for (size_t i = 0; i < h->nactive; i++) {
+    struct http_task *t = h->active[i];
+    if (!t->running || t->easy || t->finished)
+      continue;
+    t->resp.code = CURLE_RECV_ERROR;
+    t->resp.status = 0;
+    t->resp.data_started = true;
+    snprintf(t->resp.error, sizeof(t->resp.error),
+             "the transport process ended with the request under way");
+    transfer_done(h, t);
+  }
+}
+
+/* Reads the transport's answers, waiting up to ms for the first. */
+static void remote_collect(struct http_engine *h, int ms)
+{
+  if (!transport_collect(ms, remote_want, remote_got, h))
+    remote_lost(h);
 }
 
 /* Hands the tasks that ended to on_end and drops them from the active
@@ -862,12 +915,17 @@ void http_run(struct http_engine *h)
     if (!h->nactive && (h->next == h->n || stopping))
       break;
     int running = 0;
-    curl_multi_perform(engine_multi(h), &running);
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(h->multi, &left)))
-      if (msg->msg == CURLMSG_DONE)
-        done_transfer(h, msg);
+    if (h->remote) {
+      remote_collect(h, 0);
+      running = (int)h->inflight;
+    } else {
+      curl_multi_perform(engine_multi(h), &running);
+      CURLMsg *msg;
+      int left;
+      while ((msg = curl_multi_info_read(h->multi, &left)))
+        if (msg->msg == CURLMSG_DONE)
+          done_transfer(h, msg);
+    }
     if (h->nended)
       continue; /* record before anything else happens */
     /* wait for the network only when no task can move without it */
@@ -897,6 +955,30 @@ void http_run(struct http_engine *h)
     }
     double wait = next_wake - t_now;
     int ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)(wait * 1000) + 1;
-    curl_multi_poll(h->multi, NULL, 0, ms, NULL);
+    if (h->remote)
+      remote_collect(h, ms);
+    else
+      curl_multi_poll(h->multi, NULL, 0, ms, NULL);
   }
+}
+
+int http_ready(struct err *e)
+{
+  if (transport_on()) {
+    int rc = transport_ready(e);
+    if (rc != -2)
+      return rc;
+    /* it ended without a word: the engine goes on in-process */
+  }
+  return lazy_load(LAZY_CURL, e);
+}
+
+bool http_remote(void)
+{
+  return transport_on();
+}
+
+void http_transport_end(void)
+{
+  transport_stop();
 }

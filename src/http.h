@@ -13,13 +13,17 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "err.h"
 
 #define HTTP_MAX_RESPONSE ((size_t)4 << 20)
+/* tasks begun and not finished, unless the options say otherwise */
+#define HTTP_WINDOW 256
 
 enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_SMTP };
 
@@ -89,6 +93,7 @@ struct http_task {
   bool restart;           /* the next step starts the task over */
   bool host_wait;         /* its request waits for room on its host */
   struct http_host *host; /* its request's host (counted while running) */
+  uint32_t index;         /* its place among the engine's tasks */
   struct http_req req;
   struct http_resp resp;
   CURL *easy;
@@ -100,7 +105,7 @@ struct http_opts {
   int verbose;           /* 1: a line per request; 2: headers and bodies */
   double retry_base;     /* seconds of the first back-off (default 1) */
   double max_wait;       /* most one task waits in total (default 120) */
-  size_t window;         /* tasks begun and not finished (0: 256) */
+  size_t window;         /* tasks begun and not finished (0: HTTP_WINDOW) */
   long host_connections; /* requests at once to one host, each on its
                             own connection (0: 16); the others wait in
                             the engine, not in libcurl */
@@ -126,19 +131,30 @@ struct http_opts {
 struct http_engine;
 
 struct http_engine *http_new(const struct http_opts *o);
-/* Loads libcurl and sets up its global state now, or waits for
- * http_warm's thread doing it; an engine does this before its first
- * request. A library that cannot be loaded ends the process (lazy.h). */
+/* Loads libcurl and sets up its global state in this process; an engine
+ * that runs in-process does this before its first request. A library that
+ * cannot be loaded ends the process (lazy.h). */
 void http_setup(void);
-/* Opens SQLite, Jansson, libcmark, libunistring, libsodium and libcurl and sets
- * up libcurl's global state (OpenSSL's with it: about 14 M instructions) in a
- * thread of its own, while the caller goes on loading the configuration, the
- * site and the journal; lazy_load and http_setup wait for what the thread is
- * doing. For a command that is going to send (announce). A library that cannot
- * be loaded is reported as without it. The thread reads the environment:
- * nothing may add a variable to it meanwhile (when_settle_env puts TZ there
- * first). */
+/* Starts the transport (transport.h): libcurl and its thirty libraries
+ * load in a second process while the caller goes on reading the
+ * configuration, the site and the journal; engines made afterwards send
+ * through it. For a command that is going to send (announce), called
+ * while it has no other thread. If no process can be started, libcurl
+ * loads in-process when first needed. */
 void http_warm(void);
+/* Before the first claim of a delivery: 0 once requests can be sent; or
+ * -1 with why not (libcurl cannot be loaded: EX_UNAVAILABLE), in the
+ * transport if http_warm started one, else in this process. */
+int http_ready(struct err *e);
+/* Whether engines made now send through a transport. */
+bool http_remote(void);
+/* Ends the transport http_warm started, if any (an engine made after
+ * runs in-process): announce's one engine has finished. */
+void http_transport_end(void);
+/* For transport.c: libcurl loaded and set up in this process (0), or -1
+ * with why not; a new easy handle set up for t's request. */
+int http_global(struct err *e);
+void http_easy_setup(CURL *c, struct http_task *t);
 void http_free(struct http_engine *h);
 void http_add(struct http_engine *h, struct http_task *t);
 /* Runs every task to its end. */

@@ -37,10 +37,14 @@ enum stmt_id {
   S_SEQ_SET,
   S_SNAPSHOT,
   S_HAS_EVENT,
+  S_BEGIN,
+  S_COMMIT,
   S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
     [S_GET] = "SELECT key, event, notice, channel, lang, status, attempts, "
               "remote_id, url, error, state, created, updated, for_start, "
               "claimed_at FROM delivery WHERE key=?",
@@ -452,9 +456,24 @@ static void now_text(struct journal *j, char out[32])
   memcpy(out, j->now_text, sizeof(j->now_text));
 }
 
+/* Runs the prepared statement id, which returns no rows (BEGIN, COMMIT):
+ * 0, or -1 with e filled as exec fills it. */
+static int exec_stmt(struct journal *j, enum stmt_id id, struct err *e)
+{
+  sqlite3_stmt *st = stmt(j, id, e);
+  if (!st)
+    return -1;
+  int rc = sqlite3_step(st) == SQLITE_DONE
+               ? 0
+               : err_set(e, EX_IOERR, "journal %s: %s", j->path,
+                         sqlite3_errmsg(j->db));
+  sqlite3_reset(st);
+  return rc;
+}
+
 int journal_begin(struct journal *j, struct err *e)
 {
-  if (exec(j, "BEGIN IMMEDIATE", e) < 0)
+  if (exec_stmt(j, S_BEGIN, e) < 0)
     return -1;
   j->in_tx = true;
   return 0;
@@ -463,7 +482,7 @@ int journal_begin(struct journal *j, struct err *e)
 int journal_commit(struct journal *j, struct err *e)
 {
   j->in_tx = false;
-  if (exec(j, "COMMIT", e) == 0)
+  if (exec_stmt(j, S_COMMIT, e) == 0)
     return 0;
   sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
   return -1;
@@ -500,6 +519,14 @@ void journal_prepare_outcomes(struct journal *j)
   struct err e;
   stmt(j, S_FINISH, &e);
   stmt(j, S_SET_ANNOUNCED, &e);
+}
+
+void journal_prepare_claims(struct journal *j)
+{
+  struct err e;
+  stmt(j, S_BEGIN, &e);
+  stmt(j, S_CLAIM, &e);
+  stmt(j, S_COMMIT, &e);
 }
 
 int journal_finish(struct journal *j, const char *key, enum dstatus s,

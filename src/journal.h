@@ -84,6 +84,8 @@ int journal_claim(struct journal *j, const struct jrow *r, struct err *e);
  * journal_set_announced), so that recording one after an answer costs no
  * parsing. Failures are left for those calls to report. */
 void journal_prepare_outcomes(struct journal *j);
+/* The same for claims (journal_begin, journal_claim, journal_commit). */
+void journal_prepare_claims(struct journal *j);
 /* Groups writes in one transaction (one write to disk). */
 int journal_begin(struct journal *j, struct err *e);
 int journal_commit(struct journal *j, struct err *e);

@@ -131,7 +131,7 @@ int lazy_open_spec(const struct lazy_spec *s, struct err *e)
 static void open_lib(enum lazy_lib lib)
 {
   bool ok = open_spec(specs[lib], state[lib].why, sizeof(state[lib].why)) == 0;
-  /* the forwarders and lazy_loaded read it from any thread (http_warm) */
+  /* the forwarders and lazy_loaded read it from any thread (crier serve's) */
   __atomic_store_n(&lazy_ready[lib], ok, __ATOMIC_RELEASE);
 }
 

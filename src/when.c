@@ -55,12 +55,6 @@ int when_set_zone(const char *name, struct err *e)
   return 0;
 }
 
-void when_settle_env(void)
-{
-  if (!getenv("TZ"))
-    setenv("TZ", ":/etc/localtime", 0);
-}
-
 const char *when_zone(void)
 {
   return zone_name;

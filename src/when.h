@@ -15,11 +15,6 @@
 /* Makes name (e.g. "Europe/Berlin") the zone for local time. Fails with
  * EX_CONFIG if the tz database has no such zone. */
 int when_set_zone(const char *name, struct err *e);
-/* Puts TZ in the environment if it is not there, with the value that
- * means what its absence means to the C library (":/etc/localtime"), so
- * that when_set_zone only replaces a value: a thread started before it
- * (http_warm) may read the environment while it does. */
-void when_settle_env(void);
 /* The zone set last ("UTC" before any). Borrowed. */
 const char *when_zone(void);
 

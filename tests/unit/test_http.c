@@ -3,18 +3,26 @@
  * errors are not retried, requests that share a serial key never overlap
  * (those that do not, do), the window bounds the tasks under way and the
  * host limit the requests at once to one host, the begin/end hooks see
- * every task once, and a stop begins nothing new. */
+ * every task once, and a stop begins nothing new. Every case runs twice:
+ * through the transport (transport.h: libcurl in a second process, never
+ * in this one), then in-process, after a transport killed with a request
+ * under way has handed that request back as a lost connection. A
+ * transport found dead when a request is written to it is not crier's
+ * death (SIGPIPE): the engine goes on in-process. */
 #include "harness.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "http.h"
 #include "lazy.h"
+#include "transport.h"
 
 /* The server: each connection is answered on a thread of its own after
  * `delay_ms`, with the next status from `statuses` (then 200). It counts
@@ -152,9 +160,14 @@ static void on_end(void *ud, struct http_task **t, size_t n)
 
 /* on_idle: how often, and what had begun and ended at its first call */
 static int idles, idle_begun, idle_ended;
+static bool kill_on_idle; /* on_idle kills the transport */
 static void on_idle(void *ud)
 {
   (void)ud;
+  if (kill_on_idle && transport_pid() > 0) {
+    kill((pid_t)transport_pid(), SIGKILL);
+    kill_on_idle = false;
+  }
   if (!idles++) {
     idle_begun = begun;
     idle_ended = ended;
@@ -312,27 +325,79 @@ static void a_stop_begins_nothing(void)
   OK(!p[0].task.begun && !p[1].task.begun, "no task began");
 }
 
-/* http_warm loads libcurl (and the journal's and the renderer's
- * libraries) in a thread of its own: they become loaded while this thread
- * calls nothing of theirs; the engine then waits for the set-up and
- * sends as without it. */
-static void warming_loads_in_a_thread(void)
+/* A transport that died before a request went to it: the write fails
+ * (EPIPE: crier is not killed by SIGPIPE), nothing went out through it,
+ * and the engine sends in-process. In a process of its own: a process
+ * starts one transport at most. */
+static void a_transport_dead_before_a_request(void)
+{
+  reset_server(NULL, 0, 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    http_warm();
+    struct err e;
+    if (http_ready(&e) != 0)
+      _exit(10);
+    pid_t tp = (pid_t)transport_pid();
+    kill(tp, SIGKILL);
+    siginfo_t si;
+    waitid(P_PID, (id_t)tp, &si, WEXITED | WNOWAIT); /* dead, not reaped */
+    struct probe p;
+    probe_init(&p, url, NULL);
+    run_all(&p, 1, 0, NULL);
+    _exit(p.task.outcome != STEP_DONE ? 11 : transport_on() ? 12 : 0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the test's process: %s %d",
+     WIFEXITED(st) ? "exit" : "signal",
+     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+  INT_EQ(srv.requests, 1);
+  OK(!lazy_loaded(LAZY_CURL), "nor did this process load libcurl");
+}
+
+/* http_warm starts the transport: libcurl loads in a second process,
+ * never in this one, and the engine's requests go through it. */
+static void the_transport_sends_and_libcurl_stays_out(void)
 {
   OK(!lazy_loaded(LAZY_CURL), "libcurl is not loaded before");
   http_warm();
+  long pid = transport_pid();
   http_warm(); /* a second call starts nothing more */
-  struct timespec ms = {0, 1000000};
-  for (int i = 0; i < 60000 && !lazy_loaded(LAZY_CURL); i++)
-    nanosleep(&ms, NULL);
-  OK(lazy_loaded(LAZY_CURL), "the thread loaded libcurl");
-  OK(lazy_loaded(LAZY_SQLITE) && lazy_loaded(LAZY_CMARK),
-     "and the journal's and the renderer's libraries first");
+  OK(pid > 0 && transport_pid() == pid, "one transport process: %ld", pid);
+  struct err e = {0};
+  INT_EQ(http_ready(&e), 0);
   reset_server(NULL, 0, 0);
   struct probe p;
   probe_init(&p, url, NULL);
   run_all(&p, 1, 0, NULL);
   INT_EQ(srv.requests, 1);
   INT_EQ(p.task.outcome, STEP_DONE);
+  OK(!lazy_loaded(LAZY_CURL), "this process never loaded libcurl");
+  OK(transport_on(), "the transport still runs");
+}
+
+/* The transport killed while a request is under way: the request comes
+ * back as a lost connection (the step function retries it, as it would a
+ * connection that broke), and the engine goes on in-process. */
+static void a_lost_transport_is_a_lost_connection(void)
+{
+  OK(transport_on(), "a transport runs");
+  long pid = transport_pid();
+  reset_server(NULL, 0, 300);
+  struct probe p;
+  probe_init(&p, url, NULL);
+  p.task.retries = 2;
+  kill_on_idle = true;
+  run_all(&p, 1, 0, NULL);
+  OK(!kill_on_idle, "the transport was killed with the request under way");
+  INT_EQ(p.task.outcome, STEP_DONE);
+  INT_EQ(p.task.restarts, 1);
+  OK(srv.requests >= 1, "sent again: %d", srv.requests);
+  OK(!transport_on(), "the engine no longer uses it");
+  OK(lazy_loaded(LAZY_CURL), "and sent in-process");
+  int st = 0;
+  OK(waitpid((pid_t)pid, &st, WNOHANG) >= 0, "the transport was a child");
 }
 
 static void url_policy(void)
@@ -348,16 +413,23 @@ int main(void)
 {
   start_server();
   snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", srv.port);
-  CASE(warming_loads_in_a_thread); /* first: nothing loaded yet */
+#define ENGINE_CASES                                                           \
+  CASE(retries_restart_and_count);                                             \
+  CASE(retries_give_up_as_temporary);                                          \
+  CASE(a_refusal_is_not_retried);                                              \
+  CASE(tls_to_a_plain_port_is_configuration);                                  \
+  CASE(serial_requests_never_overlap);                                         \
+  CASE(the_window_bounds_tasks_under_way);                                     \
+  CASE(the_host_limit_bounds_requests_to_a_host);                              \
+  CASE(a_stop_begins_nothing)
+  /* first: nothing loaded yet, no transport started */
+  CASE(a_transport_dead_before_a_request);
+  CASE(the_transport_sends_and_libcurl_stays_out);
+  ENGINE_CASES;
+  OK(!lazy_loaded(LAZY_CURL), "every case ran in the transport");
+  CASE(a_lost_transport_is_a_lost_connection);
+  ENGINE_CASES; /* in-process */
   CASE(url_policy);
-  CASE(retries_restart_and_count);
-  CASE(retries_give_up_as_temporary);
-  CASE(a_refusal_is_not_retried);
-  CASE(tls_to_a_plain_port_is_configuration);
-  CASE(serial_requests_never_overlap);
-  CASE(the_window_bounds_tasks_under_way);
-  CASE(the_host_limit_bounds_requests_to_a_host);
-  CASE(a_stop_begins_nothing);
   close(srv.fd);
   return t_summary();
 }

@@ -347,31 +347,8 @@ static void test_forms(void)
   OK(when_set_zone("Europe/Berlin", &e) == 0, "%s", e.msg);
 }
 
-/* when_settle_env puts TZ in the environment with what its absence means
- * (local time is what it was), and leaves a TZ that is there alone. */
-static void settle_env(void)
-{
-  unsetenv("TZ");
-  tzset();
-  time_t t = 1730000000; /* any instant */
-  struct tm before, after;
-  localtime_r(&t, &before);
-  when_settle_env();
-  const char *tz = getenv("TZ");
-  STR_EQ(tz ? tz : "(unset)", ":/etc/localtime");
-  tzset();
-  localtime_r(&t, &after);
-  OK(before.tm_hour == after.tm_hour && before.tm_gmtoff == after.tm_gmtoff &&
-         strcmp(before.tm_zone, after.tm_zone) == 0,
-     "local time changed: %s -> %s", before.tm_zone, after.tm_zone);
-  setenv("TZ", "UTC", 1);
-  when_settle_env();
-  STR_EQ(getenv("TZ"), "UTC");
-}
-
 int main(void)
 {
-  settle_env(); /* before the zone is set */
   struct err e;
   if (when_set_zone("Europe/Berlin", &e) < 0) {
     printf("SKIP: %s\n", e.msg);
