@@ -320,23 +320,25 @@ static void answer(struct buf *out, struct job *j, CURLcode code)
   msg_end(out, at);
 }
 
-/* Keeps this process off cpu (its parent's core when it forked) if
- * another core is allowed: the kernel would start it on its parent's,
- * where it would wait for crier while crier reads the site, and later
- * wake behind crier for each request. */
-static void move_off(int cpu)
+/* The cores the transport may run on: those allowed but crier's own
+ * (the one it forks on), if another is allowed. The kernel would start
+ * the transport on crier's core, where it would wait for crier while
+ * crier reads the site (up to 3 ms here), and later wake behind crier
+ * for each request. False: no other core, no mask. */
+static bool cores_off(cpu_set_t *set)
 {
-  cpu_set_t set;
-  if (cpu < 0 || sched_getaffinity(0, sizeof(set), &set) != 0 ||
-      !CPU_ISSET(cpu, &set) || CPU_COUNT(&set) < 2)
-    return;
-  CPU_CLR(cpu, &set);
-  sched_setaffinity(0, sizeof(set), &set);
+  int cpu = sched_getcpu();
+  if (cpu < 0 || sched_getaffinity(0, sizeof(*set), set) != 0 ||
+      !CPU_ISSET(cpu, set) || CPU_COUNT(set) < 2)
+    return false;
+  CPU_CLR(cpu, set);
+  return true;
 }
 
-static void transport_main(int fd, int cpu, pid_t parent)
+static void transport_main(int fd, const cpu_set_t *off, pid_t parent)
 {
-  move_off(cpu);
+  if (off) /* crier does the same, whichever of the two runs first */
+    sched_setaffinity(0, sizeof(*off), off);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent)
     _exit(0);
@@ -458,7 +460,8 @@ bool transport_start(void)
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     return false;
-  int cpu = sched_getcpu();
+  cpu_set_t off;
+  bool move = cores_off(&off);
   pid_t parent = getpid();
   fflush(NULL); /* nothing buffered is written twice */
   pid_t pid = fork();
@@ -469,9 +472,11 @@ bool transport_start(void)
   }
   if (pid == 0) {
     close(sv[0]);
-    transport_main(sv[1], cpu, parent);
+    transport_main(sv[1], move ? &off : NULL, parent);
     _exit(0);
   }
+  if (move)
+    sched_setaffinity(pid, sizeof(off), &off);
   close(sv[1]);
   tp.fd = sv[0];
   tp.pid = pid;
