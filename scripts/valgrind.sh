@@ -9,7 +9,7 @@ build=build/valgrind
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 # scripts/valgrind.supp: the dynamic loader's own bookkeeping for
-# libraries opened on a thread that then ends (crier serve's), which stay
+# libraries crier opens while the process has another thread, which stay
 # loaded for the life of the process
 vg="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --num-callers=40 --suppressions=$(pwd)/scripts/valgrind.supp"
 wrapper=$(mktemp)
