@@ -2,6 +2,7 @@
 #include "term.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -154,6 +155,14 @@ static FILE *guarded(int fd, bool flush_stdout, const char *mode)
 
 void term_guard_stdio(void)
 {
+  /* a descriptor of 0-2 that the caller closed (cron's `>&-`) would be
+   * the next file or socket crier opens (the journal's lock, the
+   * transport's socket), and what crier prints would go into it: each is
+   * opened on /dev/null first (open takes the lowest free one) */
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+        open("/dev/null", fd ? O_WRONLY : O_RDONLY) < 0)
+      break;
   FILE *out = guarded(1, false, "w");
   FILE *err = guarded(2, true, "w");
   if (!out || !err)

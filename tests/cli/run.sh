@@ -634,6 +634,17 @@ out=$(env -C "$T/h" S=$W $H changed --base HEAD~1 --head HEAD --dry-run --now 20
 expect 0 'event=two notice=cancel channel=hook lang=de result=dry-run' printf '%s' "$out"
 expect 0 'event=four notice=announce' printf '%s' "$out"
 if grep -q 'event=one' <<<"$out"; then fail=$((fail + 1)); echo "FAIL: changed looked at the unchanged event one"; else pass=$((pass + 1)); fi
+# stdout and stderr closed by the caller (cron's `>&-`): the first files
+# and sockets crier opens (the journal's lock, the transport's socket) must
+# not take their numbers, or what crier prints (-v: a line a request) goes
+# into them
+rc=0
+env S=$W $H announce four --now 2030-05-01T00:00:00Z -v >&- 2>&- || rc=$?
+if [ "$rc" = 0 ] && [ ! -s "$T/h/j.db.lock" ]; then pass=$((pass + 1)); else
+  fail=$((fail + 1))
+  echo "FAIL: announce with stdio closed: status $rc, lock file: $(head -c 200 "$T/h/j.db.lock" 2>/dev/null)"
+fi
+expect 0 'four +announce +hook +de +sent' env S=$W $H status
 kill "$recv"
 wait "$recv" 2>/dev/null
 
