@@ -24,24 +24,19 @@
 
 #define NO_STR UINT32_MAX /* a string's length when it is NULL */
 
-static void put(struct buf *b, const void *p, size_t n)
-{
-  buf_add(b, p, n);
-}
-
 static void put_u32(struct buf *b, uint32_t v)
 {
-  put(b, &v, sizeof(v));
+  buf_add(b, &v, sizeof(v));
 }
 
 static void put_i64(struct buf *b, int64_t v)
 {
-  put(b, &v, sizeof(v));
+  buf_add(b, &v, sizeof(v));
 }
 
 static void put_f64(struct buf *b, double v)
 {
-  put(b, &v, sizeof(v));
+  buf_add(b, &v, sizeof(v));
 }
 
 static void put_str(struct buf *b, const char *s, size_t n)
@@ -51,7 +46,7 @@ static void put_str(struct buf *b, const char *s, size_t n)
     return;
   }
   put_u32(b, (uint32_t)n);
-  put(b, s, n);
+  buf_add(b, s, n);
 }
 
 static void put_cstr(struct buf *b, const char *s)
@@ -573,11 +568,6 @@ bool transport_send(uint64_t tag, const struct http_task *t,
   if (!ok)
     lose();
   return ok;
-}
-
-int transport_fd(void)
-{
-  return transport_on() ? tp.fd : -1;
 }
 
 bool transport_collect(int ms,

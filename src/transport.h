@@ -41,8 +41,6 @@ int transport_ready(struct err *e);
  * transport is lost (nothing of it was sent). */
 bool transport_send(uint64_t tag, const struct http_task *t,
                     long host_connections);
-/* The socket to wait on for answers, or -1. */
-int transport_fd(void);
 /* Reads what has arrived (waiting up to ms milliseconds for it) and
  * calls got for each whole answer, its fields filled into the response
  * got's first call returns for the tag (NULL: an answer no longer wanted,

@@ -82,15 +82,19 @@ test('Ctrl-C while the POST is under way: it finishes and is recorded, and the t
     const child = announce(site, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
-    const closed = new Promise((r) => child.on('close', (code, signal) => r({ code, signal })));
+    // 'exit', not 'close': the transport holds crier's stderr, so by
+    // 'close' it has ended anyway; crier must have reaped it by its exit
+    const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+    const closed = new Promise((r) => child.on('close', r));
     await st.arrived;
     const kids = children(child.pid);
     assert.deepEqual(kids.map(name), ['crier-transport'], 'one transport process');
     process.kill(-child.pid, 'SIGINT');
-    const r = await closed;
+    const r = await exited;
+    assert.equal(alive(kids[0]), false, 'the transport has ended when crier has');
+    await closed;
     assert.equal(r.signal, null, stderr);
     assert.match(stderr, /stopped by a signal/);
-    assert.equal(alive(kids[0]), false, 'the transport has ended');
     assert.deepEqual((await statusOf(site)).map((x) => x.status), ['sent'], stderr);
     assert.equal(st.ids.length, 1);
     assert.equal(st.invalid, 0);
